@@ -1,0 +1,341 @@
+"""A minimal in-process ASGI driver: no server, no sockets.
+
+The same few small objects drive every framework, so the driver's own cost is
+identical across columns and shows up in full in the ``raw`` column (the floor).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable, MutableMapping
+from dataclasses import dataclass, field
+from typing import Any
+
+Message = MutableMapping[str, Any]
+Scope = dict[str, Any]
+ASGIApp = Callable[[Scope, Callable[[], Awaitable[Message]], Callable[[Message], Awaitable[None]]],
+                   Awaitable[None]]
+
+ASGI_VERSION = {"version": "3.0", "spec_version": "2.3"}
+CLIENT = ("127.0.0.1", 50000)
+SERVER = ("127.0.0.1", 8000)
+BASE_HEADERS: tuple[tuple[bytes, bytes], ...] = (
+    (b"host", b"127.0.0.1:8000"),
+    (b"user-agent", b"erlen-bench/1"),
+    (b"accept", b"*/*"),
+)
+WS_HEADERS: tuple[tuple[bytes, bytes], ...] = (
+    *BASE_HEADERS,
+    (b"connection", b"Upgrade"),
+    (b"upgrade", b"websocket"),
+    (b"sec-websocket-key", b"dGhlIHNhbXBsZSBub25jZQ=="),
+    (b"sec-websocket-version", b"13"),
+)
+
+
+class DriverError(Exception):
+    """The app broke the ASGI protocol or did not answer in time."""
+
+
+def http_scope(
+    method: str, path: str, headers: tuple[tuple[bytes, bytes], ...] = ()
+) -> Scope:
+    """Build the scope of an HTTP/1.1 request, as a server would."""
+    return {
+        "type": "http",
+        "asgi": ASGI_VERSION,
+        "http_version": "1.1",
+        "method": method,
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": [*BASE_HEADERS, *headers],
+        "client": CLIENT,
+        "server": SERVER,
+    }
+
+
+def websocket_scope(path: str) -> Scope:
+    """Build the scope of a websocket handshake."""
+    return {
+        "type": "websocket",
+        "asgi": ASGI_VERSION,
+        "http_version": "1.1",
+        "scheme": "ws",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": list(WS_HEADERS),
+        "client": CLIENT,
+        "server": SERVER,
+        "subprotocols": [],
+    }
+
+
+class HttpReceive:
+    """``receive`` of one request: the body once, then block until cancelled.
+
+    Blocking (rather than reporting a disconnect) is what a real server does while
+    the client waits for the response, and frameworks that watch for disconnects
+    in a side task rely on it.
+    """
+
+    __slots__ = ("_message",)
+
+    def __init__(self, message: Message) -> None:
+        self._message: Message | None = message
+
+    async def __call__(self) -> Message:
+        message = self._message
+        if message is not None:
+            self._message = None
+            return message
+        await asyncio.get_running_loop().create_future()
+        raise AssertionError("unreachable")  # pragma: no cover
+
+
+async def discard(message: Message) -> None:
+    """``send`` used while timing: responses were verified beforehand."""
+
+
+@dataclass
+class Response:
+    """Everything an app sent for one HTTP request."""
+
+    status: int = 0
+    headers: list[tuple[bytes, bytes]] = field(default_factory=list)
+    chunks: list[bytes] = field(default_factory=list)
+    complete: bool = False
+
+    @property
+    def body(self) -> bytes:
+        """The whole body."""
+        return b"".join(self.chunks)
+
+    def header(self, name: str) -> str | None:
+        """First value of header ``name`` (case-insensitive), decoded."""
+        wanted = name.lower().encode()
+        for key, value in self.headers:
+            if key.lower() == wanted:
+                return value.decode("latin-1")
+        return None
+
+    def header_values(self, name: str) -> list[str]:
+        """All values of header ``name`` (case-insensitive), decoded."""
+        wanted = name.lower().encode()
+        return [v.decode("latin-1") for k, v in self.headers if k.lower() == wanted]
+
+
+class Recorder:
+    """``send`` that records and sanity-checks a response."""
+
+    def __init__(self) -> None:
+        self.response = Response()
+        self.started = False
+
+    async def __call__(self, message: Message) -> None:
+        kind = message["type"]
+        if kind == "http.response.start":
+            if self.started:
+                raise DriverError("http.response.start sent twice")
+            self.started = True
+            self.response.status = int(message["status"])
+            self.response.headers = [(bytes(k), bytes(v)) for k, v in message.get("headers", [])]
+        elif kind == "http.response.body":
+            if not self.started or self.response.complete:
+                raise DriverError("http.response.body outside a response")
+            self.response.chunks.append(bytes(message.get("body", b"")))
+            self.response.complete = not message.get("more_body", False)
+        else:
+            raise DriverError(f"unexpected message {kind!r} for an HTTP request")
+
+
+def body_message(body: bytes) -> Message:
+    """The single ``http.request`` message carrying ``body``."""
+    return {"type": "http.request", "body": body, "more_body": False}
+
+
+async def request_once(
+    app: ASGIApp, scope: Scope, body: bytes = b"", timeout: float = 10.0
+) -> Response:
+    """Run one request through ``app`` and return what it sent."""
+    recorder = Recorder()
+    request_scope = scope.copy()
+    request_scope["state"] = dict(scope.get("state", {}))
+    try:
+        await asyncio.wait_for(app(request_scope, HttpReceive(body_message(body)), recorder), timeout)
+    except asyncio.TimeoutError:
+        raise DriverError(f"no complete response within {timeout:.0f}s") from None
+    if not recorder.response.complete:
+        raise DriverError("the app returned before finishing its response")
+    return recorder.response
+
+
+async def time_requests(app: ASGIApp, scope: Scope, body: bytes, count: int) -> int:
+    """Run ``count`` identical requests back to back; return elapsed nanoseconds."""
+    message = body_message(body)
+    state: dict[str, Any] = scope.get("state", {})
+    clock = time.perf_counter_ns
+    start = clock()
+    for _ in range(count):
+        request_scope = scope.copy()
+        request_scope["state"] = state.copy()
+        await app(request_scope, HttpReceive(message), discard)
+    return clock() - start
+
+
+class Channel:
+    """Two one-way mailboxes between the driver and an app (websocket/lifespan).
+
+    ``receive``/``send`` are the app's side; ``push``/``pull`` are the driver's.
+    Each side waits on a bare future, the cheapest wake-up asyncio offers.
+    """
+
+    def __init__(self) -> None:
+        self._to_app: deque[Message] = deque()
+        self._from_app: deque[Message] = deque()
+        self._app_waiter: asyncio.Future[Message] | None = None
+        self._driver_waiter: asyncio.Future[Message] | None = None
+
+    async def receive(self) -> Message:
+        """App side: next message from the driver."""
+        if self._to_app:
+            return self._to_app.popleft()
+        waiter = asyncio.get_running_loop().create_future()
+        self._app_waiter = waiter
+        return await waiter
+
+    async def send(self, message: Message) -> None:
+        """App side: hand a message to the driver."""
+        waiter = self._driver_waiter
+        if waiter is not None and not waiter.done():
+            self._driver_waiter = None
+            waiter.set_result(message)
+        else:
+            self._from_app.append(message)
+
+    def push(self, message: Message) -> None:
+        """Driver side: give the app a message."""
+        waiter = self._app_waiter
+        if waiter is not None and not waiter.done():
+            self._app_waiter = None
+            waiter.set_result(message)
+        else:
+            self._to_app.append(message)
+
+    async def pull(self) -> Message:
+        """Driver side: wait for the app's next message."""
+        if self._from_app:
+            return self._from_app.popleft()
+        waiter = asyncio.get_running_loop().create_future()
+        self._driver_waiter = waiter
+        return await waiter
+
+    async def pull_within(self, timeout: float, task: asyncio.Task[None]) -> Message:
+        """``pull`` with a deadline, failing early if the app task ended."""
+        pulling = asyncio.ensure_future(self.pull())
+        await asyncio.wait({pulling, task}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+        if pulling.done():
+            return pulling.result()
+        pulling.cancel()
+        self._driver_waiter = None
+        if task.done():
+            error = task.exception()
+            detail = f": {error!r}" if error else ""
+            raise DriverError(f"the app returned without answering{detail}")
+        raise DriverError(f"no message from the app within {timeout:.0f}s")
+
+
+async def stop_task(task: asyncio.Task[None], timeout: float) -> BaseException | None:
+    """Wait for ``task`` to end, cancelling it after ``timeout``; return its error."""
+    done, _ = await asyncio.wait({task}, timeout=timeout)
+    if not done:
+        task.cancel()
+        await asyncio.wait({task}, timeout=timeout)
+        return DriverError(f"the app did not finish within {timeout:.0f}s and was cancelled")
+    if task.cancelled():
+        return None
+    return task.exception()
+
+
+class WebSocketClient:
+    """One websocket connection to an app, driven message by message."""
+
+    def __init__(self, app: ASGIApp, path: str, state: dict[str, Any]) -> None:
+        self.channel = Channel()
+        scope = websocket_scope(path)
+        scope["state"] = state.copy()
+        self.task: asyncio.Task[None] = asyncio.ensure_future(
+            app(scope, self.channel.receive, self.channel.send)
+        )
+
+    async def connect(self, timeout: float = 10.0) -> None:
+        """Handshake: expect ``websocket.accept``."""
+        self.channel.push({"type": "websocket.connect"})
+        reply = await self.channel.pull_within(timeout, self.task)
+        if reply["type"] != "websocket.accept":
+            raise DriverError(f"expected websocket.accept, got {reply['type']!r}")
+
+    async def echo(self, text: str, timeout: float = 10.0) -> Message:
+        """Send one text message and return the app's reply (with a deadline)."""
+        self.channel.push({"type": "websocket.receive", "text": text})
+        return await self.channel.pull_within(timeout, self.task)
+
+    async def time_echoes(self, text: str, count: int) -> int:
+        """Send ``count`` messages one at a time, each awaiting its echo; return ns."""
+        channel = self.channel
+        message = {"type": "websocket.receive", "text": text}
+        clock = time.perf_counter_ns
+        start = clock()
+        for _ in range(count):
+            channel.push(message)
+            await channel.pull()
+        return clock() - start
+
+    async def close(self, timeout: float = 5.0) -> BaseException | None:
+        """Send a client disconnect and wait for the app to finish."""
+        self.channel.push({"type": "websocket.disconnect", "code": 1000})
+        return await stop_task(self.task, timeout)
+
+
+class Lifespan:
+    """Drive the ASGI lifespan protocol around a serving session."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.state: dict[str, Any] = {}
+        self.channel = Channel()
+        self.task: asyncio.Task[None] | None = None
+        self.supported = False
+
+    async def startup(self, timeout: float = 30.0) -> None:
+        """Send ``lifespan.startup``; raise if the app reports a failure."""
+        scope = {"type": "lifespan", "asgi": ASGI_VERSION, "state": self.state}
+        self.task = asyncio.ensure_future(self.app(scope, self.channel.receive, self.channel.send))
+        self.channel.push({"type": "lifespan.startup"})
+        try:
+            reply = await self.channel.pull_within(timeout, self.task)
+        except DriverError:
+            if self.task.done() and self.task.exception() is not None:
+                return  # The app raised: it does not support lifespan (allowed by the spec).
+            raise
+        if reply["type"] == "lifespan.startup.failed":
+            raise DriverError(f"lifespan startup failed: {reply.get('message', '')}")
+        if reply["type"] != "lifespan.startup.complete":
+            raise DriverError(f"unexpected lifespan reply {reply['type']!r}")
+        self.supported = True
+
+    async def shutdown(self, timeout: float = 10.0) -> None:
+        """Send ``lifespan.shutdown`` and wait for the app to acknowledge it."""
+        if self.task is None or not self.supported:
+            return
+        self.channel.push({"type": "lifespan.shutdown"})
+        reply = await self.channel.pull_within(timeout, self.task)
+        if reply["type"] != "lifespan.shutdown.complete":
+            raise DriverError(f"lifespan shutdown: {reply['type']!r}")
+        await stop_task(self.task, timeout)

@@ -1,0 +1,106 @@
+"""Machine description and table formatting shared by every benchmark mode."""
+
+from __future__ import annotations
+
+import os
+import platform
+import sys
+from collections.abc import Sequence
+from datetime import datetime, timezone
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+PACKAGES = ("erlen", "quart", "starlette", "hypercorn", "uvicorn", "jinja2", "websockets")
+
+
+def cpu_count() -> int:
+    """CPUs this process may run on (what ``nproc`` prints)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+def cpu_model() -> str:
+    """The CPU model name, if the OS tells."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def package_versions() -> dict[str, str]:
+    """Installed versions of the benchmarked packages ('-' when missing)."""
+    versions = {}
+    for name in PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "-"
+    return versions
+
+
+def machine() -> dict[str, Any]:
+    """Everything needed to compare a result with another one."""
+    return {
+        "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "python": f"{platform.python_implementation()} {platform.python_version()}",
+        "nproc": cpu_count(),
+        "cpu": cpu_model(),
+        "platform": platform.platform(),
+        "packages": package_versions(),
+    }
+
+
+def machine_lines(info: dict[str, Any]) -> list[str]:
+    """The machine description as short ``key: value`` lines."""
+    packages = ", ".join(f"{k} {v}" for k, v in info["packages"].items())
+    return [
+        f"date: {info['date']}",
+        f"python: {info['python']} ({sys.executable})",
+        f"machine: nproc={info['nproc']}, {info['cpu']}, {info['platform']}",
+        f"packages: {packages}",
+    ]
+
+
+def format_number(value: float | None, error: bool = False) -> str:
+    """A cell value with sensible precision ('ERROR' / '-' when missing)."""
+    if error:
+        return "ERROR"
+    if value is None:
+        return "-"
+    if value >= 1000:
+        return f"{value:,.0f}"
+    if value >= 100:
+        return f"{value:.0f}"
+    if value >= 10:
+        return f"{value:.1f}"
+    return f"{value:.2f}"
+
+
+def format_ratio(value: float | None) -> str:
+    """A throughput ratio such as ``1.23x``."""
+    return "-" if value is None else f"{value:.2f}x"
+
+
+def text_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """A plain aligned table: first column left, the rest right-aligned."""
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
+
+    def line(row: Sequence[str]) -> str:
+        cells = [row[0].ljust(widths[0])]
+        cells += [cell.rjust(width) for cell, width in zip(row[1:], widths[1:], strict=True)]
+        return "  ".join(cells).rstrip()
+
+    rule = "  ".join("-" * width for width in widths)
+    return "\n".join([line(header), rule, *(line(row) for row in rows)])
+
+
+def markdown_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """A GitHub markdown table: first column left, the rest right-aligned."""
+    align = [":---", *("---:" for _ in header[1:])]
+    lines = [header, align, *rows]
+    return "\n".join("| " + " | ".join(row) + " |" for row in lines)

@@ -1,0 +1,209 @@
+"""Parent side of the in-process benchmark: spawn workers, interleave rounds, report."""
+
+from __future__ import annotations
+
+import json
+import queue
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from typing import IO, Any
+
+from benchlib import BENCH_DIR
+from benchlib.report import format_number, format_ratio, machine_lines, markdown_table, text_table
+from benchlib.scenarios import Scenario
+from benchlib.worker import Settings
+
+RUN_PY = BENCH_DIR / "run.py"
+READY_TIMEOUT_S = 180.0
+ROUND_TIMEOUT_S = 120.0
+
+
+@dataclass
+class Cell:
+    """The result of one (framework, scenario) pair."""
+
+    framework: str
+    scenario: str
+    count: int = 0
+    rounds_us: list[float] = field(default_factory=list)
+    batches_us: list[list[float]] = field(default_factory=list)
+    error: str | None = None
+    detail: str | None = None
+
+    @property
+    def median_us(self) -> float | None:
+        """Median over rounds of each round's median batch, or None on error."""
+        if self.error or not self.rounds_us:
+            return None
+        return statistics.median(self.rounds_us)
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON-ready form, including the median."""
+        return {**asdict(self), "median_us": self.median_us}
+
+
+class WorkerProcess:
+    """A running worker subprocess and a thread that reads its replies."""
+
+    def __init__(self, framework: str, scenario: str, settings: Settings) -> None:
+        self.stderr: IO[bytes] = tempfile.TemporaryFile()
+        command = [sys.executable, str(RUN_PY), "--worker", framework, scenario,
+                   json.dumps(asdict(settings))]
+        self.process = subprocess.Popen(
+            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.stderr,
+            text=True, bufsize=1, cwd=BENCH_DIR.parent,
+        )
+        self.replies: queue.Queue[str | None] = queue.Queue()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        """Forward each stdout line to the queue; ``None`` marks EOF."""
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            self.replies.put(line)
+        self.replies.put(None)
+
+    def reply(self, timeout: float) -> dict[str, Any]:
+        """The next reply, or an error dict on EOF, timeout or garbage."""
+        try:
+            line = self.replies.get(timeout=timeout)
+        except queue.Empty:
+            return {"error": f"worker gave no answer within {timeout:.0f}s",
+                    "detail": self.stderr_tail()}
+        if line is None:
+            self.process.wait(timeout=10)
+            return {"error": f"worker exited with code {self.process.returncode}",
+                    "detail": self.stderr_tail()}
+        try:
+            return dict(json.loads(line))
+        except ValueError:
+            return {"error": f"unreadable worker reply {line[:200]!r}",
+                    "detail": self.stderr_tail()}
+
+    def command(self, text: str, timeout: float) -> dict[str, Any]:
+        """Send a command line and wait for its reply."""
+        assert self.process.stdin is not None
+        try:
+            self.process.stdin.write(text + "\n")
+            self.process.stdin.flush()
+        except OSError as error:
+            return {"error": f"worker is gone ({error})", "detail": self.stderr_tail()}
+        return self.reply(timeout)
+
+    def stderr_tail(self, size: int = 4000) -> str:
+        """The last ``size`` characters the worker wrote to stderr."""
+        self.stderr.seek(0)
+        return self.stderr.read().decode("utf-8", "replace")[-size:]
+
+    def close(self) -> None:
+        """Stop the worker (politely if it still listens) and release its files."""
+        if self.process.poll() is None:
+            try:
+                assert self.process.stdin is not None
+                self.process.stdin.close()
+                self.process.wait(timeout=5)
+            except (OSError, subprocess.TimeoutExpired):
+                self.process.kill()
+                self.process.wait()
+        self.stderr.close()
+
+
+def fail(cell: Cell, reply: dict[str, Any]) -> None:
+    """Record a worker's error reply on ``cell``."""
+    cell.error = str(reply.get("error", "unknown error"))
+    cell.detail = reply.get("detail")
+
+
+def run_scenario(
+    scenario: Scenario, frameworks: Sequence[str], settings: Settings, rounds: int
+) -> dict[str, Cell]:
+    """Measure one scenario on every framework, interleaving the rounds."""
+    cells = {fw: Cell(fw, scenario.name) for fw in frameworks}
+    workers = {fw: WorkerProcess(fw, scenario.name, settings) for fw in frameworks}
+    try:
+        for fw, worker in workers.items():
+            reply = worker.reply(READY_TIMEOUT_S)
+            if "error" in reply:
+                fail(cells[fw], reply)
+        for _ in range(rounds):
+            for fw, worker in workers.items():
+                if cells[fw].error is None:
+                    _one_round(cells[fw], worker)
+        for fw, worker in workers.items():
+            if cells[fw].error is None:
+                reply = worker.command("quit", ROUND_TIMEOUT_S)
+                if "error" in reply:
+                    fail(cells[fw], reply)
+    finally:
+        for worker in workers.values():
+            worker.close()
+    return cells
+
+
+def _one_round(cell: Cell, worker: WorkerProcess) -> None:
+    """Ask a worker for one round and store its median batch."""
+    reply = worker.command("round", ROUND_TIMEOUT_S)
+    if "error" in reply:
+        fail(cell, reply)
+        return
+    cell.count = int(reply["count"])
+    batches = [float(value) for value in reply["us"]]
+    cell.batches_us.append(batches)
+    cell.rounds_us.append(statistics.median(batches))
+
+
+def ratio(cells: dict[str, Cell], baseline: str, subject: str) -> float | None:
+    """Throughput ratio ``baseline_us / subject_us`` (> 1: subject is faster)."""
+    if baseline not in cells or subject not in cells:
+        return None
+    base, this = cells[baseline].median_us, cells[subject].median_us
+    if base is None or this is None or this == 0:
+        return None
+    return base / this
+
+
+def table_rows(
+    results: dict[str, dict[str, Cell]], frameworks: Sequence[str]
+) -> tuple[list[str], list[list[str]]]:
+    """Header and rows: scenarios down, µs per framework across, then ratios."""
+    comparisons = [other for other in ("starlette", "quart")
+                   if "erlen" in frameworks and other in frameworks]
+    header = ["scenario (µs/req)", *frameworks, *(f"erlen vs {o}" for o in comparisons)]
+    rows = []
+    for name, cells in results.items():
+        row = [name]
+        row += [format_number(cells[fw].median_us, cells[fw].error is not None)
+                for fw in frameworks]
+        row += [format_ratio(ratio(cells, other, "erlen")) for other in comparisons]
+        rows.append(row)
+    return header, rows
+
+
+def errors(results: dict[str, dict[str, Cell]]) -> list[Cell]:
+    """Every cell that failed."""
+    return [cell for cells in results.values() for cell in cells.values() if cell.error]
+
+
+def render(results: dict[str, dict[str, Cell]], frameworks: Sequence[str],
+           info: dict[str, Any], markdown: bool) -> str:
+    """The final report: machine lines, the table, then one line per failure."""
+    header, rows = table_rows(results, frameworks)
+    failures = [f"{c.framework}/{c.scenario}: {c.error}" for c in errors(results)]
+    note = ("Lower µs is better; 'erlen vs X' = X µs / erlen µs, so > 1.00x means "
+            "Erlen serves more requests per second than X.")
+    if markdown:
+        parts = ["## In-process ASGI benchmark", "",
+                 *(f"- {line}" for line in machine_lines(info)), "",
+                 markdown_table(header, rows), "", note]
+        if failures:
+            parts += ["", "Failures:", "", *(f"- {line}" for line in failures)]
+        return "\n".join(parts)
+    parts = [*machine_lines(info), "", text_table(header, rows), "", note]
+    if failures:
+        parts += ["", "FAILURES:", *(f"  {line}" for line in failures)]
+    return "\n".join(parts)

@@ -1,0 +1,201 @@
+"""The measuring subprocess: one framework, one scenario, one interpreter.
+
+Protocol (JSON lines on a private copy of stdout; commands on stdin):
+
+* on start it loads the app, drives ``lifespan.startup`` and verifies the
+  scenario's response, then prints ``{"ready": true}`` (or
+  ``{"error": ..., "detail": ...}`` and exits);
+* ``round`` -> ``{"us": [per-iteration µs of each batch], "count": N}``; the
+  first round warms up and sizes the batches (N iterations each) beforehand;
+* ``quit`` -> verifies once more, drives ``lifespan.shutdown``, prints
+  ``{"done": true}`` (or an error) and exits.
+
+Anything the app prints goes to stderr, so it cannot corrupt the protocol.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import json
+import os
+import sys
+import traceback
+from dataclasses import dataclass
+from typing import IO, Any
+
+from benchlib.asgi import (
+    ASGIApp,
+    Lifespan,
+    WebSocketClient,
+    http_scope,
+    request_once,
+    time_requests,
+)
+from benchlib.frameworks import load_app
+from benchlib.scenarios import BY_NAME, WS_MESSAGE, Scenario
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How long to warm up and how big each timed batch is."""
+
+    warmup_s: float = 0.3
+    batch_s: float = 0.05
+    batches: int = 5
+    fixed_count: int = 0  # > 0: skip warm-up and calibration (``--quick``)
+
+    @classmethod
+    def from_json(cls, text: str) -> Settings:
+        """Parse the settings the parent passed on the command line."""
+        return cls(**json.loads(text))
+
+
+class VerificationError(Exception):
+    """The app answered, but not with the expected response."""
+
+
+class Target:
+    """A loaded app plus the request of one scenario, ready to verify and time."""
+
+    def __init__(self, app: ASGIApp, scenario: Scenario) -> None:
+        self.app = app
+        self.scenario = scenario
+        self.lifespan = Lifespan(app)
+        self.scope = http_scope(scenario.method, scenario.path, scenario.headers)
+
+    async def start(self) -> None:
+        """Run lifespan startup and, if needed, log in to get a session cookie."""
+        await self.lifespan.startup()
+        self.scope["state"] = self.lifespan.state
+        if self.scenario.login:
+            await self._login()
+
+    async def _login(self) -> None:
+        """GET /login and reuse its ``Set-Cookie`` values as the request's cookie."""
+        login = http_scope("GET", "/login")
+        login["state"] = self.lifespan.state
+        response = await request_once(self.app, login)
+        cookies = [value.split(";", 1)[0] for value in response.header_values("set-cookie")]
+        if response.status != 200 or not cookies:
+            raise VerificationError(
+                f"GET /login: status {response.status}, set-cookie {cookies!r}"
+            )
+        self.scope["headers"] = [*self.scope["headers"], (b"cookie", "; ".join(cookies).encode())]
+
+    async def verify(self) -> None:
+        """Check the scenario's response; raise ``VerificationError`` if wrong."""
+        if self.scenario.kind == "ws":
+            problems = await self._verify_websocket()
+        else:
+            response = await request_once(self.app, self.scope, self.scenario.body)
+            problems = self.scenario.check(response)
+        if problems:
+            raise VerificationError(f"{self.scenario.description}: " + "; ".join(problems))
+
+    async def _verify_websocket(self) -> list[str]:
+        """Handshake, echo three distinct messages, disconnect cleanly."""
+        client = WebSocketClient(self.app, self.scenario.path, self.lifespan.state)
+        problems: list[str] = []
+        try:
+            await client.connect()
+            for index in range(3):
+                text = f"{WS_MESSAGE} #{index}"
+                reply = await client.echo(text)
+                if reply.get("type") != "websocket.send" or reply.get("text") != text:
+                    problems.append(f"sent {text!r}, got {dict(reply)!r}")
+        finally:
+            error = await client.close()
+        if error is not None and not problems:
+            problems.append(f"the app failed after disconnect: {error!r}")
+        return problems
+
+    async def run(self, count: int) -> int:
+        """Time ``count`` iterations; return elapsed nanoseconds."""
+        if self.scenario.kind == "ws":
+            client = WebSocketClient(self.app, self.scenario.path, self.lifespan.state)
+            await client.connect()
+            try:
+                return await client.time_echoes(WS_MESSAGE, count)
+            finally:
+                await client.close()
+        return await time_requests(self.app, self.scope, self.scenario.body, count)
+
+    async def calibrate(self, settings: Settings) -> int:
+        """Warm up for ``warmup_s`` and size a batch to last about ``batch_s``."""
+        if settings.fixed_count > 0:
+            await self.run(settings.fixed_count)
+            return settings.fixed_count
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + settings.warmup_s
+        count, elapsed = 1, 0
+        while loop.time() < deadline or elapsed < 20_000_000:
+            elapsed = await self.run(count)
+            if elapsed < 20_000_000:
+                count *= 2
+        per_iteration_ns = elapsed / count
+        return max(1, int(settings.batch_s * 1e9 / per_iteration_ns))
+
+    async def time_round(self, count: int, batches: int) -> list[float]:
+        """Time ``batches`` batches of ``count``; return µs per iteration of each."""
+        gc.collect()
+        return [await self.run(count) / count / 1000 for _ in range(batches)]
+
+
+def private_stdout() -> IO[str]:
+    """Keep a private handle on stdout for the protocol and point fd 1 at stderr."""
+    stream = os.fdopen(os.dup(1), "w", buffering=1)
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+    return stream
+
+
+def describe(error: BaseException) -> dict[str, Any]:
+    """An error as a short message plus the traceback."""
+    short = f"{type(error).__name__}: {error}"
+    if isinstance(error, ModuleNotFoundError | ImportError):
+        short = f"cannot import the app: {short}"
+    return {"error": short, "detail": "".join(traceback.format_exception(error))}
+
+
+def main(framework: str, scenario_name: str, settings_json: str) -> int:
+    """Worker entry point; returns the process exit code."""
+    out = private_stdout()
+    settings = Settings.from_json(settings_json)
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        target = Target(load_app(framework), BY_NAME[scenario_name])
+        loop.run_until_complete(target.start())
+        loop.run_until_complete(target.verify())
+    except Exception as error:
+        print(json.dumps(describe(error)), file=out)
+        return 1
+    print(json.dumps({"ready": True}), file=out)
+    return answer_commands(target, loop, settings, out)
+
+
+def answer_commands(target: Target, loop: asyncio.AbstractEventLoop, settings: Settings,
+                    out: IO[str]) -> int:
+    """Answer ``round`` commands until ``quit`` (or EOF); return the exit code.
+
+    The first round warms up and calibrates first, so that happens while no other
+    worker is busy (workers start in parallel but rounds run one at a time).
+    """
+    count = 0
+    for line in sys.stdin:
+        try:
+            if line.strip() == "round":
+                if count == 0:
+                    count = loop.run_until_complete(target.calibrate(settings))
+                batch_us = loop.run_until_complete(target.time_round(count, settings.batches))
+                print(json.dumps({"us": batch_us, "count": count}), file=out)
+                continue
+            loop.run_until_complete(target.verify())
+            loop.run_until_complete(target.lifespan.shutdown())
+        except Exception as error:
+            print(json.dumps(describe(error)), file=out)
+            return 1
+        break
+    print(json.dumps({"done": True}), file=out)
+    return 0

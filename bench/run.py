@@ -1,0 +1,145 @@
+"""Erlen benchmark suite: in-process ASGI timings of raw / erlen / starlette / quart.
+
+Usage::
+
+    python bench/run.py                      # full in-process table (~2-3 min on 2 cores)
+    python bench/run.py --quick              # CI smoke test: verifies every app, tiny timings
+    python bench/run.py --scenarios plaintext,json --frameworks raw,erlen --rounds 9
+    python bench/run.py --json out.json --markdown
+    python bench/run.py --server [...]       # same as python bench/server.py [...]
+    python bench/run.py --memory [...]       # same as python bench/memory.py [...]
+
+Every (framework, scenario) pair runs in its own subprocess; see bench/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import asdict
+from pathlib import Path
+
+from benchlib.frameworks import FRAMEWORKS, parse_frameworks, twin_mismatch
+from benchlib.report import machine
+from benchlib.scenarios import SCENARIO_NAMES, parse_scenarios
+from benchlib.suite import Cell, errors, render, run_scenario
+from benchlib.worker import Settings
+
+
+def parse_args(argv: Sequence[str]) -> argparse.Namespace:
+    """Command-line options of the in-process mode."""
+    parser = argparse.ArgumentParser(
+        prog="python bench/run.py",
+        description="In-process ASGI benchmark of Erlen against a raw ASGI app, "
+        "Starlette and Quart. Use --server or --memory as the first option "
+        "for the server-level and memory benchmarks.",
+    )
+    parser.add_argument("--quick", action="store_true",
+                        help="smoke mode for CI: verify every app, tiny iteration counts")
+    parser.add_argument("--frameworks", default=",".join(FRAMEWORKS),
+                        help=f"comma-separated subset of {','.join(FRAMEWORKS)}")
+    parser.add_argument("--scenarios", default=",".join(SCENARIO_NAMES),
+                        help=f"comma-separated subset of {','.join(SCENARIO_NAMES)}")
+    parser.add_argument("--rounds", type=int, default=7,
+                        help="interleaved rounds per cell; the median is reported (default 7)")
+    parser.add_argument("--batches", type=int, default=5,
+                        help="timed batches per round; a round is their median (default 5)")
+    parser.add_argument("--batch-ms", type=float, default=40.0,
+                        help="target duration of one timed batch in ms (default 40)")
+    parser.add_argument("--warmup-ms", type=float, default=300.0,
+                        help="warm-up per worker before calibration in ms (default 300)")
+    parser.add_argument("--json", metavar="PATH", type=Path,
+                        help="also write every measurement to this JSON file")
+    parser.add_argument("--markdown", action="store_true",
+                        help="print a markdown table (for bench/RESULTS.md) instead of text")
+    parser.add_argument("--list", action="store_true", help="list the scenarios and exit")
+    return parser.parse_args(argv)
+
+
+def settings_from(args: argparse.Namespace) -> tuple[Settings, int]:
+    """Worker settings and round count for the chosen mode."""
+    if args.quick:
+        return Settings(warmup_s=0.0, batch_s=0.0, batches=1, fixed_count=20), 1
+    settings = Settings(warmup_s=args.warmup_ms / 1000, batch_s=args.batch_ms / 1000,
+                        batches=max(1, args.batches))
+    return settings, max(1, args.rounds)
+
+
+def list_scenarios() -> None:
+    """Print the scenario names with what they measure."""
+    for scenario in parse_scenarios(",".join(SCENARIO_NAMES)):
+        print(f"{scenario.name:12} {scenario.description}")
+
+
+def main(argv: Sequence[str]) -> int:
+    """Run the in-process suite; return the exit code (1 if any cell failed)."""
+    args = parse_args(argv)
+    if args.list:
+        list_scenarios()
+        return 0
+    try:
+        frameworks = parse_frameworks(args.frameworks)
+        scenarios = parse_scenarios(args.scenarios)
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    settings, rounds = settings_from(args)
+    info = machine()
+    started = time.monotonic()
+    results: dict[str, dict[str, Cell]] = {}
+    for index, scenario in enumerate(scenarios, 1):
+        results[scenario.name] = run_scenario(scenario, frameworks, settings, rounds)
+        progress(index, len(scenarios), scenario.name, results[scenario.name])
+    print(f"elapsed {time.monotonic() - started:.0f}s", file=sys.stderr)
+    mismatch = twin_mismatch() if "erlen" in frameworks and "quart" in frameworks else None
+    print(render(results, frameworks, info, args.markdown))
+    if mismatch:
+        print(f"\nERROR: {mismatch}")
+    if args.json:
+        write_json(args.json, info, settings, rounds, results)
+    return 1 if errors(results) or mismatch else 0
+
+
+def progress(index: int, total: int, name: str, cells: dict[str, Cell]) -> None:
+    """One stderr line per finished scenario."""
+    parts = []
+    for cell in cells.values():
+        value = "ERROR" if cell.error else f"{cell.median_us:.2f}"
+        parts.append(f"{cell.framework} {value}")
+    print(f"[{index}/{total}] {name}: " + ", ".join(parts), file=sys.stderr, flush=True)
+
+
+def write_json(path: Path, info: dict[str, object], settings: Settings, rounds: int,
+               results: dict[str, dict[str, Cell]]) -> None:
+    """Dump the machine, settings and every cell (with all rounds) as JSON."""
+    document = {
+        "machine": info,
+        "settings": {**asdict(settings), "rounds": rounds},
+        "cells": [cell.to_json() for cells in results.values() for cell in cells.values()],
+    }
+    path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+    print(f"wrote {path}", file=sys.stderr)
+
+
+def dispatch(argv: Sequence[str]) -> int:
+    """Route to the worker, server, memory or in-process mode."""
+    if argv[:1] == ["--worker"]:
+        from benchlib.worker import main as worker_main
+
+        return worker_main(*argv[1:4])
+    if argv[:1] == ["--server"]:
+        import server
+
+        return server.main(argv[1:])
+    if argv[:1] == ["--memory"]:
+        import memory
+
+        return memory.main(argv[1:])
+    return main(argv)
+
+
+if __name__ == "__main__":
+    sys.exit(dispatch(sys.argv[1:]))

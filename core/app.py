@@ -1,0 +1,884 @@
+"""The application object: ``Erlen(__name__)``.
+
+It owns the configuration, the URL map, the plugin manager and the registries inherited
+from :class:`~erlen.scaffold.Scaffold`. ``Erlen.__call__`` is the ASGI entry point: it
+looks the scope type up in a table built once at freeze from ``erlen_protocol_handlers``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import functools
+import inspect
+import logging
+import os
+import sys
+from collections import defaultdict
+from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable, Sequence
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from werkzeug.datastructures import ImmutableDict
+from werkzeug.exceptions import Aborter
+from werkzeug.routing import BuildError, Map, MapAdapter, Rule
+from werkzeug.urls import quote as _url_quote
+
+from . import signals
+from .config import DEFAULT_CONFIG, Config, ConfigAttribute
+from .ctx import AppContext, RequestContext, WebsocketContext, _AppCtxGlobals
+from .dispatch import DispatchMixin
+from .exceptions import AppFrozenError, PluginError
+from .globals import _cv_app, _cv_request, _cv_websocket
+from .hooktable import compile_hook
+from .pluginmanager import BUILTINS_NAME, ErlenPluginManager, resolve_plugins
+from .scaffold import Scaffold, _sentinel, endpoint_from_view_func, setupmethod
+from .sessions import SecureCookieSessionInterface
+from .wrappers.request import Request
+from .wrappers.response import Response
+
+if TYPE_CHECKING:
+    from .blueprints import Blueprint
+    from .typing import ProtocolHandler, Receive, Scope, Send
+
+T = TypeVar("T")
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _make_timedelta(value: timedelta | int | None) -> timedelta | None:
+    if value is None or isinstance(value, timedelta):
+        return value
+    return timedelta(seconds=value)
+
+
+def run_sync(func: Callable[..., Any]) -> Callable[..., Awaitable[Any]]:
+    """Wrap a sync function so awaiting it runs it in the default thread pool.
+
+    The caller's context (``request``, ``g``...) is copied into the thread. A generator
+    result is turned into an async generator pulling from the thread.
+    """
+
+    @functools.wraps(func)
+    async def _wrapper(*args: Any, **kwargs: Any) -> Any:
+        loop = asyncio.get_running_loop()
+        ctx = contextvars.copy_context()
+        result = await loop.run_in_executor(None, ctx.run, functools.partial(func, *args, **kwargs))
+        if inspect.isgenerator(result):
+            return run_sync_iterable(result)
+        return result
+
+    _wrapper._erlen_sync_wrapped = True  # type: ignore[attr-defined]
+    return _wrapper
+
+
+def run_sync_iterable(iterable: Iterable[T]) -> Any:
+    """Iterate a sync iterable in the thread pool, as an async iterator."""
+
+    async def _gen() -> AsyncGenerator[T, None]:
+        loop = asyncio.get_running_loop()
+        ctx = contextvars.copy_context()
+        iterator = iter(iterable)
+        done = object()
+        while True:
+            item = await loop.run_in_executor(None, ctx.run, next, iterator, done)
+            if item is done:
+                return
+            yield item  # type: ignore[misc]
+
+    return _gen()
+
+
+class Erlen(DispatchMixin, Scaffold):
+    """An ASGI application with Quart's API.
+
+    :param import_name: the app's module name, usually ``__name__``.
+    :param plugins: the plugins to load: entry-point names, modules or objects. ``None``
+        (the default) loads every installed plugin of the ``erlen`` entry point group.
+    :param exclude_plugins: entry-point names to leave out of the default set.
+    """
+
+    aborter_class = Aborter
+    app_ctx_globals_class = _AppCtxGlobals
+    config_class = Config
+    request_class = Request
+    response_class = Response
+    url_map_class = Map
+    url_rule_class = Rule
+    test_client_class: type | None = None
+    test_app_class: type | None = None
+    test_cli_runner_class: type | None = None
+    session_interface = SecureCookieSessionInterface()
+    event_class = asyncio.Event
+    lock_class = asyncio.Lock
+    jinja_options: dict[str, Any] = {}
+
+    testing = ConfigAttribute[bool]("TESTING")
+    secret_key = ConfigAttribute[Any]("SECRET_KEY")
+    permanent_session_lifetime = ConfigAttribute[timedelta]("PERMANENT_SESSION_LIFETIME", _make_timedelta)
+
+    default_config = ImmutableDict(DEFAULT_CONFIG)
+
+    def __init__(
+        self,
+        import_name: str,
+        static_url_path: str | None = None,
+        static_folder: str | os.PathLike[str] | None = "static",
+        static_host: str | None = None,
+        host_matching: bool = False,
+        subdomain_matching: bool = False,
+        template_folder: str | os.PathLike[str] | None = "templates",
+        instance_path: str | None = None,
+        instance_relative_config: bool = False,
+        root_path: str | None = None,
+        *,
+        plugins: Sequence[str | object] | None = None,
+        exclude_plugins: Iterable[str] = (),
+    ) -> None:
+        super().__init__(
+            import_name,
+            static_folder=static_folder,
+            static_url_path=static_url_path,
+            template_folder=template_folder,
+            root_path=root_path,
+        )
+        self.name = self._compute_name(import_name)
+        self.cli.name = self.name
+        if instance_path is None:
+            instance_path = os.path.join(self.root_path, "instance")
+        self.instance_path = instance_path
+        self.config = self.make_config(instance_relative_config)
+        self.aborter = self.aborter_class()
+        self.extensions: dict[str, Any] = {}
+        self.blueprints: dict[str, Blueprint] = {}
+        self.url_build_error_handlers: list[Callable[..., Any]] = []
+        self.teardown_appcontext_funcs: list[Callable[..., Any]] = []
+        self.shell_context_processors: list[Callable[[], dict[str, Any]]] = []
+        self.before_serving_funcs: list[Callable[..., Any]] = []
+        self.after_serving_funcs: list[Callable[..., Any]] = []
+        self.while_serving_gens: list[AsyncGenerator[Any, None]] = []
+        self.background_tasks: set[asyncio.Task[Any]] = set()
+        self.shutdown_event: asyncio.Event | None = None
+        self.subdomain_matching = subdomain_matching
+        self.url_map = self.url_map_class(host_matching=host_matching)
+        self._frozen = False
+        self._protocols: dict[str, ProtocolHandler] = {}
+        self._asgi_entry: Callable[[Scope, Receive, Send], Awaitable[None]] | None = None
+
+        self.plugin_manager = ErlenPluginManager()
+        from . import builtins as _builtins
+
+        self.plugin_manager.register(_builtins, BUILTINS_NAME)
+        for name, plugin in resolve_plugins(plugins, exclude_plugins):
+            self._register(plugin, name)
+        hook = self.plugin_manager.hook
+        for converters in hook.erlen_url_converters(app=self):
+            if converters:
+                self.url_map.converters.update(converters)
+        self.json = hook.erlen_json_provider(app=self)
+
+        if self.has_static_folder:
+            if bool(static_host) != host_matching:
+                raise AssertionError(
+                    "Invalid static_host/host_matching combination"
+                )
+            self.add_url_rule(
+                f"{self.static_url_path}/<path:filename>",
+                endpoint="static",
+                host=static_host,
+                view_func=lambda **kw: self.send_static_file(**kw),
+            )
+        hook.erlen_configure(app=self)
+
+    # --- plugins ------------------------------------------------------------------
+
+    def _register(self, plugin: object, name: str | None) -> None:
+        try:
+            self.plugin_manager.register(plugin, name)
+        except ValueError as exc:
+            raise PluginError(f"Cannot register Erlen plugin {name!r}: {exc}") from exc
+
+    @property
+    def plugins(self) -> dict[str, object]:
+        """The loaded plugins by name (the kernel's own built-ins excluded)."""
+        return {
+            name: plugin
+            for name, plugin in self.plugin_manager.list_name_plugin()
+            if name != BUILTINS_NAME
+        }
+
+    @setupmethod
+    def register_plugin(self, plugin: object, name: str | None = None) -> None:
+        """Register one more plugin on this app (before it serves) and configure it."""
+        self._register(plugin, name)
+        configure = getattr(plugin, "erlen_configure", None)
+        if configure is not None:
+            self.plugin_manager.subset_hook_caller(
+                "erlen_configure",
+                [p for p in self.plugin_manager.get_plugins() if p is not plugin],
+            )(app=self)
+
+    # --- configuration ------------------------------------------------------------
+
+    @staticmethod
+    def _compute_name(import_name: str) -> str:
+        if import_name == "__main__":
+            fn = getattr(sys.modules["__main__"], "__file__", None)
+            if fn is None:
+                return "__main__"
+            return os.path.splitext(os.path.basename(fn))[0]
+        return import_name
+
+    def make_config(self, instance_relative: bool = False) -> Config:
+        """Create the config object from :attr:`default_config`."""
+        root_path = self.instance_path if instance_relative else self.root_path
+        defaults = dict(self.default_config)
+        defaults["DEBUG"] = _debug_from_env()
+        return self.config_class(root_path, defaults)
+
+    @property
+    def debug(self) -> bool:
+        """``config["DEBUG"]``."""
+        return bool(self.config["DEBUG"])
+
+    @debug.setter
+    def debug(self, value: bool) -> None:
+        self.config["DEBUG"] = value
+
+    @property
+    def logger(self) -> logging.Logger:
+        """The ``logging`` logger named after the app."""
+        return _create_logger(self)
+
+    def _check_setup_finished(self, f_name: str) -> None:
+        if self._frozen:
+            raise AppFrozenError(
+                f"The setup method '{f_name}' can no longer be called on the application."
+                " It has already started serving, so changes would not be applied"
+                " consistently. Make sure all routes, hooks and plugins are registered"
+                " before the first request or the server's startup."
+            )
+
+    # --- routing ------------------------------------------------------------------
+
+    @setupmethod
+    def add_url_rule(
+        self,
+        rule: str,
+        endpoint: str | None = None,
+        view_func: Callable[..., Any] | None = None,
+        provide_automatic_options: bool | None = None,
+        **options: Any,
+    ) -> None:
+        """Connect ``rule`` to ``view_func`` under ``endpoint`` (Flask semantics)."""
+        if endpoint is None:
+            endpoint = endpoint_from_view_func(view_func)  # type: ignore[arg-type]
+        options["endpoint"] = endpoint
+        methods = options.pop("methods", None)
+        if methods is None:
+            methods = getattr(view_func, "methods", None) or ("GET",)
+        if isinstance(methods, str):
+            raise TypeError(
+                "Allowed methods must be a list of strings, for example: @app.route(..., methods=['POST'])"
+            )
+        methods = {item.upper() for item in methods}
+        required_methods = set(getattr(view_func, "required_methods", ()))
+        if provide_automatic_options is None:
+            provide_automatic_options = getattr(view_func, "provide_automatic_options", None)
+        if provide_automatic_options is None:
+            if "OPTIONS" not in methods and self.config["PROVIDE_AUTOMATIC_OPTIONS"]:
+                provide_automatic_options = True
+                required_methods.add("OPTIONS")
+            else:
+                provide_automatic_options = False
+        methods |= required_methods
+        rule_obj = self.url_rule_class(rule, methods=methods, **options)
+        rule_obj.provide_automatic_options = provide_automatic_options  # type: ignore[attr-defined]
+        self.url_map.add(rule_obj)
+        if view_func is not None:
+            old_func = self.view_functions.get(endpoint)
+            if old_func is not None and old_func != view_func:
+                raise AssertionError(
+                    "View function mapping is overwriting an existing"
+                    f" endpoint function: {endpoint}"
+                )
+            self.view_functions[endpoint] = view_func
+
+    @setupmethod
+    def register_blueprint(self, blueprint: Blueprint, **options: Any) -> None:
+        """Register ``blueprint`` (options: ``url_prefix``, ``subdomain``, ``name``...)."""
+        blueprint.register(self, options)
+
+    def iter_blueprints(self) -> Iterable[Blueprint]:
+        """The registered blueprints, in registration order."""
+        return self.blueprints.values()
+
+    def create_url_adapter(self, request: Any | None) -> MapAdapter | None:
+        """A URL adapter bound to ``request``, or to ``SERVER_NAME`` without one."""
+        if request is not None:
+            adapter = getattr(request, "_url_adapter", None)
+            if adapter is not None:
+                return adapter  # type: ignore[no-any-return]
+            return self._bind_adapter(request)
+        server_name = self.config["SERVER_NAME"]
+        if server_name is None:
+            return None
+        return self.url_map.bind(
+            server_name,
+            script_name=self.config["APPLICATION_ROOT"],
+            url_scheme="https" if self.config["PREFER_SECURE_URLS"] else self.config["PREFERRED_URL_SCHEME"],
+        )
+
+    def _bind_adapter(self, request: Any) -> MapAdapter:
+        trusted = self.config["TRUSTED_HOSTS"]
+        if trusted is not None:
+            request.trusted_hosts = trusted
+        host = request.host
+        subdomain = None
+        server_name = self.config["SERVER_NAME"] or host
+        if self.url_map.host_matching:
+            server_name = host
+        elif not self.subdomain_matching:
+            subdomain = self.url_map.default_subdomain or ""
+        elif self.config["SERVER_NAME"]:
+            subdomain = _subdomain_of(host, self.config["SERVER_NAME"])
+        adapter = MapAdapter(
+            self.url_map,
+            server_name.lower(),
+            request.root_path or "/",
+            subdomain if subdomain is not None else "",
+            request.scheme,
+            request.path,
+            request.method,
+            request.query_string.decode("latin-1") if request.query_string else None,
+        )
+        request._url_adapter = adapter
+        return adapter
+
+    def inject_url_defaults(self, endpoint: str, values: dict[str, Any]) -> None:
+        """Run the ``url_defaults`` functions for ``endpoint`` on ``values``."""
+        names: Iterable[str | None] = (None,)
+        if "." in endpoint:
+            names = (None, *_blueprint_chain(endpoint.rpartition(".")[0]))
+        for name in names:
+            for func in self.url_default_functions.get(name, ()):
+                func(endpoint, values)
+
+    def handle_url_build_error(self, error: BuildError, endpoint: str, values: dict[str, Any]) -> str:
+        """Try the ``url_build_error_handlers``; re-raise ``error`` if none answers."""
+        for handler in self.url_build_error_handlers:
+            try:
+                rv = handler(error, endpoint, values)
+            except BuildError as e:
+                error = e
+            else:
+                if rv is not None:
+                    return rv  # type: ignore[no-any-return]
+        if error is sys.exc_info()[1]:
+            raise
+        raise error
+
+    def url_for(
+        self,
+        endpoint: str,
+        *,
+        _anchor: str | None = None,
+        _external: bool | None = None,
+        _method: str | None = None,
+        _scheme: str | None = None,
+        **values: Any,
+    ) -> str:
+        """Build the URL of ``endpoint`` with ``values`` (unknown ones go to the query)."""
+        conn_ctx: Any = _cv_request.get(None) or _cv_websocket.get(None)
+        if conn_ctx is not None:
+            connection = conn_ctx._connection
+            url_adapter = self.create_url_adapter(connection)
+            blueprint_name = connection.blueprint
+            if endpoint[:1] == ".":
+                endpoint = f"{blueprint_name}{endpoint}" if blueprint_name else endpoint[1:]
+            if _external is None:
+                _external = _scheme is not None
+        else:
+            app_ctx = _cv_app.get(None)
+            url_adapter = app_ctx.url_adapter if app_ctx is not None else self.create_url_adapter(None)
+            if url_adapter is None:
+                raise RuntimeError(
+                    "Unable to create URL adapter for request-independent URL generation."
+                    " You might be able to fix this by setting the SERVER_NAME config variable."
+                )
+            if _external is None:
+                _external = True
+        if _scheme is not None and not _external:
+            raise ValueError("When specifying '_scheme', '_external' must be True.")
+        assert url_adapter is not None
+        self.inject_url_defaults(endpoint, values)
+        try:
+            rv = url_adapter.build(
+                endpoint,
+                values,
+                method=_method,
+                url_scheme=_scheme,
+                force_external=bool(_external),
+            )
+        except BuildError as error:
+            values.update(_anchor=_anchor, _method=_method, _scheme=_scheme, _external=_external)
+            return self.handle_url_build_error(error, endpoint, values)
+        if _anchor is not None:
+            rv = f"{rv}#{_url_quote(_anchor, safe='%!#$&()*+,/:;=?@')}"
+        return rv
+
+    def redirect(self, location: str, code: int = 302) -> Response:
+        """A redirect response to ``location``."""
+        from .helpers import _redirect_response
+
+        return _redirect_response(self.response_class, location, code)
+
+    # --- lifecycle registration ------------------------------------------------------
+
+    @setupmethod
+    def teardown_appcontext(self, f: T) -> T:
+        """Run ``f(exc)`` when the app context is popped."""
+        self.teardown_appcontext_funcs.append(f)  # type: ignore[arg-type]
+        return f
+
+    @setupmethod
+    def shell_context_processor(self, f: T) -> T:
+        """Add ``f() -> dict`` to the ``kernel shell`` namespace."""
+        self.shell_context_processors.append(f)  # type: ignore[arg-type]
+        return f
+
+    @setupmethod
+    def before_serving(self, f: T) -> T:
+        """Run ``f()`` at server startup (ASGI lifespan), before requests are served."""
+        self.before_serving_funcs.append(f)  # type: ignore[arg-type]
+        return f
+
+    @setupmethod
+    def after_serving(self, f: T) -> T:
+        """Run ``f()`` at server shutdown."""
+        self.after_serving_funcs.append(f)  # type: ignore[arg-type]
+        return f
+
+    @setupmethod
+    def while_serving(self, f: T) -> T:
+        """Register an async generator function: code before its ``yield`` runs at startup,
+        code after it at shutdown."""
+        self.while_serving_gens.append(f)  # type: ignore[arg-type]
+        return f
+
+    def make_shell_context(self) -> dict[str, Any]:
+        """The namespace of ``kernel shell``: ``app``, ``g`` and processor results."""
+        from .globals import g
+
+        rv: dict[str, Any] = {"app": self, "g": g}
+        for processor in self.shell_context_processors:
+            rv.update(processor())
+        return rv
+
+    # --- sync/async ----------------------------------------------------------------
+
+    def ensure_async(self, func: Callable[..., Any]) -> Callable[..., Awaitable[Any]]:
+        """Return ``func`` if it is async, else a wrapper running it in a thread."""
+        if inspect.iscoroutinefunction(func) or getattr(func, "_erlen_sync_wrapped", False):
+            return func
+        if isinstance(func, functools.partial) and inspect.iscoroutinefunction(func.func):
+            return func
+        call = getattr(func, "__call__", None)  # noqa: B004 - callable objects
+        if call is not None and not inspect.isfunction(func) and inspect.iscoroutinefunction(call):
+            return func
+        return self.sync_to_async(func)
+
+    def sync_to_async(self, func: Callable[..., Any]) -> Callable[..., Awaitable[Any]]:
+        """Run ``func`` in the thread pool when awaited (Quart's ``run_sync``)."""
+        return run_sync(func)
+
+    def add_background_task(self, func: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+        """Run ``func(*args, **kwargs)`` in its own task, in a copy of the app context.
+
+        Exceptions go to :meth:`handle_background_exception`. Shutdown waits for
+        background tasks up to ``BACKGROUND_TASK_SHUTDOWN_TIMEOUT`` seconds.
+        """
+        call = self.ensure_async(func)
+
+        async def _wrapper() -> None:
+            try:
+                async with self.app_context():
+                    await call(*args, **kwargs)
+            except Exception as error:
+                await self.handle_background_exception(error)
+
+        task = asyncio.get_running_loop().create_task(_wrapper())
+        self.background_tasks.add(task)
+        task.add_done_callback(self.background_tasks.discard)
+
+    async def handle_background_exception(self, error: Exception) -> None:
+        """Send ``got_background_exception`` and log the error."""
+        if signals.got_background_exception.receivers:
+            await signals.send_async(signals.got_background_exception, self, exception=error)
+        self.log_exception((type(error), error, error.__traceback__))
+
+    # --- contexts ---------------------------------------------------------------------
+
+    def app_context(self) -> AppContext:
+        """A new app context: ``async with app.app_context(): ...``."""
+        return AppContext(self)
+
+    def request_context(self, request: Request) -> RequestContext:
+        """A request context for ``request``."""
+        return RequestContext(self, request)
+
+    def websocket_context(self, websocket: Any) -> WebsocketContext:
+        """A websocket context for ``websocket``."""
+        return WebsocketContext(self, websocket)
+
+    def test_request_context(self, path: str, **kwargs: Any) -> RequestContext:
+        """A request context for a made-up request (testing plugin)."""
+        from .testrequest import make_test_request_context
+
+        return make_test_request_context(self, path, **kwargs)
+
+    # --- sessions -----------------------------------------------------------------------
+
+    def open_session_for(self, connection: Any) -> Any:
+        """Open the session of ``connection`` (called on first use of ``session``)."""
+        interface = self.session_interface
+        opener = getattr(interface, "open_session_sync", None)
+        session = opener(self, connection) if opener is not None else None
+        if session is None:
+            session = interface.make_null_session(self)
+        return session
+
+    # --- freeze and ASGI ------------------------------------------------------------------
+
+    def freeze(self) -> None:
+        """Build the dispatch tables; called at the first request or lifespan startup.
+
+        After this, setup methods raise :class:`~erlen.exceptions.AppFrozenError`.
+        """
+        if self._frozen:
+            return
+        pm = self.plugin_manager
+        hook = pm.hook
+        protocols: dict[str, ProtocolHandler] = {}
+        for table in hook.erlen_protocol_handlers(app=self):
+            for scope_type, handler in (table or {}).items():
+                protocols.setdefault(scope_type, handler)
+        self._protocols = protocols
+        self._hooks_before = compile_hook(pm, "erlen_before_request", ("app", "request"))
+        self._hooks_after = compile_hook(pm, "erlen_after_request", ("app", "request", "response"))
+        self._hooks_teardown = compile_hook(pm, "erlen_teardown_request", ("app", "request", "exc"))
+        self._compile_dispatch()
+        entry: Callable[[Scope, Receive, Send], Awaitable[None]] = self._dispatch_scope
+        for wrappers in hook.erlen_asgi_middleware(app=self):
+            for wrap in wrappers or ():
+                entry = wrap(entry)
+        self._asgi_entry = entry
+        self._frozen = True
+        hook.erlen_app_frozen(app=self)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """The ASGI entry point."""
+        await self.asgi_app(scope, receive, send)
+
+    async def asgi_app(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Dispatch by ``scope["type"]``; wrap this attribute to add ASGI middleware."""
+        entry = self._asgi_entry
+        if entry is None:
+            self.freeze()
+            entry = self._asgi_entry
+            assert entry is not None
+        await entry(scope, receive, send)
+
+    async def _dispatch_scope(self, scope: Scope, receive: Receive, send: Send) -> None:
+        handler = self._protocols.get(scope["type"])
+        if handler is None:
+            handler = self._resolve_unknown_scope(scope["type"])
+        await handler(scope, receive, send)
+
+    def _resolve_unknown_scope(self, scope_type: str) -> ProtocolHandler:
+        handler = self.plugin_manager.hook.erlen_unknown_scope(app=self, scope_type=scope_type)
+        if handler is None:
+            if scope_type == "websocket":
+                raise RuntimeError(
+                    "ASGI scope type 'websocket' is unknown: the 'websocket' plugin is not"
+                    " loaded (check Erlen(plugins=...) / exclude_plugins)"
+                )
+            raise RuntimeError(f"ASGI scope type {scope_type!r} is unknown")
+        self._protocols[scope_type] = handler
+        return handler  # type: ignore[no-any-return]
+
+    # --- serving lifecycle ------------------------------------------------------------------
+
+    async def startup(self) -> None:
+        """Lifespan startup: plugin startup hooks, ``before_serving``, ``while_serving``."""
+        self.freeze()
+        self.shutdown_event = self.event_class()
+        async with self.app_context():
+            for result in self.plugin_manager.hook.erlen_startup(app=self):
+                if inspect.isawaitable(result):
+                    await result
+            for func in self.before_serving_funcs:
+                await self.ensure_async(func)()
+            self._serving_gens = []
+            for gen_func in self.while_serving_gens:
+                gen = gen_func()  # type: ignore[operator]
+                await gen.__anext__()
+                self._serving_gens.append(gen)
+
+    async def shutdown(self) -> None:
+        """Lifespan shutdown: wait for background tasks, ``after_serving``, plugin hooks."""
+        if self.shutdown_event is not None:
+            self.shutdown_event.set()
+        if self.background_tasks:
+            _done, pending = await asyncio.wait(
+                set(self.background_tasks),
+                timeout=self.config["BACKGROUND_TASK_SHUTDOWN_TIMEOUT"],
+            )
+            for task in pending:
+                task.cancel()
+            if pending:
+                await asyncio.wait(pending)
+        async with self.app_context():
+            for func in self.after_serving_funcs:
+                await self.ensure_async(func)()
+            for gen in getattr(self, "_serving_gens", []):
+                try:
+                    await gen.__anext__()
+                except StopAsyncIteration:
+                    pass
+                else:
+                    raise RuntimeError("While serving generator didn't terminate")
+            impls = self.plugin_manager.hook.erlen_shutdown.get_hookimpls()
+            for impl in impls:  # pluggy calls last-registered first; shut down in reverse
+                result = impl.function(
+                    **{name: self for name in impl.argnames}
+                )
+                if inspect.isawaitable(result):
+                    await result
+
+    # --- serving and testing entry points --------------------------------------------------
+
+    def run(
+        self,
+        host: str | None = None,
+        port: int | None = None,
+        debug: bool | None = None,
+        use_reloader: bool = False,
+        ca_certs: str | None = None,
+        certfile: str | None = None,
+        keyfile: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """Serve the app with hypercorn until interrupted (blocking)."""
+        if debug is not None:
+            self.debug = debug
+        options = {
+            "debug": debug,
+            "use_reloader": use_reloader,
+            "ca_certs": ca_certs,
+            "certfile": certfile,
+            "keyfile": keyfile,
+            **kwargs,
+        }
+        self.plugin_manager.hook.erlen_serve(
+            app=self, host=host or "127.0.0.1", port=port or 5000, options=options
+        )
+
+    def run_task(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 5000,
+        debug: bool | None = None,
+        ca_certs: str | None = None,
+        certfile: str | None = None,
+        keyfile: str | None = None,
+        shutdown_trigger: Callable[..., Awaitable[None]] | None = None,
+    ) -> Awaitable[None]:
+        """A coroutine serving the app with hypercorn (for an existing event loop)."""
+        from .serving import serve_coroutine
+
+        if debug is not None:
+            self.debug = debug
+        return serve_coroutine(
+            self,
+            host,
+            port,
+            ca_certs=ca_certs,
+            certfile=certfile,
+            keyfile=keyfile,
+            shutdown_trigger=shutdown_trigger,
+        )
+
+    def test_client(self, use_cookies: bool = True, **kwargs: Any) -> Any:
+        """A test client for this app (from the testing plugin)."""
+        cls = self.test_client_class or self.plugin_manager.hook.erlen_test_client_class(app=self)
+        if cls is None:
+            raise RuntimeError(
+                "app.test_client() needs the 'testing' plugin, which is not loaded"
+            )
+        return cls(self, use_cookies=use_cookies, **kwargs)
+
+    def test_app(self) -> Any:
+        """A wrapper driving lifespan startup/shutdown (``async with app.test_app()``)."""
+        cls = self.test_app_class or self.plugin_manager.hook.erlen_test_app_class(app=self)
+        if cls is None:
+            raise RuntimeError("app.test_app() needs the 'testing' plugin, which is not loaded")
+        return cls(self)
+
+    def test_cli_runner(self, **kwargs: Any) -> Any:
+        """A click test runner invoking this app's CLI."""
+        from .cli import ErlenCliRunner
+
+        cls = self.test_cli_runner_class or ErlenCliRunner
+        return cls(self, **kwargs)
+
+    # --- templating facade (the templating plugin provides the implementation) --------
+
+    def _templating(self) -> Any:
+        ext = self.extensions.get("erlen.templating")
+        if ext is None:
+            raise RuntimeError(
+                "Templates are not available: the 'templating' plugin is not loaded"
+                " (check Erlen(plugins=...) / exclude_plugins)"
+            )
+        return ext
+
+    @property
+    def jinja_env(self) -> Any:
+        """The jinja2 environment (templating plugin)."""
+        return self._templating().jinja_env
+
+    def create_jinja_environment(self) -> Any:
+        """Create the jinja2 environment (templating plugin)."""
+        return self._templating().create_jinja_environment()
+
+    async def update_template_context(self, context: dict[str, Any]) -> None:
+        """Add the context processors' variables to ``context`` (templating plugin)."""
+        await self._templating().update_template_context(context)
+
+    @setupmethod
+    def template_filter(self, name: str | None = None) -> Callable[[F], F]:
+        """Register a jinja2 filter."""
+
+        def decorator(f: F) -> F:
+            self.add_template_filter(f, name=name)
+            return f
+
+        return decorator
+
+    @setupmethod
+    def add_template_filter(self, f: Callable[..., Any], name: str | None = None) -> None:
+        """Register a jinja2 filter."""
+        self._template_registry["filters"][name or f.__name__] = f
+
+    @setupmethod
+    def template_test(self, name: str | None = None) -> Callable[[F], F]:
+        """Register a jinja2 test."""
+
+        def decorator(f: F) -> F:
+            self.add_template_test(f, name=name)
+            return f
+
+        return decorator
+
+    @setupmethod
+    def add_template_test(self, f: Callable[..., Any], name: str | None = None) -> None:
+        """Register a jinja2 test."""
+        self._template_registry["tests"][name or f.__name__] = f
+
+    @setupmethod
+    def template_global(self, name: str | None = None) -> Callable[[F], F]:
+        """Register a jinja2 global."""
+
+        def decorator(f: F) -> F:
+            self.add_template_global(f, name=name)
+            return f
+
+        return decorator
+
+    @setupmethod
+    def add_template_global(self, f: Callable[..., Any], name: str | None = None) -> None:
+        """Register a jinja2 global."""
+        self._template_registry["globals"][name or f.__name__] = f
+
+    @property
+    def _template_registry(self) -> dict[str, dict[str, Any]]:
+        reg = self.__dict__.get("_template_registry_data")
+        if reg is None:
+            reg = self.__dict__["_template_registry_data"] = defaultdict(dict)
+        return reg  # type: ignore[no-any-return]
+
+    # --- static files ---------------------------------------------------------------------
+
+    def get_send_file_max_age(self, filename: str | None) -> int | None:
+        """Cache max age for ``send_file`` (``SEND_FILE_MAX_AGE_DEFAULT``), in seconds."""
+        value = self.config["SEND_FILE_MAX_AGE_DEFAULT"]
+        if value is None:
+            return None
+        if isinstance(value, timedelta):
+            return int(value.total_seconds())
+        return int(value)
+
+    async def send_static_file(self, filename: str) -> Response:
+        """Serve ``filename`` from the static folder."""
+        if not self.has_static_folder:
+            raise RuntimeError("'static_folder' must be set to serve static_files.")
+        from .helpers import send_from_directory
+
+        return await send_from_directory(
+            self.static_folder,  # type: ignore[arg-type]
+            filename,
+            max_age=self.get_send_file_max_age(filename),
+        )
+
+    async def open_resource(self, path: str, mode: str = "rb") -> Any:
+        """Open a file relative to :attr:`root_path` for reading."""
+        if mode not in {"r", "rb", "rt"}:
+            raise ValueError("Resources can only be opened for reading.")
+        return open(os.path.join(self.root_path, path), mode)  # noqa: SIM115
+
+    async def open_instance_resource(self, path: str, mode: str = "rb") -> Any:
+        """Open a file relative to :attr:`instance_path`."""
+        return open(os.path.join(self.instance_path, path), mode)  # noqa: SIM115
+
+
+def _blueprint_chain(name: str) -> list[str]:
+    parts = name.split(".")
+    return [".".join(parts[:i]) for i in range(len(parts), 0, -1)]
+
+
+def _subdomain_of(host: str, server_name: str) -> str:
+    host = host.partition(":")[0].lower()
+    server = server_name.partition(":")[0].lower()
+    if host == server:
+        return ""
+    if host.endswith("." + server):
+        return host[: -len(server) - 1]
+    return "<invalid>"
+
+
+def _debug_from_env() -> bool | None:
+    for var in ("KERNEL_DEBUG", "ERLEN_DEBUG"):
+        value = os.environ.get(var)
+        if value:
+            return value.lower() not in {"0", "false", "no"}
+    return None
+
+
+@functools.lru_cache(maxsize=None)
+def _logger_for(name: str) -> logging.Logger:
+    logger = logging.getLogger(name)
+    return logger
+
+
+def _create_logger(app: Erlen) -> logging.Logger:
+    logger = _logger_for(app.name)
+    if app.debug and not logger.level:
+        logger.setLevel(logging.DEBUG)
+    if not logger.handlers and not logging.getLogger().handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("[%(asctime)s] %(levelname)s in %(module)s: %(message)s"))
+        logger.addHandler(handler)
+    return logger
+
+
+_ = _sentinel  # re-exported for blueprints

@@ -1,0 +1,40 @@
+"""The kernel's own hook implementations: registered on every app, before any plugin.
+
+They answer ``trylast``, so any plugin can take over: the ``http`` and ``lifespan``
+protocols, the stdlib JSON provider and the hypercorn server.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from .hookspecs import hookimpl
+
+if TYPE_CHECKING:
+    from .app import Erlen
+
+
+@hookimpl(trylast=True)
+def erlen_protocol_handlers(app: Erlen) -> dict[str, Any]:
+    """``http`` and ``lifespan``."""
+    from .http import make_http_handler
+    from .lifespan import make_lifespan_handler
+
+    return {"http": make_http_handler(app), "lifespan": make_lifespan_handler(app)}
+
+
+@hookimpl(trylast=True)
+def erlen_json_provider(app: Erlen) -> Any:
+    """The stdlib ``json`` provider, used when no JSON plugin is loaded."""
+    from .json import DefaultJSONProvider
+
+    return DefaultJSONProvider(app)
+
+
+@hookimpl(trylast=True)
+def erlen_serve(app: Erlen, host: str, port: int, options: dict[str, Any]) -> bool:
+    """Serve with hypercorn."""
+    from .serving import serve
+
+    serve(app, host, port, **options)
+    return True

@@ -1,0 +1,192 @@
+"""Flask-compatible configuration object."""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import types
+from collections.abc import Callable, Mapping
+from datetime import timedelta
+from typing import Any, Generic, TypeVar
+
+T = TypeVar("T")
+
+DEFAULT_CONFIG: dict[str, Any] = {
+    "APPLICATION_ROOT": "/",
+    "BACKGROUND_TASK_SHUTDOWN_TIMEOUT": 5,
+    "BODY_TIMEOUT": 60,
+    "DEBUG": None,
+    "ENV": None,
+    "EXPLAIN_TEMPLATE_LOADING": False,
+    "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+    "MAX_COOKIE_SIZE": 4093,
+    "MAX_FORM_MEMORY_SIZE": 500_000,
+    "MAX_FORM_PARTS": 1_000,
+    "PERMANENT_SESSION_LIFETIME": timedelta(days=31),
+    "PREFERRED_URL_SCHEME": "http",
+    "PREFER_SECURE_URLS": False,
+    "PRESERVE_CONTEXT_ON_EXCEPTION": None,
+    "PROPAGATE_EXCEPTIONS": None,
+    "PROVIDE_AUTOMATIC_OPTIONS": True,
+    "RESPONSE_TIMEOUT": 60,
+    "SECRET_KEY": None,
+    "SECRET_KEY_FALLBACKS": None,
+    "SEND_FILE_MAX_AGE_DEFAULT": timedelta(hours=12),
+    "SERVER_NAME": None,
+    "SESSION_COOKIE_DOMAIN": None,
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_NAME": "session",
+    "SESSION_COOKIE_PARTITIONED": False,
+    "SESSION_COOKIE_PATH": None,
+    "SESSION_COOKIE_SAMESITE": None,
+    "SESSION_COOKIE_SECURE": False,
+    "SESSION_REFRESH_EACH_REQUEST": True,
+    "TEMPLATES_AUTO_RELOAD": None,
+    "TESTING": False,
+    "TRAP_BAD_REQUEST_ERRORS": None,
+    "TRAP_HTTP_EXCEPTIONS": False,
+    "TRUSTED_HOSTS": None,
+    "USE_X_SENDFILE": False,
+}
+
+
+class ConfigAttribute(Generic[T]):
+    """Expose a config key as an attribute of the app (``app.testing`` -> ``TESTING``)."""
+
+    def __init__(self, name: str, get_converter: Callable[[Any], T] | None = None) -> None:
+        self.__name__ = name
+        self.get_converter = get_converter
+
+    def __get__(self, obj: Any, owner: Any = None) -> Any:
+        if obj is None:
+            return self
+        value = obj.config[self.__name__]
+        if self.get_converter is not None:
+            value = self.get_converter(value)
+        return value
+
+    def __set__(self, obj: Any, value: Any) -> None:
+        obj.config[self.__name__] = value
+
+
+class Config(dict):  # type: ignore[type-arg]
+    """A dict of settings with Flask's loaders.
+
+    Only UPPERCASE keys are taken from objects, files and mappings.
+    """
+
+    def __init__(self, root_path: str | os.PathLike[str], defaults: Mapping[str, Any] | None = None):
+        super().__init__(defaults or {})
+        self.root_path = root_path
+
+    def from_envvar(self, variable_name: str, silent: bool = False) -> bool:
+        """Load a Python config file named by the environment variable ``variable_name``."""
+        rv = os.environ.get(variable_name)
+        if not rv:
+            if silent:
+                return False
+            raise RuntimeError(
+                f"The environment variable {variable_name!r} is not set and as such"
+                " configuration could not be loaded. Set this variable and make it"
+                " point to a configuration file"
+            )
+        return self.from_pyfile(rv, silent=silent)
+
+    def from_prefixed_env(
+        self, prefix: str = "ERLEN", *, loads: Callable[[str], Any] = json.loads
+    ) -> bool:
+        """Load ``PREFIX_KEY`` environment variables; values are parsed with ``loads``.
+
+        ``PREFIX_A__B`` sets the nested key ``config["A"]["B"]``, as in Flask.
+        """
+        prefix = f"{prefix}_"
+        for key in sorted(os.environ):
+            if not key.startswith(prefix):
+                continue
+            value: Any = os.environ[key]
+            try:
+                value = loads(value)
+            except Exception:
+                pass  # keep the raw string, as Flask does
+            key = key[len(prefix) :]
+            if "__" not in key:
+                self[key] = value
+                continue
+            current: dict[str, Any] = self
+            *parts, tail = key.split("__")
+            for part in parts:
+                current = current.setdefault(part, {})
+            current[tail] = value
+        return True
+
+    def from_pyfile(self, filename: str | os.PathLike[str], silent: bool = False) -> bool:
+        """Execute a Python file and load its UPPERCASE names."""
+        filename = os.path.join(self.root_path, filename)
+        d = types.ModuleType("config")
+        d.__file__ = str(filename)
+        try:
+            with open(filename, mode="rb") as config_file:
+                exec(compile(config_file.read(), filename, "exec"), d.__dict__)  # noqa: S102
+        except OSError as e:
+            if silent and e.errno in (errno.ENOENT, errno.EISDIR, errno.ENOTDIR):
+                return False
+            e.strerror = f"Unable to load configuration file ({e.strerror})"
+            raise
+        self.from_object(d)
+        return True
+
+    def from_object(self, obj: object | str) -> None:
+        """Load UPPERCASE attributes of an object, or of the object named by an import string."""
+        if isinstance(obj, str):
+            from werkzeug.utils import import_string
+
+            obj = import_string(obj)
+        for key in dir(obj):
+            if key.isupper():
+                self[key] = getattr(obj, key)
+
+    def from_file(
+        self,
+        filename: str | os.PathLike[str],
+        load: Callable[[Any], Mapping[str, Any]],
+        silent: bool = False,
+        text: bool = True,
+    ) -> bool:
+        """Load a file with ``load`` (``json.load``, ``tomllib.load``, ...)."""
+        filename = os.path.join(self.root_path, filename)
+        try:
+            with open(filename, "r" if text else "rb") as f:
+                obj = load(f)
+        except OSError as e:
+            if silent and e.errno in (errno.ENOENT, errno.EISDIR):
+                return False
+            e.strerror = f"Unable to load configuration file ({e.strerror})"
+            raise
+        return self.from_mapping(obj)
+
+    def from_mapping(self, mapping: Mapping[str, Any] | None = None, **kwargs: Any) -> bool:
+        """Update with the UPPERCASE keys of ``mapping`` and ``kwargs``."""
+        mappings: dict[str, Any] = {}
+        if mapping is not None:
+            mappings.update(mapping)
+        mappings.update(kwargs)
+        for key, value in mappings.items():
+            if key.isupper():
+                self[key] = value
+        return True
+
+    def get_namespace(
+        self, namespace: str, lowercase: bool = True, trim_namespace: bool = True
+    ) -> dict[str, Any]:
+        """Return the keys starting with ``namespace`` as a new dict."""
+        rv = {}
+        for k, v in self.items():
+            if not k.startswith(namespace):
+                continue
+            key = k[len(namespace) :] if trim_namespace else k
+            rv[key.lower() if lowercase else key] = v
+        return rv
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {dict.__repr__(self)}>"

@@ -1,0 +1,282 @@
+"""Application, request and websocket contexts, held in ``contextvars``.
+
+Pushing a context sets a ContextVar; popping resets it. Child tasks created with
+``asyncio.create_task`` copy the current contexts, so ``request``/``websocket``/``g`` work
+in them (the heartbeat task of the websocket guide relies on this).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from contextvars import Token
+from types import SimpleNamespace, TracebackType
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from . import signals
+from .globals import _cv_app, _cv_request, _cv_websocket
+
+if TYPE_CHECKING:
+    from werkzeug.routing import MapAdapter
+
+    from .app import Erlen
+    from .sessions import SessionMixin
+    from .wrappers.request import Request
+    from .wrappers.websocket import Websocket
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class _AppCtxGlobals(SimpleNamespace):
+    """The ``g`` object: a namespace living as long as the app context."""
+
+    def get(self, name: str, default: Any = None) -> Any:
+        """Get an attribute, or ``default``."""
+        return self.__dict__.get(name, default)
+
+    def pop(self, name: str, default: Any = ...) -> Any:
+        """Remove and return an attribute."""
+        if default is ...:
+            return self.__dict__.pop(name)
+        return self.__dict__.pop(name, default)
+
+    def setdefault(self, name: str, default: Any = None) -> Any:
+        """Get an attribute, setting it to ``default`` first if it is missing."""
+        return self.__dict__.setdefault(name, default)
+
+    def __contains__(self, item: str) -> bool:
+        return item in self.__dict__
+
+    def __iter__(self) -> Any:
+        return iter(self.__dict__)
+
+
+class AppContext:
+    """The application context: ``current_app`` and ``g``."""
+
+    def __init__(self, app: Erlen) -> None:
+        self.app = app
+        self.g = app.app_ctx_globals_class()
+        self._url_adapter: MapAdapter | None = None
+        self._tokens: list[Token[AppContext]] = []
+
+    @property
+    def url_adapter(self) -> MapAdapter | None:
+        """A URL adapter bound to ``SERVER_NAME`` (None when it is not set)."""
+        if self._url_adapter is None:
+            self._url_adapter = self.app.create_url_adapter(None)
+        return self._url_adapter
+
+    def push(self) -> None:
+        """Make this the current app context (sync; see :meth:`__aenter__`)."""
+        self._tokens.append(_cv_app.set(self))
+        if signals.appcontext_pushed.receivers:
+            signals.send_sync(signals.appcontext_pushed, self.app)
+
+    async def pop(self, exc: BaseException | None = None) -> None:
+        """Run the ``teardown_appcontext`` functions, then leave this context."""
+        try:
+            if len(self._tokens) == 1:
+                await self.app.do_teardown_appcontext(exc)
+        finally:
+            _cv_app.reset(self._tokens.pop())
+        if signals.appcontext_popped.receivers:
+            await signals.send_async(signals.appcontext_popped, self.app)
+
+    async def __aenter__(self) -> AppContext:
+        self.push()
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.pop(exc)
+
+    def copy(self) -> AppContext:
+        """A context with the same app and ``g``, to push in another task."""
+        rv = object.__new__(type(self))
+        rv.app, rv.g, rv._url_adapter, rv._tokens = self.app, self.g, self._url_adapter, []
+        return rv
+
+
+class _ConnectionContext:
+    """What request and websocket contexts share: app context, session, flashes."""
+
+    _cv: Any
+
+    def __init__(self, app: Erlen, connection: Any, session: SessionMixin | None = None) -> None:
+        self.app = app
+        self.app_ctx: AppContext | None = None
+        self._session = session
+        self.flashes: list[tuple[str, str]] | None = None
+        self._after_funcs: list[Callable[[Any], Any]] = []
+        self._tokens: list[tuple[Token[Any], AppContext | None]] = []
+        self._connection = connection
+
+    @property
+    def session(self) -> SessionMixin:
+        """The session, opened on first use (a request that never touches it pays nothing)."""
+        if self._session is None:
+            self._session = self.app.open_session_for(self._connection)
+        return self._session
+
+    @property
+    def session_opened(self) -> bool:
+        """Whether :attr:`session` was used during this context."""
+        return self._session is not None
+
+    def push(self) -> None:
+        """Push the app context if this app's is not current, then this context."""
+        app_ctx = _cv_app.get(None)
+        pushed: AppContext | None = None
+        if app_ctx is None or app_ctx.app is not self.app:
+            pushed = AppContext(self.app)
+            pushed.push()
+            app_ctx = pushed
+        self.app_ctx = app_ctx
+        self._tokens.append((self._cv.set(self), pushed))
+
+    async def pop(self, exc: BaseException | None = None) -> None:
+        """Run teardown functions, leave this context, and the app context it pushed."""
+        token, app_ctx = self._tokens[-1]
+        try:
+            if len(self._tokens) == 1:
+                await self._teardown(exc)
+        finally:
+            self._tokens.pop()
+            self._cv.reset(token)
+            if app_ctx is not None:
+                await app_ctx.pop(exc)
+
+    async def _teardown(self, exc: BaseException | None) -> None:
+        raise NotImplementedError
+
+    async def __aenter__(self) -> Any:
+        self.push()
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.pop(exc)
+
+
+class RequestContext(_ConnectionContext):
+    """The context of one HTTP request: ``request``, ``session``, flashes."""
+
+    _cv = _cv_request
+
+    def __init__(self, app: Erlen, request: Request, session: SessionMixin | None = None) -> None:
+        super().__init__(app, request, session)
+        self.request = request
+
+    async def _teardown(self, exc: BaseException | None) -> None:
+        await self.app.do_teardown_request(exc, self)
+
+    def copy(self) -> RequestContext:
+        """A context with the same request and session, to push in another task."""
+        rv = RequestContext(self.app, self.request, self._session)
+        rv.flashes = self.flashes
+        return rv
+
+
+class WebsocketContext(_ConnectionContext):
+    """The context of one websocket connection: ``websocket``, ``session``."""
+
+    _cv = _cv_websocket
+
+    def __init__(self, app: Erlen, websocket: Websocket, session: SessionMixin | None = None) -> None:
+        super().__init__(app, websocket, session)
+        self.websocket = websocket
+
+    async def _teardown(self, exc: BaseException | None) -> None:
+        await self.app.do_teardown_websocket(exc, self)
+
+    def copy(self) -> WebsocketContext:
+        """A context with the same websocket and session, to push in another task."""
+        return WebsocketContext(self.app, self.websocket, self._session)
+
+
+def has_app_context() -> bool:
+    """Whether an application context is active."""
+    return _cv_app.get(None) is not None
+
+
+def has_request_context() -> bool:
+    """Whether a request context is active."""
+    return _cv_request.get(None) is not None
+
+
+def has_websocket_context() -> bool:
+    """Whether a websocket context is active."""
+    return _cv_websocket.get(None) is not None
+
+
+def after_this_request(func: F) -> F:
+    """Run ``func(response)`` after this request, before the ``after_request`` functions."""
+    ctx = _cv_request.get(None)
+    if ctx is None:
+        raise RuntimeError("'after_this_request' can only be used in a request context.")
+    ctx._after_funcs.append(func)
+    return func
+
+
+def after_this_websocket(func: F) -> F:
+    """Run ``func(response)`` after this websocket handler returns."""
+    ctx = _cv_websocket.get(None)
+    if ctx is None:
+        raise RuntimeError("'after_this_websocket' can only be used in a websocket context.")
+    ctx._after_funcs.append(func)
+    return func
+
+
+def _copying_wrapper(func: Callable[..., Any], cv: Any, ctx: Any) -> Callable[..., Any]:
+    app = ctx.app
+
+    @functools.wraps(func)
+    async def wrapper(*args: Any, **kwargs: Any) -> Any:
+        token = cv.set(ctx)
+        app_token = _cv_app.set(ctx.app_ctx) if ctx.app_ctx is not None else None
+        try:
+            return await app.ensure_async(func)(*args, **kwargs)
+        finally:
+            if app_token is not None:
+                _cv_app.reset(app_token)
+            cv.reset(token)
+
+    return wrapper
+
+
+def copy_current_app_context(func: F) -> F:
+    """Wrap ``func`` so it runs in the current app context wherever it is awaited."""
+    ctx = _cv_app.get(None)
+    if ctx is None:
+        raise RuntimeError("Attempt to copy app context outside of a app context")
+    app = ctx.app
+
+    @functools.wraps(func)
+    async def wrapper(*args: Any, **kwargs: Any) -> Any:
+        token = _cv_app.set(ctx)
+        try:
+            return await app.ensure_async(func)(*args, **kwargs)
+        finally:
+            _cv_app.reset(token)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def copy_current_request_context(func: F) -> F:
+    """Wrap ``func`` so it runs in the current request context wherever it is awaited."""
+    ctx = _cv_request.get(None)
+    if ctx is None:
+        raise RuntimeError("Attempt to copy request context outside of a request context")
+    return _copying_wrapper(func, _cv_request, ctx)  # type: ignore[return-value]
+
+
+def copy_current_websocket_context(func: F) -> F:
+    """Wrap ``func`` so it runs in the current websocket context wherever it is awaited."""
+    ctx = _cv_websocket.get(None)
+    if ctx is None:
+        raise RuntimeError("Attempt to copy websocket context outside of a websocket context")
+    return _copying_wrapper(func, _cv_websocket, ctx)  # type: ignore[return-value]
+

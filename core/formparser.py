@@ -1,0 +1,129 @@
+"""Async form parsing: urlencoded bodies and incremental multipart.
+
+Multipart bodies are fed chunk by chunk into werkzeug's sans-IO ``MultipartDecoder``;
+file parts go to spooled temporary files, so a large upload is never held in memory
+whole. ``MAX_FORM_MEMORY_SIZE`` bounds each non-file field and ``MAX_FORM_PARTS`` the
+number of parts (413 when exceeded).
+"""
+
+from __future__ import annotations
+
+from tempfile import SpooledTemporaryFile
+from typing import IO, TYPE_CHECKING, Any
+from urllib.parse import parse_qsl
+
+from werkzeug.datastructures import FileStorage, Headers, ImmutableMultiDict
+from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
+from werkzeug.sansio.multipart import Data, Epilogue, Field, File, MultipartDecoder, NeedData
+
+if TYPE_CHECKING:
+    from .wrappers.request import Request
+
+SPOOL_MAX_MEMORY = 500 * 1024
+
+
+async def parse_form(
+    request: Request,
+) -> tuple[ImmutableMultiDict[str, str], ImmutableMultiDict[str, FileStorage]]:
+    """Parse the request body as a form, according to its mimetype."""
+    mimetype = request.mimetype
+    if mimetype == "application/x-www-form-urlencoded":
+        return await _parse_urlencoded(request), ImmutableMultiDict()
+    if mimetype == "multipart/form-data":
+        boundary = request.mimetype_params.get("boundary")
+        if not boundary:
+            raise BadRequest("Missing boundary in multipart/form-data content type")
+        return await _parse_multipart(request, boundary.encode("latin-1"))
+    return ImmutableMultiDict(), ImmutableMultiDict()
+
+
+async def _parse_urlencoded(request: Request) -> ImmutableMultiDict[str, str]:
+    limit = request.max_form_memory_size
+    if limit is not None and request.content_length is not None and request.content_length > limit:
+        raise RequestEntityTooLarge()
+    data = await request.get_data()
+    if limit is not None and len(data) > limit:
+        raise RequestEntityTooLarge()
+    try:
+        pairs = parse_qsl(
+            data.decode("utf-8", "replace"),
+            keep_blank_values=True,
+            max_num_fields=request.max_form_parts,
+        )
+    except ValueError:
+        raise RequestEntityTooLarge() from None
+    return ImmutableMultiDict(pairs)
+
+
+async def _parse_multipart(
+    request: Request, boundary: bytes
+) -> tuple[ImmutableMultiDict[str, str], ImmutableMultiDict[str, FileStorage]]:
+    decoder = MultipartDecoder(
+        boundary, request.max_form_memory_size, max_parts=request.max_form_parts
+    )
+    fields: list[tuple[str, str]] = []
+    files: list[tuple[str, FileStorage]] = []
+    current: Any = None
+    field_parts: list[bytes] = []
+    container: IO[bytes] | None = None
+
+    def drain() -> bool:
+        nonlocal current, container
+        while True:
+            event = decoder.next_event()
+            if isinstance(event, NeedData):
+                return False
+            if isinstance(event, Epilogue):
+                return True
+            if isinstance(event, Field):
+                current, field_parts[:] = event, []
+            elif isinstance(event, File):
+                current = event
+                container = SpooledTemporaryFile(max_size=SPOOL_MAX_MEMORY)
+            elif isinstance(event, Data):
+                if isinstance(current, File):
+                    assert container is not None
+                    container.write(event.data)
+                    if not event.more_data:
+                        container.seek(0)
+                        files.append(
+                            (
+                                current.name,
+                                FileStorage(
+                                    container,
+                                    current.filename,
+                                    current.name,
+                                    headers=Headers(current.headers),
+                                ),
+                            )
+                        )
+                else:
+                    field_parts.append(event.data)
+                    if not event.more_data:
+                        charset = _part_charset(current.headers)
+                        fields.append(
+                            (current.name, b"".join(field_parts).decode(charset, "replace"))
+                        )
+
+    done = False
+    try:
+        async for chunk in request.body:
+            decoder.receive_data(chunk)
+            if drain():
+                done = True
+                break
+        if not done:
+            decoder.receive_data(None)
+            drain()
+    except ValueError as e:  # werkzeug reports malformed multipart as ValueError
+        raise BadRequest(f"Invalid multipart body: {e}") from None
+    return ImmutableMultiDict(fields), ImmutableMultiDict(files)
+
+
+def _part_charset(headers: Any) -> str:
+    content_type = headers.get("content-type", "") if headers else ""
+    for param in content_type.split(";")[1:]:
+        key, _, value = param.strip().partition("=")
+        if key.lower() == "charset" and value:
+            return value.strip('"')
+    return "utf-8"

@@ -1,0 +1,96 @@
+"""Context-local proxies: ``current_app``, ``g``, ``request``, ``websocket``, ``session``.
+
+They are werkzeug ``LocalProxy`` objects over ``contextvars``, so they follow
+``asyncio.create_task`` and ``asyncio.gather`` into child tasks.
+"""
+
+from __future__ import annotations
+
+from contextvars import ContextVar
+from typing import TYPE_CHECKING, Any, cast
+
+from werkzeug.local import LocalProxy
+
+if TYPE_CHECKING:
+    from .app import Erlen
+    from .ctx import AppContext, RequestContext, WebsocketContext
+    from .sessions import SessionMixin
+    from .wrappers.request import Request
+    from .wrappers.websocket import Websocket
+
+_no_app_msg = """\
+Working outside of application context.
+
+This typically means that you attempted to use functionality that needed the current
+application. To solve this, set up an application context with `async with app.app_context()`.\
+"""
+_no_req_msg = """\
+Working outside of request context.
+
+This typically means that you attempted to use functionality that needed an active HTTP
+request. Consult the documentation on testing for information about how to avoid this
+problem (`async with app.test_request_context(...)`).\
+"""
+_no_ws_msg = """\
+Working outside of websocket context.
+
+This typically means that you attempted to use functionality that needed an active
+websocket connection (inside a handler registered with `@app.websocket`).\
+"""
+
+_cv_app: ContextVar[AppContext] = ContextVar("erlen.app_ctx")
+_cv_request: ContextVar[RequestContext] = ContextVar("erlen.request_ctx")
+_cv_websocket: ContextVar[WebsocketContext] = ContextVar("erlen.websocket_ctx")
+
+
+class _StoredProxyError(TypeError):
+    pass
+
+
+_STORED_PROXY_MSG = (
+    "The `websocket` global is a context proxy: it always means the connection of the "
+    "handler that is running, so storing it (in a set, dict or list) and using it from "
+    "another connection's handler would reach the wrong client. Store the connection "
+    "object instead: `connections.add(websocket._get_current_object())`."
+)
+
+
+class _WebsocketProxy(LocalProxy):  # type: ignore[type-arg]
+    """The ``websocket`` proxy refuses to be hashed or compared with itself.
+
+    Keeping the proxy in a set of connections (as a chat broadcast does) cannot work: every
+    stored entry resolves to whichever connection is current, so a broadcast silently
+    reaches nobody. Hashing it (``set.add``, dict keys) or comparing it with itself fails
+    at once with a message naming the fix, ``websocket._get_current_object()``.
+    """
+
+    __slots__ = ()
+
+    def __hash__(self) -> int:
+        raise _StoredProxyError(_STORED_PROXY_MSG)
+
+    def __eq__(self, other: object) -> bool:
+        if other is self:
+            raise _StoredProxyError(_STORED_PROXY_MSG)
+        return bool(self._get_current_object() == other)
+
+    def __ne__(self, other: object) -> bool:
+        return not self.__eq__(other)
+
+
+current_app: Erlen = cast("Erlen", LocalProxy(_cv_app, "app", unbound_message=_no_app_msg))
+g: Any = LocalProxy(_cv_app, "g", unbound_message=_no_app_msg)
+request: Request = cast("Request", LocalProxy(_cv_request, "request", unbound_message=_no_req_msg))
+session: SessionMixin = cast(
+    "SessionMixin", LocalProxy(lambda: _current_session(), unbound_message=_no_req_msg)
+)
+websocket: Websocket = cast(
+    "Websocket", _WebsocketProxy(_cv_websocket, "websocket", unbound_message=_no_ws_msg)
+)
+
+
+def _current_session() -> SessionMixin:
+    ctx: Any = _cv_request.get(None) or _cv_websocket.get(None)
+    if ctx is None:
+        raise RuntimeError(_no_req_msg)
+    return ctx.session  # type: ignore[no-any-return]

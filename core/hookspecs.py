@@ -1,0 +1,236 @@
+"""The kernel's pluggy hook specifications.
+
+Every hook is prefixed ``erlen_``. Each docstring says when the kernel calls it, with
+which arguments, and how results combine. Plugins implement hooks with
+:data:`erlen.hookimpl`; plugins may add their own specs through :func:`erlen_addhooks`
+(the websocket and templating plugins do).
+
+Cost rule: hooks marked *startup* are plain pluggy calls made once per app or per serve.
+Hooks marked *compiled* run per request, but the kernel never calls them through pluggy:
+at freeze (first request or lifespan startup) it reads the implementations in pluggy's
+order (``tryfirst``/``trylast`` applied) into a tuple of plain callables. A hook nothing
+implements costs nothing per request. Hooks marked *slow path* are pluggy calls made only
+on rare events (an unhandled exception, an unknown scope type, an unusual return value).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import pluggy
+
+if TYPE_CHECKING:
+    import click
+
+    from .app import Erlen
+    from .pluginmanager import ErlenPluginManager
+    from .typing import ProtocolHandler
+    from .wrappers.request import Request
+    from .wrappers.response import Response
+
+PROJECT_NAME = "erlen"
+
+#: Marker for hook specifications (``@hookspec``).
+hookspec = pluggy.HookspecMarker(PROJECT_NAME)
+#: Marker for hook implementations (``@hookimpl``), for plugin authors.
+hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
+
+
+# --- plugin and app setup (startup) ------------------------------------------------
+
+
+@hookspec(historic=True)
+def erlen_addhooks(pluginmanager: ErlenPluginManager) -> None:
+    """Add hook specifications of a plugin's own (``pluginmanager.add_hookspecs(module)``).
+
+    Called once when the plugin is registered (historic: a plugin registered later still
+    gets the call). Startup; all implementations run; results are ignored.
+    """
+
+
+@hookspec
+def erlen_configure(app: Erlen) -> None:
+    """Configure a newly constructed app.
+
+    Called once at the end of ``Erlen.__init__``, after the config defaults are set and
+    every selected plugin is registered, and again for a plugin registered later with
+    ``app.register_plugin``. Register routes, config defaults (``app.config.setdefault``),
+    template globals, extensions (``app.extensions[name] = ...``), CLI commands
+    (``app.cli``) or lifecycle functions here. Startup; all run in plugin order; results
+    are ignored.
+    """
+
+
+@hookspec
+def erlen_app_frozen(app: Erlen) -> None:
+    """The app is about to serve: its routes, config and plugins are final.
+
+    Called once, at the first request or lifespan startup, after the compiled hook tables
+    and the router are built. Setup methods raise from now on. Startup; all run.
+    """
+
+
+# --- routing (startup) --------------------------------------------------------------
+
+
+@hookspec
+def erlen_url_converters(app: Erlen) -> dict[str, type] | None:
+    """Contribute URL converters: return ``{name: werkzeug BaseConverter subclass}``.
+
+    Called once in ``Erlen.__init__`` (before any route is added). All run; the dicts
+    are merged into ``app.url_map.converters`` in call order, so a ``tryfirst`` plugin's
+    converter of the same name loses to later ones only if they also define it.
+    """
+
+
+@hookspec(firstresult=True)
+def erlen_unknown_scope(app: Erlen, scope_type: str) -> ProtocolHandler | None:
+    """Resolve a handler for an ASGI scope type that no protocol handler claimed.
+
+    Slow path: called the first time a scope of that type arrives; the answer is cached.
+    The first non-None result wins; if all return None the kernel raises
+    ``RuntimeError("ASGI scope type ... is unknown")`` as Quart does.
+    """
+
+
+# --- protocol upgrade (startup) -----------------------------------------------------
+
+
+@hookspec
+def erlen_protocol_handlers(app: Erlen) -> dict[str, ProtocolHandler] | None:
+    """Declare which coroutine serves each ASGI scope type (``http``, ``websocket``, ...).
+
+    Called once at freeze. Return ``{scope_type: handler}`` where
+    ``handler(scope, receive, send)`` serves one connection for ``app``. All run; for a
+    scope type claimed twice the implementation called first wins (use ``tryfirst`` to
+    override the kernel's ``http`` or ``lifespan`` handlers). The result is stored in a
+    dict, so dispatch per connection is one lookup.
+    """
+
+
+@hookspec
+def erlen_asgi_middleware(app: Erlen) -> list[Any] | None:
+    """Wrap the ASGI app: return a list of ``callable(asgi_app) -> asgi_app``.
+
+    Called once at freeze; the wrappers are applied in call order around the dispatcher
+    (the first one returned ends up innermost). All run.
+    """
+
+
+# --- request lifecycle (compiled, per request) --------------------------------------
+
+
+@hookspec
+def erlen_before_request(app: Erlen, request: Request) -> Any:
+    """A request was matched and its context pushed; runs before ``@app.before_request``.
+
+    Compiled. May be sync or async. The first implementation returning a non-None value
+    short-circuits: that value becomes the response (as a ``before_request`` function's
+    would). Implementations are called in pluggy order.
+    """
+
+
+@hookspec
+def erlen_after_request(app: Erlen, request: Request, response: Response) -> Response | None:
+    """The response is built; runs after the ``@app.after_request`` functions.
+
+    Compiled. May be sync or async. A pipeline: an implementation may return a new
+    response object (or None to keep the one it was given, perhaps modified in place).
+    """
+
+
+@hookspec
+def erlen_teardown_request(app: Erlen, request: Request, exc: BaseException | None) -> None:
+    """The request is finished, whatever happened; ``exc`` is the unhandled error or None.
+
+    Compiled. May be sync or async. All run; an error in one is logged, not raised.
+    """
+
+
+@hookspec(firstresult=True)
+def erlen_handle_exception(app: Erlen, request: Any, exc: BaseException) -> Any:
+    """An exception escaped the view and the app's error handlers.
+
+    Slow path. Called before the kernel's own 500 handling. The first non-None result is
+    used as the response (it may be an awaitable resolving to a response value).
+    """
+
+
+@hookspec(firstresult=True)
+def erlen_convert_return_value(app: Erlen, value: Any) -> Response | None:
+    """Turn a view return value of an unknown type into a ``Response``.
+
+    Slow path: only for values that are not str, bytes, dict, list, tuple, a response,
+    an iterator or an async iterator. First non-None result wins; if every
+    implementation returns None the kernel raises ``TypeError``.
+    """
+
+
+# --- JSON (startup) -----------------------------------------------------------------
+
+
+@hookspec(firstresult=True)
+def erlen_json_provider(app: Erlen) -> Any:
+    """Return the JSON provider for ``app`` (stored as ``app.json``).
+
+    Called once in ``Erlen.__init__``. First result wins. A provider has Flask's API:
+    ``dumps(obj, **kw) -> str``, ``loads(s, **kw)``, ``response(*args, **kw)`` and
+    ``dumps_bytes(obj) -> bytes``; ``loads`` raises ``ValueError`` on invalid input. The
+    kernel answers last with a stdlib-``json`` provider.
+    """
+
+
+# --- serving lifecycle (startup) ----------------------------------------------------
+
+
+@hookspec
+def erlen_startup(app: Erlen) -> Any:
+    """The server is starting (ASGI lifespan startup), before ``@app.before_serving``.
+
+    Startup; may be async (awaited); all run in call order inside an app context. An
+    exception fails the startup: the server gets ``lifespan.startup.failed``.
+    """
+
+
+@hookspec
+def erlen_shutdown(app: Erlen) -> Any:
+    """The server is stopping (ASGI lifespan shutdown), after ``@app.after_serving``.
+
+    Startup; may be async (awaited); all run, in reverse call order. Errors are logged.
+    """
+
+
+@hookspec(firstresult=True)
+def erlen_serve(app: Erlen, host: str, port: int, options: dict[str, Any]) -> Any:
+    """Serve ``app`` on ``host:port`` (``kernel run`` and ``app.run()``); return True if done.
+
+    Startup. First non-None result wins; the kernel's hypercorn server answers last.
+    ``options`` holds the rest of the command line (``debug``, ``certfile``, ...).
+    """
+
+
+# --- CLI (startup) ------------------------------------------------------------------
+
+
+@hookspec
+def erlen_cli_commands(cli: click.Group) -> None:
+    """Add commands to the ``kernel`` command group (``cli.add_command(cmd)``).
+
+    Called once when the CLI is built, for plugins installed through the ``erlen``
+    entry point group. All run.
+    """
+
+
+# --- testing (startup) --------------------------------------------------------------
+
+
+@hookspec(firstresult=True)
+def erlen_test_client_class(app: Erlen) -> type | None:
+    """Return the class ``app.test_client()`` instantiates (unless ``app.test_client_class``
+    is set). First result wins."""
+
+
+@hookspec(firstresult=True)
+def erlen_test_app_class(app: Erlen) -> type | None:
+    """Return the class ``app.test_app()`` instantiates (unless ``app.test_app_class`` is
+    set). First result wins."""

@@ -1,0 +1,152 @@
+"""JSON for the app: the provider protocol, a stdlib fallback and Flask's helpers.
+
+``app.json`` is the provider chosen through the ``erlen_json_provider`` hook (the ``json``
+plugin answers with msgspec); :class:`DefaultJSONProvider` is the kernel's fallback.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import decimal
+import json as _json
+import uuid
+from datetime import date
+from typing import IO, TYPE_CHECKING, Any
+
+from werkzeug.http import http_date
+
+from .globals import _cv_app
+
+if TYPE_CHECKING:
+    from .app import Erlen
+    from .wrappers.response import Response
+
+class JSONDecodeError(ValueError):
+    """Invalid JSON, whatever the backend (a ``ValueError``)."""
+
+
+class JSONProvider:
+    """Flask's JSON provider API. Subclass and set ``app.json`` to customise."""
+
+    mimetype = "application/json"
+
+    def __init__(self, app: Erlen) -> None:
+        self._app = app
+
+    def dumps(self, obj: Any, **kwargs: Any) -> str:
+        """Serialize ``obj`` to a JSON string."""
+        raise NotImplementedError
+
+    def dumps_bytes(self, obj: Any) -> bytes:
+        """Serialize ``obj`` to UTF-8 JSON bytes."""
+        return self.dumps(obj).encode()
+
+    def dump(self, obj: Any, fp: IO[str], **kwargs: Any) -> None:
+        """Serialize ``obj`` to a file."""
+        fp.write(self.dumps(obj, **kwargs))
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        """Parse JSON; raises ``ValueError`` on invalid input."""
+        raise NotImplementedError
+
+    def load(self, fp: IO[Any], **kwargs: Any) -> Any:
+        """Parse JSON from a file."""
+        return self.loads(fp.read(), **kwargs)
+
+    def _prepare_response_obj(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        if args and kwargs:
+            raise TypeError("app.json.response() takes either args or kwargs, not both")
+        if not args and not kwargs:
+            return None
+        if len(args) == 1:
+            return args[0]
+        return args or kwargs
+
+    def response(self, *args: Any, **kwargs: Any) -> Response:
+        """A JSON response: one argument as is, several as a list, kwargs as a dict."""
+        obj = self._prepare_response_obj(args, kwargs)
+        return self._app.response_class(self.dumps_bytes(obj), mimetype=self.mimetype)
+
+
+def _default(o: Any) -> Any:
+    if isinstance(o, date):
+        return http_date(o)
+    if isinstance(o, (decimal.Decimal, uuid.UUID)):
+        return str(o)
+    if dataclasses and dataclasses.is_dataclass(o) and not isinstance(o, type):
+        return dataclasses.asdict(o)
+    if hasattr(o, "__html__"):
+        return str(o.__html__())
+    raise TypeError(f"Object of type {type(o).__name__} is not JSON serializable")
+
+
+class DefaultJSONProvider(JSONProvider):
+    """JSON with the standard library (Flask's default provider's behaviour)."""
+
+    default = staticmethod(_default)
+    ensure_ascii = True
+    sort_keys = True
+    compact: bool | None = None
+
+    def dumps(self, obj: Any, **kwargs: Any) -> str:
+        """Serialize with ``json.dumps`` (dates, UUIDs, Decimals and dataclasses handled)."""
+        kwargs.setdefault("default", self.default)
+        kwargs.setdefault("ensure_ascii", self.ensure_ascii)
+        kwargs.setdefault("sort_keys", self.sort_keys)
+        return _json.dumps(obj, **kwargs)
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        """Parse with ``json.loads``."""
+        return _json.loads(s, **kwargs)
+
+    def response(self, *args: Any, **kwargs: Any) -> Response:
+        """A JSON response (indented in debug mode, as Flask does)."""
+        obj = self._prepare_response_obj(args, kwargs)
+        dump_args: dict[str, Any] = {}
+        if (self.compact is None and self._app.debug) or self.compact is False:
+            dump_args.setdefault("indent", 2)
+        else:
+            dump_args.setdefault("separators", (",", ":"))
+        return self._app.response_class(
+            f"{self.dumps(obj, **dump_args)}\n", mimetype=self.mimetype
+        )
+
+
+def _provider() -> Any:
+    ctx = _cv_app.get(None)
+    return ctx.app.json if ctx is not None else None
+
+
+def dumps(obj: Any, **kwargs: Any) -> str:
+    """Serialize with the current app's provider (stdlib outside an app context)."""
+    provider = _provider()
+    if provider is not None:
+        return provider.dumps(obj, **kwargs)  # type: ignore[no-any-return]
+    kwargs.setdefault("default", _default)
+    return _json.dumps(obj, **kwargs)
+
+
+def dump(obj: Any, fp: IO[str], **kwargs: Any) -> None:
+    """Serialize to a file with the current app's provider."""
+    fp.write(dumps(obj, **kwargs))
+
+
+def loads(s: str | bytes, **kwargs: Any) -> Any:
+    """Parse with the current app's provider (stdlib outside an app context)."""
+    provider = _provider()
+    if provider is not None:
+        return provider.loads(s, **kwargs)
+    return _json.loads(s, **kwargs)
+
+
+def load(fp: IO[Any], **kwargs: Any) -> Any:
+    """Parse a file with the current app's provider."""
+    return loads(fp.read(), **kwargs)
+
+
+def jsonify(*args: Any, **kwargs: Any) -> Response:
+    """A JSON response of ``args`` (one value, or several as a list) or ``kwargs``."""
+    provider = _provider()
+    if provider is None:
+        raise RuntimeError("jsonify() needs an application context")
+    return provider.response(*args, **kwargs)  # type: ignore[no-any-return]

@@ -1,0 +1,131 @@
+"""Plugin discovery and registration.
+
+First-party plugins (``json``, ``websocket``, ``templating``, ``testing``) are found the
+same way as third-party ones: through the ``erlen`` entry point group. The kernel only
+adds its own built-in hook implementations (``erlen.builtins``), which are not optional.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+from importlib.metadata import EntryPoint, entry_points
+from types import ModuleType
+from typing import Any
+
+import pluggy
+
+from . import hookspecs
+from .exceptions import PluginError, UnknownPluginError
+
+ENTRY_POINT_GROUP = "erlen"
+#: Environment variable naming entry-point plugins to leave out (comma separated).
+DISABLE_ENV = "ERLEN_DISABLE_PLUGINS"
+BUILTINS_NAME = "erlen.builtins"
+
+
+@lru_cache(maxsize=1)
+def available_plugins() -> dict[str, EntryPoint]:
+    """Installed plugins by name (entry point group ``erlen``), read once per process."""
+    found: dict[str, EntryPoint] = {}
+    for ep in entry_points(group=ENTRY_POINT_GROUP):
+        found.setdefault(ep.name, ep)
+    return found
+
+
+def _load_entry_point(name: str, ep: EntryPoint) -> Any:
+    try:
+        return ep.load()
+    except Exception as exc:  # a broken plugin must say which one it is
+        raise PluginError(f"Erlen plugin {name!r} ({ep.value}) failed to load: {exc!r}") from exc
+
+
+def resolve_plugins(
+    plugins: Sequence[str | object] | None, exclude: Iterable[str] = ()
+) -> list[tuple[str, object]]:
+    """Turn the ``plugins=``/``exclude_plugins=`` arguments into ``(name, plugin)`` pairs.
+
+    ``None`` means every installed entry-point plugin. Strings name entry points; any
+    other object (a module, a class instance) is registered as it is.
+    """
+    installed = available_plugins()
+    excluded = {n.strip() for n in exclude if n.strip()}
+    excluded |= {n.strip() for n in os.environ.get(DISABLE_ENV, "").split(",") if n.strip()}
+    unknown = sorted(n for n in excluded if n not in installed)
+    if unknown:
+        raise UnknownPluginError(_unknown_message(unknown, installed, "exclude"))
+    chosen: list[tuple[str, object]] = []
+    if plugins is None:
+        for name, ep in installed.items():
+            if name not in excluded:
+                chosen.append((name, _load_entry_point(name, ep)))
+        return chosen
+    for item in plugins:
+        if isinstance(item, str):
+            if item not in installed:
+                raise UnknownPluginError(_unknown_message([item], installed, "load"))
+            if item not in excluded:
+                chosen.append((item, _load_entry_point(item, installed[item])))
+        else:
+            chosen.append((plugin_name(item), item))
+    return chosen
+
+
+def _unknown_message(names: list[str], installed: dict[str, EntryPoint], verb: str) -> str:
+    known = ", ".join(sorted(installed)) or "none"
+    return (
+        f"Cannot {verb} unknown Erlen plugin(s) {', '.join(map(repr, names))}; "
+        f"installed plugins (entry point group {ENTRY_POINT_GROUP!r}): {known}"
+    )
+
+
+def plugin_name(plugin: object) -> str:
+    """The name a plugin object is registered under when none is given."""
+    if isinstance(plugin, ModuleType):
+        return plugin.__name__
+    name = getattr(plugin, "name", None) or getattr(plugin, "__name__", None)
+    return str(name) if name else f"{type(plugin).__module__}.{type(plugin).__qualname__}"
+
+
+class ErlenPluginManager(pluggy.PluginManager):
+    """A pluggy manager with the kernel's specs, counting changes to its plugins.
+
+    ``generation`` grows on every register/unregister; compiled per-request hook tables
+    remember the generation they were built at.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(hookspecs.PROJECT_NAME)
+        self.add_hookspecs(hookspecs)
+        self.generation = 0
+        self.hook.erlen_addhooks.call_historic(kwargs={"pluginmanager": self})
+
+    def register(self, plugin: object, name: str | None = None) -> str | None:
+        """Register ``plugin``; see :meth:`pluggy.PluginManager.register`."""
+        rv = super().register(plugin, name)
+        self.generation += 1
+        return rv
+
+    def unregister(self, plugin: object | None = None, name: str | None = None) -> Any:
+        """Unregister ``plugin`` (or the one registered as ``name``)."""
+        rv = super().unregister(plugin, name)
+        self.generation += 1
+        return rv
+
+    def import_plugin(self, dotted: str) -> ModuleType:
+        """Import a plugin module by dotted path (for ``plugins=["pkg.mod"]`` style use)."""
+        return importlib.import_module(dotted)
+
+    def describe(self) -> list[dict[str, Any]]:
+        """Name, version and implemented hooks of every registered plugin (``kernel plugins``)."""
+        installed = available_plugins()
+        rows = []
+        for name, plugin in self.list_name_plugin():
+            hooks = sorted(caller.name for caller in self.get_hookcallers(plugin) or [])
+            ep = installed.get(name)
+            dist = getattr(ep, "dist", None) if ep is not None else None
+            version = dist.version if dist is not None else getattr(plugin, "__version__", None)
+            rows.append({"name": name, "version": version, "hooks": hooks})
+        return rows

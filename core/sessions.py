@@ -1,0 +1,276 @@
+"""Signed-cookie sessions (itsdangerous), replaceable through ``app.session_interface``.
+
+A tampered, expired or undecodable cookie gives an empty session, never an error. The
+session is opened only when the view first touches ``session``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from base64 import b64decode, b64encode
+from collections.abc import MutableMapping
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from markupsafe import Markup
+from werkzeug.datastructures import CallbackDict
+from werkzeug.http import http_date, parse_date
+
+if TYPE_CHECKING:
+    from .app import Erlen
+    from .wrappers.response import Response
+
+
+class SessionMixin(MutableMapping[str, Any]):
+    """Session attributes on top of a mapping."""
+
+    @property
+    def permanent(self) -> bool:
+        """Whether the cookie outlives the browser session (``PERMANENT_SESSION_LIFETIME``)."""
+        return bool(self.get("_permanent", False))
+
+    @permanent.setter
+    def permanent(self, value: bool) -> None:
+        self["_permanent"] = bool(value)
+
+    new = False
+    modified = True
+    accessed = True
+
+
+class SecureCookieSession(CallbackDict[str, Any], SessionMixin):  # type: ignore[misc]
+    """The default session: a dict that tracks modification and access."""
+
+    modified = False
+    accessed = False
+
+    def __init__(self, initial: Any = None) -> None:
+        def on_update(self: SecureCookieSession) -> None:
+            self.modified = True
+            self.accessed = True
+
+        super().__init__(initial, on_update)
+
+    def __getitem__(self, key: str) -> Any:
+        self.accessed = True
+        return super().__getitem__(key)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        self.accessed = True
+        return super().get(key, default)
+
+    def setdefault(self, key: str, default: Any = None) -> Any:
+        self.accessed = True
+        return super().setdefault(key, default)
+
+
+class NullSession(SecureCookieSession):
+    """The session when no ``SECRET_KEY`` is set: reading works, writing explains why not."""
+
+    def _fail(self, *args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError(
+            "The session is unavailable because no secret key was set. Set the"
+            " secret_key on the application to something unique and secret."
+        )
+
+    __setitem__ = __delitem__ = clear = pop = popitem = update = setdefault = _fail  # type: ignore[assignment]
+
+
+class TaggedJSONSerializer:
+    """JSON that round-trips tuples, bytes, Markup, UUIDs and datetimes."""
+
+    def _tag(self, value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: self._tag(v) for k, v in value.items()}
+        if isinstance(value, tuple):
+            return {" t": [self._tag(v) for v in value]}
+        if isinstance(value, list):
+            return [self._tag(v) for v in value]
+        if isinstance(value, bytes):
+            return {" b": b64encode(value).decode("ascii")}
+        if isinstance(value, Markup):
+            return {" m": str(value.__html__())}
+        if isinstance(value, UUID):
+            return {" u": value.hex}
+        if isinstance(value, datetime):
+            return {" d": http_date(value)}
+        return value
+
+    def _untag(self, value: Any) -> Any:
+        if isinstance(value, dict):
+            if len(value) == 1:
+                (key, inner), = value.items()
+                if key == " t":
+                    return tuple(self._untag(v) for v in inner)
+                if key == " b":
+                    return b64decode(inner)
+                if key == " m":
+                    return Markup(inner)
+                if key == " u":
+                    return UUID(inner)
+                if key == " d":
+                    return parse_date(inner)
+            return {k: self._untag(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self._untag(v) for v in value]
+        return value
+
+    def dumps(self, value: Any) -> str:
+        """Serialize ``value``."""
+        return json.dumps(self._tag(value), separators=(",", ":"))
+
+    def loads(self, value: str | bytes) -> Any:
+        """Deserialize ``value``."""
+        return self._untag(json.loads(value))
+
+
+session_json_serializer = TaggedJSONSerializer()
+
+
+class SessionInterface:
+    """How sessions are opened and saved. Subclass and set ``app.session_interface``.
+
+    ``open_session`` and ``save_session`` are coroutines, as in Quart.
+    """
+
+    null_session_class = NullSession
+    pickle_based = False
+
+    def make_null_session(self, app: Erlen) -> NullSession:
+        """The session used when the real one cannot be opened."""
+        return self.null_session_class()
+
+    def is_null_session(self, obj: object) -> bool:
+        """Whether ``obj`` is a null session."""
+        return isinstance(obj, self.null_session_class)
+
+    def get_cookie_name(self, app: Erlen) -> str:
+        """``SESSION_COOKIE_NAME``."""
+        return app.config["SESSION_COOKIE_NAME"]  # type: ignore[no-any-return]
+
+    def get_cookie_domain(self, app: Erlen) -> str | None:
+        """``SESSION_COOKIE_DOMAIN``."""
+        return app.config["SESSION_COOKIE_DOMAIN"]  # type: ignore[no-any-return]
+
+    def get_cookie_path(self, app: Erlen) -> str:
+        """``SESSION_COOKIE_PATH`` or ``APPLICATION_ROOT``."""
+        return app.config["SESSION_COOKIE_PATH"] or app.config["APPLICATION_ROOT"]  # type: ignore[no-any-return]
+
+    def get_cookie_httponly(self, app: Erlen) -> bool:
+        """``SESSION_COOKIE_HTTPONLY``."""
+        return app.config["SESSION_COOKIE_HTTPONLY"]  # type: ignore[no-any-return]
+
+    def get_cookie_secure(self, app: Erlen) -> bool:
+        """``SESSION_COOKIE_SECURE``."""
+        return app.config["SESSION_COOKIE_SECURE"]  # type: ignore[no-any-return]
+
+    def get_cookie_samesite(self, app: Erlen) -> str | None:
+        """``SESSION_COOKIE_SAMESITE``."""
+        return app.config["SESSION_COOKIE_SAMESITE"]  # type: ignore[no-any-return]
+
+    def get_cookie_partitioned(self, app: Erlen) -> bool:
+        """``SESSION_COOKIE_PARTITIONED``."""
+        return app.config["SESSION_COOKIE_PARTITIONED"]  # type: ignore[no-any-return]
+
+    def get_expiration_time(self, app: Erlen, session: SessionMixin) -> datetime | None:
+        """When a permanent session expires (None for a browser session)."""
+        if session.permanent:
+            return datetime.now(timezone.utc) + app.permanent_session_lifetime
+        return None
+
+    def should_set_cookie(self, app: Erlen, session: SessionMixin) -> bool:
+        """Set the cookie when modified, or when permanent and refreshed each request."""
+        return session.modified or (
+            session.permanent and app.config["SESSION_REFRESH_EACH_REQUEST"]
+        )
+
+    async def open_session(self, app: Erlen, request: Any) -> SessionMixin | None:
+        """Open the session for ``request`` (None: use a null session)."""
+        raise NotImplementedError
+
+    async def save_session(self, app: Erlen, session: SessionMixin, response: Response) -> None:
+        """Write ``session`` into ``response``."""
+        raise NotImplementedError
+
+
+class SecureCookieSessionInterface(SessionInterface):
+    """Sessions stored in a cookie signed with ``SECRET_KEY`` (itsdangerous)."""
+
+    salt = "cookie-session"
+    digest_method = staticmethod(hashlib.sha1)
+    key_derivation = "hmac"
+    serializer = session_json_serializer
+    session_class = SecureCookieSession
+
+    def get_signing_serializer(self, app: Erlen) -> URLSafeTimedSerializer | None:
+        """The itsdangerous serializer (None without a secret key)."""
+        if not app.secret_key:
+            return None
+        keys: list[Any] = []
+        fallbacks = app.config["SECRET_KEY_FALLBACKS"]
+        if fallbacks:
+            keys.extend(fallbacks)
+        keys.append(app.secret_key)
+        return URLSafeTimedSerializer(
+            keys,  # type: ignore[arg-type]
+            salt=self.salt,
+            serializer=self.serializer,
+            signer_kwargs={"key_derivation": self.key_derivation, "digest_method": self.digest_method},
+        )
+
+    def open_session_sync(self, app: Erlen, request: Any) -> SecureCookieSession | None:
+        """Open the session without awaiting (used for lazy opening)."""
+        if type(self).open_session is not SecureCookieSessionInterface.open_session:
+            return None
+        s = self.get_signing_serializer(app)
+        if s is None:
+            return None
+        val = request.cookies.get(self.get_cookie_name(app))
+        if not val:
+            return self.session_class()
+        max_age = int(app.permanent_session_lifetime.total_seconds())
+        try:
+            data = s.loads(val, max_age=max_age)
+        except (BadSignature, ValueError, TypeError):
+            return self.session_class()
+        if not isinstance(data, dict):
+            return self.session_class()
+        return self.session_class(data)
+
+    async def open_session(self, app: Erlen, request: Any) -> SecureCookieSession | None:
+        """Open the session from the signed cookie; a bad cookie gives an empty session."""
+        return SecureCookieSessionInterface.open_session_sync(self, app, request)
+
+    async def save_session(self, app: Erlen, session: SessionMixin, response: Response) -> None:
+        """Set, refresh or delete the session cookie."""
+        name = self.get_cookie_name(app)
+        domain = self.get_cookie_domain(app)
+        path = self.get_cookie_path(app)
+        secure = self.get_cookie_secure(app)
+        partitioned = self.get_cookie_partitioned(app)
+        samesite = self.get_cookie_samesite(app)
+        httponly = self.get_cookie_httponly(app)
+        if session.accessed:
+            response.vary.add("Cookie")
+        if not session:
+            if session.modified:
+                response.delete_cookie(
+                    name, domain=domain, path=path, secure=secure, partitioned=partitioned,
+                    samesite=samesite, httponly=httponly,
+                )
+                response.vary.add("Cookie")
+            return
+        if not self.should_set_cookie(app, session):
+            return
+        expires = self.get_expiration_time(app, session)
+        serializer = self.get_signing_serializer(app)
+        assert serializer is not None
+        val = serializer.dumps(dict(session))
+        response.set_cookie(
+            name, val, expires=expires, httponly=httponly, domain=domain, path=path,
+            secure=secure, partitioned=partitioned, samesite=samesite,
+        )
+        response.vary.add("Cookie")

@@ -1,0 +1,101 @@
+"""What HTTP requests and websocket connections share: URL, headers, routing info.
+
+Built straight from the ASGI scope. Headers, args, cookies and the rest are parsed the
+first time they are read, so a handler that never looks at them does not pay for them.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from werkzeug.datastructures import Headers
+from werkzeug.sansio.request import Request as _SansIORequest
+from werkzeug.utils import cached_property
+
+if TYPE_CHECKING:
+    from werkzeug.exceptions import HTTPException
+    from werkzeug.routing import Rule
+
+    from ..typing import Scope
+
+
+def headers_from_scope(raw: Any) -> Headers:
+    """Decode ASGI ``[(name, value)]`` byte pairs into werkzeug ``Headers``."""
+    headers = Headers()
+    add = headers.add
+    for name, value in raw:
+        add(name.decode("latin-1"), value.decode("latin-1"))
+    return headers
+
+
+class BaseRequestWebsocket(_SansIORequest):
+    """URL, headers and routing data of an HTTP request or websocket connection."""
+
+    #: The rule that matched, set by routing.
+    url_rule: Rule | None = None
+    #: The arguments the rule captured.
+    view_args: dict[str, Any] | None = None
+    #: The routing error (404, 405, redirect, websocket mismatch) if matching failed.
+    routing_exception: HTTPException | None = None
+
+    def __init__(self, scope: Scope) -> None:
+        # werkzeug's __init__ is skipped on purpose: every field is derived lazily.
+        self.scope = scope
+        self.method = scope.get("method", "GET")
+        self.scheme = scope.get("scheme", "http")
+        self.root_path = root_path = scope.get("root_path", "").rstrip("/")
+        path = scope["path"]
+        if root_path and path.startswith(root_path):
+            path = path[len(root_path) :]
+        self.path = path if path[:1] == "/" else "/" + path
+        self.query_string = scope.get("query_string", b"")
+        self.http_version = scope.get("http_version", "1.1")
+
+    @cached_property
+    def server(self) -> tuple[str, int | None] | None:  # type: ignore[override]
+        """``(host, port)`` of the server, from the scope."""
+        server = self.scope.get("server")
+        return tuple(server) if server else None  # type: ignore[return-value]
+
+    @cached_property
+    def headers(self) -> Headers:  # type: ignore[override]
+        """The request headers."""
+        return headers_from_scope(self.scope.get("headers", ()))
+
+    @cached_property
+    def remote_addr(self) -> str | None:  # type: ignore[override]
+        """The client address (the ASGI ``client`` host)."""
+        client = self.scope.get("client")
+        return client[0] if client else None
+
+    @property
+    def endpoint(self) -> str | None:
+        """The endpoint of the matched rule."""
+        return self.url_rule.endpoint if self.url_rule is not None else None
+
+    @property
+    def blueprint(self) -> str | None:
+        """The name of the (innermost) blueprint the endpoint belongs to."""
+        endpoint = self.endpoint
+        if endpoint is not None and "." in endpoint:
+            return endpoint.rpartition(".")[0]
+        return None
+
+    @property
+    def blueprints(self) -> list[str]:
+        """Names of the blueprints of the endpoint, innermost first."""
+        name = self.blueprint
+        if name is None:
+            return []
+        parts = name.split(".")
+        return [".".join(parts[:i]) for i in range(len(parts), 0, -1)]
+
+    @property
+    def script_root(self) -> str:
+        """Alias of ``root_path``."""
+        return self.root_path
+
+    @property
+    def url_root(self) -> str:
+        """Alias of ``root_url``."""
+        return self.root_url

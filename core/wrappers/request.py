@@ -1,0 +1,288 @@
+"""The HTTP request: URL and headers from :mod:`.base`, plus an async body.
+
+The body is read from the ASGI ``receive`` callable only when the view asks for it:
+``await request.get_data()``, ``await request.form``, ``await request.get_json()`` or
+``async for chunk in request.body``. ``MAX_CONTENT_LENGTH`` is enforced before reading
+(from ``Content-Length``) and while reading (for chunked bodies): 413. A body slower than
+``BODY_TIMEOUT`` seconds: 408.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable
+from typing import TYPE_CHECKING, Any, NoReturn
+
+from werkzeug.datastructures import CombinedMultiDict, ImmutableMultiDict, MultiDict
+from werkzeug.exceptions import (
+    BadRequest,
+    ClientDisconnected,
+    RequestEntityTooLarge,
+    UnsupportedMediaType,
+)
+
+from ..exceptions import BodyTimeout
+from .base import BaseRequestWebsocket
+
+if TYPE_CHECKING:
+    from werkzeug.datastructures import FileStorage
+
+    from ..typing import Receive, Scope
+
+
+class Body:
+    """The request body, streamed from ASGI ``receive``.
+
+    ``async for chunk in body`` yields chunks as they arrive (once); ``await body`` returns
+    the whole body and keeps it, so later awaits return the same bytes.
+    """
+
+    def __init__(
+        self,
+        receive: Receive,
+        expected_length: int | None,
+        max_content_length: int | None,
+        timeout: float | None,
+    ) -> None:
+        self._receive = receive
+        self._expected = expected_length
+        self._max = max_content_length
+        self._timeout = timeout
+        self._received = 0
+        self._complete = False
+        self._started = False
+        self._data: bytes | None = None
+
+    def _check_declared_length(self) -> None:
+        if self._max is not None and self._expected is not None and self._expected > self._max:
+            raise RequestEntityTooLarge()
+
+    async def _next_chunk(self) -> bytes | None:
+        if self._complete:
+            return None
+        receive = self._receive
+        while True:
+            if self._timeout:
+                try:
+                    message = await asyncio.wait_for(receive(), self._timeout)
+                except asyncio.TimeoutError:
+                    raise BodyTimeout() from None
+            else:
+                message = await receive()
+            kind = message["type"]
+            if kind == "http.request":
+                chunk = message.get("body", b"")
+                if not message.get("more_body", False):
+                    self._complete = True
+                self._received += len(chunk)
+                if self._max is not None and self._received > self._max:
+                    raise RequestEntityTooLarge()
+                if chunk or self._complete:
+                    return chunk
+            elif kind == "http.disconnect":
+                self._complete = True
+                raise ClientDisconnected()
+
+    def __aiter__(self) -> AsyncIterator[bytes]:
+        return self._iterate()
+
+    async def _iterate(self) -> AsyncIterator[bytes]:
+        if self._data is not None:
+            if self._data:
+                yield self._data
+            return
+        if self._started:
+            raise RuntimeError("The request body was already consumed by an earlier read.")
+        self._started = True
+        self._check_declared_length()
+        while True:
+            chunk = await self._next_chunk()
+            if chunk is None:
+                return
+            if chunk:
+                yield chunk
+            if self._complete:
+                return
+
+    async def read(self) -> bytes:
+        """Read and keep the whole body."""
+        if self._data is None:
+            parts = [chunk async for chunk in self._iterate()]
+            self._data = b"".join(parts)
+        return self._data
+
+    def __await__(self) -> Any:
+        return self.read().__await__()
+
+    def set_result(self, data: bytes) -> None:
+        """Provide the complete body (used by test request contexts)."""
+        self._data = data
+        self._complete = True
+        self._started = True
+
+
+async def _empty_receive() -> dict[str, Any]:
+    return {"type": "http.request", "body": b"", "more_body": False}
+
+
+class Request(BaseRequestWebsocket):
+    """An HTTP request. Awaitable properties: ``data``, ``form``, ``files``, ``values``,
+    ``json``; body streaming via ``request.body``."""
+
+    body_class = Body
+
+    def __init__(
+        self,
+        scope: Scope,
+        receive: Receive | None = None,
+        *,
+        max_content_length: int | None = None,
+        body_timeout: float | None = None,
+        max_form_memory_size: int | None = 500_000,
+        max_form_parts: int | None = 1_000,
+    ) -> None:
+        super().__init__(scope)
+        self._receive = receive or _empty_receive
+        self._max_content_length = max_content_length
+        self.body_timeout = body_timeout
+        self.max_form_memory_size = max_form_memory_size
+        self.max_form_parts = max_form_parts
+        self._body: Body | None = None
+        self._form: ImmutableMultiDict[str, str] | None = None
+        self._files: ImmutableMultiDict[str, FileStorage] | None = None
+        self._cached_json: dict[bool, Any] = {}
+
+    @property
+    def max_content_length(self) -> int | None:
+        """The largest body accepted, in bytes (``MAX_CONTENT_LENGTH``)."""
+        return self._max_content_length
+
+    @max_content_length.setter
+    def max_content_length(self, value: int | None) -> None:
+        self._max_content_length = value
+        if self._body is not None:
+            self._body._max = value
+
+    @property
+    def body(self) -> Body:
+        """The body: ``async for chunk in request.body`` or ``await request.body``."""
+        if self._body is None:
+            self._body = self.body_class(
+                self._receive, self.content_length, self._max_content_length, self.body_timeout
+            )
+        return self._body
+
+    @property
+    def stream(self) -> NoReturn:
+        """Not available: use ``request.body`` (async) instead."""
+        raise NotImplementedError("Use `async for chunk in request.body` instead")
+
+    async def get_data(
+        self, cache: bool = True, as_text: bool = False, parse_form_data: bool = False
+    ) -> Any:
+        """The whole body as bytes (or text with ``as_text``)."""
+        if parse_form_data:
+            await self._load_form_data()
+        data = await self.body.read()
+        return data.decode() if as_text else data
+
+    @property
+    def data(self) -> Awaitable[bytes]:
+        """Awaitable: the whole body as bytes."""
+        return self.get_data()  # type: ignore[no-any-return]
+
+    @property
+    def form(self) -> Awaitable[ImmutableMultiDict[str, str]]:
+        """Awaitable: the form fields of a urlencoded or multipart body."""
+        return self._get_form()
+
+    @property
+    def files(self) -> Awaitable[ImmutableMultiDict[str, FileStorage]]:
+        """Awaitable: the uploaded files of a multipart body."""
+        return self._get_files()
+
+    @property
+    def values(self) -> Awaitable[CombinedMultiDict[str, str]]:
+        """Awaitable: ``args`` and ``form`` combined."""
+        return self._get_values()
+
+    @property
+    def json(self) -> Awaitable[Any]:
+        """Awaitable: ``get_json()``."""
+        return self.get_json()
+
+    async def _get_form(self) -> ImmutableMultiDict[str, str]:
+        await self._load_form_data()
+        assert self._form is not None
+        return self._form
+
+    async def _get_files(self) -> ImmutableMultiDict[str, FileStorage]:
+        await self._load_form_data()
+        assert self._files is not None
+        return self._files
+
+    async def _get_values(self) -> CombinedMultiDict[str, str]:
+        form = await self._get_form()
+        return CombinedMultiDict([self.args, form])
+
+    async def _load_form_data(self) -> None:
+        if self._form is not None:
+            return
+        from ..formparser import parse_form
+
+        self._form, self._files = await parse_form(self)
+
+    async def get_json(self, force: bool = False, silent: bool = False, cache: bool = True) -> Any:
+        """Parse the body as JSON with the app's JSON provider.
+
+        Without ``force`` the mimetype must be JSON (else 415). Invalid JSON: 400, or None
+        with ``silent``.
+        """
+        if cache and silent in self._cached_json:
+            return self._cached_json[silent]
+        if not (force or self.is_json):
+            if not silent:
+                return self.on_json_loading_failed(None)
+            return None
+        data = await self.get_data()
+        try:
+            from ..globals import _cv_app
+
+            ctx = _cv_app.get(None)
+            if ctx is not None:
+                rv = ctx.app.json.loads(data)
+            else:
+                import json
+
+                rv = json.loads(data)
+        except ValueError as e:
+            if silent:
+                rv = None
+            else:
+                return self.on_json_loading_failed(e)
+        if cache:
+            self._cached_json[silent] = rv
+        return rv
+
+    def on_json_loading_failed(self, e: ValueError | None) -> Any:
+        """Raise 400 for invalid JSON, 415 for a non-JSON content type."""
+        if e is not None:
+            raise BadRequest(f"Failed to decode JSON object: {e}")
+        raise UnsupportedMediaType(
+            "Did not attempt to load JSON data because the request"
+            " Content-Type was not 'application/json'."
+        )
+
+    async def close(self) -> None:
+        """Close uploaded files."""
+        if self._files is not None:
+            for f in self._files.values():
+                f.close()
+
+
+def empty_form() -> tuple[ImmutableMultiDict[str, str], ImmutableMultiDict[str, Any]]:
+    """An empty (form, files) pair."""
+    return ImmutableMultiDict(), ImmutableMultiDict()
+
+
+__all__ = ["Body", "MultiDict", "Request", "empty_form"]

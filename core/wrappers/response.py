@@ -1,0 +1,285 @@
+"""The HTTP response: werkzeug's sansio response with an async body.
+
+The body is one of: a list of bytes chunks (the common case), an async iterable, a sync
+iterable (run in a thread, as Quart does), or a file path (streamed in blocks).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import AsyncIterable, AsyncIterator, Iterable
+from typing import TYPE_CHECKING, Any
+
+from werkzeug.datastructures import Headers
+from werkzeug.exceptions import RequestedRangeNotSatisfiable
+from werkzeug.http import parse_etags, parse_range_header
+from werkzeug.sansio.http import is_resource_modified
+from werkzeug.sansio.response import Response as _SansIOResponse
+
+if TYPE_CHECKING:
+    from .base import BaseRequestWebsocket
+
+FILE_BLOCK_SIZE = 64 * 1024
+
+
+class FileBody:
+    """A file on disk, sent in blocks (optionally one byte range of it)."""
+
+    def __init__(self, path: str | os.PathLike[str], buffer_size: int = FILE_BLOCK_SIZE) -> None:
+        self.path = os.fspath(path)
+        self.buffer_size = buffer_size
+        self.begin = 0
+        self.end: int | None = None
+        self.size = os.path.getsize(self.path)
+
+    def make_conditional(self, begin: int, end: int | None) -> int:
+        """Restrict the body to ``[begin, end)``; returns the full size."""
+        self.begin, self.end = begin, end
+        return self.size
+
+    def _read_blocks(self) -> list[bytes]:
+        end = self.size if self.end is None else self.end
+        with open(self.path, "rb") as f:
+            f.seek(self.begin)
+            remaining = end - self.begin
+            blocks = []
+            while remaining > 0:
+                block = f.read(min(self.buffer_size, remaining))
+                if not block:
+                    break
+                remaining -= len(block)
+                blocks.append(block)
+            return blocks
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        end = self.size if self.end is None else self.end
+        if end - self.begin <= self.buffer_size * 4:
+            for block in self._read_blocks():
+                yield block
+            return
+        loop = asyncio.get_running_loop()
+        f = await loop.run_in_executor(None, open, self.path, "rb")
+        try:
+            await loop.run_in_executor(None, f.seek, self.begin)
+            remaining = end - self.begin
+            while remaining > 0:
+                block = await loop.run_in_executor(None, f.read, min(self.buffer_size, remaining))
+                if not block:
+                    break
+                remaining -= len(block)
+                yield block
+        finally:
+            f.close()
+
+
+async def _iterate_sync(iterable: Iterable[Any]) -> AsyncIterator[Any]:
+    loop = asyncio.get_running_loop()
+    iterator = iter(iterable)
+    sentinel = object()
+    while True:
+        item = await loop.run_in_executor(None, next, iterator, sentinel)
+        if item is sentinel:
+            return
+        yield item
+
+
+class Response(_SansIOResponse):
+    """An HTTP response. ``await response.get_data()`` reads a body of any kind."""
+
+    default_mimetype: str | None = "text/html"
+    automatically_set_content_length = True
+    #: Seconds the whole body may take to send; ``...`` means the app's ``RESPONSE_TIMEOUT``.
+    timeout: Any = ...
+
+    def __init__(
+        self,
+        response: Any = None,
+        status: int | str | None = None,
+        headers: Any = None,
+        mimetype: str | None = None,
+        content_type: str | None = None,
+    ) -> None:
+        super().__init__(status, headers, mimetype, content_type)
+        self.timeout = ...
+        self.response: Any
+        self._is_data = True
+        if response is None:
+            self.response = []
+            if self.automatically_set_content_length:
+                self.headers["Content-Length"] = "0"
+        elif isinstance(response, (str, bytes, bytearray, memoryview)):
+            self.set_data(response)
+        else:
+            self._is_data = False
+            self.response = response
+
+    @classmethod
+    def _from_bytes(cls, data: bytes, status: int, headers: Headers) -> Response:
+        rv = cls.__new__(cls)
+        _SansIOResponse.__init__(rv, status, headers)
+        rv.timeout = ...
+        rv._is_data = True
+        rv.response = [data]
+        return rv
+
+    def set_data(self, data: str | bytes) -> None:
+        """Replace the body with ``data`` (str is encoded as UTF-8)."""
+        if isinstance(data, str):
+            data = data.encode()
+        elif not isinstance(data, bytes):
+            data = bytes(data)
+        self.response = [data]
+        self._is_data = True
+        if self.automatically_set_content_length:
+            self.headers["Content-Length"] = str(len(data))
+
+    @property
+    def is_streamed(self) -> bool:
+        """Whether the body is an iterator or file rather than bytes in memory."""
+        return not self._is_data
+
+    async def get_data(self, as_text: bool = False) -> Any:
+        """The whole body (consumes a streamed body and keeps it)."""
+        if not self._is_data:
+            chunks = [self._encode(c) async for c in self.iter_body()]
+            self.response = chunks
+            self._is_data = True
+        data = b"".join(self.response)
+        return data.decode() if as_text else data
+
+    @property
+    def data(self) -> Any:
+        """Awaitable: the whole body as bytes."""
+        return self.get_data()
+
+    @data.setter
+    def data(self, value: str | bytes) -> None:
+        self.set_data(value)
+
+    @property
+    def json(self) -> Any:
+        """Awaitable: the body parsed as JSON."""
+        return self.get_json()
+
+    async def get_json(self, force: bool = False, silent: bool = False) -> Any:
+        """Parse the body as JSON (None if not JSON, unless ``force``)."""
+        if not (force or self.is_json):
+            return None
+        data = await self.get_data()
+        try:
+            from ..globals import _cv_app
+
+            ctx = _cv_app.get(None)
+            if ctx is not None:
+                return ctx.app.json.loads(data)
+            import json
+
+            return json.loads(data)
+        except ValueError:
+            if silent:
+                return None
+            raise
+
+    @staticmethod
+    def _encode(chunk: Any) -> bytes:
+        if isinstance(chunk, str):
+            return chunk.encode()
+        return bytes(chunk)
+
+    async def iter_body(self) -> AsyncIterator[Any]:
+        """Iterate the body as it is (chunks may be str or bytes)."""
+        body = self.response
+        if self._is_data or isinstance(body, (list, tuple)):
+            for chunk in body:
+                yield chunk
+        elif isinstance(body, (AsyncIterable, FileBody)):
+            async for chunk in body:
+                yield chunk
+        else:
+            async for chunk in _iterate_sync(body):
+                yield chunk
+
+    async def iter_encode(self) -> AsyncIterator[bytes]:
+        """Iterate the body as bytes."""
+        async for chunk in self.iter_body():
+            yield self._encode(chunk)
+
+    async def add_etag(self, overwrite: bool = False, weak: bool = False) -> None:
+        """Set an ETag from a hash of the body (in-memory bodies only)."""
+        if overwrite or "etag" not in self.headers:
+            import hashlib
+
+            data = await self.get_data()
+            self.set_etag(hashlib.sha1(data).hexdigest(), weak)
+
+    async def freeze(self) -> None:
+        """Read a streamed body into memory."""
+        await self.get_data()
+
+    async def make_conditional(
+        self,
+        request: BaseRequestWebsocket,
+        accept_ranges: bool | str = False,
+        complete_length: int | None = None,
+    ) -> Response:
+        """Answer ``If-None-Match``/``If-Modified-Since`` (304) and ``Range`` (206/416)."""
+        if request.method in ("GET", "HEAD"):
+            if accept_ranges:
+                self.headers["Accept-Ranges"] = "bytes" if accept_ranges is True else accept_ranges
+            if self._process_range(request, complete_length, accept_ranges):
+                return self
+            if not is_resource_modified(
+                http_range=request.headers.get("Range"),
+                http_if_range=request.headers.get("If-Range"),
+                http_if_modified_since=request.headers.get("If-Modified-Since"),
+                http_if_none_match=request.headers.get("If-None-Match"),
+                http_etag=self.headers.get("ETag"),
+                http_last_modified=self.headers.get("Last-Modified"),
+            ):
+                if parse_etags(request.headers.get("If-Match")):
+                    self.status_code = 412
+                else:
+                    self.status_code = 304
+                    self.response, self._is_data = [], True
+                    self.headers.pop("Content-Length", None)
+        return self
+
+    def _process_range(
+        self, request: BaseRequestWebsocket, complete_length: int | None, accept_ranges: Any
+    ) -> bool:
+        if not accept_ranges or "Range" not in request.headers:
+            return False
+        if_range = request.headers.get("If-Range")
+        if if_range and is_resource_modified(
+            http_if_range=if_range,
+            http_etag=self.headers.get("ETag"),
+            http_last_modified=self.headers.get("Last-Modified"),
+            ignore_if_range=False,
+        ):
+            return False  # the client's copy is stale: send the whole body
+        http_range = parse_range_header(request.headers.get("Range"))
+        if isinstance(self.response, FileBody):
+            length = self.response.size
+        elif self._is_data:
+            length = sum(len(c) for c in self.response)
+        else:
+            length = complete_length
+        if length is None:
+            return False
+        if http_range is None or len(http_range.ranges) != 1:
+            raise RequestedRangeNotSatisfiable(length=length)
+        bounds = http_range.range_for_length(length)
+        if bounds is None:
+            raise RequestedRangeNotSatisfiable(length=length)
+        begin, end = bounds
+        if isinstance(self.response, FileBody):
+            self.response.make_conditional(begin, end)
+        elif self._is_data:
+            self.response = [b"".join(self.response)[begin:end]]
+        else:
+            return False
+        self.headers["Content-Length"] = str(end - begin)
+        self.content_range = http_range.make_content_range(length)  # type: ignore[assignment]
+        self.status_code = 206
+        return True

@@ -1,0 +1,1 @@
+"""The ``templating`` plugin (in progress)."""

@@ -1,0 +1,286 @@
+"""The in-process test client: drives the ASGI app with made-up HTTP requests."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from http.cookiejar import Cookie, CookieJar
+from types import TracebackType
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+from urllib.request import Request as _URLRequest
+
+from werkzeug.datastructures import Headers
+
+from erlen.testrequest import (
+    make_test_body_with_headers,
+    make_test_headers_path_and_query_string,
+    make_test_scope,
+    sentinel,
+)
+
+
+class _HeadersAdapter:
+    """What ``CookieJar.extract_cookies`` wants from a response."""
+
+    def __init__(self, headers: Headers) -> None:
+        self._headers = headers
+
+    def info(self) -> _HeadersAdapter:
+        return self
+
+    def get_all(self, name: str, default: Any = None) -> list[str]:
+        return self._headers.getlist(name) or (default if default is not None else [])
+
+
+class TestClient:
+    """Quart's test client: ``await client.get("/")`` returns the app's response."""
+
+    __test__ = False  # not a pytest test class
+
+    def __init__(self, app: Any, use_cookies: bool = True) -> None:
+        self.app = app
+        self.cookie_jar: CookieJar | None = CookieJar() if use_cookies else None
+        self.preserve_context = False
+        self.push_promises: list[tuple[str, Headers]] = []
+        self._preserved: list[Any] = []
+
+    # --- cookies ---------------------------------------------------------------
+
+    def _url(self, scheme: str, host: str, path: str, root_path: str = "") -> str:
+        return f"{scheme}://{host}{root_path}{path}"
+
+    def _cookie_header(self, url: str) -> str | None:
+        if self.cookie_jar is None:
+            return None
+        request = _URLRequest(url)
+        self.cookie_jar.add_cookie_header(request)
+        return request.get_header("Cookie")
+
+    def _store_cookies(self, url: str, headers: Headers) -> None:
+        if self.cookie_jar is not None:
+            self.cookie_jar.extract_cookies(_HeadersAdapter(headers), _URLRequest(url))  # type: ignore[arg-type]
+
+    def set_cookie(
+        self,
+        server_name: str,
+        key: str,
+        value: str = "",
+        max_age: int | None = None,
+        expires: Any = None,
+        path: str = "/",
+        domain: str | None = None,
+        secure: bool = False,
+        httponly: bool = False,
+        samesite: str | None = None,
+    ) -> None:
+        """Put a cookie in the jar, as if ``server_name`` had set it."""
+        from werkzeug.sansio.response import Response as _SansIOResponse
+
+        response = _SansIOResponse()
+        response.set_cookie(
+            key, value, max_age=max_age, expires=expires, path=path, domain=domain,
+            secure=secure, httponly=httponly, samesite=samesite,
+        )
+        self._store_cookies(f"http://{server_name}{path}", response.headers)
+
+    def delete_cookie(self, server_name: str, key: str, path: str = "/", domain: str | None = None) -> None:
+        """Remove a cookie from the jar."""
+        self.set_cookie(server_name, key, expires=0, max_age=0, path=path, domain=domain)
+
+    def get_cookie(self, key: str) -> Cookie | None:
+        """The cookie named ``key`` in the jar, if any."""
+        if self.cookie_jar is None:
+            return None
+        for cookie in self.cookie_jar:
+            if cookie.name == key:
+                return cookie
+        return None
+
+    # --- requests --------------------------------------------------------------
+
+    async def open(
+        self,
+        path: str,
+        *,
+        method: str = "GET",
+        headers: Any = None,
+        data: Any = None,
+        form: Any = None,
+        files: Any = None,
+        query_string: Any = None,
+        json: Any = sentinel,
+        scheme: str = "http",
+        follow_redirects: bool = False,
+        root_path: str = "",
+        http_version: str = "1.1",
+        scope_base: dict[str, Any] | None = None,
+        auth: Any = None,
+        subdomain: str | None = None,
+    ) -> Any:
+        """Make a request; returns the app's response (with ``await get_data()``)."""
+        response = await self._make_request(
+            path, method, headers, data, form, files, query_string, json, scheme,
+            root_path, http_version, scope_base, auth, subdomain,
+        )
+        redirects = 0
+        while follow_redirects and 300 <= response.status_code < 400 and "Location" in response.headers:
+            redirects += 1
+            if redirects > 20:
+                raise RuntimeError("More than 20 redirects: is there a redirect loop?")
+            location = urlsplit(response.headers["Location"])
+            keep_body = response.status_code in {307, 308}
+            next_path = location.path or "/"
+            if not next_path.startswith("/"):
+                next_path = urljoin(path, next_path)
+            response = await self._make_request(
+                next_path,
+                method if keep_body else ("HEAD" if method == "HEAD" else "GET"),
+                headers,
+                data if keep_body else None,
+                form if keep_body else None,
+                files if keep_body else None,
+                location.query or None,
+                json if keep_body else sentinel,
+                location.scheme or scheme,
+                root_path,
+                http_version,
+                scope_base,
+                auth,
+                location.hostname.partition(".")[0] if location.hostname and subdomain else subdomain,
+            )
+            path = next_path
+        return response
+
+    async def _make_request(
+        self, path: str, method: str, headers: Any, data: Any, form: Any, files: Any,
+        query_string: Any, json: Any, scheme: str, root_path: str, http_version: str,
+        scope_base: dict[str, Any] | None, auth: Any, subdomain: str | None,
+    ) -> Any:
+        req_headers, path, query_bytes = make_test_headers_path_and_query_string(
+            self.app, path, headers, query_string, auth, subdomain
+        )
+        body, body_headers = make_test_body_with_headers(
+            data=data, form=form, files=files, json=json, app=self.app
+        )
+        for key, value in body_headers.items():
+            req_headers.setdefault(key, value)
+        if body and "Content-Length" not in req_headers:
+            req_headers["Content-Length"] = str(len(body))
+        url = self._url(scheme, req_headers["Host"], path, root_path)
+        cookie = self._cookie_header(url)
+        if cookie and "Cookie" not in req_headers:
+            req_headers["Cookie"] = cookie
+        scope = make_test_scope(
+            "http", root_path + path, method.upper(), req_headers, query_bytes, scheme,
+            root_path, http_version, scope_base,
+        )
+        if self.preserve_context:
+            scope["_erlen_preserve_context"] = self
+        response = await self._run(scope, body)
+        self._store_cookies(url, response.headers)
+        return response
+
+    async def _run(self, scope: dict[str, Any], body: bytes) -> Any:
+        done = asyncio.Event()
+        sent_body = False
+        status = 500
+        response_headers = Headers()
+        chunks: list[bytes] = []
+
+        async def receive() -> dict[str, Any]:
+            nonlocal sent_body
+            if not sent_body:
+                sent_body = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            await done.wait()
+            return {"type": "http.disconnect"}
+
+        async def send(message: dict[str, Any]) -> None:
+            nonlocal status
+            kind = message["type"]
+            if kind == "http.response.start":
+                status = message["status"]
+                for name, value in message.get("headers", ()):
+                    response_headers.add(name.decode("latin-1"), value.decode("latin-1"))
+            elif kind == "http.response.body":
+                chunks.append(bytes(message.get("body", b"")))
+                if not message.get("more_body", False):
+                    done.set()
+            elif kind == "http.response.push":
+                self.push_promises.append((message["path"], Headers(message.get("headers", ()))))
+
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            done.set()
+        response = self.app.response_class(b"".join(chunks), status)
+        # The headers are the app's: keep its Content-Length even for HEAD responses.
+        response.headers = response_headers
+        return response
+
+    async def get(self, *args: Any, **kwargs: Any) -> Any:
+        """A GET request."""
+        return await self.open(*args, method="GET", **kwargs)
+
+    async def post(self, *args: Any, **kwargs: Any) -> Any:
+        """A POST request."""
+        return await self.open(*args, method="POST", **kwargs)
+
+    async def put(self, *args: Any, **kwargs: Any) -> Any:
+        """A PUT request."""
+        return await self.open(*args, method="PUT", **kwargs)
+
+    async def patch(self, *args: Any, **kwargs: Any) -> Any:
+        """A PATCH request."""
+        return await self.open(*args, method="PATCH", **kwargs)
+
+    async def delete(self, *args: Any, **kwargs: Any) -> Any:
+        """A DELETE request."""
+        return await self.open(*args, method="DELETE", **kwargs)
+
+    async def head(self, *args: Any, **kwargs: Any) -> Any:
+        """A HEAD request."""
+        return await self.open(*args, method="HEAD", **kwargs)
+
+    async def options(self, *args: Any, **kwargs: Any) -> Any:
+        """An OPTIONS request."""
+        return await self.open(*args, method="OPTIONS", **kwargs)
+
+    async def trace(self, *args: Any, **kwargs: Any) -> Any:
+        """A TRACE request."""
+        return await self.open(*args, method="TRACE", **kwargs)
+
+    @asynccontextmanager
+    async def session_transaction(self, path: str = "/", **kwargs: Any) -> AsyncIterator[Any]:
+        """Open the session as the app would for ``path``; changes are saved to the jar."""
+        if self.cookie_jar is None:
+            raise RuntimeError("Session transactions only make sense with cookies enabled.")
+        headers = Headers(kwargs.pop("headers", None))
+        host = self.app.config["SERVER_NAME"] or "localhost"
+        cookie = self._cookie_header(self._url(kwargs.get("scheme", "http"), host, path))
+        if cookie:
+            headers["Cookie"] = cookie
+        ctx = self.app.test_request_context(path, headers=headers, **kwargs)
+        interface = self.app.session_interface
+        async with ctx:
+            session = await interface.open_session(self.app, ctx.request)
+            if session is None:
+                raise RuntimeError("Error opening the session. Check the secret_key?")
+            yield session
+            response = self.app.response_class()
+            if not interface.is_null_session(session):
+                await interface.save_session(self.app, session, response)
+        self._store_cookies(self._url(kwargs.get("scheme", "http"), host, path), response.headers)
+
+    async def __aenter__(self) -> TestClient:
+        if self.preserve_context:
+            raise RuntimeError("Cannot nest client invocations")
+        self.preserve_context = True
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.preserve_context = False

@@ -1,0 +1,1 @@
+"""The ``websocket`` plugin (in progress)."""
