@@ -181,7 +181,8 @@ def render(rows: Sequence[Row], frameworks: Sequence[str], info: dict[str, Any],
     header, body = table(rows, frameworks)
     setup = (f"load: {tool}, {args.connections} connections, {args.duration:g}s per run, "
              f"{args.rounds} round(s), 1 server worker on 127.0.0.1")
-    failures = [f"{r.server} {r.endpoint} {fw}: {msg}" for r in rows for fw, msg in r.errors.items()]
+    failures = [f"{row.server} {row.endpoint} {fw}: {message}"
+                for row in rows for fw, message in row.errors.items()]
     if markdown:
         parts = ["## Server benchmark", "", *(f"- {line}" for line in machine_lines(info)),
                  f"- {setup}", "", markdown_table(header, body)]

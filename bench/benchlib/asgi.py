@@ -168,7 +168,8 @@ async def request_once(
     request_scope = scope.copy()
     request_scope["state"] = dict(scope.get("state", {}))
     try:
-        await asyncio.wait_for(app(request_scope, HttpReceive(body_message(body)), recorder), timeout)
+        receive = HttpReceive(body_message(body))
+        await asyncio.wait_for(app(request_scope, receive, recorder), timeout)
     except asyncio.TimeoutError:
         raise DriverError(f"no complete response within {timeout:.0f}s") from None
     if not recorder.response.complete:

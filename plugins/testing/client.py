@@ -252,6 +252,37 @@ class TestClient:
         """A TRACE request."""
         return await self.open(*args, method="TRACE", **kwargs)
 
+    def websocket(
+        self,
+        path: str,
+        *,
+        headers: Any = None,
+        query_string: Any = None,
+        scheme: str = "ws",
+        subprotocols: list[str] | None = None,
+        root_path: str = "",
+        http_version: str = "1.1",
+        scope_base: dict[str, Any] | None = None,
+        auth: Any = None,
+        subdomain: str | None = None,
+    ) -> Any:
+        """A websocket connection to ``path``: ``async with client.websocket("/ws") as ws``."""
+        from .connections import TestWebsocketConnection
+
+        return TestWebsocketConnection(
+            self,
+            path,
+            headers=headers,
+            query_string=query_string,
+            scheme=scheme,
+            subprotocols=subprotocols,
+            root_path=root_path,
+            http_version=http_version,
+            scope_base=scope_base,
+            auth=auth,
+            subdomain=subdomain,
+        )
+
     @asynccontextmanager
     async def session_transaction(self, path: str = "/", **kwargs: Any) -> AsyncIterator[Any]:
         """Open the session as the app would for ``path``; changes are saved to the jar."""

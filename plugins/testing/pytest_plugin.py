@@ -23,3 +23,14 @@ def erlen_app_factory() -> Callable[..., Any]:
         return app
 
     return factory
+
+
+@pytest.fixture
+def erlen_serve() -> Callable[..., Any]:
+    """Serve an app for real: ``async with erlen_serve(app) as base_url: ...``.
+
+    hypercorn runs in the test's event loop on 127.0.0.1 with a port the OS picked.
+    """
+    from .server import serve_app
+
+    return serve_app
