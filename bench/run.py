@@ -25,7 +25,7 @@ from pathlib import Path
 from benchlib.frameworks import FRAMEWORKS, parse_frameworks, twin_mismatch
 from benchlib.report import machine
 from benchlib.scenarios import SCENARIO_NAMES, parse_scenarios
-from benchlib.suite import Cell, errors, render, run_scenario
+from benchlib.suite import Cell, errors, failure_details, render, run_scenario
 from benchlib.worker import Settings
 
 
@@ -55,6 +55,8 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
                         help="also write every measurement to this JSON file")
     parser.add_argument("--markdown", action="store_true",
                         help="print a markdown table (for bench/RESULTS.md) instead of text")
+    parser.add_argument("--verbose", action="store_true",
+                        help="print the traceback and worker log of every failed cell")
     parser.add_argument("--list", action="store_true", help="list the scenarios and exit")
     return parser.parse_args(argv)
 
@@ -95,7 +97,9 @@ def main(argv: Sequence[str]) -> int:
         progress(index, len(scenarios), scenario.name, results[scenario.name])
     print(f"elapsed {time.monotonic() - started:.0f}s", file=sys.stderr)
     mismatch = twin_mismatch() if "erlen" in frameworks and "quart" in frameworks else None
-    print(render(results, frameworks, info, args.markdown))
+    print(render(results, frameworks, info, args.markdown, args.quick))
+    if args.verbose and errors(results):
+        print("\n" + failure_details(results), file=sys.stderr)
     if mismatch:
         print(f"\nERROR: {mismatch}")
     if args.json:

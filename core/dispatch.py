@@ -101,11 +101,17 @@ class DispatchMixin:
     def plan_for(self, connection: Any) -> Plan:
         """The compiled plan of the endpoint ``connection`` matched."""
         rule = connection.url_rule
+        try:
+            plans = self._plans
+        except AttributeError:
+            # Not frozen yet (a test request context before the first request): build
+            # the plan from the registries as they are now, without caching it.
+            return Plan(self, rule.endpoint if rule is not None else None)  # type: ignore[arg-type]
         if rule is None:
-            return self._plans[None]
-        plan = self._plans.get(rule.endpoint)
+            return plans[None]
+        plan = plans.get(rule.endpoint)
         if plan is None:  # an endpoint added after freeze (not supported, but be safe)
-            plan = self._plans[rule.endpoint] = Plan(self, rule.endpoint)  # type: ignore[arg-type]
+            plan = plans[rule.endpoint] = Plan(self, rule.endpoint)  # type: ignore[arg-type]
         return plan
 
     # --- routing -----------------------------------------------------------------------

@@ -113,10 +113,14 @@ class WorkerProcess:
         self.stderr.close()
 
 
-def fail(cell: Cell, reply: dict[str, Any]) -> None:
-    """Record a worker's error reply on ``cell``."""
+def fail(cell: Cell, reply: dict[str, Any], worker: WorkerProcess) -> None:
+    """Record a worker's error reply, plus what the worker logged, on ``cell``."""
     cell.error = str(reply.get("error", "unknown error"))
-    cell.detail = reply.get("detail")
+    detail = str(reply.get("detail") or "")
+    log = worker.stderr_tail()
+    if log and log not in detail:
+        detail += "\n--- worker stderr (tail) ---\n" + log
+    cell.detail = detail
 
 
 def run_scenario(
@@ -129,7 +133,7 @@ def run_scenario(
         for fw, worker in workers.items():
             reply = worker.reply(READY_TIMEOUT_S)
             if "error" in reply:
-                fail(cells[fw], reply)
+                fail(cells[fw], reply, worker)
         for _ in range(rounds):
             for fw, worker in workers.items():
                 if cells[fw].error is None:
@@ -138,7 +142,7 @@ def run_scenario(
             if cells[fw].error is None:
                 reply = worker.command("quit", ROUND_TIMEOUT_S)
                 if "error" in reply:
-                    fail(cells[fw], reply)
+                    fail(cells[fw], reply, worker)
     finally:
         for worker in workers.values():
             worker.close()
@@ -149,7 +153,7 @@ def _one_round(cell: Cell, worker: WorkerProcess) -> None:
     """Ask a worker for one round and store its median batch."""
     reply = worker.command("round", ROUND_TIMEOUT_S)
     if "error" in reply:
-        fail(cell, reply)
+        fail(cell, reply, worker)
         return
     cell.count = int(reply["count"])
     batches = [float(value) for value in reply["us"]]
@@ -184,18 +188,27 @@ def table_rows(
     return header, rows
 
 
+def failure_details(results: dict[str, dict[str, Cell]]) -> str:
+    """Tracebacks and worker logs of every failed cell (for ``--verbose``)."""
+    blocks = [f"===== {c.framework}/{c.scenario}: {c.error}\n{c.detail or ''}".rstrip()
+              for c in errors(results)]
+    return "\n\n".join(blocks)
+
+
 def errors(results: dict[str, dict[str, Cell]]) -> list[Cell]:
     """Every cell that failed."""
     return [cell for cells in results.values() for cell in cells.values() if cell.error]
 
 
 def render(results: dict[str, dict[str, Cell]], frameworks: Sequence[str],
-           info: dict[str, Any], markdown: bool) -> str:
+           info: dict[str, Any], markdown: bool, quick: bool = False) -> str:
     """The final report: machine lines, the table, then one line per failure."""
     header, rows = table_rows(results, frameworks)
     failures = [f"{c.framework}/{c.scenario}: {c.error}" for c in errors(results)]
     note = ("Lower µs is better; 'erlen vs X' = X µs / erlen µs, so > 1.00x means "
             "Erlen serves more requests per second than X.")
+    if quick:
+        note = "--quick: every response was verified; the timings are NOT meaningful."
     if markdown:
         parts = ["## In-process ASGI benchmark", "",
                  *(f"- {line}" for line in machine_lines(info)), "",
