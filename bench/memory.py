@@ -33,6 +33,7 @@ from typing import Any
 from benchlib.frameworks import FRAMEWORKS, HELLO_SOURCES, parse_frameworks
 from benchlib.report import machine, machine_lines, markdown_table, text_table
 from benchlib.servers import ServerProcess, raise_fd_limit, rss_kb
+from websockets.asyncio.client import connect
 
 PROBE = """
 import gc, json, sys, time
@@ -76,8 +77,11 @@ class WebSocketResult:
 
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     """Command-line options of the memory mode."""
-    parser = argparse.ArgumentParser(prog="python bench/memory.py", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python bench/memory.py",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--frameworks", default=",".join(FRAMEWORKS))
     parser.add_argument("--runs", type=int, default=7, help="interpreters per framework (7)")
     parser.add_argument("--connections", type=int, default=1000, help="idle websockets (1000)")
@@ -91,8 +95,14 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
 def probe_once(directory: Path, framework: str) -> dict[str, Any]:
     """Import ``hello_<framework>`` in a fresh interpreter; return its measurements."""
     code = PROBE.format(module=f"hello_{framework}")
-    done = subprocess.run([sys.executable, "-c", code], cwd=directory, capture_output=True,
-                          text=True, timeout=120, check=False)
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=directory,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     if done.returncode != 0:
         lines = [line for line in done.stderr.splitlines() if line.strip()]
         raise RuntimeError(lines[-1] if lines else f"exit code {done.returncode}")
@@ -122,23 +132,14 @@ def measure_startup(frameworks: Sequence[str], runs: int) -> list[StartupResult]
     return list(results.values())
 
 
-def websocket_connect() -> Any:
-    """The ``websockets`` client ``connect`` (new asyncio API, or the legacy one)."""
-    try:
-        from websockets.asyncio.client import connect
-    except ImportError:  # websockets < 13
-        from websockets import connect  # type: ignore[no-redef,attr-defined]
-    return connect
-
-
 async def open_idle(port: int, count: int, batch: int = 100) -> list[Any]:
     """Open ``count`` websockets to ``/ws``, each proven alive by one echo."""
-    connect = websocket_connect()
     uri = f"ws://127.0.0.1:{port}/ws"
 
     async def one(index: int) -> Any:
-        ws = await connect(uri, ping_interval=None, compression=None, open_timeout=15,
-                           close_timeout=2)
+        ws = await connect(
+            uri, ping_interval=None, compression=None, open_timeout=15, close_timeout=2
+        )
         await ws.send(f"hello {index}")
         reply = await asyncio.wait_for(ws.recv(), 15)
         if reply != f"hello {index}":
@@ -190,11 +191,15 @@ def measure_websockets(frameworks: Sequence[str], count: int) -> list[WebSocketR
             try:
                 server.wait_ready()
                 result.before_kb, result.after_kb = asyncio.run(
-                    hold_connections(server.pid, server.port, count))
+                    hold_connections(server.pid, server.port, count)
+                )
             except Exception as error:
                 result.error = f"{type(error).__name__}: {error}"[:300]
-        print(f"websockets {fw}: " + (result.error or f"{result.kb_per_connection:.1f} KB/conn"),
-              file=sys.stderr, flush=True)
+        print(
+            f"websockets {fw}: " + (result.error or f"{result.kb_per_connection:.1f} KB/conn"),
+            file=sys.stderr,
+            flush=True,
+        )
         results.append(result)
         time.sleep(0.2)
     return results
@@ -210,8 +215,9 @@ def startup_table(results: Sequence[StartupResult]) -> tuple[list[str], list[lis
             rows.append([r.framework, "ERROR", "ERROR", "-", "-"])
             continue
         extra = f"{(r.rss_kb - raw.rss_kb) / 1024:.1f}" if raw and raw.rss_kb else "-"
-        rows.append([r.framework, f"{r.import_ms:.0f}", f"{r.rss_kb / 1024:.1f}", extra,
-                     str(r.modules)])
+        rows.append(
+            [r.framework, f"{r.import_ms:.0f}", f"{r.rss_kb / 1024:.1f}", extra, str(r.modules)]
+        )
     return header, rows
 
 
@@ -226,24 +232,41 @@ def websocket_table(results: Sequence[WebSocketResult]) -> tuple[list[str], list
             rows.append([r.framework, "ERROR", "ERROR", "ERROR", "-"])
             continue
         share = "-" if raw is None or r.framework == "raw" else f"{per - raw:.1f}"
-        rows.append([r.framework, f"{r.before_kb / 1024:.1f}", f"{r.after_kb / 1024:.1f}",
-                     f"{per:.1f}", share])
+        rows.append(
+            [
+                r.framework,
+                f"{r.before_kb / 1024:.1f}",
+                f"{r.after_kb / 1024:.1f}",
+                f"{per:.1f}",
+                share,
+            ]
+        )
     return header, rows
 
 
-def render(startup: Sequence[StartupResult], sockets: Sequence[WebSocketResult],
-           info: dict[str, Any], args: argparse.Namespace) -> str:
+def render(
+    startup: Sequence[StartupResult],
+    sockets: Sequence[WebSocketResult],
+    info: dict[str, Any],
+    args: argparse.Namespace,
+) -> str:
     """Both tables, as text or markdown, plus failures."""
     tables = [startup_table(startup)]
     if sockets:
         tables.append(websocket_table(sockets))
     failures = [f"startup {r.framework}: {r.error}" for r in startup if r.error]
     failures += [f"websockets {r.framework}: {r.error}" for r in sockets if r.error]
-    setup = (f"import/RSS: median of {args.runs} fresh interpreters; websockets: "
-             f"{args.connections} idle connections, no compression, hypercorn, 1 worker")
+    setup = (
+        f"import/RSS: median of {args.runs} fresh interpreters; websockets: "
+        f"{args.connections} idle connections, no compression, hypercorn, 1 worker"
+    )
     if args.markdown:
-        parts = ["## Startup and memory", "", *(f"- {line}" for line in machine_lines(info)),
-                 f"- {setup}"]
+        parts = [
+            "## Startup and memory",
+            "",
+            *(f"- {line}" for line in machine_lines(info)),
+            f"- {setup}",
+        ]
         for header, rows in tables:
             parts += ["", markdown_table(header, rows)]
         if failures:
@@ -269,10 +292,12 @@ def main(argv: Sequence[str]) -> int:
     sockets = [] if args.no_websockets else measure_websockets(frameworks, args.connections)
     print(render(startup, sockets, info, args))
     if args.json:
-        document = {"machine": info, "settings": vars(args) | {"json": None},
-                    "startup": [vars(r) for r in startup],
-                    "websockets": [vars(r) | {"kb_per_connection": r.kb_per_connection}
-                                   for r in sockets]}
+        document = {
+            "machine": info,
+            "settings": vars(args) | {"json": None},
+            "startup": [vars(r) for r in startup],
+            "websockets": [vars(r) | {"kb_per_connection": r.kb_per_connection} for r in sockets],
+        }
         args.json.write_text(json.dumps(document, indent=2) + "\n")
     failed = any(r.error for r in startup) or any(r.error for r in sockets)
     return 1 if failed else 0

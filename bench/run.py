@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
 import time
 from collections.abc import Sequence
@@ -37,26 +38,58 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
         "Starlette and Quart. Use --server or --memory as the first option "
         "for the server-level and memory benchmarks.",
     )
-    parser.add_argument("--quick", action="store_true",
-                        help="smoke mode for CI: verify every app, tiny iteration counts")
-    parser.add_argument("--frameworks", default=",".join(FRAMEWORKS),
-                        help=f"comma-separated subset of {','.join(FRAMEWORKS)}")
-    parser.add_argument("--scenarios", default=",".join(SCENARIO_NAMES),
-                        help=f"comma-separated subset of {','.join(SCENARIO_NAMES)}")
-    parser.add_argument("--rounds", type=int, default=7,
-                        help="interleaved rounds per cell; the median is reported (default 7)")
-    parser.add_argument("--batches", type=int, default=5,
-                        help="timed batches per round; a round is their median (default 5)")
-    parser.add_argument("--batch-ms", type=float, default=40.0,
-                        help="target duration of one timed batch in ms (default 40)")
-    parser.add_argument("--warmup-ms", type=float, default=300.0,
-                        help="warm-up per worker before calibration in ms (default 300)")
-    parser.add_argument("--json", metavar="PATH", type=Path,
-                        help="also write every measurement to this JSON file")
-    parser.add_argument("--markdown", action="store_true",
-                        help="print a markdown table (for bench/RESULTS.md) instead of text")
-    parser.add_argument("--verbose", action="store_true",
-                        help="print the traceback and worker log of every failed cell")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="smoke mode for CI: verify every app, tiny iteration counts",
+    )
+    parser.add_argument(
+        "--frameworks",
+        default=",".join(FRAMEWORKS),
+        help=f"comma-separated subset of {','.join(FRAMEWORKS)}",
+    )
+    parser.add_argument(
+        "--scenarios",
+        default=",".join(SCENARIO_NAMES),
+        help=f"comma-separated subset of {','.join(SCENARIO_NAMES)}",
+    )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=7,
+        help="interleaved rounds per cell; the median is reported (default 7)",
+    )
+    parser.add_argument(
+        "--batches",
+        type=int,
+        default=5,
+        help="timed batches per round; a round is their median (default 5)",
+    )
+    parser.add_argument(
+        "--batch-ms",
+        type=float,
+        default=40.0,
+        help="target duration of one timed batch in ms (default 40)",
+    )
+    parser.add_argument(
+        "--warmup-ms",
+        type=float,
+        default=300.0,
+        help="warm-up per worker before calibration in ms (default 300)",
+    )
+    parser.add_argument(
+        "--json", metavar="PATH", type=Path, help="also write every measurement to this JSON file"
+    )
+    parser.add_argument(
+        "--markdown",
+        action="store_true",
+        help="print a markdown table (for bench/RESULTS.md) instead of text",
+    )
+    parser.add_argument(
+        "--verbose",
+        action="store_true",
+        help="print the traceback and worker log of every failed cell",
+    )
     parser.add_argument("--list", action="store_true", help="list the scenarios and exit")
     return parser.parse_args(argv)
 
@@ -65,8 +98,9 @@ def settings_from(args: argparse.Namespace) -> tuple[Settings, int]:
     """Worker settings and round count for the chosen mode."""
     if args.quick:
         return Settings(warmup_s=0.0, batch_s=0.0, batches=1, fixed_count=20), 1
-    settings = Settings(warmup_s=args.warmup_ms / 1000, batch_s=args.batch_ms / 1000,
-                        batches=max(1, args.batches))
+    settings = Settings(
+        warmup_s=args.warmup_ms / 1000, batch_s=args.batch_ms / 1000, batches=max(1, args.batches)
+    )
     return settings, max(1, args.rounds)
 
 
@@ -78,6 +112,7 @@ def list_scenarios() -> None:
 
 def main(argv: Sequence[str]) -> int:
     """Run the in-process suite; return the exit code (1 if any cell failed)."""
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # run ``finally`` cleanups
     args = parse_args(argv)
     if args.list:
         list_scenarios()
@@ -116,8 +151,13 @@ def progress(index: int, total: int, name: str, cells: dict[str, Cell]) -> None:
     print(f"[{index}/{total}] {name}: " + ", ".join(parts), file=sys.stderr, flush=True)
 
 
-def write_json(path: Path, info: dict[str, object], settings: Settings, rounds: int,
-               results: dict[str, dict[str, Cell]]) -> None:
+def write_json(
+    path: Path,
+    info: dict[str, object],
+    settings: Settings,
+    rounds: int,
+    results: dict[str, dict[str, Cell]],
+) -> None:
     """Dump the machine, settings and every cell (with all rounds) as JSON."""
     document = {
         "machine": info,

@@ -13,13 +13,13 @@ import signal
 import sys
 from collections.abc import Sequence
 
-from benchlib.frameworks import FRAMEWORKS, load_app
+from benchlib.frameworks import FRAMEWORKS, ASGIApp, load_app
 
 SERVERS = ("hypercorn", "uvicorn")
 HOST = "127.0.0.1"
 
 
-def serve_hypercorn(app: object, port: int) -> None:
+def serve_hypercorn(app: ASGIApp, port: int) -> None:
     """Run hypercorn's asyncio worker in this process until SIGTERM/SIGINT."""
     from hypercorn.asyncio import serve
     from hypercorn.config import Config
@@ -35,17 +35,24 @@ def serve_hypercorn(app: object, port: int) -> None:
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, stop.set)
-        await serve(app, config, shutdown_trigger=stop.wait)  # type: ignore[arg-type]
+        await serve(app, config, shutdown_trigger=stop.wait)
 
     asyncio.run(main())
 
 
-def serve_uvicorn(app: object, port: int) -> None:
+def serve_uvicorn(app: ASGIApp, port: int) -> None:
     """Run uvicorn (one process, default protocol choices) until SIGTERM/SIGINT."""
     import uvicorn
 
-    config = uvicorn.Config(app, host=HOST, port=port, log_level="warning", access_log=False,
-                            backlog=2048, ws_ping_interval=None)  # type: ignore[arg-type]
+    config = uvicorn.Config(
+        app,
+        host=HOST,
+        port=port,
+        log_level="warning",
+        access_log=False,
+        backlog=2048,
+        ws_ping_interval=None,
+    )
     uvicorn.Server(config).run()
 
 

@@ -54,8 +54,11 @@ class Row:
 
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     """Command-line options of the server mode."""
-    parser = argparse.ArgumentParser(prog="python bench/server.py", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python bench/server.py",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--frameworks", default=",".join(FRAMEWORKS))
     parser.add_argument("--servers", default=",".join(SERVERS))
     parser.add_argument("--duration", type=float, default=5.0, help="seconds per run (5)")
@@ -89,8 +92,9 @@ def check_endpoint(port: int, endpoint: str) -> str | None:
     return None
 
 
-def start_servers(server: str, frameworks: Sequence[str],
-                  errors: dict[str, str]) -> dict[str, ServerProcess]:
+def start_servers(
+    server: str, frameworks: Sequence[str], errors: dict[str, str]
+) -> dict[str, ServerProcess]:
     """Start every framework under ``server``; failures go to ``errors``."""
     started = {fw: ServerProcess(server, fw) for fw in frameworks}
     ready = {}
@@ -104,8 +108,9 @@ def start_servers(server: str, frameworks: Sequence[str],
     return ready
 
 
-def bench_server(server: str, frameworks: Sequence[str], args: argparse.Namespace,
-                 tool: str) -> list[Row]:
+def bench_server(
+    server: str, frameworks: Sequence[str], args: argparse.Namespace, tool: str
+) -> list[Row]:
     """All endpoints under one server, frameworks interleaved within each round."""
     start_errors: dict[str, str] = {}
     processes = start_servers(server, frameworks, start_errors)
@@ -131,8 +136,7 @@ def bench_server(server: str, frameworks: Sequence[str], args: argparse.Namespac
     return rows
 
 
-def measure(row: Row, fw: str, process: ServerProcess, tool: str,
-            args: argparse.Namespace) -> None:
+def measure(row: Row, fw: str, process: ServerProcess, tool: str, args: argparse.Namespace) -> None:
     """One timed load run; errors (bad statuses, dead server) mark the cell."""
     try:
         result = run_load(tool, process.port, row.endpoint, args.connections, args.duration)
@@ -147,8 +151,10 @@ def measure(row: Row, fw: str, process: ServerProcess, tool: str,
 
 def progress(row: Row, frameworks: Sequence[str]) -> None:
     """One stderr line per finished row."""
-    cells = [f"{fw} {'ERROR' if row.median(fw) is None else f'{row.median(fw):,.0f}'}"
-             for fw in frameworks]
+    cells = [
+        f"{fw} {'ERROR' if row.median(fw) is None else f'{row.median(fw):,.0f}'}"
+        for fw in frameworks
+    ]
     print(f"{row.server} {row.endpoint}: " + ", ".join(cells), file=sys.stderr, flush=True)
 
 
@@ -161,9 +167,12 @@ def throughput_ratio(row: Row, subject: str, baseline: str) -> float | None:
 def table(rows: Sequence[Row], frameworks: Sequence[str]) -> tuple[list[str], list[list[str]]]:
     """Header and rows of the requests/s table."""
     others = [o for o in ("raw", "starlette", "quart") if o in frameworks and "erlen" in frameworks]
-    header = ["server endpoint (req/s)", *frameworks,
-              *(("erlen / raw",) if "raw" in others else ()),
-              *(f"erlen vs {o}" for o in others if o != "raw")]
+    header = [
+        "server endpoint (req/s)",
+        *frameworks,
+        *(("erlen / raw",) if "raw" in others else ()),
+        *(f"erlen vs {o}" for o in others if o != "raw"),
+    ]
     body = []
     for row in rows:
         cells = [f"{row.server} {row.endpoint}"]
@@ -175,17 +184,34 @@ def table(rows: Sequence[Row], frameworks: Sequence[str]) -> tuple[list[str], li
     return header, body
 
 
-def render(rows: Sequence[Row], frameworks: Sequence[str], info: dict[str, Any], tool: str,
-           args: argparse.Namespace, markdown: bool) -> str:
+def render(
+    rows: Sequence[Row],
+    frameworks: Sequence[str],
+    info: dict[str, Any],
+    tool: str,
+    args: argparse.Namespace,
+    markdown: bool,
+) -> str:
     """Full report text (or markdown)."""
     header, body = table(rows, frameworks)
-    setup = (f"load: {tool}, {args.connections} connections, {args.duration:g}s per run, "
-             f"{args.rounds} round(s), 1 server worker on 127.0.0.1")
-    failures = [f"{row.server} {row.endpoint} {fw}: {message}"
-                for row in rows for fw, message in row.errors.items()]
+    setup = (
+        f"load: {tool}, {args.connections} connections, {args.duration:g}s per run, "
+        f"{args.rounds} round(s), 1 server worker on 127.0.0.1"
+    )
+    failures = [
+        f"{row.server} {row.endpoint} {fw}: {message}"
+        for row in rows
+        for fw, message in row.errors.items()
+    ]
     if markdown:
-        parts = ["## Server benchmark", "", *(f"- {line}" for line in machine_lines(info)),
-                 f"- {setup}", "", markdown_table(header, body)]
+        parts = [
+            "## Server benchmark",
+            "",
+            *(f"- {line}" for line in machine_lines(info)),
+            f"- {setup}",
+            "",
+            markdown_table(header, body),
+        ]
         if failures:
             parts += ["", "Failures:", "", *(f"- {line}" for line in failures)]
     else:
@@ -208,8 +234,12 @@ def main(argv: Sequence[str]) -> int:
     rows = [row for server in servers for row in bench_server(server, frameworks, args, tool)]
     print(render(rows, frameworks, info, tool, args, args.markdown))
     if args.json:
-        document = {"machine": info, "tool": tool, "settings": vars(args) | {"json": None},
-                    "rows": [vars(row) for row in rows]}
+        document = {
+            "machine": info,
+            "tool": tool,
+            "settings": vars(args) | {"json": None},
+            "rows": [vars(row) for row in rows],
+        }
         args.json.write_text(json.dumps(document, indent=2, default=str) + "\n")
     return 1 if any(row.errors for row in rows) else 0
 

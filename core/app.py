@@ -33,7 +33,7 @@ from .globals import _cv_app, _cv_request, _cv_websocket
 from .hooktable import compile_hook
 from .pluginmanager import BUILTINS_NAME, ErlenPluginManager, resolve_plugins
 from .scaffold import Scaffold, _sentinel, endpoint_from_view_func, setupmethod
-from .sessions import SecureCookieSessionInterface
+from .sessions import SecureCookieSessionInterface, can_open_sync, open_session_lazily
 from .wrappers.request import Request
 from .wrappers.response import Response
 
@@ -185,9 +185,12 @@ class Erlen(DispatchMixin, Scaffold):
                 f"{self.static_url_path}/<path:filename>",
                 endpoint="static",
                 host=static_host,
-                view_func=lambda **kw: self.send_static_file(**kw),
+                view_func=self.send_static_file,
             )
-        hook.erlen_configure(app=self)
+        try:
+            hook.erlen_configure(app=self)
+        except Exception as exc:  # name the plugin: a bare traceback hides whose code it was
+            raise self.plugin_manager.plugin_error("erlen_configure", exc) from exc
 
     # --- plugins ------------------------------------------------------------------
 
@@ -212,10 +215,13 @@ class Erlen(DispatchMixin, Scaffold):
         self._register(plugin, name)
         configure = getattr(plugin, "erlen_configure", None)
         if configure is not None:
-            self.plugin_manager.subset_hook_caller(
-                "erlen_configure",
-                [p for p in self.plugin_manager.get_plugins() if p is not plugin],
-            )(app=self)
+            try:
+                self.plugin_manager.subset_hook_caller(
+                    "erlen_configure",
+                    [p for p in self.plugin_manager.get_plugins() if p is not plugin],
+                )(app=self)
+            except Exception as exc:
+                raise self.plugin_manager.plugin_error("erlen_configure", exc) from exc
 
     # --- configuration ------------------------------------------------------------
 
@@ -358,7 +364,7 @@ class Erlen(DispatchMixin, Scaffold):
         """Run the ``url_defaults`` functions for ``endpoint`` on ``values``."""
         names: Iterable[str | None] = (None,)
         if "." in endpoint:
-            names = (None, *_blueprint_chain(endpoint.rpartition(".")[0]))
+            names = (None, *reversed(_blueprint_chain(endpoint.rpartition(".")[0])))
         for name in names:
             for func in self.url_default_functions.get(name, ()):
                 func(endpoint, values)
@@ -540,12 +546,19 @@ class Erlen(DispatchMixin, Scaffold):
 
     def open_session_for(self, connection: Any) -> Any:
         """Open the session of ``connection`` (called on first use of ``session``)."""
+        return open_session_lazily(self, connection)
+
+    def _session_is_lazy(self) -> bool:
+        # The built-in cookie interface opens on first use of `session` (zero work for
+        # requests that never touch it); any other interface is awaited up front, as in
+        # Quart. The answer is cached per interface object: one identity test per request.
         interface = self.session_interface
-        opener = getattr(interface, "open_session_sync", None)
-        session = opener(self, connection) if opener is not None else None
-        if session is None:
-            session = interface.make_null_session(self)
-        return session
+        if interface is self.__dict__.get("_lazy_session_interface"):
+            return True
+        if can_open_sync(interface):
+            self.__dict__["_lazy_session_interface"] = interface
+            return True
+        return False
 
     # --- freeze and ASGI ------------------------------------------------------------------
 

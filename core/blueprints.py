@@ -218,6 +218,8 @@ class Blueprint(Scaffold):
             target = app.error_handler_spec.setdefault(key, defaultdict(dict))
             for code, handlers in value.items():
                 target.setdefault(code, {}).update(handlers)
+        # Functions given with @bp.endpoint(name) are registered under that exact name.
+        app.view_functions.update(self.view_functions)
         for registry in (
             "before_request_funcs",
             "after_request_funcs",

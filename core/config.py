@@ -94,11 +94,16 @@ class Config(dict):  # type: ignore[type-arg]
         return self.from_pyfile(rv, silent=silent)
 
     def from_prefixed_env(
-        self, prefix: str = "ERLEN", *, loads: Callable[[str], Any] = json.loads
+        self, prefix: str = "KERNEL", *, loads: Callable[[str], Any] = json.loads
     ) -> bool:
         """Load ``PREFIX_KEY`` environment variables; values are parsed with ``loads``.
 
-        ``PREFIX_A__B`` sets the nested key ``config["A"]["B"]``, as in Flask.
+        The default prefix is ``KERNEL``, the prefix of the ``kernel`` command's own
+        variables (``KERNEL_APP``, ``KERNEL_DEBUG``), as Quart uses ``QUART`` for both.
+        ``KERNEL_SECRET_KEY=abc`` sets ``config["SECRET_KEY"]``; a value that parses with
+        ``loads`` (JSON by default) is converted (``KERNEL_MAX_CONTENT_LENGTH=1024`` is
+        an int), any other stays a string. ``PREFIX_A__B`` sets the nested key
+        ``config["A"]["B"]``, as in Flask.
         """
         prefix = f"{prefix}_"
         for key in sorted(os.environ):

@@ -120,6 +120,15 @@ class _ConnectionContext:
             self._session = self.app.open_session_for(self._connection)
         return self._session
 
+    async def open_session(self) -> SessionMixin:
+        """Open the session now, awaiting the app's session interface (which may be a
+        custom async one); returns the already-open session if there is one."""
+        if self._session is None:
+            from .sessions import open_session_async
+
+            self._session = await open_session_async(self.app, self._connection)
+        return self._session
+
     @property
     def session_opened(self) -> bool:
         """Whether :attr:`session` was used during this context."""
@@ -153,6 +162,12 @@ class _ConnectionContext:
 
     async def __aenter__(self) -> Any:
         self.push()
+        if self._session is None and not self.app._session_is_lazy():
+            try:
+                await self.open_session()
+            except BaseException as exc:
+                await self.pop(exc)
+                raise
         return self
 
     async def __aexit__(
@@ -171,7 +186,11 @@ class RequestContext(_ConnectionContext):
         self.request = request
 
     async def _teardown(self, exc: BaseException | None) -> None:
-        await self.app.do_teardown_request(exc, self)
+        try:
+            await self.app.do_teardown_request(exc, self)
+        finally:
+            if self.request._files:  # spooled uploads: release their temporary files
+                await self.request.close()
 
     def copy(self) -> RequestContext:
         """A context with the same request and session, to push in another task."""

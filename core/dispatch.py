@@ -137,6 +137,8 @@ class DispatchMixin:
         error: BaseException | None = None
         try:
             try:
+                if not self._session_is_lazy():
+                    await ctx.open_session()
                 return await self.full_dispatch_request(ctx)
             except asyncio.CancelledError:
                 raise
@@ -148,6 +150,12 @@ class DispatchMixin:
             raise
         finally:
             await ctx.pop(error)
+            # ``async with client:`` (Quart's preserve_context): the test client passes a
+            # list in the scope and re-pushes the finished context so ``request``/``session``
+            # stay readable after the request. One dict lookup; servers never set the key.
+            keep = request.scope.get("_erlen_preserve_context")
+            if keep is not None:
+                keep.append(ctx)
 
     async def full_dispatch_request(self: Erlen, request_context: RequestContext | None = None) -> Response:  # type: ignore[misc]
         """Run preprocessing, the view and finalizing; user exceptions go to handlers."""

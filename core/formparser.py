@@ -20,6 +20,8 @@ if TYPE_CHECKING:
     from .wrappers.request import Request
 
 SPOOL_MAX_MEMORY = 500 * 1024
+#: Bytes handed to the multipart decoder at a time.
+FEED_SIZE = 64 * 1024
 
 
 async def parse_form(
@@ -58,14 +60,15 @@ async def _parse_urlencoded(request: Request) -> ImmutableMultiDict[str, str]:
 async def _parse_multipart(
     request: Request, boundary: bytes
 ) -> tuple[ImmutableMultiDict[str, str], ImmutableMultiDict[str, FileStorage]]:
-    decoder = MultipartDecoder(
-        boundary, request.max_form_memory_size, max_parts=request.max_form_parts
-    )
+    memory_limit = request.max_form_memory_size
+    decoder = MultipartDecoder(boundary, memory_limit, max_parts=request.max_form_parts)
+    feed_size = FEED_SIZE if memory_limit is None else max(1, min(FEED_SIZE, memory_limit // 2))
     fields: list[tuple[str, str]] = []
     files: list[tuple[str, FileStorage]] = []
     current: Any = None
     field_parts: list[bytes] = []
     container: IO[bytes] | None = None
+    containers: list[IO[bytes]] = []
 
     def drain() -> bool:
         nonlocal current, container
@@ -80,6 +83,7 @@ async def _parse_multipart(
             elif isinstance(event, File):
                 current = event
                 container = SpooledTemporaryFile(max_size=SPOOL_MAX_MEMORY)
+                containers.append(container)
             elif isinstance(event, Data):
                 if isinstance(current, File):
                     assert container is not None
@@ -99,6 +103,9 @@ async def _parse_multipart(
                         )
                 else:
                     field_parts.append(event.data)
+                    field_size = sum(map(len, field_parts))
+                    if memory_limit is not None and field_size > memory_limit:
+                        raise RequestEntityTooLarge()
                     if not event.more_data:
                         charset = _part_charset(current.headers)
                         fields.append(
@@ -108,15 +115,22 @@ async def _parse_multipart(
     done = False
     try:
         async for chunk in request.body:
-            decoder.receive_data(chunk)
-            if drain():
-                done = True
-                break
+            # Feed in slices: the decoder bounds its buffer by MAX_FORM_MEMORY_SIZE, and a
+            # file part is drained to its spool after each slice, so a big chunk is fine.
+            for start in range(0, len(chunk), feed_size):
+                if done:
+                    break  # the epilogue is ignored, but the body is still read to its end
+                decoder.receive_data(chunk[start : start + feed_size])
+                done = drain()
         if not done:
             decoder.receive_data(None)
             drain()
-    except ValueError as e:  # werkzeug reports malformed multipart as ValueError
-        raise BadRequest(f"Invalid multipart body: {e}") from None
+    except BaseException as e:
+        for spooled in containers:  # nothing will read them: release the temporary files
+            spooled.close()
+        if isinstance(e, ValueError):  # werkzeug reports malformed multipart as ValueError
+            raise BadRequest(f"Invalid multipart body: {e}") from None
+        raise
     return ImmutableMultiDict(fields), ImmutableMultiDict(files)
 
 

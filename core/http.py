@@ -37,6 +37,7 @@ def make_http_handler(app: Erlen) -> Any:
             max_form_memory_size=max_form_memory_size,
             max_form_parts=max_form_parts,
         )
+        request._push_send = send
         response = await handle_request(request)
         await send_response(response, request.method == "HEAD", send, receive, response_timeout)
 

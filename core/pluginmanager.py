@@ -11,7 +11,13 @@ import importlib
 import os
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
-from importlib.metadata import EntryPoint, entry_points
+from importlib.metadata import (
+    EntryPoint,
+    PackageNotFoundError,
+    entry_points,
+    packages_distributions,
+)
+from importlib.metadata import version as version_of
 from types import ModuleType
 from typing import Any
 
@@ -119,13 +125,62 @@ class ErlenPluginManager(pluggy.PluginManager):
         return importlib.import_module(dotted)
 
     def describe(self) -> list[dict[str, Any]]:
-        """Name, version and implemented hooks of every registered plugin (``kernel plugins``)."""
+        """Name, version and implemented hooks of every registered plugin (``kernel plugins``).
+
+        The version is the one of the distribution that ships the plugin: the entry
+        point's distribution, else the plugin's ``__version__``, else the distribution
+        that installed the plugin's top-level module.
+        """
         installed = available_plugins()
         rows = []
         for name, plugin in self.list_name_plugin():
             hooks = sorted(caller.name for caller in self.get_hookcallers(plugin) or [])
             ep = installed.get(name)
-            dist = getattr(ep, "dist", None) if ep is not None else None
-            version = dist.version if dist is not None else getattr(plugin, "__version__", None)
-            rows.append({"name": name, "version": version, "hooks": hooks})
+            rows.append({"name": name, "version": plugin_version(plugin, ep), "hooks": hooks})
         return rows
+
+    def plugin_error(self, hook_name: str, exc: BaseException) -> PluginError:
+        """A :class:`PluginError` naming the plugin whose ``hook_name`` implementation raised
+        ``exc`` (found from the traceback), for startup hooks called through pluggy."""
+        name = self._raising_plugin(hook_name, exc)
+        who = f"Erlen plugin {name!r}" if name else "An Erlen plugin"
+        return PluginError(f"{who} failed in {hook_name}: {exc!r}")
+
+    def _raising_plugin(self, hook_name: str, exc: BaseException) -> str | None:
+        caller = getattr(self.hook, hook_name, None)
+        if caller is None:
+            return None
+        owners = {
+            impl.function.__code__: impl.plugin_name
+            for impl in caller.get_hookimpls()
+            if hasattr(impl.function, "__code__")
+        }
+        found = None
+        tb = exc.__traceback__
+        while tb is not None:  # the innermost implementation frame is the one that raised
+            found = owners.get(tb.tb_frame.f_code, found)
+            tb = tb.tb_next
+        return found
+
+
+def plugin_version(plugin: object, ep: EntryPoint | None = None) -> str | None:
+    """The version of the distribution providing ``plugin`` (None when unknown)."""
+    dist = getattr(ep, "dist", None) if ep is not None else None
+    if dist is not None:
+        return str(dist.version)
+    version = getattr(plugin, "__version__", None)
+    if version is not None:
+        return str(version)
+    module = plugin.__name__ if isinstance(plugin, ModuleType) else type(plugin).__module__
+    for dist_name in _module_distributions().get(module.partition(".")[0], ()):
+        try:
+            return version_of(dist_name)
+        except PackageNotFoundError:
+            continue
+    return None
+
+
+@lru_cache(maxsize=1)
+def _module_distributions() -> dict[str, list[str]]:
+    # Scans every installed distribution: only ever used by ``kernel plugins``.
+    return dict(packages_distributions())

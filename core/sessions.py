@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from itsdangerous import BadSignature, URLSafeTimedSerializer
+from itsdangerous import URLSafeTimedSerializer
 from markupsafe import Markup
 from werkzeug.datastructures import CallbackDict
 from werkzeug.http import http_date, parse_date
@@ -79,11 +79,23 @@ class NullSession(SecureCookieSession):
     __setitem__ = __delitem__ = clear = pop = popitem = update = setdefault = _fail  # type: ignore[assignment]
 
 
+_TAGS = (" t", " b", " m", " u", " d", " di")
+
+
 class TaggedJSONSerializer:
-    """JSON that round-trips tuples, bytes, Markup, UUIDs and datetimes."""
+    """JSON that round-trips tuples, bytes, Markup, UUIDs and datetimes (Flask's tags).
+
+    Values of those types are stored as one-key objects such as ``{" t": [...]}``; a user
+    dict that happens to look like a tag is escaped as ``{" di": {key + "__": value}}``.
+    Datetimes are kept with second precision, in UTC (HTTP date format), as in Flask.
+    """
 
     def _tag(self, value: Any) -> Any:
         if isinstance(value, dict):
+            if len(value) == 1:
+                ((key, inner),) = value.items()
+                if key in _TAGS:
+                    return {" di": {f"{key}__": self._tag(inner)}}
             return {k: self._tag(v) for k, v in value.items()}
         if isinstance(value, tuple):
             return {" t": [self._tag(v) for v in value]}
@@ -91,7 +103,7 @@ class TaggedJSONSerializer:
             return [self._tag(v) for v in value]
         if isinstance(value, bytes):
             return {" b": b64encode(value).decode("ascii")}
-        if isinstance(value, Markup):
+        if isinstance(value, Markup) or callable(getattr(value, "__html__", None)):
             return {" m": str(value.__html__())}
         if isinstance(value, UUID):
             return {" u": value.hex}
@@ -100,22 +112,22 @@ class TaggedJSONSerializer:
         return value
 
     def _untag(self, value: Any) -> Any:
-        if isinstance(value, dict):
-            if len(value) == 1:
-                (key, inner), = value.items()
-                if key == " t":
-                    return tuple(self._untag(v) for v in inner)
-                if key == " b":
-                    return b64decode(inner)
-                if key == " m":
-                    return Markup(inner)
-                if key == " u":
-                    return UUID(inner)
-                if key == " d":
-                    return parse_date(inner)
-            return {k: self._untag(v) for k, v in value.items()}
-        if isinstance(value, list):
-            return [self._untag(v) for v in value]
+        # Called bottom-up by json.loads (object_hook): nested values are already untagged.
+        if len(value) == 1:
+            ((key, inner),) = value.items()
+            if key == " t":
+                return tuple(inner)
+            if key == " b":
+                return b64decode(inner)
+            if key == " m":
+                return Markup(inner)
+            if key == " u":
+                return UUID(inner)
+            if key == " d":
+                return parse_date(inner)
+            if key == " di":
+                ((escaped, item),) = inner.items()
+                return {escaped[:-2]: item}
         return value
 
     def dumps(self, value: Any) -> str:
@@ -124,7 +136,7 @@ class TaggedJSONSerializer:
 
     def loads(self, value: str | bytes) -> Any:
         """Deserialize ``value``."""
-        return self._untag(json.loads(value))
+        return json.loads(value, object_hook=self._untag)
 
 
 session_json_serializer = TaggedJSONSerializer()
@@ -218,13 +230,17 @@ class SecureCookieSessionInterface(SessionInterface):
             keys,  # type: ignore[arg-type]
             salt=self.salt,
             serializer=self.serializer,
-            signer_kwargs={"key_derivation": self.key_derivation, "digest_method": self.digest_method},
+            signer_kwargs={
+                "key_derivation": self.key_derivation,
+                "digest_method": self.digest_method,
+            },
         )
 
     def open_session_sync(self, app: Erlen, request: Any) -> SecureCookieSession | None:
-        """Open the session without awaiting (used for lazy opening)."""
-        if type(self).open_session is not SecureCookieSessionInterface.open_session:
-            return None
+        """Open the session without awaiting (the kernel's lazy-opening fast path).
+
+        A missing, tampered, expired or undecodable cookie gives an empty session.
+        """
         s = self.get_signing_serializer(app)
         if s is None:
             return None
@@ -234,7 +250,7 @@ class SecureCookieSessionInterface(SessionInterface):
         max_age = int(app.permanent_session_lifetime.total_seconds())
         try:
             data = s.loads(val, max_age=max_age)
-        except (BadSignature, ValueError, TypeError):
+        except Exception:  # BadSignature, SignatureExpired, bad JSON or tags: start afresh
             return self.session_class()
         if not isinstance(data, dict):
             return self.session_class()
@@ -274,3 +290,42 @@ class SecureCookieSessionInterface(SessionInterface):
             secure=secure, partitioned=partitioned, samesite=samesite,
         )
         response.vary.add("Cookie")
+
+
+def can_open_sync(interface: SessionInterface) -> bool:
+    """Whether ``interface`` can open sessions lazily, without awaiting.
+
+    True for the built-in cookie interface (and subclasses that keep its
+    ``open_session``). Any other interface is awaited when the request (or websocket)
+    context is entered, as Quart does.
+    """
+    opener = getattr(interface, "open_session_sync", None)
+    if opener is None:
+        return False
+    if isinstance(interface, SecureCookieSessionInterface):
+        return type(interface).open_session is SecureCookieSessionInterface.open_session
+    return True
+
+
+def open_session_lazily(app: Erlen, connection: Any) -> SessionMixin:
+    """Open the session on first use of ``session`` (sync interfaces only)."""
+    interface = app.session_interface
+    if not can_open_sync(interface):
+        raise RuntimeError(
+            f"The session interface {type(interface).__name__} opens sessions with an async"
+            " open_session(); the session is opened when the context is entered with"
+            " `async with` (or by the request handling), not by a bare push()."
+        )
+    session = interface.open_session_sync(app, connection)  # type: ignore[attr-defined]
+    if session is None:
+        session = interface.make_null_session(app)
+    return session  # type: ignore[no-any-return]
+
+
+async def open_session_async(app: Erlen, connection: Any) -> SessionMixin:
+    """Open the session with ``await app.session_interface.open_session(...)``."""
+    interface = app.session_interface
+    session = await interface.open_session(app, connection)
+    if session is None:
+        session = interface.make_null_session(app)
+    return session

@@ -6,7 +6,7 @@ Used by ``app.test_request_context`` and by the testing plugin's client.
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlencode
+from urllib.parse import unquote, urlencode
 
 from werkzeug.datastructures import Authorization, Headers
 
@@ -49,7 +49,8 @@ def make_test_headers_path_and_query_string(
         query_bytes = query_string.encode("latin-1")
     else:
         query_bytes = urlencode(query_string, doseq=True).encode("latin-1")
-    return headers, path, query_bytes
+    # ASGI servers put the percent-decoded path in the scope; so does the test client.
+    return headers, unquote(path), query_bytes
 
 
 def make_test_body_with_headers(

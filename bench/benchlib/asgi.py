@@ -15,8 +15,9 @@ from typing import Any
 
 Message = MutableMapping[str, Any]
 Scope = dict[str, Any]
-ASGIApp = Callable[[Scope, Callable[[], Awaitable[Message]], Callable[[Message], Awaitable[None]]],
-                   Awaitable[None]]
+ASGIApp = Callable[
+    [Scope, Callable[[], Awaitable[Message]], Callable[[Message], Awaitable[None]]], Awaitable[None]
+]
 
 ASGI_VERSION = {"version": "3.0", "spec_version": "2.3"}
 CLIENT = ("127.0.0.1", 50000)
@@ -39,9 +40,7 @@ class DriverError(Exception):
     """The app broke the ASGI protocol or did not answer in time."""
 
 
-def http_scope(
-    method: str, path: str, headers: tuple[tuple[bytes, bytes], ...] = ()
-) -> Scope:
+def http_scope(method: str, path: str, headers: tuple[tuple[bytes, bytes], ...] = ()) -> Scope:
     """Build the scope of an HTTP/1.1 request, as a server would."""
     return {
         "type": "http",
@@ -77,30 +76,46 @@ def websocket_scope(path: str) -> Scope:
     }
 
 
-class HttpReceive:
-    """``receive`` of one request: the body once, then block until cancelled.
+class HttpExchange:
+    """``receive``/``send`` of one HTTP request, with a server's semantics.
 
-    Blocking (rather than reporting a disconnect) is what a real server does while
-    the client waits for the response, and frameworks that watch for disconnects
-    in a side task rely on it.
+    ``receive`` returns the request body once, then blocks until the response is
+    complete and reports ``http.disconnect`` (what uvicorn and hypercorn do), so a
+    framework's disconnect watcher neither spins nor leaks. ``send`` only looks for
+    the end of the response: the timed loop discards what the app sends, since
+    the responses were verified beforehand.
     """
 
-    __slots__ = ("_message",)
+    __slots__ = ("_finished", "_message", "_waiter")
 
     def __init__(self, message: Message) -> None:
         self._message: Message | None = message
+        self._waiter: asyncio.Future[None] | None = None
+        self._finished = False
 
-    async def __call__(self) -> Message:
+    async def receive(self) -> Message:
+        """The body message first; afterwards wait for the end of the response."""
         message = self._message
         if message is not None:
             self._message = None
             return message
-        await asyncio.get_running_loop().create_future()
-        raise AssertionError("unreachable")  # pragma: no cover
+        if not self._finished:
+            waiter = asyncio.get_running_loop().create_future()
+            self._waiter = waiter
+            await waiter
+        return {"type": "http.disconnect"}
 
+    async def send(self, message: Message) -> None:
+        """Notice the final body message."""
+        if message["type"] == "http.response.body" and not message.get("more_body", False):
+            self.finish()
 
-async def discard(message: Message) -> None:
-    """``send`` used while timing: responses were verified beforehand."""
+    def finish(self) -> None:
+        """The response is complete: wake a pending ``receive``."""
+        self._finished = True
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
 
 
 @dataclass
@@ -131,14 +146,18 @@ class Response:
         return [v.decode("latin-1") for k, v in self.headers if k.lower() == wanted]
 
 
-class Recorder:
-    """``send`` that records and sanity-checks a response."""
+class Recorder(HttpExchange):
+    """An exchange whose ``send`` records and sanity-checks the response."""
 
-    def __init__(self) -> None:
+    __slots__ = ("response", "started")
+
+    def __init__(self, message: Message) -> None:
+        super().__init__(message)
         self.response = Response()
         self.started = False
 
-    async def __call__(self, message: Message) -> None:
+    async def send(self, message: Message) -> None:
+        """Record one message, rejecting protocol violations."""
         kind = message["type"]
         if kind == "http.response.start":
             if self.started:
@@ -151,6 +170,8 @@ class Recorder:
                 raise DriverError("http.response.body outside a response")
             self.response.chunks.append(bytes(message.get("body", b"")))
             self.response.complete = not message.get("more_body", False)
+            if self.response.complete:
+                self.finish()
         else:
             raise DriverError(f"unexpected message {kind!r} for an HTTP request")
 
@@ -164,14 +185,13 @@ async def request_once(
     app: ASGIApp, scope: Scope, body: bytes = b"", timeout: float = 10.0
 ) -> Response:
     """Run one request through ``app`` and return what it sent."""
-    recorder = Recorder()
+    recorder = Recorder(body_message(body))
     request_scope = scope.copy()
     request_scope["state"] = dict(scope.get("state", {}))
     try:
-        receive = HttpReceive(body_message(body))
-        await asyncio.wait_for(app(request_scope, receive, recorder), timeout)
+        await asyncio.wait_for(app(request_scope, recorder.receive, recorder.send), timeout)
     except asyncio.TimeoutError:
-        raise DriverError(f"no complete response within {timeout:.0f}s") from None
+        raise DriverError(f"no complete response within {timeout:g}s") from None
     if not recorder.response.complete:
         raise DriverError("the app returned before finishing its response")
     return recorder.response
@@ -186,7 +206,8 @@ async def time_requests(app: ASGIApp, scope: Scope, body: bytes, count: int) -> 
     for _ in range(count):
         request_scope = scope.copy()
         request_scope["state"] = state.copy()
-        await app(request_scope, HttpReceive(message), discard)
+        exchange = HttpExchange(message)
+        await app(request_scope, exchange.receive, exchange.send)
     return clock() - start
 
 
@@ -249,7 +270,7 @@ class Channel:
             error = task.exception()
             detail = f": {error!r}" if error else ""
             raise DriverError(f"the app returned without answering{detail}")
-        raise DriverError(f"no message from the app within {timeout:.0f}s")
+        raise DriverError(f"no message from the app within {timeout:g}s")
 
 
 async def stop_task(task: asyncio.Task[None], timeout: float) -> BaseException | None:
@@ -258,7 +279,7 @@ async def stop_task(task: asyncio.Task[None], timeout: float) -> BaseException |
     if not done:
         task.cancel()
         await asyncio.wait({task}, timeout=timeout)
-        return DriverError(f"the app did not finish within {timeout:.0f}s and was cancelled")
+        return DriverError(f"the app did not finish within {timeout:g}s and was cancelled")
     if task.cancelled():
         return None
     return task.exception()

@@ -39,10 +39,18 @@ def run_wrk(port: int, path: str, connections: int, seconds: float) -> LoadResul
     if wrk is None:
         raise RuntimeError("wrk is not installed")
     duration = max(1, round(seconds))
-    command = [wrk, "-t1", f"-c{connections}", f"-d{duration}s", "--timeout", "5s",
-               f"http://{HOST}:{port}{path}"]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=duration + 30,
-                          check=False)
+    command = [
+        wrk,
+        "-t1",
+        f"-c{connections}",
+        f"-d{duration}s",
+        "--timeout",
+        "5s",
+        f"http://{HOST}:{port}{path}",
+    ]
+    done = subprocess.run(
+        command, capture_output=True, text=True, timeout=duration + 30, check=False
+    )
     if done.returncode != 0:
         raise RuntimeError(f"wrk failed ({done.returncode}): {done.stderr.strip()}")
     return parse_wrk(done.stdout)
@@ -59,7 +67,8 @@ def parse_wrk(output: str) -> LoadResult:
     if non_2xx:
         errors += int(non_2xx.group(1))
     socket_errors = re.search(
-        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
+        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output
+    )
     if socket_errors:
         errors += sum(int(n) for n in socket_errors.groups())
     return LoadResult("wrk", int(total.group(1)), errors, float(total.group(2)) * scale)
@@ -111,8 +120,7 @@ async def _python_load(port: int, path: str, connections: int, seconds: float) -
     start = time.perf_counter()
     deadline = loop.time() + seconds
     loops = [_connection_loop(port, request, deadline) for _ in range(connections)]
-    outcomes = await asyncio.wait_for(asyncio.gather(*loops, return_exceptions=True),
-                                      seconds + 15)
+    outcomes = await asyncio.wait_for(asyncio.gather(*loops, return_exceptions=True), seconds + 15)
     elapsed = time.perf_counter() - start
     requests = errors = 0
     for outcome in outcomes:

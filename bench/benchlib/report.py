@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import platform
-import sys
 from collections.abc import Sequence
 from datetime import datetime, timezone
 from importlib import metadata
@@ -60,7 +59,7 @@ def machine_lines(info: dict[str, Any]) -> list[str]:
     packages = ", ".join(f"{k} {v}" for k, v in info["packages"].items())
     return [
         f"date: {info['date']}",
-        f"python: {info['python']} ({sys.executable})",
+        f"python: {info['python']}",
         f"machine: nproc={info['nproc']}, {info['cpu']}, {info['platform']}",
         f"packages: {packages}",
     ]

@@ -22,8 +22,9 @@ def echo_payload(size: int = 1024) -> dict[str, Any]:
     document: dict[str, Any] = {"id": 7, "name": "bench", "items": items, "note": ""}
     index = 0
     while len(_compact(document)) < size - 80:
-        items.append({"id": index, "label": f"label-{index}", "price": index * 1.5,
-                      "active": index % 2 == 0})
+        items.append(
+            {"id": index, "label": f"label-{index}", "price": index * 1.5, "active": index % 2 == 0}
+        )
         index += 1
     document["note"] = "x" * (size - len(_compact(document)))
     return document
@@ -98,29 +99,65 @@ class Scenario:
 
 TEXT = ("text/plain", "text/html")
 SCENARIOS: tuple[Scenario, ...] = (
-    Scenario("plaintext", "GET /plaintext", "/plaintext",
-             expect(body=b"Hello, World!", content_types=TEXT)),
-    Scenario("json", "GET /json", "/json",
-             expect(json_body={"message": "Hello, World!"}, content_types=("application/json",))),
-    Scenario("path_param", "GET /users/42 (int converter)", "/users/42",
-             expect(body=b"user 42", content_types=TEXT)),
-    Scenario("echo_1k", "POST /echo, 1 KB JSON parsed and re-serialised", "/echo",
-             expect(json_body=ECHO_DOCUMENT, content_types=("application/json",)),
-             method="POST", body=ECHO_BODY,
-             headers=((b"content-type", b"application/json"),
-                      (b"content-length", str(len(ECHO_BODY)).encode()))),
+    Scenario(
+        "plaintext",
+        "GET /plaintext",
+        "/plaintext",
+        expect(body=b"Hello, World!", content_types=TEXT),
+    ),
+    Scenario(
+        "json",
+        "GET /json",
+        "/json",
+        expect(json_body={"message": "Hello, World!"}, content_types=("application/json",)),
+    ),
+    Scenario(
+        "path_param",
+        "GET /users/42 (int converter)",
+        "/users/42",
+        expect(body=b"user 42", content_types=TEXT),
+    ),
+    Scenario(
+        "echo_1k",
+        "POST /echo, 1 KB JSON parsed and re-serialised",
+        "/echo",
+        expect(json_body=ECHO_DOCUMENT, content_types=("application/json",)),
+        method="POST",
+        body=ECHO_BODY,
+        headers=(
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(ECHO_BODY)).encode()),
+        ),
+    ),
     Scenario("not_found", "GET /missing -> 404", "/missing", expect(status=404)),
-    Scenario("routes_100", "GET /r99, last of 100 extra routes", "/r99",
-             expect(body=b"route 99", content_types=TEXT)),
-    Scenario("lifecycle", "before/after hooks + session read", "/lifecycle",
-             expect(body=b"x=1 user=alice", content_types=TEXT, headers={"x-after": "1"}),
-             login=True),
-    Scenario("stream", "GET /stream, 10 chunks from an async generator", "/stream",
-             expect(body=STREAM_OUTPUT, content_types=("text/plain",), min_chunks=10)),
-    Scenario("template", "render_template_string, 10-item loop", "/template",
-             expect(body=TEMPLATE_OUTPUT, content_types=("text/html",))),
-    Scenario("ws_echo", "websocket echo, per message on one connection", "/ws",
-             expect(), kind="ws"),
+    Scenario(
+        "routes_100",
+        "GET /r99, last of 100 extra routes",
+        "/r99",
+        expect(body=b"route 99", content_types=TEXT),
+    ),
+    Scenario(
+        "lifecycle",
+        "before/after hooks + session read",
+        "/lifecycle",
+        expect(body=b"x=1 user=alice", content_types=TEXT, headers={"x-after": "1"}),
+        login=True,
+    ),
+    Scenario(
+        "stream",
+        "GET /stream, 10 chunks from an async generator",
+        "/stream",
+        expect(body=STREAM_OUTPUT, content_types=("text/plain",), min_chunks=10),
+    ),
+    Scenario(
+        "template",
+        "render_template_string, 10-item loop",
+        "/template",
+        expect(body=TEMPLATE_OUTPUT, content_types=("text/html",)),
+    ),
+    Scenario(
+        "ws_echo", "websocket echo, per message on one connection", "/ws", expect(), kind="ws"
+    ),
 )
 SCENARIO_NAMES: tuple[str, ...] = tuple(s.name for s in SCENARIOS)
 BY_NAME: dict[str, Scenario] = {s.name: s for s in SCENARIOS}

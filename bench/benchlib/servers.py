@@ -83,11 +83,23 @@ class ServerProcess:
         self.framework = framework
         self.port = free_port()
         self.stderr: IO[bytes] = tempfile.TemporaryFile()
-        command = [sys.executable, str(SERVE_PY), "--server", server, "--framework", framework,
-                   "--port", str(self.port)]
-        self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL,
-                                        stdout=self.stderr, stderr=self.stderr,
-                                        cwd=BENCH_DIR.parent)
+        command = [
+            sys.executable,
+            str(SERVE_PY),
+            "--server",
+            server,
+            "--framework",
+            framework,
+            "--port",
+            str(self.port),
+        ]
+        self.process = subprocess.Popen(
+            command,
+            stdin=subprocess.DEVNULL,
+            stdout=self.stderr,
+            stderr=self.stderr,
+            cwd=BENCH_DIR.parent,
+        )
 
     @property
     def pid(self) -> int:
@@ -100,8 +112,9 @@ class ServerProcess:
         last_error = "no attempt"
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"{self.server} exited with {self.process.returncode}: "
-                                   + self.last_log_line())
+                raise RuntimeError(
+                    f"{self.server} exited with {self.process.returncode}: " + self.last_log_line()
+                )
             try:
                 reply = asyncio.run(http_get(self.port, path, timeout=2.0))
                 if reply.status == 200:
@@ -110,8 +123,9 @@ class ServerProcess:
             except (OSError, asyncio.TimeoutError, ValueError, IndexError) as error:
                 last_error = repr(error)
             time.sleep(0.1)
-        raise RuntimeError(f"{self.server} not ready after {timeout:.0f}s ({last_error}): "
-                           + self.last_log_line())
+        raise RuntimeError(
+            f"{self.server} not ready after {timeout:g}s ({last_error}): " + self.last_log_line()
+        )
 
     def log_tail(self, size: int = 3000) -> str:
         """The last ``size`` characters of the server's output."""

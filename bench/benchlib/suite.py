@@ -52,11 +52,22 @@ class WorkerProcess:
 
     def __init__(self, framework: str, scenario: str, settings: Settings) -> None:
         self.stderr: IO[bytes] = tempfile.TemporaryFile()
-        command = [sys.executable, str(RUN_PY), "--worker", framework, scenario,
-                   json.dumps(asdict(settings))]
+        command = [
+            sys.executable,
+            str(RUN_PY),
+            "--worker",
+            framework,
+            scenario,
+            json.dumps(asdict(settings)),
+        ]
         self.process = subprocess.Popen(
-            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.stderr,
-            text=True, bufsize=1, cwd=BENCH_DIR.parent,
+            command,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self.stderr,
+            text=True,
+            bufsize=1,
+            cwd=BENCH_DIR.parent,
         )
         self.replies: queue.Queue[str | None] = queue.Queue()
         threading.Thread(target=self._read, daemon=True).start()
@@ -73,17 +84,23 @@ class WorkerProcess:
         try:
             line = self.replies.get(timeout=timeout)
         except queue.Empty:
-            return {"error": f"worker gave no answer within {timeout:.0f}s",
-                    "detail": self.stderr_tail()}
+            return {
+                "error": f"worker gave no answer within {timeout:g}s",
+                "detail": self.stderr_tail(),
+            }
         if line is None:
             self.process.wait(timeout=10)
-            return {"error": f"worker exited with code {self.process.returncode}",
-                    "detail": self.stderr_tail()}
+            return {
+                "error": f"worker exited with code {self.process.returncode}",
+                "detail": self.stderr_tail(),
+            }
         try:
             return dict(json.loads(line))
         except ValueError:
-            return {"error": f"unreadable worker reply {line[:200]!r}",
-                    "detail": self.stderr_tail()}
+            return {
+                "error": f"unreadable worker reply {line[:200]!r}",
+                "detail": self.stderr_tail(),
+            }
 
     def command(self, text: str, timeout: float) -> dict[str, Any]:
         """Send a command line and wait for its reply."""
@@ -175,14 +192,16 @@ def table_rows(
     results: dict[str, dict[str, Cell]], frameworks: Sequence[str]
 ) -> tuple[list[str], list[list[str]]]:
     """Header and rows: scenarios down, µs per framework across, then ratios."""
-    comparisons = [other for other in ("starlette", "quart")
-                   if "erlen" in frameworks and other in frameworks]
+    comparisons = [
+        other for other in ("starlette", "quart") if "erlen" in frameworks and other in frameworks
+    ]
     header = ["scenario (µs/req)", *frameworks, *(f"erlen vs {o}" for o in comparisons)]
     rows = []
     for name, cells in results.items():
         row = [name]
-        row += [format_number(cells[fw].median_us, cells[fw].error is not None)
-                for fw in frameworks]
+        row += [
+            format_number(cells[fw].median_us, cells[fw].error is not None) for fw in frameworks
+        ]
         row += [format_ratio(ratio(cells, other, "erlen")) for other in comparisons]
         rows.append(row)
     return header, rows
@@ -190,8 +209,10 @@ def table_rows(
 
 def failure_details(results: dict[str, dict[str, Cell]]) -> str:
     """Tracebacks and worker logs of every failed cell (for ``--verbose``)."""
-    blocks = [f"===== {c.framework}/{c.scenario}: {c.error}\n{c.detail or ''}".rstrip()
-              for c in errors(results)]
+    blocks = [
+        f"===== {c.framework}/{c.scenario}: {c.error}\n{c.detail or ''}".rstrip()
+        for c in errors(results)
+    ]
     return "\n\n".join(blocks)
 
 
@@ -200,19 +221,32 @@ def errors(results: dict[str, dict[str, Cell]]) -> list[Cell]:
     return [cell for cells in results.values() for cell in cells.values() if cell.error]
 
 
-def render(results: dict[str, dict[str, Cell]], frameworks: Sequence[str],
-           info: dict[str, Any], markdown: bool, quick: bool = False) -> str:
+def render(
+    results: dict[str, dict[str, Cell]],
+    frameworks: Sequence[str],
+    info: dict[str, Any],
+    markdown: bool,
+    quick: bool = False,
+) -> str:
     """The final report: machine lines, the table, then one line per failure."""
     header, rows = table_rows(results, frameworks)
     failures = [f"{c.framework}/{c.scenario}: {c.error}" for c in errors(results)]
-    note = ("Lower µs is better; 'erlen vs X' = X µs / erlen µs, so > 1.00x means "
-            "Erlen serves more requests per second than X.")
+    note = (
+        "Lower µs is better; 'erlen vs X' = X µs / erlen µs, so > 1.00x means "
+        "Erlen serves more requests per second than X."
+    )
     if quick:
         note = "--quick: every response was verified; the timings are NOT meaningful."
     if markdown:
-        parts = ["## In-process ASGI benchmark", "",
-                 *(f"- {line}" for line in machine_lines(info)), "",
-                 markdown_table(header, rows), "", note]
+        parts = [
+            "## In-process ASGI benchmark",
+            "",
+            *(f"- {line}" for line in machine_lines(info)),
+            "",
+            markdown_table(header, rows),
+            "",
+            note,
+        ]
         if failures:
             parts += ["", "Failures:", "", *(f"- {line}" for line in failures)]
         return "\n".join(parts)

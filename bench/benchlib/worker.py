@@ -78,9 +78,7 @@ class Target:
         response = await request_once(self.app, login)
         cookies = [value.split(";", 1)[0] for value in response.header_values("set-cookie")]
         if response.status != 200 or not cookies:
-            raise VerificationError(
-                f"GET /login: status {response.status}, set-cookie {cookies!r}"
-            )
+            raise VerificationError(f"GET /login: status {response.status}, set-cookie {cookies!r}")
         self.scope["headers"] = [*self.scope["headers"], (b"cookie", "; ".join(cookies).encode())]
 
     async def verify(self) -> None:
@@ -175,8 +173,9 @@ def main(framework: str, scenario_name: str, settings_json: str) -> int:
     return answer_commands(target, loop, settings, out)
 
 
-def answer_commands(target: Target, loop: asyncio.AbstractEventLoop, settings: Settings,
-                    out: IO[str]) -> int:
+def answer_commands(
+    target: Target, loop: asyncio.AbstractEventLoop, settings: Settings, out: IO[str]
+) -> int:
     """Answer ``round`` commands until ``quit`` (or EOF); return the exit code.
 
     The first round warms up and calibrates first, so that happens while no other

@@ -27,7 +27,7 @@ from .base import BaseRequestWebsocket
 if TYPE_CHECKING:
     from werkzeug.datastructures import FileStorage
 
-    from ..typing import Receive, Scope
+    from ..typing import Receive, Scope, Send
 
 
 class Body:
@@ -125,11 +125,19 @@ async def _empty_receive() -> dict[str, Any]:
     return {"type": "http.request", "body": b"", "more_body": False}
 
 
+# Request headers a pushed request inherits (the ones that shape the pushed response).
+_PUSH_HEADERS = frozenset(
+    ("accept", "accept-encoding", "accept-language", "cache-control", "user-agent")
+)
+
+
 class Request(BaseRequestWebsocket):
     """An HTTP request. Awaitable properties: ``data``, ``form``, ``files``, ``values``,
     ``json``; body streaming via ``request.body``."""
 
     body_class = Body
+    #: The ASGI ``send`` used for server push (set by the ``http`` protocol handler).
+    _push_send: Send | None = None
 
     def __init__(
         self,
@@ -273,10 +281,25 @@ class Request(BaseRequestWebsocket):
             " Content-Type was not 'application/json'."
         )
 
+    async def send_push_promise(self, path: str) -> None:
+        """Ask the client to fetch ``path`` (HTTP/2 server push); see ``make_push_promise``.
+
+        A no-op unless the server offers the ASGI ``http.response.push`` extension.
+        """
+        send = self._push_send
+        if send is None or "http.response.push" not in (self.scope.get("extensions") or {}):
+            return
+        headers = [
+            (name.encode("latin-1"), value.encode("latin-1"))
+            for name, value in self.headers.items()
+            if name.lower() in _PUSH_HEADERS
+        ]
+        await send({"type": "http.response.push", "path": path, "headers": headers})
+
     async def close(self) -> None:
         """Close uploaded files."""
         if self._files is not None:
-            for f in self._files.values():
+            for _name, f in self._files.items(multi=True):
                 f.close()
 
 

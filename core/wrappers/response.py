@@ -223,56 +223,64 @@ class Response(_SansIOResponse):
         accept_ranges: bool | str = False,
         complete_length: int | None = None,
     ) -> Response:
-        """Answer ``If-None-Match``/``If-Modified-Since`` (304) and ``Range`` (206/416)."""
-        if request.method in ("GET", "HEAD"):
-            if accept_ranges:
-                self.headers["Accept-Ranges"] = "bytes" if accept_ranges is True else accept_ranges
-            if self._process_range(request, complete_length, accept_ranges):
-                return self
-            if not is_resource_modified(
-                http_range=request.headers.get("Range"),
-                http_if_range=request.headers.get("If-Range"),
-                http_if_modified_since=request.headers.get("If-Modified-Since"),
-                http_if_none_match=request.headers.get("If-None-Match"),
-                http_etag=self.headers.get("ETag"),
-                http_last_modified=self.headers.get("Last-Modified"),
-            ):
-                if parse_etags(request.headers.get("If-Match")):
-                    self.status_code = 412
-                else:
-                    self.status_code = 304
-                    self.response, self._is_data = [], True
-                    self.headers.pop("Content-Length", None)
+        """Answer ``If-None-Match``/``If-Modified-Since``/``If-Match`` (304/412) and
+        ``Range``/``If-Range`` (206, or 416 for an unsatisfiable range) for GET and HEAD."""
+        if request.method not in ("GET", "HEAD"):
+            return self
+        headers = request.headers
+        if accept_ranges:
+            self.headers["Accept-Ranges"] = "bytes" if accept_ranges is True else accept_ranges
+        if self._process_range(request, complete_length, accept_ranges):
+            return self
+        if not is_resource_modified(
+            http_if_modified_since=headers.get("If-Modified-Since"),
+            http_if_none_match=headers.get("If-None-Match"),
+            http_if_match=headers.get("If-Match"),
+            etag=self.headers.get("ETag"),
+            last_modified=self.headers.get("Last-Modified"),
+        ):
+            if parse_etags(headers.get("If-Match")):
+                self.status_code = 412
+            else:
+                self.status_code = 304
+                self.response, self._is_data = [], True
+                self.headers.pop("Content-Length", None)
         return self
 
     def _process_range(
         self, request: BaseRequestWebsocket, complete_length: int | None, accept_ranges: Any
     ) -> bool:
-        if not accept_ranges or "Range" not in request.headers:
+        headers = request.headers
+        range_header = headers.get("Range")
+        if not accept_ranges or range_header is None:
             return False
-        if_range = request.headers.get("If-Range")
+        if_range = headers.get("If-Range")
         if if_range and is_resource_modified(
+            http_range=range_header,
             http_if_range=if_range,
-            http_etag=self.headers.get("ETag"),
-            http_last_modified=self.headers.get("Last-Modified"),
+            etag=self.headers.get("ETag"),
+            last_modified=self.headers.get("Last-Modified"),
             ignore_if_range=False,
         ):
             return False  # the client's copy is stale: send the whole body
-        http_range = parse_range_header(request.headers.get("Range"))
         if isinstance(self.response, FileBody):
-            length = self.response.size
+            length: int | None = self.response.size
         elif self._is_data:
             length = sum(len(c) for c in self.response)
         else:
             length = complete_length
         if length is None:
-            return False
+            return False  # a stream of unknown size: ranges cannot be served
+        http_range = parse_range_header(range_header)
         if http_range is None or len(http_range.ranges) != 1:
             raise RequestedRangeNotSatisfiable(length=length)
         bounds = http_range.range_for_length(length)
-        if bounds is None:
+        content_range = http_range.make_content_range(length)
+        if bounds is None or content_range is None:
             raise RequestedRangeNotSatisfiable(length=length)
         begin, end = bounds
+        if (begin, end) == (0, length):
+            return False  # the whole body: a plain 200
         if isinstance(self.response, FileBody):
             self.response.make_conditional(begin, end)
         elif self._is_data:
@@ -280,6 +288,6 @@ class Response(_SansIOResponse):
         else:
             return False
         self.headers["Content-Length"] = str(end - begin)
-        self.content_range = http_range.make_content_range(length)  # type: ignore[assignment]
+        self.content_range = content_range  # type: ignore[assignment]
         self.status_code = 206
         return True

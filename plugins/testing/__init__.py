@@ -1,37 +1,88 @@
-"""The ``testing`` plugin: the in-process test client and lifespan test app.
+"""The ``testing`` plugin: the in-process test client, the lifespan test app, the
+live-server helper and the pytest plugin (``erlen.plugins.testing.pytest_plugin``).
 
-``erlen.testing`` re-exports its public names (Quart's ``quart.testing``).
+It re-exports the names of Quart's ``quart.testing`` (``QuartClient`` is
+:class:`ErlenClient`). The classes are imported on first use: every app loads this
+plugin, and an app that never runs a test should not pay for the test client's imports.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import importlib
+from typing import TYPE_CHECKING, Any
 
 from erlen import hookimpl
 
-from .app import LifespanError, TestApp
-from .client import TestClient
-from .connections import WebsocketDisconnectError, WebsocketResponseError
+if TYPE_CHECKING:
+    from erlen.cli import ErlenCliRunner as ErlenCliRunner
+    from erlen.plugins.testing.app import LifespanError as LifespanError
+    from erlen.plugins.testing.app import TestApp as TestApp
+    from erlen.plugins.testing.client import TestClient as TestClient
+    from erlen.plugins.testing.connections import (
+        WebsocketDisconnectError as WebsocketDisconnectError,
+    )
+    from erlen.plugins.testing.connections import WebsocketResponseError as WebsocketResponseError
+    from erlen.plugins.testing.server import serve_app as serve_app
+    from erlen.testrequest import make_test_body_with_headers as make_test_body_with_headers
+    from erlen.testrequest import (
+        make_test_headers_path_and_query_string as make_test_headers_path_and_query_string,
+    )
+    from erlen.testrequest import make_test_scope as make_test_scope
+    from erlen.testrequest import sentinel as sentinel
 
-ErlenClient = TestClient
+    ErlenClient = TestClient
 
-__all__ = [
-    "ErlenClient",
-    "LifespanError",
-    "TestApp",
-    "TestClient",
-    "WebsocketDisconnectError",
-    "WebsocketResponseError",
-]
+# public name -> (module, attribute); resolved by ``__getattr__`` on first access.
+_LAZY: dict[str, tuple[str, str]] = {
+    "ErlenClient": ("erlen.plugins.testing.client", "TestClient"),
+    "TestClient": ("erlen.plugins.testing.client", "TestClient"),
+    "TestApp": ("erlen.plugins.testing.app", "TestApp"),
+    "LifespanError": ("erlen.plugins.testing.app", "LifespanError"),
+    "WebsocketDisconnectError": ("erlen.plugins.testing.connections", "WebsocketDisconnectError"),
+    "WebsocketResponseError": ("erlen.plugins.testing.connections", "WebsocketResponseError"),
+    "ErlenCliRunner": ("erlen.cli", "ErlenCliRunner"),
+    "make_test_body_with_headers": ("erlen.testrequest", "make_test_body_with_headers"),
+    "make_test_headers_path_and_query_string": (
+        "erlen.testrequest",
+        "make_test_headers_path_and_query_string",
+    ),
+    "make_test_scope": ("erlen.testrequest", "make_test_scope"),
+    "sentinel": ("erlen.testrequest", "sentinel"),
+    "serve_app": ("erlen.plugins.testing.server", "serve_app"),
+}
+
+__all__ = sorted([*_LAZY, "no_op_push"])
+
+
+def __getattr__(name: str) -> Any:
+    try:
+        module_name, attribute = _LAZY[name]
+    except KeyError:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+    value = getattr(importlib.import_module(module_name), attribute)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
+
+async def no_op_push(path: str, headers: Any) -> None:
+    """A server-push callback that does nothing (Quart's ``no_op_push``)."""
 
 
 @hookimpl
 def erlen_test_client_class(app: Any) -> type:
     """``app.test_client()`` builds a :class:`TestClient`."""
+    from erlen.plugins.testing.client import TestClient
+
     return TestClient
 
 
 @hookimpl
 def erlen_test_app_class(app: Any) -> type:
     """``app.test_app()`` builds a :class:`TestApp`."""
+    from erlen.plugins.testing.app import TestApp
+
     return TestApp

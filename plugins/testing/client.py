@@ -176,9 +176,13 @@ class TestClient:
             "http", root_path + path, method.upper(), req_headers, query_bytes, scheme,
             root_path, http_version, scope_base,
         )
+        kept: list[Any] | None = None
         if self.preserve_context:
-            scope["_erlen_preserve_context"] = self
+            self._pop_preserved()  # the previous request's context ends when the next starts
+            kept = scope["_erlen_preserve_context"] = []
         response = await self._run(scope, body)
+        if kept:
+            self._push_preserved(kept[-1])
         self._store_cookies(url, response.headers)
         return response
 
@@ -315,3 +319,24 @@ class TestClient:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.preserve_context = False
+        self._pop_preserved()
+
+    # --- preserved contexts (``async with client:``) ----------------------------------
+
+    def _push_preserved(self, ctx: Any) -> None:
+        # The kernel has already run the teardown functions; this only makes the finished
+        # request (and its app context, so ``g`` too) current again in the caller's task.
+        # ``ctx.push()`` would open a fresh app context and tear down twice on pop.
+        from erlen.globals import _cv_app, _cv_request
+
+        self._preserved.append((_cv_app, _cv_app.set(ctx.app_ctx)))
+        self._preserved.append((_cv_request, _cv_request.set(ctx)))
+
+    def _pop_preserved(self) -> None:
+        while self._preserved:
+            var, token = self._preserved.pop()
+            try:
+                var.reset(token)
+            except ValueError:
+                # Set in another task's context, so this context never saw the value.
+                pass

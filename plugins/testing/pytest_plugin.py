@@ -1,36 +1,130 @@
-"""Erlen's pytest plugin (entry point ``pytest11``; disable with ``-p no:erlen``).
+"""Erlen's pytest plugin (entry point ``pytest11``; disable it with ``-p no:erlen``).
 
-Fixtures for app and plugin authors. ``erlen`` is imported lazily so that loading the
-plugin costs nothing for test suites that do not use it.
+Fixtures for app authors and plugin authors:
+
+- ``erlen_app_factory``: build apps with only the named plugins, ``TESTING`` on.
+- ``client`` / ``erlen_client``: a test client for the ``app`` fixture *you* define.
+  ``client`` is a common fixture name (pytest-flask, pytest-django and others use it);
+  set the ini option ``erlen_client_fixture = false`` to leave it to them and use
+  ``erlen_client``. A ``client`` fixture of your own (conftest or module) always wins.
+- ``erlen_live_server``: serves your ``app`` with hypercorn on 127.0.0.1 on a free port
+  and yields the base URL, ``http://127.0.0.1:PORT`` (async fixture; pytest-asyncio).
+- ``erlen_serve``: the ``serve_app`` async context manager, to serve any app you build.
+
+Nothing from ``erlen`` is imported here at module level; fixtures import on use.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from typing import Any
 
 import pytest
 
+try:
+    import pytest_asyncio
+except ImportError:  # pragma: no cover - exercised only without pytest-asyncio
+    pytest_asyncio = None
+
+CLIENT_FIXTURE_INI = "erlen_client_fixture"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """Register the ini options."""
+    parser.addini(
+        CLIENT_FIXTURE_INI,
+        type="bool",
+        default=True,
+        help="Provide the 'client' fixture (a test client for your 'app' fixture);"
+        " 'erlen_client' is always available. Default: true.",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Register the ``client`` fixture unless the ini option turns it off."""
+    if config.getini(CLIENT_FIXTURE_INI):
+        config.pluginmanager.register(_ClientFixture(), "erlen-client-fixture")
+
 
 @pytest.fixture
 def erlen_app_factory() -> Callable[..., Any]:
-    """Build an app with only the named plugins: ``erlen_app_factory(plugins=["json"])``."""
-    from erlen import Erlen
+    """Build apps for tests: ``erlen_app_factory(plugins=["json", my_plugin])``.
 
-    def factory(import_name: str = "erlen_test_app", **kwargs: Any) -> Any:
-        app = Erlen(import_name, **kwargs)
+    ``plugins`` selects the plugins exactly as ``Erlen(plugins=...)`` does: entry-point
+    names or plugin objects; ``None`` (the default) loads every installed plugin.
+    ``exclude_plugins`` leaves installed ones out and ``config`` is applied after
+    construction. ``TESTING`` is on. When the ``testing`` plugin is not among the
+    plugins, ``app.test_client()`` and ``app.test_app()`` still work.
+    """
+
+    def factory(
+        import_name: str = "erlen_test_app",
+        *,
+        plugins: Sequence[str | object] | None = None,
+        exclude_plugins: Iterable[str] = (),
+        config: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> Any:
+        from erlen import Erlen
+
+        app = Erlen(import_name, plugins=plugins, exclude_plugins=exclude_plugins, **kwargs)
         app.config["TESTING"] = True
+        if config:
+            app.config.update(config)
+        if "testing" not in app.plugins:
+            from erlen.plugins.testing.app import TestApp
+            from erlen.plugins.testing.client import TestClient
+
+            app.test_client_class = app.test_client_class or TestClient
+            app.test_app_class = app.test_app_class or TestApp
         return app
 
     return factory
 
 
 @pytest.fixture
+def erlen_client(app: Any) -> Any:
+    """A test client (``app.test_client()``) for the ``app`` fixture you define."""
+    return app.test_client()
+
+
+class _ClientFixture:
+    """Holds the ``client`` fixture, registered only if ``erlen_client_fixture`` is on."""
+
+    @pytest.fixture
+    def client(self, app: Any) -> Any:
+        """A test client (``app.test_client()``) for the ``app`` fixture you define."""
+        return app.test_client()
+
+
+@pytest.fixture
 def erlen_serve() -> Callable[..., Any]:
     """Serve an app for real: ``async with erlen_serve(app) as base_url: ...``.
 
-    hypercorn runs in the test's event loop on 127.0.0.1 with a port the OS picked.
+    hypercorn runs in the test's event loop on 127.0.0.1 on a port the OS picked; the
+    app's lifespan startup and shutdown run around the block.
     """
-    from .server import serve_app
+    from erlen.plugins.testing.server import serve_app
 
     return serve_app
+
+
+if pytest_asyncio is not None:
+
+    @pytest_asyncio.fixture
+    async def erlen_live_server(app: Any) -> AsyncIterator[str]:
+        """Serve the ``app`` fixture with hypercorn on 127.0.0.1 on a free port; yields
+        the base URL (``http://127.0.0.1:PORT``). Lifespan startup/shutdown included."""
+        from erlen.plugins.testing.server import serve_app
+
+        async with serve_app(app) as base_url:
+            yield base_url
+
+else:  # pragma: no cover - exercised only without pytest-asyncio
+
+    @pytest.fixture
+    def erlen_live_server() -> None:
+        """Needs pytest-asyncio (the server runs in the test's event loop)."""
+        pytest.fail(
+            "erlen_live_server needs pytest-asyncio: pip install pytest-asyncio", pytrace=False
+        )

@@ -5,9 +5,8 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from werkzeug.routing import BaseConverter, BuildError
-
 from erlen import Erlen, hookimpl, redirect, request, url_for
+from werkzeug.routing import BaseConverter, BuildError
 
 
 class ListConverter(BaseConverter):

@@ -1,0 +1,43 @@
+"""Hook specifications of the ``templating`` plugin (added through ``erlen_addhooks``).
+
+Both hooks are *startup* hooks: they run when the app's jinja2 environment is created
+(lazily, at the first render, or at lifespan startup), never per render.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from erlen import hookspec
+
+if TYPE_CHECKING:
+    from jinja2 import BaseLoader, Environment
+
+    from erlen import Erlen
+
+
+@hookspec
+def erlen_prepare_template_environment(app: Erlen, env: Environment) -> None:
+    """Customise the jinja2 environment of ``app``: add filters, tests, globals,
+    extensions or policies (``env.filters["name"] = f``, ``env.add_extension(...)``).
+
+    Called once when the environment is created, after the default globals (``config``,
+    ``url_for``, ``request``...) are set and before the app's own
+    ``template_filter``/``template_test``/``template_global`` registrations are applied,
+    so the app wins a name clash. A plugin registered later (``app.register_plugin``)
+    is called for the existing environment at its next use. All run; results are
+    ignored.
+    """
+
+
+@hookspec
+def erlen_template_loaders(app: Erlen) -> BaseLoader | Iterable[BaseLoader] | None:
+    """Contribute jinja2 loaders (one loader or an iterable of them).
+
+    Called once when the environment is created. The loaders are searched after the
+    app's ``templates/`` folder and the blueprints' template folders, in call order,
+    so an app can override a template a plugin ships. Use a
+    ``jinja2.PrefixLoader`` to give a plugin's templates their own namespace.
+    """
+
