@@ -114,7 +114,9 @@ class Erlen(DispatchMixin, Scaffold):
 
     testing = ConfigAttribute[bool]("TESTING")
     secret_key = ConfigAttribute[Any]("SECRET_KEY")
-    permanent_session_lifetime = ConfigAttribute[timedelta]("PERMANENT_SESSION_LIFETIME", _make_timedelta)
+    permanent_session_lifetime = ConfigAttribute[timedelta](
+        "PERMANENT_SESSION_LIFETIME", _make_timedelta
+    )
 
     default_config = ImmutableDict(DEFAULT_CONFIG)
 
@@ -178,9 +180,7 @@ class Erlen(DispatchMixin, Scaffold):
 
         if self.has_static_folder:
             if bool(static_host) != host_matching:
-                raise AssertionError(
-                    "Invalid static_host/host_matching combination"
-                )
+                raise AssertionError("Invalid static_host/host_matching combination")
             self.add_url_rule(
                 f"{self.static_url_path}/<path:filename>",
                 endpoint="static",
@@ -284,7 +284,8 @@ class Erlen(DispatchMixin, Scaffold):
             methods = getattr(view_func, "methods", None) or ("GET",)
         if isinstance(methods, str):
             raise TypeError(
-                "Allowed methods must be a list of strings, for example: @app.route(..., methods=['POST'])"
+                "Allowed methods must be a list of strings, "
+                "for example: @app.route(..., methods=['POST'])"
             )
         methods = {item.upper() for item in methods}
         required_methods = set(getattr(view_func, "required_methods", ()))
@@ -331,7 +332,9 @@ class Erlen(DispatchMixin, Scaffold):
         return self.url_map.bind(
             server_name,
             script_name=self.config["APPLICATION_ROOT"],
-            url_scheme="https" if self.config["PREFER_SECURE_URLS"] else self.config["PREFERRED_URL_SCHEME"],
+            url_scheme="https"
+            if self.config["PREFER_SECURE_URLS"]
+            else self.config["PREFERRED_URL_SCHEME"],
         )
 
     def _bind_adapter(self, request: Any) -> MapAdapter:
@@ -369,7 +372,9 @@ class Erlen(DispatchMixin, Scaffold):
             for func in self.url_default_functions.get(name, ()):
                 func(endpoint, values)
 
-    def handle_url_build_error(self, error: BuildError, endpoint: str, values: dict[str, Any]) -> str:
+    def handle_url_build_error(
+        self, error: BuildError, endpoint: str, values: dict[str, Any]
+    ) -> str:
         """Try the ``url_build_error_handlers``; re-raise ``error`` if none answers."""
         for handler in self.url_build_error_handlers:
             try:
@@ -405,7 +410,9 @@ class Erlen(DispatchMixin, Scaffold):
                 _external = _scheme is not None
         else:
             app_ctx = _cv_app.get(None)
-            url_adapter = app_ctx.url_adapter if app_ctx is not None else self.create_url_adapter(None)
+            url_adapter = (
+                app_ctx.url_adapter if app_ctx is not None else self.create_url_adapter(None)
+            )
             if url_adapter is None:
                 raise RuntimeError(
                     "Unable to create URL adapter for request-independent URL generation."
@@ -662,9 +669,7 @@ class Erlen(DispatchMixin, Scaffold):
                     raise RuntimeError("While serving generator didn't terminate")
             impls = self.plugin_manager.hook.erlen_shutdown.get_hookimpls()
             for impl in impls:  # pluggy calls last-registered first; shut down in reverse
-                result = impl.function(
-                    **{name: self for name in impl.argnames}
-                )
+                result = impl.function(**{name: self for name in impl.argnames})
                 if inspect.isawaitable(result):
                     await result
 
@@ -725,9 +730,7 @@ class Erlen(DispatchMixin, Scaffold):
         """A test client for this app (from the testing plugin)."""
         cls = self.test_client_class or self.plugin_manager.hook.erlen_test_client_class(app=self)
         if cls is None:
-            raise RuntimeError(
-                "app.test_client() needs the 'testing' plugin, which is not loaded"
-            )
+            raise RuntimeError("app.test_client() needs the 'testing' plugin, which is not loaded")
         return cls(self, use_cookies=use_cookies, **kwargs)
 
     def test_app(self) -> Any:
@@ -847,11 +850,11 @@ class Erlen(DispatchMixin, Scaffold):
         """Open a file relative to :attr:`root_path` for reading."""
         if mode not in {"r", "rb", "rt"}:
             raise ValueError("Resources can only be opened for reading.")
-        return open(os.path.join(self.root_path, path), mode)  # noqa: SIM115
+        return await asyncio.to_thread(open, os.path.join(self.root_path, path), mode)
 
     async def open_instance_resource(self, path: str, mode: str = "rb") -> Any:
         """Open a file relative to :attr:`instance_path`."""
-        return open(os.path.join(self.instance_path, path), mode)  # noqa: SIM115
+        return await asyncio.to_thread(open, os.path.join(self.instance_path, path), mode)
 
 
 def _blueprint_chain(name: str) -> list[str]:
@@ -877,7 +880,7 @@ def _debug_from_env() -> bool | None:
     return None
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _logger_for(name: str) -> logging.Logger:
     logger = logging.getLogger(name)
     return logger
@@ -889,7 +892,9 @@ def _create_logger(app: Erlen) -> logging.Logger:
         logger.setLevel(logging.DEBUG)
     if not logger.handlers and not logging.getLogger().handlers:
         handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter("[%(asctime)s] %(levelname)s in %(module)s: %(message)s"))
+        handler.setFormatter(
+            logging.Formatter("[%(asctime)s] %(levelname)s in %(module)s: %(message)s")
+        )
         logger.addHandler(handler)
     return logger
 

@@ -393,8 +393,8 @@ class Blueprint(Scaffold):
         """Serve ``filename`` from this blueprint's static folder."""
         if not self.has_static_folder:
             raise RuntimeError("'static_folder' must be set to serve static_files.")
-        from .helpers import send_from_directory
         from .globals import current_app
+        from .helpers import send_from_directory
 
         max_age = current_app.get_send_file_max_age(filename)
         return await send_from_directory(self.static_folder, filename, max_age=max_age)  # type: ignore[arg-type]

@@ -62,7 +62,9 @@ def _call_factory(module: Any, expr: str) -> Erlen:
     try:
         node = ast.parse(expr.strip(), mode="eval").body
     except SyntaxError:
-        raise NoAppException(f"Failed to parse {expr!r} as an attribute name or function call.") from None
+        raise NoAppException(
+            f"Failed to parse {expr!r} as an attribute name or function call."
+        ) from None
     if isinstance(node, ast.Name):
         name, args, kwargs = node.id, [], {}
     elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
@@ -71,7 +73,9 @@ def _call_factory(module: Any, expr: str) -> Erlen:
             args = [ast.literal_eval(arg) for arg in node.args]
             kwargs = {kw.arg: ast.literal_eval(kw.value) for kw in node.keywords if kw.arg}
         except ValueError:
-            raise NoAppException(f"Failed to parse arguments as literal values: {expr!r}.") from None
+            raise NoAppException(
+                f"Failed to parse arguments as literal values: {expr!r}."
+            ) from None
     else:
         raise NoAppException(f"Failed to parse {expr!r} as an attribute name or function call.")
     try:
@@ -80,7 +84,9 @@ def _call_factory(module: Any, expr: str) -> Erlen:
         raise NoAppException(f"Failed to find attribute {name!r} in {module.__name__!r}.") from None
     app = attr(*args, **kwargs) if inspect.isfunction(attr) else attr
     if not isinstance(app, Erlen):
-        raise NoAppException(f"A valid Erlen application was not obtained from '{module.__name__}:{expr}'.")
+        raise NoAppException(
+            f"A valid Erlen application was not obtained from '{module.__name__}:{expr}'."
+        )
     return app
 
 
@@ -265,7 +271,9 @@ class KernelGroup(AppGroup):
             pass
         return sorted(rv)
 
-    def make_context(self, info_name: str | None, args: list[str], parent: Any = None, **extra: Any) -> click.Context:  # type: ignore[override]
+    def make_context(
+        self, info_name: str | None, args: list[str], parent: Any = None, **extra: Any
+    ) -> click.Context:  # type: ignore[override]
         os.environ.setdefault("KERNEL_RUN_FROM_CLI", "true")
         if "obj" not in extra and "obj" not in (self.context_settings or {}):
             extra["obj"] = ScriptInfo()
@@ -273,11 +281,22 @@ class KernelGroup(AppGroup):
 
 
 @click.command("run", short_help="Serve the app with hypercorn.")
-@click.option("--host", "-h", default="127.0.0.1", show_default=True, help="The interface to bind to.")
-@click.option("--port", "-p", default=5000, show_default=True, type=int, help="The port to bind to.")
+@click.option(
+    "--host", "-h", default="127.0.0.1", show_default=True, help="The interface to bind to."
+)
+@click.option(
+    "--port", "-p", default=5000, show_default=True, type=int, help="The port to bind to."
+)
 @click.option("--debug/--no-debug", default=None, help="Enable debug mode.")
-@click.option("--certfile", "--cert", type=click.Path(exists=True, dir_okay=False), help="TLS certificate file.")
-@click.option("--keyfile", "--key", type=click.Path(exists=True, dir_okay=False), help="TLS key file.")
+@click.option(
+    "--certfile",
+    "--cert",
+    type=click.Path(exists=True, dir_okay=False),
+    help="TLS certificate file.",
+)
+@click.option(
+    "--keyfile", "--key", type=click.Path(exists=True, dir_okay=False), help="TLS key file."
+)
 @click.option("--root-path", default="", help="The ASGI root path the app is mounted under.")
 @click.option("--access-log/--no-access-log", default=False, help="Log every request.")
 @pass_script_info
@@ -311,7 +330,10 @@ def run_command(
 
 @click.command("routes", short_help="Show the routes of the app.")
 @click.option(
-    "--sort", "-s", type=click.Choice(("endpoint", "methods", "rule", "match")), default="endpoint",
+    "--sort",
+    "-s",
+    type=click.Choice(("endpoint", "methods", "rule", "match")),
+    default="endpoint",
     help="How to sort the routes ('match' is the order they are matched in).",
 )
 @click.option("--all-methods", is_flag=True, help="Show HEAD and OPTIONS too.")
@@ -357,7 +379,9 @@ def plugins_command(info: ScriptInfo, show_all: bool) -> None:
     except NoAppException:
         rows = []
         for name, ep in available_plugins().items():
-            rows.append({"name": name, "version": ep.dist.version if ep.dist else None, "hooks": []})
+            rows.append(
+                {"name": name, "version": ep.dist.version if ep.dist else None, "hooks": []}
+            )
     for row in rows:
         if row["name"] == BUILTINS_NAME and not show_all:
             continue
@@ -380,7 +404,7 @@ def shell_command(info: ScriptInfo) -> None:
     startup = os.environ.get("PYTHONSTARTUP")
     if startup and os.path.isfile(startup):
         with open(startup) as f:
-            exec(compile(f.read(), startup, "exec"), namespace)  # noqa: S102
+            exec(compile(f.read(), startup, "exec"), namespace)
     try:
         code.interact(banner=banner, local=namespace)
     finally:

@@ -76,7 +76,9 @@ class Config(dict):  # type: ignore[type-arg]
     Only UPPERCASE keys are taken from objects, files and mappings.
     """
 
-    def __init__(self, root_path: str | os.PathLike[str], defaults: Mapping[str, Any] | None = None):
+    def __init__(
+        self, root_path: str | os.PathLike[str], defaults: Mapping[str, Any] | None = None
+    ):
         super().__init__(defaults or {})
         self.root_path = root_path
 
@@ -132,7 +134,7 @@ class Config(dict):  # type: ignore[type-arg]
         d.__file__ = str(filename)
         try:
             with open(filename, mode="rb") as config_file:
-                exec(compile(config_file.read(), filename, "exec"), d.__dict__)  # noqa: S102
+                exec(compile(config_file.read(), filename, "exec"), d.__dict__)
         except OSError as e:
             if silent and e.errno in (errno.ENOENT, errno.EISDIR, errno.ENOTDIR):
                 return False

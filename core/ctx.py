@@ -88,7 +88,10 @@ class AppContext:
         return self
 
     async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
     ) -> None:
         await self.pop(exc)
 
@@ -171,7 +174,10 @@ class _ConnectionContext:
         return self
 
     async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
     ) -> None:
         await self.pop(exc)
 
@@ -204,7 +210,9 @@ class WebsocketContext(_ConnectionContext):
 
     _cv = _cv_websocket
 
-    def __init__(self, app: Erlen, websocket: Websocket, session: SessionMixin | None = None) -> None:
+    def __init__(
+        self, app: Erlen, websocket: Websocket, session: SessionMixin | None = None
+    ) -> None:
         super().__init__(app, websocket, session)
         self.websocket = websocket
 
@@ -298,4 +306,3 @@ def copy_current_websocket_context(func: F) -> F:
     if ctx is None:
         raise RuntimeError("Attempt to copy websocket context outside of a websocket context")
     return _copying_wrapper(func, _cv_websocket, ctx)  # type: ignore[return-value]
-

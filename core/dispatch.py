@@ -58,7 +58,9 @@ class Plan:
         inner_first: list[str | None] = [*names, None]
         ensure = app.ensure_async
 
-        def chain(registry: dict[str | None, list[Any]], order: list[str | None], rev: bool) -> tuple[Any, ...]:
+        def chain(
+            registry: dict[str | None, list[Any]], order: list[str | None], rev: bool
+        ) -> tuple[Any, ...]:
             funcs = []
             for name in order:
                 items = registry.get(name, ())
@@ -157,7 +159,9 @@ class DispatchMixin:
             if keep is not None:
                 keep.append(ctx)
 
-    async def full_dispatch_request(self: Erlen, request_context: RequestContext | None = None) -> Response:  # type: ignore[misc]
+    async def full_dispatch_request(
+        self: Erlen, request_context: RequestContext | None = None
+    ) -> Response:  # type: ignore[misc]
         """Run preprocessing, the view and finalizing; user exceptions go to handlers."""
         ctx = request_context or _cv_request.get()
         if signals.request_started.receivers:
@@ -458,7 +462,11 @@ class DispatchMixin:
                 return await self.make_response(hooked)
         if self.should_propagate():
             raise error
-        self.log_exception(sys.exc_info() if sys.exc_info()[1] is error else (type(error), error, error.__traceback__))
+        self.log_exception(
+            sys.exc_info()
+            if sys.exc_info()[1] is error
+            else (type(error), error, error.__traceback__)
+        )
         server_error: Any = InternalServerError(original_exception=error)
         handler = self._find_error_handler(server_error, self._current_blueprints())
         if handler is not None:
@@ -472,5 +480,7 @@ class DispatchMixin:
             where = f"request {ctx.request.method} {ctx.request.path}"
         else:
             ws_ctx: Any = _cv_websocket.get(None)
-            where = f"websocket {ws_ctx.websocket.path}" if ws_ctx is not None else "background task"
+            where = (
+                f"websocket {ws_ctx.websocket.path}" if ws_ctx is not None else "background task"
+            )
         self.logger.error(f"Exception on {where}", exc_info=exc_info)

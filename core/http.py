@@ -105,9 +105,7 @@ async def _send_streamed(
                 return
 
     watcher = asyncio.ensure_future(watch_disconnect())
-    timer = (
-        asyncio.get_running_loop().call_later(timeout, stop, "timeout") if timeout else None
-    )
+    timer = asyncio.get_running_loop().call_later(timeout, stop, "timeout") if timeout else None
     try:
         async for chunk in response.iter_encode():
             if chunk:

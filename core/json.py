@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from .app import Erlen
     from .wrappers.response import Response
 
+
 class JSONDecodeError(ValueError):
     """Invalid JSON, whatever the backend (a ``ValueError``)."""
 
@@ -107,9 +108,7 @@ class DefaultJSONProvider(JSONProvider):
             dump_args.setdefault("indent", 2)
         else:
             dump_args.setdefault("separators", (",", ":"))
-        return self._app.response_class(
-            f"{self.dumps(obj, **dump_args)}\n", mimetype=self.mimetype
-        )
+        return self._app.response_class(f"{self.dumps(obj, **dump_args)}\n", mimetype=self.mimetype)
 
 
 def _provider() -> Any:

@@ -16,7 +16,10 @@ def _describe(error: BaseException) -> str:
 
 
 def make_lifespan_handler(app: Erlen) -> Any:
-    """Build the ``lifespan`` handler: startup -> ``app.startup()``, shutdown -> ``app.shutdown()``."""
+    """Build the ``lifespan`` handler.
+
+    Startup runs ``app.startup()``, shutdown runs ``app.shutdown()``.
+    """
 
     async def serve_lifespan(scope: Scope, receive: Receive, send: Send) -> None:
         while True:
@@ -26,7 +29,9 @@ def make_lifespan_handler(app: Erlen) -> Any:
                     await app.startup()
                 except Exception as error:
                     if signals.got_serving_exception.receivers:
-                        await signals.send_async(signals.got_serving_exception, app, exception=error)
+                        await signals.send_async(
+                            signals.got_serving_exception, app, exception=error
+                        )
                     app.logger.error("Startup failed", exc_info=error)
                     await send({"type": "lifespan.startup.failed", "message": _describe(error)})
                     return
@@ -36,7 +41,9 @@ def make_lifespan_handler(app: Erlen) -> Any:
                     await app.shutdown()
                 except Exception as error:
                     if signals.got_serving_exception.receivers:
-                        await signals.send_async(signals.got_serving_exception, app, exception=error)
+                        await signals.send_async(
+                            signals.got_serving_exception, app, exception=error
+                        )
                     await send({"type": "lifespan.shutdown.failed", "message": _describe(error)})
                     return
                 await send({"type": "lifespan.shutdown.complete"})

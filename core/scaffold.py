@@ -16,8 +16,6 @@ from typing import Any, TypeVar
 
 from werkzeug.exceptions import HTTPException, default_exceptions
 
-from .exceptions import AppFrozenError
-
 F = TypeVar("F", bound=Callable[..., Any])
 T = TypeVar("T")
 
@@ -80,16 +78,12 @@ class Scaffold:
         self.before_request_funcs: dict[str | None, list[Callable[..., Any]]] = defaultdict(list)
         self.after_request_funcs: dict[str | None, list[Callable[..., Any]]] = defaultdict(list)
         self.teardown_request_funcs: dict[str | None, list[Callable[..., Any]]] = defaultdict(list)
-        self.template_context_processors: dict[str | None, list[Callable[..., Any]]] = (
-            defaultdict(list)
-        )
-        self.url_value_preprocessors: dict[str | None, list[Callable[..., Any]]] = defaultdict(
+        self.template_context_processors: dict[str | None, list[Callable[..., Any]]] = defaultdict(
             list
         )
+        self.url_value_preprocessors: dict[str | None, list[Callable[..., Any]]] = defaultdict(list)
         self.url_default_functions: dict[str | None, list[Callable[..., Any]]] = defaultdict(list)
-        self.before_websocket_funcs: dict[str | None, list[Callable[..., Any]]] = defaultdict(
-            list
-        )
+        self.before_websocket_funcs: dict[str | None, list[Callable[..., Any]]] = defaultdict(list)
         self.after_websocket_funcs: dict[str | None, list[Callable[..., Any]]] = defaultdict(list)
         self.teardown_websocket_funcs: dict[str | None, list[Callable[..., Any]]] = defaultdict(
             list

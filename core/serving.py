@@ -193,7 +193,9 @@ def _quiet_error_log(config: HyperConfig) -> None:
     logger = logging.getLogger("erlen.serving")
     if not logger.handlers:
         handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter("[%(asctime)s] [%(process)d] %(levelname)s %(message)s"))
+        handler.setFormatter(
+            logging.Formatter("[%(asctime)s] [%(process)d] %(levelname)s %(message)s")
+        )
         logger.addHandler(handler)
         logger.propagate = False
     logger.setLevel(logging.WARNING)
@@ -261,7 +263,9 @@ class _Websocket:
             return
         self.closed = True
         self.owner._open.discard(self)
-        await self._send({"type": "websocket.close", "code": GOING_AWAY, "reason": "server shutdown"})
+        await self._send(
+            {"type": "websocket.close", "code": GOING_AWAY, "reason": "server shutdown"}
+        )
 
 
 class GracefulApp:

@@ -274,8 +274,13 @@ class SecureCookieSessionInterface(SessionInterface):
         if not session:
             if session.modified:
                 response.delete_cookie(
-                    name, domain=domain, path=path, secure=secure, partitioned=partitioned,
-                    samesite=samesite, httponly=httponly,
+                    name,
+                    domain=domain,
+                    path=path,
+                    secure=secure,
+                    partitioned=partitioned,
+                    samesite=samesite,
+                    httponly=httponly,
                 )
                 response.vary.add("Cookie")
             return
@@ -286,8 +291,15 @@ class SecureCookieSessionInterface(SessionInterface):
         assert serializer is not None
         val = serializer.dumps(dict(session))
         response.set_cookie(
-            name, val, expires=expires, httponly=httponly, domain=domain, path=path,
-            secure=secure, partitioned=partitioned, samesite=samesite,
+            name,
+            val,
+            expires=expires,
+            httponly=httponly,
+            domain=domain,
+            path=path,
+            secure=secure,
+            partitioned=partitioned,
+            samesite=samesite,
         )
         response.vary.add("Cookie")
 

@@ -7,33 +7,37 @@ error naming the plugin when it is not loaded.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import AsyncIterator
+from typing import Any
 
-from .globals import current_app
-
-if TYPE_CHECKING:
-    from .wrappers.response import Response
+from .globals import _cv_app, current_app
 
 
 def _templating() -> Any:
-    return current_app._get_current_object()._templating()  # type: ignore[attr-defined]
+    ctx = _cv_app.get(None)
+    if ctx is None:
+        return current_app._templating()  # type: ignore[attr-defined]  # raises: no app context
+    return ctx.app._templating()
 
 
 async def render_template(template_name_or_list: str | list[str], **context: Any) -> str:
-    """Render a template file with ``context``."""
+    """Render a template file (or the first existing one of a list) with ``context``."""
     return await _templating().render_template(template_name_or_list, **context)  # type: ignore[no-any-return]
 
 
 async def render_template_string(source: str, **context: Any) -> str:
-    """Render a template from a string."""
+    """Render a template from a string (autoescaped)."""
     return await _templating().render_template_string(source, **context)  # type: ignore[no-any-return]
 
 
-async def stream_template(template_name_or_list: str | list[str], **context: Any) -> Response:
-    """A streamed response rendering a template file incrementally."""
+async def stream_template(
+    template_name_or_list: str | list[str], **context: Any
+) -> AsyncIterator[str]:
+    """Render a template file incrementally: an async iterator of chunks, produced as it
+    is consumed. Return it from a view to stream the response (as Quart does)."""
     return await _templating().stream_template(template_name_or_list, **context)  # type: ignore[no-any-return]
 
 
-async def stream_template_string(source: str, **context: Any) -> Response:
-    """A streamed response rendering a template string incrementally."""
+async def stream_template_string(source: str, **context: Any) -> AsyncIterator[str]:
+    """Render a template string incrementally: an async iterator of chunks."""
     return await _templating().stream_template_string(source, **context)  # type: ignore[no-any-return]

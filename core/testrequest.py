@@ -112,7 +112,7 @@ def _encode_multipart(form: Any, files: Any) -> tuple[bytes, str]:
             content = content.encode()
         parts.append(
             (
-                f"--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\";"
+                f'--{boundary}\r\nContent-Disposition: form-data; name="{name}";'
                 f' filename="{filename}"\r\nContent-Type: {content_type}\r\n\r\n'
             ).encode()
             + content

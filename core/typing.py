@@ -21,9 +21,7 @@ ProtocolHandler = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 StatusCode = int
 HeaderValue = Union[str, list[str], tuple[str, ...]]
-HeadersValue = Union[
-    "Headers", Mapping[str, HeaderValue], Iterable[tuple[str, HeaderValue]]
-]
+HeadersValue = Union["Headers", Mapping[str, HeaderValue], Iterable[tuple[str, HeaderValue]]]
 ResponseValue = Union[
     "Response",
     str,

@@ -13,9 +13,7 @@ from .globals import current_app, request
 from .typing import ResponseReturnValue
 
 #: Method names that :class:`MethodView` maps to HTTP verbs.
-http_method_funcs = frozenset(
-    ("get", "post", "head", "options", "delete", "put", "trace", "patch")
-)
+http_method_funcs = frozenset(("get", "post", "head", "options", "delete", "put", "trace", "patch"))
 
 
 class View:

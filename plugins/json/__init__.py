@@ -11,7 +11,6 @@ import dataclasses
 from typing import Any
 
 import msgspec
-
 from erlen import hookimpl
 
 from .provider import MsgspecJSONProvider

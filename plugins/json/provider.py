@@ -9,7 +9,6 @@ from typing import Any
 from uuid import UUID
 
 import msgspec
-
 from erlen.json import JSONDecodeError, JSONProvider
 
 

@@ -11,10 +11,9 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 import jinja2
-from jinja2 import BaseLoader, ChoiceLoader
-
 from erlen.globals import g, request, session
 from erlen.helpers import get_flashed_messages
+from jinja2 import BaseLoader, ChoiceLoader
 
 from .loaders import DispatchingJinjaLoader
 

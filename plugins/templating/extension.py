@@ -15,9 +15,8 @@ from erlen.globals import _cv_app, _cv_request, _cv_websocket
 from . import render as _render
 
 if TYPE_CHECKING:
-    from jinja2 import Environment, Template
-
     from erlen import Erlen
+    from jinja2 import Environment, Template
 
 #: The key of the extension object in ``app.extensions``.
 EXTENSION_KEY = "erlen.templating"
@@ -193,7 +192,9 @@ class TemplatingExtension:
         await self.update_template_context(context)
         return await _render.render(self.app, self._from_string(source), context)
 
-    async def stream_template(self, template_name_or_list: Any, **context: Any) -> AsyncIterator[str]:
+    async def stream_template(
+        self, template_name_or_list: Any, **context: Any
+    ) -> AsyncIterator[str]:
         """Render a template file as an async iterator of chunks."""
         await self.update_template_context(context)
         template = self.jinja_env.get_or_select_template(template_name_or_list)

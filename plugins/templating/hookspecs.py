@@ -12,9 +12,8 @@ from typing import TYPE_CHECKING
 from erlen import hookspec
 
 if TYPE_CHECKING:
-    from jinja2 import BaseLoader, Environment
-
     from erlen import Erlen
+    from jinja2 import BaseLoader, Environment
 
 
 @hookspec
@@ -40,4 +39,3 @@ def erlen_template_loaders(app: Erlen) -> BaseLoader | Iterable[BaseLoader] | No
     so an app can override a template a plugin ships. Use a
     ``jinja2.PrefixLoader`` to give a plugin's templates their own namespace.
     """
-

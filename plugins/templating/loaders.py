@@ -14,9 +14,8 @@ from typing import TYPE_CHECKING, Any
 from jinja2 import BaseLoader, FileSystemLoader, TemplateNotFound
 
 if TYPE_CHECKING:
-    from jinja2 import Environment
-
     from erlen import Erlen
+    from jinja2 import Environment
 
 Source = tuple[str, "str | None", "Callable[[], bool] | None"]
 

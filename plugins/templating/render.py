@@ -14,9 +14,8 @@ from erlen import signals
 from erlen.globals import _cv_app, _cv_request, _cv_websocket
 
 if TYPE_CHECKING:
-    from jinja2 import Template
-
     from erlen import Erlen
+    from jinja2 import Template
 
 _CONTEXT_VARS: tuple[ContextVar[Any], ...] = (_cv_app, _cv_request, _cv_websocket)
 
@@ -50,7 +49,10 @@ async def stream(app: Erlen, template: Template, context: dict[str, Any]) -> Asy
 
 
 async def _generate(
-    app: Erlen, template: Template, context: dict[str, Any], saved: list[tuple[ContextVar[Any], Any]]
+    app: Erlen,
+    template: Template,
+    context: dict[str, Any],
+    saved: list[tuple[ContextVar[Any], Any]],
 ) -> AsyncIterator[str]:
     chunks = template.generate_async(context)
     try:

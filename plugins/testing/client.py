@@ -11,14 +11,13 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 from urllib.request import Request as _URLRequest
 
-from werkzeug.datastructures import Headers
-
 from erlen.testrequest import (
     make_test_body_with_headers,
     make_test_headers_path_and_query_string,
     make_test_scope,
     sentinel,
 )
+from werkzeug.datastructures import Headers
 
 
 class _HeadersAdapter:
@@ -80,12 +79,21 @@ class TestClient:
 
         response = _SansIOResponse()
         response.set_cookie(
-            key, value, max_age=max_age, expires=expires, path=path, domain=domain,
-            secure=secure, httponly=httponly, samesite=samesite,
+            key,
+            value,
+            max_age=max_age,
+            expires=expires,
+            path=path,
+            domain=domain,
+            secure=secure,
+            httponly=httponly,
+            samesite=samesite,
         )
         self._store_cookies(f"http://{server_name}{path}", response.headers)
 
-    def delete_cookie(self, server_name: str, key: str, path: str = "/", domain: str | None = None) -> None:
+    def delete_cookie(
+        self, server_name: str, key: str, path: str = "/", domain: str | None = None
+    ) -> None:
         """Remove a cookie from the jar."""
         self.set_cookie(server_name, key, expires=0, max_age=0, path=path, domain=domain)
 
@@ -121,11 +129,27 @@ class TestClient:
     ) -> Any:
         """Make a request; returns the app's response (with ``await get_data()``)."""
         response = await self._make_request(
-            path, method, headers, data, form, files, query_string, json, scheme,
-            root_path, http_version, scope_base, auth, subdomain,
+            path,
+            method,
+            headers,
+            data,
+            form,
+            files,
+            query_string,
+            json,
+            scheme,
+            root_path,
+            http_version,
+            scope_base,
+            auth,
+            subdomain,
         )
         redirects = 0
-        while follow_redirects and 300 <= response.status_code < 400 and "Location" in response.headers:
+        while (
+            follow_redirects
+            and 300 <= response.status_code < 400
+            and "Location" in response.headers
+        ):
             redirects += 1
             if redirects > 20:
                 raise RuntimeError("More than 20 redirects: is there a redirect loop?")
@@ -148,15 +172,29 @@ class TestClient:
                 http_version,
                 scope_base,
                 auth,
-                location.hostname.partition(".")[0] if location.hostname and subdomain else subdomain,
+                location.hostname.partition(".")[0]
+                if location.hostname and subdomain
+                else subdomain,
             )
             path = next_path
         return response
 
     async def _make_request(
-        self, path: str, method: str, headers: Any, data: Any, form: Any, files: Any,
-        query_string: Any, json: Any, scheme: str, root_path: str, http_version: str,
-        scope_base: dict[str, Any] | None, auth: Any, subdomain: str | None,
+        self,
+        path: str,
+        method: str,
+        headers: Any,
+        data: Any,
+        form: Any,
+        files: Any,
+        query_string: Any,
+        json: Any,
+        scheme: str,
+        root_path: str,
+        http_version: str,
+        scope_base: dict[str, Any] | None,
+        auth: Any,
+        subdomain: str | None,
     ) -> Any:
         req_headers, path, query_bytes = make_test_headers_path_and_query_string(
             self.app, path, headers, query_string, auth, subdomain
@@ -173,8 +211,15 @@ class TestClient:
         if cookie and "Cookie" not in req_headers:
             req_headers["Cookie"] = cookie
         scope = make_test_scope(
-            "http", root_path + path, method.upper(), req_headers, query_bytes, scheme,
-            root_path, http_version, scope_base,
+            "http",
+            root_path + path,
+            method.upper(),
+            req_headers,
+            query_bytes,
+            scheme,
+            root_path,
+            http_version,
+            scope_base,
         )
         kept: list[Any] | None = None
         if self.preserve_context:
@@ -316,7 +361,10 @@ class TestClient:
         return self
 
     async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
     ) -> None:
         self.preserve_context = False
         self._pop_preserved()

@@ -9,7 +9,6 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-
 from erlen import Config, Erlen
 
 QUART_DEFAULTS = {

@@ -7,7 +7,6 @@ import threading
 from typing import Any
 
 import pytest
-
 from erlen import (
     Erlen,
     copy_current_app_context,

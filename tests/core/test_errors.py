@@ -6,9 +6,8 @@ import logging
 from typing import Any
 
 import pytest
-from werkzeug.exceptions import Conflict, HTTPException, NotFound
-
 from erlen import Erlen, Response, abort, got_request_exception, request
+from werkzeug.exceptions import Conflict, HTTPException, NotFound
 
 
 class AppError(Exception):
@@ -207,9 +206,7 @@ async def test_500_handler(app: Erlen, caplog: pytest.LogCaptureFixture) -> None
     assert len([r for r in caplog.records if r.levelno >= logging.ERROR]) == 1
 
 
-async def test_error_in_error_handler_is_500(
-    app: Erlen, caplog: pytest.LogCaptureFixture
-) -> None:
+async def test_error_in_error_handler_is_500(app: Erlen, caplog: pytest.LogCaptureFixture) -> None:
     @app.errorhandler(AppError)
     async def broken(error: Exception) -> str:
         raise ValueError("handler broke")

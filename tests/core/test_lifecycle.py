@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-
 from erlen import Erlen, Response, g, request, url_for
 
 
@@ -58,8 +57,14 @@ async def test_order_of_lifecycle_functions(app: Erlen) -> None:
 
     assert await text(await app.test_client().get("/")) == "ok"
     assert calls == [
-        "before1", "before2", "view", "after2", "after1",
-        "teardown2", "teardown1 None", "teardown_app",
+        "before1",
+        "before2",
+        "view",
+        "after2",
+        "after1",
+        "teardown2",
+        "teardown1 None",
+        "teardown_app",
     ]
 
 

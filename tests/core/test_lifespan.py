@@ -7,7 +7,6 @@ from collections.abc import AsyncGenerator
 from typing import Any
 
 import pytest
-
 from erlen import Erlen, current_app, hookimpl
 from erlen.testing import LifespanError
 

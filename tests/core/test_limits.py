@@ -81,10 +81,18 @@ async def drive(
                 receiver.done.set()
 
     scope = {
-        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST",
-        "scheme": "http", "path": path, "raw_path": path.encode(), "query_string": b"",
-        "root_path": "", "headers": [(b"host", b"localhost"), *(headers or [])],
-        "client": ("127.0.0.1", 1), "server": ("localhost", 80),
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(b"host", b"localhost"), *(headers or [])],
+        "client": ("127.0.0.1", 1),
+        "server": ("localhost", 80),
     }
     await asyncio.wait_for(app(scope, receiver, send), 5)
     return out["status"], out["body"]

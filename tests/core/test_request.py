@@ -23,9 +23,23 @@ async def test_url_and_header_attributes(app: Erlen) -> None:
     @app.route("/p/<x>", methods=["POST"])
     async def view(x: str) -> str:
         for name in (
-            "method", "path", "full_path", "url", "base_url", "host", "scheme",
-            "remote_addr", "content_type", "content_length", "mimetype", "root_path",
-            "query_string", "url_root", "host_url", "is_secure", "endpoint",
+            "method",
+            "path",
+            "full_path",
+            "url",
+            "base_url",
+            "host",
+            "scheme",
+            "remote_addr",
+            "content_type",
+            "content_length",
+            "mimetype",
+            "root_path",
+            "query_string",
+            "url_root",
+            "host_url",
+            "is_secure",
+            "endpoint",
         ):
             seen[name] = getattr(request, name)
         seen["args"] = request.args.to_dict(flat=False)
@@ -112,9 +126,7 @@ async def test_urlencoded_form_and_values(app: Erlen) -> None:
             "files": len(await request.files),
         }
 
-    response = await app.test_client().post(
-        "/?q=1", form={"name": "ada", "tags": ["a", "b"]}
-    )
+    response = await app.test_client().post("/?q=1", form={"name": "ada", "tags": ["a", "b"]})
     assert await response.get_json() == {
         "form": {"name": ["ada"], "tags": ["a", "b"]},
         "values": {"q": ["1"], "name": ["ada"], "tags": ["a", "b"]},
@@ -176,9 +188,13 @@ async def test_multipart_parsed_incrementally_from_chunks(app: Erlen) -> None:
     boundary = "XyZ"
     content = b"A" * 200_000
     body = (
-        f"--{boundary}\r\nContent-Disposition: form-data; name=\"f\"; filename=\"a.bin\"\r\n"
-        "Content-Type: application/octet-stream\r\n\r\n"
-    ).encode() + content + f"\r\n--{boundary}--\r\n".encode()
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="f"; filename="a.bin"\r\n'
+            "Content-Type: application/octet-stream\r\n\r\n"
+        ).encode()
+        + content
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
 
     @app.route("/", methods=["POST"])
     async def view() -> str:
@@ -187,7 +203,10 @@ async def test_multipart_parsed_incrementally_from_chunks(app: Erlen) -> None:
 
     chunks = [body[i : i + 1000] for i in range(0, len(body), 1000)]
     status, _headers, out = await _drive(
-        app, "POST", "/", chunks,
+        app,
+        "POST",
+        "/",
+        chunks,
         headers=[(b"content-type", f"multipart/form-data; boundary={boundary}".encode())],
     )
     assert status == 200
@@ -198,7 +217,7 @@ async def test_multipart_parsed_incrementally_from_chunks(app: Erlen) -> None:
     "body",
     [
         b"garbage with no boundary at all",
-        b"--B\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nvalue-without-end",
+        b'--B\r\nContent-Disposition: form-data; name="a"\r\n\r\nvalue-without-end',
         b"--B\r\nno-colon-header\r\n\r\nx\r\n--B--\r\n",
     ],
 )

@@ -161,8 +161,14 @@ async def test_streamed_chunks_arrive_separately(app: Erlen) -> None:
             done.set()
 
     scope = {
-        "type": "http", "method": "GET", "path": "/", "query_string": b"", "headers": [],
-        "scheme": "http", "http_version": "1.1", "root_path": "",
+        "type": "http",
+        "method": "GET",
+        "path": "/",
+        "query_string": b"",
+        "headers": [],
+        "scheme": "http",
+        "http_version": "1.1",
+        "root_path": "",
     }
     await asyncio.wait_for(app(scope, receive, send), 5)
     bodies = [m["body"] for m in messages if m["type"] == "http.response.body"]

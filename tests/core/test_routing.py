@@ -90,8 +90,11 @@ async def test_default_converter(app: Erlen) -> None:
         ("/float/1.5", 200, "float 3.0"),
         ("/float/1", 404, None),
         ("/path/a/b/c.txt", 200, "path a/b/c.txt"),
-        ("/uuid/12345678-1234-5678-1234-567812345678", 200,
-         "uuid UUID 12345678-1234-5678-1234-567812345678"),
+        (
+            "/uuid/12345678-1234-5678-1234-567812345678",
+            200,
+            "uuid UUID 12345678-1234-5678-1234-567812345678",
+        ),
         ("/uuid/not-a-uuid", 404, None),
         ("/any/red", 200, "colour red"),
         ("/any/green", 404, None),
