@@ -1,0 +1,1 @@
+"""Example apps for Erlen (importable as ``examples.*`` from the repository root)."""
