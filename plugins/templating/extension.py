@@ -16,7 +16,7 @@ from . import render as _render
 
 if TYPE_CHECKING:
     from erlen import Erlen
-    from jinja2 import Environment, Template
+    from jinja2 import BaseLoader, Environment, Template
 
 #: The key of the extension object in ``app.extensions``.
 EXTENSION_KEY = "erlen.templating"
@@ -82,6 +82,13 @@ class TemplatingExtension:
         from .environment import build_environment
 
         return build_environment(self.app, self.app._template_registry)
+
+    def create_global_jinja_loader(self) -> BaseLoader:
+        """The loader searching the app's template folder, then the blueprints' folders
+        (and, once the environment is built, the plugins' loaders)."""
+        from .loaders import DispatchingJinjaLoader
+
+        return DispatchingJinjaLoader(self.app)
 
     def _refresh_environment(self) -> Environment:
         pm = self.app.plugin_manager

@@ -23,25 +23,33 @@ class Feed:
         self.count = count
         self.sent = 0
         self.exhausted = False
+        self.closed = False
         self.allowed = asyncio.Event()
 
     def release(self) -> None:
         self.allowed.set()
 
     async def items(self) -> AsyncIterator[str]:
-        for index in range(self.count):
-            if index:  # item 0 goes at once; each later one waits for the client
-                await self.allowed.wait()
-                self.allowed.clear()
-            self.sent += 1
-            yield f"item-{index}<"
-        self.exhausted = True
+        try:
+            for index in range(self.count):
+                if index:  # item 0 goes at once; each later one waits for the client
+                    await self.allowed.wait()
+                    self.allowed.clear()
+                self.sent += 1
+                yield f"item-{index}<"
+            self.exhausted = True
+        finally:
+            self.closed = True
 
 
 async def call_asgi(
-    app: Erlen, path: str, on_body: Callable[[bytes], None]
+    app: Erlen,
+    path: str,
+    on_body: Callable[[bytes], None],
+    disconnect: asyncio.Event | None = None,
 ) -> tuple[int, dict[bytes, bytes], list[bytes]]:
-    """Drive ``app`` with one GET; ``on_body`` sees every body chunk as it is sent."""
+    """Drive ``app`` with one GET; ``on_body`` sees every body chunk as it is sent. The
+    client goes away once ``disconnect`` is set."""
     scope = {
         "type": "http",
         "asgi": {"version": "3.0"},
@@ -56,7 +64,7 @@ async def call_asgi(
         "client": ("127.0.0.1", 5000),
         "server": ("localhost", 80),
     }
-    done = asyncio.Event()
+    done = disconnect or asyncio.Event()
     start: dict[str, Any] = {}
     chunks: list[bytes] = []
     requested = False
@@ -136,6 +144,31 @@ async def test_stream_template_string_sends_chunks_before_the_generator_is_exhau
     assert status == 200
     assert b"".join(chunks) == b"[item-0&lt;][item-1&lt;]"
     assert first_chunk_sent_items == [1]
+
+
+async def test_a_client_going_away_stops_the_render_and_closes_the_generator(
+    app: Erlen, write_templates: WriteTemplates
+) -> None:
+    write_templates({"feed.html": FEED})
+    feed = Feed(3)
+    gone = asyncio.Event()
+
+    @app.route("/feed")
+    async def view() -> Any:
+        return await stream_template("feed.html", items=feed.items())
+
+    def on_body(body: bytes) -> None:
+        if b"item-0" in body:
+            gone.set()  # the client leaves; the feed is never released again
+
+    status, _headers, chunks = await call_asgi(app, "/feed", on_body, disconnect=gone)
+    assert status == 200
+    body = b"".join(chunks)
+    assert body.startswith(b"<ul><li>item-0&lt;")
+    assert b"item-1" not in body and not body.endswith(b"</ul>")
+    assert feed.sent == 1
+    assert feed.closed
+    assert not feed.exhausted
 
 
 async def test_a_streamed_template_sees_the_request_after_the_view_returned(app: Erlen) -> None:
