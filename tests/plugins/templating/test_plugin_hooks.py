@@ -129,3 +129,33 @@ async def test_a_hook_using_app_jinja_env_gets_a_clear_error(tmp_path: Path) -> 
     app = make_app(tmp_path, Recursive())
     with pytest.raises(RuntimeError, match="use the 'env' argument"):
         app.jinja_env  # noqa: B018
+
+
+async def test_a_plugin_adds_a_context_processor_at_configure(tmp_path: Path) -> None:
+    class SiteName:
+        name = "site-name"
+
+        @hookimpl
+        def erlen_configure(self, app: Erlen) -> None:
+            app.context_processor(lambda: {"site_name": app.config.get("SITE_NAME", "?")})
+
+    app = make_app(tmp_path, SiteName())
+    app.config["SITE_NAME"] = "Erlen docs"
+    async with app.app_context():
+        assert await render_template_string("{{ site_name }}") == "Erlen docs"
+
+
+async def test_the_plugin_registered_last_is_searched_first(tmp_path: Path) -> None:
+    def shipping(label: str) -> object:
+        class Shipping:
+            name = f"ships-{label}"
+
+            @hookimpl
+            def erlen_template_loaders(self, app: Erlen) -> jinja2.BaseLoader:
+                return jinja2.DictLoader({"x.html": label})
+
+        return Shipping()
+
+    app = make_app(tmp_path, shipping("first"), shipping("second"))
+    async with app.app_context():
+        assert await render_template("x.html") == "second"
