@@ -89,10 +89,27 @@ def build_environment(app: Erlen, registry: dict[str, dict[str, Any]]) -> jinja2
     )
     env.policies["json.dumps_function"] = app.json.dumps
     hook = app.plugin_manager.hook
-    add_extra_loaders(env, flatten_loaders(hook.erlen_template_loaders(app=app)))
-    hook.erlen_prepare_template_environment(app=app, env=env)
+    call_template_hooks(
+        app, env, hook.erlen_template_loaders, hook.erlen_prepare_template_environment
+    )
     apply_registry(env, registry)
     return env
+
+
+def call_template_hooks(
+    app: Erlen, env: jinja2.Environment, loaders_hook: Any, prepare_hook: Any
+) -> None:
+    """Add the loaders ``loaders_hook`` returns to ``env``, then call ``prepare_hook``.
+
+    An error names the plugin whose implementation raised it.
+    """
+    name = "erlen_template_loaders"
+    try:
+        add_extra_loaders(env, flatten_loaders(loaders_hook(app=app)))
+        name = "erlen_prepare_template_environment"
+        prepare_hook(app=app, env=env)
+    except Exception as exc:
+        raise app.plugin_manager.plugin_error(name, exc) from exc
 
 
 def apply_registry(env: jinja2.Environment, registry: dict[str, dict[str, Any]]) -> None:

@@ -117,15 +117,18 @@ class TemplatingExtension:
 
     def _catch_up_plugins(self, env: Environment) -> None:
         # A plugin registered after the environment was built gets its hooks called now.
-        from .environment import add_extra_loaders, apply_registry, flatten_loaders
+        from .environment import apply_registry, call_template_hooks
 
         pm = self.app.plugin_manager
         old = [p for p in self._applied_plugins if pm.is_registered(p)]
         if len(old) == len(pm.get_plugins()):
             return
-        loaders = pm.subset_hook_caller("erlen_template_loaders", old)(app=self.app)
-        add_extra_loaders(env, flatten_loaders(loaders))
-        pm.subset_hook_caller("erlen_prepare_template_environment", old)(app=self.app, env=env)
+        call_template_hooks(
+            self.app,
+            env,
+            pm.subset_hook_caller("erlen_template_loaders", old),
+            pm.subset_hook_caller("erlen_prepare_template_environment", old),
+        )
         apply_registry(env, self.app._template_registry)
 
     def app_frozen(self) -> None:

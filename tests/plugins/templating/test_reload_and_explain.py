@@ -110,6 +110,26 @@ async def test_explain_template_loading_logs_a_failed_lookup(
     assert "could not be found" in explained
 
 
+async def test_explain_points_at_the_blueprint_of_a_failed_lookup(
+    app: Erlen, caplog: pytest.LogCaptureFixture
+) -> None:
+    app.config["EXPLAIN_TEMPLATE_LOADING"] = True
+    admin = Blueprint("admin", __name__)
+
+    @admin.route("/")
+    async def index() -> str:
+        return await render_template("admin/missing.html")
+
+    app.register_blueprint(admin, url_prefix="/admin")
+    with caplog.at_level(logging.INFO, logger=app.logger.name):
+        response = await app.test_client().get("/admin/")
+    assert response.status_code == 500
+    explained = "\n".join(r.getMessage() for r in caplog.records if r.levelno == logging.INFO)
+    assert "Locating template 'admin/missing.html'" in explained
+    assert "blueprint 'admin'" in explained
+    assert "template_folder" in explained
+
+
 async def test_without_explain_nothing_is_logged(
     app: Erlen, write_templates: WriteTemplates, caplog: pytest.LogCaptureFixture
 ) -> None:
