@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import jinja2
 from erlen import Blueprint, Erlen, render_template
 
 WriteTemplates = Callable[..., Path]
@@ -87,3 +88,12 @@ async def test_a_blueprint_registered_after_the_first_render_is_searched(
     app.register_blueprint(blueprint("late", tmp_path, "late_templates"))
     async with app.app_context():
         assert await render_template("late.html") == "late"
+
+
+async def test_a_scaffold_jinja_loader_replaces_its_folder(app: Erlen) -> None:
+    class MemoryBlueprint(Blueprint):
+        jinja_loader = jinja2.DictLoader({"memory.html": "from memory"})
+
+    app.register_blueprint(MemoryBlueprint("memory", __name__))
+    async with app.app_context():
+        assert await render_template("memory.html") == "from memory"
