@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from erlen import Erlen, g, stream_template, stream_template_string
+from erlen import Erlen, g, request, stream_template, stream_template_string
 from erlen.plugins.testing.server import serve_app
 
 WriteTemplates = Callable[..., Path]
@@ -185,6 +185,35 @@ async def test_a_streamed_template_sees_the_request_after_the_view_returned(app:
     response = await app.test_client().get("/page", query_string={"q": "<x>"})
     assert response.status_code == 200
     assert await response.get_data(as_text=True) == "/page &lt;x&gt; ada /page"
+
+
+async def test_interleaved_streams_each_see_their_own_request(app: Erlen) -> None:
+    feeds = {"/one": Feed(3), "/two": Feed(3)}
+
+    @app.route("/one")
+    @app.route("/two")
+    async def view() -> Any:
+        g.name = request.path.strip("/")
+        return await stream_template_string(
+            "{% for i in items %}{{ request.path }}:{{ g.name }}:{{ i }};{% endfor %}",
+            items=feeds[request.path].items(),
+        )
+
+    def releaser(path: str) -> Callable[[bytes], None]:
+        other = "/two" if path == "/one" else "/one"
+
+        def on_body(body: bytes) -> None:
+            if b"item-" in body:  # wake the other stream, then this one: they interleave
+                feeds[other].release()
+                feeds[path].release()
+
+        return on_body
+
+    (_, _, one), (_, _, two) = await asyncio.gather(
+        call_asgi(app, "/one", releaser("/one")), call_asgi(app, "/two", releaser("/two"))
+    )
+    assert b"".join(one) == b"".join(f"/one:one:item-{i}&lt;;".encode() for i in range(3))
+    assert b"".join(two) == b"".join(f"/two:two:item-{i}&lt;;".encode() for i in range(3))
 
 
 async def test_streamed_chunks_arrive_over_a_real_socket(
