@@ -111,6 +111,8 @@ class Erlen(DispatchMixin, Scaffold):
     event_class = asyncio.Event
     lock_class = asyncio.Lock
     jinja_options: dict[str, Any] = {}
+    #: The jinja2 environment class; None means the templating plugin's ``Environment``.
+    jinja_environment: type | None = None
 
     testing = ConfigAttribute[bool]("TESTING")
     secret_key = ConfigAttribute[Any]("SECRET_KEY")
@@ -766,6 +768,18 @@ class Erlen(DispatchMixin, Scaffold):
     def create_jinja_environment(self) -> Any:
         """Create the jinja2 environment (templating plugin)."""
         return self._templating().create_jinja_environment()
+
+    def create_global_jinja_loader(self) -> Any:
+        """The loader of the app's environment: the app's template folder, then the
+        blueprints' (templating plugin)."""
+        return self._templating().create_global_jinja_loader()
+
+    def select_jinja_autoescape(self, filename: str | None) -> bool:
+        """Whether a template is autoescaped: strings and ``.html``, ``.htm``, ``.xml``,
+        ``.xhtml`` and ``.svg`` files are."""
+        if filename is None:
+            return True
+        return filename.lower().endswith((".html", ".htm", ".xml", ".xhtml", ".svg"))
 
     async def update_template_context(self, context: dict[str, Any]) -> None:
         """Add the context processors' variables to ``context`` (templating plugin)."""

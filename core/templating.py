@@ -3,6 +3,10 @@
 The kernel does not import jinja2 code of its own: these functions hand over to the
 plugin's extension object (``app.extensions["erlen.templating"]``), and raise a clear
 error naming the plugin when it is not loaded.
+
+The jinja2-based names Quart's module has (``Environment``, ``DispatchingJinjaLoader``)
+and jinja2's ``TemplateNotFound`` are importable from here too; they are imported on
+first use, so importing :mod:`erlen` does not import jinja2.
 """
 
 from __future__ import annotations
@@ -41,3 +45,16 @@ async def stream_template(
 async def stream_template_string(source: str, **context: Any) -> AsyncIterator[str]:
     """Render a template string incrementally: an async iterator of chunks."""
     return await _templating().stream_template_string(source, **context)  # type: ignore[no-any-return]
+
+
+def __getattr__(name: str) -> Any:
+    # Imported on use only: the kernel itself never needs jinja2.
+    if name == "TemplateNotFound":
+        from jinja2 import TemplateNotFound
+
+        return TemplateNotFound
+    if name in {"Environment", "DispatchingJinjaLoader"}:
+        from .plugins import templating as plugin
+
+        return getattr(plugin, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

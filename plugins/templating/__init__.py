@@ -59,7 +59,7 @@ def erlen_startup(app: Any) -> None:
 
 def __getattr__(name: str) -> Any:
     # jinja2-based names, imported only on use.
-    if name in {"Environment", "select_jinja_autoescape"}:
+    if name == "Environment":
         from . import environment
 
         return getattr(environment, name)

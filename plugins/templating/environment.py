@@ -20,27 +20,18 @@ from .loaders import DispatchingJinjaLoader
 if TYPE_CHECKING:
     from erlen import Erlen
 
-#: Template file extensions rendered with autoescaping on.
-AUTOESCAPE_EXTENSIONS = (".html", ".htm", ".xml", ".xhtml", ".svg")
-
-
-def select_jinja_autoescape(filename: str | None) -> bool:
-    """Autoescape templates from strings and ``.html/.htm/.xml/.xhtml/.svg`` files."""
-    if filename is None:
-        return True
-    return filename.lower().endswith(AUTOESCAPE_EXTENSIONS)
-
 
 class Environment(jinja2.Environment):
     """A jinja2 environment bound to an app, with async rendering always on.
 
-    Without a ``loader`` option it uses :class:`DispatchingJinjaLoader` (the app's
-    ``templates/`` folder, then the blueprints' template folders).
+    Without a ``loader`` option it uses ``app.create_global_jinja_loader()`` (a
+    :class:`DispatchingJinjaLoader`: the app's ``templates/`` folder, then the
+    blueprints' template folders).
     """
 
     def __init__(self, app: Erlen, **options: Any) -> None:
         if "loader" not in options:
-            options["loader"] = DispatchingJinjaLoader(app)
+            options["loader"] = app.create_global_jinja_loader()
         options["enable_async"] = True
         super().__init__(**options)
         self.app = app
@@ -81,10 +72,10 @@ def build_environment(app: Erlen, registry: dict[str, dict[str, Any]]) -> jinja2
     """Create the jinja2 environment of ``app`` (see the module docstring)."""
     options = dict(app.jinja_options)
     if "autoescape" not in options:
-        options["autoescape"] = getattr(app, "select_jinja_autoescape", select_jinja_autoescape)
+        options["autoescape"] = app.select_jinja_autoescape
     if "auto_reload" not in options:
         options["auto_reload"] = auto_reload_setting(app)
-    env_class = getattr(app, "jinja_environment", None) or Environment
+    env_class = app.jinja_environment or Environment
     env: jinja2.Environment = env_class(app, **options)
     env.globals.update(
         url_for=app.url_for,
@@ -98,10 +89,27 @@ def build_environment(app: Erlen, registry: dict[str, dict[str, Any]]) -> jinja2
     )
     env.policies["json.dumps_function"] = app.json.dumps
     hook = app.plugin_manager.hook
-    add_extra_loaders(env, flatten_loaders(hook.erlen_template_loaders(app=app)))
-    hook.erlen_prepare_template_environment(app=app, env=env)
+    call_template_hooks(
+        app, env, hook.erlen_template_loaders, hook.erlen_prepare_template_environment
+    )
     apply_registry(env, registry)
     return env
+
+
+def call_template_hooks(
+    app: Erlen, env: jinja2.Environment, loaders_hook: Any, prepare_hook: Any
+) -> None:
+    """Add the loaders ``loaders_hook`` returns to ``env``, then call ``prepare_hook``.
+
+    An error names the plugin whose implementation raised it.
+    """
+    name = "erlen_template_loaders"
+    try:
+        add_extra_loaders(env, flatten_loaders(loaders_hook(app=app)))
+        name = "erlen_prepare_template_environment"
+        prepare_hook(app=app, env=env)
+    except Exception as exc:
+        raise app.plugin_manager.plugin_error(name, exc) from exc
 
 
 def apply_registry(env: jinja2.Environment, registry: dict[str, dict[str, Any]]) -> None:

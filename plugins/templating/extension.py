@@ -16,7 +16,7 @@ from . import render as _render
 
 if TYPE_CHECKING:
     from erlen import Erlen
-    from jinja2 import Environment, Template
+    from jinja2 import BaseLoader, Environment, Template
 
 #: The key of the extension object in ``app.extensions``.
 EXTENSION_KEY = "erlen.templating"
@@ -83,6 +83,13 @@ class TemplatingExtension:
 
         return build_environment(self.app, self.app._template_registry)
 
+    def create_global_jinja_loader(self) -> BaseLoader:
+        """The loader searching the app's template folder, then the blueprints' folders
+        (and, once the environment is built, the plugins' loaders)."""
+        from .loaders import DispatchingJinjaLoader
+
+        return DispatchingJinjaLoader(self.app)
+
     def _refresh_environment(self) -> Environment:
         pm = self.app.plugin_manager
         if self._building:
@@ -110,15 +117,18 @@ class TemplatingExtension:
 
     def _catch_up_plugins(self, env: Environment) -> None:
         # A plugin registered after the environment was built gets its hooks called now.
-        from .environment import add_extra_loaders, apply_registry, flatten_loaders
+        from .environment import apply_registry, call_template_hooks
 
         pm = self.app.plugin_manager
         old = [p for p in self._applied_plugins if pm.is_registered(p)]
         if len(old) == len(pm.get_plugins()):
             return
-        loaders = pm.subset_hook_caller("erlen_template_loaders", old)(app=self.app)
-        add_extra_loaders(env, flatten_loaders(loaders))
-        pm.subset_hook_caller("erlen_prepare_template_environment", old)(app=self.app, env=env)
+        call_template_hooks(
+            self.app,
+            env,
+            pm.subset_hook_caller("erlen_template_loaders", old),
+            pm.subset_hook_caller("erlen_prepare_template_environment", old),
+        )
         apply_registry(env, self.app._template_registry)
 
     def app_frozen(self) -> None:

@@ -22,11 +22,12 @@ def erlen_prepare_template_environment(app: Erlen, env: Environment) -> None:
     extensions or policies (``env.filters["name"] = f``, ``env.add_extension(...)``).
 
     Called once when the environment is created, after the default globals (``config``,
-    ``url_for``, ``request``...) are set and before the app's own
-    ``template_filter``/``template_test``/``template_global`` registrations are applied,
-    so the app wins a name clash. A plugin registered later (``app.register_plugin``)
-    is called for the existing environment at its next use. All run; results are
-    ignored.
+    ``url_for``, ``request``...) are set and the plugins' loaders are added, and before
+    the app's own ``template_filter``/``template_test``/``template_global`` registrations
+    are applied, so the app wins a name clash. A plugin registered later
+    (``app.register_plugin``) is called for the existing environment at its next use.
+    Use ``env``, not ``app.jinja_env`` (which is not ready yet and raises). All run, in
+    pluggy's call order; results are ignored.
     """
 
 
@@ -34,8 +35,10 @@ def erlen_prepare_template_environment(app: Erlen, env: Environment) -> None:
 def erlen_template_loaders(app: Erlen) -> BaseLoader | Iterable[BaseLoader] | None:
     """Contribute jinja2 loaders (one loader or an iterable of them).
 
-    Called once when the environment is created. The loaders are searched after the
-    app's ``templates/`` folder and the blueprints' template folders, in call order,
-    so an app can override a template a plugin ships. Use a
-    ``jinja2.PrefixLoader`` to give a plugin's templates their own namespace.
+    Called once when the environment is created (and, for a plugin registered later,
+    at the environment's next use). The loaders are searched after the app's
+    ``templates/`` folder and the blueprints' template folders, so an app can override a
+    template a plugin ships; among plugins, in pluggy's call order (the plugin registered
+    last first; ``tryfirst``/``trylast`` adjust it). Use a ``jinja2.PrefixLoader`` to
+    give a plugin's templates their own namespace. All run.
     """
