@@ -113,8 +113,10 @@ async def _parse_multipart(
                         )
 
     done = False
+    body = request.body
+    body.start_deadline()
     try:
-        async for chunk in request.body:
+        async for chunk in body:
             # Feed in slices: the decoder bounds its buffer by MAX_FORM_MEMORY_SIZE, and a
             # file part is drained to its spool after each slice, so a big chunk is fine.
             for start in range(0, len(chunk), feed_size):

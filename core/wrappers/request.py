@@ -52,6 +52,14 @@ class Body:
         self._complete = False
         self._started = False
         self._data: bytes | None = None
+        self._deadline: float | None = None
+
+    def start_deadline(self) -> None:
+        """Bound the whole read by ``BODY_TIMEOUT`` (Quart's rule for a body read whole:
+        a client trickling bytes cannot hold the request open forever). Streaming with
+        ``async for`` bounds each wait for a chunk instead, so long uploads can stream."""
+        if self._timeout and self._deadline is None:
+            self._deadline = asyncio.get_running_loop().time() + self._timeout
 
     def _check_declared_length(self) -> None:
         if self._max is not None and self._expected is not None and self._expected > self._max:
@@ -63,8 +71,13 @@ class Body:
         receive = self._receive
         while True:
             if self._timeout:
+                timeout = self._timeout
+                if self._deadline is not None:
+                    timeout = self._deadline - asyncio.get_running_loop().time()
+                    if timeout <= 0:
+                        raise BodyTimeout()
                 try:
-                    message = await asyncio.wait_for(receive(), self._timeout)
+                    message = await asyncio.wait_for(receive(), timeout)
                 except asyncio.TimeoutError:
                     raise BodyTimeout() from None
             else:
@@ -107,6 +120,7 @@ class Body:
     async def read(self) -> bytes:
         """Read and keep the whole body."""
         if self._data is None:
+            self.start_deadline()
             parts = [chunk async for chunk in self._iterate()]
             self._data = b"".join(parts)
         return self._data

@@ -49,13 +49,18 @@ def make_app(**config: Any) -> Erlen:
 class Receiver:
     """An ASGI ``receive`` that hands out body chunks, counting how many were taken."""
 
-    def __init__(self, chunks: list[bytes], stall_after: int | None = None) -> None:
+    def __init__(
+        self, chunks: list[bytes], stall_after: int | None = None, delay: float = 0
+    ) -> None:
         self.chunks = list(chunks)
         self.taken = 0
         self.stall_after = stall_after
+        self.delay = delay
         self.done = asyncio.Event()
 
     async def __call__(self) -> dict[str, Any]:
+        if self.delay and self.chunks:
+            await asyncio.sleep(self.delay)
         if self.stall_after is not None and self.taken >= self.stall_after:
             await self.done.wait()
             return {"type": "http.disconnect"}
@@ -180,6 +185,23 @@ async def test_slow_streamed_body_is_408() -> None:
     receiver = Receiver([b"a", b"b"], stall_after=0)
     status, _body = await drive(app, "/stream", receiver)
     assert status == 408
+
+
+async def test_trickled_body_read_whole_is_408_within_body_timeout() -> None:
+    # Each chunk comes well within BODY_TIMEOUT, but the whole body does not: a client
+    # trickling bytes cannot hold a request open forever (Quart's rule for reading whole).
+    app = make_app(BODY_TIMEOUT=0.25)
+    status, _body = await drive(app, "/data", Receiver([b"a"] * 20, delay=0.05))
+    assert status == 408
+    form_headers = [(b"content-type", b"multipart/form-data; boundary=x")]
+    status, _body = await drive(app, "/form", Receiver([b"a"] * 20, delay=0.05), form_headers)
+    assert status == 408
+
+
+async def test_streaming_bounds_each_chunk_not_the_whole_body() -> None:
+    app = make_app(BODY_TIMEOUT=0.25)
+    status, body = await drive(app, "/stream", Receiver([b"a"] * 10, delay=0.05))
+    assert (status, body) == (200, b"10")
 
 
 async def test_max_form_parts_is_413() -> None:
