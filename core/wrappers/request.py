@@ -206,7 +206,8 @@ class Request(BaseRequestWebsocket):
         if parse_form_data:
             await self._load_form_data()
         data = await self.body.read()
-        return data.decode() if as_text else data
+        # Invalid UTF-8 from the client is replaced, not a 500 (werkzeug does the same).
+        return data.decode("utf-8", "replace") if as_text else data
 
     @property
     def data(self) -> Awaitable[bytes]:

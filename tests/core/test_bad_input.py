@@ -225,3 +225,23 @@ async def test_invalid_content_length_over_the_wire_is_400(app: Erlen) -> None:
                 base, get(b"/p/a", b"Content-Length: " + length, method=b"POST")
             )
             assert status == 400
+
+
+async def test_untrusted_host_is_400_not_500(app: Erlen) -> None:
+    app.config["TRUSTED_HOSTS"] = ["good.test"]
+    client = app.test_client()
+    trusted = await client.get("/p/a", headers={"Host": "good.test"})
+    assert trusted.status_code == 200
+    untrusted = await client.get("/p/a", headers={"Host": "evil.test"})
+    assert untrusted.status_code == 400
+    assert "not trusted" in await untrusted.get_data(as_text=True)
+
+
+async def test_invalid_utf8_body_as_text_is_replaced(app: Erlen) -> None:
+    @app.route("/text", methods=["POST"])
+    async def as_text() -> str:
+        return await request.get_data(as_text=True)
+
+    response = await app.test_client().post("/text", data=b"ok \xff\xfe end")
+    assert response.status_code == 200
+    assert await response.get_data(as_text=True) == "ok \ufffd\ufffd end"
