@@ -133,6 +133,7 @@ async def _parse_multipart(
         if isinstance(e, ValueError):  # werkzeug reports malformed multipart as ValueError
             raise BadRequest(f"Invalid multipart body: {e}") from None
         raise
+    body.mark_parsed()
     return ImmutableMultiDict(fields), ImmutableMultiDict(files)
 
 

@@ -128,6 +128,12 @@ class Body:
     def __await__(self) -> Any:
         return self.read().__await__()
 
+    def mark_parsed(self) -> None:
+        """The body was consumed by the multipart parser: later reads return ``b""``, as
+        werkzeug's ``get_data`` does after form parsing (the parts were never buffered)."""
+        if self._data is None:
+            self._data = b""
+
     def set_result(self, data: bytes) -> None:
         """Provide the complete body (used by test request contexts)."""
         self._data = data

@@ -436,3 +436,28 @@ async def _drive(
     }
     await asyncio.wait_for(app(scope, receive, send), 10)
     return out["status"], out["headers"], out["body"]
+
+
+async def test_get_data_after_multipart_form_is_empty_not_an_error(app: Erlen) -> None:
+    @app.route("/form-then-data", methods=["POST"])
+    async def form_then_data() -> dict[str, Any]:
+        form = await request.form
+        return {"form": form.to_dict(), "data": len(await request.get_data())}
+
+    @app.route("/parse-form-data", methods=["POST"])
+    async def parse_form_data() -> dict[str, Any]:
+        data = await request.get_data(parse_form_data=True)
+        files = await request.files
+        return {"data": len(data), "form": (await request.form).to_dict(), "files": list(files)}
+
+    client = app.test_client()
+    files = {"up": FileStorage(io.BytesIO(b"zz"), "z.txt")}
+    # Multipart parts are streamed, never buffered: the raw body is gone (werkzeug's rule).
+    response = await client.post("/form-then-data", form={"a": "1"}, files=files)
+    assert await response.get_json() == {"form": {"a": "1"}, "data": 0}
+    files = {"up": FileStorage(io.BytesIO(b"zz"), "z.txt")}
+    response = await client.post("/parse-form-data", form={"a": "1"}, files=files)
+    assert await response.get_json() == {"data": 0, "form": {"a": "1"}, "files": ["up"]}
+    # A urlencoded body is read whole, so it stays available.
+    response = await client.post("/form-then-data", form={"a": "1"})
+    assert await response.get_json() == {"form": {"a": "1"}, "data": 3}
