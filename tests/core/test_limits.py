@@ -249,3 +249,27 @@ async def test_response_timeout_stops_a_stalled_stream(size: int) -> None:
 
     response = await asyncio.wait_for(app.test_client().get("/slow"), 5)
     assert await response.get_data() == b"x" * size
+
+
+async def test_multipart_is_parsed_as_it_streams() -> None:
+    # Too many parts is detected from the first chunks: the parser never waited for the
+    # rest of the body, which proves it works on the stream rather than a buffered copy.
+    app = make_app(MAX_FORM_PARTS=3)
+    part = b'--B\r\nContent-Disposition: form-data; name="f"\r\n\r\nvalue\r\n'
+    chunks = [part] * 1000 + [b"--B--\r\n"]
+    headers = [(b"content-type", b"multipart/form-data; boundary=B")]
+    receiver = Receiver(chunks)
+    status, _body = await drive(app, "/form", receiver, headers)
+    assert status == 413
+    assert receiver.taken < 10
+
+
+async def test_oversized_multipart_field_is_413_before_the_body_ends() -> None:
+    app = make_app(MAX_FORM_MEMORY_SIZE=1000)
+    head = b'--B\r\nContent-Disposition: form-data; name="big"\r\n\r\n'
+    chunks = [head] + [b"x" * 500] * 1000
+    headers = [(b"content-type", b"multipart/form-data; boundary=B")]
+    receiver = Receiver(chunks)
+    status, _body = await drive(app, "/form", receiver, headers)
+    assert status == 413
+    assert receiver.taken < 10
