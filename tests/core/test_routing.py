@@ -249,6 +249,11 @@ async def test_subdomain_matching() -> None:
     assert (await client.get("/api")).status_code == 404
     async with app.app_context():
         assert url_for("user_home", user="bob") == "http://bob.example.test/"
+    # A Host outside SERVER_NAME (another name, a bare IP) matches nothing, not even the
+    # "<user>" wildcard.
+    for host in ("other.test", "127.0.0.1:8000", "[::1]:80"):
+        assert (await client.get("/", headers={"Host": host})).status_code == 404, host
+    assert (await client.get("/", headers={"Host": "example.test:80"})).status_code == 200
 
 
 async def test_without_subdomain_matching_subdomains_are_ignored() -> None:
