@@ -105,7 +105,7 @@ class MsgspecJSONProvider(JSONProvider):
     def response(self, *args: Any, **kwargs: Any) -> Any:
         """A JSON response (``application/json``), newline-terminated as Flask's."""
         obj = self._prepare_response_obj(args, kwargs)
-        body = self.dumps_bytes(obj)
+        body = self.dumps(obj).encode() if self.ensure_ascii else self._encoder.encode(obj)
         compact = self.compact
         if compact is False or (compact is None and self._app.config["DEBUG"]):
             body = msgspec.json.format(body, indent=2)
