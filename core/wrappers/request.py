@@ -18,7 +18,6 @@ from werkzeug.exceptions import (
     BadRequest,
     ClientDisconnected,
     RequestEntityTooLarge,
-    UnsupportedMediaType,
 )
 
 from ..exceptions import BodyTimeout
@@ -251,6 +250,9 @@ class Request(BaseRequestWebsocket):
         return self._files
 
     async def _get_values(self) -> CombinedMultiDict[str, str]:
+        if self.method == "GET":
+            # A GET body is not form data for most clients and servers (werkzeug, Quart).
+            return CombinedMultiDict([self.args])
         form = await self._get_form()
         return CombinedMultiDict([self.args, form])
 
@@ -264,14 +266,12 @@ class Request(BaseRequestWebsocket):
     async def get_json(self, force: bool = False, silent: bool = False, cache: bool = True) -> Any:
         """Parse the body as JSON with the app's JSON provider.
 
-        Without ``force`` the mimetype must be JSON (else 415). Invalid JSON: 400, or None
-        with ``silent``.
+        Without ``force`` a body whose mimetype is not JSON gives ``None`` (Quart's rule;
+        Flask answers 415). Invalid JSON: 400, or ``None`` with ``silent``.
         """
         if cache and silent in self._cached_json:
             return self._cached_json[silent]
         if not (force or self.is_json):
-            if not silent:
-                return self.on_json_loading_failed(None)
             return None
         data = await self.get_data()
         try:
@@ -293,14 +293,17 @@ class Request(BaseRequestWebsocket):
             self._cached_json[silent] = rv
         return rv
 
-    def on_json_loading_failed(self, e: ValueError | None) -> Any:
-        """Raise 400 for invalid JSON, 415 for a non-JSON content type."""
-        if e is not None:
-            raise BadRequest(f"Failed to decode JSON object: {e}")
-        raise UnsupportedMediaType(
-            "Did not attempt to load JSON data because the request"
-            " Content-Type was not 'application/json'."
-        )
+    def on_json_loading_failed(self, error: Exception | None) -> Any:
+        """Raise 400 for invalid JSON; the parser's message is shown in debug mode only.
+
+        Override it to answer differently: its return value becomes ``get_json()``'s.
+        """
+        from ..globals import _cv_app
+
+        ctx = _cv_app.get(None)
+        if ctx is not None and ctx.app.debug and error is not None:
+            raise BadRequest(f"Failed to decode JSON object: {error}")
+        raise BadRequest()
 
     async def send_push_promise(self, path: str) -> None:
         """Ask the client to fetch ``path`` (HTTP/2 server push); see ``make_push_promise``.

@@ -345,6 +345,15 @@ async def test_set_and_delete_cookie(app: Erlen) -> None:
     assert await (await client.get("/read")).get_data() == b"none"
 
 
+async def test_max_cookie_size_comes_from_config(app: Erlen) -> None:
+    app.config["MAX_COOKIE_SIZE"] = 50
+    async with app.app_context():
+        assert Response().max_cookie_size == 50
+        with pytest.warns(UserWarning, match="cookie is too large"):
+            Response().set_cookie("big", "x" * 100)
+    assert Response().max_cookie_size == 4093
+
+
 @pytest.fixture
 def conditional_app(app: Erlen) -> Erlen:
     modified = datetime(2024, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
