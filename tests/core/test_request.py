@@ -478,3 +478,52 @@ async def test_get_data_after_multipart_form_is_empty_not_an_error(app: Erlen) -
     # A urlencoded body is read whole, so it stays available.
     response = await client.post("/form-then-data", form={"a": "1"})
     assert await response.get_json() == {"form": {"a": "1"}, "data": 3}
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (
+            b"--B\r\nContent-Disposition: form-data\r\n\r\nno name\r\n--B--\r\n",
+            {"form": {"": ["no name"]}, "files": {}},
+        ),
+        (
+            b'--B\r\nContent-Disposition: form-data; name="a"\r\n'
+            b"Content-Type: text/plain; charset=no-such-charset\r\n\r\nv\r\n--B--\r\n",
+            {"form": {"a": ["v"]}, "files": {}},
+        ),
+        (
+            b'--B\r\nContent-Disposition: form-data; name="a"\r\n'
+            b"Content-Type: text/plain; charset=latin-1\r\n\r\n\xe9\r\n--B--\r\n",
+            {"form": {"a": ["é"]}, "files": {}},
+        ),
+        (
+            b'--B\r\nContent-Disposition: form-data; name="f"; filename="../../x"\r\n\r\n'
+            b"data\r\n--B--\r\n",
+            {"form": {}, "files": {"f": ["../../x", "data"]}},
+        ),
+        (b"--B--\r\n", {"form": {}, "files": {}}),
+        (b"", {"form": {}, "files": {}}),
+        (
+            b'preamble\r\n--B\r\nContent-Disposition: form-data; name="a"\r\n\r\nv\r\n--B--\r\nend',
+            {"form": {"a": ["v"]}, "files": {}},
+        ),
+    ],
+)
+async def test_odd_but_parseable_multipart(
+    app: Erlen, body: bytes, expected: dict[str, Any]
+) -> None:
+    @app.route("/odd", methods=["POST"])
+    async def odd() -> dict[str, Any]:
+        form = await request.form
+        files = await request.files
+        return {
+            "form": form.to_dict(flat=False),
+            "files": {k: [v.filename, v.read().decode()] for k, v in files.items()},
+        }
+
+    response = await app.test_client().post(
+        "/odd", data=body, headers={"Content-Type": "multipart/form-data; boundary=B"}
+    )
+    assert response.status_code == 200
+    assert await response.get_json() == expected
