@@ -167,7 +167,9 @@ async def test_unknown_method_is_405_with_allow(app: Erlen, method: bytes) -> No
     }
 
 
-async def drive(app: Erlen, headers: list[tuple[bytes, bytes]], body: bytes) -> tuple[int, bytes]:
+async def drive(
+    app: Erlen, headers: list[tuple[bytes, bytes]], body: bytes, query_string: bytes = b""
+) -> tuple[int, bytes]:
     """One request straight through ASGI, with headers no server would fix up for us."""
     out: dict[str, Any] = {"body": b""}
     sent = False
@@ -194,7 +196,7 @@ async def drive(app: Erlen, headers: list[tuple[bytes, bytes]], body: bytes) -> 
         "scheme": "http",
         "path": "/p/a",
         "raw_path": b"/p/a",
-        "query_string": b"",
+        "query_string": query_string,
         "root_path": "",
         "headers": [(b"host", b"localhost"), *headers],
         "client": ("127.0.0.1", 1),
@@ -245,3 +247,12 @@ async def test_invalid_utf8_body_as_text_is_replaced(app: Erlen) -> None:
     response = await app.test_client().post("/text", data=b"ok \xff\xfe end")
     assert response.status_code == 200
     assert await response.get_data(as_text=True) == "ok \ufffd\ufffd end"
+
+
+async def test_raw_non_ascii_query_bytes_are_not_a_500(app: Erlen) -> None:
+    # hypercorn refuses them with 400, but other servers pass raw bytes through: valid
+    # UTF-8 is decoded, invalid bytes stay percent-encoded (werkzeug's rule for %XX).
+    status, body = await drive(app, [], b"", query_string=b"q=\xc3\xa9&r=\xff\xfe")
+    assert status == 200, body
+    assert '"args":{"q":["é"],"r":["%FF%FE"]}' in body.decode()
+    assert '"full_path":"/p/a?q=%C3%A9&r=%FF%FE"' in body.decode()
