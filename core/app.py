@@ -352,6 +352,14 @@ class Erlen(DispatchMixin, Scaffold):
             subdomain = self.url_map.default_subdomain or ""
         elif self.config["SERVER_NAME"]:
             subdomain = _subdomain_of(host, self.config["SERVER_NAME"])
+            if subdomain is None:
+                # The host is not under SERVER_NAME (an IP, another name). werkzeug's
+                # "<invalid>" subdomain is meant to 404 but would match a "<user>"
+                # wildcard rule, so the request is refused here (dispatch raises it).
+                from werkzeug.exceptions import NotFound
+
+                request.routing_exception = NotFound()
+                subdomain = "<invalid>"
         adapter = MapAdapter(
             self.url_map,
             server_name.lower(),
@@ -876,14 +884,20 @@ def _blueprint_chain(name: str) -> list[str]:
     return [".".join(parts[:i]) for i in range(len(parts), 0, -1)]
 
 
-def _subdomain_of(host: str, server_name: str) -> str:
-    host = host.partition(":")[0].lower()
-    server = server_name.partition(":")[0].lower()
+def _subdomain_of(host: str, server_name: str) -> str | None:
+    """The subdomain of ``host`` under ``server_name``; None if it is not under it."""
+    host = _without_port(host).lower()
+    server = _without_port(server_name).lower()
     if host == server:
         return ""
     if host.endswith("." + server):
         return host[: -len(server) - 1]
-    return "<invalid>"
+    return None
+
+
+def _without_port(host: str) -> str:
+    name, sep, port = host.rpartition(":")
+    return name if sep and port.isdigit() else host  # "[::1]" keeps its colons
 
 
 def _debug_from_env() -> bool | None:

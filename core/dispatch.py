@@ -120,8 +120,9 @@ class DispatchMixin:
 
     def match_request(self: Erlen, request: Any, websocket: bool = False) -> None:  # type: ignore[misc]
         """Match ``request`` against the URL map, storing the rule or routing exception."""
-        adapter = self._bind_adapter(request)
         try:
+            # Binding reads request.host, which raises 400 for an untrusted Host header.
+            adapter = self._bind_adapter(request)
             rule, view_args = adapter.match(return_rule=True, websocket=websocket)
         except HTTPException as exc:
             request.routing_exception = exc

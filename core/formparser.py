@@ -8,6 +8,7 @@ number of parts (413 when exceeded).
 
 from __future__ import annotations
 
+import codecs
 from tempfile import SpooledTemporaryFile
 from typing import IO, TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
@@ -92,7 +93,7 @@ async def _parse_multipart(
                         container.seek(0)
                         files.append(
                             (
-                                current.name,
+                                current.name or "",
                                 FileStorage(
                                     container,
                                     current.filename,
@@ -108,21 +109,24 @@ async def _parse_multipart(
                         raise RequestEntityTooLarge()
                     if not event.more_data:
                         charset = _part_charset(current.headers)
-                        fields.append(
-                            (current.name, b"".join(field_parts).decode(charset, "replace"))
-                        )
+                        value = b"".join(field_parts).decode(charset, "replace")
+                        fields.append((current.name or "", value))  # a part may lack a name
 
     done = False
+    empty = True
+    body = request.body
+    body.start_deadline()
     try:
-        async for chunk in request.body:
+        async for chunk in body:
             # Feed in slices: the decoder bounds its buffer by MAX_FORM_MEMORY_SIZE, and a
             # file part is drained to its spool after each slice, so a big chunk is fine.
+            empty = empty and not chunk
             for start in range(0, len(chunk), feed_size):
                 if done:
                     break  # the epilogue is ignored, but the body is still read to its end
                 decoder.receive_data(chunk[start : start + feed_size])
                 done = drain()
-        if not done:
+        if not done and not empty:  # an empty body is an empty form, not a broken one
             decoder.receive_data(None)
             drain()
     except BaseException as e:
@@ -131,6 +135,7 @@ async def _parse_multipart(
         if isinstance(e, ValueError):  # werkzeug reports malformed multipart as ValueError
             raise BadRequest(f"Invalid multipart body: {e}") from None
         raise
+    body.mark_parsed()
     return ImmutableMultiDict(fields), ImmutableMultiDict(files)
 
 
@@ -139,5 +144,8 @@ def _part_charset(headers: Any) -> str:
     for param in content_type.split(";")[1:]:
         key, _, value = param.strip().partition("=")
         if key.lower() == "charset" and value:
-            return value.strip('"')
+            try:  # a charset Python does not know is the client's mistake, not a 500
+                return codecs.lookup(value.strip('"')).name
+            except LookupError:
+                break
     return "utf-8"

@@ -97,8 +97,12 @@ class DefaultJSONProvider(JSONProvider):
         return _json.dumps(obj, **kwargs)
 
     def loads(self, s: str | bytes, **kwargs: Any) -> Any:
-        """Parse with ``json.loads``."""
-        return _json.loads(s, **kwargs)
+        """Parse with ``json.loads``; invalid input raises :class:`JSONDecodeError`."""
+        try:
+            return _json.loads(s, **kwargs)
+        except (ValueError, RecursionError) as exc:
+            # RecursionError: absurdly deep nesting is bad input too, not a server error.
+            raise JSONDecodeError(str(exc) or "JSON nested too deeply") from None
 
     def response(self, *args: Any, **kwargs: Any) -> Response:
         """A JSON response (indented in debug mode, as Flask does)."""

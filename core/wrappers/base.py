@@ -7,6 +7,7 @@ first time they are read, so a handler that never looks at them does not pay for
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote_from_bytes
 
 from werkzeug.datastructures import Headers
 from werkzeug.sansio.request import Request as _SansIORequest
@@ -17,6 +18,10 @@ if TYPE_CHECKING:
     from werkzeug.routing import Rule
 
     from ..typing import Scope
+
+
+#: Every ASCII character: only bytes >= 0x80 get percent-encoded.
+_ASCII = "".join(map(chr, range(128)))
 
 
 def headers_from_scope(raw: Any) -> Headers:
@@ -48,7 +53,11 @@ class BaseRequestWebsocket(_SansIORequest):
         if root_path and path.startswith(root_path):
             path = path[len(root_path) :]
         self.path = path if path[:1] == "/" else "/" + path
-        self.query_string = scope.get("query_string", b"")
+        query_string = scope.get("query_string", b"")
+        if not query_string.isascii():
+            # Some servers pass raw non-ASCII bytes; werkzeug decodes the query strictly.
+            query_string = quote_from_bytes(query_string, _ASCII).encode()
+        self.query_string = query_string
         self.http_version = scope.get("http_version", "1.1")
 
     @cached_property

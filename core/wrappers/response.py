@@ -135,6 +135,17 @@ class Response(_SansIOResponse):
             self.headers["Content-Length"] = str(len(data))
 
     @property
+    def max_cookie_size(self) -> int:  # type: ignore[override]
+        """``MAX_COOKIE_SIZE`` of the current app (4093 outside one): ``set_cookie`` warns
+        about a larger cookie, which browsers may silently drop."""
+        from ..globals import _cv_app
+
+        ctx = _cv_app.get(None)
+        if ctx is not None:
+            return int(ctx.app.config["MAX_COOKIE_SIZE"])
+        return 4093
+
+    @property
     def is_streamed(self) -> bool:
         """Whether the body is an iterator or file rather than bytes in memory."""
         return not self._is_data

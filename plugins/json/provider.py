@@ -24,55 +24,89 @@ def _enc_hook(obj: Any) -> Any:
     raise TypeError(f"Object of type {type(obj).__name__} is not JSON serializable")
 
 
-def _stdlib_default(obj: Any) -> Any:
-    if isinstance(obj, (datetime, date)):
-        return obj.isoformat()
-    if isinstance(obj, (Decimal, UUID)):
-        return str(obj)
-    return msgspec.to_builtins(obj, enc_hook=_enc_hook)
-
-
 class MsgspecJSONProvider(JSONProvider):
     """JSON with msgspec: dicts, lists, str, numbers, bool, None, dataclasses,
     date/datetime (ISO 8601), UUID, Decimal (as strings) and msgspec Structs.
 
-    Keys are sorted, as Flask's default provider does. Invalid input to :meth:`loads`
-    raises :class:`erlen.json.JSONDecodeError` (a ``ValueError``), which request parsing
-    turns into a 400.
+    Flask's provider attributes are honoured, also when changed on ``app.json`` at run
+    time: ``sort_keys`` (default ``True``), ``ensure_ascii`` (default ``False``: msgspec
+    writes UTF-8; ``True`` escapes non-ASCII as Flask does, on a slower path), ``compact``
+    (``None``: responses are indented in debug mode only), ``mimetype`` and ``default``
+    (the hook for types msgspec does not know). Invalid input to :meth:`loads` raises
+    :class:`erlen.json.JSONDecodeError` (a ``ValueError``), which request parsing turns
+    into a 400.
     """
 
-    sort_keys = True
+    #: Hook called for objects msgspec cannot encode; return something it can.
+    default = staticmethod(_enc_hook)
+    #: ``True``: ``\\uXXXX`` escapes for non-ASCII characters (stdlib path).
+    ensure_ascii = False
+    #: ``None``: compact responses unless the app is in debug mode; ``False``: indented.
+    compact: bool | None = None
 
     def __init__(self, app: Any) -> None:
         super().__init__(app)
-        self._encoder = msgspec.json.Encoder(
-            enc_hook=_enc_hook, order="sorted" if self.sort_keys else None
-        )
+        self._sort_keys = True
+        self._encoder = self._make_encoder()
         self._decoder = msgspec.json.Decoder()
+
+    def _make_encoder(self) -> msgspec.json.Encoder:
+        return msgspec.json.Encoder(
+            enc_hook=self.default, order="sorted" if self._sort_keys else None
+        )
+
+    @property
+    def sort_keys(self) -> bool:
+        """Whether object keys (and dataclass/Struct fields) are written sorted."""
+        return self._sort_keys
+
+    @sort_keys.setter
+    def sort_keys(self, value: bool) -> None:
+        self._sort_keys = bool(value)
+        self._encoder = self._make_encoder()
+
+    def _stdlib_default(self, obj: Any) -> Any:
+        if isinstance(obj, (datetime, date)):
+            return obj.isoformat()
+        if isinstance(obj, (Decimal, UUID)):
+            return str(obj)
+        return msgspec.to_builtins(obj, enc_hook=self.default)
+
+    def _stdlib_dumps(self, obj: Any, **kwargs: Any) -> str:
+        kwargs.setdefault("default", self._stdlib_default)
+        kwargs.setdefault("sort_keys", self._sort_keys)
+        kwargs.setdefault("ensure_ascii", self.ensure_ascii)
+        return _stdlib_json.dumps(obj, **kwargs)
 
     def dumps(self, obj: Any, **kwargs: Any) -> str:
         """Serialize ``obj``; stdlib-json keyword arguments (``indent``...) are honoured."""
         if kwargs:
-            kwargs.setdefault("default", _stdlib_default)
-            kwargs.setdefault("sort_keys", self.sort_keys)
-            return _stdlib_json.dumps(obj, **kwargs)
+            return self._stdlib_dumps(obj, **kwargs)
+        if self.ensure_ascii:
+            return self._stdlib_dumps(obj, separators=(",", ":"))
         return self._encoder.encode(obj).decode()
 
     def dumps_bytes(self, obj: Any) -> bytes:
         """Serialize ``obj`` to bytes (the fast path used for responses)."""
+        if self.ensure_ascii:
+            return self.dumps(obj).encode()
         return self._encoder.encode(obj)
 
     def loads(self, s: str | bytes, **kwargs: Any) -> Any:
         """Parse JSON; raises :class:`~erlen.json.JSONDecodeError` on invalid input."""
-        if kwargs:
-            return _stdlib_json.loads(s, **kwargs)
         try:
+            if kwargs:
+                return _stdlib_json.loads(s, **kwargs)
             return self._decoder.decode(s)
-        except msgspec.DecodeError as exc:
-            raise JSONDecodeError(str(exc)) from None
+        except (msgspec.DecodeError, ValueError, RecursionError) as exc:
+            # RecursionError: absurdly deep nesting is bad input too, not a server error.
+            raise JSONDecodeError(str(exc) or "JSON nested too deeply") from None
 
     def response(self, *args: Any, **kwargs: Any) -> Any:
         """A JSON response (``application/json``), newline-terminated as Flask's."""
         obj = self._prepare_response_obj(args, kwargs)
-        body = self._encoder.encode(obj) + b"\n"
-        return self._app.response_class(body, mimetype=self.mimetype)
+        body = self.dumps(obj).encode() if self.ensure_ascii else self._encoder.encode(obj)
+        compact = self.compact
+        if compact is False or (compact is None and self._app.config["DEBUG"]):
+            body = msgspec.json.format(body, indent=2)
+        return self._app.response_class(body + b"\n", mimetype=self.mimetype)

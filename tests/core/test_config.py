@@ -216,3 +216,10 @@ async def test_config_is_read_by_the_app() -> None:
 
     response = await app.test_client().post("/", data=b"123456")
     assert response.status_code == 413
+
+
+def test_kernel_config_keys_are_exactly_quarts(clean_env: pytest.MonkeyPatch) -> None:
+    # Plugins may add their own keys; the kernel alone has Quart's 35, no more, no less.
+    app = Erlen(__name__, plugins=[])
+    assert set(app.config) == set(QUART_DEFAULTS)
+    assert dict(app.config) == QUART_DEFAULTS

@@ -183,7 +183,7 @@ async def test_handler_for_http_exception_base_class(app: Erlen) -> None:
     assert await (await client.get("/abort/403")).get_json() == {"code": 403}
 
 
-async def test_handler_for_exception_catches_everything_but_http(app: Erlen) -> None:
+async def test_handler_for_exception_catches_http_exceptions_too(app: Erlen) -> None:
     @app.errorhandler(Exception)
     async def anything(error: Exception) -> Any:
         return f"caught {type(error).__name__}", 500

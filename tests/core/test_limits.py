@@ -49,13 +49,18 @@ def make_app(**config: Any) -> Erlen:
 class Receiver:
     """An ASGI ``receive`` that hands out body chunks, counting how many were taken."""
 
-    def __init__(self, chunks: list[bytes], stall_after: int | None = None) -> None:
+    def __init__(
+        self, chunks: list[bytes], stall_after: int | None = None, delay: float = 0
+    ) -> None:
         self.chunks = list(chunks)
         self.taken = 0
         self.stall_after = stall_after
+        self.delay = delay
         self.done = asyncio.Event()
 
     async def __call__(self) -> dict[str, Any]:
+        if self.delay and self.chunks:
+            await asyncio.sleep(self.delay)
         if self.stall_after is not None and self.taken >= self.stall_after:
             await self.done.wait()
             return {"type": "http.disconnect"}
@@ -182,6 +187,23 @@ async def test_slow_streamed_body_is_408() -> None:
     assert status == 408
 
 
+async def test_trickled_body_read_whole_is_408_within_body_timeout() -> None:
+    # Each chunk comes well within BODY_TIMEOUT, but the whole body does not: a client
+    # trickling bytes cannot hold a request open forever (Quart's rule for reading whole).
+    app = make_app(BODY_TIMEOUT=0.25)
+    status, _body = await drive(app, "/data", Receiver([b"a"] * 20, delay=0.05))
+    assert status == 408
+    form_headers = [(b"content-type", b"multipart/form-data; boundary=x")]
+    status, _body = await drive(app, "/form", Receiver([b"a"] * 20, delay=0.05), form_headers)
+    assert status == 408
+
+
+async def test_streaming_bounds_each_chunk_not_the_whole_body() -> None:
+    app = make_app(BODY_TIMEOUT=0.25)
+    status, body = await drive(app, "/stream", Receiver([b"a"] * 10, delay=0.05))
+    assert (status, body) == (200, b"10")
+
+
 async def test_max_form_parts_is_413() -> None:
     app = make_app(MAX_FORM_PARTS=3)
     client = app.test_client()
@@ -227,3 +249,27 @@ async def test_response_timeout_stops_a_stalled_stream(size: int) -> None:
 
     response = await asyncio.wait_for(app.test_client().get("/slow"), 5)
     assert await response.get_data() == b"x" * size
+
+
+async def test_multipart_is_parsed_as_it_streams() -> None:
+    # Too many parts is detected from the first chunks: the parser never waited for the
+    # rest of the body, which proves it works on the stream rather than a buffered copy.
+    app = make_app(MAX_FORM_PARTS=3)
+    part = b'--B\r\nContent-Disposition: form-data; name="f"\r\n\r\nvalue\r\n'
+    chunks = [part] * 1000 + [b"--B--\r\n"]
+    headers = [(b"content-type", b"multipart/form-data; boundary=B")]
+    receiver = Receiver(chunks)
+    status, _body = await drive(app, "/form", receiver, headers)
+    assert status == 413
+    assert receiver.taken < 10
+
+
+async def test_oversized_multipart_field_is_413_before_the_body_ends() -> None:
+    app = make_app(MAX_FORM_MEMORY_SIZE=1000)
+    head = b'--B\r\nContent-Disposition: form-data; name="big"\r\n\r\n'
+    chunks = [head] + [b"x" * 500] * 1000
+    headers = [(b"content-type", b"multipart/form-data; boundary=B")]
+    receiver = Receiver(chunks)
+    status, _body = await drive(app, "/form", receiver, headers)
+    assert status == 413
+    assert receiver.taken < 10

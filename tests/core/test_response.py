@@ -345,6 +345,15 @@ async def test_set_and_delete_cookie(app: Erlen) -> None:
     assert await (await client.get("/read")).get_data() == b"none"
 
 
+async def test_max_cookie_size_comes_from_config(app: Erlen) -> None:
+    app.config["MAX_COOKIE_SIZE"] = 50
+    async with app.app_context():
+        assert Response().max_cookie_size == 50
+        with pytest.warns(UserWarning, match="cookie is too large"):
+            Response().set_cookie("big", "x" * 100)
+    assert Response().max_cookie_size == 4093
+
+
 @pytest.fixture
 def conditional_app(app: Erlen) -> Erlen:
     modified = datetime(2024, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
@@ -440,3 +449,68 @@ async def test_response_get_data_and_json_helpers() -> None:
     response.set_data("new")
     assert response.headers["Content-Length"] == "3"
     assert await Response("x").get_json() is None
+
+
+async def test_status_as_bare_string_and_unknown_code(app: Erlen) -> None:
+    @app.route("/s")
+    async def s() -> Any:
+        return "x", "201"
+
+    @app.route("/odd")
+    async def odd() -> Any:
+        return "x", 299
+
+    created = await get(app, "/s")
+    assert (created.status_code, created.status) == (201, "201 CREATED")
+    assert (await get(app, "/odd")).status_code == 299
+
+
+async def test_head_of_a_streamed_response_sends_headers_only(app: Erlen) -> None:
+    started: list[str] = []
+
+    @app.route("/stream")
+    async def stream() -> Any:
+        async def body() -> Any:
+            started.append("body")
+            yield b"chunk"
+
+        return body(), 200, {"X-Stream": "yes"}
+
+    response = await app.test_client().head("/stream")
+    assert (response.status_code, response.headers["X-Stream"]) == (200, "yes")
+    assert await response.get_data() == b""
+    assert started == []  # the generator is never run for HEAD
+    assert await (await get(app, "/stream")).get_data() == b"chunk"
+
+
+async def test_abort_with_a_response_and_a_description(app: Erlen) -> None:
+    @app.route("/teapot")
+    async def teapot() -> Any:
+        abort(Response("short and stout", 418))
+
+    @app.route("/gone")
+    async def gone() -> Any:
+        abort(410, description="it left")
+
+    response = await get(app, "/teapot")
+    assert (response.status_code, await response.get_data()) == (418, b"short and stout")
+    response = await get(app, "/gone")
+    assert response.status_code == 410
+    assert "it left" in await response.get_data(as_text=True)
+
+
+async def test_conditional_on_a_stream_answers_304_and_ignores_range(app: Erlen) -> None:
+    @app.route("/feed")
+    async def feed() -> Response:
+        async def body() -> Any:
+            yield b"0123456789"
+
+        response = Response(body())
+        response.set_etag("feed-1")
+        return await response.make_conditional(request, accept_ranges=True)
+
+    client = app.test_client()
+    cached = await client.get("/feed", headers={"If-None-Match": '"feed-1"'})
+    assert (cached.status_code, await cached.get_data()) == (304, b"")
+    ranged = await client.get("/feed", headers={"Range": "bytes=2-4"})
+    assert (ranged.status_code, await ranged.get_data()) == (200, b"0123456789")

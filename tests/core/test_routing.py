@@ -249,6 +249,11 @@ async def test_subdomain_matching() -> None:
     assert (await client.get("/api")).status_code == 404
     async with app.app_context():
         assert url_for("user_home", user="bob") == "http://bob.example.test/"
+    # A Host outside SERVER_NAME (another name, a bare IP) matches nothing, not even the
+    # "<user>" wildcard.
+    for host in ("other.test", "127.0.0.1:8000", "[::1]:80"):
+        assert (await client.get("/", headers={"Host": host})).status_code == 404, host
+    assert (await client.get("/", headers={"Host": "example.test:80"})).status_code == 200
 
 
 async def test_without_subdomain_matching_subdomains_are_ignored() -> None:
@@ -333,3 +338,64 @@ async def test_redirect_escapes_location_in_body() -> None:
     response = redirect('/x?"><script>')
     body = await response.get_data(as_text=True)
     assert "<script>" not in body
+
+
+async def test_options_and_head_on_unknown_paths_are_404(app: Erlen) -> None:
+    client = app.test_client()
+    assert (await client.options("/missing")).status_code == 404
+    head = await client.head("/missing")
+    assert head.status_code == 404
+    assert await head.get_data() == b""
+
+
+async def test_head_on_a_post_only_route_is_405(app: Erlen) -> None:
+    response = await app.test_client().head("/only-post")
+    assert response.status_code == 405
+    assert set(response.headers["Allow"].split(", ")) == {"POST", "OPTIONS"}
+
+
+async def test_url_for_with_server_name_application_root_and_secure_urls() -> None:
+    app = Erlen(__name__)
+    app.config.update(
+        SERVER_NAME="example.test:8080", APPLICATION_ROOT="/app", PREFER_SECURE_URLS=True
+    )
+
+    @app.route("/x/<int:n>")
+    async def x(n: int) -> str:
+        return f"{url_for('x', n=n + 1)} {url_for('x', n=1, _external=True)}"
+
+    async with app.app_context():
+        assert url_for("x", n=1) == "https://example.test:8080/app/x/1"
+        assert url_for("x", n=1, _external=False) == "/app/x/1"
+        assert url_for("x", n=1, _scheme="http", _external=True) == (
+            "http://example.test:8080/app/x/1"
+        )
+    response = await app.test_client().get(
+        "/x/1", headers={"Host": "example.test:8080"}, root_path="/app"
+    )
+    assert await text(response) == "/app/x/2 http://example.test:8080/app/x/1"
+
+
+async def test_url_for_query_args_lists_and_anchor(app: Erlen) -> None:
+    async with app.test_request_context("/"):
+        assert url_for("items", q=["1", "2"], _anchor="a b") == "/items?q=1&q=2#a%20b"
+        assert url_for("path", rest="a/b c") == "/path/a/b%20c"
+
+
+async def test_url_value_preprocessor_pulls_values_before_the_view() -> None:
+    app = Erlen(__name__)
+
+    @app.url_value_preprocessor
+    def pull_lang(endpoint: str | None, values: dict[str, object] | None) -> None:
+        if values is not None:
+            request.lang = values.pop("lang", "en")  # type: ignore[attr-defined]
+
+    @app.url_defaults
+    def add_lang(endpoint: str, values: dict[str, object]) -> None:
+        values.setdefault("lang", "fr")
+
+    @app.route("/<lang>/page")
+    async def page() -> str:
+        return f"{request.lang} {url_for('page')}"  # type: ignore[attr-defined]
+
+    assert await text(await app.test_client().get("/de/page")) == "de /fr/page"

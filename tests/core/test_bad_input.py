@@ -1,0 +1,258 @@
+"""Bad input never gives a 500 or a hang: malformed headers, cookies and encodings,
+invalid Content-Length, unknown methods, and path traversal on the static route.
+
+The raw-socket cases go through hypercorn on 127.0.0.1, so the bytes are what a hostile
+client really sends; the others drive the ASGI app with scopes a server could pass on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import pytest
+from erlen import Erlen, request
+from erlen.plugins.testing.server import serve_app
+
+SECRET = "TOP-SECRET-CONTENT"
+
+
+def make_app(root: Path) -> Erlen:
+    (root / "static").mkdir()
+    (root / "static" / "ok.txt").write_text("public")
+    (root / "secret.txt").write_text(SECRET)
+    app = Erlen(__name__, root_path=str(root))
+
+    @app.route("/p/<name>", methods=["GET", "POST"])
+    async def parse_everything(name: str) -> dict[str, Any]:
+        # Touch every lazily parsed attribute: each must cope with garbage.
+        auth = request.authorization
+        return {
+            "name": name,
+            "args": request.args.to_dict(flat=False),
+            "cookies": request.cookies.to_dict(flat=False),
+            "auth": auth.type if auth is not None else None,
+            "accept": str(request.accept_mimetypes),
+            "if_modified_since": str(request.if_modified_since),
+            "if_none_match": str(request.if_none_match),
+            "range": str(request.range),
+            "date": str(request.date),
+            "mimetype": request.mimetype,
+            "content_length": request.content_length,
+            "user_agent": str(request.user_agent),
+            "cache_control": str(request.cache_control),
+            "host": request.host,
+            "url": request.url,
+            "full_path": request.full_path,
+            "body": len(await request.get_data()),
+            "form": len(await request.form),
+        }
+
+    return app
+
+
+@pytest.fixture
+def app(tmp_path: Path) -> Erlen:
+    return make_app(tmp_path)
+
+
+async def raw_exchange(base_url: str, request_bytes: bytes) -> tuple[int, bytes]:
+    host, port = base_url.removeprefix("http://").split(":")
+    reader, writer = await asyncio.open_connection(host, int(port))
+    try:
+        writer.write(request_bytes)
+        await writer.drain()
+        data = await asyncio.wait_for(reader.read(), 5)
+    finally:
+        writer.close()
+    status_line, _, rest = data.partition(b"\r\n")
+    return int(status_line.split()[1]), rest.partition(b"\r\n\r\n")[2]
+
+
+def get(target: bytes, *headers: bytes, method: bytes = b"GET") -> bytes:
+    lines = [method + b" " + target + b" HTTP/1.1", b"Host: 127.0.0.1", *headers]
+    return b"\r\n".join([*lines, b"Connection: close", b"", b""])
+
+
+TRAVERSALS = [
+    b"/static/../secret.txt",
+    b"/static/%2e%2e/secret.txt",
+    b"/static/..%2fsecret.txt",
+    b"/static/%2e%2e%2fsecret.txt",
+    b"/static/%2E%2E%2Fsecret.txt",
+    b"/static/..%5csecret.txt",
+    b"/static/....//secret.txt",
+    b"/static/%2e%2e/%2e%2e/%2e%2e/etc/passwd",
+    b"/static/%00",
+    b"/static/ok.txt%00.png",
+    b"/../secret.txt",
+    b"/static/%252e%252e/secret.txt",
+]
+
+MALFORMED = [
+    get(b"/p/%ff%fe"),
+    get(b"/p/%zz%"),
+    get(b"/p/a?q=%ff%zz&%=%%&&=&a=%E2%82"),
+    get(b"/p/a", b'Cookie: \xff\xfe=\x01; ;;=;a="unterminated; =v; k=='),
+    get(b"/p/a", b"Authorization: Basic ????"),
+    get(b"/p/a", b"Authorization: Bearer"),
+    get(b"/p/a", b'Authorization: Digest username="x'),
+    get(b"/p/a", b"Accept: ;;;q=abc,,,*/*;q=2"),
+    get(b"/p/a", b"If-Modified-Since: tomorrow at noon"),
+    get(b"/p/a", b'If-None-Match: """, W/'),
+    get(b"/p/a", b"Range: bytes=x-y, 9999999999999999999999-"),
+    get(b"/p/a", b"Date: \xff\xff"),
+    get(b"/p/a", b'Cache-Control: max-age=-1, =, no-cache="'),
+    get(b"/p/a", b"User-Agent: \x80\x81"),
+    get(b"/p/a", b"Content-Type: ;;==;"),
+    get(b"/p/a", b"X-Long: " + b"x" * 8000),
+]
+
+
+async def test_malformed_requests_over_the_wire_are_never_500(app: Erlen) -> None:
+    async with serve_app(app) as base:
+        for raw in MALFORMED:
+            status, body = await raw_exchange(base, raw)
+            assert status == 200, (raw, status, body)
+        status, body = await raw_exchange(base, get(b"/p/%ff%fe"))
+        assert b'"name":"\xef\xbf\xbd\xef\xbf\xbd"' in body  # decoded with replacement
+        # A form the app cannot parse is the client's error: a clear 400.
+        no_boundary = b"Content-Type: multipart/form-data; boundary="
+        status, body = await raw_exchange(base, get(b"/p/a", no_boundary))
+        assert (status, b"Missing boundary" in body) == (400, True)
+
+
+async def test_static_path_traversal_never_escapes(app: Erlen) -> None:
+    async with serve_app(app) as base:
+        status, body = await raw_exchange(base, get(b"/static/ok.txt"))
+        assert (status, body) == (200, b"public")
+        for target in TRAVERSALS:
+            status, body = await raw_exchange(base, get(target))
+            assert status in (404, 400), (target, status)
+            assert SECRET.encode() not in body
+        # werkzeug merges slashes with a redirect; the target is still inside static/.
+        status, body = await raw_exchange(base, get(b"/static//etc/passwd"))
+        assert status == 308
+        assert SECRET.encode() not in body
+
+
+async def test_static_traversal_through_the_test_client(app: Erlen) -> None:
+    client = app.test_client()
+    for target in ("/static/../secret.txt", "/static/..%2fsecret.txt", "/static/%2e%2e/secret.txt"):
+        response = await client.get(target)
+        assert response.status_code == 404, target
+        assert SECRET not in await response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("method", [b"BREW", b"PROPFIND", b"FOO"])
+async def test_unknown_method_is_405_with_allow(app: Erlen, method: bytes) -> None:
+    async with serve_app(app) as base:
+        host, port = base.removeprefix("http://").split(":")
+        reader, writer = await asyncio.open_connection(host, int(port))
+        try:
+            writer.write(get(b"/p/a", method=method))
+            await writer.drain()
+            data = await asyncio.wait_for(reader.read(), 5)
+        finally:
+            writer.close()
+    head = data.partition(b"\r\n\r\n")[0].decode().lower()
+    assert head.startswith("http/1.1 405")
+    allow = next(line for line in head.split("\r\n") if line.startswith("allow:"))
+    assert set(allow.partition(":")[2].strip().upper().split(", ")) == {
+        "GET",
+        "HEAD",
+        "POST",
+        "OPTIONS",
+    }
+
+
+async def drive(
+    app: Erlen, headers: list[tuple[bytes, bytes]], body: bytes, query_string: bytes = b""
+) -> tuple[int, bytes]:
+    """One request straight through ASGI, with headers no server would fix up for us."""
+    out: dict[str, Any] = {"body": b""}
+    sent = False
+
+    async def receive() -> dict[str, Any]:
+        nonlocal sent
+        if sent:
+            await asyncio.sleep(10)
+            return {"type": "http.disconnect"}
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.start":
+            out["status"] = message["status"]
+        else:
+            out["body"] += message.get("body", b"")
+
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/p/a",
+        "raw_path": b"/p/a",
+        "query_string": query_string,
+        "root_path": "",
+        "headers": [(b"host", b"localhost"), *headers],
+        "client": ("127.0.0.1", 1),
+        "server": ("localhost", 80),
+    }
+    await asyncio.wait_for(app(scope, receive, send), 5)
+    return out["status"], out["body"]
+
+
+@pytest.mark.parametrize("length", [b"abc", b"-5", b"1.5", b"", b" 3 ", b"0x10", b"3, 3"])
+async def test_invalid_content_length_is_not_a_500(app: Erlen, length: bytes) -> None:
+    form = (b"content-type", b"application/x-www-form-urlencoded")
+    status, body = await drive(app, [(b"content-length", length), form], b"a=1")
+    assert status == 200, body
+    assert b'"form":1' in body
+
+
+async def test_huge_content_length_is_413(app: Erlen) -> None:
+    status, _body = await drive(app, [(b"content-length", b"9" * 40)], b"x")
+    assert status == 413
+
+
+async def test_invalid_content_length_over_the_wire_is_400(app: Erlen) -> None:
+    # hypercorn (h11) refuses these before the app sees them; the app never answers 500.
+    async with serve_app(app) as base:
+        for length in (b"abc", b"-1"):
+            status, _body = await raw_exchange(
+                base, get(b"/p/a", b"Content-Length: " + length, method=b"POST")
+            )
+            assert status == 400
+
+
+async def test_untrusted_host_is_400_not_500(app: Erlen) -> None:
+    app.config["TRUSTED_HOSTS"] = ["good.test"]
+    client = app.test_client()
+    trusted = await client.get("/p/a", headers={"Host": "good.test"})
+    assert trusted.status_code == 200
+    untrusted = await client.get("/p/a", headers={"Host": "evil.test"})
+    assert untrusted.status_code == 400
+    assert "not trusted" in await untrusted.get_data(as_text=True)
+
+
+async def test_invalid_utf8_body_as_text_is_replaced(app: Erlen) -> None:
+    @app.route("/text", methods=["POST"])
+    async def as_text() -> str:
+        return await request.get_data(as_text=True)
+
+    response = await app.test_client().post("/text", data=b"ok \xff\xfe end")
+    assert response.status_code == 200
+    assert await response.get_data(as_text=True) == "ok \ufffd\ufffd end"
+
+
+async def test_raw_non_ascii_query_bytes_are_not_a_500(app: Erlen) -> None:
+    # hypercorn refuses them with 400, but other servers pass raw bytes through: valid
+    # UTF-8 is decoded, invalid bytes stay percent-encoded (werkzeug's rule for %XX).
+    status, body = await drive(app, [], b"", query_string=b"q=\xc3\xa9&r=\xff\xfe")
+    assert status == 200, body
+    assert '"args":{"q":["é"],"r":["%FF%FE"]}' in body.decode()
+    assert '"full_path":"/p/a?q=%C3%A9&r=%FF%FE"' in body.decode()
