@@ -114,6 +114,10 @@ class ErlenPluginManager(pluggy.PluginManager):
         self.generation += 1
         return rv
 
+    def get_canonical_name(self, plugin: object) -> str:
+        """The name of a plugin registered without one: see :func:`plugin_name`."""
+        return plugin_name(plugin)
+
     def unregister(self, plugin: object | None = None, name: str | None = None) -> Any:
         """Unregister ``plugin`` (or the one registered as ``name``)."""
         rv = super().unregister(plugin, name)
