@@ -167,6 +167,26 @@ class ErlenPluginManager(pluggy.PluginManager):
         return found
 
 
+def describe_installed() -> list[dict[str, Any]]:
+    """:meth:`ErlenPluginManager.describe` rows for every installed plugin, without an app
+    (``kernel plugins`` when no app is found). A plugin that fails to load gets a row with
+    an ``error`` message and no hooks instead of stopping the listing."""
+    from . import builtins
+
+    pm = ErlenPluginManager()
+    pm.register(builtins, BUILTINS_NAME)
+    failed: dict[str, dict[str, Any]] = {}
+    for name, ep in available_plugins().items():
+        try:
+            pm.register(_load_entry_point(name, ep), name)
+        except PluginError as exc:
+            version = str(ep.dist.version) if ep.dist is not None else None
+            failed[name] = {"name": name, "version": version, "hooks": [], "error": str(exc)}
+    rows = {row["name"]: row for row in pm.describe()}
+    rows.update(failed)
+    return [rows[name] for name in (BUILTINS_NAME, *available_plugins()) if name in rows]
+
+
 def plugin_version(plugin: object, ep: EntryPoint | None = None) -> str | None:
     """The version of the distribution providing ``plugin`` (None when unknown)."""
     dist = getattr(ep, "dist", None) if ep is not None else None
