@@ -22,6 +22,8 @@ if TYPE_CHECKING:
         WebsocketDisconnectError as WebsocketDisconnectError,
     )
     from erlen.plugins.testing.connections import WebsocketResponseError as WebsocketResponseError
+    from erlen.plugins.testing.http_connection import HTTPDisconnectError as HTTPDisconnectError
+    from erlen.plugins.testing.http_connection import TestHTTPConnection as TestHTTPConnection
     from erlen.plugins.testing.server import serve_app as serve_app
     from erlen.testrequest import make_test_body_with_headers as make_test_body_with_headers
     from erlen.testrequest import (
@@ -38,6 +40,8 @@ _LAZY: dict[str, tuple[str, str]] = {
     "TestClient": ("erlen.plugins.testing.client", "TestClient"),
     "TestApp": ("erlen.plugins.testing.app", "TestApp"),
     "LifespanError": ("erlen.plugins.testing.app", "LifespanError"),
+    "TestHTTPConnection": ("erlen.plugins.testing.http_connection", "TestHTTPConnection"),
+    "HTTPDisconnectError": ("erlen.plugins.testing.http_connection", "HTTPDisconnectError"),
     "WebsocketDisconnectError": ("erlen.plugins.testing.connections", "WebsocketDisconnectError"),
     "WebsocketResponseError": ("erlen.plugins.testing.connections", "WebsocketResponseError"),
     "ErlenCliRunner": ("erlen.cli", "ErlenCliRunner"),
