@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from erlen.plugins.testing.http_connection import HTTPDisconnectError as HTTPDisconnectError
     from erlen.plugins.testing.http_connection import TestHTTPConnection as TestHTTPConnection
     from erlen.plugins.testing.server import serve_app as serve_app
+    from erlen.plugins.testing.server import serve_app_in_thread as serve_app_in_thread
     from erlen.testrequest import make_test_body_with_headers as make_test_body_with_headers
     from erlen.testrequest import (
         make_test_headers_path_and_query_string as make_test_headers_path_and_query_string,
@@ -53,6 +54,7 @@ _LAZY: dict[str, tuple[str, str]] = {
     "make_test_scope": ("erlen.testrequest", "make_test_scope"),
     "sentinel": ("erlen.testrequest", "sentinel"),
     "serve_app": ("erlen.plugins.testing.server", "serve_app"),
+    "serve_app_in_thread": ("erlen.plugins.testing.server", "serve_app_in_thread"),
 }
 
 __all__ = sorted([*_LAZY, "no_op_push"])
