@@ -371,21 +371,16 @@ def routes_command(info: ScriptInfo, sort: str, all_methods: bool) -> None:
 @pass_script_info
 def plugins_command(info: ScriptInfo, show_all: bool) -> None:
     """List loaded plugins with their versions and the hooks each implements."""
-    from .pluginmanager import BUILTINS_NAME, available_plugins
+    from .pluginmanager import BUILTINS_NAME, describe_installed
 
     try:
-        app = info.load_app()
-        rows = app.plugin_manager.describe()
-    except NoAppException:
-        rows = []
-        for name, ep in available_plugins().items():
-            rows.append(
-                {"name": name, "version": ep.dist.version if ep.dist else None, "hooks": []}
-            )
+        rows = info.load_app().plugin_manager.describe()
+    except NoAppException:  # no app: every installed plugin, as an app would load them
+        rows = describe_installed()
     for row in rows:
         if row["name"] == BUILTINS_NAME and not show_all:
             continue
-        hooks = ", ".join(row["hooks"]) or "-"
+        hooks = row.get("error") or ", ".join(row["hooks"]) or "-"
         click.echo(f"{row['name']} {row['version'] or ''}".rstrip() + f": {hooks}")
 
 

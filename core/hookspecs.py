@@ -78,9 +78,12 @@ def erlen_url_converters(app: Erlen) -> dict[str, type] | None:
     """Contribute URL converters: return ``{name: werkzeug BaseConverter subclass}``.
 
     Called once in ``Erlen.__init__`` (before any route is added). All run; the dicts
-    are merged into ``app.url_map.converters`` in call order, so a ``tryfirst`` plugin's
-    converter of the same name loses to later ones only if they also define it.
+    are merged into ``app.url_map.converters`` in call order, so when two plugins define
+    the same name the one called later wins (a ``trylast`` implementation overrides).
     """
+
+
+# --- unknown scope types (slow path) -----------------------------------------------
 
 
 @hookspec(firstresult=True)
@@ -122,11 +125,15 @@ def erlen_asgi_middleware(app: Erlen) -> list[Any] | None:
 
 @hookspec
 def erlen_before_request(app: Erlen, request: Request) -> Any:
-    """A request was matched and its context pushed; runs before ``@app.before_request``.
+    """A request's context is pushed; runs before the ``@app.before_request`` functions.
 
-    Compiled. May be sync or async. The first implementation returning a non-None value
-    short-circuits: that value becomes the response (as a ``before_request`` function's
-    would). Implementations are called in pluggy order.
+    Compiled. May be sync or async. Called for every HTTP request, also one that matched
+    no route (``request.routing_exception`` is set; the 404/405 is raised after the
+    before-request functions, as in Flask). Implementations are called in pluggy order
+    (``tryfirst`` first). The first one returning a non-None value short-circuits: that
+    value (anything a view may return) becomes the response, and the remaining hooks,
+    the app's ``before_request`` functions and the view are skipped; the after-request
+    functions and hooks still run.
     """
 
 
@@ -134,8 +141,11 @@ def erlen_before_request(app: Erlen, request: Request) -> Any:
 def erlen_after_request(app: Erlen, request: Request, response: Response) -> Response | None:
     """The response is built; runs after the ``@app.after_request`` functions.
 
-    Compiled. May be sync or async. A pipeline: an implementation may return a new
-    response object (or None to keep the one it was given, perhaps modified in place).
+    Compiled. May be sync or async. Called for every response made for an HTTP request,
+    error responses (404, 500, ...) included, before the session is saved. A pipeline in
+    pluggy order (``trylast`` last, so it sees the final response): an implementation
+    may return a new response object, or None to keep the one it was given (perhaps
+    modified in place).
     """
 
 
@@ -143,16 +153,24 @@ def erlen_after_request(app: Erlen, request: Request, response: Response) -> Res
 def erlen_teardown_request(app: Erlen, request: Request, exc: BaseException | None) -> None:
     """The request is finished, whatever happened; ``exc`` is the unhandled error or None.
 
-    Compiled. May be sync or async. All run; an error in one is logged, not raised.
+    Compiled. May be sync or async. Runs after the app's ``teardown_request`` functions,
+    with the request context still pushed. All run in pluggy order; an exception in one
+    is logged, not raised.
     """
+
+
+# --- errors and unusual return values (slow path) ----------------------------------
 
 
 @hookspec(firstresult=True)
 def erlen_handle_exception(app: Erlen, request: Any, exc: BaseException) -> Any:
     """An exception escaped the view and the app's error handlers.
 
-    Slow path. Called before the kernel's own 500 handling. The first non-None result is
-    used as the response (it may be an awaitable resolving to a response value).
+    Slow path. Called before the kernel's own 500 handling, and before the exception is
+    propagated under ``TESTING``/``PROPAGATE_EXCEPTIONS``. ``request`` is the current
+    request, or None outside a request. The first non-None result is used as the
+    response (it may be an awaitable resolving to a response value); if all return None
+    the kernel goes on as usual.
     """
 
 
@@ -226,11 +244,19 @@ def erlen_cli_commands(cli: click.Group) -> None:
 
 @hookspec(firstresult=True)
 def erlen_test_client_class(app: Erlen) -> type | None:
-    """Return the class ``app.test_client()`` instantiates (unless ``app.test_client_class``
-    is set). First result wins."""
+    """Return the class ``app.test_client()`` instantiates.
+
+    Startup: called at each ``app.test_client()`` call, unless ``app.test_client_class``
+    is set. First non-None result wins; the ``testing`` plugin answers with its
+    ``TestClient``. The class is called as ``cls(app, use_cookies=..., **kwargs)``.
+    """
 
 
 @hookspec(firstresult=True)
 def erlen_test_app_class(app: Erlen) -> type | None:
-    """Return the class ``app.test_app()`` instantiates (unless ``app.test_app_class`` is
-    set). First result wins."""
+    """Return the class ``app.test_app()`` instantiates.
+
+    Startup: called at each ``app.test_app()`` call, unless ``app.test_app_class`` is
+    set. First non-None result wins; the ``testing`` plugin answers with its ``TestApp``.
+    The class is called as ``cls(app)``.
+    """

@@ -114,6 +114,10 @@ class ErlenPluginManager(pluggy.PluginManager):
         self.generation += 1
         return rv
 
+    def get_canonical_name(self, plugin: object) -> str:
+        """The name of a plugin registered without one: see :func:`plugin_name`."""
+        return plugin_name(plugin)
+
     def unregister(self, plugin: object | None = None, name: str | None = None) -> Any:
         """Unregister ``plugin`` (or the one registered as ``name``)."""
         rv = super().unregister(plugin, name)
@@ -161,6 +165,26 @@ class ErlenPluginManager(pluggy.PluginManager):
             found = owners.get(tb.tb_frame.f_code, found)
             tb = tb.tb_next
         return found
+
+
+def describe_installed() -> list[dict[str, Any]]:
+    """:meth:`ErlenPluginManager.describe` rows for every installed plugin, without an app
+    (``kernel plugins`` when no app is found). A plugin that fails to load gets a row with
+    an ``error`` message and no hooks instead of stopping the listing."""
+    from . import builtins
+
+    pm = ErlenPluginManager()
+    pm.register(builtins, BUILTINS_NAME)
+    failed: dict[str, dict[str, Any]] = {}
+    for name, ep in available_plugins().items():
+        try:
+            pm.register(_load_entry_point(name, ep), name)
+        except PluginError as exc:
+            version = str(ep.dist.version) if ep.dist is not None else None
+            failed[name] = {"name": name, "version": version, "hooks": [], "error": str(exc)}
+    rows = {row["name"]: row for row in pm.describe()}
+    rows.update(failed)
+    return [rows[name] for name in (BUILTINS_NAME, *available_plugins()) if name in rows]
 
 
 def plugin_version(plugin: object, ep: EntryPoint | None = None) -> str | None:

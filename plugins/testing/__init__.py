@@ -22,7 +22,10 @@ if TYPE_CHECKING:
         WebsocketDisconnectError as WebsocketDisconnectError,
     )
     from erlen.plugins.testing.connections import WebsocketResponseError as WebsocketResponseError
+    from erlen.plugins.testing.http_connection import HTTPDisconnectError as HTTPDisconnectError
+    from erlen.plugins.testing.http_connection import TestHTTPConnection as TestHTTPConnection
     from erlen.plugins.testing.server import serve_app as serve_app
+    from erlen.plugins.testing.server import serve_app_in_thread as serve_app_in_thread
     from erlen.testrequest import make_test_body_with_headers as make_test_body_with_headers
     from erlen.testrequest import (
         make_test_headers_path_and_query_string as make_test_headers_path_and_query_string,
@@ -38,6 +41,8 @@ _LAZY: dict[str, tuple[str, str]] = {
     "TestClient": ("erlen.plugins.testing.client", "TestClient"),
     "TestApp": ("erlen.plugins.testing.app", "TestApp"),
     "LifespanError": ("erlen.plugins.testing.app", "LifespanError"),
+    "TestHTTPConnection": ("erlen.plugins.testing.http_connection", "TestHTTPConnection"),
+    "HTTPDisconnectError": ("erlen.plugins.testing.http_connection", "HTTPDisconnectError"),
     "WebsocketDisconnectError": ("erlen.plugins.testing.connections", "WebsocketDisconnectError"),
     "WebsocketResponseError": ("erlen.plugins.testing.connections", "WebsocketResponseError"),
     "ErlenCliRunner": ("erlen.cli", "ErlenCliRunner"),
@@ -49,6 +54,7 @@ _LAZY: dict[str, tuple[str, str]] = {
     "make_test_scope": ("erlen.testrequest", "make_test_scope"),
     "sentinel": ("erlen.testrequest", "sentinel"),
     "serve_app": ("erlen.plugins.testing.server", "serve_app"),
+    "serve_app_in_thread": ("erlen.plugins.testing.server", "serve_app_in_thread"),
 }
 
 __all__ = sorted([*_LAZY, "no_op_push"])

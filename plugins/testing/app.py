@@ -46,18 +46,30 @@ class TestApp:
         scope = {"type": "lifespan", "asgi": {"spec_version": "2.0", "version": "3.0"}, "state": {}}
         self._task = asyncio.ensure_future(self.app(scope, self._receive_queue.get, self._send))
         await self._receive_queue.put({"type": "lifespan.startup"})
-        await asyncio.wait_for(self._wait(self._startup), self.startup_timeout)
+        await self._wait_or_cancel(self._startup, self.startup_timeout, "startup")
         if self._failure is not None:
             raise LifespanError(f"Error during startup {self._failure}")
 
     async def shutdown(self) -> None:
         """Send ``lifespan.shutdown`` and wait for the answer."""
         await self._receive_queue.put({"type": "lifespan.shutdown"})
-        await asyncio.wait_for(self._wait(self._shutdown), self.shutdown_timeout)
+        await self._wait_or_cancel(self._shutdown, self.shutdown_timeout, "shutdown")
         if self._task is not None:
             await asyncio.wait_for(self._task, self.shutdown_timeout)
         if self._failure is not None:
             raise LifespanError(f"Error during shutdown {self._failure}")
+
+    async def _wait_or_cancel(self, event: asyncio.Event, timeout: float, phase: str) -> None:
+        try:
+            await asyncio.wait_for(self._wait(event), timeout)
+        except asyncio.TimeoutError:
+            # Stop the stuck lifespan task rather than leave it pending past the test.
+            assert self._task is not None
+            self._task.cancel()
+            await asyncio.wait({self._task}, timeout=timeout)
+            raise TimeoutError(
+                f"The app's lifespan {phase} did not finish within {timeout}s"
+            ) from None
 
     async def _wait(self, event: asyncio.Event) -> None:
         assert self._task is not None

@@ -19,6 +19,8 @@ from erlen.testrequest import (
 )
 from werkzeug.datastructures import Headers
 
+from .http_connection import TestHTTPConnection
+
 
 class _HeadersAdapter:
     """What ``CookieJar.extract_cookies`` wants from a response."""
@@ -37,6 +39,8 @@ class TestClient:
     """Quart's test client: ``await client.get("/")`` returns the app's response."""
 
     __test__ = False  # not a pytest test class
+    #: The class of the connections ``request()`` opens (swap it in a subclass).
+    http_connection_class: type = TestHTTPConnection
 
     def __init__(self, app: Any, use_cookies: bool = True) -> None:
         self.app = app
@@ -300,6 +304,53 @@ class TestClient:
     async def trace(self, *args: Any, **kwargs: Any) -> Any:
         """A TRACE request."""
         return await self.open(*args, method="TRACE", **kwargs)
+
+    @asynccontextmanager
+    async def request(
+        self,
+        path: str,
+        *,
+        method: str = "GET",
+        headers: Any = None,
+        query_string: Any = None,
+        scheme: str = "http",
+        root_path: str = "",
+        http_version: str = "1.1",
+        scope_base: dict[str, Any] | None = None,
+        auth: Any = None,
+        subdomain: str | None = None,
+    ) -> AsyncIterator[Any]:
+        """A streamed request: ``async with client.request("/", method="POST") as conn``.
+
+        ``await conn.send(chunk)``, ``await conn.send_complete()``, ``await conn.receive()``
+        (one response chunk), ``await conn.as_response()``; cookies go both ways as for
+        ``open``. Leaving the block before ``send_complete`` disconnects the client.
+        """
+        req_headers, path, query_bytes = make_test_headers_path_and_query_string(
+            self.app, path, headers, query_string, auth, subdomain
+        )
+        url = self._url(scheme, req_headers["Host"], path, root_path)
+        cookie = self._cookie_header(url)
+        if cookie and "Cookie" not in req_headers:
+            req_headers["Cookie"] = cookie
+        scope = make_test_scope(
+            "http",
+            root_path + path,
+            method.upper(),
+            req_headers,
+            query_bytes,
+            scheme,
+            root_path,
+            http_version,
+            scope_base,
+        )
+        connection = self.http_connection_class(self.app, scope)
+        try:
+            async with connection:
+                yield connection
+        finally:
+            if connection.headers is not None:
+                self._store_cookies(url, connection.headers)
 
     def websocket(
         self,

@@ -9,6 +9,8 @@ Fixtures for app authors and plugin authors:
   ``erlen_client``. A ``client`` fixture of your own (conftest or module) always wins.
 - ``erlen_live_server``: serves your ``app`` with hypercorn on 127.0.0.1 on a free port
   and yields the base URL, ``http://127.0.0.1:PORT`` (async fixture; pytest-asyncio).
+- ``erlen_live_server_thread``: the same for synchronous tests (``requests``, a browser
+  driver...): the server runs its own event loop in a background thread.
 - ``erlen_serve``: the ``serve_app`` async context manager, to serve any app you build.
 
 Nothing from ``erlen`` is imported here at module level; fixtures import on use.
@@ -16,7 +18,7 @@ Nothing from ``erlen`` is imported here at module level; fixtures import on use.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 import pytest
@@ -107,6 +109,17 @@ def erlen_serve() -> Callable[..., Any]:
     from erlen.plugins.testing.server import serve_app
 
     return serve_app
+
+
+@pytest.fixture
+def erlen_live_server_thread(app: Any) -> Iterator[str]:
+    """Serve the ``app`` fixture with hypercorn on 127.0.0.1 on a free port, in a
+    background thread with its own event loop; yields the base URL. For synchronous
+    tests; async tests use ``erlen_live_server``."""
+    from erlen.plugins.testing.server import serve_app_in_thread
+
+    with serve_app_in_thread(app) as base_url:
+        yield base_url
 
 
 if pytest_asyncio is not None:

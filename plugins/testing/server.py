@@ -2,6 +2,8 @@
 
 ``async with serve_app(app) as base_url: ...`` starts hypercorn (lifespan included) on a
 socket the OS picked, yields ``http://127.0.0.1:PORT``, and shuts the server down on exit.
+``with serve_app_in_thread(app) as base_url: ...`` does the same from synchronous code,
+with the server's own event loop in a background thread.
 """
 
 from __future__ import annotations
@@ -9,8 +11,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import socket
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+import threading
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from typing import Any
 
 
@@ -47,6 +50,53 @@ async def serve_app(
             # hypercorn adopts the descriptor and closes it itself on shutdown.
             with contextlib.suppress(OSError):
                 sock.close()
+
+
+@contextmanager
+def serve_app_in_thread(
+    app: Any, *, startup_timeout: float = 10.0, shutdown_timeout: float = 10.0, **config: Any
+) -> Iterator[str]:
+    """:func:`serve_app` for synchronous tests: the server runs its own event loop in a
+    daemon thread; yields the base URL and stops the server (lifespan shutdown) on exit."""
+    loop = asyncio.new_event_loop()
+    ready = threading.Event()
+    outcome: dict[str, Any] = {}
+
+    async def run_server() -> None:
+        stop = asyncio.Event()
+        outcome["stop"] = stop
+        async with serve_app(
+            app, startup_timeout=startup_timeout, shutdown_timeout=shutdown_timeout, **config
+        ) as base_url:
+            outcome["url"] = base_url
+            ready.set()
+            await stop.wait()
+
+    def thread_main() -> None:
+        try:
+            loop.run_until_complete(run_server())
+        except BaseException as exc:  # reported to the test's thread
+            outcome["error"] = exc
+        finally:
+            ready.set()
+            loop.close()
+
+    thread = threading.Thread(target=thread_main, name="erlen-live-server", daemon=True)
+    thread.start()
+    if not ready.wait(startup_timeout + 1):
+        raise TimeoutError(f"The server thread did not start within {startup_timeout}s")
+    if "error" in outcome:
+        thread.join(shutdown_timeout)
+        raise outcome["error"]
+    try:
+        yield outcome["url"]
+    finally:
+        loop.call_soon_threadsafe(outcome["stop"].set)
+        thread.join(shutdown_timeout + 1)
+        if thread.is_alive():
+            raise TimeoutError(f"The server thread did not stop within {shutdown_timeout}s")
+        if "error" in outcome:
+            raise outcome["error"]
 
 
 async def _wait_until_serving(port: int, task: asyncio.Future[Any], timeout: float) -> None:

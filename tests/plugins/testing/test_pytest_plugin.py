@@ -79,6 +79,11 @@ FIXTURE_TESTS = """
         assert response.status_code == 200
         assert response.json() == {"started": True, "testing": False}
 
+    def test_live_server_thread_for_sync_tests(erlen_live_server_thread):
+        assert erlen_live_server_thread.startswith("http://127.0.0.1:")
+        response = httpx.get(erlen_live_server_thread + "/", timeout=5)
+        assert response.json() == {"started": True, "testing": False}
+
     @pytest.mark.asyncio
     async def test_factory(erlen_app_factory):
         app = erlen_app_factory(plugins=["json"], config={"X": 1})
@@ -113,7 +118,7 @@ def test_fixtures_work_in_each_asyncio_mode(pytester: pytest.Pytester, mode: str
     pytester.makeconftest(APP_CONFTEST)
     pytester.makepyfile(test_fixtures=FIXTURE_TESTS)
     result = pytester.runpytest_inprocess("-p", "no:cacheprovider")
-    result.assert_outcomes(passed=5)
+    result.assert_outcomes(passed=6)
 
 
 def test_auto_mode_needs_no_marks(pytester: pytest.Pytester) -> None:
