@@ -67,10 +67,11 @@ class AppContext:
             self._url_adapter = self.app.create_url_adapter(None)
         return self._url_adapter
 
-    def push(self) -> None:
-        """Make this the current app context (sync; see :meth:`__aenter__`)."""
+    def push(self, _signal: bool = True) -> None:
+        """Make this the current app context (sync; ``async with`` awaits the
+        ``appcontext_pushed`` receivers, a bare ``push()`` schedules async ones)."""
         self._tokens.append(_cv_app.set(self))
-        if signals.appcontext_pushed.receivers:
+        if _signal and signals.appcontext_pushed.receivers:
             signals.send_sync(signals.appcontext_pushed, self.app)
 
     async def pop(self, exc: BaseException | None = None) -> None:
@@ -84,7 +85,9 @@ class AppContext:
             await signals.send_async(signals.appcontext_popped, self.app)
 
     async def __aenter__(self) -> AppContext:
-        self.push()
+        self.push(_signal=False)
+        if signals.appcontext_pushed.receivers:
+            await signals.send_async(signals.appcontext_pushed, self.app)
         return self
 
     async def __aexit__(
@@ -137,16 +140,24 @@ class _ConnectionContext:
         """Whether :attr:`session` was used during this context."""
         return self._session is not None
 
-    def push(self) -> None:
-        """Push the app context if this app's is not current, then this context."""
+    def push(self, _signal: bool = True) -> None:
+        """Push the app context if this app's is not current, then this context.
+
+        The kernel pushes with ``_signal=False`` and then awaits
+        :meth:`_send_appcontext_pushed`, so async receivers are awaited as in Quart.
+        """
         app_ctx = _cv_app.get(None)
         pushed: AppContext | None = None
         if app_ctx is None or app_ctx.app is not self.app:
             pushed = AppContext(self.app)
-            pushed.push()
+            pushed.push(_signal)
             app_ctx = pushed
         self.app_ctx = app_ctx
         self._tokens.append((self._cv.set(self), pushed))
+
+    async def _send_appcontext_pushed(self) -> None:
+        if self._tokens and self._tokens[-1][1] is not None:
+            await signals.send_async(signals.appcontext_pushed, self.app)
 
     async def pop(self, exc: BaseException | None = None) -> None:
         """Run teardown functions, leave this context, and the app context it pushed."""
@@ -164,7 +175,9 @@ class _ConnectionContext:
         raise NotImplementedError
 
     async def __aenter__(self) -> Any:
-        self.push()
+        self.push(_signal=False)
+        if signals.appcontext_pushed.receivers:
+            await self._send_appcontext_pushed()
         if self._session is None and not self.app._session_is_lazy():
             try:
                 await self.open_session()

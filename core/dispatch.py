@@ -135,7 +135,9 @@ class DispatchMixin:
         """Match, push the context, dispatch, and return the response; errors become 500s."""
         self.match_request(request)
         ctx = self.request_context(request)
-        ctx.push()
+        ctx.push(_signal=False)
+        if signals.appcontext_pushed.receivers:
+            await ctx._send_appcontext_pushed()
         error: BaseException | None = None
         try:
             try:
