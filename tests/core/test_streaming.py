@@ -181,9 +181,7 @@ async def test_response_timeout_stops_an_endless_stream(path: str) -> None:
 def _stream_tasks() -> list[asyncio.Task[Any]]:
     names = ("watch_disconnect", "endless", "_send_streamed")
     return [
-        task
-        for task in asyncio.all_tasks()
-        if any(name in repr(task.get_coro()) for name in names)
+        task for task in asyncio.all_tasks() if any(name in repr(task.get_coro()) for name in names)
     ]
 
 
