@@ -14,14 +14,22 @@ from erlen.plugins.testing import (
     WebsocketDisconnectError,
     WebsocketResponseError,
 )
+from erlen.cli import ErlenCliRunner
 from erlen.testrequest import (
     make_test_body_with_headers,
     make_test_headers_path_and_query_string,
     make_test_scope,
     sentinel,
 )
+from werkzeug.datastructures import Headers
+
+
+async def no_op_push(path: str, headers: Headers) -> None:
+    """A push-promise sender that does nothing (Quart's ``quart.testing.no_op_push``)."""
+
 
 __all__ = [
+    "ErlenCliRunner",
     "ErlenClient",
     "LifespanError",
     "TestApp",
@@ -31,5 +39,6 @@ __all__ = [
     "make_test_body_with_headers",
     "make_test_headers_path_and_query_string",
     "make_test_scope",
+    "no_op_push",
     "sentinel",
 ]
