@@ -6,6 +6,7 @@ testing plugin can still import these classes; ``app.test_client()`` needs the p
 
 from __future__ import annotations
 
+from erlen.cli import ErlenCliRunner
 from erlen.plugins.testing import (
     ErlenClient,
     LifespanError,
@@ -14,7 +15,6 @@ from erlen.plugins.testing import (
     WebsocketDisconnectError,
     WebsocketResponseError,
 )
-from erlen.cli import ErlenCliRunner
 from erlen.testrequest import (
     make_test_body_with_headers,
     make_test_headers_path_and_query_string,
