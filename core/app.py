@@ -72,20 +72,11 @@ def run_sync(func: Callable[..., Any]) -> Callable[..., Awaitable[Any]]:
 
 
 def run_sync_iterable(iterable: Iterable[T]) -> Any:
-    """Iterate a sync iterable in the thread pool, as an async iterator."""
+    """Iterate a sync iterable in the thread pool, as an async iterator (the caller's
+    context is copied; stopping early closes the iterator once its running step ends)."""
+    from .synciter import iterate_in_thread
 
-    async def _gen() -> AsyncGenerator[T, None]:
-        loop = asyncio.get_running_loop()
-        ctx = contextvars.copy_context()
-        iterator = iter(iterable)
-        done = object()
-        while True:
-            item = await loop.run_in_executor(None, ctx.run, next, iterator, done)
-            if item is done:
-                return
-            yield item  # type: ignore[misc]
-
-    return _gen()
+    return iterate_in_thread(iterable)
 
 
 class Erlen(DispatchMixin, Scaffold):

@@ -73,15 +73,10 @@ class FileBody:
             f.close()
 
 
-async def _iterate_sync(iterable: Iterable[Any]) -> AsyncIterator[Any]:
-    loop = asyncio.get_running_loop()
-    iterator = iter(iterable)
-    sentinel = object()
-    while True:
-        item = await loop.run_in_executor(None, next, iterator, sentinel)
-        if item is sentinel:
-            return
-        yield item
+def _iterate_sync(iterable: Iterable[Any]) -> AsyncIterator[Any]:
+    from ..synciter import iterate_in_thread
+
+    return iterate_in_thread(iterable)
 
 
 class Response(_SansIOResponse):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
+import time
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -209,3 +210,39 @@ async def test_client_disconnect_stops_the_generator_on_a_real_server() -> None:
                 break
             await asyncio.sleep(0.02)
         assert _stream_tasks() == []
+
+
+async def test_disconnect_during_a_sync_generator_step_closes_it_cleanly(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    closed = threading.Event()
+    app = Erlen(__name__, static_folder=None)
+
+    @app.route("/slow")
+    async def slow() -> Any:
+        def ticks() -> Iterator[bytes]:
+            try:
+                while True:
+                    time.sleep(0.05)  # the disconnect arrives while this step runs
+                    yield b"tick\n"
+            finally:
+                closed.set()
+
+        return Response(ticks())
+
+    async with serve_app(app) as base_url:
+        port = int(base_url.rsplit(":", 1)[1])
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(b"GET /slow HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        await writer.drain()
+        await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 5)
+        assert b"tick" in await asyncio.wait_for(reader.read(100), 5)
+        writer.close()
+        await writer.wait_closed()
+        for _ in range(250):
+            if closed.is_set():
+                break
+            await asyncio.sleep(0.02)
+    assert closed.is_set()  # the generator's `finally` ran
+    assert "already executing" not in caplog.text
+    assert "Traceback" not in caplog.text
