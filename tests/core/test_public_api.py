@@ -53,6 +53,7 @@ SUBMODULES = {
     "erlen.json": "dumps dump loads load jsonify",
     "erlen.config": "Config",
     "erlen.blueprints": "Blueprint",
+    "erlen.datastructures": "FileStorage",
 }
 
 ERLEN_EXCEPTIONS = (
