@@ -260,7 +260,9 @@ class DispatchMixin:
         interface = self.session_interface
         session = ctx.session
         if not interface.is_null_session(session):
-            await interface.save_session(self, session, response)
+            saved = interface.save_session(self, session, response)
+            if inspect.isawaitable(saved):  # Quart: a coroutine; a Flask interface: None
+                await saved
 
     def _session_cookie_sent(self: Erlen, connection: Any) -> bool:  # type: ignore[misc]
         # A permanent session is refreshed on every request (Flask semantics) even when

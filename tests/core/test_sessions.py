@@ -327,3 +327,22 @@ async def test_session_values_are_visible_to_before_and_after_request() -> None:
     client = app.test_client()
     await client.get("/plain")
     assert (await client.get("/plain")).headers["X-Visits"] == "2"
+
+
+class FlaskStyleInterface(SessionInterface):
+    """A Flask session interface (plain methods), ported unchanged."""
+
+    def open_session(self, app: Erlen, request: Any) -> SecureCookieSession:  # type: ignore[override]
+        return SecureCookieSession({"user": request.headers.get("X-User", "anon")})
+
+    def save_session(self, app: Erlen, session: Any, response: Any) -> None:  # type: ignore[override]
+        response.headers["X-Saved-User"] = session["user"]
+
+
+async def test_a_flask_style_sync_session_interface_works() -> None:
+    app = make_app()
+    app.session_interface = FlaskStyleInterface()
+    response = await app.test_client().get("/set/user/bob", headers={"X-User": "ada"})
+    assert response.headers["X-Saved-User"] == "bob"
+    read = await app.test_client().get("/get/user", headers={"X-User": "ada"})
+    assert await read.get_data() == b"'ada'"
