@@ -99,6 +99,9 @@ class Erlen(DispatchMixin, Scaffold):
     test_app_class: type | None = None
     test_cli_runner_class: type | None = None
     session_interface = SecureCookieSessionInterface()
+    #: Set on a subclass (as in Flask/Quart) to choose the JSON provider class; ``None``
+    #: lets the ``erlen_json_provider`` hook choose (the json plugin's msgspec provider).
+    json_provider_class: type | None = None
     event_class = asyncio.Event
     lock_class = asyncio.Lock
     jinja_options: dict[str, Any] = {}
@@ -167,7 +170,10 @@ class Erlen(DispatchMixin, Scaffold):
         for converters in hook.erlen_url_converters(app=self):
             if converters:
                 self.url_map.converters.update(converters)
-        self.json = hook.erlen_json_provider(app=self)
+        if self.json_provider_class is not None:
+            self.json = self.json_provider_class(self)
+        else:
+            self.json = hook.erlen_json_provider(app=self)
 
         if self.has_static_folder:
             if bool(static_host) != host_matching:
