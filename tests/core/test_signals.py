@@ -305,3 +305,23 @@ async def test_async_appcontext_receivers_are_awaited(app: Erlen, record: Any) -
     assert events == ["pushed", "popped"]
     async with app.test_request_context("/"):
         assert events == ["pushed", "popped", "pushed"]
+
+
+async def test_push_works_called_or_awaited(app: Erlen, record: Any) -> None:
+    events: list[str] = []
+
+    async def pushed(sender: Any) -> None:
+        await asyncio.sleep(0.01)
+        events.append("pushed")
+
+    record(signals.appcontext_pushed, pushed)
+    ctx = app.app_context()
+    await ctx.push()  # Quart's spelling waits for async receivers
+    assert events == ["pushed"]
+    assert erlen.current_app.name == app.name
+    await ctx.pop()
+    request_ctx = app.test_request_context("/path")
+    request_ctx.push()  # Flask's spelling
+    assert erlen.request.path == "/path"
+    await request_ctx.pop()
+    assert not erlen.has_request_context()
