@@ -79,7 +79,7 @@ async def test_rich_values_survive_and_the_format_is_flasks() -> None:
 
 
 async def test_a_cookie_signed_by_quart_is_read() -> None:
-    # Set by Quart 0.20 with SECRET_KEY "porting-key": {"user": "ada", "ids": (1, 2)},
+    # Set by Quart 0.22 with SECRET_KEY "porting-key": {"user": "ada", "ids": (1, 2)},
     # permanent. Porting an app must not log its users out.
     app = make_app()
     app.secret_key = "porting-key"
