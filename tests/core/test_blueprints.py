@@ -328,3 +328,46 @@ async def test_same_view_name_in_two_blueprints_does_not_clash() -> None:
     client = app.test_client()
     assert await (await client.get("/1/")).get_data() == b"first"
     assert await (await client.get("/2/")).get_data() == b"second"
+
+
+async def test_nested_blueprint_registered_twice_through_its_parent() -> None:
+    app = make_app()
+    parent = Blueprint("v1", __name__, url_prefix="/v1")
+    child = Blueprint("users", __name__, url_prefix="/users")
+
+    @child.route("/me")
+    async def me() -> str:
+        return f"{request.endpoint} {url_for('.me')}"
+
+    parent.register_blueprint(child)
+    app.register_blueprint(parent)
+    app.register_blueprint(parent, name="v2", url_prefix="/v2")
+    client = app.test_client()
+    assert await (await client.get("/v1/users/me")).get_data() == b"v1.users.me /v1/users/me"
+    assert await (await client.get("/v2/users/me")).get_data() == b"v2.users.me /v2/users/me"
+
+
+async def test_blueprint_url_defaults() -> None:
+    app = make_app()
+    docs = Blueprint("docs", __name__, url_prefix="/docs", url_defaults={"lang": "en"})
+
+    @docs.route("/")
+    async def index(lang: str) -> str:  # `lang` comes from the defaults, not the URL
+        return f"{lang} {url_for('.index')}"
+
+    app.register_blueprint(docs)
+    app.register_blueprint(docs, name="docs_fr", url_prefix="/fr", url_defaults={"lang": "fr"})
+    client = app.test_client()
+    assert await (await client.get("/docs/")).get_data() == b"en /docs/"
+    assert await (await client.get("/fr/")).get_data() == b"fr /fr/"
+
+
+def test_record_and_record_once() -> None:
+    app = make_app()
+    bp = Blueprint("rec", __name__)
+    states: list[tuple[str, bool]] = []
+    bp.record(lambda state: states.append((state.name, state.first_registration)))
+    bp.record_once(lambda state: states.append(("once", state.first_registration)))
+    app.register_blueprint(bp)
+    app.register_blueprint(bp, name="rec2")
+    assert states == [("rec", True), ("once", True), ("rec2", False)]
