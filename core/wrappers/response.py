@@ -269,6 +269,9 @@ class Response(_SansIOResponse):
         http_range = parse_range_header(range_header)
         if http_range is None or len(http_range.ranges) != 1:
             raise RequestedRangeNotSatisfiable(length=length)
+        start, stop = http_range.ranges[0]
+        if stop is None and start < 0 and -start >= length:
+            return False  # a suffix longer than the body means all of it (RFC 9110 14.1.2)
         bounds = http_range.range_for_length(length)
         content_range = http_range.make_content_range(length)
         if bounds is None or content_range is None:

@@ -177,12 +177,45 @@ async def test_range_gives_206(
 
 @pytest.mark.parametrize(
     "range_header",
-    ["bytes=20-30", "bytes=abc", "bytes=5-2", "bytes=0-1,3-4", "items=0-3", "bytes=-0"],
+    [
+        "bytes=20-30",
+        "bytes=20-",
+        "bytes=abc",
+        "bytes=5-2",
+        "bytes=0-1,3-4",
+        "items=0-3",
+        "bytes=-0",
+        "bytes=--1",
+        "bytes=",
+        "bytes=-",
+        "bytes=1-2,",
+        "bytes=\x00",
+    ],
 )
 async def test_invalid_or_unsatisfiable_range_gives_416(app: Erlen, range_header: str) -> None:
     response = await app.test_client().get("/path", headers={"Range": range_header})
     assert response.status_code == 416
     assert response.headers["Content-Range"] == "bytes */20"
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Range": "bytes=-100"},  # a suffix longer than the file: all of it
+        {"Range": "bytes=0-99999999999999999999"},
+        {"If-None-Match": ',,,"'},
+        {"If-None-Match": "W/"},
+        {"If-Modified-Since": "Mon, 99 Foo 99999 99:99:99 GMT"},
+        {"If-Unmodified-Since": "soon"},
+        {"If-Range": "garbage", "Range": "bytes=0-1"},
+    ],
+)
+async def test_odd_conditional_headers_give_the_whole_file(
+    app: Erlen, headers: dict[str, str]
+) -> None:
+    response = await app.test_client().get("/path", headers=headers)
+    assert response.status_code == 200
+    assert await response.get_data() == CONTENT
 
 
 async def test_whole_range_and_stale_if_range_give_200(app: Erlen) -> None:

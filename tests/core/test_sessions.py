@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from erlen import Erlen, session
 from erlen.sessions import SecureCookieSession, SecureCookieSessionInterface, SessionInterface
-from itsdangerous import TimestampSigner
+from itsdangerous import BadPayload, TimestampSigner, URLSafeTimedSerializer
 from werkzeug.http import parse_date
 
 
@@ -346,3 +346,22 @@ async def test_a_flask_style_sync_session_interface_works() -> None:
     assert response.headers["X-Saved-User"] == "bob"
     read = await app.test_client().get("/get/user", headers={"X-User": "ada"})
     assert await read.get_data() == b"'ada'"
+
+
+@pytest.mark.parametrize("payload", [[1, 2], "text", 42, {" b": "not base64!"}, {" d": "never"}])
+async def test_signed_but_unusable_payload_gives_an_empty_session(payload: Any) -> None:
+    app = make_app()
+    serializer = SecureCookieSessionInterface().get_signing_serializer(app)
+    assert serializer is not None
+    # Signed with the right key, but not a session: sign the raw JSON without tagging.
+    raw = URLSafeTimedSerializer(
+        app.secret_key, salt="cookie-session", signer_kwargs={"key_derivation": "hmac"}
+    ).dumps(payload)
+    try:
+        serializer.loads(raw)  # the signature itself is good (no BadSignature)...
+    except BadPayload:
+        pass  # ...only the payload is unusable, which is what this test is about
+    client = app.test_client()
+    client.set_cookie("localhost", "session", raw)
+    response = await client.get("/get/user")
+    assert (response.status_code, await response.get_data()) == (200, b"None")
