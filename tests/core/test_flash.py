@@ -85,3 +85,16 @@ async def test_flash_without_secret_key_fails_clearly() -> None:
     app.testing = True
     with pytest.raises(RuntimeError, match="secret key"):
         await app.test_client().get("/post")
+
+
+async def test_flash_from_a_sync_view() -> None:
+    app = make_app()
+
+    @app.route("/sync-post")
+    def sync_post() -> Any:  # runs in a thread, with the request's session
+        flash("from a thread", "info")
+        return redirect("/show?categories=1")
+
+    client = app.test_client()
+    response = await client.get("/sync-post", follow_redirects=True)
+    assert await response.get_json() == {"messages": [["info", "from a thread"]]}
