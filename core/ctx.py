@@ -113,7 +113,11 @@ class AppContext:
     async def __aenter__(self) -> AppContext:
         self.push(_signal=False)
         if signals.appcontext_pushed.receivers:
-            await signals.send_async(signals.appcontext_pushed, self.app)
+            try:
+                await signals.send_async(signals.appcontext_pushed, self.app)
+            except BaseException as exc:
+                await self.pop(exc)
+                raise
         return self
 
     async def __aexit__(
@@ -205,14 +209,14 @@ class _ConnectionContext:
 
     async def __aenter__(self) -> Any:
         self.push(_signal=False)
-        if signals.appcontext_pushed.receivers:
-            await self._send_appcontext_pushed()
-        if self._session is None and not self.app._session_is_lazy():
-            try:
+        try:
+            if signals.appcontext_pushed.receivers:
+                await self._send_appcontext_pushed()
+            if self._session is None and not self.app._session_is_lazy():
                 await self.open_session()
-            except BaseException as exc:
-                await self.pop(exc)
-                raise
+        except BaseException as exc:
+            await self.pop(exc)
+            raise
         return self
 
     async def __aexit__(

@@ -136,11 +136,11 @@ class DispatchMixin:
         self.match_request(request)
         ctx = self.request_context(request)
         ctx.push(_signal=False)
-        if signals.appcontext_pushed.receivers:
-            await ctx._send_appcontext_pushed()
         error: BaseException | None = None
         try:
             try:
+                if signals.appcontext_pushed.receivers:
+                    await ctx._send_appcontext_pushed()
                 if not self._session_is_lazy():
                     await ctx.open_session()
                 return await self.full_dispatch_request(ctx)

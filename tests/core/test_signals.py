@@ -325,3 +325,19 @@ async def test_push_works_called_or_awaited(app: Erlen, record: Any) -> None:
     assert erlen.request.path == "/path"
     await request_ctx.pop()
     assert not erlen.has_request_context()
+
+
+async def test_a_failing_receiver_is_a_500_and_leaves_no_context(app: Erlen, record: Any) -> None:
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+
+    async def broken(sender: Any) -> None:
+        raise RuntimeError("receiver bug")
+
+    record(signals.appcontext_pushed, broken)
+    response = await app.test_client().get("/")
+    assert response.status_code == 500
+    assert not erlen.has_app_context()
+    with pytest.raises(RuntimeError, match="receiver bug"):
+        async with app.app_context():
+            pass
+    assert not erlen.has_app_context()
