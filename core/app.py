@@ -72,20 +72,11 @@ def run_sync(func: Callable[..., Any]) -> Callable[..., Awaitable[Any]]:
 
 
 def run_sync_iterable(iterable: Iterable[T]) -> Any:
-    """Iterate a sync iterable in the thread pool, as an async iterator."""
+    """Iterate a sync iterable in the thread pool, as an async iterator (the caller's
+    context is copied; stopping early closes the iterator once its running step ends)."""
+    from .synciter import iterate_in_thread
 
-    async def _gen() -> AsyncGenerator[T, None]:
-        loop = asyncio.get_running_loop()
-        ctx = contextvars.copy_context()
-        iterator = iter(iterable)
-        done = object()
-        while True:
-            item = await loop.run_in_executor(None, ctx.run, next, iterator, done)
-            if item is done:
-                return
-            yield item  # type: ignore[misc]
-
-    return _gen()
+    return iterate_in_thread(iterable)
 
 
 class Erlen(DispatchMixin, Scaffold):
@@ -108,6 +99,9 @@ class Erlen(DispatchMixin, Scaffold):
     test_app_class: type | None = None
     test_cli_runner_class: type | None = None
     session_interface = SecureCookieSessionInterface()
+    #: Set on a subclass (as in Flask/Quart) to choose the JSON provider class; ``None``
+    #: lets the ``erlen_json_provider`` hook choose (the json plugin's msgspec provider).
+    json_provider_class: type | None = None
     event_class = asyncio.Event
     lock_class = asyncio.Lock
     jinja_options: dict[str, Any] = {}
@@ -178,7 +172,10 @@ class Erlen(DispatchMixin, Scaffold):
         for converters in hook.erlen_url_converters(app=self):
             if converters:
                 self.url_map.converters.update(converters)
-        self.json = hook.erlen_json_provider(app=self)
+        if self.json_provider_class is not None:
+            self.json = self.json_provider_class(self)
+        else:
+            self.json = hook.erlen_json_provider(app=self)
 
         if self.has_static_folder:
             if bool(static_host) != host_matching:

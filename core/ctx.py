@@ -8,6 +8,7 @@ in them (the heartbeat task of the websocket guide relies on this).
 from __future__ import annotations
 
 import functools
+import inspect
 from collections.abc import Callable
 from contextvars import Token
 from types import SimpleNamespace, TracebackType
@@ -51,6 +52,28 @@ class _AppCtxGlobals(SimpleNamespace):
         return iter(self.__dict__)
 
 
+class _Pushed:
+    """What ``push()`` returns: Flask code calls ``ctx.push()``, Quart code awaits it.
+
+    Awaiting it waits for async ``appcontext_pushed`` receivers (already scheduled).
+    """
+
+    __slots__ = ("_pending",)
+
+    def __init__(self, pending: tuple[Any, ...] = ()) -> None:
+        self._pending = pending
+
+    def __await__(self) -> Any:
+        return self._wait().__await__()
+
+    async def _wait(self) -> None:
+        for pending in self._pending:
+            await pending
+
+
+_NOTHING_PENDING = _Pushed()
+
+
 class AppContext:
     """The application context: ``current_app`` and ``g``."""
 
@@ -67,11 +90,15 @@ class AppContext:
             self._url_adapter = self.app.create_url_adapter(None)
         return self._url_adapter
 
-    def push(self) -> None:
-        """Make this the current app context (sync; see :meth:`__aenter__`)."""
+    def push(self, _signal: bool = True) -> _Pushed:
+        """Make this the current app context: ``ctx.push()`` (Flask) or
+        ``await ctx.push()`` (Quart, which also waits for async ``appcontext_pushed``
+        receivers)."""
         self._tokens.append(_cv_app.set(self))
-        if signals.appcontext_pushed.receivers:
-            signals.send_sync(signals.appcontext_pushed, self.app)
+        if _signal and signals.appcontext_pushed.receivers:
+            results = signals.send_sync(signals.appcontext_pushed, self.app)
+            return _Pushed(tuple(r for _, r in results if inspect.isawaitable(r)))
+        return _NOTHING_PENDING
 
     async def pop(self, exc: BaseException | None = None) -> None:
         """Run the ``teardown_appcontext`` functions, then leave this context."""
@@ -84,7 +111,13 @@ class AppContext:
             await signals.send_async(signals.appcontext_popped, self.app)
 
     async def __aenter__(self) -> AppContext:
-        self.push()
+        self.push(_signal=False)
+        if signals.appcontext_pushed.receivers:
+            try:
+                await signals.send_async(signals.appcontext_pushed, self.app)
+            except BaseException as exc:
+                await self.pop(exc)
+                raise
         return self
 
     async def __aexit__(
@@ -137,16 +170,27 @@ class _ConnectionContext:
         """Whether :attr:`session` was used during this context."""
         return self._session is not None
 
-    def push(self) -> None:
-        """Push the app context if this app's is not current, then this context."""
+    def push(self, _signal: bool = True) -> _Pushed:
+        """Push the app context if this app's is not current, then this context
+        (``ctx.push()`` or ``await ctx.push()``).
+
+        The kernel pushes with ``_signal=False`` and then awaits
+        :meth:`_send_appcontext_pushed`, so async receivers are awaited as in Quart.
+        """
         app_ctx = _cv_app.get(None)
         pushed: AppContext | None = None
+        result = _NOTHING_PENDING
         if app_ctx is None or app_ctx.app is not self.app:
             pushed = AppContext(self.app)
-            pushed.push()
+            result = pushed.push(_signal)
             app_ctx = pushed
         self.app_ctx = app_ctx
         self._tokens.append((self._cv.set(self), pushed))
+        return result
+
+    async def _send_appcontext_pushed(self) -> None:
+        if self._tokens and self._tokens[-1][1] is not None:
+            await signals.send_async(signals.appcontext_pushed, self.app)
 
     async def pop(self, exc: BaseException | None = None) -> None:
         """Run teardown functions, leave this context, and the app context it pushed."""
@@ -164,13 +208,15 @@ class _ConnectionContext:
         raise NotImplementedError
 
     async def __aenter__(self) -> Any:
-        self.push()
-        if self._session is None and not self.app._session_is_lazy():
-            try:
+        self.push(_signal=False)
+        try:
+            if signals.appcontext_pushed.receivers:
+                await self._send_appcontext_pushed()
+            if self._session is None and not self.app._session_is_lazy():
                 await self.open_session()
-            except BaseException as exc:
-                await self.pop(exc)
-                raise
+        except BaseException as exc:
+            await self.pop(exc)
+            raise
         return self
 
     async def __aexit__(

@@ -136,10 +136,12 @@ class DispatchMixin:
         """Match, push the context, dispatch, and return the response; errors become 500s."""
         self.match_request(request)
         ctx = self.request_context(request)
-        ctx.push()
+        ctx.push(_signal=False)
         error: BaseException | None = None
         try:
             try:
+                if signals.appcontext_pushed.receivers:
+                    await ctx._send_appcontext_pushed()
                 if not self._session_is_lazy():
                     await ctx.open_session()
                 return await self.full_dispatch_request(ctx)
@@ -259,7 +261,9 @@ class DispatchMixin:
         interface = self.session_interface
         session = ctx.session
         if not interface.is_null_session(session):
-            await interface.save_session(self, session, response)
+            saved = interface.save_session(self, session, response)
+            if inspect.isawaitable(saved):  # Quart: a coroutine; a Flask interface: None
+                await saved
 
     def _session_cookie_sent(self: Erlen, connection: Any) -> bool:  # type: ignore[misc]
         # A permanent session is refreshed on every request (Flask semantics) even when

@@ -13,9 +13,11 @@ from tempfile import SpooledTemporaryFile
 from typing import IO, TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
-from werkzeug.datastructures import FileStorage, Headers, ImmutableMultiDict
+from werkzeug.datastructures import Headers, ImmutableMultiDict
 from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
 from werkzeug.sansio.multipart import Data, Epilogue, Field, File, MultipartDecoder, NeedData
+
+from .datastructures import FileStorage
 
 if TYPE_CHECKING:
     from .wrappers.request import Request

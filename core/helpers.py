@@ -12,6 +12,7 @@ from werkzeug.urls import iri_to_uri
 
 from . import signals
 from .globals import _cv_app, _cv_request, _cv_websocket, current_app, session
+from .sendfile import DEFAULT_MIMETYPE as DEFAULT_MIMETYPE
 from .sendfile import send_file as send_file
 from .sendfile import send_from_directory as send_from_directory
 
@@ -196,6 +197,7 @@ async def get_template_attribute(template_name: str, attribute: str) -> Any:
 
 
 __all__ = [
+    "DEFAULT_MIMETYPE",
     "abort",
     "flash",
     "get_flashed_messages",

@@ -82,7 +82,10 @@ async def _close_body(body: Any) -> None:
         return
     close = getattr(body, "close", None)
     if close is not None:
-        close()
+        try:
+            close()
+        except ValueError:  # "generator already executing" in the thread pool: the
+            pass  # body iterator closes it when that step ends (erlen.synciter)
 
 
 async def _send_streamed(

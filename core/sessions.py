@@ -7,6 +7,7 @@ session is opened only when the view first touches ``session``.
 from __future__ import annotations
 
 import hashlib
+import inspect
 import json
 from base64 import b64decode, b64encode
 from collections.abc import MutableMapping
@@ -145,7 +146,8 @@ session_json_serializer = TaggedJSONSerializer()
 class SessionInterface:
     """How sessions are opened and saved. Subclass and set ``app.session_interface``.
 
-    ``open_session`` and ``save_session`` are coroutines, as in Quart.
+    ``open_session`` and ``save_session`` are coroutines, as in Quart; plain methods
+    (a Flask interface being ported) work too.
     """
 
     null_session_class = NullSession
@@ -337,7 +339,9 @@ def open_session_lazily(app: Erlen, connection: Any) -> SessionMixin:
 async def open_session_async(app: Erlen, connection: Any) -> SessionMixin:
     """Open the session with ``await app.session_interface.open_session(...)``."""
     interface = app.session_interface
-    session = await interface.open_session(app, connection)
+    session = interface.open_session(app, connection)
+    if inspect.isawaitable(session):  # Quart's interfaces are async; Flask's are sync
+        session = await session
     if session is None:
         session = interface.make_null_session(app)
     return session

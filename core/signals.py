@@ -1,7 +1,8 @@
 """Quart's signals, on blinker.
 
-Receivers may be sync or async functions. The kernel checks ``signal.receivers`` before
-sending, so a signal nobody listens to costs one attribute test.
+Receivers may be sync or async functions; each is called with the sender (the app) and
+the keyword arguments Quart sends. The kernel checks ``signal.receivers`` before sending,
+so a signal nobody listens to costs one attribute test.
 """
 
 from __future__ import annotations
@@ -70,8 +71,14 @@ def _async_wrapper(func: Callable[..., Coroutine[Any, Any, Any]]) -> Callable[..
 
 
 async def send_async(signal: Any, sender: Any, **kwargs: Any) -> list[tuple[Any, Any]]:
-    """Send ``signal``, awaiting async receivers and calling sync ones."""
-    return await signal.send_async(sender, _sync_wrapper=_sync_wrapper, **kwargs)  # type: ignore[no-any-return]
+    """Send ``signal``, awaiting async receivers.
+
+    As in Quart, sync receivers go through the sender's ``ensure_async`` (the app's: they
+    run in the thread pool with the context copied, so a slow receiver does not block the
+    event loop); a sender without one has them called inline.
+    """
+    wrapper = getattr(sender, "ensure_async", None) or _sync_wrapper
+    return await signal.send_async(sender, _sync_wrapper=wrapper, **kwargs)  # type: ignore[no-any-return]
 
 
 def send_sync(signal: Any, sender: Any, **kwargs: Any) -> list[tuple[Any, Any]]:

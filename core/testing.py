@@ -6,6 +6,7 @@ testing plugin can still import these classes; ``app.test_client()`` needs the p
 
 from __future__ import annotations
 
+from erlen.cli import ErlenCliRunner
 from erlen.plugins.testing import (
     ErlenClient,
     LifespanError,
@@ -20,8 +21,15 @@ from erlen.testrequest import (
     make_test_scope,
     sentinel,
 )
+from werkzeug.datastructures import Headers
+
+
+async def no_op_push(path: str, headers: Headers) -> None:
+    """A push-promise sender that does nothing (Quart's ``quart.testing.no_op_push``)."""
+
 
 __all__ = [
+    "ErlenCliRunner",
     "ErlenClient",
     "LifespanError",
     "TestApp",
@@ -31,5 +39,6 @@ __all__ = [
     "make_test_body_with_headers",
     "make_test_headers_path_and_query_string",
     "make_test_scope",
+    "no_op_push",
     "sentinel",
 ]

@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable, Collection
 from typing import Any, ClassVar
 
+from werkzeug.exceptions import MethodNotAllowed
+
 from .globals import current_app, request
 from .typing import ResponseReturnValue
 
@@ -84,7 +86,8 @@ class MethodView(View):
     """A view that calls the method named after the HTTP verb: ``get``, ``post``...
 
     ``methods`` is filled in from the verbs the class (and its bases) define. A ``HEAD``
-    request falls back to ``get`` when there is no ``head`` method.
+    request falls back to ``get`` when there is no ``head`` method. A verb that
+    ``methods`` lists but the class does not implement gets a 405 (Flask: a 500).
 
     .. code-block:: python
 
@@ -116,7 +119,12 @@ class MethodView(View):
         if handler is None and verb == "head":
             handler = getattr(self, "get", None)
         if handler is None:
-            raise AssertionError(f"Unimplemented method {request.method!r}")
+            # The rule accepts the verb but the class has no method for it. Flask and
+            # Quart fail with a 500 here; the client deserves a 405 naming what works.
+            allowed = {verb.upper() for verb in http_method_funcs if hasattr(self, verb)}
+            if "GET" in allowed:
+                allowed.add("HEAD")
+            raise MethodNotAllowed(valid_methods=sorted(allowed))
         return await current_app.ensure_async(handler)(**kwargs)  # type: ignore[no-any-return]
 
 

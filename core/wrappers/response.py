@@ -73,15 +73,10 @@ class FileBody:
             f.close()
 
 
-async def _iterate_sync(iterable: Iterable[Any]) -> AsyncIterator[Any]:
-    loop = asyncio.get_running_loop()
-    iterator = iter(iterable)
-    sentinel = object()
-    while True:
-        item = await loop.run_in_executor(None, next, iterator, sentinel)
-        if item is sentinel:
-            return
-        yield item
+def _iterate_sync(iterable: Iterable[Any]) -> AsyncIterator[Any]:
+    from ..synciter import iterate_in_thread
+
+    return iterate_in_thread(iterable)
 
 
 class Response(_SansIOResponse):
@@ -285,6 +280,9 @@ class Response(_SansIOResponse):
         http_range = parse_range_header(range_header)
         if http_range is None or len(http_range.ranges) != 1:
             raise RequestedRangeNotSatisfiable(length=length)
+        start, stop = http_range.ranges[0]
+        if stop is None and start < 0 and -start >= length:
+            return False  # a suffix longer than the body means all of it (RFC 9110 14.1.2)
         bounds = http_range.range_for_length(length)
         content_range = http_range.make_content_range(length)
         if bounds is None or content_range is None:

@@ -262,7 +262,8 @@ class TestClient:
                 if not message.get("more_body", False):
                     done.set()
             elif kind == "http.response.push":
-                self.push_promises.append((message["path"], Headers(message.get("headers", ()))))
+                pushed = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in message["headers"]]
+                self.push_promises.append((message["path"], Headers(pushed)))
 
         try:
             await self.app(scope, receive, send)
