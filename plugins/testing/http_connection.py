@@ -135,4 +135,5 @@ class TestHTTPConnection:
             if not message.get("more_body", False):
                 await self._from_app.put(None)
         elif kind == "http.response.push":
-            self.push_promises.append((message["path"], Headers(message.get("headers", ()))))
+            pushed = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in message["headers"]]
+            self.push_promises.append((message["path"], Headers(pushed)))
