@@ -235,7 +235,9 @@ def robust_app() -> Erlen:
                             {"type": "echo_response", "original": data.get("message", "")}
                         )
                     elif data["type"] == "time":
-                        await websocket.send_json({"type": "time_response", "timestamp": time.time()})
+                        await websocket.send_json(
+                            {"type": "time_response", "timestamp": time.time()}
+                        )
                     else:
                         await websocket.send_json(
                             {

@@ -219,8 +219,7 @@ async def test_mixing_routes_as_written_registers_two_http_views() -> None:
         return "A HTTP request"
 
     @app.route("/ws")
-    async def ws():
-        ...  # Use the WebSocket
+    async def ws(): ...  # Use the WebSocket
 
     response = await app.test_client().get("/ws")
     assert response.status_code == 200
