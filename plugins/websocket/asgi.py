@@ -23,7 +23,7 @@ from erlen.exceptions import ConnectionClosed
 
 from .channel import ACCEPTING, HANDSHAKE, OPEN, RESPONDED, encode_headers
 from .dispatch import WebsocketDispatcher
-from .settings import CLOSE_INTERNAL_ERROR, CLOSE_NORMAL, WebsocketSettings
+from .settings import CLOSE_GOING_AWAY, CLOSE_INTERNAL_ERROR, CLOSE_NORMAL, WebsocketSettings
 from .wrapper import Websocket
 
 if TYPE_CHECKING:
@@ -51,11 +51,11 @@ def make_websocket_handler(app: Erlen) -> ProtocolHandler:
             response = None
         except asyncio.CancelledError:
             if not _ended_by_disconnect(websocket):
-                await _abort(websocket)
+                await _abort(websocket, CLOSE_GOING_AWAY)  # the server is stopping
                 raise
             response = None
         except BaseException:
-            await _abort(websocket)
+            await _abort(websocket, CLOSE_INTERNAL_ERROR)  # propagated (testing, debug)
             raise
         try:
             await _finish(websocket, response)
@@ -110,13 +110,12 @@ async def _reject(websocket: Websocket, response: Response) -> None:
         await send({"type": "websocket.http.response.body", "body": body, "more_body": False})
 
 
-async def _abort(websocket: Websocket) -> None:
-    """An error propagates out of the app: close an open connection with 1011 first."""
+async def _abort(websocket: Websocket, code: int) -> None:
+    """Something propagates out of the app: close an open connection with ``code`` first."""
     try:
         if websocket._state == OPEN:
-            websocket.failed = True
             with contextlib.suppress(Exception):
-                await websocket.close(CLOSE_INTERNAL_ERROR)
+                await websocket.close(code)
     finally:
         await websocket._stop_tasks()
 
