@@ -113,7 +113,7 @@ class WebsocketChannel:
         self._receiving = False
         self._unwatched_sends = 0
         self._reader: asyncio.Task[None] | None = None
-        self._buffer: collections.deque[Any] = collections.deque()
+        self._buffer: collections.deque[Any] | None = None  # the reader's, made with it
         self._waiter: asyncio.Future[None] | None = None
         self._space: asyncio.Future[None] | None = None
         self._closer: asyncio.Future[None] | None = None
@@ -285,10 +285,12 @@ class WebsocketChannel:
     # --- the reader task (only for handlers that send without receiving) ---------------
 
     def _start_reader(self) -> None:
+        self._buffer = collections.deque()
         self._reader = asyncio.ensure_future(self._read_ahead())
 
     async def _read_ahead(self) -> None:
         buffer = self._buffer
+        assert buffer is not None
         loop = asyncio.get_running_loop()
         while True:
             while len(buffer) >= _READ_AHEAD:
@@ -311,6 +313,7 @@ class WebsocketChannel:
 
     async def _next_buffered(self) -> Any:
         buffer = self._buffer
+        assert buffer is not None
         if not buffer:
             if self._waiter is not None:
                 raise RuntimeError(_CONCURRENT_RECEIVE)

@@ -216,3 +216,10 @@ async def test_websocket_object_is_exported_and_hashable() -> None:
     async with app.test_client().websocket("/ws") as conn:
         assert await conn.receive() == "done"
     assert seen == [True]
+
+
+def test_the_proxy_outside_a_connection_names_the_problem() -> None:
+    with pytest.raises(RuntimeError, match="Working outside of websocket context"):
+        websocket.path  # noqa: B018
+    with pytest.raises(TypeError, match=r"_get_current_object\(\)"):
+        {websocket}  # noqa: B018
