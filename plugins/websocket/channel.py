@@ -109,7 +109,6 @@ class WebsocketChannel:
         self._open = False  # state == OPEN, the one test on the per-message path
         self._accept_args: tuple[Any, str | None] | None = None
         self._accepting: asyncio.Future[None] | None = None
-        self._peer_closed = False
         self._receiving = False
         self._unwatched_sends = 0
         self._reader: asyncio.Task[None] | None = None
@@ -141,7 +140,7 @@ class WebsocketChannel:
         """Whether the connection is closed (by either side) or was rejected."""
         return self._state in (CLOSED, RESPONDED)
 
-    def _set_closed(self, code: int, reason: str, *, peer: bool) -> None:
+    def _set_closed(self, code: int, reason: str) -> None:
         if self._state in (CLOSED, RESPONDED):
             return
         self._was_accepted = self._state == OPEN
@@ -149,7 +148,6 @@ class WebsocketChannel:
         self._open = False
         self.close_code = code
         self.close_reason = reason
-        self._peer_closed = peer
 
     def _closed_error(self) -> ConnectionClosed:
         return ConnectionClosed(
@@ -199,7 +197,7 @@ class WebsocketChannel:
             await self._asgi_send(message)
         except BaseException as exc:
             self._state = HANDSHAKE  # so _set_closed records it as never accepted
-            self._set_closed(CLOSE_ABNORMAL, "", peer=True)
+            self._set_closed(CLOSE_ABNORMAL, "")
             self._accepting.set_result(None)
             if isinstance(exc, OSError):
                 raise self._closed_error() from exc
@@ -252,9 +250,7 @@ class WebsocketChannel:
                     await signals.send_async(signals.websocket_received, self, data=data)
                 return data  # type: ignore[no-any-return]
             if kind == "websocket.disconnect":
-                self._set_closed(
-                    message.get("code", CLOSE_NORMAL), message.get("reason") or "", peer=True
-                )
+                self._set_closed(message.get("code", CLOSE_NORMAL), message.get("reason") or "")
                 raise self._closed_error()
             # websocket.connect (already consumed by the handler) or unknown: skip.
 
@@ -306,9 +302,7 @@ class WebsocketChannel:
                 waiter.set_result(None)
             if message["type"] == "websocket.disconnect":
                 # Sends fail from now on; receive() still hands out what was read first.
-                self._set_closed(
-                    message.get("code", CLOSE_NORMAL), message.get("reason") or "", peer=True
-                )
+                self._set_closed(message.get("code", CLOSE_NORMAL), message.get("reason") or "")
                 return
 
     async def _next_buffered(self) -> Any:
@@ -359,7 +353,7 @@ class WebsocketChannel:
         try:
             await self._asgi_send(message)
         except OSError as exc:  # ASGI 2.4 servers raise an OSError for a gone client
-            self._set_closed(CLOSE_ABNORMAL, "", peer=True)
+            self._set_closed(CLOSE_ABNORMAL, "")
             raise self._closed_error() from exc
         finally:
             self._pending_sends -= 1
@@ -373,7 +367,7 @@ class WebsocketChannel:
 
     def _drop_slow_client(self) -> None:
         code, reason = CLOSE_POLICY_VIOLATION, "Client too slow"
-        self._set_closed(code, reason, peer=False)
+        self._set_closed(code, reason)
         # The close message queues behind the sends that are stuck on this client, so it
         # goes out from its own task; the connection's end waits for it briefly.
         self._closer = asyncio.ensure_future(self._send_close(code, reason))
@@ -405,7 +399,7 @@ class WebsocketChannel:
             await self._accept_now()
         if self._state in (CLOSED, RESPONDED):
             return
-        self._set_closed(code, reason, peer=False)
+        self._set_closed(code, reason)
         await self._send_close(code, reason)
 
     async def _send_close(self, code: int, reason: str) -> None:
