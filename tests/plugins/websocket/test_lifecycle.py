@@ -241,3 +241,29 @@ async def test_plugin_hooks_run_per_connection() -> None:
     assert plugin.calls[:3] == [("before", "/ws"), ("after", None), ("teardown", None)]
     assert plugin.calls[3] == ("before", "/ws")
     assert plugin.calls[4][0] == "after" and plugin.calls[4][1].status_code == 403
+
+
+async def test_a_connection_makes_no_pluggy_hook_calls() -> None:
+    app = Erlen(__name__)
+
+    @app.websocket("/ws")
+    async def ws():
+        while True:
+            await websocket.send(await websocket.receive())
+
+    client = app.test_client()
+    async with client.websocket("/ws") as conn:  # the first connection freezes the app
+        await conn.send("warm")
+        assert await conn.receive() == "warm"
+    calls: list[str] = []
+    undo = app.plugin_manager.add_hookcall_monitoring(
+        lambda name, impls, kwargs: calls.append(name), lambda *args: None
+    )
+    try:
+        async with client.websocket("/ws") as conn:
+            for text in ("a", "b", "c"):
+                await conn.send(text)
+                assert await conn.receive() == text
+    finally:
+        undo()
+    assert calls == []
