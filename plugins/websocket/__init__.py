@@ -33,9 +33,13 @@ def erlen_addhooks(pluginmanager: Any) -> None:
 
 @hookimpl
 def erlen_configure(app: Any) -> None:
-    """Set the plugin's config defaults."""
+    """Set the plugin's config defaults and attach the dispatcher behind
+    ``app.handle_websocket`` and the other websocket stages."""
+    from .dispatch import EXTENSION_KEY, WebsocketDispatcher
+
     for key, value in DEFAULTS.items():
         app.config.setdefault(key, value)
+    app.extensions[EXTENSION_KEY] = WebsocketDispatcher(app)
 
 
 @hookimpl

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 from erlen.exceptions import ConnectionClosed
 
 from .channel import ACCEPTING, HANDSHAKE, OPEN, RESPONDED, encode_headers
-from .dispatch import WebsocketDispatcher
+from .dispatch import EXTENSION_KEY, WebsocketDispatcher
 from .settings import CLOSE_GOING_AWAY, CLOSE_INTERNAL_ERROR, CLOSE_NORMAL, WebsocketSettings
 from .wrapper import Websocket
 
@@ -35,10 +35,14 @@ if TYPE_CHECKING:
 def make_websocket_handler(app: Erlen) -> ProtocolHandler:
     """Build the ``websocket`` protocol handler for ``app`` (config read once here)."""
     settings = WebsocketSettings(app.config)
-    dispatcher = WebsocketDispatcher(app)
+    dispatcher = app.extensions.get(EXTENSION_KEY)
+    if not isinstance(dispatcher, WebsocketDispatcher):
+        dispatcher = app.extensions[EXTENSION_KEY] = WebsocketDispatcher(app)
+    dispatcher.compile()
     websocket_class = getattr(app, "websocket_class", None) or Websocket
     json = app.json
-    handle_websocket = dispatcher.handle_websocket
+    response_class = app.response_class
+    handle_websocket = app.handle_websocket  # the app's: a subclass may override it
 
     async def serve_websocket(scope: Scope, receive: Receive, send: Send) -> None:
         message = await receive()
@@ -57,6 +61,8 @@ def make_websocket_handler(app: Erlen) -> ProtocolHandler:
         except BaseException:
             await _abort(websocket, CLOSE_INTERNAL_ERROR)  # propagated (testing, debug)
             raise
+        if response is not None and not isinstance(response, response_class):
+            response = await app.make_response(response)  # e.g. from an overridden stage
         try:
             await _finish(websocket, response)
         finally:

@@ -24,6 +24,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from erlen import signals
+from erlen.globals import _cv_websocket
 from erlen.hooktable import compile_hook
 from werkzeug.exceptions import InternalServerError
 
@@ -35,12 +36,28 @@ if TYPE_CHECKING:
     from .wrapper import Websocket
 
 
+#: Where the dispatcher lives on the app (``app.extensions``).
+EXTENSION_KEY = "erlen.websocket"
+
+
 class WebsocketDispatcher:
-    """Runs websocket handlers for one app; built once at freeze."""
+    """Runs websocket handlers for one app (``app.extensions["erlen.websocket"]``).
+
+    The app's methods of the same names (``app.handle_websocket``...) hand over to this
+    object, and the stages call each other through the app, so an app subclass overriding
+    one stage (as Quart allows) is honoured.
+    """
+
+    hooks_before: Any = ()
+    hooks_after: Any = ()
+    hooks_teardown: Any = ()
 
     def __init__(self, app: Erlen) -> None:
         self.app = app
-        pm = app.plugin_manager
+
+    def compile(self) -> None:
+        """Read the plugin hooks into plain callables (at freeze: plugins are final)."""
+        pm = self.app.plugin_manager
         self.hooks_before = compile_hook(pm, "erlen_before_websocket", ("app", "websocket"))
         self.hooks_after = compile_hook(
             pm, "erlen_after_websocket", ("app", "websocket", "response")
@@ -63,12 +80,13 @@ class WebsocketDispatcher:
             try:
                 if not app._session_is_lazy():
                     await ctx.open_session()
-                return await self.full_dispatch_websocket(ctx)
+                return await app.full_dispatch_websocket(ctx)  # type: ignore[no-any-return]
             except asyncio.CancelledError:  # ConnectionClosed included: not an error
                 raise
             except Exception as exc:
                 error = exc
-                return await self.handle_websocket_exception(exc, ctx)
+                websocket.failed = True  # after accept: close 1011
+                return await app.handle_websocket_exception(exc)  # type: ignore[no-any-return]
         except BaseException as exc:
             error = exc
             raise
@@ -77,24 +95,27 @@ class WebsocketDispatcher:
                 await self._plugin_teardown(websocket, error)
             await ctx.pop(error)
 
-    async def full_dispatch_websocket(self, ctx: WebsocketContext) -> Response | None:
+    async def full_dispatch_websocket(
+        self, websocket_context: WebsocketContext | None = None
+    ) -> Response | None:
         """Preprocess, run the handler, finalize; user exceptions go to error handlers."""
         app = self.app
+        ctx = websocket_context or _cv_websocket.get()
         if signals.websocket_started.receivers:
             await signals.send_async(signals.websocket_started, app)
         try:
-            result = await self.preprocess_websocket(ctx)
+            result = await app.preprocess_websocket(ctx)
             if result is None:
-                result = await self.dispatch_websocket(ctx)
+                result = await app.dispatch_websocket(ctx)
         except Exception as error:
             result = await app.handle_user_exception(error)
-        return await self.finalize_websocket(result, ctx)
+        return await app.finalize_websocket(result, ctx)  # type: ignore[no-any-return]
 
-    async def preprocess_websocket(self, ctx: WebsocketContext) -> Any:
+    async def preprocess_websocket(self, websocket_context: WebsocketContext | None = None) -> Any:
         """URL value preprocessors, plugin and app ``before_websocket``; first non-None
         result wins (and rejects the handshake if it was not accepted)."""
         app = self.app
-        websocket = ctx.websocket
+        websocket = (websocket_context or _cv_websocket.get()).websocket
         plan = app.plan_for(websocket)
         for func in plan.preprocessors:
             func(websocket.endpoint, websocket.view_args)
@@ -110,10 +131,10 @@ class WebsocketDispatcher:
                 return rv
         return None
 
-    async def dispatch_websocket(self, ctx: WebsocketContext) -> Any:
+    async def dispatch_websocket(self, websocket_context: WebsocketContext | None = None) -> Any:
         """Call the handler; raises the routing error (404, 400 mismatch...) if any."""
         app = self.app
-        websocket = ctx.websocket
+        websocket = (websocket_context or _cv_websocket.get()).websocket
         if websocket.routing_exception is not None:
             app.raise_routing_exception(websocket)
         plan = app.plan_for(websocket)
@@ -122,13 +143,16 @@ class WebsocketDispatcher:
         return await plan.view(**(websocket.view_args or {}))
 
     async def finalize_websocket(
-        self, result: Any, ctx: WebsocketContext, from_error_handler: bool = False
+        self,
+        result: Any,
+        websocket_context: WebsocketContext | None = None,
+        from_error_handler: bool = False,
     ) -> Response | None:
         """Make the response (if the handler returned one) and post-process it."""
         app = self.app
         response = await app.make_response(result) if result is not None else None
         try:
-            response = await self.postprocess_websocket(response, ctx)
+            response = await app.postprocess_websocket(response, websocket_context)
             if signals.websocket_finished.receivers:
                 await signals.send_async(signals.websocket_finished, app, response=response)
         except Exception:
@@ -138,11 +162,12 @@ class WebsocketDispatcher:
         return response
 
     async def postprocess_websocket(
-        self, response: Response | None, ctx: WebsocketContext
+        self, response: Response | None, websocket_context: WebsocketContext | None = None
     ) -> Response | None:
         """``after_this_websocket``, ``after_websocket`` (innermost blueprint first),
         plugin hooks, then the session save (a response is needed to carry it)."""
         app = self.app
+        ctx = websocket_context or _cv_websocket.get()
         for func in ctx._after_funcs:
             response = await app.ensure_async(func)(response)
         for func in app.plan_for(ctx.websocket).after_ws:
@@ -162,14 +187,12 @@ class WebsocketDispatcher:
             )
         return response
 
-    async def handle_websocket_exception(
-        self, error: Exception, ctx: WebsocketContext
-    ) -> Response | None:
+    async def handle_websocket_exception(self, error: Exception) -> Response | None:
         """The unhandled-error path: signal, plugins, propagate in testing/debug, else
         log once and answer with the 500 handler's response."""
         app = self.app
+        ctx = _cv_websocket.get()
         websocket = ctx.websocket
-        websocket.failed = True
         if signals.got_websocket_exception.receivers:
             await signals.send_async(signals.got_websocket_exception, app, exception=error)
         hooked = app.plugin_manager.hook.erlen_handle_exception(
@@ -190,7 +213,9 @@ class WebsocketDispatcher:
         handler = app._find_error_handler(server_error, app._current_blueprints())
         if handler is not None:
             server_error = await app.ensure_async(handler)(server_error)
-        return await self.finalize_websocket(server_error, ctx, from_error_handler=True)
+        return await app.finalize_websocket(  # type: ignore[no-any-return]
+            server_error, ctx, from_error_handler=True
+        )
 
     async def _plugin_teardown(self, websocket: Websocket, exc: BaseException | None) -> None:
         for hook, is_async in self.hooks_teardown:

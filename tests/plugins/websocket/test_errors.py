@@ -143,3 +143,43 @@ async def test_without_the_plugin_a_websocket_fails_naming_it() -> None:
     with pytest.raises(RuntimeError, match="'websocket' plugin is not loaded"):
         async with app.test_client().websocket("/ws"):
             pass
+
+
+async def test_an_app_subclass_may_override_websocket_stages() -> None:
+    class AuditedErlen(Erlen):
+        async def handle_websocket_exception(self, error: Exception) -> Any:
+            return f"audited: {error}", 503
+
+        async def postprocess_websocket(self, response: Any, websocket_context: Any = None) -> Any:
+            response = await super().postprocess_websocket(response, websocket_context)
+            if response is not None:
+                response.headers["X-Audited"] = "yes"
+            return response
+
+    app = AuditedErlen(__name__)
+
+    @app.websocket("/boom")
+    async def boom():
+        raise Boom("db down")
+
+    @app.websocket("/no")
+    async def no():
+        return "nope", 403
+
+    client = app.test_client()
+    with pytest.raises(WebsocketResponseError) as info:
+        async with client.websocket("/boom"):
+            pass
+    assert info.value.response.status_code == 503
+    assert await info.value.response.get_data() == b"audited: db down"
+    with pytest.raises(WebsocketResponseError) as info:
+        async with client.websocket("/no"):
+            pass
+    assert info.value.response.status_code == 403
+    assert info.value.response.headers["X-Audited"] == "yes"
+
+
+async def test_app_websocket_methods_name_the_missing_plugin() -> None:
+    app = Erlen(__name__, exclude_plugins=["websocket"])
+    with pytest.raises(RuntimeError, match="'websocket' plugin"):
+        await app.handle_websocket(None)
