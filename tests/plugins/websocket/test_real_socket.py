@@ -62,6 +62,22 @@ def make_app() -> Erlen:
         except ConnectionClosed as closed:
             app.config["FEED_ENDED"].append(closed.code)
 
+    room: set[object] = set()
+
+    @app.websocket("/room")
+    async def chat_room():
+        me = websocket._get_current_object()
+        room.add(me)
+        await websocket.send("joined")
+        try:
+            while True:
+                message = await websocket.receive()
+                for other in room.copy():
+                    if other is not me:
+                        await other.send(message)
+        finally:
+            room.discard(me)
+
     @app.websocket("/returned")
     async def returned():
         return "Invalid password", 403
@@ -197,3 +213,18 @@ async def test_a_handler_that_only_sends_sees_the_client_leave(app: Erlen, base_
 
     await asyncio.wait_for(scenario(), TIMEOUT)
     assert len(app.config["FEED_ENDED"]) == 1
+
+
+async def test_broadcast_between_two_clients(base_url: str) -> None:
+    async def scenario() -> None:
+        async with connect(f"{base_url}/room") as ann, connect(f"{base_url}/room") as bob:
+            assert await ann.recv() == "joined"
+            assert await bob.recv() == "joined"
+            await ann.send("ping")
+            assert await bob.recv() == "ping"
+            await bob.send("pong")
+            assert await ann.recv() == "pong"
+            await bob.send(b"bytes too")
+            assert await ann.recv() == b"bytes too"
+
+    await asyncio.wait_for(scenario(), TIMEOUT)
