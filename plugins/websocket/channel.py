@@ -336,6 +336,7 @@ class WebsocketChannel:
         """
         if not self._open:
             await self._prepare_io()
+        message: dict[str, Any]
         if isinstance(data, str):
             message = {"type": "websocket.send", "text": data}
         elif isinstance(data, (bytes, bytearray, memoryview)):

@@ -39,7 +39,9 @@ class Websocket(WebsocketChannel, BaseRequestWebsocket):
     ) -> None:
         BaseRequestWebsocket.__init__(self, scope)
         if json is None:  # built outside an app: the current app's provider, or stdlib
-            import erlen.json as json
+            import erlen.json as json_module
+
+            json = json_module
         self._init_channel(receive, send, settings, json)
 
     def __repr__(self) -> str:
