@@ -305,6 +305,54 @@ class DispatchMixin:
         if signals.websocket_tearing_down.receivers:
             await signals.send_async(signals.websocket_tearing_down, self, exc=exc)
 
+    # --- websockets: Quart's method names, served by the websocket plugin ---------------
+    # The pipeline lives in the plugin (``app.extensions["erlen.websocket"]``); these
+    # hand over to it, so a subclass may override any stage as in Quart.
+
+    def _websocket_dispatcher(self: Erlen) -> Any:  # type: ignore[misc]
+        dispatcher = self.extensions.get("erlen.websocket")
+        if dispatcher is None:
+            raise RuntimeError(
+                "Websockets need the 'websocket' plugin, which is not loaded"
+                " (check Erlen(plugins=...) / exclude_plugins)"
+            )
+        return dispatcher
+
+    async def handle_websocket(self: Erlen, websocket: Any) -> Any:  # type: ignore[misc]
+        """Match, push the context and run the handler; returns the response that rejects
+        the handshake, if any."""
+        return await self._websocket_dispatcher().handle_websocket(websocket)
+
+    async def full_dispatch_websocket(self: Erlen, websocket_context: Any = None) -> Any:  # type: ignore[misc]
+        """Preprocess, run the handler and finalize; user exceptions go to handlers."""
+        return await self._websocket_dispatcher().full_dispatch_websocket(websocket_context)
+
+    async def preprocess_websocket(self: Erlen, websocket_context: Any = None) -> Any:  # type: ignore[misc]
+        """URL value preprocessors and ``before_websocket``; first non-None wins."""
+        return await self._websocket_dispatcher().preprocess_websocket(websocket_context)
+
+    async def dispatch_websocket(self: Erlen, websocket_context: Any = None) -> Any:  # type: ignore[misc]
+        """Call the websocket handler (or raise the routing error)."""
+        return await self._websocket_dispatcher().dispatch_websocket(websocket_context)
+
+    async def finalize_websocket(  # type: ignore[misc]
+        self: Erlen, result: Any, websocket_context: Any = None, from_error_handler: bool = False
+    ) -> Any:
+        """Make the response (if any) and post-process it."""
+        return await self._websocket_dispatcher().finalize_websocket(
+            result, websocket_context, from_error_handler
+        )
+
+    async def postprocess_websocket(  # type: ignore[misc]
+        self: Erlen, response: Any, websocket_context: Any = None
+    ) -> Any:
+        """``after_this_websocket``, ``after_websocket`` functions, session save."""
+        return await self._websocket_dispatcher().postprocess_websocket(response, websocket_context)
+
+    async def handle_websocket_exception(self: Erlen, error: Exception) -> Any:  # type: ignore[misc]
+        """The unhandled-error path of a websocket handler (500 / close 1011)."""
+        return await self._websocket_dispatcher().handle_websocket_exception(error)
+
     async def do_teardown_appcontext(self: Erlen, exc: BaseException | None = None) -> None:  # type: ignore[misc]
         """Run the ``teardown_appcontext`` functions."""
         for func in reversed(self.teardown_appcontext_funcs):

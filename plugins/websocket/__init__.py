@@ -1,1 +1,58 @@
-"""The ``websocket`` plugin (in progress)."""
+"""The ``websocket`` plugin: serves the ASGI ``websocket`` scope type.
+
+The kernel registers websocket routes (``@app.websocket``, ``Blueprint.websocket``),
+their ``before/after/teardown_websocket`` chains and the ``websocket`` global; this
+plugin answers ``erlen_protocol_handlers`` with ``{"websocket": handler}`` and provides
+:class:`~erlen.Websocket` (``erlen.Websocket`` imports it lazily). Leave it out with
+``Erlen(__name__, exclude_plugins=["websocket"])``: websocket connections then fail with
+a ``RuntimeError`` naming this plugin.
+
+Config keys (defaults set here, documented in :mod:`.settings` and docs/websockets.md):
+``WEBSOCKET_MAX_MESSAGE_SIZE`` and ``WEBSOCKET_SEND_QUEUE_SIZE``. Other plugins hook into
+connections through :mod:`.hookspecs` (``erlen_before_websocket``,
+``erlen_after_websocket``, ``erlen_teardown_websocket``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from erlen import hookimpl
+
+from . import hookspecs
+from .settings import DEFAULTS
+
+__all__ = ["DEFAULTS"]
+
+
+@hookimpl
+def erlen_addhooks(pluginmanager: Any) -> None:
+    """Add the websocket hook specifications."""
+    pluginmanager.add_hookspecs(hookspecs)
+
+
+@hookimpl
+def erlen_configure(app: Any) -> None:
+    """Set the plugin's config defaults and attach the dispatcher behind
+    ``app.handle_websocket`` and the other websocket stages."""
+    from .dispatch import EXTENSION_KEY, WebsocketDispatcher
+
+    for key, value in DEFAULTS.items():
+        app.config.setdefault(key, value)
+    app.extensions[EXTENSION_KEY] = WebsocketDispatcher(app)
+
+
+@hookimpl
+def erlen_protocol_handlers(app: Any) -> dict[str, Any]:
+    """Serve ``websocket`` scopes."""
+    from .asgi import make_websocket_handler
+
+    return {"websocket": make_websocket_handler(app)}
+
+
+def __getattr__(name: str) -> Any:
+    if name == "Websocket":
+        from .wrapper import Websocket
+
+        return Websocket
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

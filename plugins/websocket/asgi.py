@@ -1,0 +1,129 @@
+"""The ``websocket`` ASGI protocol handler: handshake, handler, and how it ends.
+
+The handler runs inline in the server's task (no extra task per connection). How the
+connection ends:
+
+- the handler returned a response (``"Invalid password", 403``, ``abort(401)``, an
+  error's 500) before accepting: the response is sent as the handshake's answer through
+  the ASGI ``websocket.http.response`` extension when the server offers it (hypercorn
+  does), else the handshake is closed, which the server answers with HTTP 403;
+- it returned nothing before accepting: close, so the server answers 403 (if it called
+  ``websocket.accept()`` without awaiting it, the accept is sent first, then close 1000);
+- it returned after accepting: close 1000 (1011 when an unhandled error ended it);
+- the client went away (``ConnectionClosed``): nothing more is sent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from typing import TYPE_CHECKING
+
+from erlen.exceptions import ConnectionClosed
+
+from .channel import ACCEPTING, HANDSHAKE, OPEN, RESPONDED, encode_headers
+from .dispatch import EXTENSION_KEY, WebsocketDispatcher
+from .settings import CLOSE_GOING_AWAY, CLOSE_INTERNAL_ERROR, CLOSE_NORMAL, WebsocketSettings
+from .wrapper import Websocket
+
+if TYPE_CHECKING:
+    from erlen import Erlen
+    from erlen.typing import ProtocolHandler, Receive, Scope, Send
+    from erlen.wrappers.response import Response
+
+
+def make_websocket_handler(app: Erlen) -> ProtocolHandler:
+    """Build the ``websocket`` protocol handler for ``app`` (config read once here)."""
+    settings = WebsocketSettings(app.config)
+    dispatcher = app.extensions.get(EXTENSION_KEY)
+    if not isinstance(dispatcher, WebsocketDispatcher):
+        dispatcher = app.extensions[EXTENSION_KEY] = WebsocketDispatcher(app)
+    dispatcher.compile()
+    websocket_class = getattr(app, "websocket_class", None) or Websocket
+    json = app.json
+    response_class = app.response_class
+    handle_websocket = app.handle_websocket  # the app's: a subclass may override it
+
+    async def serve_websocket(scope: Scope, receive: Receive, send: Send) -> None:
+        message = await receive()
+        if message["type"] != "websocket.connect":
+            return  # the client left before the handshake reached the app
+        websocket = websocket_class(scope, receive, send, settings=settings, json=json)
+        try:
+            response = await handle_websocket(websocket)
+        except ConnectionClosed:
+            response = None
+        except asyncio.CancelledError:
+            if not _ended_by_disconnect(websocket):
+                await _abort(websocket, CLOSE_GOING_AWAY)  # the server is stopping
+                raise
+            response = None
+        except BaseException:
+            await _abort(websocket, CLOSE_INTERNAL_ERROR)  # propagated (testing, debug)
+            raise
+        if response is not None and not isinstance(response, response_class):
+            response = await app.make_response(response)  # e.g. from an overridden stage
+        try:
+            await _finish(websocket, response)
+        finally:
+            await websocket._stop_tasks()
+
+    return serve_websocket
+
+
+def _ended_by_disconnect(websocket: Websocket) -> bool:
+    # A ConnectionClosed raised in a child task reaches the handler as a CancelledError
+    # (through gather/wait_for). That is a disconnect, unless this task itself is being
+    # cancelled (server shutdown), which must propagate.
+    if not websocket.closed:
+        return False
+    task = asyncio.current_task()
+    cancelling = getattr(task, "cancelling", None)
+    return cancelling is None or cancelling() == 0
+
+
+async def _finish(websocket: Websocket, response: Response | None) -> None:
+    state = websocket._state
+    if state == HANDSHAKE:
+        if response is not None:
+            await _reject(websocket, response)
+            return
+        if websocket._accept_args is not None:  # `websocket.accept()` called, not awaited
+            with contextlib.suppress(ConnectionClosed):
+                await websocket._accept_now()
+        await websocket.close(CLOSE_NORMAL)
+    elif state == OPEN or state == ACCEPTING:
+        await websocket.close(CLOSE_INTERNAL_ERROR if websocket.failed else CLOSE_NORMAL)
+
+
+async def _reject(websocket: Websocket, response: Response) -> None:
+    """Answer the handshake with ``response`` (or close: the server's 403)."""
+    if "websocket.http.response" not in (websocket.scope.get("extensions") or {}):
+        await websocket.close(CLOSE_NORMAL)
+        return
+    body = await response.get_data()
+    send = websocket._asgi_send
+    websocket._state = RESPONDED
+    websocket.close_code = None
+    with contextlib.suppress(OSError):
+        await send(
+            {
+                "type": "websocket.http.response.start",
+                "status": response.status_code,
+                "headers": encode_headers(response.headers),
+            }
+        )
+        await send({"type": "websocket.http.response.body", "body": body, "more_body": False})
+
+
+async def _abort(websocket: Websocket, code: int) -> None:
+    """Something propagates out of the app: close an open connection with ``code`` first."""
+    try:
+        if websocket._state == OPEN:
+            with contextlib.suppress(Exception):
+                await websocket.close(code)
+    finally:
+        await websocket._stop_tasks()
+
+
+__all__ = ["make_websocket_handler"]

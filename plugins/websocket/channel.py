@@ -1,0 +1,423 @@
+"""The ASGI side of one websocket connection: accept, receive, send and close.
+
+Per message, ``receive()`` is one await on the server's ``receive`` and ``send()`` one
+await on its ``send``: no queue, no task, no pluggy call. Only when a handler sends
+without receiving (two sends in a row while nobody waits in ``receive()``) does the
+connection start a small *reader* task. It reads ahead (at most ``_READ_AHEAD``
+messages, then it waits: backpressure) so that a client going away is noticed by a
+handler that only sends: its next ``send()`` raises ``ConnectionClosed`` at once
+instead of writing into a closed socket forever (hypercorn drops such sends silently).
+Echo, chat and request/response handlers never start it.
+
+Disconnects surface as :class:`~erlen.exceptions.ConnectionClosed` from ``receive()`` and
+``send()``. It subclasses ``asyncio.CancelledError``, so ``except ConnectionClosed`` and
+``except asyncio.CancelledError`` both see it, and a broad ``except Exception`` in the
+handler does not swallow it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import contextlib
+from collections.abc import Awaitable, Generator
+from typing import TYPE_CHECKING, Any
+
+from erlen import signals
+from erlen.exceptions import BadRequest, ConnectionClosed
+from werkzeug.datastructures import Headers
+
+from .settings import (
+    CLOSE_ABNORMAL,
+    CLOSE_MESSAGE_TOO_BIG,
+    CLOSE_NORMAL,
+    CLOSE_POLICY_VIOLATION,
+)
+
+if TYPE_CHECKING:
+    from erlen.typing import Receive, Scope, Send
+
+    from .settings import WebsocketSettings
+
+# Connection states.
+HANDSHAKE = 0  # nothing sent yet
+ACCEPTING = 1  # the accept message is being sent
+OPEN = 2  # accepted: messages flow
+CLOSED = 3  # closed by us or by the peer (or rejected by closing before accept)
+RESPONDED = 4  # the handshake was answered with an HTTP response
+
+# Messages the reader task reads ahead of the handler before it waits.
+_READ_AHEAD = 16
+
+_CONCURRENT_RECEIVE = (
+    "Another task is already waiting in websocket.receive(); receive from one task only"
+    " (hand messages to other tasks with an asyncio.Queue)."
+)
+
+
+class AcceptCall:
+    """What ``websocket.accept()`` returns.
+
+    The accept (headers, subprotocol) is recorded when ``accept()`` is called and sent
+    when the result is awaited, or else by the next ``receive()``/``send()`` or when the
+    handler returns. So ``websocket.accept()`` without ``await`` (as written in one of
+    Quart's guide examples) still accepts, and does not warn about an unawaited coroutine.
+    """
+
+    __slots__ = ("_channel",)
+
+    def __init__(self, channel: WebsocketChannel) -> None:
+        self._channel = channel
+
+    def __await__(self) -> Generator[Any, None, None]:
+        return self._channel._accept_now().__await__()
+
+
+def encode_headers(headers: Any) -> list[tuple[bytes, bytes]]:
+    """``dict``/``Headers``/pairs as ASGI ``[(name, value)]`` bytes, names lower-cased."""
+    return [
+        (name.lower().encode("latin-1"), value.encode("latin-1"))
+        for name, value in Headers(headers).items()
+    ]
+
+
+class WebsocketChannel:
+    """Accept, receive, send and close over ASGI; mixed into :class:`Websocket`."""
+
+    #: The subprotocol chosen at accept, if any.
+    subprotocol: str | None = None
+    #: The close code once the connection is closed (ours or the peer's), else None.
+    close_code: int | None = None
+    #: The close reason once the connection is closed.
+    close_reason: str = ""
+    #: Set when an unhandled error ended the handler (the connection closes with 1011).
+    failed: bool = False
+
+    scope: Scope
+
+    def _init_channel(
+        self,
+        receive: Receive,
+        send: Send,
+        settings: WebsocketSettings | None,
+        json: Any,
+    ) -> None:
+        self._asgi_receive = receive
+        self._asgi_send = send
+        self._json = json
+        self._state = HANDSHAKE
+        self._open = False  # state == OPEN, the one test on the per-message path
+        self._accept_args: tuple[Any, str | None] | None = None
+        self._accepting: asyncio.Future[None] | None = None
+        self._receiving = False
+        self._unwatched_sends = 0
+        self._reader: asyncio.Task[None] | None = None
+        self._buffer: collections.deque[Any] | None = None  # the reader's, made with it
+        self._waiter: asyncio.Future[None] | None = None
+        self._space: asyncio.Future[None] | None = None
+        self._closer: asyncio.Future[None] | None = None
+        self._pending_sends = 0
+        max_size = settings.max_message_size if settings is not None else None
+        self._max_size = max_size
+        # Strings are measured in characters first: at most 4 UTF-8 bytes each, so a
+        # string this short cannot be too big and is never encoded to be measured.
+        self._max_chars = max_size // 4 if max_size is not None else None
+        self._send_limit = settings.send_queue_size if settings is not None else None
+        spec = (self.scope.get("asgi") or {}).get("spec_version", "2.0")
+        self._spec = tuple(int(part) for part in spec.split(".")[:2] if part.isdigit())
+
+    # --- state ---------------------------------------------------------------------
+
+    _was_accepted = False
+
+    @property
+    def accepted(self) -> bool:
+        """Whether the handshake was accepted (the connection may be closed since)."""
+        return self._state == OPEN or self._was_accepted
+
+    @property
+    def closed(self) -> bool:
+        """Whether the connection is closed (by either side) or was rejected."""
+        return self._state in (CLOSED, RESPONDED)
+
+    def _set_closed(self, code: int, reason: str) -> None:
+        if self._state in (CLOSED, RESPONDED):
+            return
+        self._was_accepted = self._state == OPEN
+        self._state = CLOSED
+        self._open = False
+        self.close_code = code
+        self.close_reason = reason
+
+    def _closed_error(self) -> ConnectionClosed:
+        return ConnectionClosed(
+            self.close_code if self.close_code is not None else CLOSE_ABNORMAL, self.close_reason
+        )
+
+    # --- accept -----------------------------------------------------------------------
+
+    def accept(self, headers: Any = None, subprotocol: str | None = None) -> Awaitable[None]:
+        """Accept the connection (idempotent): ``await websocket.accept()``.
+
+        ``headers`` (a dict, ``Headers`` or pairs) go out with the handshake answer;
+        ``subprotocol`` must be one of :attr:`requested_subprotocols`, else
+        ``ValueError``. ``receive()`` and ``send()`` accept implicitly.
+        """
+        if self._state == HANDSHAKE:
+            if subprotocol is not None:
+                requested = self.requested_subprotocols
+                if subprotocol not in requested:
+                    raise ValueError(
+                        f"Cannot accept subprotocol {subprotocol!r}: the client asked for"
+                        f" {requested!r}. Pick one of those, or accept without a subprotocol."
+                    )
+            self._accept_args = (headers, subprotocol)
+        return AcceptCall(self)
+
+    @property
+    def requested_subprotocols(self) -> list[str]:
+        """The subprotocols the client offered (``Sec-WebSocket-Protocol``), in order."""
+        return list(self.scope.get("subprotocols") or ())
+
+    async def _accept_now(self) -> None:
+        state = self._state
+        if state == ACCEPTING:
+            assert self._accepting is not None
+            await asyncio.shield(self._accepting)
+            return
+        if state != HANDSHAKE:
+            return
+        headers, subprotocol = self._accept_args or (None, None)
+        self._state = ACCEPTING
+        self._accepting = asyncio.get_running_loop().create_future()
+        message: dict[str, Any] = {"type": "websocket.accept", "subprotocol": subprotocol}
+        if headers:
+            message["headers"] = encode_headers(headers)
+        try:
+            await self._asgi_send(message)
+        except BaseException as exc:
+            self._state = HANDSHAKE  # so _set_closed records it as never accepted
+            self._set_closed(CLOSE_ABNORMAL, "")
+            self._accepting.set_result(None)
+            if isinstance(exc, OSError):
+                raise self._closed_error() from exc
+            raise
+        self._state = OPEN
+        self._open = True
+        self.subprotocol = subprotocol
+        self._accepting.set_result(None)
+
+    async def _prepare_io(self) -> None:
+        """Slow path of receive/send: accept implicitly, or raise if closed."""
+        if self._state in (HANDSHAKE, ACCEPTING):
+            await self._accept_now()
+        if self._state != OPEN:
+            raise self._closed_error()
+
+    # --- receive ---------------------------------------------------------------------------
+
+    async def receive(self) -> str | bytes:
+        """The next message, ``str`` or ``bytes`` as the client sent it.
+
+        Accepts the connection first if needed. Raises
+        :class:`~erlen.exceptions.ConnectionClosed` when the client has gone away (or the
+        connection was closed), and closes with 1009 a message bigger than
+        ``WEBSOCKET_MAX_MESSAGE_SIZE``.
+        """
+        if not self._open and not self._buffer:
+            await self._prepare_io()
+        while True:
+            if self._reader is None:
+                if self._receiving:
+                    raise RuntimeError(_CONCURRENT_RECEIVE)
+                self._receiving = True
+                try:
+                    message = await self._asgi_receive()
+                finally:
+                    self._receiving = False
+                self._unwatched_sends = 0
+            else:
+                message = await self._next_buffered()
+            kind = message["type"]
+            if kind == "websocket.receive":
+                data = message.get("text")
+                if data is None:
+                    data = message.get("bytes") or b""
+                max_chars = self._max_chars
+                if max_chars is not None and len(data) > max_chars and self._too_big(data):
+                    await self._close_too_big()
+                if signals.websocket_received.receivers:
+                    await signals.send_async(signals.websocket_received, self, data=data)
+                return data  # type: ignore[no-any-return]
+            if kind == "websocket.disconnect":
+                self._set_closed(message.get("code", CLOSE_NORMAL), message.get("reason") or "")
+                raise self._closed_error()
+            # websocket.connect (already consumed by the handler) or unknown: skip.
+
+    def _too_big(self, data: str | bytes) -> bool:
+        limit = self._max_size
+        assert limit is not None
+        if isinstance(data, str):
+            return len(data) > limit or len(data.encode("utf-8")) > limit
+        return len(data) > limit
+
+    async def _close_too_big(self) -> None:
+        reason = "Message too big"
+        await self.close(CLOSE_MESSAGE_TOO_BIG, reason)
+        raise ConnectionClosed(CLOSE_MESSAGE_TOO_BIG, reason)
+
+    async def receive_json(self) -> Any:
+        """The next message parsed as JSON (the app's JSON provider).
+
+        Invalid JSON raises :class:`~erlen.exceptions.BadRequest`; the connection stays
+        open, so the handler may answer and keep receiving.
+        """
+        data = await self.receive()
+        try:
+            return self._json.loads(data)
+        except (ValueError, RecursionError) as exc:
+            raise BadRequest(f"Failed to decode JSON object: {exc}") from exc
+
+    # --- the reader task (only for handlers that send without receiving) ---------------
+
+    def _start_reader(self) -> None:
+        self._buffer = collections.deque()
+        self._reader = asyncio.ensure_future(self._read_ahead())
+
+    async def _read_ahead(self) -> None:
+        buffer = self._buffer
+        assert buffer is not None
+        loop = asyncio.get_running_loop()
+        while True:
+            while len(buffer) >= _READ_AHEAD:
+                self._space = loop.create_future()
+                await self._space
+            try:
+                message = await self._asgi_receive()
+            except OSError:
+                message = {"type": "websocket.disconnect", "code": CLOSE_ABNORMAL}
+            buffer.append(message)
+            waiter = self._waiter
+            if waiter is not None and not waiter.done():
+                waiter.set_result(None)
+            if message["type"] == "websocket.disconnect":
+                # Sends fail from now on; receive() still hands out what was read first.
+                self._set_closed(message.get("code", CLOSE_NORMAL), message.get("reason") or "")
+                return
+
+    async def _next_buffered(self) -> Any:
+        buffer = self._buffer
+        assert buffer is not None
+        if not buffer:
+            if self._waiter is not None:
+                raise RuntimeError(_CONCURRENT_RECEIVE)
+            reader = self._reader
+            if reader is not None and reader.done():
+                return {"type": "websocket.disconnect", "code": self.close_code or CLOSE_ABNORMAL}
+            self._waiter = asyncio.get_running_loop().create_future()
+            try:
+                await self._waiter
+            finally:
+                self._waiter = None
+        message = buffer.popleft()
+        space = self._space
+        if space is not None and not space.done():
+            space.set_result(None)
+        return message
+
+    # --- send -----------------------------------------------------------------------------
+
+    async def send(self, data: str | bytes) -> None:
+        """Send a text (``str``) or binary (``bytes``) message; accepts first if needed.
+
+        Raises :class:`~erlen.exceptions.ConnectionClosed` if the connection is closed, or
+        when more than ``WEBSOCKET_SEND_QUEUE_SIZE`` sends already wait on this client
+        (it is then closed with 1008).
+        """
+        if not self._open:
+            await self._prepare_io()
+        message: dict[str, Any]
+        if isinstance(data, str):
+            message = {"type": "websocket.send", "text": data}
+        elif isinstance(data, (bytes, bytearray, memoryview)):
+            message = {"type": "websocket.send", "bytes": bytes(data)}
+        else:
+            raise TypeError(
+                f"websocket.send() takes str or bytes, not {type(data).__name__};"
+                " use send_json() for other values"
+            )
+        pending = self._pending_sends
+        limit = self._send_limit
+        if limit is not None and pending >= limit:
+            self._drop_slow_client()
+        self._pending_sends = pending + 1
+        try:
+            await self._asgi_send(message)
+        except OSError as exc:  # ASGI 2.4 servers raise an OSError for a gone client
+            self._set_closed(CLOSE_ABNORMAL, "")
+            raise self._closed_error() from exc
+        finally:
+            self._pending_sends -= 1
+        if self._reader is None and not self._receiving:
+            unwatched = self._unwatched_sends + 1
+            if unwatched >= 2:
+                self._start_reader()
+            self._unwatched_sends = unwatched
+        if signals.websocket_sent.receivers:
+            await signals.send_async(signals.websocket_sent, self, data=data)
+
+    def _drop_slow_client(self) -> None:
+        code, reason = CLOSE_POLICY_VIOLATION, "Client too slow"
+        self._set_closed(code, reason)
+        # The close message queues behind the sends that are stuck on this client, so it
+        # goes out from its own task; the connection's end waits for it briefly.
+        self._closer = asyncio.ensure_future(self._send_close(code, reason))
+        raise ConnectionClosed(code, reason)
+
+    async def send_json(self, *args: Any, **kwargs: Any) -> None:
+        """Send JSON (the app's provider), as ``jsonify`` takes its arguments.
+
+        One positional argument is sent as is, several as a list, keyword arguments as
+        an object; both at once is a ``TypeError``.
+        """
+        if args and kwargs:
+            raise TypeError("send_json() behavior undefined when passed both args and kwargs")
+        if len(args) == 1:
+            data = args[0]
+        else:
+            data = args or kwargs
+        await self.send(self._json.dumps(data))
+
+    # --- close ------------------------------------------------------------------------
+
+    async def close(self, code: int, reason: str = "") -> None:
+        """Close the connection with ``code`` and ``reason``.
+
+        Before the handshake was accepted this rejects it: the server answers HTTP 403.
+        Closing an already closed connection does nothing.
+        """
+        if self._state == ACCEPTING:
+            await self._accept_now()
+        if self._state in (CLOSED, RESPONDED):
+            return
+        self._set_closed(code, reason)
+        await self._send_close(code, reason)
+
+    async def _send_close(self, code: int, reason: str) -> None:
+        message: dict[str, Any] = {"type": "websocket.close", "code": code}
+        if reason and self._spec >= (2, 3):
+            message["reason"] = reason
+        with contextlib.suppress(OSError):
+            await self._asgi_send(message)
+
+    async def _stop_tasks(self) -> None:
+        """End the reader and closer tasks (the connection is over)."""
+        closer = self._closer
+        if closer is not None and not closer.done():
+            await asyncio.wait([closer], timeout=1.0)
+            closer.cancel()
+        reader = self._reader
+        if reader is not None and not reader.done():
+            reader.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await reader

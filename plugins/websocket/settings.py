@@ -1,0 +1,44 @@
+"""The websocket plugin's config keys, their defaults, and the values read at freeze.
+
+``WEBSOCKET_MAX_MESSAGE_SIZE`` (bytes, 16 MiB): the largest message a client may send;
+a bigger one closes the connection with 1009 ("message too big") and the handler's
+``receive()`` raises :class:`~erlen.exceptions.ConnectionClosed` with that code. ``None``
+disables the check (the ASGI server's own limit still applies: hypercorn's
+``websocket_max_message_size``, also 16 MiB).
+
+``WEBSOCKET_SEND_QUEUE_SIZE`` (32): how many ``send()`` calls to one connection may wait
+at once on a slow client (each waiting send holds its message). One more send means the
+client does not read fast enough: the connection is closed with 1008 and the sender gets
+``ConnectionClosed``. This bounds the memory a slow client can pin, broadcasts included.
+``None`` disables the check.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+#: Config keys the plugin adds, with their defaults (``app.config.setdefault``).
+DEFAULTS: dict[str, Any] = {
+    "WEBSOCKET_MAX_MESSAGE_SIZE": 16 * 1024 * 1024,
+    "WEBSOCKET_SEND_QUEUE_SIZE": 32,
+}
+
+#: Close codes (RFC 6455, section 7.4.1).
+CLOSE_NORMAL = 1000
+CLOSE_GOING_AWAY = 1001
+CLOSE_ABNORMAL = 1006
+CLOSE_POLICY_VIOLATION = 1008
+CLOSE_MESSAGE_TOO_BIG = 1009
+CLOSE_INTERNAL_ERROR = 1011
+
+
+class WebsocketSettings:
+    """The limits of one app, read from its config once (at freeze)."""
+
+    __slots__ = ("max_message_size", "send_queue_size")
+
+    def __init__(self, config: Any) -> None:
+        size = config.get("WEBSOCKET_MAX_MESSAGE_SIZE")
+        queue = config.get("WEBSOCKET_SEND_QUEUE_SIZE")
+        self.max_message_size: int | None = int(size) if size is not None else None
+        self.send_queue_size: int | None = int(queue) if queue is not None else None

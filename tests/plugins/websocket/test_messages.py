@@ -1,0 +1,166 @@
+"""Messages: JSON in and out, bad JSON, close code and reason, the message size limit
+(1009) and the bound on sends waiting for a slow client (1008)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+from erlen import Erlen, websocket
+from erlen.exceptions import BadRequest, ConnectionClosed
+from erlen.testing import WebsocketDisconnectError
+
+
+async def test_bad_json_raises_bad_request_and_the_connection_stays_usable() -> None:
+    app = Erlen(__name__)
+
+    @app.websocket("/ws")
+    async def ws():
+        while True:
+            try:
+                data = await websocket.receive_json()
+            except BadRequest as error:
+                await websocket.send(f"bad: {error.code}")
+                continue
+            await websocket.send_json({"got": data})
+
+    async with app.test_client().websocket("/ws") as conn:
+        await conn.send("{'single': quotes}")
+        assert await conn.receive() == "bad: 400"
+        await conn.send_json({"a": [1, 2]})
+        assert await conn.receive_json() == {"got": {"a": [1, 2]}}
+
+
+async def test_send_json_takes_arguments_as_jsonify_does() -> None:
+    app = Erlen(__name__)
+
+    @app.websocket("/ws")
+    async def ws():
+        await websocket.send_json({"one": 1})
+        await websocket.send_json(1, 2, 3)
+        await websocket.send_json(name="ann", age=3)
+        try:
+            await websocket.send_json(1, name="ann")
+        except TypeError:
+            await websocket.send_json("both refused")
+
+    async with app.test_client().websocket("/ws") as conn:
+        assert await conn.receive_json() == {"one": 1}
+        assert await conn.receive_json() == [1, 2, 3]
+        assert await conn.receive_json() == {"age": 3, "name": "ann"}
+        assert await conn.receive_json() == "both refused"
+
+
+async def test_sending_another_type_is_a_type_error() -> None:
+    app = Erlen(__name__)
+
+    @app.websocket("/ws")
+    async def ws():
+        try:
+            await websocket.send({"not": "text"})  # type: ignore[arg-type]
+        except TypeError as error:
+            await websocket.send(str(error))
+
+    async with app.test_client().websocket("/ws") as conn:
+        assert "use send_json()" in await conn.receive()
+
+
+async def test_close_code_and_reason_reach_the_client() -> None:
+    app = Erlen(__name__)
+    after_close: list[Any] = []
+
+    @app.websocket("/ws")
+    async def ws():
+        await websocket.accept()
+        await websocket.close(4000, "bye now")
+        await websocket.close(1000)  # already closed: nothing happens
+        try:
+            await websocket.receive()
+        except ConnectionClosed as closed:
+            after_close.append((closed.code, closed.reason))
+
+    async with app.test_client().websocket("/ws") as conn:
+        with pytest.raises(WebsocketDisconnectError) as info:
+            await conn.receive()
+        with pytest.raises(WebsocketDisconnectError):
+            await conn.receive()  # and it stays closed
+    assert (info.value.code, info.value.reason) == (4000, "bye now")
+    assert after_close == [(4000, "bye now")]
+
+
+@pytest.mark.parametrize("message", [b"x" * 11, "é" * 6])  # 11 bytes, 12 bytes in UTF-8
+async def test_message_over_the_size_limit_closes_1009(message: str | bytes) -> None:
+    app = Erlen(__name__)
+    app.config["WEBSOCKET_MAX_MESSAGE_SIZE"] = 10
+    seen: list[int] = []
+
+    @app.websocket("/ws")
+    async def ws():
+        try:
+            while True:
+                await websocket.send(await websocket.receive())
+        except ConnectionClosed as closed:
+            seen.append(closed.code)
+
+    async with app.test_client().websocket("/ws") as conn:
+        await conn.send(b"y" * 10)  # at the limit: fine
+        assert await conn.receive() == b"y" * 10
+        await conn.send(message)
+        with pytest.raises(WebsocketDisconnectError) as info:
+            await conn.receive()
+    assert (info.value.code, info.value.reason) == (1009, "Message too big")
+    assert seen == [1009]
+
+
+async def test_sends_piling_up_on_a_slow_client_close_it_1008() -> None:
+    """A server whose socket to the client is stuck: sends wait until it drains."""
+    app = Erlen(__name__)
+    app.config["WEBSOCKET_SEND_QUEUE_SIZE"] = 2
+    outcomes: list[Any] = []
+
+    @app.websocket("/ws")
+    async def ws():
+        await websocket.accept()
+        conn = websocket._get_current_object()
+
+        async def send_one(text: str) -> Any:
+            # Caught here: a ConnectionClosed escaping a task marks the task cancelled.
+            try:
+                return await conn.send(text)
+            except ConnectionClosed as closed:
+                return closed
+
+        outcomes.extend(await asyncio.gather(*(send_one(f"m{i}") for i in range(4))))
+
+    drained = asyncio.Event()
+    sent: list[dict[str, Any]] = []
+    incoming: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+    incoming.put_nowait({"type": "websocket.connect"})
+
+    async def receive() -> dict[str, Any]:
+        return await incoming.get()
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+        if message["type"] == "websocket.send":
+            await drained.wait()
+        elif message["type"] == "websocket.close":
+            drained.set()  # the client finally reads; then it answers the close
+            incoming.put_nowait({"type": "websocket.disconnect", "code": 1008})
+
+    scope = {
+        "type": "websocket",
+        "asgi": {"version": "3.0", "spec_version": "2.3"},
+        "scheme": "ws",
+        "path": "/ws",
+        "query_string": b"",
+        "headers": [(b"host", b"localhost")],
+        "subprotocols": [],
+    }
+    await asyncio.wait_for(app(scope, receive, send), 5)
+    assert outcomes[:2] == [None, None]
+    assert [type(o) for o in outcomes[2:]] == [ConnectionClosed, ConnectionClosed]
+    assert all(o.code == 1008 for o in outcomes[2:])
+    closes = [m for m in sent if m["type"] == "websocket.close"]
+    assert closes == [{"type": "websocket.close", "code": 1008, "reason": "Client too slow"}]
