@@ -34,7 +34,7 @@ async def test_page_renders_with_the_websocket_url() -> None:
     assert response.status_code == 200
     body = await response.get_data(as_text=True)
     assert "<title>Erlen chat</title>" in body
-    assert 'window.CHAT_URL = "http://localhost/ws"' in body
+    assert 'window.CHAT_URL = "ws://localhost/ws"' in body
     assert "/static/chat.js" in body
 
 
@@ -93,20 +93,25 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def test_readme_command_serves_the_chat_over_real_sockets() -> None:
+def test_readme_command_serves_the_chat_over_real_sockets(tmp_path: Path) -> None:
     """`kernel --app examples.chat:app run`, as the README says, with two real clients."""
     port = _free_port()
     kernel = Path(sys.executable).with_name("kernel")
-    proc = subprocess.Popen(
-        [str(kernel), "--app", "examples.chat:app", "run"]
-        + ["--host", "127.0.0.1", "--port", str(port)],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
+    log = tmp_path / "kernel.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [str(kernel), "--app", "examples.chat:app", "run"]
+            + ["--host", "127.0.0.1", "--port", str(port)],
+            cwd=ROOT,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
     try:
         asyncio.run(asyncio.wait_for(_chat_over_the_wire(port, proc), 30))
+    except BaseException:
+        print(log.read_text())  # shown by pytest on failure
+        raise
     finally:
         proc.send_signal(signal.SIGTERM)
         try:
@@ -131,7 +136,7 @@ async def _chat_over_the_wire(port: int, proc: subprocess.Popen) -> None:
         else:
             pytest.fail("kernel run did not start serving within 10 s")
     assert page.status_code == 200
-    assert f'window.CHAT_URL = "http://127.0.0.1:{port}/ws"' in page.text
+    assert f'window.CHAT_URL = "ws://127.0.0.1:{port}/ws"' in page.text
 
     url = f"ws://127.0.0.1:{port}/ws"
     async with websockets.connect(url, open_timeout=TIMEOUT) as alice:
