@@ -20,6 +20,7 @@ from werkzeug.exceptions import (
     RequestEntityTooLarge,
 )
 
+from .. import json as json_module
 from ..exceptions import BodyTimeout
 from .base import BaseRequestWebsocket
 
@@ -155,6 +156,9 @@ class Request(BaseRequestWebsocket):
     ``json``; body streaming via ``request.body``."""
 
     body_class = Body
+    #: Quart's lock class for body parsing; the body reader needs no lock (one reader
+    #: per request), so it is unused and kept for code that reads it.
+    lock_class = asyncio.Lock
     #: The ASGI ``send`` used for server push (set by the ``http`` protocol handler).
     _push_send: Send | None = None
 
@@ -278,7 +282,9 @@ class Request(BaseRequestWebsocket):
             from ..globals import _cv_app
 
             ctx = _cv_app.get(None)
-            if ctx is not None:
+            if self.json_module is not json_module:  # swapped on the class or instance
+                rv = self.json_module.loads(data)
+            elif ctx is not None:
                 rv = ctx.app.json.loads(data)
             else:
                 import json
