@@ -87,14 +87,11 @@ class _BodyContext:
 class DataBody(_BodyContext):
     """Bytes in memory as a response body (Quart's ``Response.data_body_class``)."""
 
-    def __init__(self, data: bytes, buffer_size: int | None = None) -> None:
+    def __init__(self, data: bytes) -> None:
         self.data = data
-        self.buffer_size = buffer_size or FILE_BLOCK_SIZE
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
-        data, size = self.data, self.buffer_size
-        for start in range(0, len(data), size):
-            yield data[start : start + size]
+        yield self.data
 
 
 class IterableBody(_BodyContext):

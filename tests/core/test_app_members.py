@@ -681,11 +681,6 @@ async def test_teardown_appcontext(app: Erlen) -> None:
     assert seen == [None, None]
 
 
-async def test_got_first_request_is_absent_like_quart(app: Erlen) -> None:
-    # Quart 0.22 has no got_first_request (Flask 3.1 removed it): neither do we.
-    assert not hasattr(app, "got_first_request")
-
-
 async def test_shell_context_processor(app: Erlen) -> None:
     @app.shell_context_processor
     def extra() -> dict[str, Any]:
