@@ -638,6 +638,9 @@ class Erlen(DispatchMixin, Scaffold):
             auth=auth,
             subdomain=subdomain,
         )
+        # The form limits follow the config, as for a served request.
+        ctx.request.max_form_memory_size = self.config["MAX_FORM_MEMORY_SIZE"]
+        ctx.request.max_form_parts = self.config["MAX_FORM_PARTS"]
         if send_push_promise is not None:
             request = ctx.request
 
