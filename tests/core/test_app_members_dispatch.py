@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from erlen import Blueprint, Erlen, Response, g, request, url_for
+from erlen.utils import run_sync
 from werkzeug.exceptions import BadRequest, Forbidden, NotFound, RequestEntityTooLarge
 from werkzeug.routing import BuildError, MapAdapter
 
@@ -348,6 +349,12 @@ async def test_ensure_async_and_sync_to_async(app: Erlen) -> None:
     assert app.ensure_async(already) is already
     assert await app.ensure_async(blocking)(21) == (42, True)
     assert await app.sync_to_async(blocking)(1) == (2, True)
+    assert await run_sync(blocking)(2) == (4, True)  # quart.utils.run_sync's place
+
+    def numbers() -> Any:
+        yield from (1, 2)
+
+    assert [n async for n in await app.ensure_async(numbers)()] == [1, 2]
 
 
 def threading_ident() -> int:
