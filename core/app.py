@@ -276,7 +276,8 @@ class Erlen(DispatchMixin, Scaffold):
         return self.aborter_class()  # type: ignore[no-any-return]
 
     def should_ignore_error(self, error: BaseException | None) -> bool:
-        """Whether teardown functions should not see ``error`` (never, by default)."""
+        """Flask's hook to hide ``error`` from teardown functions. Returns False; like
+        Quart, Erlen does not consult it (teardown functions always see the error)."""
         return False
 
     def make_config(self, instance_relative: bool = False) -> Config:
@@ -1044,10 +1045,11 @@ class Erlen(DispatchMixin, Scaffold):
         )
 
     async def open_instance_resource(self, path: str, mode: str = "rb") -> AsyncFileOpener:
-        """Open ``path``, relative to :attr:`instance_path` (any mode)::
+        """Open ``path``, relative to :attr:`instance_path`, in any mode (``"rb"`` by
+        default), as in Quart::
 
-        async with await app.open_instance_resource("state.json", "w") as f:
-            await f.write(data)
+            async with await app.open_instance_resource("state.json", "w") as f:
+                await f.write(data)
         """
         return AsyncFileOpener(os.path.join(self.instance_path, path), mode)
 
@@ -1102,7 +1104,11 @@ def _find_package(import_name: str) -> tuple[str | None, str]:
         package_path = os.path.dirname(spec.origin)
     package_path = os.path.abspath(package_path)
     prefix = os.path.abspath(sys.prefix)
-    if os.path.commonpath([prefix, package_path]) == prefix:
+    try:
+        installed = os.path.commonpath([prefix, package_path]) == prefix
+    except ValueError:  # different drives (Windows)
+        installed = False
+    if installed:
         return prefix, package_path
     site_parent, site_folder = os.path.split(package_path)
     if site_folder.lower() == "site-packages":
