@@ -648,7 +648,7 @@ class Erlen(DispatchMixin, Scaffold):
             async def _push(push_path: str) -> None:
                 await send_push_promise(push_path, request.headers)
 
-            request.send_push_promise = _push  # type: ignore[method-assign]
+            request.send_push_promise = _push  # type: ignore[method-assign,assignment]
         return ctx
 
     # --- sessions -----------------------------------------------------------------------
