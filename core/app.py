@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import functools
+import importlib.util
 import inspect
 import logging
 import os
@@ -25,15 +26,18 @@ from werkzeug.routing import BuildError, Map, MapAdapter, Rule
 from werkzeug.urls import quote as _url_quote
 
 from . import signals
+from .asyncfile import AsyncFileOpener
 from .config import DEFAULT_CONFIG, Config, ConfigAttribute
 from .ctx import AppContext, RequestContext, WebsocketContext, _AppCtxGlobals
 from .dispatch import DispatchMixin
 from .exceptions import AppFrozenError, PluginError
 from .globals import _cv_app, _cv_request, _cv_websocket
 from .hooktable import compile_hook
+from .logging import create_logger
 from .pluginmanager import BUILTINS_NAME, ErlenPluginManager, resolve_plugins
 from .scaffold import Scaffold, _sentinel, endpoint_from_view_func, setupmethod
 from .sessions import SecureCookieSessionInterface, can_open_sync, open_session_lazily
+from .testrequest import sentinel as _test_sentinel
 from .wrappers.request import Request
 from .wrappers.response import Response
 
@@ -107,6 +111,18 @@ class Erlen(DispatchMixin, Scaffold):
     jinja_options: dict[str, Any] = {}
     #: The jinja2 environment class; None means the templating plugin's ``Environment``.
     jinja_environment: type | None = None
+    #: The websocket class; None means the websocket plugin's :class:`~erlen.Websocket`.
+    websocket_class: type | None = None
+    #: The JSON provider class; None means the one the ``erlen_json_provider`` hook picks
+    #: (the ``json`` plugin's msgspec provider). Set it in a subclass to use your own; the
+    #: instance attribute then names the class of :attr:`json` actually in use.
+    json_provider_class: type | None = None
+    #: Quart's swappable ASGI connection classes. None (the default) serves the scope
+    #: type through the ``erlen_protocol_handlers`` plugins. A class set here is used
+    #: as in Quart: ``await cls(app, scope)(receive, send)`` for every scope of its type.
+    asgi_http_class: type | None = None
+    asgi_websocket_class: type | None = None
+    asgi_lifespan_class: type | None = None
 
     testing = ConfigAttribute[bool]("TESTING")
     secret_key = ConfigAttribute[Any]("SECRET_KEY")
@@ -142,10 +158,15 @@ class Erlen(DispatchMixin, Scaffold):
         self.name = self._compute_name(import_name)
         self.cli.name = self.name
         if instance_path is None:
-            instance_path = os.path.join(self.root_path, "instance")
+            instance_path = self.auto_find_instance_path()
+        elif not os.path.isabs(instance_path):
+            raise ValueError(
+                "If an instance path is provided it must be absolute."
+                " A relative path was given instead."
+            )
         self.instance_path = instance_path
         self.config = self.make_config(instance_relative_config)
-        self.aborter = self.aborter_class()
+        self.aborter = self.make_aborter()
         self.extensions: dict[str, Any] = {}
         self.blueprints: dict[str, Blueprint] = {}
         self.url_build_error_handlers: list[Callable[..., Any]] = []
@@ -172,10 +193,12 @@ class Erlen(DispatchMixin, Scaffold):
         for converters in hook.erlen_url_converters(app=self):
             if converters:
                 self.url_map.converters.update(converters)
-        if self.json_provider_class is not None:
-            self.json = self.json_provider_class(self)
+        provider_class = self.json_provider_class
+        if provider_class is not None:
+            self.json = provider_class(self)
         else:
             self.json = hook.erlen_json_provider(app=self)
+            self.json_provider_class = type(self.json)
 
         if self.has_static_folder:
             if bool(static_host) != host_matching:
@@ -233,6 +256,24 @@ class Erlen(DispatchMixin, Scaffold):
             return os.path.splitext(os.path.basename(fn))[0]
         return import_name
 
+    def auto_find_instance_path(self) -> str:
+        """The default :attr:`instance_path`: an ``instance`` folder next to the app's
+        package or module, or ``{sys.prefix}/var/{name}-instance`` when the app is
+        installed (in ``site-packages``), as in Flask."""
+        prefix, package_path = _find_package(self.import_name)
+        if prefix is None:
+            return os.path.join(package_path, "instance")
+        return os.path.join(prefix, "var", f"{self.name}-instance")
+
+    def make_aborter(self) -> Aborter:
+        """The object behind ``abort()``: an instance of :attr:`aborter_class`."""
+        return self.aborter_class()  # type: ignore[no-any-return]
+
+    def should_ignore_error(self, error: BaseException | None) -> bool:
+        """Flask's hook to hide ``error`` from teardown functions. Returns False; like
+        Quart, Erlen does not consult it (teardown functions always see the error)."""
+        return False
+
     def make_config(self, instance_relative: bool = False) -> Config:
         """Create the config object from :attr:`default_config`."""
         root_path = self.instance_path if instance_relative else self.root_path
@@ -251,8 +292,8 @@ class Erlen(DispatchMixin, Scaffold):
 
     @property
     def logger(self) -> logging.Logger:
-        """The ``logging`` logger named after the app."""
-        return _create_logger(self)
+        """The ``logging`` logger named after the app (:func:`erlen.logging.create_logger`)."""
+        return create_logger(self)
 
     def _check_setup_finished(self, f_name: str) -> None:
         if self._frozen:
@@ -467,23 +508,23 @@ class Erlen(DispatchMixin, Scaffold):
         return f
 
     @setupmethod
-    def before_serving(self, f: T) -> T:
-        """Run ``f()`` at server startup (ASGI lifespan), before requests are served."""
-        self.before_serving_funcs.append(f)  # type: ignore[arg-type]
-        return f
+    def before_serving(self, func: T) -> T:
+        """Run ``func()`` at server startup (ASGI lifespan), before requests are served."""
+        self.before_serving_funcs.append(func)  # type: ignore[arg-type]
+        return func
 
     @setupmethod
-    def after_serving(self, f: T) -> T:
-        """Run ``f()`` at server shutdown."""
-        self.after_serving_funcs.append(f)  # type: ignore[arg-type]
-        return f
+    def after_serving(self, func: T) -> T:
+        """Run ``func()`` at server shutdown."""
+        self.after_serving_funcs.append(func)  # type: ignore[arg-type]
+        return func
 
     @setupmethod
-    def while_serving(self, f: T) -> T:
+    def while_serving(self, func: T) -> T:
         """Register an async generator function: code before its ``yield`` runs at startup,
         code after it at shutdown."""
-        self.while_serving_gens.append(f)  # type: ignore[arg-type]
-        return f
+        self.while_serving_gens.append(func)  # type: ignore[arg-type]
+        return func
 
     def make_shell_context(self) -> dict[str, Any]:
         """The namespace of ``kernel shell``: ``app``, ``g`` and processor results."""
@@ -550,11 +591,59 @@ class Erlen(DispatchMixin, Scaffold):
         """A websocket context for ``websocket``."""
         return WebsocketContext(self, websocket)
 
-    def test_request_context(self, path: str, **kwargs: Any) -> RequestContext:
-        """A request context for a made-up request (testing plugin)."""
+    def test_request_context(
+        self,
+        path: str,
+        *,
+        method: str = "GET",
+        headers: Any = None,
+        query_string: Any = None,
+        scheme: str = "http",
+        send_push_promise: Callable[[str, Any], Awaitable[None]] | None = None,
+        data: Any = None,
+        form: Any = None,
+        json: Any = _test_sentinel,
+        root_path: str = "",
+        http_version: str = "1.1",
+        scope_base: dict[str, Any] | None = None,
+        auth: Any = None,
+        subdomain: str | None = None,
+    ) -> RequestContext:
+        """A request context for a made-up request with a complete body, already
+        matched: ``async with app.test_request_context("/path"): ...``.
+
+        ``send_push_promise(path, headers)`` receives the request's server pushes
+        (``make_push_promise``); by default they are dropped.
+        """
         from .testrequest import make_test_request_context
 
-        return make_test_request_context(self, path, **kwargs)
+        ctx = make_test_request_context(
+            self,
+            path,
+            method=method,
+            headers=headers,
+            query_string=query_string,
+            scheme=scheme,
+            data=data,
+            form=form,
+            json=json,
+            root_path=root_path,
+            http_version=http_version,
+            scope_base=scope_base,
+            auth=auth,
+            subdomain=subdomain,
+        )
+        # The form limits follow the config, as for a served request.
+        ctx.request.max_form_memory_size = self.config["MAX_FORM_MEMORY_SIZE"]
+        ctx.request.max_form_parts = self.config["MAX_FORM_PARTS"]
+        if send_push_promise is not None:
+            request = ctx.request
+
+            async def _push(push_path: str) -> None:
+                await send_push_promise(push_path, request.headers)
+
+            request.send_push_promise = _push  # type: ignore[method-assign,assignment]
+        return ctx
 
     # --- sessions -----------------------------------------------------------------------
 
@@ -589,6 +678,13 @@ class Erlen(DispatchMixin, Scaffold):
         for table in hook.erlen_protocol_handlers(app=self):
             for scope_type, handler in (table or {}).items():
                 protocols.setdefault(scope_type, handler)
+        for scope_type, connection_class in (
+            ("http", self.asgi_http_class),
+            ("websocket", self.asgi_websocket_class),
+            ("lifespan", self.asgi_lifespan_class),
+        ):
+            if connection_class is not None:
+                protocols[scope_type] = _connection_class_handler(self, connection_class)
         self._protocols = protocols
         self._hooks_before = compile_hook(pm, "erlen_before_request", ("app", "request"))
         self._hooks_after = compile_hook(pm, "erlen_after_request", ("app", "request", "response"))
@@ -652,7 +748,8 @@ class Erlen(DispatchMixin, Scaffold):
                 self._serving_gens.append(gen)
 
     async def shutdown(self) -> None:
-        """Lifespan shutdown: wait for background tasks, ``after_serving``, plugin hooks."""
+        """Lifespan shutdown: wait for background tasks, finish ``while_serving``, run
+        ``after_serving``, then the plugins' shutdown hooks."""
         if self.shutdown_event is not None:
             self.shutdown_event.set()
         if self.background_tasks:
@@ -665,15 +762,17 @@ class Erlen(DispatchMixin, Scaffold):
             if pending:
                 await asyncio.wait(pending)
         async with self.app_context():
-            for func in self.after_serving_funcs:
-                await self.ensure_async(func)()
-            for gen in getattr(self, "_serving_gens", []):
+            # Quart's order: the while_serving generators finish (last started first),
+            # then the after_serving functions run.
+            for gen in reversed(getattr(self, "_serving_gens", [])):
                 try:
                     await gen.__anext__()
                 except StopAsyncIteration:
                     pass
                 else:
                     raise RuntimeError("While serving generator didn't terminate")
+            for func in self.after_serving_funcs:
+                await self.ensure_async(func)()
             impls = self.plugin_manager.hook.erlen_shutdown.get_hookimpls()
             for impl in impls:  # pluggy calls last-registered first; shut down in reverse
                 result = impl.function(**{name: self for name in impl.argnames})
@@ -688,14 +787,31 @@ class Erlen(DispatchMixin, Scaffold):
         port: int | None = None,
         debug: bool | None = None,
         use_reloader: bool = False,
+        loop: asyncio.AbstractEventLoop | None = None,
         ca_certs: str | None = None,
         certfile: str | None = None,
         keyfile: str | None = None,
         **kwargs: Any,
     ) -> None:
-        """Serve the app with hypercorn until interrupted (blocking)."""
+        """Serve the app with hypercorn until interrupted (blocking).
+
+        ``use_reloader`` defaults to False (Quart: True): reloading runs the app in a
+        worker process, which needs it importable as ``module:name``. With ``loop``, the
+        server runs in that event loop (``run_task``) instead of a new one.
+        """
         if debug is not None:
             self.debug = debug
+        if loop is not None:
+            loop.run_until_complete(
+                self.run_task(
+                    host or "127.0.0.1",
+                    port or 5000,
+                    ca_certs=ca_certs,
+                    certfile=certfile,
+                    keyfile=keyfile,
+                )
+            )
+            return
         options = {
             "debug": debug,
             "use_reloader": use_reloader,
@@ -865,15 +981,23 @@ class Erlen(DispatchMixin, Scaffold):
             max_age=self.get_send_file_max_age(filename),
         )
 
-    async def open_resource(self, path: str, mode: str = "rb") -> Any:
-        """Open a file relative to :attr:`root_path` for reading."""
-        if mode not in {"r", "rb", "rt"}:
-            raise ValueError("Resources can only be opened for reading.")
-        return await asyncio.to_thread(open, os.path.join(self.root_path, path), mode)
+    async def open_instance_resource(self, path: str, mode: str = "rb") -> AsyncFileOpener:
+        """Open ``path``, relative to :attr:`instance_path`, in any mode (``"rb"`` by
+        default), as in Quart::
 
-    async def open_instance_resource(self, path: str, mode: str = "rb") -> Any:
-        """Open a file relative to :attr:`instance_path`."""
-        return await asyncio.to_thread(open, os.path.join(self.instance_path, path), mode)
+            async with await app.open_instance_resource("state.json", "w") as f:
+                await f.write(data)
+        """
+        return AsyncFileOpener(os.path.join(self.instance_path, path), mode)
+
+
+def _connection_class_handler(app: Erlen, connection_class: type) -> ProtocolHandler:
+    """A protocol handler serving each scope with Quart's connection-class interface."""
+
+    async def handler(scope: Scope, receive: Receive, send: Send) -> None:
+        await connection_class(app, scope)(receive, send)
+
+    return handler
 
 
 def _blueprint_chain(name: str) -> list[str]:
@@ -897,31 +1021,50 @@ def _without_port(host: str) -> str:
     return name if sep and port.isdigit() else host  # "[::1]" keeps its colons
 
 
-def _debug_from_env() -> bool | None:
+def _find_package(import_name: str) -> tuple[str | None, str]:
+    """``(install prefix or None, folder holding the top-level package or module)``."""
+    root_name = import_name.partition(".")[0]
+    try:
+        spec = importlib.util.find_spec(root_name)
+    except (ImportError, ValueError):
+        spec = None
+    if spec is None:
+        return None, os.getcwd()  # __main__ of a script, an interactive session
+    if spec.submodule_search_locations:
+        if spec.origin in (None, "namespace"):
+            package_path = os.path.dirname(list(spec.submodule_search_locations)[0])
+        else:
+            package_path = os.path.dirname(os.path.dirname(spec.origin))
+    elif spec.origin in (None, "built-in", "frozen"):
+        return None, os.getcwd()
+    else:
+        package_path = os.path.dirname(spec.origin)
+    package_path = os.path.abspath(package_path)
+    prefix = os.path.abspath(sys.prefix)
+    try:
+        installed = os.path.commonpath([prefix, package_path]) == prefix
+    except ValueError:  # different drives (Windows)
+        installed = False
+    if installed:
+        return prefix, package_path
+    site_parent, site_folder = os.path.split(package_path)
+    if site_folder.lower() == "site-packages":
+        lib_parent, lib_folder = os.path.split(site_parent)
+        if lib_folder.lower() == "lib":  # Windows: {prefix}/Lib/site-packages
+            return lib_parent, package_path
+        if os.path.basename(lib_parent).lower() == "lib":  # {prefix}/lib/pythonX.Y/...
+            return os.path.dirname(lib_parent), package_path
+    return None, package_path
+
+
+def _debug_from_env() -> bool:
+    # Like Quart's get_debug_flag(): the instance's DEBUG is a bool (False when unset),
+    # while default_config keeps None.
     for var in ("KERNEL_DEBUG", "ERLEN_DEBUG"):
         value = os.environ.get(var)
         if value:
             return value.lower() not in {"0", "false", "no"}
-    return None
-
-
-@functools.cache
-def _logger_for(name: str) -> logging.Logger:
-    logger = logging.getLogger(name)
-    return logger
-
-
-def _create_logger(app: Erlen) -> logging.Logger:
-    logger = _logger_for(app.name)
-    if app.debug and not logger.level:
-        logger.setLevel(logging.DEBUG)
-    if not logger.handlers and not logging.getLogger().handlers:
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(
-            logging.Formatter("[%(asctime)s] %(levelname)s in %(module)s: %(message)s")
-        )
-        logger.addHandler(handler)
-    return logger
+    return False
 
 
 _ = _sentinel  # re-exported for blueprints

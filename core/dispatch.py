@@ -371,8 +371,9 @@ class DispatchMixin:
 
     # --- return values -----------------------------------------------------------------
 
-    async def make_response(self: Erlen, rv: Any) -> Response:  # type: ignore[misc]
+    async def make_response(self: Erlen, result: Any) -> Response:  # type: ignore[misc]
         """Turn a view's return value into a response (Flask's rules)."""
+        rv = result
         status = headers = None
         if type(rv) is tuple:
             length = len(rv)
@@ -526,7 +527,7 @@ class DispatchMixin:
             server_error = await self.ensure_async(handler)(server_error)
         return await self.finalize_request(server_error, ctx, from_error_handler=True)
 
-    def log_exception(self: Erlen, exc_info: Any) -> None:  # type: ignore[misc]
+    def log_exception(self: Erlen, exception_info: Any) -> None:  # type: ignore[misc]
         """Log an unhandled exception once, naming the request or websocket."""
         ctx: Any = _cv_request.get(None)
         if ctx is not None:
@@ -536,4 +537,4 @@ class DispatchMixin:
             where = (
                 f"websocket {ws_ctx.websocket.path}" if ws_ctx is not None else "background task"
             )
-        self.logger.error(f"Exception on {where}", exc_info=exc_info)
+        self.logger.error(f"Exception on {where}", exc_info=exception_info)

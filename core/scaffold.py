@@ -12,9 +12,15 @@ import os
 import sys
 from collections import defaultdict
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from werkzeug.exceptions import HTTPException, default_exceptions
+from werkzeug.utils import cached_property
+
+from .asyncfile import AsyncFileOpener
+
+if TYPE_CHECKING:
+    from jinja2 import BaseLoader
 
 F = TypeVar("F", bound=Callable[..., Any])
 T = TypeVar("T")
@@ -131,6 +137,28 @@ class Scaffold:
             value = value.rstrip("/")
         self._static_url_path = value
 
+    @cached_property
+    def jinja_loader(self) -> BaseLoader | None:
+        """A jinja2 loader for :attr:`template_folder` (None without one). The templating
+        plugin searches it; override it to load this app's or blueprint's templates
+        from elsewhere."""
+        if self.template_folder is None:
+            return None
+        from jinja2 import FileSystemLoader
+
+        return FileSystemLoader(os.path.join(self.root_path, os.fspath(self.template_folder)))
+
+    async def open_resource(self, path: str, mode: str = "rb") -> AsyncFileOpener:
+        """Open ``path``, relative to :attr:`root_path`, for reading: ``"rb"``
+        (default), ``"r"`` or ``"rt"``. As in Quart::
+
+            async with await app.open_resource("schema.sql") as f:
+                data = await f.read()
+        """
+        if mode not in {"r", "rb", "rt"}:
+            raise ValueError("Resources can only be opened for reading.")
+        return AsyncFileOpener(os.path.join(self.root_path, path), mode)
+
     # --- routes -------------------------------------------------------------------
 
     def add_url_rule(
@@ -245,22 +273,22 @@ class Scaffold:
         return f
 
     @setupmethod
-    def before_websocket(self, f: T) -> T:
-        """Run ``f()`` before each websocket handler; a non-None return rejects it."""
-        self.before_websocket_funcs.setdefault(None, []).append(f)  # type: ignore[arg-type]
-        return f
+    def before_websocket(self, func: T) -> T:
+        """Run ``func()`` before each websocket handler; a non-None return rejects it."""
+        self.before_websocket_funcs.setdefault(None, []).append(func)  # type: ignore[arg-type]
+        return func
 
     @setupmethod
-    def after_websocket(self, f: T) -> T:
-        """Run ``f(response)`` after each websocket handler."""
-        self.after_websocket_funcs.setdefault(None, []).append(f)  # type: ignore[arg-type]
-        return f
+    def after_websocket(self, func: T) -> T:
+        """Run ``func(response)`` after each websocket handler."""
+        self.after_websocket_funcs.setdefault(None, []).append(func)  # type: ignore[arg-type]
+        return func
 
     @setupmethod
-    def teardown_websocket(self, f: T) -> T:
-        """Run ``f(exc)`` when the websocket context is popped."""
-        self.teardown_websocket_funcs.setdefault(None, []).append(f)  # type: ignore[arg-type]
-        return f
+    def teardown_websocket(self, func: T) -> T:
+        """Run ``func(exc)`` when the websocket context is popped."""
+        self.teardown_websocket_funcs.setdefault(None, []).append(func)  # type: ignore[arg-type]
+        return func
 
     @setupmethod
     def context_processor(self, f: T) -> T:

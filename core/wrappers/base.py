@@ -13,6 +13,8 @@ from werkzeug.datastructures import Headers
 from werkzeug.sansio.request import Request as _SansIORequest
 from werkzeug.utils import cached_property
 
+from .. import json as json_module
+
 if TYPE_CHECKING:
     from werkzeug.exceptions import HTTPException
     from werkzeug.routing import Rule
@@ -42,6 +44,9 @@ class BaseRequestWebsocket(_SansIORequest):
     view_args: dict[str, Any] | None = None
     #: The routing error (404, 405, redirect, websocket mismatch) if matching failed.
     routing_exception: HTTPException | None = None
+    #: The JSON module of ``get_json``/``receive_json`` (``erlen.json``: the current
+    #: app's provider, as Quart sets ``app.json`` per request). Set it to swap.
+    json_module: Any = json_module
 
     def __init__(self, scope: Scope) -> None:
         # werkzeug's __init__ is skipped on purpose: every field is derived lazily.

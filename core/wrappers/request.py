@@ -20,7 +20,9 @@ from werkzeug.exceptions import (
     RequestEntityTooLarge,
 )
 
+from .. import json as json_module
 from ..exceptions import BodyTimeout
+from ..formparser import FormDataParser
 from .base import BaseRequestWebsocket
 
 if TYPE_CHECKING:
@@ -155,6 +157,11 @@ class Request(BaseRequestWebsocket):
     ``json``; body streaming via ``request.body``."""
 
     body_class = Body
+    #: The form parser class (see :meth:`make_form_data_parser`).
+    form_data_parser_class = FormDataParser
+    #: Quart's lock class for body parsing; the body reader needs no lock (one reader
+    #: per request), so it is unused and kept for code that reads it.
+    lock_class = asyncio.Lock
     #: The ASGI ``send`` used for server push (set by the ``http`` protocol handler).
     _push_send: Send | None = None
 
@@ -259,9 +266,19 @@ class Request(BaseRequestWebsocket):
     async def _load_form_data(self) -> None:
         if self._form is not None:
             return
-        from ..formparser import parse_form
+        parser = self.make_form_data_parser()
+        self._form, self._files = await parser.parse(
+            self.body, self.mimetype, self.content_length, self.mimetype_params
+        )
 
-        self._form, self._files = await parse_form(self)
+    def make_form_data_parser(self) -> FormDataParser:
+        """A :attr:`form_data_parser_class` with this request's form limits."""
+        return self.form_data_parser_class(  # type: ignore[no-any-return]
+            cls=self.parameter_storage_class,
+            max_content_length=self.max_content_length,
+            max_form_memory_size=self.max_form_memory_size,
+            max_form_parts=self.max_form_parts,
+        )
 
     async def get_json(self, force: bool = False, silent: bool = False, cache: bool = True) -> Any:
         """Parse the body as JSON with the app's JSON provider.
@@ -278,7 +295,9 @@ class Request(BaseRequestWebsocket):
             from ..globals import _cv_app
 
             ctx = _cv_app.get(None)
-            if ctx is not None:
+            if self.json_module is not json_module:  # swapped on the class or instance
+                rv = self.json_module.loads(data)
+            elif ctx is not None:
                 rv = ctx.app.json.loads(data)
             else:
                 import json

@@ -17,6 +17,8 @@ from werkzeug.http import parse_etags, parse_range_header
 from werkzeug.sansio.http import is_resource_modified
 from werkzeug.sansio.response import Response as _SansIOResponse
 
+from .. import json as json_module
+
 if TYPE_CHECKING:
     from .base import BaseRequestWebsocket
 
@@ -79,6 +81,56 @@ def _iterate_sync(iterable: Iterable[Any]) -> AsyncIterator[Any]:
     return iterate_in_thread(iterable)
 
 
+class _BodyContext:
+    # Quart's body objects are used as ``async with body as b: async for chunk in b``.
+    async def __aenter__(self) -> Any:
+        return self
+
+    async def __aexit__(self, *exc_info: Any) -> None:
+        return None
+
+
+class DataBody(_BodyContext):
+    """Bytes in memory as a response body (Quart's ``Response.data_body_class``)."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        yield self.data
+
+
+class IterableBody(_BodyContext):
+    """A sync or async iterable as a response body (``iterable_body_class``)."""
+
+    def __init__(self, iterable: Any) -> None:
+        self.iterable = iterable
+
+    async def __aiter__(self) -> AsyncIterator[Any]:
+        if isinstance(self.iterable, AsyncIterable):
+            async for chunk in self.iterable:
+                yield chunk
+        else:
+            async for chunk in _iterate_sync(self.iterable):
+                yield chunk
+
+
+class IOBody(_BodyContext):
+    """A binary file-like object as a response body, read in blocks in a thread
+    (``io_body_class``)."""
+
+    def __init__(self, io_stream: Any, buffer_size: int = FILE_BLOCK_SIZE) -> None:
+        self.io_stream = io_stream
+        self.buffer_size = buffer_size
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        while True:
+            block = await asyncio.to_thread(self.io_stream.read, self.buffer_size)
+            if not block:
+                return
+            yield block
+
+
 class Response(_SansIOResponse):
     """An HTTP response. ``await response.get_data()`` reads a body of any kind."""
 
@@ -86,6 +138,17 @@ class Response(_SansIOResponse):
     automatically_set_content_length = True
     #: Seconds the whole body may take to send; ``...`` means the app's ``RESPONSE_TIMEOUT``.
     timeout: Any = ...
+    #: Quart's body classes: ``Response(cls.io_body_class(stream))`` and the like stream
+    #: that body. Strings and bytes are kept as a list of chunks, not a ``DataBody``.
+    data_body_class = DataBody
+    file_body_class = FileBody
+    io_body_class = IOBody
+    iterable_body_class = IterableBody
+    #: Whether ``get_data()`` keeps a streamed body in memory once read (then it can be
+    #: read again and sent); with False it is read once, as it streams.
+    implicit_sequence_conversion = True
+    #: The JSON module of :meth:`get_json` (``erlen.json``: the current app's provider).
+    json_module: Any = json_module
 
     def __init__(
         self,
@@ -149,6 +212,9 @@ class Response(_SansIOResponse):
         """The whole body (consumes a streamed body and keeps it)."""
         if not self._is_data:
             chunks = [self._encode(c) async for c in self.iter_body()]
+            if not self.implicit_sequence_conversion:
+                data = b"".join(chunks)
+                return data.decode() if as_text else data
             self.response = chunks
             self._is_data = True
         data = b"".join(self.response)
@@ -173,6 +239,13 @@ class Response(_SansIOResponse):
         if not (force or self.is_json):
             return None
         data = await self.get_data()
+        if self.json_module is not json_module:  # swapped on the class or instance
+            try:
+                return self.json_module.loads(data)
+            except ValueError:
+                if silent:
+                    return None
+                raise
         try:
             from ..globals import _cv_app
 
@@ -218,6 +291,12 @@ class Response(_SansIOResponse):
 
             data = await self.get_data()
             self.set_etag(hashlib.sha1(data).hexdigest(), weak)
+
+    async def make_sequence(self) -> None:
+        """Read a streamed body into memory, so it can be read again and measured."""
+        if not self._is_data:
+            self.response = [self._encode(c) async for c in self.iter_body()]
+            self._is_data = True
 
     async def freeze(self) -> None:
         """Read a streamed body into memory."""

@@ -59,8 +59,13 @@ def clean_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
 
 def test_quart_default_keys_and_values(clean_env: pytest.MonkeyPatch) -> None:
     app = Erlen(__name__)
+    assert dict(Erlen.default_config) == QUART_DEFAULTS
     for key, value in QUART_DEFAULTS.items():
-        assert app.config[key] == value, key
+        if key == "DEBUG":
+            # As in Quart: default_config holds None, the instance the env flag's bool.
+            assert app.config[key] is False
+        else:
+            assert app.config[key] == value, key
     assert app.debug is False
     assert app.testing is False
     assert app.secret_key is None
@@ -222,4 +227,4 @@ def test_kernel_config_keys_are_exactly_quarts(clean_env: pytest.MonkeyPatch) ->
     # Plugins may add their own keys; the kernel alone has Quart's 35, no more, no less.
     app = Erlen(__name__, plugins=[])
     assert set(app.config) == set(QUART_DEFAULTS)
-    assert dict(app.config) == QUART_DEFAULTS
+    assert dict(app.config) == {**QUART_DEFAULTS, "DEBUG": False}

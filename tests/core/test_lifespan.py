@@ -56,7 +56,7 @@ async def test_serving_hooks_in_order() -> None:
         assert calls == ["before_serving " + app.name, "before_serving sync", "while_serving start"]
         response = await test_app.test_client().get("/")
         assert await response.get_data() == b"served"
-    assert calls[-2:] == ["after_serving", "while_serving end"]
+    assert calls[-2:] == ["while_serving end", "after_serving"]  # Quart's order
 
 
 async def test_startup_failure_reports_lifespan_startup_failed(

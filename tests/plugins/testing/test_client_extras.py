@@ -88,7 +88,7 @@ async def test_test_app_runs_startup_and_shutdown() -> None:
         assert isinstance(test_app, TestApp)
         response = await test_app.test_client().get("/")
         assert await response.get_data(as_text=True) == "startup,while:start"
-    assert events == ["startup", "while:start", "shutdown", "while:end"]
+    assert events == ["startup", "while:start", "while:end", "shutdown"]
 
 
 async def test_test_app_reports_a_failed_startup() -> None:
