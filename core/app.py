@@ -686,7 +686,16 @@ class Erlen(DispatchMixin, Scaffold):
         keyfile: str | None = None,
         **kwargs: Any,
     ) -> None:
-        """Serve the app with hypercorn until interrupted (blocking)."""
+        """Serve the app with hypercorn until interrupted (blocking).
+
+        Takes ``kernel run``'s options as keywords too: ``workers``, ``extra_files``,
+        ``root_path``, ``access_log``, ``graceful_timeout``, ``config_file`` (see
+        docs/cli.md). Ignored, with a warning, inside a ``kernel`` command.
+        """
+        from .serving import ignored_by_cli
+
+        if ignored_by_cli():
+            return
         if debug is not None:
             self.debug = debug
         options = {
@@ -697,9 +706,7 @@ class Erlen(DispatchMixin, Scaffold):
             "keyfile": keyfile,
             **kwargs,
         }
-        self.plugin_manager.hook.erlen_serve(
-            app=self, host=host or "127.0.0.1", port=port or 5000, options=options
-        )
+        self.plugin_manager.hook.erlen_serve(app=self, host=host, port=port, options=options)
 
     def run_task(
         self,
@@ -710,10 +717,18 @@ class Erlen(DispatchMixin, Scaffold):
         certfile: str | None = None,
         keyfile: str | None = None,
         shutdown_trigger: Callable[..., Awaitable[None]] | None = None,
+        **kwargs: Any,
     ) -> Awaitable[None]:
-        """A coroutine serving the app with hypercorn (for an existing event loop)."""
-        from .serving import serve_coroutine
+        """A coroutine serving the app with hypercorn (for an existing event loop).
 
+        Without ``shutdown_trigger`` it stops on SIGINT/SIGTERM. Also takes
+        ``root_path``, ``access_log``, ``graceful_timeout`` and ``config_file``.
+        """
+        from .serving import TASK_OPTIONS, serve_coroutine
+
+        unknown = sorted(set(kwargs) - TASK_OPTIONS)
+        if unknown:
+            raise TypeError(f"run_task() got unexpected keyword arguments: {', '.join(unknown)}")
         if debug is not None:
             self.debug = debug
         return serve_coroutine(
@@ -724,6 +739,7 @@ class Erlen(DispatchMixin, Scaffold):
             certfile=certfile,
             keyfile=keyfile,
             shutdown_trigger=shutdown_trigger,
+            **kwargs,
         )
 
     def test_client(self, use_cookies: bool = True, **kwargs: Any) -> Any:

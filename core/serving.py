@@ -59,6 +59,26 @@ KNOWN_OPTIONS = frozenset(
 )
 
 
+#: The options ``app.run_task()`` takes besides host, port, debug, TLS and shutdown_trigger.
+TASK_OPTIONS = frozenset({"root_path", "access_log", "graceful_timeout", "config_file"})
+#: Set by the ``kernel`` command while it runs: a module calling ``app.run()`` on import
+#: must not start a second server (Flask's ``FLASK_RUN_FROM_CLI``).
+FROM_CLI_ENV = "KERNEL_RUN_FROM_CLI"
+
+
+def ignored_by_cli() -> bool:
+    """True (after a warning on stderr) when ``app.run()`` is called inside a ``kernel``
+    command or a worker process: the command already serves or does something else."""
+    if os.environ.get(FROM_CLI_ENV) != "true":
+        return False
+    if not os.environ.get(WORKER_ENV):
+        _echo(
+            " * Ignoring a call to 'app.run()' inside a 'kernel' command; put it under"
+            " 'if __name__ == \"__main__\":'."
+        )
+    return True
+
+
 class ServeError(Exception):
     """A problem the user can fix (port in use, bad certificate): shown as one line."""
 
@@ -452,10 +472,14 @@ def serve(app: Erlen, host: str | None, port: int | None, **options: Any) -> Non
         for key in unknown:
             options.pop(key)
     use_reloader = bool(options.pop("use_reloader", False))
-    workers = int(options.pop("workers", None) or 1)
+    workers = options.pop("workers", None)
     app_spec = options.pop("app_spec", None)
     extra_files = options.pop("extra_files", None) or ()
     try:
+        if workers is None:
+            # A hypercorn config file may ask for workers; the option wins when given.
+            workers = load_hypercorn_config(options.get("config_file")).workers
+        workers = int(workers or 1)
         if use_reloader or workers > 1:
             from .supervisor import supervise
 
