@@ -173,7 +173,13 @@ def check_tls(config: HyperConfig) -> None:
 def bind_sockets(config: HyperConfig) -> Sockets:
     """Create and bind the listening sockets; a bind failure becomes a clear ServeError."""
     try:
-        return config.create_sockets()
+        sockets = config.create_sockets()
+        # Listen now, not when hypercorn starts its servers after the lifespan startup:
+        # the banner is printed before that, and a client connecting right after it (or
+        # while the supervisor replaces workers) must wait in the backlog, not be refused.
+        for sock in (*sockets.secure_sockets, *sockets.insecure_sockets):
+            sock.listen(config.backlog)
+        return sockets
     except OSError as exc:
         where = ", ".join(config.bind)
         if exc.errno == errno.EADDRINUSE:
@@ -288,6 +294,46 @@ class _Websocket:
         )
 
 
+async def _send_unavailable(send: Send) -> None:
+    body = b"Service Unavailable: the server is shutting down."
+    try:
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 503,
+                "headers": [
+                    (b"content-type", b"text/plain; charset=utf-8"),
+                    (b"content-length", str(len(body)).encode()),
+                    (b"connection", b"close"),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
+    except Exception:  # the response had started, or the connection is gone: nothing to say
+        pass
+
+
+def _quiet_cancelled_callbacks(loop: asyncio.AbstractEventLoop, served: GracefulApp) -> Any:
+    """Drop asyncio's "Exception in callback ... CancelledError" reports while draining.
+
+    When the grace period ends hypercorn cancels its connection tasks, and asyncio's
+    stream protocol reports each cancelled one as an error with a traceback, although
+    nothing went wrong: the server was told to stop.
+    """
+    previous = loop.get_exception_handler()
+
+    def handler(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        if served.draining and isinstance(context.get("exception"), asyncio.CancelledError):
+            return
+        if previous is not None:
+            previous(loop, context)
+        else:
+            loop.default_exception_handler(context)
+
+    loop.set_exception_handler(handler)
+    return previous
+
+
 class GracefulApp:
     """The app as served: closes accepted websockets with 1001 when the server drains.
 
@@ -305,7 +351,14 @@ class GracefulApp:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
         if kind == "http":
-            await self.app(scope, receive, send)
+            try:
+                await self.app(scope, receive, send)
+            except asyncio.CancelledError:
+                # The grace period ran out: hypercorn cancels the request. Without this the
+                # client would get hypercorn's 500; 503 says what happened.
+                if self.draining:
+                    await _send_unavailable(send)
+                raise
         elif kind == "websocket":
             conn = _Websocket(self, send)
             try:
@@ -414,6 +467,7 @@ async def serve_coroutine(
     if handle_signals is None:
         handle_signals = (signal.SIGINT, signal.SIGTERM) if shutdown_trigger is None else ()
     installed = _install_signals(loop, handle_signals, stop, force_exit)
+    previous_handler = _quiet_cancelled_callbacks(loop, served)
 
     async def trigger() -> None:
         waiters = [asyncio.ensure_future(stop.wait())]
@@ -439,6 +493,7 @@ async def serve_coroutine(
     finally:
         for sig in installed:
             loop.remove_signal_handler(sig)
+        loop.set_exception_handler(previous_handler)
 
 
 def app_spec_for(app: Erlen) -> str | None:
