@@ -36,6 +36,8 @@ def make_app() -> Erlen:
 
 
 def invoke(app: Erlen, *args: str, **kwargs):
+    # The kernel group marks the process as a CLI run; keep that out of later tests.
+    kwargs["env"] = {"KERNEL_RUN_FROM_CLI": None, **kwargs.get("env", {})}
     return CliRunner().invoke(
         make_cli(), list(args), obj=ScriptInfo(create_app=lambda: app), **kwargs
     )
@@ -224,9 +226,8 @@ def test_plugin_adds_commands_through_the_hook(installed_plugin: str) -> None:
 
 
 def test_disabled_plugin_adds_no_commands(installed_plugin: str) -> None:
-    result = CliRunner().invoke(
-        make_cli(), ["--help"], env={"ERLEN_DISABLE_PLUGINS": installed_plugin}
-    )
+    env = {"ERLEN_DISABLE_PLUGINS": installed_plugin, "KERNEL_RUN_FROM_CLI": None}
+    result = CliRunner().invoke(make_cli(), ["--help"], env=env)
     assert result.exit_code == 0
     assert "greet" not in result.output
 
