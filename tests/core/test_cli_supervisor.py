@@ -136,9 +136,11 @@ def test_two_workers_serve_from_two_processes(kernel, project: Path) -> None:
     assert shut_down == pids  # every worker ran its lifespan shutdown
 
 
-def test_reload_restarts_after_a_file_edit(kernel, project: Path) -> None:
-    server = kernel("--reload")
+@pytest.mark.parametrize("flag", ["--reload", "--debug"])
+def test_reload_restarts_after_a_file_edit(kernel, project: Path, flag: str) -> None:
+    server = kernel(flag)  # debug mode turns the reloader on, as in Flask
     url = server.url()
+    assert f"Debug mode: {'on' if flag == '--debug' else 'off'}" in server.text
     first = httpx.get(url + "/", timeout=10).json()
     assert first["version"] == 1
     server.wait_for("Restarting on changes to")
