@@ -427,6 +427,7 @@ class KernelGroup(AppGroup):
         settings.setdefault("auto_envvar_prefix", "KERNEL")
         super().__init__(params=params, context_settings=settings, **kwargs)
         self._plugin_commands_loaded = False
+        self._entry_point_plugins: list[object] = []
 
     def _load_plugin_commands(self) -> None:
         if self._plugin_commands_loaded:
@@ -440,19 +441,35 @@ class KernelGroup(AppGroup):
             if name in disabled:
                 continue
             try:
-                pm.register(ep.load(), name)
+                plugin = ep.load()
+                pm.register(plugin, name)
             except Exception as exc:  # a broken plugin must not break the CLI
                 click.echo(f"Warning: plugin {name!r} failed to load: {exc}", err=True)
+                continue
+            self._entry_point_plugins.append(plugin)
         pm.hook.erlen_cli_commands(cli=self)
+
+    def _load_app(self, ctx: click.Context) -> Erlen:
+        """Load the app; plugins given to it as objects add their commands to ``app.cli``.
+
+        Entry-point plugins added theirs to this group already; a plugin passed as
+        ``Erlen(plugins=[obj])`` is only known once the app is imported.
+        """
+        app = ctx.ensure_object(ScriptInfo).load_app()
+        if not getattr(app, "_erlen_cli_plugins_added", False):
+            app._erlen_cli_plugins_added = True  # type: ignore[attr-defined]
+            pm = app.plugin_manager
+            known = [p for p in pm.get_plugins() if p in self._entry_point_plugins]
+            pm.subset_hook_caller("erlen_cli_commands", remove_plugins=known)(cli=app.cli)
+        return app
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:  # type: ignore[override]
         self._load_plugin_commands()
         rv = super().get_command(ctx, name)
         if rv is not None:
             return rv
-        info = ctx.ensure_object(ScriptInfo)
         try:
-            app = info.load_app()
+            app = self._load_app(ctx)
         except NoAppException as e:
             click.secho(f"Error: {e.format_message()}", err=True, fg="red")
             return None
@@ -463,7 +480,7 @@ class KernelGroup(AppGroup):
         rv = set(super().list_commands(ctx))
         info = ctx.ensure_object(ScriptInfo)
         try:
-            rv.update(info.load_app().cli.list_commands(ctx))
+            rv.update(self._load_app(ctx).cli.list_commands(ctx))
         except NoAppException as e:
             # `kernel --help` without an app still lists the built-in commands.
             if info.app_import_path or app_import_path_from_env():

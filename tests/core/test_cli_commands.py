@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 import pytest
 from click.testing import CliRunner
-from erlen import Erlen, current_app, g
+from erlen import Erlen, current_app, g, hookimpl
 from erlen.cli import ScriptInfo, make_cli
 from erlen.pluginmanager import available_plugins
 
@@ -185,6 +185,24 @@ def test_test_cli_runner_invokes_app_commands() -> None:
     result = app.test_cli_runner().invoke(args=["who"])
     assert result.exit_code == 0, result.output
     assert result.output == f"{app.name}\n"
+
+
+class GreeterPlugin:
+    """A plugin given to one app as an object, not installed."""
+
+    @hookimpl
+    def erlen_cli_commands(self, cli: click.Group) -> None:
+        @cli.command("greet-app")
+        def greet_app() -> None:
+            click.echo(f"hello from {current_app.name}")
+
+
+def test_app_plugin_objects_add_commands_once_the_app_is_loaded() -> None:
+    app = Erlen(__name__, plugins=[GreeterPlugin()])
+    result = invoke(app, "greet-app")
+    assert result.exit_code == 0, result.output
+    assert result.output == f"hello from {app.name}\n"
+    assert "greet-app" not in invoke(Erlen(__name__), "--help").output
 
 
 @pytest.fixture
