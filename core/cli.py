@@ -429,6 +429,13 @@ class KernelGroup(AppGroup):
         self._plugin_commands_loaded = False
         self._entry_point_plugins: list[object] = []
 
+    def command(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        """Like :meth:`AppGroup.command`, but without the app context unless asked for
+        (``with_appcontext=True``): an installed plugin's command on the ``kernel`` group
+        must also work where there is no app."""
+        kwargs.setdefault("with_appcontext", False)
+        return super().command(*args, **kwargs)
+
     def _load_plugin_commands(self) -> None:
         if self._plugin_commands_loaded:
             return

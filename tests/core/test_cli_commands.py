@@ -222,6 +222,15 @@ def installed_plugin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
             @hookimpl
             def erlen_cli_commands(cli):
                 cli.add_command(greet)
+
+                @cli.command("needs-app", with_appcontext=True)
+                def needs_app():
+                    from erlen import current_app
+                    click.echo(f"app is {current_app.name}")
+
+                @cli.command("no-app")
+                def no_app():
+                    click.echo("no app needed")
             """
         )
     )
@@ -241,6 +250,18 @@ def test_plugin_adds_commands_through_the_hook(installed_plugin: str) -> None:
     assert result.exit_code == 0, result.output
     assert result.output == "hello from a plugin\n"
     assert "greet" in invoke(Erlen(__name__), "--help").output
+
+
+def test_plugin_commands_get_the_app_context_only_when_they_ask(
+    installed_plugin: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # no app.py here
+    env = {"KERNEL_APP": None, "KERNEL_RUN_FROM_CLI": None}
+    result = CliRunner().invoke(make_cli(), ["no-app"], env=env)
+    assert result.exit_code == 0, result.output
+    assert result.output == "no app needed\n"
+    app = Erlen("plugged")
+    assert invoke(app, "needs-app").output == "app is plugged\n"
 
 
 def test_disabled_plugin_adds_no_commands(installed_plugin: str) -> None:
