@@ -124,7 +124,7 @@ def kernel(project: Path):
         process.close()
 
 
-@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
 def test_serve_then_graceful_shutdown(kernel, project: Path, sig: int) -> None:
     server = kernel("--port", "0", "--graceful-timeout", "5")
     url = server.url()
