@@ -402,6 +402,47 @@ class GracefulApp:
 # --- serving ---------------------------------------------------------------------------------
 
 
+#: Seconds the requests cancelled at the end of the grace period get to send their 503.
+_CANCEL_GRACE = 1.0
+
+
+def _hypercorn_tasks(name: str) -> list[asyncio.Task[Any]]:
+    """Hypercorn's pending tasks running its function ``name``."""
+    found = []
+    for task in asyncio.all_tasks():
+        code = getattr(task.get_coro(), "cr_code", None)
+        if code is not None and code.co_name == name and "hypercorn" in code.co_filename:
+            if not task.done():
+                found.append(task)
+    return found
+
+
+async def _end_connections() -> None:
+    """The grace period is over: cancel the requests still running, then close every
+    connection still open.
+
+    Hypercorn enforces ``graceful_timeout`` only after ``Server.wait_closed()`` returns,
+    and since Python 3.12 that waits for every open connection, so one slow request would
+    hold the shutdown forever (hypercorn issue 308; idle keep-alive connections hypercorn
+    closes itself).
+    Cancelling hypercorn's own connection tasks instead would make its shutdown raise
+    CancelledError and skip the lifespan shutdown on 3.12, so the connections are ended
+    the way a client ending them would: each cancelled request answers 503 with
+    ``Connection: close`` (see :class:`GracefulApp`), then the transports still open
+    are closed, and hypercorn sees every connection finish normally.
+    """
+    requests = _hypercorn_tasks("_handle")
+    for task in requests:
+        task.cancel()
+    if requests:
+        await asyncio.wait(requests, timeout=_CANCEL_GRACE)
+    for task in _hypercorn_tasks("_server_callback"):
+        frame = getattr(task.get_coro(), "cr_frame", None)
+        writer = frame.f_locals.get("writer") if frame is not None else None
+        if isinstance(writer, asyncio.StreamWriter):
+            writer.close()
+
+
 def _install_signals(
     loop: asyncio.AbstractEventLoop,
     signals: Iterable[signal.Signals],
@@ -478,8 +519,18 @@ async def serve_coroutine(
         finally:
             for waiter in waiters:
                 waiter.cancel()
+        started = loop.time()
         await served.drain(timeout=config.graceful_timeout)
+        # A little before hypercorn's own deadline, so that the connections end the same
+        # way on every Python version (see _end_connections).
+        remaining = max(0.0, config.graceful_timeout - (loop.time() - started) - 0.1)
+        grace_timer.append(loop.call_later(remaining, end_connections))
 
+    def end_connections() -> None:
+        ending.append(asyncio.ensure_future(_end_connections()))
+
+    grace_timer: list[asyncio.TimerHandle] = []
+    ending: list[asyncio.Future[None]] = []
     try:
         await hypercorn_serve(served, config, shutdown_trigger=trigger)  # type: ignore[arg-type]
     except Exception as exc:
@@ -491,6 +542,10 @@ async def serve_coroutine(
             raise ServeError(f"The app's lifespan timed out: {exc}") from None
         raise
     finally:
+        for timer in grace_timer:
+            timer.cancel()
+        for task in ending:
+            task.cancel()
         for sig in installed:
             loop.remove_signal_handler(sig)
         loop.set_exception_handler(previous_handler)

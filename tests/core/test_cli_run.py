@@ -147,8 +147,12 @@ def test_serve_then_graceful_shutdown(kernel, project: Path, sig: int) -> None:
 
 
 def test_grace_period_bounds_in_flight_requests(kernel, project: Path) -> None:
-    server = kernel("--port", "0", "--graceful-timeout", "0.5")
+    # An idle keep-alive connection must not hold the shutdown either.
+    (project / "hypercorn.toml").write_text("keep_alive_timeout = 60\n")
+    server = kernel("--port", "0", "--graceful-timeout", "0.5", "--config", "hypercorn.toml")
     url = server.url()
+    idle = httpx.Client(timeout=10)
+    assert idle.get(url + "/").status_code == 200
     outcome: dict[str, object] = {}
 
     def call() -> None:
@@ -161,9 +165,10 @@ def test_grace_period_bounds_in_flight_requests(kernel, project: Path) -> None:
     slow.start()
     time.sleep(0.3)
     started = time.monotonic()
-    assert server.stop() == 0
+    assert server.stop() == 0, server.text
     assert time.monotonic() - started < 10  # not the 30 s the view wanted
     slow.join(10)
+    idle.close()
     response = outcome["response"]
     assert isinstance(response, httpx.Response), outcome
     assert response.status_code == 503
