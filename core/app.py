@@ -686,16 +686,7 @@ class Erlen(DispatchMixin, Scaffold):
         keyfile: str | None = None,
         **kwargs: Any,
     ) -> None:
-        """Serve the app with hypercorn until interrupted (blocking).
-
-        Takes ``kernel run``'s options as keywords too: ``workers``, ``extra_files``,
-        ``root_path``, ``access_log``, ``graceful_timeout``, ``config_file`` (see
-        docs/cli.md). Ignored, with a warning, inside a ``kernel`` command.
-        """
-        from .serving import ignored_by_cli
-
-        if ignored_by_cli():
-            return
+        """Serve the app with hypercorn until interrupted (blocking)."""
         if debug is not None:
             self.debug = debug
         options = {
@@ -706,7 +697,9 @@ class Erlen(DispatchMixin, Scaffold):
             "keyfile": keyfile,
             **kwargs,
         }
-        self.plugin_manager.hook.erlen_serve(app=self, host=host, port=port, options=options)
+        self.plugin_manager.hook.erlen_serve(
+            app=self, host=host or "127.0.0.1", port=port or 5000, options=options
+        )
 
     def run_task(
         self,

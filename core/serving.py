@@ -66,9 +66,19 @@ TASK_OPTIONS = frozenset({"root_path", "access_log", "graceful_timeout", "config
 FROM_CLI_ENV = "KERNEL_RUN_FROM_CLI"
 
 
+#: The value of FROM_CLI_ENV while ``kernel run`` itself serves.
+_CLI_SERVING = "serving"
+
+
+def mark_cli_serving() -> None:
+    """``kernel run`` is about to serve: :func:`serve` must not ignore this call."""
+    os.environ[FROM_CLI_ENV] = _CLI_SERVING
+
+
 def ignored_by_cli() -> bool:
     """True (after a warning on stderr) when ``app.run()`` is called inside a ``kernel``
-    command or a worker process: the command already serves or does something else."""
+    command (at import, say) or a worker process: the command serves or does something
+    else, and a second server must not start."""
     if os.environ.get(FROM_CLI_ENV) != "true":
         return False
     if not os.environ.get(WORKER_ENV):
@@ -571,6 +581,8 @@ def serve(app: Erlen, host: str | None, port: int | None, **options: Any) -> Non
     if os.environ.get(WORKER_ENV) and _in_spawn_bootstrap():
         # A script calling app.run() without ``if __name__ == "__main__"``, re-imported by a
         # worker process: the worker serves by itself, this call must not start another server.
+        return
+    if ignored_by_cli():
         return
     unknown = sorted(set(options) - KNOWN_OPTIONS)
     if unknown:
