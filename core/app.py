@@ -833,10 +833,18 @@ class Erlen(DispatchMixin, Scaffold):
         certfile: str | None = None,
         keyfile: str | None = None,
         shutdown_trigger: Callable[..., Awaitable[None]] | None = None,
+        **kwargs: Any,
     ) -> Awaitable[None]:
-        """A coroutine serving the app with hypercorn (for an existing event loop)."""
-        from .serving import serve_coroutine
+        """A coroutine serving the app with hypercorn (for an existing event loop).
 
+        Without ``shutdown_trigger`` it stops on SIGINT/SIGTERM. Also takes
+        ``root_path``, ``access_log``, ``graceful_timeout`` and ``config_file``.
+        """
+        from .serving import TASK_OPTIONS, serve_coroutine
+
+        unknown = sorted(set(kwargs) - TASK_OPTIONS)
+        if unknown:
+            raise TypeError(f"run_task() got unexpected keyword arguments: {', '.join(unknown)}")
         if debug is not None:
             self.debug = debug
         return serve_coroutine(
@@ -847,6 +855,7 @@ class Erlen(DispatchMixin, Scaffold):
             certfile=certfile,
             keyfile=keyfile,
             shutdown_trigger=shutdown_trigger,
+            **kwargs,
         )
 
     def test_client(self, use_cookies: bool = True, **kwargs: Any) -> Any:

@@ -59,6 +59,36 @@ KNOWN_OPTIONS = frozenset(
 )
 
 
+#: The options ``app.run_task()`` takes besides host, port, debug, TLS and shutdown_trigger.
+TASK_OPTIONS = frozenset({"root_path", "access_log", "graceful_timeout", "config_file"})
+#: Set by the ``kernel`` command while it runs: a module calling ``app.run()`` on import
+#: must not start a second server (Flask's ``FLASK_RUN_FROM_CLI``).
+FROM_CLI_ENV = "KERNEL_RUN_FROM_CLI"
+
+
+#: The value of FROM_CLI_ENV while ``kernel run`` itself serves.
+_CLI_SERVING = "serving"
+
+
+def mark_cli_serving() -> None:
+    """``kernel run`` is about to serve: :func:`serve` must not ignore this call."""
+    os.environ[FROM_CLI_ENV] = _CLI_SERVING
+
+
+def ignored_by_cli() -> bool:
+    """True (after a warning on stderr) when ``app.run()`` is called inside a ``kernel``
+    command (at import, say) or a worker process: the command serves or does something
+    else, and a second server must not start."""
+    if os.environ.get(FROM_CLI_ENV) != "true":
+        return False
+    if not os.environ.get(WORKER_ENV):
+        _echo(
+            " * Ignoring a call to 'app.run()' inside a 'kernel' command; put it under"
+            " 'if __name__ == \"__main__\":'."
+        )
+    return True
+
+
 class ServeError(Exception):
     """A problem the user can fix (port in use, bad certificate): shown as one line."""
 
@@ -153,7 +183,13 @@ def check_tls(config: HyperConfig) -> None:
 def bind_sockets(config: HyperConfig) -> Sockets:
     """Create and bind the listening sockets; a bind failure becomes a clear ServeError."""
     try:
-        return config.create_sockets()
+        sockets = config.create_sockets()
+        # Listen now, not when hypercorn starts its servers after the lifespan startup:
+        # the banner is printed before that, and a client connecting right after it (or
+        # while the supervisor replaces workers) must wait in the backlog, not be refused.
+        for sock in (*sockets.secure_sockets, *sockets.insecure_sockets):
+            sock.listen(config.backlog)
+        return sockets
     except OSError as exc:
         where = ", ".join(config.bind)
         if exc.errno == errno.EADDRINUSE:
@@ -268,6 +304,46 @@ class _Websocket:
         )
 
 
+async def _send_unavailable(send: Send) -> None:
+    body = b"Service Unavailable: the server is shutting down."
+    try:
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 503,
+                "headers": [
+                    (b"content-type", b"text/plain; charset=utf-8"),
+                    (b"content-length", str(len(body)).encode()),
+                    (b"connection", b"close"),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
+    except Exception:  # the response had started, or the connection is gone: nothing to say
+        pass
+
+
+def _quiet_cancelled_callbacks(loop: asyncio.AbstractEventLoop, served: GracefulApp) -> Any:
+    """Drop asyncio's "Exception in callback ... CancelledError" reports while draining.
+
+    When the grace period ends hypercorn cancels its connection tasks, and asyncio's
+    stream protocol reports each cancelled one as an error with a traceback, although
+    nothing went wrong: the server was told to stop.
+    """
+    previous = loop.get_exception_handler()
+
+    def handler(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        if served.draining and isinstance(context.get("exception"), asyncio.CancelledError):
+            return
+        if previous is not None:
+            previous(loop, context)
+        else:
+            loop.default_exception_handler(context)
+
+    loop.set_exception_handler(handler)
+    return previous
+
+
 class GracefulApp:
     """The app as served: closes accepted websockets with 1001 when the server drains.
 
@@ -285,7 +361,14 @@ class GracefulApp:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
         if kind == "http":
-            await self.app(scope, receive, send)
+            try:
+                await self.app(scope, receive, send)
+            except asyncio.CancelledError:
+                # The grace period ran out: hypercorn cancels the request. Without this the
+                # client would get hypercorn's 500; 503 says what happened.
+                if self.draining:
+                    await _send_unavailable(send)
+                raise
         elif kind == "websocket":
             conn = _Websocket(self, send)
             try:
@@ -327,6 +410,47 @@ class GracefulApp:
 
 
 # --- serving ---------------------------------------------------------------------------------
+
+
+#: Seconds the requests cancelled at the end of the grace period get to send their 503.
+_CANCEL_GRACE = 1.0
+
+
+def _hypercorn_tasks(name: str) -> list[asyncio.Task[Any]]:
+    """Hypercorn's pending tasks running its function ``name``."""
+    found = []
+    for task in asyncio.all_tasks():
+        code = getattr(task.get_coro(), "cr_code", None)
+        if code is not None and code.co_name == name and "hypercorn" in code.co_filename:
+            if not task.done():
+                found.append(task)
+    return found
+
+
+async def _end_connections() -> None:
+    """The grace period is over: cancel the requests still running, then close every
+    connection still open.
+
+    Hypercorn enforces ``graceful_timeout`` only after ``Server.wait_closed()`` returns,
+    and since Python 3.12 that waits for every open connection, so one slow request would
+    hold the shutdown forever (hypercorn issue 308; idle keep-alive connections hypercorn
+    closes itself).
+    Cancelling hypercorn's own connection tasks instead would make its shutdown raise
+    CancelledError and skip the lifespan shutdown on 3.12, so the connections are ended
+    the way a client ending them would: each cancelled request answers 503 with
+    ``Connection: close`` (see :class:`GracefulApp`), then the transports still open
+    are closed, and hypercorn sees every connection finish normally.
+    """
+    requests = _hypercorn_tasks("_handle")
+    for task in requests:
+        task.cancel()
+    if requests:
+        await asyncio.wait(requests, timeout=_CANCEL_GRACE)
+    for task in _hypercorn_tasks("_server_callback"):
+        frame = getattr(task.get_coro(), "cr_frame", None)
+        writer = frame.f_locals.get("writer") if frame is not None else None
+        if isinstance(writer, asyncio.StreamWriter):
+            writer.close()
 
 
 def _install_signals(
@@ -394,6 +518,7 @@ async def serve_coroutine(
     if handle_signals is None:
         handle_signals = (signal.SIGINT, signal.SIGTERM) if shutdown_trigger is None else ()
     installed = _install_signals(loop, handle_signals, stop, force_exit)
+    previous_handler = _quiet_cancelled_callbacks(loop, served)
 
     async def trigger() -> None:
         waiters = [asyncio.ensure_future(stop.wait())]
@@ -404,8 +529,18 @@ async def serve_coroutine(
         finally:
             for waiter in waiters:
                 waiter.cancel()
+        started = loop.time()
         await served.drain(timeout=config.graceful_timeout)
+        # A little before hypercorn's own deadline, so that the connections end the same
+        # way on every Python version (see _end_connections).
+        remaining = max(0.0, config.graceful_timeout - (loop.time() - started) - 0.1)
+        grace_timer.append(loop.call_later(remaining, end_connections))
 
+    def end_connections() -> None:
+        ending.append(asyncio.ensure_future(_end_connections()))
+
+    grace_timer: list[asyncio.TimerHandle] = []
+    ending: list[asyncio.Future[None]] = []
     try:
         await hypercorn_serve(served, config, shutdown_trigger=trigger)  # type: ignore[arg-type]
     except Exception as exc:
@@ -417,8 +552,13 @@ async def serve_coroutine(
             raise ServeError(f"The app's lifespan timed out: {exc}") from None
         raise
     finally:
+        for timer in grace_timer:
+            timer.cancel()
+        for task in ending:
+            task.cancel()
         for sig in installed:
             loop.remove_signal_handler(sig)
+        loop.set_exception_handler(previous_handler)
 
 
 def app_spec_for(app: Erlen) -> str | None:
@@ -442,6 +582,8 @@ def serve(app: Erlen, host: str | None, port: int | None, **options: Any) -> Non
         # A script calling app.run() without ``if __name__ == "__main__"``, re-imported by a
         # worker process: the worker serves by itself, this call must not start another server.
         return
+    if ignored_by_cli():
+        return
     unknown = sorted(set(options) - KNOWN_OPTIONS)
     if unknown:
         warnings.warn(
@@ -452,10 +594,14 @@ def serve(app: Erlen, host: str | None, port: int | None, **options: Any) -> Non
         for key in unknown:
             options.pop(key)
     use_reloader = bool(options.pop("use_reloader", False))
-    workers = int(options.pop("workers", None) or 1)
+    workers = options.pop("workers", None)
     app_spec = options.pop("app_spec", None)
     extra_files = options.pop("extra_files", None) or ()
     try:
+        if workers is None:
+            # A hypercorn config file may ask for workers; the option wins when given.
+            workers = load_hypercorn_config(options.get("config_file")).workers
+        workers = int(workers or 1)
         if use_reloader or workers > 1:
             from .supervisor import supervise
 

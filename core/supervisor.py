@@ -26,6 +26,7 @@ from multiprocessing.connection import wait
 from typing import TYPE_CHECKING, Any
 
 from .serving import (
+    FROM_CLI_ENV,
     WORKER_ENV,
     ServeError,
     _echo,
@@ -139,10 +140,13 @@ def _worker_main(
     """Entry point of a worker process: load the app and serve on the inherited sockets."""
     import asyncio
 
-    from .cli import NoAppException, ScriptInfo
+    from .discovery import NoAppException, ScriptInfo
     from .serving import serve_coroutine
 
     debug = options.pop("debug", None)
+    # This process serves through serve_coroutine below; an app.run() the app's module
+    # makes at import time must be ignored, as inside any kernel command.
+    os.environ[FROM_CLI_ENV] = "true"
     try:
         if callable(app_spec):
             info = ScriptInfo(create_app=app_spec)

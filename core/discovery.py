@@ -1,0 +1,287 @@
+"""Finding the app for the ``kernel`` command line, as Flask does; loading ``.env`` files.
+
+``locate_app("module:name")`` and :class:`ScriptInfo` (``--app``, ``KERNEL_APP``, the
+legacy ``QUART_APP``/``FLASK_APP``, default files). Every failure is a
+:class:`NoAppException` whose message is one line naming the cause.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import inspect
+import os
+import sys
+import traceback
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import click
+
+if TYPE_CHECKING:
+    from .app import Erlen
+
+APP_ENV = "KERNEL_APP"
+#: Read when ``KERNEL_APP`` is unset, with a one-line deprecation hint on stderr.
+LEGACY_APP_ENVS = ("QUART_APP", "FLASK_APP")
+#: Files tried, in this order, when no app is named.
+DEFAULT_APP_FILES = ("asgi.py", "wsgi.py", "app.py")
+#: Environment files loaded (when python-dotenv is installed) before the command line is
+#: read; the first one wins for a variable both set, and the real environment beats both.
+DOTENV_FILES = (".env", ".kernelenv")
+SKIP_DOTENV_ENV = "KERNEL_SKIP_DOTENV"
+
+
+class NoAppException(click.ClickException):
+    """The app could not be found or imported: shown as one ``Error:`` line, exit code 2."""
+
+    exit_code = 2
+
+
+def _find_app_in_module(module: Any) -> Erlen:
+    from .app import Erlen
+
+    for name in ("app", "application"):
+        candidate = getattr(module, name, None)
+        if isinstance(candidate, Erlen):
+            return candidate
+    matches = [v for v in vars(module).values() if isinstance(v, Erlen)]
+    if len(matches) == 1:
+        return matches[0]
+    if len(matches) > 1:
+        raise NoAppException(
+            f"Detected multiple Erlen applications in module '{module.__name__}'."
+            f" Use '--app {module.__name__}:name' to specify the correct one."
+        )
+    for name in ("create_app", "make_app"):
+        factory = getattr(module, name, None)
+        if inspect.isfunction(factory):
+            app = _call_user_code(factory, f"{module.__name__}:{name}()")
+            if isinstance(app, Erlen):
+                return app
+            raise NoAppException(
+                f"'{module.__name__}:{name}()' returned {type(app).__name__}, not an Erlen app."
+            )
+    raise NoAppException(
+        f"Failed to find an Erlen application or factory in module '{module.__name__}'."
+        f" Use '--app {module.__name__}:name' to specify one."
+    )
+
+
+def _where(exc: BaseException) -> str:
+    """``(file, line N)`` of the innermost frame of ``exc``, for a one-line report."""
+    if isinstance(exc, SyntaxError) and exc.filename:
+        return f" ({exc.filename}, line {exc.lineno})"
+    frames = traceback.extract_tb(exc.__traceback__)
+    # The innermost frame outside importlib's machinery is where the user's code failed.
+    frames = [f for f in frames if "importlib" not in f.filename]
+    if not frames:
+        return ""
+    return f" ({frames[-1].filename}, line {frames[-1].lineno})"
+
+
+def _describe(exc: BaseException) -> str:
+    message = exc.msg if isinstance(exc, SyntaxError) and exc.msg else str(exc)
+    return f"{type(exc).__name__}: {message}{_where(exc)}"
+
+
+def _call_user_code(func: Callable[..., Any], label: str, *args: Any, **kwargs: Any) -> Any:
+    try:
+        return func(*args, **kwargs)
+    except click.ClickException:
+        raise
+    except Exception as exc:
+        raise NoAppException(f"Calling '{label}' raised {_describe(exc)}") from None
+
+
+def _call_factory(module: Any, expr: str) -> Erlen:
+    from .app import Erlen
+
+    try:
+        node = ast.parse(expr.strip(), mode="eval").body
+    except SyntaxError:
+        raise NoAppException(
+            f"Failed to parse {expr!r} as an attribute name or function call."
+        ) from None
+    if isinstance(node, ast.Name):
+        name, args, kwargs = node.id, [], {}
+    elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+        name = node.func.id
+        try:
+            args = [ast.literal_eval(arg) for arg in node.args]
+            kwargs = {kw.arg: ast.literal_eval(kw.value) for kw in node.keywords if kw.arg}
+        except ValueError:
+            raise NoAppException(
+                f"Failed to parse the arguments of {expr!r} as literal values."
+            ) from None
+    else:
+        raise NoAppException(f"Failed to parse {expr!r} as an attribute name or function call.")
+    try:
+        attr = getattr(module, name)
+    except AttributeError:
+        raise NoAppException(
+            f"Failed to find attribute {name!r} in module '{module.__name__}'."
+        ) from None
+    if inspect.iscoroutinefunction(attr):
+        raise NoAppException(
+            f"'{module.__name__}:{name}' is an async function, not an app or app factory."
+        )
+    if inspect.isfunction(attr):
+        app = _call_user_code(attr, f"{module.__name__}:{expr.strip()}", *args, **kwargs)
+    elif isinstance(node, ast.Call):
+        raise NoAppException(f"'{module.__name__}:{name}' is not a function; it cannot be called.")
+    else:
+        app = attr
+    if not isinstance(app, Erlen):
+        raise NoAppException(
+            f"A valid Erlen application was not obtained from '{module.__name__}:{expr}'"
+            f" (got {type(app).__name__})."
+        )
+    return app
+
+
+def prepare_import(path: str) -> str:
+    """Turn a file path into an importable module name, fixing ``sys.path``."""
+    path = os.path.realpath(path)
+    fname, ext = os.path.splitext(path)
+    if ext == ".py":
+        path = fname
+    if os.path.basename(path) == "__init__":
+        path = os.path.dirname(path)
+    module_name = []
+    while True:
+        path, name = os.path.split(path)
+        module_name.append(name)
+        if not os.path.exists(os.path.join(path, "__init__.py")):
+            break
+    if sys.path[0] != path:
+        sys.path.insert(0, path)
+    return ".".join(module_name[::-1])
+
+
+def _split_import_path(import_path: str) -> tuple[str, str]:
+    """``module_or_file[:expression]``; a Windows drive letter is not a separator."""
+    head = ""
+    if len(import_path) > 2 and import_path[1] == ":" and import_path[2] in "\\/":
+        head, import_path = import_path[:2], import_path[2:]
+    module_part, _, app_part = import_path.partition(":")
+    return head + module_part, app_part
+
+
+def locate_app(import_path: str) -> Erlen:
+    """Import ``module[:name or factory(...)]`` (or a ``.py`` path) and return the app.
+
+    Every failure is a :class:`NoAppException` with one line that names the cause: the
+    module is missing, or importing it raised (the real error, with file and line).
+    """
+    module_part, app_part = _split_import_path(import_path)
+    if module_part.endswith(".py") or os.sep in module_part or "/" in module_part:
+        if not os.path.exists(module_part):
+            raise NoAppException(f"Could not find the app file {module_part!r}.")
+        module_name = prepare_import(module_part)
+    else:
+        module_name = module_part
+        if "" not in sys.path and os.getcwd() not in sys.path:
+            sys.path.insert(0, os.getcwd())
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        if exc.name == module_name or (exc.name and module_name.startswith(exc.name + ".")):
+            raise NoAppException(
+                f"Could not import {module_name!r}: no such module or file"
+                f" (looked in {os.getcwd()!r} and sys.path)."
+            ) from None
+        raise NoAppException(f"While importing {module_name!r}: {_describe(exc)}") from None
+    except Exception as exc:
+        raise NoAppException(f"While importing {module_name!r}: {_describe(exc)}") from None
+    if app_part:
+        return _call_factory(module, app_part)
+    return _find_app_in_module(module)
+
+
+def app_import_path_from_env() -> str | None:
+    """``KERNEL_APP``, else ``QUART_APP``/``FLASK_APP`` with a deprecation hint on stderr."""
+    value = os.environ.get(APP_ENV)
+    if value:
+        return value
+    for name in LEGACY_APP_ENVS:
+        value = os.environ.get(name)
+        if value:
+            click.echo(
+                f"Warning: {name} is deprecated for the kernel command; set {APP_ENV} instead.",
+                err=True,
+            )
+            return value
+    return None
+
+
+class ScriptInfo:
+    """How the CLI finds the app: an import path or a factory.
+
+    After :meth:`load_app`, :attr:`resolved_import_path` is the path the app came from
+    (``--app``, the environment or a default file), so worker processes can load it again.
+    """
+
+    def __init__(
+        self, app_import_path: str | None = None, create_app: Callable[..., Erlen] | None = None
+    ) -> None:
+        self.app_import_path = app_import_path
+        self.create_app = create_app
+        self.resolved_import_path: str | None = None
+        self._loaded_app: Erlen | None = None
+
+    def load_app(self) -> Erlen:
+        """Load (once) and return the app."""
+        if self._loaded_app is not None:
+            return self._loaded_app
+        if self.create_app is not None:
+            app = self.create_app()
+        else:
+            path = self.app_import_path or app_import_path_from_env()
+            if not path:
+                path = next((f for f in DEFAULT_APP_FILES if os.path.isfile(f)), None)
+            if not path:
+                raise NoAppException(
+                    "Could not locate an Erlen application. Use the 'kernel --app'"
+                    f" option, the {APP_ENV} environment variable, or an 'app.py' file"
+                    " in the current directory."
+                )
+            app = locate_app(path)
+            self.resolved_import_path = path
+        self._loaded_app = app
+        return app
+
+
+def load_dotenv(path: str | os.PathLike[str] | None = None, load_defaults: bool = True) -> bool:
+    """Load ``path`` (if given), then ``.env`` and ``.kernelenv``, into ``os.environ``.
+
+    Variables already set are never overridden, so the real environment wins, then
+    ``path``, then ``.env``, then ``.kernelenv``. The default files are searched for from
+    the current directory upwards. Returns whether a file was loaded. Without
+    python-dotenv nothing is loaded (a tip is printed when a default file exists).
+    """
+    try:
+        import dotenv
+    except ImportError:
+        if path or any(os.path.isfile(name) for name in DOTENV_FILES):
+            click.secho(
+                " * Tip: there are .env files present. Install python-dotenv to use them.",
+                fg="yellow",
+                err=True,
+            )
+        return False
+    loaded = False
+    if path is not None:
+        loaded = bool(dotenv.load_dotenv(path, encoding="utf-8", override=False))
+    if load_defaults:
+        for name in DOTENV_FILES:
+            found = dotenv.find_dotenv(name, usecwd=True)
+            if found:
+                dotenv.load_dotenv(found, encoding="utf-8", override=False)
+                loaded = True
+    return loaded
+
+
+def skip_dotenv() -> bool:
+    """Whether KERNEL_SKIP_DOTENV turns the default .env files off."""
+    return os.environ.get(SKIP_DOTENV_ENV, "").lower() in {"1", "true", "yes", "on"}

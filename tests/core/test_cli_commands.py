@@ -1,0 +1,293 @@
+"""``kernel routes``, ``shell``, ``plugins``, ``app.cli`` commands and plugin commands."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+import uuid
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner
+from erlen import Erlen, current_app, g, hookimpl
+from erlen.cli import ScriptInfo, make_cli
+from erlen.pluginmanager import available_plugins
+
+
+def make_app() -> Erlen:
+    app = Erlen(__name__)
+
+    @app.route("/users/<int:user_id>", methods=["GET", "POST"])
+    async def user(user_id: int) -> str:
+        return ""
+
+    @app.route("/about")
+    async def about() -> str:
+        return ""
+
+    @app.websocket("/ws")
+    async def feed() -> None:
+        return None
+
+    return app
+
+
+def invoke(app: Erlen, *args: str, **kwargs):
+    # The kernel group marks the process as a CLI run; keep that out of later tests.
+    kwargs["env"] = {"KERNEL_RUN_FROM_CLI": None, **kwargs.get("env", {})}
+    return CliRunner().invoke(
+        make_cli(), list(args), obj=ScriptInfo(create_app=lambda: app), **kwargs
+    )
+
+
+def table(output: str) -> list[list[str]]:
+    """The rows of the routes table as lists of columns (headers and rule line dropped)."""
+    lines = output.strip().splitlines()[2:]
+    return [[cell.strip() for cell in line.split("  ") if cell.strip()] for line in lines]
+
+
+def test_routes_lists_endpoint_methods_protocol_rule() -> None:
+    result = invoke(make_app(), "routes")
+    assert result.exit_code == 0, result.output
+    header = result.output.splitlines()[0].split()
+    assert header == ["Endpoint", "Methods", "Protocol", "Rule"]
+    assert table(result.output) == [
+        ["about", "GET", "http", "/about"],
+        ["feed", "GET", "websocket", "/ws"],
+        ["static", "GET", "http", "/static/<path:filename>"],
+        ["user", "GET, POST", "http", "/users/<int:user_id>"],
+    ]
+
+
+@pytest.mark.parametrize(
+    ("sort", "endpoints"),
+    [
+        ("endpoint", ["about", "feed", "static", "user"]),
+        ("rule", ["about", "static", "user", "feed"]),
+        ("methods", ["static", "about", "feed", "user"]),
+        ("match", ["static", "user", "about", "feed"]),
+    ],
+)
+def test_routes_sort(sort: str, endpoints: list[str]) -> None:
+    result = invoke(make_app(), "routes", "--sort", sort)
+    assert result.exit_code == 0, result.output
+    assert [row[0] for row in table(result.output)] == endpoints
+
+
+def test_routes_all_methods() -> None:
+    result = invoke(make_app(), "routes", "--all-methods")
+    row = next(r for r in table(result.output) if r[0] == "user")
+    assert row[1] == "GET, HEAD, OPTIONS, POST"
+
+
+def test_routes_without_routes() -> None:
+    result = invoke(Erlen(__name__, static_folder=None), "routes")
+    assert result.exit_code == 0
+    assert result.output.strip() == "No routes were registered."
+
+
+def test_shell_has_app_g_and_processor_names() -> None:
+    app = Erlen(__name__)
+
+    @app.shell_context_processor
+    def extra() -> dict[str, int]:
+        return {"answer": 42}
+
+    script = "g.x = 1\nprint(app.name, g.x, answer)\n"
+    result = invoke(app, "shell", input=script, env={"PYTHONSTARTUP": ""})
+    assert result.exit_code == 0, result.output
+    assert f"App: {app.name}" in result.output
+    assert f"{app.name} 1 42" in result.output
+    assert "Error" not in result.output
+
+
+def test_shell_runs_in_the_app_context() -> None:
+    app = Erlen(__name__)
+    script = (
+        "from erlen import current_app\n"
+        "print('same' if current_app._get_current_object() is app else 'other')\n"
+    )
+    result = invoke(app, "shell", input=script, env={"PYTHONSTARTUP": ""})
+    assert result.exit_code == 0, result.output
+    assert "same" in result.output
+
+
+def test_plugins_lists_the_loaded_plugins() -> None:
+    result = invoke(Erlen(__name__), "plugins")
+    assert result.exit_code == 0, result.output
+    names = [line.split()[0].rstrip(":") for line in result.output.strip().splitlines()]
+    assert "json" in names and "testing" in names
+    assert "erlen.builtins" not in names
+
+
+def test_app_cli_command_runs_in_the_app_context() -> None:
+    app = Erlen(__name__)
+    seen = {}
+
+    @app.cli.command("seed")
+    @click.option("--count", type=int, default=1)
+    def seed(count: int) -> None:
+        g.count = count
+        seen["app"] = current_app._get_current_object()
+        click.echo(f"seeded {count}")
+
+    result = invoke(app, "seed", "--count", "3")
+    assert result.exit_code == 0, result.output
+    assert result.output == "seeded 3\n"
+    assert seen["app"] is app
+
+
+def test_async_app_cli_command() -> None:
+    app = Erlen(__name__)
+
+    @app.cli.command("ping")
+    async def ping() -> None:
+        click.echo(f"pong from {current_app.name}")
+
+    result = invoke(app, "ping")
+    assert result.exit_code == 0, result.output
+    assert result.output == f"pong from {app.name}\n"
+
+
+def test_app_cli_add_command_and_groups() -> None:
+    app = Erlen(__name__)
+
+    @click.command("hello")
+    def hello() -> None:
+        click.echo("hello")
+
+    app.cli.add_command(hello)
+
+    @app.cli.group("db")
+    def db() -> None:
+        """Database commands."""
+
+    @db.command("init")
+    def init() -> None:
+        click.echo(f"init {current_app.name}")
+
+    assert invoke(app, "hello").output == "hello\n"
+    assert invoke(app, "db", "init").output == f"init {app.name}\n"
+    listing = invoke(app, "--help").output
+    assert "hello" in listing and "db" in listing and "routes" in listing
+
+
+def test_test_cli_runner_invokes_app_commands() -> None:
+    app = Erlen(__name__)
+
+    @app.cli.command("who")
+    def who() -> None:
+        click.echo(current_app.name)
+
+    result = app.test_cli_runner().invoke(args=["who"])
+    assert result.exit_code == 0, result.output
+    assert result.output == f"{app.name}\n"
+
+
+class GreeterPlugin:
+    """A plugin given to one app as an object, not installed."""
+
+    @hookimpl
+    def erlen_cli_commands(self, cli: click.Group) -> None:
+        @cli.command("greet-app")
+        def greet_app() -> None:
+            click.echo(f"hello from {current_app.name}")
+
+
+def test_app_plugin_objects_add_commands_once_the_app_is_loaded() -> None:
+    app = Erlen(__name__, plugins=[GreeterPlugin()])
+    result = invoke(app, "greet-app")
+    assert result.exit_code == 0, result.output
+    assert result.output == f"hello from {app.name}\n"
+    assert "greet-app" not in invoke(Erlen(__name__), "--help").output
+
+
+@pytest.fixture
+def installed_plugin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A plugin installed for real: a module plus a dist-info with an ``erlen`` entry point."""
+    name = f"cliplug_{uuid.uuid4().hex[:8]}"
+    (tmp_path / f"{name}.py").write_text(
+        textwrap.dedent(
+            """
+            import click
+            from erlen import hookimpl
+
+            @click.command("greet")
+            def greet():
+                click.echo("hello from a plugin")
+
+            @hookimpl
+            def erlen_cli_commands(cli):
+                cli.add_command(greet)
+
+                @cli.command("needs-app", with_appcontext=True)
+                def needs_app():
+                    from erlen import current_app
+                    click.echo(f"app is {current_app.name}")
+
+                @cli.command("no-app")
+                def no_app():
+                    click.echo("no app needed")
+            """
+        )
+    )
+    dist = tmp_path / f"{name}-1.0.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\n")
+    (dist / "entry_points.txt").write_text(f"[erlen]\n{name} = {name}\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    available_plugins.cache_clear()  # the installed set is read once per process
+    yield name
+    available_plugins.cache_clear()
+    sys.modules.pop(name, None)
+
+
+def test_plugin_adds_commands_through_the_hook(installed_plugin: str) -> None:
+    result = invoke(Erlen(__name__), "greet")
+    assert result.exit_code == 0, result.output
+    assert result.output == "hello from a plugin\n"
+    assert "greet" in invoke(Erlen(__name__), "--help").output
+
+
+def test_plugin_commands_get_the_app_context_only_when_they_ask(
+    installed_plugin: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # no app.py here
+    env = {"KERNEL_APP": None, "KERNEL_RUN_FROM_CLI": None}
+    result = CliRunner().invoke(make_cli(), ["no-app"], env=env)
+    assert result.exit_code == 0, result.output
+    assert result.output == "no app needed\n"
+    app = Erlen("plugged")
+    assert invoke(app, "needs-app").output == "app is plugged\n"
+
+
+def test_disabled_plugin_adds_no_commands(installed_plugin: str) -> None:
+    env = {"ERLEN_DISABLE_PLUGINS": installed_plugin, "KERNEL_RUN_FROM_CLI": None}
+    result = CliRunner().invoke(make_cli(), ["--help"], env=env)
+    assert result.exit_code == 0
+    assert "greet" not in result.output
+
+
+def test_python_dash_m_erlen_is_the_same_cli(tmp_path: Path) -> None:
+    (tmp_path / "pm_app.py").write_text(
+        "from erlen import Erlen\napp = Erlen(__name__)\n"
+        "@app.route('/pm')\ndef pm():\n    return ''\n"
+    )
+    env = {**os.environ, "KERNEL_APP": "pm_app"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "erlen", "routes"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "/pm" in proc.stdout
+    usage = subprocess.run(
+        [sys.executable, "-m", "erlen", "--help"], capture_output=True, text=True, timeout=30
+    )
+    assert usage.stdout.startswith("Usage: python -m erlen [OPTIONS] COMMAND")

@@ -1,0 +1,204 @@
+"""``kernel --app``: finding the app like Flask, environment variables and .env files."""
+
+from __future__ import annotations
+
+import os
+import sys
+import textwrap
+import uuid
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from erlen.cli import make_cli
+
+APP_SOURCE = """
+from erlen import Erlen
+{name} = Erlen("{module}")
+
+@{name}.route("/{module}")
+async def index():
+    return "hi"
+"""
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """A fresh directory as cwd; imports, sys.path and os.environ are restored after."""
+    monkeypatch.chdir(tmp_path)
+    saved_env, saved_path, saved_modules = dict(os.environ), list(sys.path), set(sys.modules)
+    for name in ("KERNEL_APP", "QUART_APP", "FLASK_APP", "KERNEL_SKIP_DOTENV"):
+        os.environ.pop(name, None)
+    yield tmp_path
+    os.environ.clear()
+    os.environ.update(saved_env)
+    sys.path[:] = saved_path
+    for name in set(sys.modules) - saved_modules:
+        del sys.modules[name]
+
+
+def unique(prefix: str = "mod") -> str:
+    return f"{prefix}_{uuid.uuid4().hex[:8]}"
+
+
+def write(directory: Path, filename: str, source: str) -> Path:
+    path = directory / filename
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(textwrap.dedent(source))
+    return path
+
+
+def write_app(directory: Path, module: str, name: str = "app") -> None:
+    write(directory, f"{module}.py", APP_SOURCE.format(name=name, module=module))
+
+
+def routes(*args: str, env: dict[str, str] | None = None):
+    return CliRunner().invoke(make_cli(), [*args, "routes"], env=env)
+
+
+def test_module_and_name(project: Path) -> None:
+    module = unique()
+    write_app(project, module, name="server")
+    result = routes("--app", f"{module}:server")
+    assert result.exit_code == 0, result.output
+    assert f"/{module}" in result.output
+
+
+@pytest.mark.parametrize("name", ["app", "application", "anything"])
+def test_module_alone_finds_the_app(project: Path, name: str) -> None:
+    module = unique()
+    write_app(project, module, name=name)
+    result = routes("--app", module)
+    assert result.exit_code == 0, result.output
+    assert f"/{module}" in result.output
+
+
+@pytest.mark.parametrize("factory", ["create_app", "make_app"])
+def test_module_alone_calls_a_factory(project: Path, factory: str) -> None:
+    module = unique()
+    write(
+        project,
+        f"{module}.py",
+        f"""
+        from erlen import Erlen
+        def {factory}():
+            app = Erlen(__name__)
+            app.add_url_rule("/made", "made", lambda: "x")
+            return app
+        """,
+    )
+    result = routes("--app", module)
+    assert result.exit_code == 0, result.output
+    assert "/made" in result.output
+
+
+def test_factory_call_with_arguments(project: Path) -> None:
+    module = unique()
+    write(
+        project,
+        f"{module}.py",
+        """
+        from erlen import Erlen
+        def create_app(prefix, *, suffix="end"):
+            app = Erlen(__name__)
+            app.add_url_rule(f"/{prefix}/{suffix}", "made", lambda: "x")
+            return app
+        """,
+    )
+    result = routes("--app", f"{module}:create_app('api', suffix='v2')")
+    assert result.exit_code == 0, result.output
+    assert "/api/v2" in result.output
+
+
+def test_file_path(project: Path) -> None:
+    module = unique()
+    write_app(project / "src", module)
+    result = routes("--app", f"src/{module}.py")
+    assert result.exit_code == 0, result.output
+    assert f"/{module}" in result.output
+
+
+def test_file_path_inside_a_package(project: Path) -> None:
+    package = unique("pkg")
+    write(project, f"{package}/__init__.py", "")
+    write_app(project / package, "web")
+    result = routes("--app", f"{package}/web.py:app")
+    assert result.exit_code == 0, result.output
+    assert "/web" in result.output
+
+
+def test_kernel_app_environment_variable(project: Path) -> None:
+    module = unique()
+    write_app(project, module)
+    result = routes(env={"KERNEL_APP": module})
+    assert result.exit_code == 0, result.output
+    assert f"/{module}" in result.output
+
+
+@pytest.mark.parametrize("variable", ["QUART_APP", "FLASK_APP"])
+def test_legacy_variables_work_with_a_deprecation_hint(project: Path, variable: str) -> None:
+    module = unique()
+    write_app(project, module)
+    result = routes(env={variable: module})
+    assert result.exit_code == 0, result.output
+    assert f"/{module}" in result.stdout
+    assert result.stderr.strip() == (
+        f"Warning: {variable} is deprecated for the kernel command; set KERNEL_APP instead."
+    )
+
+
+def test_option_beats_environment(project: Path) -> None:
+    chosen, other = unique(), unique()
+    write_app(project, chosen)
+    write_app(project, other)
+    result = routes("--app", chosen, env={"KERNEL_APP": other})
+    assert result.exit_code == 0, result.output
+    assert f"/{chosen}" in result.output and f"/{other}" not in result.output
+
+
+def test_app_py_in_the_current_directory(project: Path) -> None:
+    write(project, "app.py", APP_SOURCE.format(name="app", module="from_app_py"))
+    result = routes()
+    assert result.exit_code == 0, result.output
+    assert "/from_app_py" in result.output
+
+
+def test_dotenv_files_are_loaded(project: Path) -> None:
+    module, other = unique(), unique()
+    write_app(project, module)
+    write_app(project, other)
+    write(project, ".env", f"KERNEL_APP={module}\nFROM_DOTENV=env\n")
+    write(project, ".kernelenv", f"KERNEL_APP={other}\nFROM_KERNELENV=kernelenv\n")
+    result = routes()
+    assert result.exit_code == 0, result.output
+    assert f"/{module}" in result.output  # .env beats .kernelenv
+    assert os.environ["FROM_KERNELENV"] == "kernelenv"
+
+
+def test_real_environment_beats_dotenv(project: Path) -> None:
+    module, other = unique(), unique()
+    write_app(project, module)
+    write_app(project, other)
+    write(project, ".env", f"KERNEL_APP={other}\n")
+    result = routes(env={"KERNEL_APP": module})
+    assert f"/{module}" in result.output
+
+
+def test_env_file_option_beats_default_files(project: Path) -> None:
+    module, other = unique(), unique()
+    write_app(project, module)
+    write_app(project, other)
+    write(project, ".env", f"KERNEL_APP={other}\n")
+    write(project, "custom.env", f"KERNEL_APP={module}\n")
+    result = routes("--env-file", "custom.env")
+    assert result.exit_code == 0, result.output
+    assert f"/{module}" in result.output
+
+
+def test_skip_dotenv(project: Path) -> None:
+    module = unique()
+    write_app(project, module)
+    write(project, ".env", f"KERNEL_APP={module}\n")
+    result = routes(env={"KERNEL_SKIP_DOTENV": "1"})
+    assert result.exit_code != 0
+    assert "Could not locate an Erlen application" in result.output

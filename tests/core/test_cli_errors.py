@@ -1,0 +1,148 @@
+"""Mistakes a newcomer makes get one ``Error:`` line and a non-zero exit code."""
+
+from __future__ import annotations
+
+import os
+import sys
+import textwrap
+import uuid
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from erlen.cli import make_cli
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """A fresh directory as cwd; imports, sys.path and os.environ are restored after."""
+    monkeypatch.chdir(tmp_path)
+    saved_env, saved_path, saved_modules = dict(os.environ), list(sys.path), set(sys.modules)
+    for name in ("KERNEL_APP", "QUART_APP", "FLASK_APP"):
+        os.environ.pop(name, None)
+    yield tmp_path
+    os.environ.clear()
+    os.environ.update(saved_env)
+    sys.path[:] = saved_path
+    for name in set(sys.modules) - saved_modules:
+        del sys.modules[name]
+
+
+def module_with(directory: Path, source: str) -> str:
+    name = f"mod_{uuid.uuid4().hex[:8]}"
+    (directory / f"{name}.py").write_text(textwrap.dedent(source))
+    return name
+
+
+def one_error_line(*args: str) -> str:
+    result = CliRunner().invoke(make_cli(), list(args))
+    assert result.exit_code != 0
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1, result.output
+    assert "Traceback" not in result.output
+    assert lines[0].startswith("Error: ")
+    return lines[0]
+
+
+def test_no_app_anywhere(project: Path) -> None:
+    line = one_error_line("routes")
+    assert "Could not locate an Erlen application" in line
+    assert "--app" in line and "KERNEL_APP" in line
+
+
+def test_module_not_found(project: Path) -> None:
+    line = one_error_line("--app", "no_such_module_here", "routes")
+    assert "Could not import 'no_such_module_here'" in line
+
+
+def test_file_not_found(project: Path) -> None:
+    line = one_error_line("--app", "missing/app.py", "routes")
+    assert line == "Error: Could not find the app file 'missing/app.py'."
+
+
+def test_import_error_inside_the_module_shows_the_real_error(project: Path) -> None:
+    module = module_with(project, "import os\nimport not_installed_pkg_xyz\n")
+    line = one_error_line("--app", module, "routes")
+    assert f"While importing '{module}'" in line
+    assert "No module named 'not_installed_pkg_xyz'" in line
+    assert f"{module}.py, line 2" in line
+
+
+def test_exception_at_import_time(project: Path) -> None:
+    module = module_with(project, "from erlen import Erlen\napp = Erlen(__name__)\n1 / 0\n")
+    line = one_error_line("--app", module, "routes")
+    assert "ZeroDivisionError: division by zero" in line
+    assert f"{module}.py, line 3" in line
+
+
+def test_syntax_error(project: Path) -> None:
+    module = module_with(project, "def broken(:\n    pass\n")
+    line = one_error_line("--app", module, "routes")
+    assert "SyntaxError" in line and f"{module}.py, line 1" in line
+
+
+def test_module_without_an_app(project: Path) -> None:
+    module = module_with(project, "x = 1\n")
+    line = one_error_line("--app", module, "routes")
+    assert "Failed to find an Erlen application or factory" in line
+
+
+def test_two_apps_need_a_name(project: Path) -> None:
+    module = module_with(project, "from erlen import Erlen\na = Erlen('a')\nb = Erlen('b')\n")
+    line = one_error_line("--app", module, "routes")
+    assert "multiple Erlen applications" in line and f"--app {module}:name" in line
+
+
+def test_missing_attribute(project: Path) -> None:
+    module = module_with(project, "from erlen import Erlen\napp = Erlen(__name__)\n")
+    line = one_error_line("--app", f"{module}:nope", "routes")
+    assert line == f"Error: Failed to find attribute 'nope' in module '{module}'."
+
+
+def test_attribute_that_is_not_an_app(project: Path) -> None:
+    module = module_with(project, "value = 42\n")
+    line = one_error_line("--app", f"{module}:value", "routes")
+    assert "A valid Erlen application was not obtained" in line and "(got int)" in line
+
+
+def test_factory_that_raises(project: Path) -> None:
+    module = module_with(project, "def create_app():\n    raise KeyError('DATABASE_URL')\n")
+    line = one_error_line("--app", module, "routes")
+    assert f"Calling '{module}:create_app()' raised KeyError: 'DATABASE_URL'" in line
+
+
+def test_factory_arguments_must_be_literals(project: Path) -> None:
+    module = module_with(project, "def create_app(x):\n    pass\n")
+    line = one_error_line("--app", f"{module}:create_app(os.environ)", "routes")
+    assert "literal values" in line
+
+
+def test_bad_certificate_path(project: Path) -> None:
+    module = module_with(project, "from erlen import Erlen\napp = Erlen(__name__)\n")
+    line = one_error_line(
+        "--app", module, "run", "--port", "0", "--certfile", "nope.pem", "--keyfile", "nope.key"
+    )
+    assert line == "Error: TLS certificate file 'nope.pem' does not exist."
+
+
+def test_certificate_without_key(project: Path) -> None:
+    module = module_with(project, "from erlen import Erlen\napp = Erlen(__name__)\n")
+    (project / "cert.pem").write_text("x")
+    line = one_error_line("--app", module, "run", "--port", "0", "--certfile", "cert.pem")
+    assert line == "Error: TLS needs both a certificate and a key: --certfile without --keyfile."
+
+
+def test_unreadable_certificate(project: Path) -> None:
+    module = module_with(project, "from erlen import Erlen\napp = Erlen(__name__)\n")
+    (project / "cert.pem").write_text("not a certificate")
+    (project / "key.pem").write_text("not a key")
+    line = one_error_line(
+        "--app", module, "run", "--port", "0", "--certfile", "cert.pem", "--keyfile", "key.pem"
+    )
+    assert line.startswith("Error: Could not load the TLS certificate 'cert.pem'")
+
+
+def test_missing_hypercorn_config(project: Path) -> None:
+    module = module_with(project, "from erlen import Erlen\napp = Erlen(__name__)\n")
+    line = one_error_line("--app", module, "run", "--config", "nope.toml")
+    assert line == "Error: Hypercorn config file 'nope.toml' does not exist."

@@ -1,0 +1,231 @@
+"""``kernel run`` as a real subprocess on 127.0.0.1: serve, shut down gracefully, errors, TLS.
+
+Every process is killed in a ``finally`` and every wait is bounded.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import signal
+import socket
+import ssl
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+APP = """
+import asyncio, os, pathlib
+from erlen import Erlen, request
+
+app = Erlen(__name__)
+
+@app.route("/")
+async def index():
+    return {"pid": os.getpid(), "root_path": request.root_path}
+
+@app.route("/slow")
+async def slow():
+    await asyncio.sleep(float(request.args.get("seconds", "1")))
+    return "slow done"
+
+@app.after_serving
+async def mark_shutdown():
+    pathlib.Path(os.environ["SHUTDOWN_MARKER"]).write_text("after_serving ran")
+"""
+
+START_TIMEOUT = 20.0
+STOP_TIMEOUT = 15.0
+
+
+class Kernel:
+    """``python -m erlen ARGS`` with its merged output read line by line in a thread."""
+
+    def __init__(self, args: list[str], cwd: Path, env: dict[str, str] | None = None) -> None:
+        self.output: list[str] = []
+        self._lines: queue.Queue[str | None] = queue.Queue()
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "erlen", *args],
+            cwd=cwd,
+            env={**os.environ, **(env or {})},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self.output.append(line)
+            self._lines.put(line)
+        self._lines.put(None)
+
+    def wait_for(self, text: str, timeout: float = START_TIMEOUT) -> str:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                line = self._lines.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                raise AssertionError(f"no {text!r} in {timeout}s: {self.text}") from None
+            if line is None:
+                raise AssertionError(f"exited before {text!r}: {self.text}")
+            if text in line:
+                return line
+
+    def url(self) -> str:
+        line = self.wait_for("Running on ")
+        return line.split("Running on ")[1].split()[0]
+
+    def stop(self, sig: int = signal.SIGTERM) -> int:
+        self.proc.send_signal(sig)
+        return self.proc.wait(timeout=STOP_TIMEOUT)
+
+    def finish(self) -> int:
+        return self.proc.wait(timeout=STOP_TIMEOUT)
+
+    @property
+    def text(self) -> str:
+        return "".join(self.output)
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait(timeout=STOP_TIMEOUT)
+        self._reader.join(5)
+        assert self.proc.stdout is not None
+        self.proc.stdout.close()
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    (tmp_path / "served.py").write_text(APP)
+    return tmp_path
+
+
+@pytest.fixture
+def kernel(project: Path):
+    started: list[Kernel] = []
+
+    def start(*args: str, env: dict[str, str] | None = None) -> Kernel:
+        env = {"SHUTDOWN_MARKER": str(project / "marker"), **(env or {})}
+        process = Kernel(["--app", "served", "run", *args], project, env)
+        started.append(process)
+        return process
+
+    yield start
+    for process in started:
+        process.close()
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_serve_then_graceful_shutdown(kernel, project: Path, sig: int) -> None:
+    server = kernel("--port", "0", "--graceful-timeout", "5")
+    url = server.url()
+    assert url.startswith("http://127.0.0.1:")
+    assert "Serving Erlen app 'served'" in server.text
+    with httpx.Client(timeout=10) as client:
+        assert client.get(url + "/").json()["pid"] == server.proc.pid
+        # A request in flight when the signal arrives still gets its answer.
+        result: dict[str, httpx.Response] = {}
+        slow = threading.Thread(target=lambda: result.update(r=client.get(url + "/slow?seconds=1")))
+        slow.start()
+        time.sleep(0.3)
+        assert server.stop(sig) == 0
+        slow.join(10)
+    assert result["r"].status_code == 200
+    assert result["r"].text == "slow done"
+    assert (project / "marker").read_text() == "after_serving ran"
+    assert f"{signal.Signals(sig).name} received: shutting down gracefully" in server.text
+    assert "Traceback" not in server.text
+
+
+def test_grace_period_bounds_in_flight_requests(kernel, project: Path) -> None:
+    # An idle keep-alive connection must not hold the shutdown either.
+    (project / "hypercorn.toml").write_text("keep_alive_timeout = 60\n")
+    server = kernel("--port", "0", "--graceful-timeout", "0.5", "--config", "hypercorn.toml")
+    url = server.url()
+    idle = httpx.Client(timeout=10)
+    assert idle.get(url + "/").status_code == 200
+    outcome: dict[str, object] = {}
+
+    def call() -> None:
+        try:
+            outcome["response"] = httpx.get(url + "/slow?seconds=30", timeout=20)
+        except httpx.HTTPError as exc:
+            outcome["error"] = exc
+
+    slow = threading.Thread(target=call)
+    slow.start()
+    time.sleep(0.3)
+    started = time.monotonic()
+    assert server.stop() == 0, server.text
+    assert time.monotonic() - started < 10  # not the 30 s the view wanted
+    slow.join(10)
+    idle.close()
+    response = outcome["response"]
+    assert isinstance(response, httpx.Response), outcome
+    assert response.status_code == 503
+    assert response.text == "Service Unavailable: the server is shutting down."
+    assert "Traceback" not in server.text
+    assert (project / "marker").read_text() == "after_serving ran"
+
+
+def test_port_in_use(kernel) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        server = kernel("--port", str(port))
+        assert server.finish() == 1
+    assert server.text.strip().splitlines() == [
+        f"Error: Could not bind to 127.0.0.1:{port}: the address is already in use."
+        " Is another server running there? Stop it or choose another port with --port."
+    ]
+
+
+def test_root_path_access_log_and_hypercorn_config(kernel, project: Path) -> None:
+    (project / "hypercorn.toml").write_text('bind = ["127.0.0.1:0"]\nkeep_alive_timeout = 3\n')
+    server = kernel("--config", "hypercorn.toml", "--root-path", "/api", "--access-log")
+    url = server.url()  # the bind came from the config file
+    assert url.startswith("http://127.0.0.1:")
+    response = httpx.get(url + "/", timeout=10)
+    assert response.json()["root_path"] == "/api"
+    server.wait_for('"GET / 1.1" 200', timeout=10)
+    assert server.stop() == 0
+
+
+def make_certificate(directory: Path) -> tuple[Path, Path]:
+    cert, key = directory / "cert.pem", directory / "key.pem"
+    subprocess.run(
+        [
+            "openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+            "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+            "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=30,
+    )  # fmt: skip
+    return cert, key
+
+
+def test_tls_and_http2(kernel, project: Path) -> None:
+    cert, key = make_certificate(project)
+    server = kernel("--port", "0", "--certfile", str(cert), "--keyfile", str(key))
+    url = server.url()
+    assert url.startswith("https://127.0.0.1:")
+    trust = ssl.create_default_context(cafile=str(cert))
+    with httpx.Client(verify=trust, http2=True, timeout=10) as client:
+        response = client.get(url + "/")
+    assert response.status_code == 200
+    assert response.http_version == "HTTP/2"  # negotiated with ALPN
+    with httpx.Client(verify=trust, timeout=10) as client:
+        assert client.get(url + "/").http_version == "HTTP/1.1"
+    assert server.stop() == 0
