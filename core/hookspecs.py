@@ -219,11 +219,13 @@ def erlen_shutdown(app: Erlen) -> Any:
 
 
 @hookspec(firstresult=True)
-def erlen_serve(app: Erlen, host: str, port: int, options: dict[str, Any]) -> Any:
+def erlen_serve(app: Erlen, host: str | None, port: int | None, options: dict[str, Any]) -> Any:
     """Serve ``app`` on ``host:port`` (``kernel run`` and ``app.run()``); return True if done.
 
     Startup. First non-None result wins; the kernel's hypercorn server answers last.
-    ``options`` holds the rest of the command line (``debug``, ``certfile``, ...).
+    ``host``/``port`` are None when not given (127.0.0.1:5000, or a config file's bind).
+    ``options`` holds the rest of the command line (``debug``, ``certfile``, ``workers``,
+    ``use_reloader``, ...; see docs/cli.md).
     """
 
 
@@ -235,7 +237,9 @@ def erlen_cli_commands(cli: click.Group) -> None:
     """Add commands to the ``kernel`` command group (``cli.add_command(cmd)``).
 
     Called once when the CLI is built, for plugins installed through the ``erlen``
-    entry point group. All run.
+    entry point group (``cli`` is the ``kernel`` group: its commands run without the app
+    context unless declared with ``with_appcontext=True``), and once when the app is
+    loaded, for plugins given to it as objects (``cli`` is then ``app.cli``). All run.
     """
 
 
