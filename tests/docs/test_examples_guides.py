@@ -20,6 +20,7 @@ def test_every_marked_example_is_checked(example_names: Any) -> None:
         "context-processor",
         "filters",
         "signals",
+        "macro",
     }
     assert example_names(CLI) == {"shell", "seed", "seed-test"}
     assert example_names("docs/porting.md") == {"port-quart"}
@@ -142,3 +143,12 @@ async def test_ported_quart_app(run_example: Any) -> None:
     response = await ns["app"].test_client().post("/echo", json={"a": [1, 2]})
     assert response.status_code == 200
     assert await response.get_json() == {"you_sent": {"a": [1, 2]}}
+
+
+async def test_get_template_attribute_macro(run_example: Any, tmp_path: Path) -> None:
+    write_template(
+        tmp_path, "_macros.html", "{% macro hello(name) %}Hello {{ name }}!{% endmacro %}"
+    )
+    ns = run_example(TEMPLATING, "macro", prelude=APP)
+    async with ns["app"].app_context():
+        assert await ns["greeting"]("Ada") == "Hello Ada!"
