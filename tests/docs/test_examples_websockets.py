@@ -202,3 +202,17 @@ async def test_heartbeat(run_example: Any) -> None:
 async def test_testing_example(run_example: Any) -> None:
     ns = run_example(DOC, "echo", "testing")
     await ns["test_echo"]()
+
+
+async def test_websocket_to_an_http_only_rule_is_refused_with_400(run_example: Any) -> None:
+    ns = run_example(DOC, prelude=PRELUDE)
+    app = ns["app"]
+
+    @app.route("/page")
+    async def page() -> str:
+        return "page"
+
+    with pytest.raises(WebsocketResponseError) as info:
+        async with app.test_client().websocket("/page"):
+            pass
+    assert info.value.response.status_code == 400
