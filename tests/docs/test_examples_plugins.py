@@ -5,13 +5,16 @@ from __future__ import annotations
 import sys
 from typing import Any
 
+import pytest
+from click.testing import CliRunner
 from erlen import Erlen
+from erlen.cli import make_cli
 
 DOC = "docs/plugins.md"
 
 
 def test_every_marked_example_is_checked(example_names: Any) -> None:
-    assert example_names(DOC) == {"health", "api-key", "ping"}
+    assert example_names(DOC) == {"health", "cli", "api-key", "ping"}
 
 
 async def test_first_plugin_adds_a_route_and_a_config_default(run_example: Any) -> None:
@@ -57,3 +60,15 @@ async def test_new_scope_type(run_example: Any) -> None:
 
     await app({"type": "ping"}, receive, send)
     assert sent == [{"type": "ping.response", "text": "pong hi"}]
+
+
+def test_cli_commands(run_example: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    ns = run_example(DOC, "cli")
+    module = sys.modules[ns["__name__"]]
+    app = Erlen(__name__, plugins=[module])
+    assert app.test_cli_runner().invoke(args=["health-check"]).output == "ok\n"
+    # Through the kernel command: a plugin object's erlen_cli_commands join app.cli.
+    module.app = app
+    monkeypatch.setenv("KERNEL_SKIP_DOTENV", "1")
+    result = CliRunner().invoke(make_cli(), ["--app", f"{module.__name__}:app", "health-version"])
+    assert result.output == "1.0.0\n"
