@@ -281,22 +281,22 @@ class Blueprint(Scaffold):
         return f
 
     @setupmethod
-    def before_app_websocket(self, f: T) -> T:
+    def before_app_websocket(self, func: T) -> T:
         """Like ``app.before_websocket``."""
-        self._app_registry_append("before_websocket_funcs", f)
-        return f
+        self._app_registry_append("before_websocket_funcs", func)
+        return func
 
     @setupmethod
-    def after_app_websocket(self, f: T) -> T:
+    def after_app_websocket(self, func: T) -> T:
         """Like ``app.after_websocket``."""
-        self._app_registry_append("after_websocket_funcs", f)
-        return f
+        self._app_registry_append("after_websocket_funcs", func)
+        return func
 
     @setupmethod
-    def teardown_app_websocket(self, f: T) -> T:
+    def teardown_app_websocket(self, func: T) -> T:
         """Like ``app.teardown_websocket``."""
-        self._app_registry_append("teardown_websocket_funcs", f)
-        return f
+        self._app_registry_append("teardown_websocket_funcs", func)
+        return func
 
     @setupmethod
     def app_context_processor(self, f: T) -> T:
@@ -327,22 +327,22 @@ class Blueprint(Scaffold):
         return decorator
 
     @setupmethod
-    def before_app_serving(self, f: T) -> T:
+    def before_app_serving(self, func: T) -> T:
         """Like ``app.before_serving``."""
-        self.record_once(lambda s: s.app.before_serving(f))
-        return f
+        self.record_once(lambda s: s.app.before_serving(func))
+        return func
 
     @setupmethod
-    def while_app_serving(self, f: T) -> T:
+    def while_app_serving(self, func: T) -> T:
         """Like ``app.while_serving``."""
-        self.record_once(lambda s: s.app.while_serving(f))
-        return f
+        self.record_once(lambda s: s.app.while_serving(func))
+        return func
 
     @setupmethod
-    def after_app_serving(self, f: T) -> T:
+    def after_app_serving(self, func: T) -> T:
         """Like ``app.after_serving``."""
-        self.record_once(lambda s: s.app.after_serving(f))
-        return f
+        self.record_once(lambda s: s.app.after_serving(func))
+        return func
 
     @setupmethod
     def app_template_filter(self, name: str | None = None) -> Callable[[T], T]:
