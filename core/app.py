@@ -103,9 +103,6 @@ class Erlen(DispatchMixin, Scaffold):
     test_app_class: type | None = None
     test_cli_runner_class: type | None = None
     session_interface = SecureCookieSessionInterface()
-    #: Set on a subclass (as in Flask/Quart) to choose the JSON provider class; ``None``
-    #: lets the ``erlen_json_provider`` hook choose (the json plugin's msgspec provider).
-    json_provider_class: type | None = None
     event_class = asyncio.Event
     lock_class = asyncio.Lock
     jinja_options: dict[str, Any] = {}
@@ -126,7 +123,7 @@ class Erlen(DispatchMixin, Scaffold):
 
     testing = ConfigAttribute[bool]("TESTING")
     secret_key = ConfigAttribute[Any]("SECRET_KEY")
-    permanent_session_lifetime = ConfigAttribute[timedelta](
+    permanent_session_lifetime = ConfigAttribute[timedelta | None](
         "PERMANENT_SESSION_LIFETIME", _make_timedelta
     )
 

@@ -16,8 +16,8 @@ from .scaffold import Scaffold, _sentinel, endpoint_from_view_func, setupmethod
 if TYPE_CHECKING:
     from .app import Erlen
 
-T = TypeVar("T")
-DeferredSetupFunction = Callable[["BlueprintSetupState"], None]
+T = TypeVar("T", bound=Callable[..., Any])
+DeferredSetupFunction = Callable[["BlueprintSetupState"], Any]
 
 
 class BlueprintSetupState:

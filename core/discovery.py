@@ -72,9 +72,8 @@ def _where(exc: BaseException) -> str:
     """``(file, line N)`` of the innermost frame of ``exc``, for a one-line report."""
     if isinstance(exc, SyntaxError) and exc.filename:
         return f" ({exc.filename}, line {exc.lineno})"
-    frames = traceback.extract_tb(exc.__traceback__)
     # The innermost frame outside importlib's machinery is where the user's code failed.
-    frames = [f for f in frames if "importlib" not in f.filename]
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if "importlib" not in f.filename]
     if not frames:
         return ""
     return f" ({frames[-1].filename}, line {frames[-1].lineno})"

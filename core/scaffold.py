@@ -43,8 +43,9 @@ def setupmethod(f: F) -> F:
 def get_root_path(import_name: str) -> str:
     """The folder of the module or package ``import_name`` (cwd when unknown)."""
     mod = sys.modules.get(import_name)
-    if mod is not None and getattr(mod, "__file__", None) is not None:
-        return os.path.dirname(os.path.abspath(mod.__file__))  # type: ignore[arg-type]
+    mod_file = getattr(mod, "__file__", None) if mod is not None else None
+    if mod_file is not None:
+        return os.path.dirname(os.path.abspath(mod_file))
     try:
         spec = importlib.util.find_spec(import_name)
     except (ImportError, ValueError):

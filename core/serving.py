@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from hypercorn.config import Sockets
 
     from .app import Erlen
-    from .typing import Receive, Scope, Send
+    from .typing import Message, Receive, Scope, Send
 
 #: Close code sent to open websockets when the server shuts down (RFC 6455 "going away").
 GOING_AWAY = 1001
@@ -169,7 +169,7 @@ def check_tls(config: HyperConfig) -> None:
     if not config.ssl_enabled:
         return
     for label, path in (("certificate", config.certfile), ("key", config.keyfile)):
-        if not os.path.isfile(path):
+        if not path or not os.path.isfile(path):
             raise ServeError(f"TLS {label} file {path!r} does not exist.")
     try:
         config.create_ssl_context()
@@ -278,7 +278,7 @@ class _Websocket:
         self._send = send
         self.closed = False
 
-    async def send(self, message: dict[str, Any]) -> None:
+    async def send(self, message: Message) -> None:
         if self.closed:
             return  # the server already closed it (shutdown): drop late sends quietly
         kind = message["type"]

@@ -73,7 +73,7 @@ class FileWatcher:
             yield from _walk(root, None)
         yield from self.files
 
-    def _scan(self) -> dict[str, float]:
+    def _scan(self) -> dict[str, int]:
         mtimes = {}
         for path in self._paths():
             try:

@@ -23,6 +23,7 @@ from typing import Any
 
 import pytest
 
+pytest_asyncio: Any
 try:
     import pytest_asyncio
 except ImportError:  # pragma: no cover - exercised only without pytest-asyncio
