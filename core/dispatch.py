@@ -21,6 +21,7 @@ from werkzeug.routing import RequestRedirect, RoutingException
 
 from . import signals
 from .globals import _cv_request, _cv_websocket
+from .matching import FastMatcher
 
 if TYPE_CHECKING:
     from .app import Erlen
@@ -84,6 +85,7 @@ class DispatchMixin:
     """HTTP request handling for :class:`~erlen.Erlen`."""
 
     _plans: dict[str | None, Plan]
+    _fast_matcher: FastMatcher | None = None
     _hooks_before: tuple[Any, ...] = _NO_HOOKS
     _hooks_after: tuple[Any, ...] = _NO_HOOKS
     _hooks_teardown: tuple[Any, ...] = _NO_HOOKS
@@ -98,6 +100,7 @@ class DispatchMixin:
             if rule.endpoint not in plans:
                 plans[rule.endpoint] = Plan(self, rule.endpoint)
         self._plans = plans
+        self._fast_matcher = FastMatcher.for_app(self)
         self._propagate = self.config["PROPAGATE_EXCEPTIONS"]
 
     def plan_for(self, connection: Any) -> Plan:
@@ -120,6 +123,16 @@ class DispatchMixin:
 
     def match_request(self: Erlen, request: Any, websocket: bool = False) -> None:  # type: ignore[misc]
         """Match ``request`` against the URL map, storing the rule or routing exception."""
+        fast = self._fast_matcher
+        if fast is not None and self.config["TRUSTED_HOSTS"] is None:
+            try:
+                found = fast.match(request.path, request.method, websocket)
+            except HTTPException as exc:
+                request.routing_exception = exc
+                return
+            if found is not None:
+                request.url_rule, request.view_args = found
+                return
         adapter = self._bind_adapter(request)
         try:
             rule, view_args = adapter.match(return_rule=True, websocket=websocket)
