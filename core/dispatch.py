@@ -357,6 +357,8 @@ class DispatchMixin:
         response_class = self.response_class
         kind = type(rv)
         if kind is str or kind is bytes:
+            if status is None and headers is None:
+                return response_class._of_bytes(rv.encode() if kind is str else rv)
             response = response_class(rv, status=status, headers=headers)
             return response
         if kind is dict or kind is list:

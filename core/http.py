@@ -44,10 +44,22 @@ def make_http_handler(app: Erlen) -> Any:
     return serve_http
 
 
+_HEADER_NAMES: dict[str, bytes] = {}  # "Content-Type" -> b"content-type", bounded
+_MAX_HEADER_NAMES = 512
+
+
+def _encode_name(name: str) -> bytes:
+    encoded = name.lower().encode("latin-1")
+    if len(_HEADER_NAMES) < _MAX_HEADER_NAMES:
+        _HEADER_NAMES[name] = encoded
+    return encoded
+
+
 def encode_headers(response: Response) -> list[tuple[bytes, bytes]]:
     """The response headers as ASGI byte pairs."""
+    names = _HEADER_NAMES
     return [
-        (key.lower().encode("latin-1"), value.encode("latin-1"))
+        (names.get(key) or _encode_name(key), value.encode("latin-1"))
         for key, value in response.headers.items()
     ]
 

@@ -75,4 +75,4 @@ class MsgspecJSONProvider(JSONProvider):
         """A JSON response (``application/json``), newline-terminated as Flask's."""
         obj = self._prepare_response_obj(args, kwargs)
         body = self._encoder.encode(obj) + b"\n"
-        return self._app.response_class(body, mimetype=self.mimetype)
+        return self._app.response_class._of_bytes(body, self.mimetype)
