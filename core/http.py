@@ -11,6 +11,8 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING, Any
 
+from .pipeline import fast_request_handler
+
 if TYPE_CHECKING:
     from .app import Erlen
     from .typing import Receive, Scope, Send
@@ -26,9 +28,12 @@ def make_http_handler(app: Erlen) -> Any:
     max_form_memory_size = config["MAX_FORM_MEMORY_SIZE"]
     max_form_parts = config["MAX_FORM_PARTS"]
     response_timeout = config["RESPONSE_TIMEOUT"]
-    handle_request = app.handle_request
+    handle_request: Any = None  # resolved on the first request, once the app is frozen
 
     async def serve_http(scope: Scope, receive: Receive, send: Send) -> None:
+        nonlocal handle_request
+        if handle_request is None:
+            handle_request = fast_request_handler(app) or app.handle_request
         request = request_class(
             scope,
             receive,
