@@ -44,6 +44,25 @@ def make_http_handler(app: Erlen) -> Any:
         )
         request._push_send = send
         response = await handle_request(request)
+        if response._is_data and request.method != "HEAD":  # send_response's common case
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": response.status_code,
+                    "headers": encode_headers(response),
+                }
+            )
+            body = response.response
+            await send(
+                {
+                    "type": "http.response.body",
+                    "body": body[0]
+                    if len(body) == 1 and type(body[0]) is bytes
+                    else b"".join(body),
+                    "more_body": False,
+                }
+            )
+            return
         await send_response(response, request.method == "HEAD", send, receive, response_timeout)
 
     return serve_http
@@ -65,7 +84,7 @@ def encode_headers(response: Response) -> list[tuple[bytes, bytes]]:
     names = _HEADER_NAMES
     return [
         (names.get(key) or _encode_name(key), value.encode("latin-1"))
-        for key, value in response.headers.items()
+        for key, value in response.headers  # iterating Headers yields (name, value)
     ]
 
 
