@@ -6,9 +6,11 @@ never uses the host to match. :class:`FastMatcher`, built once at freeze, answer
 common cases from the map's own state machine:
 
 * a path equal to a rule with no converters: one dict lookup;
-* any other path: werkzeug's matcher, called directly;
-* no match: the same ``NotFound`` / ``MethodNotAllowed`` / ``WebsocketMismatch``
-  ``MapAdapter.match`` raises.
+* any other path: the walk werkzeug's ``StateMachineMatcher.match`` does, over the same
+  states in the same order, with the transitions' regular expressions compiled once
+  (werkzeug looks each one up in ``re``'s cache on every request);
+* no match: werkzeug's matcher, called directly, for the same ``NotFound`` /
+  ``MethodNotAllowed`` / ``WebsocketMismatch`` ``MapAdapter.match`` raises.
 
 Whatever it cannot answer exactly as ``MapAdapter.match`` would (redirects: strict
 slashes, merged slashes, aliases, ``redirect_to``, rules with defaults) it declines by
@@ -18,10 +20,11 @@ returning ``None``, and the caller binds an adapter as before. The adapter for
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 from werkzeug.exceptions import MethodNotAllowed, NotFound
-from werkzeug.routing import WebsocketMismatch
+from werkzeug.routing import ValidationError, WebsocketMismatch
 from werkzeug.routing.exceptions import NoMatch
 
 if TYPE_CHECKING:
@@ -31,7 +34,7 @@ if TYPE_CHECKING:
 class FastMatcher:
     """Match ``(path, method, websocket)`` against a frozen map; ``None`` = decline."""
 
-    __slots__ = ("_domain", "_map", "_match", "_safe", "_static")
+    __slots__ = ("_domain", "_dynamic", "_map", "_match", "_root", "_safe", "_static")
 
     def __init__(self, url_map: Map, domain: str) -> None:
         url_map.update()
@@ -49,7 +52,9 @@ class FastMatcher:
             and not rule.defaults
             and not (url_map.redirect_defaults and rule.endpoint in with_defaults)
         )
-        self._static = _static_rules(url_map._matcher._root, domain)
+        self._root = url_map._matcher._root
+        self._static = _static_rules(self._root, domain)
+        self._dynamic = _dynamic_transitions(self._root)
 
     @classmethod
     def for_app(cls, app: Any) -> FastMatcher | None:
@@ -77,6 +82,23 @@ class FastMatcher:
                     return None
         if path[:2] == "//":  # MapAdapter strips leading slashes first
             return None
+        parts = [self._domain, *path.split("/")]
+        try:
+            found = self._walk(self._root, parts, 0, [], method, websocket)
+        except _Decline:
+            return None
+        if found is not None:
+            rule, raw_values = found
+            if id(rule) not in self._safe:
+                return None
+            converters = rule._converters
+            values: dict[str, Any] = {}
+            try:
+                for name, raw in zip(converters, raw_values, strict=False):
+                    values[str(name)] = converters[name].to_python(raw)
+            except ValidationError:
+                return None  # werkzeug's answer depends on the whole walk: let it decide
+            return rule, values
         try:
             rule, values = self._match(self._domain, path, method, websocket)
         except NoMatch as e:
@@ -90,6 +112,98 @@ class FastMatcher:
         if id(rule) not in self._safe:
             return None
         return rule, values  # type: ignore[return-value]
+
+    def _walk(
+        self,
+        state: Any,
+        parts: list[str],
+        pos: int,
+        values: list[str],
+        method: str,
+        websocket: bool,
+    ) -> tuple[Rule, list[str]] | None:
+        """``StateMachineMatcher.match``'s inner ``_match``, from index ``pos`` of ``parts``."""
+        if pos == len(parts):
+            rule = _walk_rules(state, method, websocket, False)
+            if rule is not None:
+                return rule, values
+            slash = state.static.get("")
+            if slash is not None:
+                for rule in slash.rules:
+                    if rule.websocket == websocket and (
+                        rule.methods is None or method in rule.methods
+                    ):
+                        if rule.strict_slashes:
+                            raise _Decline  # werkzeug redirects to the path with a slash
+                        return rule, values
+            return None
+        part = parts[pos]
+        child = state.static.get(part)
+        if child is not None:
+            found = self._walk(child, parts, pos + 1, values, method, websocket)
+            if found is not None:
+                return found
+        for pattern, final, suffixed, names, next_state in self._dynamic.get(id(state), ()):
+            if final:
+                match = pattern.match("/".join(parts[pos:]))
+                next_pos = len(parts)
+            else:
+                match = pattern.match(part)
+                next_pos = pos + 1
+            if match is not None:
+                if suffixed and match.groups()[-1] == "/":
+                    raise _Decline  # a slash suffix: werkzeug's slash redirect logic
+                found = self._walk(
+                    next_state,
+                    parts,
+                    next_pos,
+                    [*values, *(match.group(name) for name in names)],
+                    method,
+                    websocket,
+                )
+                if found is not None:
+                    return found
+        if pos == len(parts) - 1 and part == "":
+            rule = _walk_rules(state, method, websocket, True)
+            if rule is not None:
+                return rule, values
+        return None
+
+
+class _Decline(Exception):
+    """The walk reached a case werkzeug answers with a redirect."""
+
+
+def _walk_rules(state: Any, method: str, websocket: bool, skip_strict: bool) -> Rule | None:
+    for rule in state.rules:
+        if skip_strict and rule.strict_slashes:
+            continue
+        if (rule.methods is None or method in rule.methods) and rule.websocket == websocket:
+            return rule  # type: ignore[no-any-return]
+    return None
+
+
+def _dynamic_transitions(root: Any) -> dict[int, list[tuple[Any, bool, bool, list[str], Any]]]:
+    """For each state (by id): its dynamic transitions in werkzeug's order, each as
+    ``(compiled regex, final, suffixed, converter group names in order, next state)``."""
+    table: dict[int, list[tuple[Any, bool, bool, list[str], Any]]] = {}
+    pending = [root]
+    while pending:
+        state = pending.pop()
+        pending.extend(state.static.values())
+        if not state.dynamic:
+            continue
+        transitions = []
+        for part, next_state in state.dynamic:
+            pattern = re.compile(part.content)
+            names = sorted(
+                (name for name in pattern.groupindex if name.startswith("__werkzeug_")),
+                key=lambda name: int(name[11:]),
+            )
+            transitions.append((pattern, part.final, part.suffixed, names, next_state))
+            pending.append(next_state)
+        table[id(state)] = transitions
+    return table
 
 
 def _static_rules(root: Any, domain: str) -> dict[str, tuple[Rule, ...]]:

@@ -134,7 +134,19 @@ def build(app_class: type[Erlen], log: list[str], bind_adapter: bool = False) ->
 
     @app.route("/int/<int:n>")
     async def integer(n: int) -> str:
-        return f"int {n}"
+        return f"int {n * 2}"
+
+    @app.route("/files/<path:rest>")
+    async def files(rest: str) -> str:
+        return f"files {rest}"
+
+    @app.route("/files/<path:rest>/edit")
+    async def edit(rest: str) -> str:
+        return f"edit {rest}"
+
+    @app.route("/price/<float:x>/<any(eur, usd):unit>")
+    async def price(x: float, unit: str) -> str:
+        return f"price {x} {unit}"
 
     @app.route("/slash/")
     async def slash() -> str:
@@ -172,6 +184,12 @@ REQUESTS: list[tuple[str, str]] = [
     ("GET", "/users/bob"),
     ("GET", "/int/7"),
     ("GET", "/int/x"),
+    ("GET", "/files/a/b/c"),
+    ("GET", "/files/a/b/"),
+    ("GET", "/files/a/edit"),
+    ("GET", "/price/1.5/eur"),
+    ("GET", "/price/1/eur"),
+    ("GET", "/price/1.5/gbp"),
     ("GET", "/slash"),
     ("GET", "/slash/"),
     ("GET", "//slash/"),
@@ -216,6 +234,7 @@ async def test_the_fast_pipeline_answers_like_the_method_chain() -> None:
     by_request = {(m, p): (status, body) for m, p, status, _h, body, _log in fast[:-1]}
     assert by_request[("GET", "/users/me")] == (200, b"static me")
     assert by_request[("POST", "/users/me")] == (200, b"dynamic me POST")
+    assert by_request[("GET", "/int/7")] == (200, b"int 14")
     assert by_request[("GET", "/int/x")][0] == 404
     assert by_request[("GET", "/slash")][0] == 308
     assert by_request[("GET", "/page/1")][0] == 308  # redirect to the defaults' URL
