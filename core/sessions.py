@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from base64 import b64decode, b64encode
 from collections.abc import MutableMapping
 from datetime import datetime, timezone
@@ -208,6 +209,11 @@ class SessionInterface:
         raise NotImplementedError
 
 
+_MAX_SERIALIZERS = 8
+_MAX_VERIFIED_COOKIES = 4096
+_PLAIN_VALUES = frozenset((str, int, float, bool, type(None)))
+
+
 class SecureCookieSessionInterface(SessionInterface):
     """Sessions stored in a cookie signed with ``SECRET_KEY`` (itsdangerous)."""
 
@@ -218,7 +224,11 @@ class SecureCookieSessionInterface(SessionInterface):
     session_class = SecureCookieSession
 
     def get_signing_serializer(self, app: Erlen) -> URLSafeTimedSerializer | None:
-        """The itsdangerous serializer (None without a secret key)."""
+        """The itsdangerous serializer (None without a secret key).
+
+        Built once per set of keys and signing settings, and reused: building one costs
+        more than verifying a cookie.
+        """
         if not app.secret_key:
             return None
         keys: list[Any] = []
@@ -226,7 +236,18 @@ class SecureCookieSessionInterface(SessionInterface):
         if fallbacks:
             keys.extend(fallbacks)
         keys.append(app.secret_key)
-        return URLSafeTimedSerializer(
+        cache_key = (
+            tuple(keys),
+            self.salt,
+            self.serializer,
+            self.key_derivation,
+            self.digest_method,
+        )
+        cache = self.__dict__.setdefault("_serializers", {})
+        cached = cache.get(cache_key)
+        if cached is not None:
+            return cached[0]  # type: ignore[no-any-return]
+        serializer = URLSafeTimedSerializer(
             keys,  # type: ignore[arg-type]
             salt=self.salt,
             serializer=self.serializer,
@@ -235,6 +256,18 @@ class SecureCookieSessionInterface(SessionInterface):
                 "digest_method": self.digest_method,
             },
         )
+        if len(cache) >= _MAX_SERIALIZERS:
+            cache.clear()
+        cache[cache_key] = (serializer, {})
+        return serializer
+
+    def _verified_cookies(self, serializer: Any) -> dict[str, tuple[dict[str, Any], int]] | None:
+        """The cache of cookies ``serializer`` verified (None for a serializer built
+        elsewhere, e.g. by an overriding ``get_signing_serializer``)."""
+        for known, verified in self.__dict__.get("_serializers", {}).values():
+            if known is serializer:
+                return verified  # type: ignore[no-any-return]
+        return None
 
     def open_session_sync(self, app: Erlen, request: Any) -> SecureCookieSession | None:
         """Open the session without awaiting (the kernel's lazy-opening fast path).
@@ -248,12 +281,28 @@ class SecureCookieSessionInterface(SessionInterface):
         if not val:
             return self.session_class()
         max_age = int(app.permanent_session_lifetime.total_seconds())
+        # A browser sends the same cookie with every request until the session changes:
+        # a cookie already verified with these keys is only checked for its age (as
+        # itsdangerous does), not verified and decoded again. Only sessions of plain
+        # values are kept, so the cached dict never shares a mutable value.
+        verified = self._verified_cookies(s)
+        if verified is not None:
+            hit = verified.get(val)
+            if hit is not None:
+                data, signed_at = hit
+                if 0 <= int(time.time()) - signed_at <= max_age:
+                    return self.session_class(data)
+                return self.session_class()  # expired, as SignatureExpired would say
         try:
-            data = s.loads(val, max_age=max_age)
+            data, timestamp = s.loads(val, max_age=max_age, return_timestamp=True)
         except Exception:  # BadSignature, SignatureExpired, bad JSON or tags: start afresh
             return self.session_class()
         if not isinstance(data, dict):
             return self.session_class()
+        if verified is not None and all(type(v) in _PLAIN_VALUES for v in data.values()):
+            if len(verified) >= _MAX_VERIFIED_COOKIES:
+                verified.clear()
+            verified[val] = (data, int(timestamp.timestamp()))
         return self.session_class(data)
 
     async def open_session(self, app: Erlen, request: Any) -> SecureCookieSession | None:
@@ -270,7 +319,7 @@ class SecureCookieSessionInterface(SessionInterface):
         samesite = self.get_cookie_samesite(app)
         httponly = self.get_cookie_httponly(app)
         if session.accessed:
-            response.vary.add("Cookie")
+            _vary_on_cookie(response)
         if not session:
             if session.modified:
                 response.delete_cookie(
@@ -282,7 +331,7 @@ class SecureCookieSessionInterface(SessionInterface):
                     samesite=samesite,
                     httponly=httponly,
                 )
-                response.vary.add("Cookie")
+                _vary_on_cookie(response)
             return
         if not self.should_set_cookie(app, session):
             return
@@ -301,7 +350,7 @@ class SecureCookieSessionInterface(SessionInterface):
             partitioned=partitioned,
             samesite=samesite,
         )
-        response.vary.add("Cookie")
+        _vary_on_cookie(response)
 
 
 def can_open_sync(interface: SessionInterface) -> bool:
@@ -341,3 +390,11 @@ async def open_session_async(app: Erlen, connection: Any) -> SessionMixin:
     if session is None:
         session = interface.make_null_session(app)
     return session
+
+
+def _vary_on_cookie(response: Response) -> None:
+    """``response.vary.add("Cookie")``, without parsing a ``Vary`` header that is absent."""
+    if any(name.lower() == "vary" for name, _value in response.headers):
+        response.vary.add("Cookie")
+    else:
+        response.headers["Vary"] = "Cookie"
