@@ -143,8 +143,12 @@ def fast_request_handler(app: Erlen) -> Callable[[Request], Awaitable[Response]]
                         rv = await rv
                     if rv is not None:
                         response = rv
+                # --- _save_session
                 if ctx._session is not None or session_cookie_sent(request):
-                    await app._save_session(ctx, response)
+                    interface = app.session_interface
+                    opened = ctx.session
+                    if not interface.is_null_session(opened):
+                        await interface.save_session(app, opened, response)
                 if request_finished.receivers:
                     await send_async(request_finished, app, response=response)
                 return response

@@ -311,6 +311,10 @@ class SecureCookieSessionInterface(SessionInterface):
 
     async def save_session(self, app: Erlen, session: SessionMixin, response: Response) -> None:
         """Set, refresh or delete the session cookie."""
+        if session.accessed:
+            _vary_on_cookie(response)
+        if session and not self.should_set_cookie(app, session):
+            return  # the common case: an unchanged session, no cookie to send
         name = self.get_cookie_name(app)
         domain = self.get_cookie_domain(app)
         path = self.get_cookie_path(app)
@@ -318,8 +322,6 @@ class SecureCookieSessionInterface(SessionInterface):
         partitioned = self.get_cookie_partitioned(app)
         samesite = self.get_cookie_samesite(app)
         httponly = self.get_cookie_httponly(app)
-        if session.accessed:
-            _vary_on_cookie(response)
         if not session:
             if session.modified:
                 response.delete_cookie(
@@ -332,8 +334,6 @@ class SecureCookieSessionInterface(SessionInterface):
                     httponly=httponly,
                 )
                 _vary_on_cookie(response)
-            return
-        if not self.should_set_cookie(app, session):
             return
         expires = self.get_expiration_time(app, session)
         serializer = self.get_signing_serializer(app)
