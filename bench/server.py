@@ -25,7 +25,14 @@ from typing import Any
 
 from benchlib.frameworks import FRAMEWORKS, parse_frameworks
 from benchlib.loadgen import run_load, wrk_binary
-from benchlib.report import format_ratio, machine, machine_lines, markdown_table, text_table
+from benchlib.report import (
+    error_cell,
+    format_ratio,
+    machine,
+    machine_lines,
+    markdown_table,
+    text_table,
+)
 from benchlib.servers import ServerProcess, http_get
 
 SERVERS = ("hypercorn", "uvicorn")
@@ -152,7 +159,7 @@ def measure(row: Row, fw: str, process: ServerProcess, tool: str, args: argparse
 def progress(row: Row, frameworks: Sequence[str]) -> None:
     """One stderr line per finished row."""
     cells = [
-        f"{fw} {'ERROR' if row.median(fw) is None else f'{row.median(fw):,.0f}'}"
+        f"{fw} {'n/a (error)' if row.median(fw) is None else f'{row.median(fw):,.0f}'}"
         for fw in frameworks
     ]
     print(f"{row.server} {row.endpoint}: " + ", ".join(cells), file=sys.stderr, flush=True)
@@ -178,7 +185,10 @@ def table(rows: Sequence[Row], frameworks: Sequence[str]) -> tuple[list[str], li
         cells = [f"{row.server} {row.endpoint}"]
         for fw in frameworks:
             value = row.median(fw)
-            cells.append("ERROR" if fw in row.errors else "-" if value is None else f"{value:,.0f}")
+            if fw in row.errors:
+                cells.append(error_cell(row.errors[fw]))
+            else:
+                cells.append("-" if value is None else f"{value:,.0f}")
         cells += [format_ratio(throughput_ratio(row, "erlen", o)) for o in others]
         body.append(cells)
     return header, body

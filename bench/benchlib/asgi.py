@@ -268,8 +268,9 @@ class Channel:
         self._driver_waiter = None
         if task.done():
             error = task.exception()
-            detail = f": {error!r}" if error else ""
-            raise DriverError(f"the app returned without answering{detail}")
+            if error is not None:
+                raise DriverError(f"app raised {type(error).__name__}: {error}")
+            raise DriverError("the app returned without answering")
         raise DriverError(f"no message from the app within {timeout:g}s")
 
 

@@ -189,19 +189,28 @@ def ratio(cells: dict[str, Cell], baseline: str, subject: str) -> float | None:
 
 
 def table_rows(
-    results: dict[str, dict[str, Cell]], frameworks: Sequence[str]
+    results: dict[str, dict[str, Cell]], frameworks: Sequence[str], smoke: bool = False
 ) -> tuple[list[str], list[list[str]]]:
-    """Header and rows: scenarios down, µs per framework across, then ratios."""
+    """Header and rows: scenarios down, µs per framework across, then ratios.
+
+    In smoke mode a cell says only whether the framework answered correctly.
+    """
     comparisons = [
-        other for other in ("starlette", "quart") if "erlen" in frameworks and other in frameworks
+        other
+        for other in ("starlette", "quart")
+        if "erlen" in frameworks and other in frameworks and not smoke
     ]
-    header = ["scenario (µs/req)", *frameworks, *(f"erlen vs {o}" for o in comparisons)]
+    title = "scenario (verified)" if smoke else "scenario (µs/req)"
+    header = [title, *frameworks, *(f"erlen vs {o}" for o in comparisons)]
     rows = []
     for name, cells in results.items():
         row = [name]
-        row += [
-            format_number(cells[fw].median_us, cells[fw].error is not None) for fw in frameworks
-        ]
+        for fw in frameworks:
+            cell = cells[fw]
+            if smoke and cell.error is None:
+                row.append("ok")
+            else:
+                row.append(format_number(cell.median_us, cell.error))
         row += [format_ratio(ratio(cells, other, "erlen")) for other in comparisons]
         rows.append(row)
     return header, rows
@@ -226,17 +235,22 @@ def render(
     frameworks: Sequence[str],
     info: dict[str, Any],
     markdown: bool,
-    quick: bool = False,
+    smoke: bool = False,
 ) -> str:
     """The final report: machine lines, the table, then one line per failure."""
-    header, rows = table_rows(results, frameworks)
+    header, rows = table_rows(results, frameworks, smoke)
     failures = [f"{c.framework}/{c.scenario}: {c.error}" for c in errors(results)]
     note = (
         "Lower µs is better; 'erlen vs X' = X µs / erlen µs, so > 1.00x means "
         "Erlen serves more requests per second than X."
     )
-    if quick:
-        note = "--quick: every response was verified; the timings are NOT meaningful."
+    if smoke:
+        note = "--smoke: 'ok' = every response was verified (status, headers, body); no timings."
+    if failures:
+        note += (
+            " n/a: that framework failed the scenario (message below; --verbose for the"
+            " traceback); the other cells are unaffected."
+        )
     if markdown:
         parts = [
             "## In-process ASGI benchmark",
