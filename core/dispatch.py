@@ -276,10 +276,10 @@ class DispatchMixin:
     def _session_cookie_sent(self: Erlen, connection: Any) -> bool:  # type: ignore[misc]
         # A permanent session is refreshed on every request (Flask semantics) even when
         # the view did not touch it; only then is it opened here.
-        if not self.config["SESSION_REFRESH_EACH_REQUEST"] or self.secret_key is None:
-            return False
         for name, _value in connection.scope.get("headers", ()):
-            if name == b"cookie":
+            if name == b"cookie":  # most requests send no cookie: look for one first
+                if not self.config["SESSION_REFRESH_EACH_REQUEST"] or self.secret_key is None:
+                    return False
                 return self.config["SESSION_COOKIE_NAME"] in connection.cookies
         return False
 
