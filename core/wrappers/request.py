@@ -30,6 +30,9 @@ if TYPE_CHECKING:
     from ..typing import Receive, Scope, Send
 
 
+_timeout = getattr(asyncio, "timeout", None)
+
+
 class Body:
     """The request body, streamed from ASGI ``receive``.
 
@@ -64,7 +67,11 @@ class Body:
         while True:
             if self._timeout:
                 try:
-                    message = await asyncio.wait_for(receive(), self._timeout)
+                    if _timeout is not None:  # Python 3.11+: a timer, not a task per chunk
+                        async with _timeout(self._timeout):
+                            message = await receive()
+                    else:
+                        message = await asyncio.wait_for(receive(), self._timeout)
                 except asyncio.TimeoutError:
                     raise BodyTimeout() from None
             else:
