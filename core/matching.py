@@ -70,7 +70,8 @@ class FastMatcher:
         """``(rule, view_args)``; raises werkzeug's routing errors; ``None`` to decline."""
         if self._map._remap:  # a rule was added to the map directly, after freeze
             self.__init__(self._map, self._domain)  # type: ignore[misc]
-        method = method.upper()
+        if not method.isupper():
+            method = method.upper()
         rules = self._static.get(path)
         if rules is not None:
             for rule in rules:
@@ -83,10 +84,21 @@ class FastMatcher:
         if path[:2] == "//":  # MapAdapter strips leading slashes first
             return None
         parts = [self._domain, *path.split("/")]
-        try:
-            found = self._walk(self._root, parts, 0, [], method, websocket)
-        except _Decline:
-            return None
+        # Descend without recursion while the state has only static transitions and
+        # parts remain after this one: there werkzeug's walk can only follow the static
+        # child, so the answer from the child is the answer from the state.
+        state, pos, last, dynamic = self._root, 0, len(parts) - 1, self._dynamic
+        while pos < last and id(state) not in dynamic:
+            state = state.static.get(parts[pos])
+            if state is None:
+                found = None
+                break
+            pos += 1
+        else:
+            try:
+                found = self._walk(state, parts, pos, [], method, websocket)
+            except _Decline:
+                return None
         if found is not None:
             rule, raw_values = found
             if id(rule) not in self._safe:
@@ -153,14 +165,11 @@ class FastMatcher:
             if match is not None:
                 if suffixed and match.groups()[-1] == "/":
                     raise _Decline  # a slash suffix: werkzeug's slash redirect logic
-                found = self._walk(
-                    next_state,
-                    parts,
-                    next_pos,
-                    [*values, *(match.group(name) for name in names)],
-                    method,
-                    websocket,
-                )
+                if len(names) == 1:
+                    captured = [*values, match.group(names[0])]
+                else:
+                    captured = [*values, *(match.group(name) for name in names)]
+                found = self._walk(next_state, parts, next_pos, captured, method, websocket)
                 if found is not None:
                     return found
         if pos == len(parts) - 1 and part == "":
