@@ -66,7 +66,7 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
         "--batches",
         type=int,
         default=5,
-        help="timed batches per round; a round is their median (default 5)",
+        help="timed batches per round; a round is its fastest batch (default 5)",
     )
     parser.add_argument(
         "--batch-ms",

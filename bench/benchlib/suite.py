@@ -37,7 +37,7 @@ class Cell:
 
     @property
     def median_us(self) -> float | None:
-        """Median over rounds of each round's median batch, or None on error."""
+        """Median over rounds of each round's fastest batch, or None on error."""
         if self.error or not self.rounds_us:
             return None
         return statistics.median(self.rounds_us)
@@ -167,7 +167,12 @@ def run_scenario(
 
 
 def _one_round(cell: Cell, worker: WorkerProcess) -> None:
-    """Ask a worker for one round and store its median batch."""
+    """Ask a worker for one round and store its fastest batch.
+
+    Load from other processes only ever adds time, so within a round the fastest batch
+    is the best estimate; the median over rounds then discards rounds that were slowed
+    down as a whole.
+    """
     reply = worker.command("round", ROUND_TIMEOUT_S)
     if "error" in reply:
         fail(cell, reply, worker)
@@ -175,7 +180,7 @@ def _one_round(cell: Cell, worker: WorkerProcess) -> None:
     cell.count = int(reply["count"])
     batches = [float(value) for value in reply["us"]]
     cell.batches_us.append(batches)
-    cell.rounds_us.append(statistics.median(batches))
+    cell.rounds_us.append(min(batches))
 
 
 def ratio(cells: dict[str, Cell], baseline: str, subject: str) -> float | None:
