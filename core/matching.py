@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 class FastMatcher:
     """Match ``(path, method, websocket)`` against a frozen map; ``None`` = decline."""
 
-    __slots__ = ("_domain", "_dynamic", "_map", "_match", "_root", "_safe", "_static")
+    __slots__ = ("_domain", "_dynamic", "_map", "_match", "_root", "_safe", "_start", "_static")
 
     def __init__(self, url_map: Map, domain: str) -> None:
         url_map.update()
@@ -55,6 +55,16 @@ class FastMatcher:
         self._root = url_map._matcher._root
         self._static = _static_rules(self._root, domain)
         self._dynamic = _dynamic_transitions(self._root)
+        # Every path starts with "/", so parts are [domain, "", ...] (at least 3): when the
+        # root and the domain's state are static-only, the descent always passes them.
+        self._start: Any = None
+        state = self._root
+        for part in (domain, ""):
+            if id(state) in self._dynamic or part not in state.static:
+                break
+            state = state.static[part]
+        else:
+            self._start = state
 
     @classmethod
     def for_app(cls, app: Any) -> FastMatcher | None:
@@ -88,6 +98,8 @@ class FastMatcher:
         # parts remain after this one: there werkzeug's walk can only follow the static
         # child, so the answer from the child is the answer from the state.
         state, pos, last, dynamic = self._root, 0, len(parts) - 1, self._dynamic
+        if self._start is not None and last >= 2:  # the descent through domain and "/"
+            state, pos = self._start, 2
         while pos < last and id(state) not in dynamic:
             state = state.static.get(parts[pos])
             if state is None:
@@ -107,7 +119,8 @@ class FastMatcher:
             values: dict[str, Any] = {}
             try:
                 for name, raw in zip(converters, raw_values, strict=False):
-                    values[str(name)] = converters[name].to_python(raw)
+                    key = name if type(name) is str else str(name)
+                    values[key] = converters[name].to_python(raw)
             except ValidationError:
                 return None  # werkzeug's answer depends on the whole walk: let it decide
             return rule, values
