@@ -9,7 +9,7 @@ twenty of them, which is most of the kernel's cost per request.
 When an app's class (or the instance) replaces none of those methods, the chain can only
 do what the kernel's own methods do, so :func:`fast_request_handler` builds one function
 that does exactly that, inline, calling out to the methods again for everything off the
-common path (errors, automatic ``OPTIONS``, non-text return values, session saving,
+common path (errors, automatic ``OPTIONS``, non-text return values, ``_save_session``,
 teardown functions, signals with receivers). An app that overrides any step keeps the
 method chain. ``tests/core/test_hot_path.py`` runs the same requests through both.
 """
@@ -40,7 +40,6 @@ INLINED_METHODS = (
     "finalize_request",
     "make_response",
     "process_response",
-    "_save_session",
     "do_teardown_request",
     "do_teardown_appcontext",
 )
@@ -143,12 +142,8 @@ def fast_request_handler(app: Erlen) -> Callable[[Request], Awaitable[Response]]
                         rv = await rv
                     if rv is not None:
                         response = rv
-                # --- _save_session
                 if ctx._session is not None or session_cookie_sent(request):
-                    interface = app.session_interface
-                    opened = ctx.session
-                    if not interface.is_null_session(opened):
-                        await interface.save_session(app, opened, response)
+                    await app._save_session(ctx, response)
                 if request_finished.receivers:
                     await send_async(request_finished, app, response=response)
                 return response

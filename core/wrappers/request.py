@@ -145,12 +145,11 @@ class Request(BaseRequestWebsocket):
     body_class = Body
     #: The ASGI ``send`` used for server push (set by the ``http`` protocol handler).
     _push_send: Send | None = None
-    # Set on first use (class defaults: a request that never reads its body, form or
-    # JSON allocates nothing for them).
+    # Set on first use (class defaults: a request that never reads its body or form
+    # allocates nothing for them).
     _body: Body | None = None
     _form: ImmutableMultiDict[str, str] | None = None
     _files: ImmutableMultiDict[str, FileStorage] | None = None
-    _cached_json: dict[bool, Any] | None = None
 
     def __init__(
         self,
@@ -168,6 +167,7 @@ class Request(BaseRequestWebsocket):
         self.body_timeout = body_timeout
         self.max_form_memory_size = max_form_memory_size
         self.max_form_parts = max_form_parts
+        self._cached_json: dict[bool, Any] = {}
 
     @property
     def max_content_length(self) -> int | None:
@@ -255,9 +255,8 @@ class Request(BaseRequestWebsocket):
         Without ``force`` the mimetype must be JSON (else 415). Invalid JSON: 400, or None
         with ``silent``.
         """
-        cached = self._cached_json
-        if cache and cached is not None and silent in cached:
-            return cached[silent]
+        if cache and silent in self._cached_json:
+            return self._cached_json[silent]
         if not (force or self.is_json):
             if not silent:
                 return self.on_json_loading_failed(None)
@@ -279,8 +278,6 @@ class Request(BaseRequestWebsocket):
             else:
                 return self.on_json_loading_failed(e)
         if cache:
-            if self._cached_json is None:
-                self._cached_json = {}
             self._cached_json[silent] = rv
         return rv
 
