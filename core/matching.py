@@ -44,14 +44,15 @@ class FastMatcher:
         # Rules whose match needs no post-processing by MapAdapter.match (no redirect, no
         # defaults to merge or to redirect to), by id: rules compare by value, unhashable.
         with_defaults = {rule.endpoint for rule in url_map.iter_rules() if rule.defaults}
-        self._safe = frozenset(
-            id(rule)
+        # Each maps to its converters as ``(str(name), converter)`` pairs, in werkzeug's order.
+        self._safe: dict[int, tuple[tuple[str, Any], ...]] = {
+            id(rule): tuple((str(name), conv) for name, conv in rule._converters.items())
             for rule in url_map.iter_rules()
             if rule.redirect_to is None
             and not rule.alias
             and not rule.defaults
             and not (url_map.redirect_defaults and rule.endpoint in with_defaults)
-        )
+        }
         self._root = url_map._matcher._root
         self._static = _static_rules(self._root, domain)
         self._dynamic = _dynamic_transitions(self._root)
@@ -113,14 +114,13 @@ class FastMatcher:
                 return None
         if found is not None:
             rule, raw_values = found
-            if id(rule) not in self._safe:
+            converters = self._safe.get(id(rule))
+            if converters is None:
                 return None
-            converters = rule._converters
             values: dict[str, Any] = {}
             try:
-                for name, raw in zip(converters, raw_values, strict=False):
-                    key = name if type(name) is str else str(name)
-                    values[key] = converters[name].to_python(raw)
+                for (name, converter), raw in zip(converters, raw_values, strict=False):
+                    values[name] = converter.to_python(raw)
             except ValidationError:
                 return None  # werkzeug's answer depends on the whole walk: let it decide
             return rule, values
@@ -182,6 +182,10 @@ class FastMatcher:
                     captured = [*values, match.group(names[0])]
                 else:
                     captured = [*values, *(match.group(name) for name in names)]
+                if next_pos == len(parts):  # the last part: the common end of a walk
+                    rule = _walk_rules(next_state, method, websocket, False)
+                    if rule is not None:
+                        return rule, captured
                 found = self._walk(next_state, parts, next_pos, captured, method, websocket)
                 if found is not None:
                     return found
