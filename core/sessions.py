@@ -49,11 +49,7 @@ class SecureCookieSession(CallbackDict[str, Any], SessionMixin):  # type: ignore
     accessed = False
 
     def __init__(self, initial: Any = None) -> None:
-        def on_update(self: SecureCookieSession) -> None:
-            self.modified = True
-            self.accessed = True
-
-        super().__init__(initial, on_update)
+        super().__init__(initial, _mark_modified)
 
     def __getitem__(self, key: str) -> Any:
         self.accessed = True
@@ -66,6 +62,12 @@ class SecureCookieSession(CallbackDict[str, Any], SessionMixin):  # type: ignore
     def setdefault(self, key: str, default: Any = None) -> Any:
         self.accessed = True
         return super().setdefault(key, default)
+
+
+def _mark_modified(session: SecureCookieSession) -> None:
+    """``CallbackDict``'s update callback (one function for every session)."""
+    session.modified = True
+    session.accessed = True
 
 
 class NullSession(SecureCookieSession):
@@ -397,4 +399,4 @@ def _vary_on_cookie(response: Response) -> None:
     if any(name.lower() == "vary" for name, _value in response.headers):
         response.vary.add("Cookie")
     else:
-        response.headers["Vary"] = "Cookie"
+        response.headers.add("Vary", "Cookie")  # absent: add is set without the search
