@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from benchlib.frameworks import FRAMEWORKS, HELLO_SOURCES, parse_frameworks
-from benchlib.report import machine, machine_lines, markdown_table, text_table
+from benchlib.report import error_cell, machine, machine_lines, markdown_table, text_table
 from benchlib.servers import ServerProcess, raise_fd_limit, rss_kb
 from websockets.asyncio.client import connect
 
@@ -212,7 +212,7 @@ def startup_table(results: Sequence[StartupResult]) -> tuple[list[str], list[lis
     rows = []
     for r in results:
         if r.error or r.import_ms is None or r.rss_kb is None:
-            rows.append([r.framework, "ERROR", "ERROR", "-", "-"])
+            rows.append([r.framework, error_cell(r.error or "no measurement"), "-", "-", "-"])
             continue
         extra = f"{(r.rss_kb - raw.rss_kb) / 1024:.1f}" if raw and raw.rss_kb else "-"
         rows.append(
@@ -229,7 +229,7 @@ def websocket_table(results: Sequence[WebSocketResult]) -> tuple[list[str], list
     for r in results:
         per = r.kb_per_connection
         if r.error or per is None or r.before_kb is None or r.after_kb is None:
-            rows.append([r.framework, "ERROR", "ERROR", "ERROR", "-"])
+            rows.append([r.framework, error_cell(r.error or "no measurement"), "-", "-", "-"])
             continue
         share = "-" if raw is None or r.framework == "raw" else f"{per - raw:.1f}"
         rows.append(

@@ -3,7 +3,7 @@
 Usage::
 
     python bench/run.py                      # full in-process table (~2-3 min on 2 cores)
-    python bench/run.py --quick              # CI smoke test: verifies every app, tiny timings
+    python bench/run.py --smoke              # CI: verifies every app and scenario, no timings
     python bench/run.py --scenarios plaintext,json --frameworks raw,erlen --rounds 9
     python bench/run.py --json out.json --markdown
     python bench/run.py --server [...]       # same as python bench/server.py [...]
@@ -39,9 +39,12 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
         "for the server-level and memory benchmarks.",
     )
     parser.add_argument(
+        "--smoke",
         "--quick",
+        dest="smoke",
         action="store_true",
-        help="smoke mode for CI: verify every app, tiny iteration counts",
+        help="CI mode: verify every app on every scenario, tiny iteration counts, no timing"
+        " claims (exit code 1 if any response is wrong)",
     )
     parser.add_argument(
         "--frameworks",
@@ -63,7 +66,7 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
         "--batches",
         type=int,
         default=5,
-        help="timed batches per round; a round is their median (default 5)",
+        help="timed batches per round; a round is its fastest batch (default 5)",
     )
     parser.add_argument(
         "--batch-ms",
@@ -96,7 +99,7 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
 
 def settings_from(args: argparse.Namespace) -> tuple[Settings, int]:
     """Worker settings and round count for the chosen mode."""
-    if args.quick:
+    if args.smoke:
         return Settings(warmup_s=0.0, batch_s=0.0, batches=1, fixed_count=20), 1
     settings = Settings(
         warmup_s=args.warmup_ms / 1000, batch_s=args.batch_ms / 1000, batches=max(1, args.batches)
@@ -129,10 +132,10 @@ def main(argv: Sequence[str]) -> int:
     results: dict[str, dict[str, Cell]] = {}
     for index, scenario in enumerate(scenarios, 1):
         results[scenario.name] = run_scenario(scenario, frameworks, settings, rounds)
-        progress(index, len(scenarios), scenario.name, results[scenario.name])
+        progress(index, len(scenarios), scenario.name, results[scenario.name], args.smoke)
     print(f"elapsed {time.monotonic() - started:.0f}s", file=sys.stderr)
     mismatch = twin_mismatch() if "erlen" in frameworks and "quart" in frameworks else None
-    print(render(results, frameworks, info, args.markdown, args.quick))
+    print(render(results, frameworks, info, args.markdown, args.smoke))
     if args.verbose and errors(results):
         print("\n" + failure_details(results), file=sys.stderr)
     if mismatch:
@@ -142,11 +145,11 @@ def main(argv: Sequence[str]) -> int:
     return 1 if errors(results) or mismatch else 0
 
 
-def progress(index: int, total: int, name: str, cells: dict[str, Cell]) -> None:
+def progress(index: int, total: int, name: str, cells: dict[str, Cell], smoke: bool) -> None:
     """One stderr line per finished scenario."""
     parts = []
     for cell in cells.values():
-        value = "ERROR" if cell.error else f"{cell.median_us:.2f}"
+        value = "n/a (error)" if cell.error else "ok" if smoke else f"{cell.median_us:.2f}"
         parts.append(f"{cell.framework} {value}")
     print(f"[{index}/{total}] {name}: " + ", ".join(parts), file=sys.stderr, flush=True)
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import signal
 import statistics
 import sys
@@ -25,7 +26,14 @@ from typing import Any
 
 from benchlib.frameworks import FRAMEWORKS, parse_frameworks
 from benchlib.loadgen import run_load, wrk_binary
-from benchlib.report import format_ratio, machine, machine_lines, markdown_table, text_table
+from benchlib.report import (
+    error_cell,
+    format_ratio,
+    machine,
+    machine_lines,
+    markdown_table,
+    text_table,
+)
 from benchlib.servers import ServerProcess, http_get
 
 SERVERS = ("hypercorn", "uvicorn")
@@ -42,11 +50,19 @@ class Row:
     server: str
     endpoint: str
     rps: dict[str, list[float]] = field(default_factory=dict)
+    cpu_us: dict[str, list[float]] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
 
     def median(self, framework: str) -> float | None:
         """Median requests/s over rounds, None if the cell failed."""
         values = self.rps.get(framework)
+        if framework in self.errors or not values:
+            return None
+        return statistics.median(values)
+
+    def median_cpu(self, framework: str) -> float | None:
+        """Median server CPU µs per request over rounds, None if the cell failed."""
+        values = self.cpu_us.get(framework)
         if framework in self.errors or not values:
             return None
         return statistics.median(values)
@@ -137,9 +153,16 @@ def bench_server(
 
 
 def measure(row: Row, fw: str, process: ServerProcess, tool: str, args: argparse.Namespace) -> None:
-    """One timed load run; errors (bad statuses, dead server) mark the cell."""
+    """One timed load run; errors (bad statuses, dead server) mark the cell.
+
+    Besides requests/s it records the server process's CPU time per request (user +
+    system, from /proc): on a shared machine requests/s also measures what else runs,
+    CPU time per request much less so.
+    """
     try:
+        cpu_before = cpu_seconds(process.pid)
         result = run_load(tool, process.port, row.endpoint, args.connections, args.duration)
+        cpu_after = cpu_seconds(process.pid)
     except Exception as error:
         row.errors[fw] = f"load run failed: {error!r}"[:300]
         return
@@ -147,12 +170,22 @@ def measure(row: Row, fw: str, process: ServerProcess, tool: str, args: argparse
         row.errors[fw] = f"{result.errors} failed requests of {result.requests}"
         return
     row.rps.setdefault(fw, []).append(result.rps)
+    if result.requests:
+        cpu_us = (cpu_after - cpu_before) * 1e6 / result.requests
+        row.cpu_us.setdefault(fw, []).append(cpu_us)
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of process ``pid`` (Linux ``/proc``)."""
+    with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def progress(row: Row, frameworks: Sequence[str]) -> None:
     """One stderr line per finished row."""
     cells = [
-        f"{fw} {'ERROR' if row.median(fw) is None else f'{row.median(fw):,.0f}'}"
+        f"{fw} {'n/a (error)' if row.median(fw) is None else f'{row.median(fw):,.0f}'}"
         for fw in frameworks
     ]
     print(f"{row.server} {row.endpoint}: " + ", ".join(cells), file=sys.stderr, flush=True)
@@ -178,8 +211,35 @@ def table(rows: Sequence[Row], frameworks: Sequence[str]) -> tuple[list[str], li
         cells = [f"{row.server} {row.endpoint}"]
         for fw in frameworks:
             value = row.median(fw)
-            cells.append("ERROR" if fw in row.errors else "-" if value is None else f"{value:,.0f}")
+            if fw in row.errors:
+                cells.append(error_cell(row.errors[fw]))
+            else:
+                cells.append("-" if value is None else f"{value:,.0f}")
         cells += [format_ratio(throughput_ratio(row, "erlen", o)) for o in others]
+        body.append(cells)
+    return header, body
+
+
+def cpu_table(rows: Sequence[Row], frameworks: Sequence[str]) -> tuple[list[str], list[list[str]]]:
+    """Header and rows of the server-CPU-per-request table (lower is better)."""
+    others = [o for o in ("raw", "starlette", "quart") if o in frameworks and "erlen" in frameworks]
+    header = [
+        "server endpoint (CPU µs/req)",
+        *frameworks,
+        *(f"erlen vs {o}" for o in others),
+    ]
+    body = []
+    for row in rows:
+        cells = [f"{row.server} {row.endpoint}"]
+        for fw in frameworks:
+            value = row.median_cpu(fw)
+            if fw in row.errors:
+                cells.append(error_cell(row.errors[fw]))
+            else:
+                cells.append("-" if value is None else f"{value:.0f}")
+        for other in others:
+            mine, theirs = row.median_cpu("erlen"), row.median_cpu(other)
+            cells.append(format_ratio(None if not mine or not theirs else theirs / mine))
         body.append(cells)
     return header, body
 
@@ -194,6 +254,12 @@ def render(
 ) -> str:
     """Full report text (or markdown)."""
     header, body = table(rows, frameworks)
+    cpu_header, cpu_body = cpu_table(rows, frameworks)
+    cpu_note = (
+        "Server CPU per request (user + system time of the server process / requests"
+        " served); 'erlen vs X' = X / erlen: the throughput ratio when the server's CPU is"
+        " the bottleneck, much less disturbed by other load than requests/s."
+    )
     setup = (
         f"load: {tool}, {args.connections} connections, {args.duration:g}s per run, "
         f"{args.rounds} round(s), 1 server worker on 127.0.0.1"
@@ -211,11 +277,16 @@ def render(
             f"- {setup}",
             "",
             markdown_table(header, body),
+            "",
+            markdown_table(cpu_header, cpu_body),
+            "",
+            cpu_note,
         ]
         if failures:
             parts += ["", "Failures:", "", *(f"- {line}" for line in failures)]
     else:
         parts = [*machine_lines(info), setup, "", text_table(header, body)]
+        parts += ["", text_table(cpu_header, cpu_body), "", cpu_note]
         if failures:
             parts += ["", "FAILURES:", *(f"  {line}" for line in failures)]
     return "\n".join(parts)

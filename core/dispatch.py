@@ -21,6 +21,7 @@ from werkzeug.routing import RequestRedirect, RoutingException
 
 from . import signals
 from .globals import _cv_request, _cv_websocket
+from .matching import FastMatcher
 
 if TYPE_CHECKING:
     from .app import Erlen
@@ -84,6 +85,7 @@ class DispatchMixin:
     """HTTP request handling for :class:`~erlen.Erlen`."""
 
     _plans: dict[str | None, Plan]
+    _fast_matcher: FastMatcher | None = None
     _hooks_before: tuple[Any, ...] = _NO_HOOKS
     _hooks_after: tuple[Any, ...] = _NO_HOOKS
     _hooks_teardown: tuple[Any, ...] = _NO_HOOKS
@@ -98,6 +100,7 @@ class DispatchMixin:
             if rule.endpoint not in plans:
                 plans[rule.endpoint] = Plan(self, rule.endpoint)
         self._plans = plans
+        self._fast_matcher = FastMatcher.for_app(self)
         self._propagate = self.config["PROPAGATE_EXCEPTIONS"]
 
     def plan_for(self, connection: Any) -> Plan:
@@ -120,6 +123,16 @@ class DispatchMixin:
 
     def match_request(self: Erlen, request: Any, websocket: bool = False) -> None:  # type: ignore[misc]
         """Match ``request`` against the URL map, storing the rule or routing exception."""
+        fast = self._fast_matcher
+        if fast is not None and self.config["TRUSTED_HOSTS"] is None:
+            try:
+                found = fast.match(request.path, request.method, websocket)
+            except HTTPException as exc:
+                request.routing_exception = exc
+                return
+            if found is not None:
+                request.url_rule, request.view_args = found
+                return
         try:
             # Binding reads request.host, which raises 400 for an untrusted Host header.
             adapter = self._bind_adapter(request)
@@ -268,10 +281,10 @@ class DispatchMixin:
     def _session_cookie_sent(self: Erlen, connection: Any) -> bool:  # type: ignore[misc]
         # A permanent session is refreshed on every request (Flask semantics) even when
         # the view did not touch it; only then is it opened here.
-        if not self.config["SESSION_REFRESH_EACH_REQUEST"] or self.secret_key is None:
-            return False
         for name, _value in connection.scope.get("headers", ()):
-            if name == b"cookie":
+            if name == b"cookie":  # most requests send no cookie: look for one first
+                if not self.config["SESSION_REFRESH_EACH_REQUEST"] or self.secret_key is None:
+                    return False
                 return self.config["SESSION_COOKIE_NAME"] in connection.cookies
         return False
 
@@ -398,6 +411,8 @@ class DispatchMixin:
         response_class = self.response_class
         kind = type(rv)
         if kind is str or kind is bytes:
+            if status is None and headers is None:
+                return response_class._of_bytes(rv.encode() if kind is str else rv)
             response = response_class(rv, status=status, headers=headers)
             return response
         if kind is dict or kind is list:

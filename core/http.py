@@ -11,6 +11,8 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING, Any
 
+from .pipeline import fast_request_handler
+
 if TYPE_CHECKING:
     from .app import Erlen
     from .typing import Receive, Scope, Send
@@ -26,9 +28,12 @@ def make_http_handler(app: Erlen) -> Any:
     max_form_memory_size = config["MAX_FORM_MEMORY_SIZE"]
     max_form_parts = config["MAX_FORM_PARTS"]
     response_timeout = config["RESPONSE_TIMEOUT"]
-    handle_request = app.handle_request
+    handle_request: Any = None  # resolved on the first request, once the app is frozen
 
     async def serve_http(scope: Scope, receive: Receive, send: Send) -> None:
+        nonlocal handle_request
+        if handle_request is None:
+            handle_request = fast_request_handler(app) or app.handle_request
         request = request_class(
             scope,
             receive,
@@ -39,16 +44,47 @@ def make_http_handler(app: Erlen) -> Any:
         )
         request._push_send = send
         response = await handle_request(request)
+        if response._is_data and request.method != "HEAD":  # send_response's common case
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": response.status_code,
+                    "headers": encode_headers(response),
+                }
+            )
+            body = response.response
+            await send(
+                {
+                    "type": "http.response.body",
+                    "body": body[0]
+                    if len(body) == 1 and type(body[0]) is bytes
+                    else b"".join(body),
+                    "more_body": False,
+                }
+            )
+            return
         await send_response(response, request.method == "HEAD", send, receive, response_timeout)
 
     return serve_http
 
 
+_HEADER_NAMES: dict[str, bytes] = {}  # "Content-Type" -> b"content-type", bounded
+_MAX_HEADER_NAMES = 512
+
+
+def _encode_name(name: str) -> bytes:
+    encoded = name.lower().encode("latin-1")
+    if len(_HEADER_NAMES) < _MAX_HEADER_NAMES:
+        _HEADER_NAMES[name] = encoded
+    return encoded
+
+
 def encode_headers(response: Response) -> list[tuple[bytes, bytes]]:
     """The response headers as ASGI byte pairs."""
+    names = _HEADER_NAMES
     return [
-        (key.lower().encode("latin-1"), value.encode("latin-1"))
-        for key, value in response.headers.items()
+        (names.get(key) or _encode_name(key), value.encode("latin-1"))
+        for key, value in response.headers  # iterating Headers yields (name, value)
     ]
 
 

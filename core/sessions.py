@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import inspect
 import json
+import time
 from base64 import b64decode, b64encode
 from collections.abc import MutableMapping
 from datetime import datetime, timezone
@@ -49,11 +50,7 @@ class SecureCookieSession(CallbackDict[str, Any], SessionMixin):  # type: ignore
     accessed = False
 
     def __init__(self, initial: Any = None) -> None:
-        def on_update(self: SecureCookieSession) -> None:
-            self.modified = True
-            self.accessed = True
-
-        super().__init__(initial, on_update)
+        super().__init__(initial, _mark_modified)
 
     def __getitem__(self, key: str) -> Any:
         self.accessed = True
@@ -66,6 +63,12 @@ class SecureCookieSession(CallbackDict[str, Any], SessionMixin):  # type: ignore
     def setdefault(self, key: str, default: Any = None) -> Any:
         self.accessed = True
         return super().setdefault(key, default)
+
+
+def _mark_modified(session: SecureCookieSession) -> None:
+    """``CallbackDict``'s update callback (one function for every session)."""
+    session.modified = True
+    session.accessed = True
 
 
 class NullSession(SecureCookieSession):
@@ -210,6 +213,11 @@ class SessionInterface:
         raise NotImplementedError
 
 
+_MAX_SERIALIZERS = 8
+_MAX_VERIFIED_COOKIES = 4096
+_PLAIN_VALUES = frozenset((str, int, float, bool, type(None)))
+
+
 class SecureCookieSessionInterface(SessionInterface):
     """Sessions stored in a cookie signed with ``SECRET_KEY`` (itsdangerous)."""
 
@@ -220,7 +228,11 @@ class SecureCookieSessionInterface(SessionInterface):
     session_class = SecureCookieSession
 
     def get_signing_serializer(self, app: Erlen) -> URLSafeTimedSerializer | None:
-        """The itsdangerous serializer (None without a secret key)."""
+        """The itsdangerous serializer (None without a secret key).
+
+        Built once per set of keys and signing settings, and reused: building one costs
+        more than verifying a cookie.
+        """
         if not app.secret_key:
             return None
         keys: list[Any] = []
@@ -228,7 +240,18 @@ class SecureCookieSessionInterface(SessionInterface):
         if fallbacks:
             keys.extend(fallbacks)
         keys.append(app.secret_key)
-        return URLSafeTimedSerializer(
+        cache_key = (
+            tuple(keys),
+            self.salt,
+            self.serializer,
+            self.key_derivation,
+            self.digest_method,
+        )
+        cache = self.__dict__.setdefault("_serializers", {})
+        cached = cache.get(cache_key)
+        if cached is not None:
+            return cached[0]  # type: ignore[no-any-return]
+        serializer = URLSafeTimedSerializer(
             keys,  # type: ignore[arg-type]
             salt=self.salt,
             serializer=self.serializer,
@@ -237,6 +260,18 @@ class SecureCookieSessionInterface(SessionInterface):
                 "digest_method": self.digest_method,
             },
         )
+        if len(cache) >= _MAX_SERIALIZERS:
+            cache.clear()
+        cache[cache_key] = (serializer, {})
+        return serializer
+
+    def _verified_cookies(self, serializer: Any) -> dict[str, tuple[dict[str, Any], int]] | None:
+        """The cache of cookies ``serializer`` verified (None for a serializer built
+        elsewhere, e.g. by an overriding ``get_signing_serializer``)."""
+        for known, verified in self.__dict__.get("_serializers", {}).values():
+            if known is serializer:
+                return verified  # type: ignore[no-any-return]
+        return None
 
     def open_session_sync(self, app: Erlen, request: Any) -> SecureCookieSession | None:
         """Open the session without awaiting (the kernel's lazy-opening fast path).
@@ -250,12 +285,28 @@ class SecureCookieSessionInterface(SessionInterface):
         if not val:
             return self.session_class()
         max_age = int(app.permanent_session_lifetime.total_seconds())
+        # A browser sends the same cookie with every request until the session changes:
+        # a cookie already verified with these keys is only checked for its age (as
+        # itsdangerous does), not verified and decoded again. Only sessions of plain
+        # values are kept, so the cached dict never shares a mutable value.
+        verified = self._verified_cookies(s)
+        if verified is not None:
+            hit = verified.get(val)
+            if hit is not None:
+                data, signed_at = hit
+                if 0 <= int(time.time()) - signed_at <= max_age:
+                    return self.session_class(data)
+                return self.session_class()  # expired, as SignatureExpired would say
         try:
-            data = s.loads(val, max_age=max_age)
+            data, timestamp = s.loads(val, max_age=max_age, return_timestamp=True)
         except Exception:  # BadSignature, SignatureExpired, bad JSON or tags: start afresh
             return self.session_class()
         if not isinstance(data, dict):
             return self.session_class()
+        if verified is not None and all(type(v) in _PLAIN_VALUES for v in data.values()):
+            if len(verified) >= _MAX_VERIFIED_COOKIES:
+                verified.clear()
+            verified[val] = (data, int(timestamp.timestamp()))
         return self.session_class(data)
 
     async def open_session(self, app: Erlen, request: Any) -> SecureCookieSession | None:
@@ -264,6 +315,10 @@ class SecureCookieSessionInterface(SessionInterface):
 
     async def save_session(self, app: Erlen, session: SessionMixin, response: Response) -> None:
         """Set, refresh or delete the session cookie."""
+        if session.accessed:
+            _vary_on_cookie(response)
+        if session and not self.should_set_cookie(app, session):
+            return  # the common case: an unchanged session, no cookie to send
         name = self.get_cookie_name(app)
         domain = self.get_cookie_domain(app)
         path = self.get_cookie_path(app)
@@ -271,8 +326,6 @@ class SecureCookieSessionInterface(SessionInterface):
         partitioned = self.get_cookie_partitioned(app)
         samesite = self.get_cookie_samesite(app)
         httponly = self.get_cookie_httponly(app)
-        if session.accessed:
-            response.vary.add("Cookie")
         if not session:
             if session.modified:
                 response.delete_cookie(
@@ -284,9 +337,7 @@ class SecureCookieSessionInterface(SessionInterface):
                     samesite=samesite,
                     httponly=httponly,
                 )
-                response.vary.add("Cookie")
-            return
-        if not self.should_set_cookie(app, session):
+                _vary_on_cookie(response)
             return
         expires = self.get_expiration_time(app, session)
         serializer = self.get_signing_serializer(app)
@@ -303,7 +354,7 @@ class SecureCookieSessionInterface(SessionInterface):
             partitioned=partitioned,
             samesite=samesite,
         )
-        response.vary.add("Cookie")
+        _vary_on_cookie(response)
 
 
 def can_open_sync(interface: SessionInterface) -> bool:
@@ -345,3 +396,11 @@ async def open_session_async(app: Erlen, connection: Any) -> SessionMixin:
     if session is None:
         session = interface.make_null_session(app)
     return session
+
+
+def _vary_on_cookie(response: Response) -> None:
+    """``response.vary.add("Cookie")``, without parsing a ``Vary`` header that is absent."""
+    if any(name.lower() == "vary" for name, _value in response.headers):
+        response.vary.add("Cookie")
+    else:
+        response.headers.add("Vary", "Cookie")  # absent: add is set without the search

@@ -65,10 +65,19 @@ def machine_lines(info: dict[str, Any]) -> list[str]:
     ]
 
 
-def format_number(value: float | None, error: bool = False) -> str:
-    """A cell value with sensible precision ('ERROR' / '-' when missing)."""
+def error_cell(error: str, width: int = 48) -> str:
+    """A failed cell: ``n/a (error: <the start of the message>)``; the full message is
+    listed under the table."""
+    message = " ".join(error.split())
+    if len(message) > width:
+        message = message[: width - 1].rstrip() + "…"
+    return f"n/a (error: {message})"
+
+
+def format_number(value: float | None, error: str | bool | None = None) -> str:
+    """A cell value with sensible precision ('n/a (error: …)' / '-' when missing)."""
     if error:
-        return "ERROR"
+        return error_cell(error if isinstance(error, str) else "see below")
     if value is None:
         return "-"
     if value >= 1000:
@@ -81,8 +90,8 @@ def format_number(value: float | None, error: bool = False) -> str:
 
 
 def format_ratio(value: float | None) -> str:
-    """A throughput ratio such as ``1.23x``."""
-    return "-" if value is None else f"{value:.2f}x"
+    """A throughput ratio such as ``1.23x`` ('n/a' when a side is missing)."""
+    return "n/a" if value is None else f"{value:.2f}x"
 
 
 def text_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:

@@ -37,7 +37,7 @@ class Cell:
 
     @property
     def median_us(self) -> float | None:
-        """Median over rounds of each round's median batch, or None on error."""
+        """Median over rounds of each round's fastest batch, or None on error."""
         if self.error or not self.rounds_us:
             return None
         return statistics.median(self.rounds_us)
@@ -167,7 +167,12 @@ def run_scenario(
 
 
 def _one_round(cell: Cell, worker: WorkerProcess) -> None:
-    """Ask a worker for one round and store its median batch."""
+    """Ask a worker for one round and store its fastest batch.
+
+    Load from other processes only ever adds time, so within a round the fastest batch
+    is the best estimate; the median over rounds then discards rounds that were slowed
+    down as a whole.
+    """
     reply = worker.command("round", ROUND_TIMEOUT_S)
     if "error" in reply:
         fail(cell, reply, worker)
@@ -175,7 +180,7 @@ def _one_round(cell: Cell, worker: WorkerProcess) -> None:
     cell.count = int(reply["count"])
     batches = [float(value) for value in reply["us"]]
     cell.batches_us.append(batches)
-    cell.rounds_us.append(statistics.median(batches))
+    cell.rounds_us.append(min(batches))
 
 
 def ratio(cells: dict[str, Cell], baseline: str, subject: str) -> float | None:
@@ -189,19 +194,28 @@ def ratio(cells: dict[str, Cell], baseline: str, subject: str) -> float | None:
 
 
 def table_rows(
-    results: dict[str, dict[str, Cell]], frameworks: Sequence[str]
+    results: dict[str, dict[str, Cell]], frameworks: Sequence[str], smoke: bool = False
 ) -> tuple[list[str], list[list[str]]]:
-    """Header and rows: scenarios down, µs per framework across, then ratios."""
+    """Header and rows: scenarios down, µs per framework across, then ratios.
+
+    In smoke mode a cell says only whether the framework answered correctly.
+    """
     comparisons = [
-        other for other in ("starlette", "quart") if "erlen" in frameworks and other in frameworks
+        other
+        for other in ("starlette", "quart")
+        if "erlen" in frameworks and other in frameworks and not smoke
     ]
-    header = ["scenario (µs/req)", *frameworks, *(f"erlen vs {o}" for o in comparisons)]
+    title = "scenario (verified)" if smoke else "scenario (µs/req)"
+    header = [title, *frameworks, *(f"erlen vs {o}" for o in comparisons)]
     rows = []
     for name, cells in results.items():
         row = [name]
-        row += [
-            format_number(cells[fw].median_us, cells[fw].error is not None) for fw in frameworks
-        ]
+        for fw in frameworks:
+            cell = cells[fw]
+            if smoke and cell.error is None:
+                row.append("ok")
+            else:
+                row.append(format_number(cell.median_us, cell.error))
         row += [format_ratio(ratio(cells, other, "erlen")) for other in comparisons]
         rows.append(row)
     return header, rows
@@ -226,17 +240,22 @@ def render(
     frameworks: Sequence[str],
     info: dict[str, Any],
     markdown: bool,
-    quick: bool = False,
+    smoke: bool = False,
 ) -> str:
     """The final report: machine lines, the table, then one line per failure."""
-    header, rows = table_rows(results, frameworks)
+    header, rows = table_rows(results, frameworks, smoke)
     failures = [f"{c.framework}/{c.scenario}: {c.error}" for c in errors(results)]
     note = (
         "Lower µs is better; 'erlen vs X' = X µs / erlen µs, so > 1.00x means "
         "Erlen serves more requests per second than X."
     )
-    if quick:
-        note = "--quick: every response was verified; the timings are NOT meaningful."
+    if smoke:
+        note = "--smoke: 'ok' = every response was verified (status, headers, body); no timings."
+    if failures:
+        note += (
+            " n/a: that framework failed the scenario (message below; --verbose for the"
+            " traceback); the other cells are unaffected."
+        )
     if markdown:
         parts = [
             "## In-process ASGI benchmark",

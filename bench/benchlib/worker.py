@@ -26,6 +26,7 @@ from typing import IO, Any
 
 from benchlib.asgi import (
     ASGIApp,
+    DriverError,
     Lifespan,
     WebSocketClient,
     http_scope,
@@ -43,7 +44,7 @@ class Settings:
     warmup_s: float = 0.3
     batch_s: float = 0.05
     batches: int = 5
-    fixed_count: int = 0  # > 0: skip warm-up and calibration (``--quick``)
+    fixed_count: int = 0  # > 0: skip warm-up and calibration (``--smoke``)
 
     @classmethod
     def from_json(cls, text: str) -> Settings:
@@ -151,6 +152,8 @@ def private_stdout() -> IO[str]:
 def describe(error: BaseException) -> dict[str, Any]:
     """An error as a short message plus the traceback."""
     short = f"{type(error).__name__}: {error}"
+    if isinstance(error, DriverError | VerificationError):  # our own checks: the message says it
+        short = str(error)
     if isinstance(error, ModuleNotFoundError | ImportError):
         short = f"cannot import the app: {short}"
     return {"error": short, "detail": "".join(traceback.format_exception(error))}

@@ -9,7 +9,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote_from_bytes
 
-from werkzeug.datastructures import Headers
+from werkzeug.datastructures import Headers, ImmutableMultiDict
+from werkzeug.sansio.http import parse_cookie
 from werkzeug.sansio.request import Request as _SansIORequest
 from werkzeug.utils import cached_property
 
@@ -75,6 +76,17 @@ class BaseRequestWebsocket(_SansIORequest):
     def headers(self) -> Headers:  # type: ignore[override]
         """The request headers."""
         return headers_from_scope(self.scope.get("headers", ()))
+
+    @cached_property
+    def cookies(self) -> ImmutableMultiDict[str, str]:  # type: ignore[override]
+        """The request cookies, read straight from the scope's ``cookie`` headers (all of
+        them, joined as werkzeug does), without decoding every other header."""
+        raw = ";".join(
+            value.decode("latin-1")
+            for name, value in self.scope.get("headers", ())
+            if name.lower() == b"cookie"
+        )
+        return parse_cookie(raw, cls=self.dict_storage_class)  # type: ignore[no-any-return]
 
     @cached_property
     def remote_addr(self) -> str | None:  # type: ignore[override]

@@ -31,6 +31,9 @@ if TYPE_CHECKING:
     from ..typing import Receive, Scope, Send
 
 
+_timeout = getattr(asyncio, "timeout", None)
+
+
 class Body:
     """The request body, streamed from ASGI ``receive``.
 
@@ -78,7 +81,11 @@ class Body:
                     if timeout <= 0:
                         raise BodyTimeout()
                 try:
-                    message = await asyncio.wait_for(receive(), timeout)
+                    if _timeout is not None:  # Python 3.11+: a timer, not a task per chunk
+                        async with _timeout(timeout):
+                            message = await receive()
+                    else:
+                        message = await asyncio.wait_for(receive(), timeout)
                 except asyncio.TimeoutError:
                     raise BodyTimeout() from None
             else:
@@ -164,6 +171,11 @@ class Request(BaseRequestWebsocket):
     lock_class = asyncio.Lock
     #: The ASGI ``send`` used for server push (set by the ``http`` protocol handler).
     _push_send: Send | None = None
+    # Set on first use (class defaults: a request that never reads its body or form
+    # allocates nothing for them).
+    _body: Body | None = None
+    _form: ImmutableMultiDict[str, str] | None = None
+    _files: ImmutableMultiDict[str, FileStorage] | None = None
 
     def __init__(
         self,
@@ -181,9 +193,6 @@ class Request(BaseRequestWebsocket):
         self.body_timeout = body_timeout
         self.max_form_memory_size = max_form_memory_size
         self.max_form_parts = max_form_parts
-        self._body: Body | None = None
-        self._form: ImmutableMultiDict[str, str] | None = None
-        self._files: ImmutableMultiDict[str, FileStorage] | None = None
         self._cached_json: dict[bool, Any] = {}
 
     @property

@@ -16,6 +16,7 @@ from werkzeug.exceptions import RequestedRangeNotSatisfiable
 from werkzeug.http import parse_etags, parse_range_header
 from werkzeug.sansio.http import is_resource_modified
 from werkzeug.sansio.response import Response as _SansIOResponse
+from werkzeug.utils import get_content_type
 
 from .. import json as json_module
 
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
     from .base import BaseRequestWebsocket
 
 FILE_BLOCK_SIZE = 64 * 1024
+_CONTENT_TYPES: dict[str, str] = {}  # mimetype -> Content-Type value (charset added)
 
 
 class FileBody:
@@ -171,6 +173,32 @@ class Response(_SansIOResponse):
         else:
             self._is_data = False
             self.response = response
+
+    @classmethod
+    def _of_bytes(cls, data: bytes, mimetype: str | None = None) -> Response:
+        """``cls(data, mimetype=mimetype)``, the common response of a view, built without
+        werkzeug's header parsing and validation (the two headers are known to be valid)."""
+        if mimetype is None:
+            mimetype = cls.default_mimetype
+        if (
+            mimetype is None
+            or cls.__init__ is not Response.__init__
+            or cls.set_data is not Response.set_data
+            or not cls.automatically_set_content_length
+            or cls.default_status != 200
+        ):
+            return cls(data, mimetype=mimetype)
+        content_type = _CONTENT_TYPES.get(mimetype)
+        if content_type is None:
+            content_type = _CONTENT_TYPES[mimetype] = get_content_type(mimetype, "utf-8")
+        rv = cls.__new__(cls)
+        headers = rv.headers = Headers()
+        headers._list = [("Content-Type", content_type), ("Content-Length", str(len(data)))]
+        rv._status, rv._status_code = "200 OK", 200
+        rv.timeout = ...
+        rv._is_data = True
+        rv.response = [data]
+        return rv
 
     @classmethod
     def _from_bytes(cls, data: bytes, status: int, headers: Headers) -> Response:

@@ -1,0 +1,248 @@
+"""URL matching without binding a werkzeug ``MapAdapter`` per request.
+
+``MapAdapter.match`` needs an adapter bound to the request's host, which parses every
+request header just to read ``Host``, although an app without host or subdomain matching
+never uses the host to match. :class:`FastMatcher`, built once at freeze, answers the
+common cases from the map's own state machine:
+
+* a path equal to a rule with no converters: one dict lookup;
+* any other path: the walk werkzeug's ``StateMachineMatcher.match`` does, over the same
+  states in the same order, with the transitions' regular expressions compiled once
+  (werkzeug looks each one up in ``re``'s cache on every request);
+* no match: werkzeug's matcher, called directly, for the same ``NotFound`` /
+  ``MethodNotAllowed`` / ``WebsocketMismatch`` ``MapAdapter.match`` raises.
+
+Whatever it cannot answer exactly as ``MapAdapter.match`` would (redirects: strict
+slashes, merged slashes, aliases, ``redirect_to``, rules with defaults) it declines by
+returning ``None``, and the caller binds an adapter as before. The adapter for
+``url_for`` is still bound lazily, on first use.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+from werkzeug.exceptions import MethodNotAllowed, NotFound
+from werkzeug.routing import ValidationError, WebsocketMismatch
+from werkzeug.routing.exceptions import NoMatch
+
+if TYPE_CHECKING:
+    from werkzeug.routing import Map, Rule
+
+
+class FastMatcher:
+    """Match ``(path, method, websocket)`` against a frozen map; ``None`` = decline."""
+
+    __slots__ = ("_domain", "_dynamic", "_map", "_match", "_root", "_safe", "_start", "_static")
+
+    def __init__(self, url_map: Map, domain: str) -> None:
+        url_map.update()
+        self._map = url_map
+        self._domain = domain
+        self._match = url_map._matcher.match
+        # Rules whose match needs no post-processing by MapAdapter.match (no redirect, no
+        # defaults to merge or to redirect to), by id: rules compare by value, unhashable.
+        with_defaults = {rule.endpoint for rule in url_map.iter_rules() if rule.defaults}
+        # Each maps to its converters as ``(str(name), converter)`` pairs, in werkzeug's order.
+        self._safe: dict[int, tuple[tuple[str, Any], ...]] = {
+            id(rule): tuple((str(name), conv) for name, conv in rule._converters.items())
+            for rule in url_map.iter_rules()
+            if rule.redirect_to is None
+            and not rule.alias
+            and not rule.defaults
+            and not (url_map.redirect_defaults and rule.endpoint in with_defaults)
+        }
+        self._root = url_map._matcher._root
+        self._static = _static_rules(self._root, domain)
+        self._dynamic = _dynamic_transitions(self._root)
+        # Every path starts with "/", so parts are [domain, "", ...] (at least 3): when the
+        # root and the domain's state are static-only, the descent always passes them.
+        self._start: Any = None
+        state = self._root
+        for part in (domain, ""):
+            if id(state) in self._dynamic or part not in state.static:
+                break
+            state = state.static[part]
+        else:
+            self._start = state
+
+    @classmethod
+    def for_app(cls, app: Any) -> FastMatcher | None:
+        """A matcher for ``app``, or ``None`` when matching depends on the host."""
+        url_map = app.url_map
+        if url_map.host_matching or app.subdomain_matching:
+            return None
+        if not hasattr(url_map, "_matcher"):  # another werkzeug: always bind an adapter
+            return None
+        return cls(url_map, url_map.default_subdomain or "")
+
+    def match(self, path: str, method: str, websocket: bool) -> tuple[Rule, dict[str, Any]] | None:
+        """``(rule, view_args)``; raises werkzeug's routing errors; ``None`` to decline."""
+        if self._map._remap:  # a rule was added to the map directly, after freeze
+            self.__init__(self._map, self._domain)  # type: ignore[misc]
+        if not method.isupper():
+            method = method.upper()
+        rules = self._static.get(path)
+        if rules is not None:
+            for rule in rules:
+                if (rule.methods is None or method in rule.methods) and (
+                    rule.websocket == websocket
+                ):
+                    if id(rule) in self._safe:
+                        return rule, {}
+                    return None
+        if path[:2] == "//":  # MapAdapter strips leading slashes first
+            return None
+        parts = [self._domain, *path.split("/")]
+        # Descend without recursion while the state has only static transitions and
+        # parts remain after this one: there werkzeug's walk can only follow the static
+        # child, so the answer from the child is the answer from the state.
+        state, pos, last, dynamic = self._root, 0, len(parts) - 1, self._dynamic
+        if self._start is not None and last >= 2:  # the descent through domain and "/"
+            state, pos = self._start, 2
+        while pos < last and id(state) not in dynamic:
+            state = state.static.get(parts[pos])
+            if state is None:
+                found = None
+                break
+            pos += 1
+        else:
+            try:
+                found = self._walk(state, parts, pos, [], method, websocket)
+            except _Decline:
+                return None
+        if found is not None:
+            rule, raw_values = found
+            converters = self._safe.get(id(rule))
+            if converters is None:
+                return None
+            values: dict[str, Any] = {}
+            try:
+                for (name, converter), raw in zip(converters, raw_values, strict=False):
+                    values[name] = converter.to_python(raw)
+            except ValidationError:
+                return None  # werkzeug's answer depends on the whole walk: let it decide
+            return rule, values
+        try:
+            rule, values = self._match(self._domain, path, method, websocket)
+        except NoMatch as e:
+            if e.have_match_for:
+                raise MethodNotAllowed(valid_methods=list(e.have_match_for)) from None
+            if e.websocket_mismatch:
+                raise WebsocketMismatch() from None
+            raise NotFound() from None
+        except Exception:  # redirects (RequestPath, RequestAliasRedirect): the adapter
+            return None
+        if id(rule) not in self._safe:
+            return None
+        return rule, values  # type: ignore[return-value]
+
+    def _walk(
+        self,
+        state: Any,
+        parts: list[str],
+        pos: int,
+        values: list[str],
+        method: str,
+        websocket: bool,
+    ) -> tuple[Rule, list[str]] | None:
+        """``StateMachineMatcher.match``'s inner ``_match``, from index ``pos`` of ``parts``."""
+        if pos == len(parts):
+            rule = _walk_rules(state, method, websocket, False)
+            if rule is not None:
+                return rule, values
+            slash = state.static.get("")
+            if slash is not None:
+                for rule in slash.rules:
+                    if rule.websocket == websocket and (
+                        rule.methods is None or method in rule.methods
+                    ):
+                        if rule.strict_slashes:
+                            raise _Decline  # werkzeug redirects to the path with a slash
+                        return rule, values
+            return None
+        part = parts[pos]
+        child = state.static.get(part)
+        if child is not None:
+            found = self._walk(child, parts, pos + 1, values, method, websocket)
+            if found is not None:
+                return found
+        for pattern, final, suffixed, names, next_state in self._dynamic.get(id(state), ()):
+            if final:
+                match = pattern.match("/".join(parts[pos:]))
+                next_pos = len(parts)
+            else:
+                match = pattern.match(part)
+                next_pos = pos + 1
+            if match is not None:
+                if suffixed and match.groups()[-1] == "/":
+                    raise _Decline  # a slash suffix: werkzeug's slash redirect logic
+                if len(names) == 1:
+                    captured = [*values, match.group(names[0])]
+                else:
+                    captured = [*values, *(match.group(name) for name in names)]
+                if next_pos == len(parts):  # the last part: the common end of a walk
+                    rule = _walk_rules(next_state, method, websocket, False)
+                    if rule is not None:
+                        return rule, captured
+                found = self._walk(next_state, parts, next_pos, captured, method, websocket)
+                if found is not None:
+                    return found
+        if pos == len(parts) - 1 and part == "":
+            rule = _walk_rules(state, method, websocket, True)
+            if rule is not None:
+                return rule, values
+        return None
+
+
+class _Decline(Exception):
+    """The walk reached a case werkzeug answers with a redirect."""
+
+
+def _walk_rules(state: Any, method: str, websocket: bool, skip_strict: bool) -> Rule | None:
+    for rule in state.rules:
+        if skip_strict and rule.strict_slashes:
+            continue
+        if (rule.methods is None or method in rule.methods) and rule.websocket == websocket:
+            return rule  # type: ignore[no-any-return]
+    return None
+
+
+def _dynamic_transitions(root: Any) -> dict[int, list[tuple[Any, bool, bool, list[str], Any]]]:
+    """For each state (by id): its dynamic transitions in werkzeug's order, each as
+    ``(compiled regex, final, suffixed, converter group names in order, next state)``."""
+    table: dict[int, list[tuple[Any, bool, bool, list[str], Any]]] = {}
+    pending = [root]
+    while pending:
+        state = pending.pop()
+        pending.extend(state.static.values())
+        if not state.dynamic:
+            continue
+        transitions = []
+        for part, next_state in state.dynamic:
+            pattern = re.compile(part.content)
+            names = sorted(
+                (name for name in pattern.groupindex if name.startswith("__werkzeug_")),
+                key=lambda name: int(name[11:]),
+            )
+            transitions.append((pattern, part.final, part.suffixed, names, next_state))
+            pending.append(next_state)
+        table[id(state)] = transitions
+    return table
+
+
+def _static_rules(root: Any, domain: str) -> dict[str, tuple[Rule, ...]]:
+    """Map each all-static path to the rules of its state, in the matcher's order."""
+    table: dict[str, tuple[Rule, ...]] = {}
+    start = root.static.get(domain)
+    if start is None:
+        return table
+    pending: list[tuple[list[str], Any]] = [([], start)]
+    while pending:
+        parts, state = pending.pop()
+        if state.rules and parts:
+            table["/".join(parts)] = tuple(state.rules)
+        for part, child in state.static.items():
+            pending.append(([*parts, part], child))
+    return table
