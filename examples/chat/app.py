@@ -36,7 +36,11 @@ async def chat() -> None:
     connections.add(me)
     try:
         await me.send_json(
-            {"type": "system", "message": f"Connected! {len(connections)} users online."}
+            {
+                "type": "system",
+                "message": f"Connected! {len(connections)} users online.",
+                "count": len(connections),
+            }
         )
         await broadcast({"type": "user_joined", "count": len(connections)}, exclude=me)
         while True:

@@ -54,6 +54,7 @@ async def test_two_clients_chat_and_see_each_other_come_and_go() -> None:
         assert await _receive(alice) == {
             "type": "system",
             "message": "Connected! 1 users online.",
+            "count": 1,
         }
         async with client.websocket("/ws") as bob:
             assert (await _receive(bob))["message"] == "Connected! 2 users online."

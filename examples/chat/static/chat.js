@@ -25,10 +25,10 @@
     socket.onopen = function () { retry = 500; status.firstChild.textContent = "Connected, "; };
     socket.onmessage = function (event) {
       const data = JSON.parse(event.data);
+      if (typeof data.count === "number") online.textContent = data.count;
       if (data.type === "message") {
         show(data.user + ": " + data.message, "message");
       } else if (data.type === "user_joined" || data.type === "user_left") {
-        online.textContent = data.count;
         show(data.type === "user_joined" ? "Someone joined." : "Someone left.", "system");
       } else {
         show(data.message, data.type);
