@@ -1,0 +1,64 @@
+"""The ``/live`` websocket: every connected client hears about every change."""
+
+from __future__ import annotations
+
+import asyncio
+
+
+async def test_hello_counts_the_clients(client, receive_json) -> None:
+    async with client.websocket("/live") as first:
+        assert await receive_json(first) == {"event": "hello", "clients": 1}
+        async with client.websocket("/live") as second:
+            assert await receive_json(second) == {"event": "hello", "clients": 2}
+            stats = await (await client.get("/api/stats")).get_json()
+            assert stats["live_clients"] == 2
+
+
+async def test_ping_pong(client, receive_json, receive) -> None:
+    async with client.websocket("/live") as ws:
+        await receive_json(ws)
+        await ws.send("ping")
+        assert await receive(ws) == "pong"
+
+
+async def test_api_changes_reach_every_client(client, receive_json) -> None:
+    async with client.websocket("/live") as first, client.websocket("/live") as second:
+        await receive_json(first)
+        await receive_json(second)
+        response = await client.post("/api/todos", json={"title": "Shared"})
+        todo = await response.get_json()
+        for ws in (first, second):
+            assert await receive_json(ws) == {"event": "created", "todo": todo}
+        await client.patch("/api/todos/1", json={"done": True})
+        for ws in (first, second):
+            message = await receive_json(ws)
+            assert message["event"] == "updated"
+            assert message["todo"]["done"] is True
+        await client.delete("/api/todos/1")
+        for ws in (first, second):
+            assert (await receive_json(ws))["event"] == "deleted"
+
+
+async def test_page_forms_broadcast_too(logged_in, receive_json) -> None:
+    async with logged_in.websocket("/live") as ws:
+        await receive_json(ws)
+        await logged_in.post("/todos", form={"title": "From the page"})
+        message = await receive_json(ws)
+        assert message["event"] == "created"
+        assert message["todo"]["title"] == "From the page"
+        await logged_in.post("/todos/1/toggle")
+        message = await receive_json(ws)
+        assert (message["event"], message["todo"]["done"]) == ("updated", True)
+
+
+async def test_a_client_that_left_does_not_break_changes(client, receive_json) -> None:
+    async with client.websocket("/live") as ws:
+        await receive_json(ws)
+    # The handler notices the close and unregisters the client; give it a moment.
+    for _ in range(50):
+        if (await (await client.get("/api/stats")).get_json())["live_clients"] == 0:
+            break
+        await asyncio.sleep(0.01)
+    assert (await (await client.get("/api/stats")).get_json())["live_clients"] == 0
+    response = await client.post("/api/todos", json={"title": "After they left"})
+    assert response.status_code == 201
