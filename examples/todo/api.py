@@ -24,6 +24,10 @@ async def invalid_body(error: ValidationError) -> Any:
     return jsonify(error="bad_request", message=str(error)), 400
 
 
+# 400 and 404 by code as well: a handler registered by code (the app's HTML 404 page) is
+# preferred to one registered by class, even the blueprint's.
+@api.errorhandler(400)
+@api.errorhandler(404)
 @api.errorhandler(HTTPException)
 async def http_error(error: HTTPException) -> Any:
     # abort(404), malformed JSON (400), a wrong method (405)... as JSON, not HTML.

@@ -15,11 +15,13 @@ from erlen import (
     current_app,
     flash,
     g,
+    make_response,
     redirect,
     render_template,
     request,
     send_from_directory,
     session,
+    stream_with_context,
     url_for,
 )
 from erlen.utils import run_sync
@@ -52,10 +54,40 @@ def login_required(view: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitab
     return wrapped
 
 
+@ui.app_context_processor
+async def open_count() -> dict[str, Any]:
+    """How many todos are still open, for the navigation bar of every page."""
+    store = current_app.extensions.get("todo.store")
+    todos = await run_sync(store.all)() if store is not None else []
+    return {"open_count": sum(not todo["done"] for todo in todos)}
+
+
+@ui.app_template_filter("plural")
+def plural(count: int, word: str) -> str:
+    """``{{ 3|plural("todo") }}`` -> ``3 todos``."""
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
+@ui.app_errorhandler(404)
+async def page_not_found(error: Exception) -> Any:
+    return await render_template("404.html"), 404
+
+
 @ui.get("/")
 async def index() -> str:
     todos = await run_sync(get_store().all)()
-    return await render_template("index.html", todos=todos)
+    show = request.args.get("show", "all")
+    if show in ("open", "done"):
+        todos = [todo for todo in todos if todo["done"] == (show == "done")]
+    return await render_template("index.html", todos=todos, show=show)
+
+
+@ui.get("/theme/<any(light, dark):name>")
+async def theme(name: str) -> Any:
+    """Remember the colour theme in a plain cookie for a year."""
+    response = await make_response(redirect(url_for("ui.index")))
+    response.set_cookie("theme", name, max_age=365 * 24 * 3600, samesite="Lax")
+    return response
 
 
 @ui.post("/todos")
@@ -136,22 +168,33 @@ async def download(todo_id: int) -> Any:
 
 @ui.get("/export.csv")
 async def export() -> Any:
-    """All todos as CSV, streamed one row at a time."""
+    """All todos as CSV (``?done=yes`` or ``no`` to filter), streamed row by row."""
     todos = await run_sync(get_store().all)()
 
+    @stream_with_context
     async def rows() -> AsyncIterator[bytes]:
+        # stream_with_context: the generator runs after the view returned, and still
+        # reads the request.
+        wanted = request.args.get("done")
         buffer = io.StringIO()
         writer = csv.writer(buffer)
         writer.writerow(["id", "title", "done"])
-        for todo in [None, *todos]:
-            if todo is not None:
-                writer.writerow([todo["id"], todo["title"], "yes" if todo["done"] else "no"])
-            yield buffer.getvalue().encode()
-            buffer.seek(0)
-            buffer.truncate()
+        yield _take(buffer)
+        for todo in todos:
+            done = "yes" if todo["done"] else "no"
+            if wanted in (None, done):
+                writer.writerow([todo["id"], todo["title"], done])
+                yield _take(buffer)
 
     headers = {"Content-Disposition": 'attachment; filename="todos.csv"'}
     return rows(), 200, {"Content-Type": "text/csv; charset=utf-8", **headers}
+
+
+def _take(buffer: io.StringIO) -> bytes:
+    data = buffer.getvalue().encode()
+    buffer.seek(0)
+    buffer.truncate()
+    return data
 
 
 @ui.route("/login", methods=["GET", "POST"])
@@ -163,6 +206,8 @@ async def login() -> Any:
         if password_hash and check_password_hash(password_hash, form.get("password", "")):
             session.clear()
             session["user"] = username
+            # "Remember me": a cookie that outlives the browser (PERMANENT_SESSION_LIFETIME).
+            session.permanent = form.get("remember") == "on"
             await flash(f"Welcome back, {username}!")
             next_url = request.args.get("next", "")
             # Only local paths: never redirect to another site.

@@ -75,3 +75,16 @@ async def test_tampered_cookie_is_ignored(client, page) -> None:
     client.set_cookie("localhost", "session", "eyJ1c2VyIjoiYWxpY2UifQ.forged.signature")
     body = await page(await client.get("/"))
     assert "Logged in as" not in body
+
+
+async def test_remember_me_makes_the_cookie_outlive_the_browser(client, password) -> None:
+    response = await client.post("/login", form={"username": "alice", "password": password})
+    assert "Expires=" not in response.headers["Set-Cookie"]
+    await client.post("/logout")
+    response = await client.post(
+        "/login", form={"username": "alice", "password": password, "remember": "on"}
+    )
+    cookie = response.headers["Set-Cookie"]
+    assert cookie.startswith("session=")
+    assert "Expires=" in cookie
+    assert "HttpOnly" in cookie

@@ -73,3 +73,21 @@ async def test_csv_export_streams_every_todo(client) -> None:
 async def test_csv_export_of_nothing_is_just_the_header(client) -> None:
     response = await client.get("/export.csv")
     assert await response.get_data() == b"id,title,done\r\n"
+
+
+async def test_csv_export_filter_is_read_while_streaming(client) -> None:
+    for title in ("A", "B", "C"):
+        await client.post("/api/todos", json={"title": title})
+    await client.patch("/api/todos/2", json={"done": True})
+    response = await client.get("/export.csv?done=no")
+    assert await response.get_data(as_text=True) == "id,title,done\r\n1,A,no\r\n3,C,no\r\n"
+    response = await client.get("/export.csv", query_string={"done": "yes"})
+    assert await response.get_data(as_text=True) == "id,title,done\r\n2,B,yes\r\n"
+
+
+async def test_too_large_upload_is_413(logged_in) -> None:
+    await logged_in.post("/todos", form={"title": "Big"})
+    big = b"x" * (1024 * 1024 + 1)
+    response = await logged_in.post("/todos/1/attachment", files=_file(big, "big.bin"))
+    assert response.status_code == 413
+    assert (await logged_in.get("/todos/1/attachment")).status_code == 404

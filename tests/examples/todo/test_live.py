@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+from erlen.testing.connections import WebsocketDisconnectError
+
 
 async def test_hello_counts_the_clients(client, receive_json) -> None:
     async with client.websocket("/live") as first:
-        assert await receive_json(first) == {"event": "hello", "clients": 1}
+        assert await receive_json(first) == {"event": "hello", "clients": 1, "user": None}
         async with client.websocket("/live") as second:
-            assert await receive_json(second) == {"event": "hello", "clients": 2}
+            assert await receive_json(second) == {"event": "hello", "clients": 2, "user": None}
             stats = await (await client.get("/api/stats")).get_json()
             assert stats["live_clients"] == 2
 
@@ -62,3 +65,47 @@ async def test_a_client_that_left_does_not_break_changes(client, receive_json) -
     assert (await (await client.get("/api/stats")).get_json())["live_clients"] == 0
     response = await client.post("/api/todos", json={"title": "After they left"})
     assert response.status_code == 201
+
+
+async def test_hello_names_the_logged_in_user(logged_in, receive_json) -> None:
+    async with logged_in.websocket("/live") as ws:
+        assert (await receive_json(ws))["user"] == "alice"
+
+
+async def test_add_through_the_socket_reaches_everyone(app, logged_in, receive_json) -> None:
+    anonymous = app.test_client()
+    async with anonymous.websocket("/live") as watcher, logged_in.websocket("/live") as writer:
+        await receive_json(watcher)
+        await receive_json(writer)
+        await writer.send_json({"action": "add", "title": " Via socket "})
+        for ws in (writer, watcher):
+            message = await receive_json(ws)
+            assert message["event"] == "created"
+            assert message["todo"]["title"] == "Via socket"
+    todos = (await (await anonymous.get("/api/todos")).get_json())["todos"]
+    assert [todo["title"] for todo in todos] == ["Via socket"]
+
+
+async def test_socket_commands_are_checked(app, logged_in, receive_json) -> None:
+    other = app.test_client()
+    async with other.websocket("/live") as anonymous, logged_in.websocket("/live") as alice:
+        await receive_json(anonymous)
+        await receive_json(alice)
+        await anonymous.send_json({"action": "add", "title": "Nope"})
+        assert await receive_json(anonymous) == {
+            "event": "error",
+            "message": "log in to add todos",
+        }
+        await alice.send_json({"action": "remove"})
+        assert (await receive_json(alice))["message"] == "unknown command"
+        await alice.send_json({"action": "add", "title": ""})
+        assert (await receive_json(alice))["message"] == "title must be a non-empty string"
+
+
+async def test_text_that_is_not_json_closes_with_1003(client, receive_json, receive) -> None:
+    async with client.websocket("/live") as ws:
+        await receive_json(ws)
+        await ws.send("hello?")
+        with pytest.raises(WebsocketDisconnectError) as closed:
+            await receive(ws)
+    assert closed.value.args[0] == 1003

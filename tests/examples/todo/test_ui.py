@@ -90,3 +90,45 @@ async def test_get_on_a_post_only_form_is_405(client) -> None:
     response = await client.get("/todos")
     assert response.status_code == 405
     assert "POST" in response.headers["Allow"]
+
+
+async def test_unknown_page_is_the_html_404_page(client, page) -> None:
+    response = await client.get("/no/such/page")
+    assert response.status_code == 404
+    body = await page(response)
+    assert "<title>Not found - Todos</title>" in body
+    assert "There is nothing at /no/such/page." in body
+
+
+async def test_navigation_counts_open_todos(logged_in, page) -> None:
+    assert '<span class="open-count">0 open todos</span>' in await page(await logged_in.get("/"))
+    await logged_in.post("/todos", form={"title": "One"})
+    assert '<span class="open-count">1 open todo</span>' in await page(await logged_in.get("/"))
+    await logged_in.post("/todos", form={"title": "Two"})
+    await logged_in.post("/todos/1/toggle")
+    assert '<span class="open-count">1 open todo</span>' in await page(await logged_in.get("/"))
+
+
+async def test_show_filter(logged_in, page) -> None:
+    await logged_in.post("/todos", form={"title": "Finished"})
+    await logged_in.post("/todos", form={"title": "Pending"})
+    await logged_in.post("/todos/1/toggle")
+    body = await page(await logged_in.get("/", query_string={"show": "done"}))
+    assert '<span class="title">Finished</span>' in body
+    assert '<span class="title">Pending</span>' not in body
+    assert '<a href="/?show=done" class="current">done</a>' in body
+    body = await page(await logged_in.get("/?show=open"))
+    assert '<span class="title">Pending</span>' in body
+    assert '<span class="title">Finished</span>' not in body
+
+
+async def test_theme_cookie(client, page) -> None:
+    assert '<html lang="en" class="light">' in await page(await client.get("/"))
+    response = await client.get("/theme/dark")
+    assert response.status_code == 302
+    cookie = response.headers["Set-Cookie"]
+    assert cookie.startswith("theme=dark;")
+    assert "Max-Age=31536000" in cookie
+    assert "SameSite=Lax" in cookie
+    assert '<html lang="en" class="dark">' in await page(await client.get("/"))
+    assert (await client.get("/theme/purple")).status_code == 404
