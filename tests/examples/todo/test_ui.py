@@ -132,3 +132,12 @@ async def test_theme_cookie(client, page) -> None:
     assert "SameSite=Lax" in cookie
     assert '<html lang="en" class="dark">' in await page(await client.get("/"))
     assert (await client.get("/theme/purple")).status_code == 404
+
+
+async def test_stylesheet_is_linked_and_served(client, page) -> None:
+    body = await page(await client.get("/"))
+    assert '<link rel="stylesheet" href="/static/style.css">' in body
+    response = await client.get("/static/style.css")
+    assert response.status_code == 200
+    assert response.mimetype == "text/css"
+    assert "li.done .title" in await response.get_data(as_text=True)
