@@ -32,13 +32,9 @@ async def updates() -> None:
     try:
         await ws.send_json({"event": "hello", "clients": len(clients), "user": g.user})
         while True:
-            message = await ws.receive()
-            if message == "ping":
-                await ws.send("pong")
-                continue
             try:
-                command = json.loads(message)
-            except ValueError:
+                command = await ws.receive_json()
+            except json.JSONDecodeError:
                 await ws.close(1003, "expected JSON")
                 return
             await _run_command(ws, command)
@@ -47,7 +43,10 @@ async def updates() -> None:
 
 
 async def _run_command(ws: Any, command: Any) -> None:
-    if not isinstance(command, dict) or command.get("action") != "add":
+    action = command.get("action") if isinstance(command, dict) else None
+    if action == "ping":
+        await ws.send_json({"event": "pong"})
+    elif action != "add":
         await ws.send_json({"event": "error", "message": "unknown command"})
     elif g.user is None:
         await ws.send_json({"event": "error", "message": "log in to add todos"})

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from erlen import signals
 from erlen.exceptions import BadRequest, ConnectionClosed
+from erlen.json import JSONDecodeError
 from werkzeug.datastructures import Headers
 
 from .settings import (
@@ -79,6 +80,15 @@ def encode_headers(headers: Any) -> list[tuple[bytes, bytes]]:
         (name.lower().encode("latin-1"), value.encode("latin-1"))
         for name, value in Headers(headers).items()
     ]
+
+
+class InvalidJSONMessage(BadRequest, JSONDecodeError):
+    """``receive_json()`` got invalid JSON: a ``BadRequest`` for Erlen code, a
+    ``json.JSONDecodeError`` (a ``ValueError``) for code written for Quart."""
+
+    def __init__(self, description: str, doc: str | bytes) -> None:
+        BadRequest.__init__(self, description)  # its super().__init__() resets the rest
+        JSONDecodeError.__init__(self, description, doc)
 
 
 class WebsocketChannel:
@@ -269,14 +279,15 @@ class WebsocketChannel:
     async def receive_json(self) -> Any:
         """The next message parsed as JSON (the app's JSON provider).
 
-        Invalid JSON raises :class:`~erlen.exceptions.BadRequest`; the connection stays
-        open, so the handler may answer and keep receiving.
+        Invalid JSON raises :class:`~erlen.exceptions.BadRequest` that is also a
+        ``json.JSONDecodeError`` (what Quart raises); the connection stays open, so the
+        handler may answer and keep receiving.
         """
         data = await self.receive()
         try:
             return self._json.loads(data)
         except (ValueError, RecursionError) as exc:
-            raise BadRequest(f"Failed to decode JSON object: {exc}") from exc
+            raise InvalidJSONMessage(f"Failed to decode JSON object: {exc}", data) from exc
 
     # --- the reader task (only for handlers that send without receiving) ---------------
 

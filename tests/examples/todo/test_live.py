@@ -17,11 +17,11 @@ async def test_hello_counts_the_clients(client, receive_json) -> None:
             assert stats["live_clients"] == 2
 
 
-async def test_ping_pong(client, receive_json, receive) -> None:
+async def test_ping_pong(client, receive_json) -> None:
     async with client.websocket("/live") as ws:
         await receive_json(ws)
-        await ws.send("ping")
-        assert await receive(ws) == "pong"
+        await ws.send_json({"action": "ping"})
+        assert await receive_json(ws) == {"event": "pong"}
 
 
 async def test_api_changes_reach_every_client(client, receive_json) -> None:
