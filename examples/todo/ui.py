@@ -210,8 +210,9 @@ async def login() -> Any:
             session.permanent = form.get("remember") == "on"
             await flash(f"Welcome back, {username}!")
             next_url = request.args.get("next", "")
-            # Only local paths: never redirect to another site.
-            if not next_url.startswith("/") or next_url.startswith("//"):
+            # Only local paths: never redirect to another site ("//host" and "/\\host"
+            # are other sites to a browser).
+            if not next_url.startswith("/") or next_url[1:2] in ("/", "\\"):
                 next_url = url_for("ui.index")
             return redirect(next_url)
         await flash("Wrong username or password.", "error")

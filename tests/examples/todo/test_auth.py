@@ -42,11 +42,14 @@ async def test_login_returns_to_the_page_that_asked(client, password) -> None:
 
 
 async def test_login_never_redirects_to_another_site(client, password) -> None:
-    response = await client.post(
-        "/login?next=//evil.example/", form={"username": "alice", "password": password}
-    )
-    assert response.status_code == 302
-    assert response.headers["Location"] == "/"
+    for target in ("//evil.example/", "/\\evil.example/", "https://evil.example/"):
+        response = await client.post(
+            "/login",
+            query_string={"next": target},
+            form={"username": "alice", "password": password},
+        )
+        assert response.status_code == 302
+        assert response.headers["Location"] == "/", target
 
 
 async def test_session_set_by_the_test_loads_g_user(logged_in, page) -> None:
