@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from erlen import signals
 from erlen.exceptions import BadRequest, ConnectionClosed
+from erlen.globals import _cv_websocket
 from erlen.json import JSONDecodeError
 from werkzeug.datastructures import Headers
 
@@ -346,6 +347,11 @@ class WebsocketChannel:
         (it is then closed with 1008).
         """
         if not self._open:
+            if self._state == CLOSED and self._sent_from_elsewhere():
+                # Quart drops a send to a client that left when it comes from outside the
+                # connection (an HTTP view broadcasting to stored websockets): raising
+                # ConnectionClosed, a CancelledError, there would abort that request.
+                return
             await self._prepare_io()
         message: dict[str, Any]
         if isinstance(data, str):
@@ -376,6 +382,11 @@ class WebsocketChannel:
             self._unwatched_sends = unwatched
         if signals.websocket_sent.receivers:
             await signals.send_async(signals.websocket_sent, self, data=data)
+
+    def _sent_from_elsewhere(self) -> bool:
+        """Whether the running code is outside this connection's handler (and its tasks)."""
+        ctx = _cv_websocket.get(None)
+        return ctx is None or ctx.websocket is not self
 
     def _drop_slow_client(self) -> None:
         code, reason = CLOSE_POLICY_VIOLATION, "Client too slow"
