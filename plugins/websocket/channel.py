@@ -83,6 +83,12 @@ def encode_headers(headers: Any) -> list[tuple[bytes, bytes]]:
     ]
 
 
+def _sent_from_elsewhere(connection: WebsocketChannel) -> bool:
+    """Whether the running code is outside the connection's handler (and its tasks)."""
+    ctx = _cv_websocket.get(None)
+    return ctx is None or ctx.websocket is not connection
+
+
 class InvalidJSONMessage(BadRequest, JSONDecodeError):
     """``receive_json()`` got invalid JSON: a ``BadRequest`` for Erlen code, a
     ``json.JSONDecodeError`` (a ``ValueError``) for code written for Quart."""
@@ -347,7 +353,7 @@ class WebsocketChannel:
         (it is then closed with 1008).
         """
         if not self._open:
-            if self._state == CLOSED and self._sent_from_elsewhere():
+            if self._state == CLOSED and _sent_from_elsewhere(self):
                 # Quart drops a send to a client that left when it comes from outside the
                 # connection (an HTTP view broadcasting to stored websockets): raising
                 # ConnectionClosed, a CancelledError, there would abort that request.
@@ -382,11 +388,6 @@ class WebsocketChannel:
             self._unwatched_sends = unwatched
         if signals.websocket_sent.receivers:
             await signals.send_async(signals.websocket_sent, self, data=data)
-
-    def _sent_from_elsewhere(self) -> bool:
-        """Whether the running code is outside this connection's handler (and its tasks)."""
-        ctx = _cv_websocket.get(None)
-        return ctx is None or ctx.websocket is not self
 
     def _drop_slow_client(self) -> None:
         code, reason = CLOSE_POLICY_VIOLATION, "Client too slow"
