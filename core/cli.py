@@ -81,6 +81,19 @@ def _leave_app_context(ctx: Any, exc: BaseException | None) -> None:
         _cv_app.reset(ctx._tokens.pop())
 
 
+def _refuse_running_loop() -> None:
+    # The app context is pushed and popped with asyncio.run, which cannot run inside a
+    # loop: say so before the command runs, instead of failing half-way through it.
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return
+    raise RuntimeError(
+        "app.cli commands run outside any event loop, as from a terminal: call"
+        " app.test_cli_runner().invoke() from a sync test (def, not async def)"
+    )
+
+
 def with_appcontext(f: F) -> F:
     """Run a click command inside the app's app context.
 
@@ -91,6 +104,7 @@ def with_appcontext(f: F) -> F:
     @click.pass_context
     @functools.wraps(f)
     def decorator(ctx: click.Context, *args: Any, **kwargs: Any) -> Any:
+        _refuse_running_loop()
         app = ctx.ensure_object(ScriptInfo).load_app()
         app_ctx = app.app_context()
         app_ctx.push()

@@ -22,8 +22,29 @@ if TYPE_CHECKING:
     from .wrappers.response import Response
 
 
-class JSONDecodeError(ValueError):
-    """Invalid JSON, whatever the backend (a ``ValueError``)."""
+class JSONDecodeError(_json.JSONDecodeError):
+    """Invalid JSON, whatever the backend.
+
+    A subclass of the standard library's ``json.JSONDecodeError`` (so a ``ValueError``):
+    Flask and Quart code catches that around ``app.json.loads`` or
+    ``websocket.receive_json()``. ``str()`` is the backend's message as is; ``doc`` and
+    ``pos`` are the document and offset when the backend reports them.
+    """
+
+    def __init__(self, msg: str = "", doc: str | bytes = "", pos: int = 0) -> None:
+        # Not the stdlib __init__: it appends "line 1 column 1 (char 0)" to the message,
+        # which the msgspec backend already words its own way.
+        ValueError.__init__(self, msg)
+        if isinstance(doc, (bytes, bytearray)):
+            doc = bytes(doc).decode("utf-8", "replace")
+        self.msg = msg
+        self.doc = doc
+        self.pos = pos
+        self.lineno = doc.count("\n", 0, pos) + 1
+        self.colno = pos - doc.rfind("\n", 0, pos)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return type(self), (self.msg, self.doc, self.pos)
 
 
 class JSONProvider:
@@ -102,7 +123,8 @@ class DefaultJSONProvider(JSONProvider):
             return _json.loads(s, **kwargs)
         except (ValueError, RecursionError) as exc:
             # RecursionError: absurdly deep nesting is bad input too, not a server error.
-            raise JSONDecodeError(str(exc) or "JSON nested too deeply") from None
+            pos = getattr(exc, "pos", 0)
+            raise JSONDecodeError(str(exc) or "JSON nested too deeply", s, pos) from None
 
     def response(self, *args: Any, **kwargs: Any) -> Response:
         """A JSON response (indented in debug mode, as Flask does)."""

@@ -67,7 +67,16 @@ def make_test_body_with_headers(
         raise ValueError("Test args 'json', 'form'/'files', and 'data' are mutually exclusive")
     headers = Headers()
     if data is not None:
-        body = data.encode() if isinstance(data, str) else bytes(data)
+        if isinstance(data, str):
+            body = data.encode()
+        elif isinstance(data, (bytes, bytearray, memoryview)):
+            body = bytes(data)
+        else:
+            # Flask's client turns a dict into a form; Quart's drops it silently.
+            raise TypeError(
+                f"data must be str or bytes, not {type(data).__name__}:"
+                " pass form=... for form fields, json=... for JSON"
+            )
     elif json is not sentinel:
         if app is not None:
             body = app.json.dumps(json).encode()

@@ -100,7 +100,7 @@ class MsgspecJSONProvider(JSONProvider):
             return self._decoder.decode(s)
         except (msgspec.DecodeError, ValueError, RecursionError) as exc:
             # RecursionError: absurdly deep nesting is bad input too, not a server error.
-            raise JSONDecodeError(str(exc) or "JSON nested too deeply") from None
+            raise JSONDecodeError(str(exc) or "JSON nested too deeply", s) from None
 
     def response(self, *args: Any, **kwargs: Any) -> Any:
         """A JSON response (``application/json``), newline-terminated as Flask's."""

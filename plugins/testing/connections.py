@@ -46,7 +46,8 @@ class WebsocketDisconnectError(Exception):
     """The app closed the websocket (``.code``, ``.reason``)."""
 
     def __init__(self, code: int = 1000, reason: str = "") -> None:
-        super().__init__(code, reason)
+        # args is (code,) as in Quart, whose tests read ``error.args[0]`` or compare args.
+        super().__init__(code)
         self.code = code
         self.reason = reason
 

@@ -25,6 +25,8 @@ from typing import TYPE_CHECKING, Any
 
 from erlen import signals
 from erlen.exceptions import BadRequest, ConnectionClosed
+from erlen.globals import _cv_websocket
+from erlen.json import JSONDecodeError
 from werkzeug.datastructures import Headers
 
 from .settings import (
@@ -79,6 +81,21 @@ def encode_headers(headers: Any) -> list[tuple[bytes, bytes]]:
         (name.lower().encode("latin-1"), value.encode("latin-1"))
         for name, value in Headers(headers).items()
     ]
+
+
+def _sent_from_elsewhere(connection: WebsocketChannel) -> bool:
+    """Whether the running code is outside the connection's handler (and its tasks)."""
+    ctx = _cv_websocket.get(None)
+    return ctx is None or ctx.websocket is not connection
+
+
+class InvalidJSONMessage(BadRequest, JSONDecodeError):
+    """``receive_json()`` got invalid JSON: a ``BadRequest`` for Erlen code, a
+    ``json.JSONDecodeError`` (a ``ValueError``) for code written for Quart."""
+
+    def __init__(self, description: str, doc: str | bytes) -> None:
+        BadRequest.__init__(self, description)  # its super().__init__() resets the rest
+        JSONDecodeError.__init__(self, description, doc)
 
 
 class WebsocketChannel:
@@ -269,14 +286,15 @@ class WebsocketChannel:
     async def receive_json(self) -> Any:
         """The next message parsed as JSON (the app's JSON provider).
 
-        Invalid JSON raises :class:`~erlen.exceptions.BadRequest`; the connection stays
-        open, so the handler may answer and keep receiving.
+        Invalid JSON raises :class:`~erlen.exceptions.BadRequest` that is also a
+        ``json.JSONDecodeError`` (what Quart raises); the connection stays open, so the
+        handler may answer and keep receiving.
         """
         data = await self.receive()
         try:
             return self._json.loads(data)
         except (ValueError, RecursionError) as exc:
-            raise BadRequest(f"Failed to decode JSON object: {exc}") from exc
+            raise InvalidJSONMessage(f"Failed to decode JSON object: {exc}", data) from exc
 
     # --- the reader task (only for handlers that send without receiving) ---------------
 
@@ -335,6 +353,11 @@ class WebsocketChannel:
         (it is then closed with 1008).
         """
         if not self._open:
+            if self._state == CLOSED and _sent_from_elsewhere(self):
+                # Quart drops a send to a client that left when it comes from outside the
+                # connection (an HTTP view broadcasting to stored websockets): raising
+                # ConnectionClosed, a CancelledError, there would abort that request.
+                return
             await self._prepare_io()
         message: dict[str, Any]
         if isinstance(data, str):
