@@ -48,7 +48,7 @@ RESPONDED = 4  # the handshake was answered with an HTTP response
 
 # Messages the reader task reads ahead of the handler before it waits.
 _READ_AHEAD = 16
-# send() yields to the event loop once every 32 sends (mask of the send counter).
+# send() yields to the event loop once every 32 sends without a receive() between.
 _YIELD_EVERY_MASK = 31
 
 _CONCURRENT_RECEIVE = (
@@ -385,18 +385,17 @@ class WebsocketChannel:
             raise
         finally:
             self._sends_done += 1
-        if self._reader is None and not self._receiving:
-            unwatched = self._unwatched_sends + 1
-            if unwatched >= 2:
-                self._start_reader()
-            self._unwatched_sends = unwatched
+        unwatched = self._unwatched_sends + 1  # sends since the last receive()
+        self._unwatched_sends = unwatched
+        if unwatched >= 2 and self._reader is None and not self._receiving:
+            self._start_reader()
         if signals.websocket_sent.receivers:
             await signals.send_async(signals.websocket_sent, self, data=data)
-        if not started & _YIELD_EVERY_MASK:
+        if not unwatched & _YIELD_EVERY_MASK:
             # A send that the server takes without waiting (a fast client, or a gone
-            # one: hypercorn then drops it) does not suspend; a push loop would never
-            # let the loop run the reader, other clients or the watch. Let it, now
-            # and then.
+            # one: hypercorn then drops it) does not suspend, so a push loop would
+            # never let the event loop run the reader, other clients or the watch.
+            # Yield now and then (request/response handlers wait in receive anyway).
             await asyncio.sleep(0)
 
     def _drop_slow_client(self) -> None:
