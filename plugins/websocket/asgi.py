@@ -61,14 +61,17 @@ def make_websocket_handler(app: Erlen) -> ProtocolHandler:
             except ConnectionClosed:
                 response = None
             except asyncio.CancelledError:
+                websocket._task = None
                 _forget_our_cancel(websocket)
                 if not _ended_by_disconnect(websocket):
                     await _abort(websocket, CLOSE_GOING_AWAY)  # the server is stopping
                     raise
                 response = None
             except BaseException:
+                websocket._task = None
                 await _abort(websocket, CLOSE_INTERNAL_ERROR)  # propagated (testing, debug)
                 raise
+            websocket._task = None  # the handler is over: the watch must not cancel cleanup
             _forget_our_cancel(websocket)  # the handler may have swallowed it
             if response is not None and not isinstance(response, response_class):
                 response = await app.make_response(response)  # e.g. from an overridden stage

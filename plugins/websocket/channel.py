@@ -48,8 +48,8 @@ RESPONDED = 4  # the handshake was answered with an HTTP response
 
 # Messages the reader task reads ahead of the handler before it waits.
 _READ_AHEAD = 16
-# send() yields to the event loop once every 32 sends without a receive() between.
-_YIELD_EVERY_MASK = 31
+# send() yields to the event loop once every 64 sends without a receive() between.
+_YIELD_EVERY_MASK = 63
 
 _CONCURRENT_RECEIVE = (
     "Another task is already waiting in websocket.receive(); receive from one task only"

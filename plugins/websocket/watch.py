@@ -11,7 +11,7 @@ callback looks at each open connection of the loop (a few attribute reads each) 
   for a whole tick after that (Quart cancels a handler whose client disconnected).
 
 Per message this costs nothing: ``receive()`` and ``send()`` update the counters and flags
-they already keep. The timer runs only while the loop has open connections.
+they already keep. The timer stops at the first tick that finds no open connection.
 """
 
 from __future__ import annotations
@@ -53,23 +53,21 @@ class ConnectionWatch:
             self._timer = self._loop.call_later(self._interval, self._tick)
 
     def discard(self, connection: WebsocketChannel) -> None:
-        """Stop watching ``connection``; the last one stops the timer."""
+        """Stop watching ``connection`` (the next tick stops the timer if none is left:
+        short connections one after another do not restart it each time)."""
         self._connections.discard(connection)
-        if not self._connections:
-            if self._timer is not None:
-                self._timer.cancel()
-                self._timer = None
-            if self._owner.get(self._loop) is self:
-                del self._owner[self._loop]
 
     def _tick(self) -> None:
         self._timer = None
+        if not self._connections:
+            if self._owner.get(self._loop) is self:
+                del self._owner[self._loop]
+            return
         now = self._loop.time()
         timeout = self._send_timeout
         for connection in list(self._connections):
             connection._watch(now, timeout)
-        if self._connections:
-            self._timer = self._loop.call_later(self._interval, self._tick)
+        self._timer = self._loop.call_later(self._interval, self._tick)
 
 
 def watch_for(
