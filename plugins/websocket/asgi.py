@@ -10,7 +10,11 @@ connection ends:
 - it returned nothing before accepting: close, so the server answers 403 (if it called
   ``websocket.accept()`` without awaiting it, the accept is sent first, then close 1000);
 - it returned after accepting: close 1000 (1011 when an unhandled error ended it);
-- the client went away (``ConnectionClosed``): nothing more is sent.
+- the client went away (``ConnectionClosed``, or the watch cancelled a handler that was
+  awaiting something else: that cancellation is taken back here): nothing more is sent.
+
+Each connection is registered with its loop's :class:`~.watch.ConnectionWatch` while the
+handler runs.
 """
 
 from __future__ import annotations

@@ -7,7 +7,10 @@ connection start a small *reader* task. It reads ahead (at most ``_READ_AHEAD``
 messages, then it waits: backpressure) so that a client going away is noticed by a
 handler that only sends: its next ``send()`` raises ``ConnectionClosed`` at once
 instead of writing into a closed socket forever (hypercorn drops such sends silently).
-Echo, chat and request/response handlers never start it.
+Echo, chat and request/response handlers never start it. The connection watch
+(:mod:`.watch`, one timer per loop) starts it too for a handler that stays outside
+``receive()``/``send()``, cancels such a handler once its client left, and drops a client
+whose sends make no progress for ``WEBSOCKET_SEND_TIMEOUT`` (1008).
 
 Disconnects surface as :class:`~erlen.exceptions.ConnectionClosed` from ``receive()`` and
 ``send()``. It subclasses ``asyncio.CancelledError``, so ``except ConnectionClosed`` and
