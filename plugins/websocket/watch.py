@@ -63,11 +63,12 @@ class ConnectionWatch:
             if self._owner.get(self._loop) is self:
                 del self._owner[self._loop]
             return
+        # Rescheduled first: one connection's failure must not stop the watch for all.
+        self._timer = self._loop.call_later(self._interval, self._tick)
         now = self._loop.time()
         timeout = self._send_timeout
         for connection in list(self._connections):
             connection._watch(now, timeout)
-        self._timer = self._loop.call_later(self._interval, self._tick)
 
 
 def watch_for(

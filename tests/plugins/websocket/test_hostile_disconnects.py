@@ -262,3 +262,15 @@ async def test_many_connect_disconnect_cycles_leave_nothing_behind(served: Any) 
     assert len(seen["objects"]) == 320
     assert all(ref() is None for ref in seen["objects"]), "connection objects are freed"
     await still_serves(base_url)
+
+
+async def test_the_test_client_leaving_cancels_a_sleeping_handler_too() -> None:
+    app, seen = make_app()
+    app.config["TESTING"] = True
+
+    async def scenario() -> None:
+        async with app.test_client().websocket("/sleep"):
+            pass  # leaving disconnects and waits for the handler to end
+
+    await asyncio.wait_for(scenario(), TIMEOUT)
+    assert seen["sleep"] == [asyncio.CancelledError]
