@@ -161,6 +161,20 @@ def make_config(
     return config
 
 
+#: ``app.extensions`` key: a list of callables ``(app) -> {hypercorn setting: value}`` by
+#: which plugins make app config authoritative for the server (the websocket plugin maps
+#: ``WEBSOCKET_MAX_MESSAGE_SIZE`` to ``websocket_max_message_size``). Read at serve time.
+SERVER_SETTINGS_KEY = "erlen.server_settings"
+
+
+def apply_app_server_settings(app: Any, config: HyperConfig) -> None:
+    """Set on ``config`` the hypercorn settings the app's plugins ask for (they win over
+    a config file: they follow the app's own config)."""
+    for provide in app.extensions.get(SERVER_SETTINGS_KEY, ()):
+        for name, value in provide(app).items():
+            setattr(config, name, value)
+
+
 def check_tls(config: HyperConfig) -> None:
     """Fail early, with one line, on a half or unreadable TLS setup."""
     if bool(config.certfile) != bool(config.keyfile):
@@ -500,6 +514,7 @@ async def serve_coroutine(
 
     options.pop("debug", None)
     config = make_config(host, port, **options)
+    apply_app_server_settings(app, config)
     config.workers = 1  # this process serves; the supervisor owns multi-process mode
     check_tls(config)
     if sockets is None:

@@ -35,6 +35,10 @@ async def serve_app(
     hyper.bind = [f"fd://{sock.fileno()}"]
     hyper.graceful_timeout = 1.0
     hyper.accesslog = None
+    from erlen.serving import apply_app_server_settings
+
+    if hasattr(app, "extensions"):  # an Erlen app: its plugins' server settings
+        apply_app_server_settings(app, hyper)
     for key, value in config.items():
         setattr(hyper, key, value)
     stop = asyncio.Event()

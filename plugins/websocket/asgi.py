@@ -10,7 +10,11 @@ connection ends:
 - it returned nothing before accepting: close, so the server answers 403 (if it called
   ``websocket.accept()`` without awaiting it, the accept is sent first, then close 1000);
 - it returned after accepting: close 1000 (1011 when an unhandled error ended it);
-- the client went away (``ConnectionClosed``): nothing more is sent.
+- the client went away (``ConnectionClosed``, or the watch cancelled a handler that was
+  awaiting something else: that cancellation is taken back here): nothing more is sent.
+
+Each connection is registered with its loop's :class:`~.watch.ConnectionWatch` while the
+handler runs.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from erlen.exceptions import ConnectionClosed
 from .channel import ACCEPTING, HANDSHAKE, OPEN, RESPONDED, encode_headers
 from .dispatch import EXTENSION_KEY, WebsocketDispatcher
 from .settings import CLOSE_GOING_AWAY, CLOSE_INTERNAL_ERROR, CLOSE_NORMAL, WebsocketSettings
+from .watch import ConnectionWatch, watch_for
 from .wrapper import Websocket
 
 if TYPE_CHECKING:
@@ -43,32 +48,57 @@ def make_websocket_handler(app: Erlen) -> ProtocolHandler:
     json = app.json
     response_class = app.response_class
     handle_websocket = app.handle_websocket  # the app's: a subclass may override it
+    watches: dict[asyncio.AbstractEventLoop, ConnectionWatch] = {}
+    send_timeout = settings.send_timeout
 
     async def serve_websocket(scope: Scope, receive: Receive, send: Send) -> None:
         message = await receive()
         if message["type"] != "websocket.connect":
             return  # the client left before the handshake reached the app
         websocket = websocket_class(scope, receive, send, settings=settings, json=json)
+        websocket._task = asyncio.current_task()
+        watch = watch_for(watches, send_timeout)
+        watch.add(websocket)
         try:
-            response = await handle_websocket(websocket)
-        except ConnectionClosed:
-            response = None
-        except asyncio.CancelledError:
-            if not _ended_by_disconnect(websocket):
-                await _abort(websocket, CLOSE_GOING_AWAY)  # the server is stopping
+            try:
+                response = await handle_websocket(websocket)
+            except ConnectionClosed:
+                response = None
+            except asyncio.CancelledError:
+                websocket._task = None
+                _forget_our_cancel(websocket)
+                if not _ended_by_disconnect(websocket):
+                    await _abort(websocket, CLOSE_GOING_AWAY)  # the server is stopping
+                    raise
+                response = None
+            except BaseException:
+                websocket._task = None
+                await _abort(websocket, CLOSE_INTERNAL_ERROR)  # propagated (testing, debug)
                 raise
-            response = None
-        except BaseException:
-            await _abort(websocket, CLOSE_INTERNAL_ERROR)  # propagated (testing, debug)
-            raise
-        if response is not None and not isinstance(response, response_class):
-            response = await app.make_response(response)  # e.g. from an overridden stage
-        try:
-            await _finish(websocket, response)
+            websocket._task = None  # the handler is over: the watch must not cancel cleanup
+            _forget_our_cancel(websocket)  # the handler may have swallowed it
+            if response is not None and not isinstance(response, response_class):
+                response = await app.make_response(response)  # e.g. from an overridden stage
+            try:
+                await _finish(websocket, response)
+            finally:
+                await websocket._stop_tasks()
         finally:
-            await websocket._stop_tasks()
+            watch.discard(websocket)
+            websocket._task = None
 
     return serve_websocket
+
+
+def _forget_our_cancel(websocket: Websocket) -> None:
+    # The watch cancelled the handler because its client left: that cancellation is
+    # ours, not the server's; take it back so the task is not seen as being cancelled.
+    if websocket._cancelled_on_disconnect:
+        websocket._cancelled_on_disconnect = False
+        task = asyncio.current_task()
+        uncancel = getattr(task, "uncancel", None)
+        if uncancel is not None and task.cancelling():  # type: ignore[union-attr]
+            uncancel()
 
 
 def _ended_by_disconnect(websocket: Websocket) -> bool:

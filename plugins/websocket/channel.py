@@ -7,7 +7,10 @@ connection start a small *reader* task. It reads ahead (at most ``_READ_AHEAD``
 messages, then it waits: backpressure) so that a client going away is noticed by a
 handler that only sends: its next ``send()`` raises ``ConnectionClosed`` at once
 instead of writing into a closed socket forever (hypercorn drops such sends silently).
-Echo, chat and request/response handlers never start it.
+Echo, chat and request/response handlers never start it. The connection watch
+(:mod:`.watch`, one timer per loop) starts it too for a handler that stays outside
+``receive()``/``send()``, cancels such a handler once its client left, and drops a client
+whose sends make no progress for ``WEBSOCKET_SEND_TIMEOUT`` (1008).
 
 Disconnects surface as :class:`~erlen.exceptions.ConnectionClosed` from ``receive()`` and
 ``send()``. It subclasses ``asyncio.CancelledError``, so ``except ConnectionClosed`` and
@@ -50,6 +53,8 @@ RESPONDED = 4  # the handshake was answered with an HTTP response
 
 # Messages the reader task reads ahead of the handler before it waits.
 _READ_AHEAD = 16
+# send() yields to the event loop once every 64 sends without a receive() between.
+_YIELD_EVERY_MASK = 63
 
 _CONCURRENT_RECEIVE = (
     "Another task is already waiting in websocket.receive(); receive from one task only"
@@ -126,14 +131,23 @@ class WebsocketChannel:
         self._open = False  # state == OPEN, the one test on the per-message path
         self._accept_args: tuple[Any, str | None] | None = None
         self._accepting: asyncio.Future[None] | None = None
-        self._receiving = False
+        # True while a receive() waits; None is the watch's mark "idle since last tick".
+        self._receiving: bool | None = False
         self._unwatched_sends = 0
         self._reader: asyncio.Task[None] | None = None
         self._buffer: collections.deque[Any] | None = None  # the reader's, made with it
         self._waiter: asyncio.Future[None] | None = None
         self._space: asyncio.Future[None] | None = None
         self._closer: asyncio.Future[None] | None = None
-        self._pending_sends = 0
+        # pending sends = started - done; ``done`` moving is the watch's sign of progress.
+        self._sends_started = 0
+        self._sends_done = 0
+        self._done_seen = 0
+        self._stalled_since: float | None = None
+        self._aborted: set[asyncio.Task[Any]] | None = None  # senders we cancelled (1008)
+        self._task: asyncio.Task[Any] | None = None  # the handler's, set by the protocol
+        self._cancel_due = 0  # ticks since the reader saw the client leave, unnoticed
+        self._cancelled_on_disconnect = False
         max_size = settings.max_message_size if settings is not None else None
         self._max_size = max_size
         # Strings are measured in characters first: at most 4 UTF-8 bytes each, so a
@@ -165,6 +179,11 @@ class WebsocketChannel:
         self._open = False
         self.close_code = code
         self.close_reason = reason
+
+    @property
+    def pending_sends(self) -> int:
+        """How many ``send()`` calls to this connection are waiting on the client."""
+        return self._sends_started - self._sends_done
 
     def _closed_error(self) -> ConnectionClosed:
         return ConnectionClosed(
@@ -229,6 +248,10 @@ class WebsocketChannel:
         if self._state in (HANDSHAKE, ACCEPTING):
             await self._accept_now()
         if self._state != OPEN:
+            self._cancel_due = 0  # the handler noticed: no need to cancel it
+            # Yield once: a handler that catches the error and calls again in a loop
+            # must not starve the event loop (and so every other client).
+            await asyncio.sleep(0)
             raise self._closed_error()
 
     # --- receive ---------------------------------------------------------------------------
@@ -320,7 +343,10 @@ class WebsocketChannel:
                 waiter.set_result(None)
             if message["type"] == "websocket.disconnect":
                 # Sends fail from now on; receive() still hands out what was read first.
+                live = self._state not in (CLOSED, RESPONDED)
                 self._set_closed(message.get("code", CLOSE_NORMAL), message.get("reason") or "")
+                if live and self._waiter is None:
+                    self._cancel_due = 1  # the watch cancels the handler if it stays unaware
                 return
 
     async def _next_buffered(self) -> Any:
@@ -369,33 +395,100 @@ class WebsocketChannel:
                 f"websocket.send() takes str or bytes, not {type(data).__name__};"
                 " use send_json() for other values"
             )
-        pending = self._pending_sends
+        started = self._sends_started
         limit = self._send_limit
-        if limit is not None and pending >= limit:
+        if limit is not None and started - self._sends_done >= limit:
             self._drop_slow_client()
-        self._pending_sends = pending + 1
+        self._sends_started = started + 1
         try:
             await self._asgi_send(message)
         except OSError as exc:  # ASGI 2.4 servers raise an OSError for a gone client
             self._set_closed(CLOSE_ABNORMAL, "")
             raise self._closed_error() from exc
+        except asyncio.CancelledError:
+            if self._aborted:
+                self._raise_if_aborted()
+            raise
         finally:
-            self._pending_sends -= 1
-        if self._reader is None and not self._receiving:
-            unwatched = self._unwatched_sends + 1
-            if unwatched >= 2:
-                self._start_reader()
-            self._unwatched_sends = unwatched
+            self._sends_done += 1
+        unwatched = self._unwatched_sends + 1  # sends since the last receive()
+        self._unwatched_sends = unwatched
+        if unwatched >= 2 and self._reader is None and not self._receiving:
+            self._start_reader()
         if signals.websocket_sent.receivers:
             await signals.send_async(signals.websocket_sent, self, data=data)
+        if not unwatched & _YIELD_EVERY_MASK:
+            # A send that the server takes without waiting (a fast client, or a gone
+            # one: hypercorn then drops it) does not suspend, so a push loop would
+            # never let the event loop run the reader, other clients or the watch.
+            # Yield now and then (request/response handlers wait in receive anyway).
+            await asyncio.sleep(0)
 
     def _drop_slow_client(self) -> None:
+        self._abort_slow_client()
+        raise self._closed_error()
+
+    def _abort_slow_client(self) -> None:
+        """Close with 1008: the sends stuck on this client raise ``ConnectionClosed``."""
         code, reason = CLOSE_POLICY_VIOLATION, "Client too slow"
         self._set_closed(code, reason)
-        # The close message queues behind the sends that are stuck on this client, so it
-        # goes out from its own task; the connection's end waits for it briefly.
+        # The stuck sends hold the server's write lock: cancel them (each turns the
+        # cancellation into ConnectionClosed), then the close message can go out. It goes
+        # from its own task; the connection's end waits for it briefly.
+        stuck = tasks_sending_to(self)
+        if stuck:
+            self._aborted = set(stuck)
+            for task in stuck:
+                task.cancel()
         self._closer = asyncio.ensure_future(self._send_close(code, reason))
-        raise ConnectionClosed(code, reason)
+
+    def _raise_if_aborted(self) -> None:
+        """In a send cancelled by :meth:`_abort_slow_client`: raise ConnectionClosed."""
+        task = asyncio.current_task()
+        aborted = self._aborted
+        if aborted is None or task not in aborted:
+            return
+        aborted.discard(task)
+        uncancel = getattr(task, "uncancel", None)
+        if uncancel is not None and task.cancelling():  # type: ignore[union-attr]
+            uncancel()
+        raise self._closed_error() from None
+
+    # --- the watch (plugins/websocket/watch.py) ---------------------------------------
+
+    def _watch(self, now: float, send_timeout: float | None) -> None:
+        """One tick of the connection watch: stalled sends, idle handler, unnoticed
+        disconnect."""
+        if self._state in (CLOSED, RESPONDED):
+            due = self._cancel_due
+            if due:
+                if due == 1:
+                    self._cancel_due = 2  # one tick of grace to notice by itself
+                else:
+                    self._cancel_handler()
+            return
+        done = self._sends_done
+        if self._sends_started != done:
+            if self._stalled_since is None or done != self._done_seen:
+                self._stalled_since = now
+                self._done_seen = done
+            elif send_timeout is not None and now - self._stalled_since >= send_timeout:
+                self._abort_slow_client()
+            return
+        self._stalled_since = None
+        if self._reader is None and not self._receiving:
+            if self._receiving is None:  # idle since the last tick: watch the client
+                self._start_reader()
+            else:
+                self._receiving = None  # receive() resets it
+
+    def _cancel_handler(self) -> None:
+        self._cancel_due = 0
+        task = self._task
+        if task is None or task.done() or self._waiter is not None:
+            return
+        self._cancelled_on_disconnect = True
+        task.cancel(f"websocket client disconnected ({self.close_code})")
 
     async def send_json(self, *args: Any, **kwargs: Any) -> None:
         """Send JSON (the app's provider), as ``jsonify`` takes its arguments.
@@ -444,3 +537,31 @@ class WebsocketChannel:
             reader.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await reader
+
+
+def tasks_sending_to(channel: WebsocketChannel) -> list[asyncio.Task[Any]]:
+    """The tasks (other than the current one) suspended in ``channel.send()``.
+
+    Found by walking each task's chain of awaited coroutines: this runs only when a slow
+    client is dropped, so that ``send()`` need not record its task (a measurable cost
+    per message).
+    """
+    current = asyncio.current_task()
+    found = []
+    for task in asyncio.all_tasks():
+        if task is current or task.done():
+            continue
+        coro: Any = task.get_coro()
+        for _depth in range(64):
+            code = getattr(coro, "cr_code", None)
+            if code is None:
+                break
+            if code is _SEND_CODE:
+                if coro.cr_frame is not None and coro.cr_frame.f_locals.get("self") is channel:
+                    found.append(task)
+                break
+            coro = coro.cr_await
+    return found
+
+
+_SEND_CODE = WebsocketChannel.send.__code__

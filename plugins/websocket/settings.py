@@ -11,6 +11,13 @@ at once on a slow client (each waiting send holds its message). One more send me
 client does not read fast enough: the connection is closed with 1008 and the sender gets
 ``ConnectionClosed``. This bounds the memory a slow client can pin, broadcasts included.
 ``None`` disables the check.
+
+``WEBSOCKET_SEND_TIMEOUT`` (10 seconds): how long a ``send()`` may wait on a client that
+does not read (no send to it completing meanwhile). Then the connection is closed with
+1008 and the waiting senders get ``ConnectionClosed``: a single sender stuck on a client
+that stopped reading is released too, which the queue bound alone cannot do. Checked by
+the connection watch (:mod:`.watch`), so it is exact to a quarter second. ``None``
+disables it.
 """
 
 from __future__ import annotations
@@ -21,6 +28,7 @@ from typing import Any
 DEFAULTS: dict[str, Any] = {
     "WEBSOCKET_MAX_MESSAGE_SIZE": 16 * 1024 * 1024,
     "WEBSOCKET_SEND_QUEUE_SIZE": 32,
+    "WEBSOCKET_SEND_TIMEOUT": 10.0,
 }
 
 #: Close codes (RFC 6455, section 7.4.1).
@@ -35,10 +43,12 @@ CLOSE_INTERNAL_ERROR = 1011
 class WebsocketSettings:
     """The limits of one app, read from its config once (at freeze)."""
 
-    __slots__ = ("max_message_size", "send_queue_size")
+    __slots__ = ("max_message_size", "send_queue_size", "send_timeout")
 
     def __init__(self, config: Any) -> None:
         size = config.get("WEBSOCKET_MAX_MESSAGE_SIZE")
         queue = config.get("WEBSOCKET_SEND_QUEUE_SIZE")
         self.max_message_size: int | None = int(size) if size is not None else None
         self.send_queue_size: int | None = int(queue) if queue is not None else None
+        timeout = config.get("WEBSOCKET_SEND_TIMEOUT")
+        self.send_timeout: float | None = float(timeout) if timeout is not None else None

@@ -1,0 +1,163 @@
+"""Hostile messages over a real socket: too big (1009), right at the limit, text vs
+binary, multi-byte text measured in UTF-8 bytes, a flood of small messages, invalid
+UTF-8 in a text frame (hypercorn's job: it drops the connection), pings answered by the
+server, and an app limit above hypercorn's own 16 MiB default (the app's setting is what
+the server applies)."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import os
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest_asyncio
+from erlen import Erlen, websocket
+from erlen.exceptions import ConnectionClosed
+from erlen.plugins.testing.server import serve_app
+from erlen.serving import apply_app_server_settings, make_config
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed as ClientConnectionClosed
+
+TIMEOUT = 3.0
+LIMIT = 1024
+
+
+def make_app(limit: int = LIMIT) -> tuple[Erlen, dict[str, list[Any]]]:
+    app = Erlen(__name__)
+    app.config["WEBSOCKET_MAX_MESSAGE_SIZE"] = limit
+    seen: dict[str, list[Any]] = {"closed": []}
+
+    @app.websocket("/echo")
+    async def echo():
+        try:
+            while True:
+                data = await websocket.receive()
+                await websocket.send(data)
+        except ConnectionClosed as closed:
+            seen["closed"].append(closed.code)
+            raise
+
+    @app.websocket("/size")
+    async def size():
+        await websocket.send(str(len(await websocket.receive())))
+
+    @app.websocket("/count")
+    async def count():
+        received = 0
+        while await websocket.receive() != "done":
+            received += 1
+        await websocket.send(str(received))
+
+    return app, seen
+
+
+@pytest_asyncio.fixture
+async def served() -> AsyncIterator[tuple[str, dict[str, list[Any]]]]:
+    app, seen = make_app()
+    async with serve_app(app) as url:
+        yield url.replace("http://", "ws://"), seen
+
+
+async def close_code_after(ws: Any, message: str | bytes) -> int:
+    await ws.send(message)
+    try:
+        await asyncio.wait_for(ws.recv(), TIMEOUT)
+    except ClientConnectionClosed as closed:
+        assert closed.rcvd is not None
+        return closed.rcvd.code
+    raise AssertionError("the connection stayed open")
+
+
+async def test_a_message_over_the_limit_closes_1009(served: Any) -> None:
+    base_url, _seen = served
+    for message in ("x" * (LIMIT + 1), b"x" * (LIMIT + 1)):
+        async with connect(f"{base_url}/echo", compression=None) as ws:
+            assert await close_code_after(ws, message) == 1009
+
+
+async def test_messages_right_at_the_limit_pass_as_text_and_binary(served: Any) -> None:
+    base_url, _seen = served
+    async with connect(f"{base_url}/echo", compression=None) as ws:
+        for message in ("x" * LIMIT, b"\x00" * LIMIT, "é" * (LIMIT // 2)):
+            await ws.send(message)
+            echoed = await asyncio.wait_for(ws.recv(), TIMEOUT)
+            assert echoed == message and type(echoed) is type(message)
+
+
+async def test_text_is_measured_in_utf8_bytes(served: Any) -> None:
+    """600 characters but 1200 bytes: past the server's character count, the app's byte
+    check closes it, and the handler sees the 1009."""
+    base_url, seen = served
+    async with connect(f"{base_url}/echo", compression=None) as ws:
+        assert await close_code_after(ws, "é" * 600) == 1009
+    assert seen["closed"] == [1009]
+
+
+async def test_a_flood_of_small_messages(served: Any) -> None:
+    base_url, _seen = served
+    async with connect(f"{base_url}/count") as ws:
+        for _ in range(3000):
+            await ws.send("x")
+        await ws.send("done")
+        assert await asyncio.wait_for(ws.recv(), TIMEOUT) == "3000"
+
+
+async def test_invalid_utf8_in_a_text_frame_drops_the_connection(served: Any) -> None:
+    base_url, seen = served
+    host, port = base_url.removeprefix("ws://").split(":")
+    reader, writer = await asyncio.open_connection(host, int(port))
+    try:
+        key = base64.b64encode(os.urandom(16)).decode()
+        writer.write(
+            f"GET /echo HTTP/1.1\r\nHost: {host}\r\nUpgrade: websocket\r\n"
+            f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
+            "Sec-WebSocket-Version: 13\r\n\r\n".encode()
+        )
+        head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), TIMEOUT)
+        assert head.startswith(b"HTTP/1.1 101")
+        payload, mask = b"\xff\xfe\xfd", b"\x01\x02\x03\x04"
+        masked = bytes(byte ^ mask[i % 4] for i, byte in enumerate(payload))
+        writer.write(bytes([0x81, 0x80 | len(payload)]) + mask + masked)  # text, FIN
+        # hypercorn (wsproto) drops the connection without a close frame (RFC 6455 would
+        # send 1007 first): the client sees an abnormal closure, 1006.
+        assert await asyncio.wait_for(reader.read(), TIMEOUT) == b""
+    finally:
+        writer.close()
+    await until(lambda: seen["closed"])
+    assert seen["closed"] == [1006]  # the handler's receive() saw the disconnect
+    async with connect(f"{base_url}/echo") as ws:  # and the server still serves
+        await ws.send("ok")
+        assert await asyncio.wait_for(ws.recv(), TIMEOUT) == "ok"
+
+
+async def until(condition: Any, timeout: float = TIMEOUT) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not condition():
+        assert loop.time() < deadline, "condition not met in time"
+        await asyncio.sleep(0.01)
+
+
+async def test_pings_are_answered_by_the_server(served: Any) -> None:
+    base_url, _seen = served
+    async with connect(f"{base_url}/echo") as ws:
+        pong = await ws.ping(b"are you there")
+        await asyncio.wait_for(pong, TIMEOUT)
+        await ws.send("and messages still flow")
+        assert await asyncio.wait_for(ws.recv(), TIMEOUT) == "and messages still flow"
+
+
+async def test_an_app_limit_above_hypercorns_default_is_what_the_server_applies() -> None:
+    size = 17 * 1024 * 1024  # hypercorn alone would close this with 1009
+    app, _seen = make_app(limit=size + 1)
+    config = make_config("127.0.0.1", 0)  # what `kernel run` and app.run() build
+    apply_app_server_settings(app, config)
+    assert config.websocket_max_message_size == size + 1
+    async with serve_app(app) as url:
+        async with connect(
+            f"{url.replace('http://', 'ws://')}/size", compression=None, max_size=None
+        ) as ws:
+            await ws.send(b"x" * size)
+            assert await asyncio.wait_for(ws.recv(), TIMEOUT) == str(size)
