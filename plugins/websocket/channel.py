@@ -398,7 +398,10 @@ class WebsocketChannel:
         started = self._sends_started
         limit = self._send_limit
         if limit is not None and started - self._sends_done >= limit:
-            self._drop_slow_client()
+            self._abort_slow_client()
+            if _sent_from_elsewhere(self):
+                return  # as for a client that left: a broadcasting view goes on
+            raise self._closed_error()
         self._sends_started = started + 1
         try:
             await self._asgi_send(message)
@@ -406,8 +409,10 @@ class WebsocketChannel:
             self._set_closed(CLOSE_ABNORMAL, "")
             raise self._closed_error() from exc
         except asyncio.CancelledError:
-            if self._aborted:
-                self._raise_if_aborted()
+            if self._aborted and self._uncancel_if_aborted():
+                if _sent_from_elsewhere(self):
+                    return
+                raise self._closed_error() from None
             raise
         finally:
             self._sends_done += 1
@@ -424,10 +429,6 @@ class WebsocketChannel:
             # Yield now and then (request/response handlers wait in receive anyway).
             await asyncio.sleep(0)
 
-    def _drop_slow_client(self) -> None:
-        self._abort_slow_client()
-        raise self._closed_error()
-
     def _abort_slow_client(self) -> None:
         """Close with 1008: the sends stuck on this client raise ``ConnectionClosed``."""
         code, reason = CLOSE_POLICY_VIOLATION, "Client too slow"
@@ -442,17 +443,18 @@ class WebsocketChannel:
                 task.cancel()
         self._closer = asyncio.ensure_future(self._send_close(code, reason))
 
-    def _raise_if_aborted(self) -> None:
-        """In a send cancelled by :meth:`_abort_slow_client`: raise ConnectionClosed."""
+    def _uncancel_if_aborted(self) -> bool:
+        """In a send cancelled by :meth:`_abort_slow_client`: take the cancellation back
+        (the caller turns it into ConnectionClosed, or drops the send) and say so."""
         task = asyncio.current_task()
         aborted = self._aborted
         if aborted is None or task not in aborted:
-            return
+            return False
         aborted.discard(task)
         uncancel = getattr(task, "uncancel", None)
         if uncancel is not None and task.cancelling():  # type: ignore[union-attr]
             uncancel()
-        raise self._closed_error() from None
+        return True
 
     # --- the watch (plugins/websocket/watch.py) ---------------------------------------
 

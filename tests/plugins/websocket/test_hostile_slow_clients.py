@@ -8,6 +8,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
+import httpx
 import pytest_asyncio
 from erlen import Erlen, websocket
 from erlen.exceptions import ConnectionClosed
@@ -138,3 +139,46 @@ async def test_a_broadcast_to_a_client_that_stops_reading_is_bounded(
         assert set(seen["outcomes"]) <= {"sent", 1008}
         assert await drain_until_closed(ws) == 1008
     await still_serves(base_url)
+
+
+async def test_an_http_view_broadcasting_to_a_slow_client_still_answers() -> None:
+    """Quart drops sends to a client that is gone; a client dropped for being slow is
+    gone too, so the view that broadcast to it answers normally."""
+    app = Erlen(__name__)
+    app.config["WEBSOCKET_SEND_QUEUE_SIZE"] = 4
+    app.config["WEBSOCKET_SEND_TIMEOUT"] = 0.3
+    clients: list[Any] = []
+
+    @app.websocket("/listen")
+    async def listen():
+        conn = websocket._get_current_object()
+        await conn.accept()
+        clients.append(conn)
+        while True:
+            await conn.receive()
+
+    @app.websocket("/echo")
+    async def echo():
+        while True:
+            await websocket.send(await websocket.receive())
+
+    @app.post("/broadcast")
+    async def broadcast():
+        for _ in range(2000):  # bounded; far more than the socket buffers hold
+            if all(conn.closed for conn in clients):
+                break
+            for conn in clients:
+                await conn.send(CHUNK)
+        return "done"
+
+    async with serve_app(app) as url:
+        base_url = url.replace("http://", "ws://")
+        async with connect(
+            f"{base_url}/listen", max_queue=1, max_size=None, compression=None
+        ) as ws:
+            await until(lambda: clients)
+            async with httpx.AsyncClient(timeout=TIMEOUT) as http:
+                response = await http.post(f"{url}/broadcast")
+            assert (response.status_code, response.text) == (200, "done")
+            assert await drain_until_closed(ws) == 1008
+        await still_serves(base_url)
