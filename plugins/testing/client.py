@@ -19,6 +19,7 @@ from erlen.testrequest import (
 )
 from werkzeug.datastructures import Headers
 
+from .connections import TestWebsocketConnection
 from .http_connection import TestHTTPConnection
 
 
@@ -41,6 +42,8 @@ class TestClient:
     __test__ = False  # not a pytest test class
     #: The class of the connections ``request()`` opens (swap it in a subclass).
     http_connection_class: type = TestHTTPConnection
+    #: The class of the connections ``websocket()`` opens (swap it in a subclass).
+    websocket_connection_class: type = TestWebsocketConnection
 
     def __init__(self, app: Any, use_cookies: bool = True) -> None:
         self.app = app
@@ -368,9 +371,7 @@ class TestClient:
         subdomain: str | None = None,
     ) -> Any:
         """A websocket connection to ``path``: ``async with client.websocket("/ws") as ws``."""
-        from .connections import TestWebsocketConnection
-
-        return TestWebsocketConnection(
+        return self.websocket_connection_class(
             self,
             path,
             headers=headers,
