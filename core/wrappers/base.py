@@ -23,6 +23,11 @@ if TYPE_CHECKING:
     from ..typing import Scope
 
 
+#: Parsed ``Cookie`` headers by raw value (bounded; oldest entry dropped first).
+_PARSED_COOKIES: dict[bytes, ImmutableMultiDict[str, str]] = {}
+_MAX_PARSED_COOKIES = 1024
+_MAX_CACHED_COOKIE_HEADER = 8192
+
 #: Every ASCII character: only bytes >= 0x80 get percent-encoded.
 _ASCII = "".join(map(chr, range(128)))
 
@@ -81,12 +86,22 @@ class BaseRequestWebsocket(_SansIORequest):
     def cookies(self) -> ImmutableMultiDict[str, str]:  # type: ignore[override]
         """The request cookies, read straight from the scope's ``cookie`` headers (all of
         them, joined as werkzeug does), without decoding every other header."""
-        raw = ";".join(
-            value.decode("latin-1")
-            for name, value in self.scope.get("headers", ())
-            if name.lower() == b"cookie"
+        raw = b";".join(
+            [value for name, value in self.scope.get("headers", ()) if name.lower() == b"cookie"]
         )
-        return parse_cookie(raw, cls=self.dict_storage_class)  # type: ignore[no-any-return]
+        cls = self.dict_storage_class
+        if cls is not ImmutableMultiDict:
+            return parse_cookie(raw.decode("latin-1"), cls=cls)  # type: ignore[no-any-return]
+        # A browser sends the same Cookie header with every request: parse each distinct
+        # header once. The parsed mapping is immutable, so requests can share it.
+        parsed = _PARSED_COOKIES.get(raw)
+        if parsed is None:
+            parsed = parse_cookie(raw.decode("latin-1"), cls=cls)
+            if len(raw) <= _MAX_CACHED_COOKIE_HEADER:
+                if len(_PARSED_COOKIES) >= _MAX_PARSED_COOKIES:
+                    del _PARSED_COOKIES[next(iter(_PARSED_COOKIES))]  # the oldest entry
+                _PARSED_COOKIES[raw] = parsed
+        return parsed  # type: ignore[no-any-return]
 
     @cached_property
     def remote_addr(self) -> str | None:  # type: ignore[override]
