@@ -309,6 +309,31 @@ class SecureCookieSessionInterface(SessionInterface):
             verified[val] = (data, int(timestamp.timestamp()))
         return self.session_class(data)
 
+    def _must_open_untouched(self, app: Erlen, value: str) -> bool:
+        """Whether a request that sent cookie ``value`` but never touched ``session`` must
+        still open and save it (to refresh a permanent session's cookie).
+
+        False only when the answer is known without opening: this interface's stock
+        methods, and ``value`` already verified with the current keys as a session that
+        is not permanent. Opening it would give that session (or an empty one if it has
+        expired since), and saving an untouched, unmodified, non-permanent session sends
+        nothing.
+        """
+        cls = type(self)
+        if (
+            cls.save_session is not SecureCookieSessionInterface.save_session
+            or cls.open_session_sync is not SecureCookieSessionInterface.open_session_sync
+            or cls.should_set_cookie is not SessionInterface.should_set_cookie
+            or self.session_class is not SecureCookieSession
+        ):
+            return True
+        serializer = self.get_signing_serializer(app)
+        verified = self._verified_cookies(serializer) if serializer is not None else None
+        if verified is None:
+            return True
+        hit = verified.get(value)
+        return hit is None or bool(hit[0].get("_permanent", False))
+
     async def open_session(self, app: Erlen, request: Any) -> SecureCookieSession | None:
         """Open the session from the signed cookie; a bad cookie gives an empty session."""
         return SecureCookieSessionInterface.open_session_sync(self, app, request)
