@@ -10,6 +10,7 @@ The body is read from the ASGI ``receive`` callable only when the view asks for 
 from __future__ import annotations
 
 import asyncio
+import inspect
 from collections.abc import AsyncIterator, Awaitable
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -56,20 +57,23 @@ async def _receive_within(receive: Receive, timeout: float) -> Any:
     and arming and cancelling a timer for it costs more than the rest of the read.
     A cancellation from elsewhere still propagates as ``CancelledError``.
     """
-    pending = receive()
-    try:
-        waiting_on = pending.send(None)  # runs receive() up to its first real wait
-    except StopIteration as done:
-        return done.value  # answered without waiting: nothing to time
-    except BaseException:
-        pending.close()
-        raise
+    pending: Any = receive()
+    if inspect.iscoroutine(pending):
+        try:
+            waiting_on = pending.send(None)  # runs receive() up to its first real wait
+        except StopIteration as done:
+            return done.value  # answered without waiting: nothing to time
+        except BaseException:
+            pending.close()
+            raise
+        pending = _Resumed(pending, waiting_on)
+    # else: a future or other awaitable (any ASGI awaitable is allowed): awaited as is
     task = asyncio.current_task()
     assert task is not None
     expiry = _Expiry(task)
     handle = asyncio.get_running_loop().call_later(timeout, expiry)
     try:
-        return await _Resumed(pending, waiting_on)
+        return await pending
     except asyncio.CancelledError:
         # Ours alone (no other cancel request pending on the task): a timeout.
         if expiry.fired and task.uncancel() == 0:

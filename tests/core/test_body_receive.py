@@ -95,3 +95,13 @@ async def test_a_cancellation_while_waiting_for_the_body_propagates() -> None:
     with pytest.raises(asyncio.CancelledError):
         await asyncio.wait_for(task, 5)
     assert sent == []
+
+
+async def test_a_receive_returning_a_future_is_awaited_as_is() -> None:
+    def receive() -> asyncio.Future[dict[str, Any]]:
+        future = asyncio.get_running_loop().create_future()
+        future.set_result({"type": "http.request", "body": b"future", "more_body": False})
+        return future
+
+    sent = await call(make_app(5), receive)
+    assert sent[1]["body"] == b"future"
