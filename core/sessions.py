@@ -233,26 +233,25 @@ class SecureCookieSessionInterface(SessionInterface):
         Built once per set of keys and signing settings, and reused: building one costs
         more than verifying a cookie.
         """
-        if not app.secret_key:
+        entry = self._signing_entry(app)
+        return entry[0] if entry is not None else None
+
+    def _signing_entry(self, app: Erlen) -> tuple[URLSafeTimedSerializer, dict[str, Any]] | None:
+        """(serializer, cookies it verified) for the current keys and signing settings."""
+        secret_key = app.secret_key
+        if not secret_key:
             return None
-        keys: list[Any] = []
         fallbacks = app.config["SECRET_KEY_FALLBACKS"]
-        if fallbacks:
-            keys.extend(fallbacks)
-        keys.append(app.secret_key)
-        cache_key = (
-            tuple(keys),
-            self.salt,
-            self.serializer,
-            self.key_derivation,
-            self.digest_method,
-        )
-        cache = self.__dict__.setdefault("_serializers", {})
+        keys = (*fallbacks, secret_key) if fallbacks else (secret_key,)
+        cache_key = (keys, self.salt, self.serializer, self.key_derivation, self.digest_method)
+        cache = self.__dict__.get("_serializers")
+        if cache is None:
+            cache = self.__dict__["_serializers"] = {}
         cached = cache.get(cache_key)
         if cached is not None:
-            return cached[0]  # type: ignore[no-any-return]
+            return cached  # type: ignore[no-any-return]
         serializer = URLSafeTimedSerializer(
-            keys,  # type: ignore[arg-type]
+            list(keys),  # type: ignore[arg-type]
             salt=self.salt,
             serializer=self.serializer,
             signer_kwargs={
@@ -262,8 +261,8 @@ class SecureCookieSessionInterface(SessionInterface):
         )
         if len(cache) >= _MAX_SERIALIZERS:
             cache.clear()
-        cache[cache_key] = (serializer, {})
-        return serializer
+        entry = cache[cache_key] = (serializer, {})
+        return entry
 
     def _verified_cookies(self, serializer: Any) -> dict[str, tuple[dict[str, Any], int]] | None:
         """The cache of cookies ``serializer`` verified (None for a serializer built
@@ -278,9 +277,17 @@ class SecureCookieSessionInterface(SessionInterface):
 
         A missing, tampered, expired or undecodable cookie gives an empty session.
         """
-        s = self.get_signing_serializer(app)
-        if s is None:
-            return None
+        verified: dict[str, Any] | None
+        if type(self).get_signing_serializer is SecureCookieSessionInterface.get_signing_serializer:
+            entry = self._signing_entry(app)
+            if entry is None:
+                return None
+            s, verified = entry
+        else:  # an overriding get_signing_serializer: its serializer, no cache
+            s = self.get_signing_serializer(app)
+            if s is None:
+                return None
+            verified = self._verified_cookies(s)
         val = request.cookies.get(self.get_cookie_name(app))
         if not val:
             return self.session_class()
@@ -289,7 +296,6 @@ class SecureCookieSessionInterface(SessionInterface):
         # a cookie already verified with these keys is only checked for its age (as
         # itsdangerous does), not verified and decoded again. Only sessions of plain
         # values are kept, so the cached dict never shares a mutable value.
-        verified = self._verified_cookies(s)
         if verified is not None:
             hit = verified.get(val)
             if hit is not None:
