@@ -431,7 +431,9 @@ async def open_session_async(app: Erlen, connection: Any) -> SessionMixin:
 
 def _vary_on_cookie(response: Response) -> None:
     """``response.vary.add("Cookie")``, without parsing a ``Vary`` header that is absent."""
-    if any(name.lower() == "vary" for name, _value in response.headers):
-        response.vary.add("Cookie")
-    else:
-        response.headers.add("Vary", "Cookie")  # absent: add is set without the search
+    headers = response.headers
+    for name, _value in headers:  # a plain loop: no generator per response
+        if name.lower() == "vary":
+            response.vary.add("Cookie")
+            return
+    headers.add("Vary", "Cookie")  # absent: add is set without the search
