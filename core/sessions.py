@@ -297,12 +297,13 @@ class SecureCookieSessionInterface(SessionInterface):
         # itsdangerous does), not verified and decoded again. Only sessions of plain
         # values are kept, so the cached dict never shares a mutable value.
         if verified is not None:
-            hit = verified.get(val)
+            hit = verified.pop(val, None)
             if hit is not None:
                 data, signed_at = hit
                 if 0 <= int(time.time()) - signed_at <= max_age:
+                    verified[val] = hit  # most recently used last: evicted last (LRU)
                     return self.session_class(data)
-                return self.session_class()  # expired, as SignatureExpired would say
+                return self.session_class()  # expired (and dropped), as SignatureExpired
         try:
             data, timestamp = s.loads(val, max_age=max_age, return_timestamp=True)
         except Exception:  # BadSignature, SignatureExpired, bad JSON or tags: start afresh
@@ -311,7 +312,7 @@ class SecureCookieSessionInterface(SessionInterface):
             return self.session_class()
         if verified is not None and all(type(v) in _PLAIN_VALUES for v in data.values()):
             if len(verified) >= _MAX_VERIFIED_COOKIES:
-                verified.clear()
+                del verified[next(iter(verified))]  # the least recently used
             verified[val] = (data, int(timestamp.timestamp()))
         return self.session_class(data)
 
