@@ -331,14 +331,14 @@ class SecureCookieSessionInterface(SessionInterface):
             cls.save_session is not SecureCookieSessionInterface.save_session
             or cls.open_session_sync is not SecureCookieSessionInterface.open_session_sync
             or cls.should_set_cookie is not SessionInterface.should_set_cookie
+            or cls.get_signing_serializer is not SecureCookieSessionInterface.get_signing_serializer
             or self.session_class is not SecureCookieSession
         ):
             return True
-        serializer = self.get_signing_serializer(app)
-        verified = self._verified_cookies(serializer) if serializer is not None else None
-        if verified is None:
+        entry = self._signing_entry(app)
+        if entry is None:
             return True
-        hit = verified.get(value)
+        hit = entry[1].get(value)
         return hit is None or bool(hit[0].get("_permanent", False))
 
     async def open_session(self, app: Erlen, request: Any) -> SecureCookieSession | None:
