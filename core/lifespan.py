@@ -20,21 +20,19 @@ _startup_frozen = False
 
 
 def freeze_startup_objects(app: Erlen) -> bool:
-    """With ``GC_FREEZE_AFTER_STARTUP`` set, move every object alive after the first
-    startup into the GC's permanent generation.
+    """Move every object alive after the first startup into the GC's permanent generation.
 
-    Modules, classes, routes, config and whatever startup built (large caches, models)
-    live as long as the process; freezing them (``gc.freeze()``, after a collection so no
-    garbage is kept) keeps every later full collection from scanning them again. Opt-in
-    (``app.config["GC_FREEZE_AFTER_STARTUP"] = True``): for a small app it measured no
-    difference (the heap a full collection scans is small), and it is a process-wide
-    setting. Done once per process, on the first successful lifespan startup, so it
-    covers each worker of a multi-process server. Objects alive at that point are still
-    freed by reference counting; only reference cycles among them are never collected.
+    Modules, classes, routes, config and whatever startup built live as long as the
+    process; freezing them (``gc.freeze()``, after a collection so no garbage is kept)
+    keeps every later full collection from scanning them again, which a server pays for
+    during requests. Done once per process, on the first successful lifespan startup, so
+    it also covers each worker of a multi-process server. Objects alive at that point
+    are still freed by reference counting; only reference cycles among them are never
+    collected. Opt out with ``app.config["GC_FREEZE_AFTER_STARTUP"] = False``.
     Returns whether this call froze.
     """
     global _startup_frozen
-    if _startup_frozen or not app.config.get("GC_FREEZE_AFTER_STARTUP", False):
+    if _startup_frozen or not app.config.get("GC_FREEZE_AFTER_STARTUP", True):
         return False
     _startup_frozen = True
     gc.collect()
