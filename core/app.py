@@ -153,7 +153,6 @@ class Erlen(DispatchMixin, Scaffold):
             root_path=root_path,
         )
         self.name = self._compute_name(import_name)
-        self.cli.name = self.name
         if instance_path is None:
             instance_path = self.auto_find_instance_path()
         elif not os.path.isabs(instance_path):
@@ -868,6 +867,9 @@ class Erlen(DispatchMixin, Scaffold):
         if cls is None:
             raise RuntimeError("app.test_app() needs the 'testing' plugin, which is not loaded")
         return cls(self)
+
+    def _configure_cli(self, group: Any) -> None:
+        group.name = self.name
 
     def test_cli_runner(self, **kwargs: Any) -> Any:
         """A click test runner invoking this app's CLI."""

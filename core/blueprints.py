@@ -173,7 +173,7 @@ class Blueprint(Scaffold):
         for deferred in self.deferred_functions:
             deferred(state)
         cli_resolved_group = options.get("cli_group", self.cli_group)
-        if self.cli.commands:
+        if "cli" in self.__dict__ and self.cli.commands:  # built lazily: unused, no click
             if cli_resolved_group is None:
                 app.cli.commands.update(self.cli.commands)
             elif cli_resolved_group is _sentinel:

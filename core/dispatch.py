@@ -267,8 +267,11 @@ class DispatchMixin:
         await self._save_session(ctx, response)
         return response
 
-    async def _save_session(self: Erlen, ctx: Any, response: Response) -> None:  # type: ignore[misc]
-        if not ctx.session_opened:
+    async def _save_session(  # type: ignore[misc]
+        self: Erlen, ctx: Any, response: Response, _cookie_checked: bool = False
+    ) -> None:
+        # _cookie_checked: the caller already found the session opened or its cookie sent
+        if not _cookie_checked and not ctx.session_opened:
             if not self._session_cookie_sent(ctx._connection):
                 return
         interface = self.session_interface
@@ -285,7 +288,13 @@ class DispatchMixin:
             if name == b"cookie":  # most requests send no cookie: look for one first
                 if not self.config["SESSION_REFRESH_EACH_REQUEST"] or self.secret_key is None:
                     return False
-                return self.config["SESSION_COOKIE_NAME"] in connection.cookies
+                value = connection.cookies.get(self.config["SESSION_COOKIE_NAME"])
+                if value is None:
+                    return False
+                # A logged-in browser sends its cookie with every request: when the
+                # interface already knows it holds no permanent session, skip opening.
+                must_open = getattr(self.session_interface, "_must_open_untouched", None)
+                return must_open is None or bool(must_open(self, value))
         return False
 
     async def do_teardown_request(  # type: ignore[misc]

@@ -146,7 +146,7 @@ def fast_request_handler(app: Erlen) -> Callable[[Request], Awaitable[Response]]
                     if rv is not None:
                         response = rv
                 if ctx._session is not None or session_cookie_sent(request):
-                    await app._save_session(ctx, response)
+                    await app._save_session(ctx, response, True)
                 if request_finished.receivers:
                     await send_async(request_finished, app, response=response)
                 return response

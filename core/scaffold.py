@@ -75,9 +75,6 @@ class Scaffold:
         self.static_url_path = static_url_path
         self.template_folder = template_folder
         self.root_path = root_path if root_path is not None else get_root_path(import_name)
-        from .cli import AppGroup
-
-        self.cli = AppGroup()
         self.view_functions: dict[str, Callable[..., Any]] = {}
         self.error_handler_spec: dict[
             str | None, dict[int | None, dict[type[BaseException], Callable[..., Any]]]
@@ -95,6 +92,22 @@ class Scaffold:
         self.teardown_websocket_funcs: dict[str | None, list[Callable[..., Any]]] = defaultdict(
             list
         )
+
+    @cached_property
+    def cli(self) -> Any:
+        """The click group of this app's or blueprint's commands (``AppGroup``).
+
+        Built on first use: importing click is a tenth of ``import erlen``, and a served
+        app that registers no commands never needs it.
+        """
+        from .cli import AppGroup
+
+        group = AppGroup()
+        self._configure_cli(group)
+        return group
+
+    def _configure_cli(self, group: Any) -> None:
+        """Set up a newly built :attr:`cli` group (the app names it after itself)."""
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name!r}>"

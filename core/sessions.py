@@ -233,26 +233,25 @@ class SecureCookieSessionInterface(SessionInterface):
         Built once per set of keys and signing settings, and reused: building one costs
         more than verifying a cookie.
         """
-        if not app.secret_key:
+        entry = self._signing_entry(app)
+        return entry[0] if entry is not None else None
+
+    def _signing_entry(self, app: Erlen) -> tuple[URLSafeTimedSerializer, dict[str, Any]] | None:
+        """(serializer, cookies it verified) for the current keys and signing settings."""
+        secret_key = app.secret_key
+        if not secret_key:
             return None
-        keys: list[Any] = []
         fallbacks = app.config["SECRET_KEY_FALLBACKS"]
-        if fallbacks:
-            keys.extend(fallbacks)
-        keys.append(app.secret_key)
-        cache_key = (
-            tuple(keys),
-            self.salt,
-            self.serializer,
-            self.key_derivation,
-            self.digest_method,
-        )
-        cache = self.__dict__.setdefault("_serializers", {})
+        keys = (*fallbacks, secret_key) if fallbacks else (secret_key,)
+        cache_key = (keys, self.salt, self.serializer, self.key_derivation, self.digest_method)
+        cache = self.__dict__.get("_serializers")
+        if cache is None:
+            cache = self.__dict__["_serializers"] = {}
         cached = cache.get(cache_key)
         if cached is not None:
-            return cached[0]  # type: ignore[no-any-return]
+            return cached  # type: ignore[no-any-return]
         serializer = URLSafeTimedSerializer(
-            keys,  # type: ignore[arg-type]
+            list(keys),  # type: ignore[arg-type]
             salt=self.salt,
             serializer=self.serializer,
             signer_kwargs={
@@ -262,8 +261,8 @@ class SecureCookieSessionInterface(SessionInterface):
         )
         if len(cache) >= _MAX_SERIALIZERS:
             cache.clear()
-        cache[cache_key] = (serializer, {})
-        return serializer
+        entry = cache[cache_key] = (serializer, {})
+        return entry
 
     def _verified_cookies(self, serializer: Any) -> dict[str, tuple[dict[str, Any], int]] | None:
         """The cache of cookies ``serializer`` verified (None for a serializer built
@@ -278,9 +277,17 @@ class SecureCookieSessionInterface(SessionInterface):
 
         A missing, tampered, expired or undecodable cookie gives an empty session.
         """
-        s = self.get_signing_serializer(app)
-        if s is None:
-            return None
+        verified: dict[str, Any] | None
+        if type(self).get_signing_serializer is SecureCookieSessionInterface.get_signing_serializer:
+            entry = self._signing_entry(app)
+            if entry is None:
+                return None
+            s, verified = entry
+        else:  # an overriding get_signing_serializer: its serializer, no cache
+            s = self.get_signing_serializer(app)
+            if s is None:
+                return None
+            verified = self._verified_cookies(s)
         val = request.cookies.get(self.get_cookie_name(app))
         if not val:
             return self.session_class()
@@ -289,14 +296,14 @@ class SecureCookieSessionInterface(SessionInterface):
         # a cookie already verified with these keys is only checked for its age (as
         # itsdangerous does), not verified and decoded again. Only sessions of plain
         # values are kept, so the cached dict never shares a mutable value.
-        verified = self._verified_cookies(s)
         if verified is not None:
-            hit = verified.get(val)
+            hit = verified.pop(val, None)
             if hit is not None:
                 data, signed_at = hit
                 if 0 <= int(time.time()) - signed_at <= max_age:
+                    verified[val] = hit  # most recently used last: evicted last (LRU)
                     return self.session_class(data)
-                return self.session_class()  # expired, as SignatureExpired would say
+                return self.session_class()  # expired (and dropped), as SignatureExpired
         try:
             data, timestamp = s.loads(val, max_age=max_age, return_timestamp=True)
         except Exception:  # BadSignature, SignatureExpired, bad JSON or tags: start afresh
@@ -305,9 +312,34 @@ class SecureCookieSessionInterface(SessionInterface):
             return self.session_class()
         if verified is not None and all(type(v) in _PLAIN_VALUES for v in data.values()):
             if len(verified) >= _MAX_VERIFIED_COOKIES:
-                verified.clear()
+                del verified[next(iter(verified))]  # the least recently used
             verified[val] = (data, int(timestamp.timestamp()))
         return self.session_class(data)
+
+    def _must_open_untouched(self, app: Erlen, value: str) -> bool:
+        """Whether a request that sent cookie ``value`` but never touched ``session`` must
+        still open and save it (to refresh a permanent session's cookie).
+
+        False only when the answer is known without opening: this interface's stock
+        methods, and ``value`` already verified with the current keys as a session that
+        is not permanent. Opening it would give that session (or an empty one if it has
+        expired since), and saving an untouched, unmodified, non-permanent session sends
+        nothing.
+        """
+        cls = type(self)
+        if (
+            cls.save_session is not SecureCookieSessionInterface.save_session
+            or cls.open_session_sync is not SecureCookieSessionInterface.open_session_sync
+            or cls.should_set_cookie is not SessionInterface.should_set_cookie
+            or cls.get_signing_serializer is not SecureCookieSessionInterface.get_signing_serializer
+            or self.session_class is not SecureCookieSession
+        ):
+            return True
+        entry = self._signing_entry(app)
+        if entry is None:
+            return True
+        hit = entry[1].get(value)
+        return hit is None or bool(hit[0].get("_permanent", False))
 
     async def open_session(self, app: Erlen, request: Any) -> SecureCookieSession | None:
         """Open the session from the signed cookie; a bad cookie gives an empty session."""
@@ -400,7 +432,9 @@ async def open_session_async(app: Erlen, connection: Any) -> SessionMixin:
 
 def _vary_on_cookie(response: Response) -> None:
     """``response.vary.add("Cookie")``, without parsing a ``Vary`` header that is absent."""
-    if any(name.lower() == "vary" for name, _value in response.headers):
-        response.vary.add("Cookie")
-    else:
-        response.headers.add("Vary", "Cookie")  # absent: add is set without the search
+    headers = response.headers
+    for name, _value in headers:  # a plain loop: no generator per response
+        if name.lower() == "vary":
+            response.vary.add("Cookie")
+            return
+    headers.add("Vary", "Cookie")  # absent: add is set without the search

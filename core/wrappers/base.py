@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote_from_bytes
 
 from werkzeug.datastructures import Headers, ImmutableMultiDict
+from werkzeug.http import parse_options_header
 from werkzeug.sansio.http import parse_cookie
 from werkzeug.sansio.request import Request as _SansIORequest
 from werkzeug.utils import cached_property
@@ -23,16 +24,33 @@ if TYPE_CHECKING:
     from ..typing import Scope
 
 
+#: Parsed ``Cookie`` headers by raw value (bounded; oldest entry dropped first).
+_PARSED_COOKIES: dict[bytes, ImmutableMultiDict[str, str]] = {}
+_MAX_PARSED_COOKIES = 1024
+_MAX_CACHED_COOKIE_HEADER = 8192
+
+#: Parsed ``Content-Type`` values: (mimetype, params), bounded; params copied per request.
+_PARSED_CONTENT_TYPES: dict[str, tuple[str, dict[str, str]]] = {}
+_MAX_PARSED_CONTENT_TYPES = 256
+
 #: Every ASCII character: only bytes >= 0x80 get percent-encoded.
 _ASCII = "".join(map(chr, range(128)))
 
 
 def headers_from_scope(raw: Any) -> Headers:
     """Decode ASGI ``[(name, value)]`` byte pairs into werkzeug ``Headers``."""
+    items = [(name.decode("latin-1"), value.decode("latin-1")) for name, value in raw]
     headers = Headers()
-    add = headers.add
-    for name, value in raw:
-        add(name.decode("latin-1"), value.decode("latin-1"))
+    for _name, value in items:
+        if "\n" in value or "\r" in value:
+            # werkzeug refuses these (ValueError): let Headers.add say so, as before
+            add = headers.add
+            for name, value in items:
+                add(name, value)
+            return headers
+    # The values are checked above, and decoding made them str: everything
+    # Headers.add would verify, one pair at a time.
+    headers._list = items
     return headers
 
 
@@ -81,12 +99,37 @@ class BaseRequestWebsocket(_SansIORequest):
     def cookies(self) -> ImmutableMultiDict[str, str]:  # type: ignore[override]
         """The request cookies, read straight from the scope's ``cookie`` headers (all of
         them, joined as werkzeug does), without decoding every other header."""
-        raw = ";".join(
-            value.decode("latin-1")
-            for name, value in self.scope.get("headers", ())
-            if name.lower() == b"cookie"
+        raw = b";".join(
+            [value for name, value in self.scope.get("headers", ()) if name.lower() == b"cookie"]
         )
-        return parse_cookie(raw, cls=self.dict_storage_class)  # type: ignore[no-any-return]
+        cls = self.dict_storage_class
+        if cls is not ImmutableMultiDict:
+            return parse_cookie(raw.decode("latin-1"), cls=cls)  # type: ignore[no-any-return]
+        # A browser sends the same Cookie header with every request: parse each distinct
+        # header once. The parsed mapping is immutable, so requests can share it.
+        parsed = _PARSED_COOKIES.get(raw)
+        if parsed is None:
+            parsed = parse_cookie(raw.decode("latin-1"), cls=cls)
+            if len(raw) <= _MAX_CACHED_COOKIE_HEADER:
+                if len(_PARSED_COOKIES) >= _MAX_PARSED_COOKIES:
+                    del _PARSED_COOKIES[next(iter(_PARSED_COOKIES))]  # the oldest entry
+                _PARSED_COOKIES[raw] = parsed
+        return parsed  # type: ignore[no-any-return]
+
+    def _parse_content_type(self) -> None:
+        # werkzeug's own, with the parse of each distinct Content-Type value kept: a
+        # JSON API sees the same one or two values on every request. The params dict
+        # (``mimetype_params``) is copied, so a request changing it changes only its own.
+        if "_parsed_content_type" not in self.__dict__:
+            value = self.headers.get("Content-Type", "")
+            parsed = _PARSED_CONTENT_TYPES.get(value)
+            if parsed is None:
+                parsed = parse_options_header(value)
+                if len(value) <= 256:
+                    if len(_PARSED_CONTENT_TYPES) >= _MAX_PARSED_CONTENT_TYPES:
+                        del _PARSED_CONTENT_TYPES[next(iter(_PARSED_CONTENT_TYPES))]
+                    _PARSED_CONTENT_TYPES[value] = parsed
+            self._parsed_content_type = (parsed[0], dict(parsed[1]))
 
     @cached_property
     def remote_addr(self) -> str | None:  # type: ignore[override]

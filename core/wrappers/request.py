@@ -10,6 +10,7 @@ The body is read from the ASGI ``receive`` callable only when the view asks for 
 from __future__ import annotations
 
 import asyncio
+import inspect
 from collections.abc import AsyncIterator, Awaitable
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -32,6 +33,85 @@ if TYPE_CHECKING:
 
 
 _timeout = getattr(asyncio, "timeout", None)
+
+
+class _Expiry:
+    """The timer of one bounded ``receive()``: cancels the task when it fires."""
+
+    __slots__ = ("task", "fired")
+
+    def __init__(self, task: asyncio.Task[Any]) -> None:
+        self.task = task
+        self.fired = False
+
+    def __call__(self) -> None:
+        self.fired = True
+        self.task.cancel()
+
+
+async def _receive_within(receive: Receive, timeout: float) -> Any:
+    """``await receive()``, or :class:`BodyTimeout` after ``timeout`` seconds.
+
+    What ``asyncio.timeout`` does, but a timer is armed only if ``receive()`` has to wait:
+    a request's body is usually there already (the server queued it with the headers),
+    and arming and cancelling a timer for it costs more than the rest of the read.
+    A cancellation from elsewhere still propagates as ``CancelledError``.
+    """
+    pending: Any = receive()
+    if inspect.iscoroutine(pending):
+        try:
+            waiting_on = pending.send(None)  # runs receive() up to its first real wait
+        except StopIteration as done:
+            return done.value  # answered without waiting: nothing to time
+        except BaseException:
+            pending.close()
+            raise
+        pending = _Resumed(pending, waiting_on)
+    # else: a future or other awaitable (any ASGI awaitable is allowed): awaited as is
+    task = asyncio.current_task()
+    assert task is not None
+    expiry = _Expiry(task)
+    handle = asyncio.get_running_loop().call_later(timeout, expiry)
+    try:
+        return await pending
+    except asyncio.CancelledError:
+        # Ours alone (no other cancel request pending on the task): a timeout.
+        if expiry.fired and task.uncancel() == 0:
+            raise BodyTimeout() from None
+        raise
+    finally:
+        handle.cancel()
+
+
+class _Resumed:
+    """Await a coroutine already run up to its first wait (what ``yield from`` does)."""
+
+    __slots__ = ("coro", "waiting_on")
+
+    def __init__(self, coro: Any, waiting_on: Any) -> None:
+        self.coro = coro
+        self.waiting_on = waiting_on
+
+    def __await__(self) -> Any:
+        coro, waiting_on = self.coro, self.waiting_on
+        try:
+            while True:
+                try:
+                    sent = yield waiting_on
+                except GeneratorExit:
+                    raise
+                except BaseException as exc:  # thrown in by the task (a cancellation)
+                    try:
+                        waiting_on = coro.throw(exc)
+                    except StopIteration as done:
+                        return done.value
+                else:
+                    try:
+                        waiting_on = coro.send(sent)
+                    except StopIteration as done:
+                        return done.value
+        finally:
+            coro.close()  # no-op once finished; stops it if this await is abandoned
 
 
 class Body:
@@ -80,14 +160,13 @@ class Body:
                     timeout = self._deadline - asyncio.get_running_loop().time()
                     if timeout <= 0:
                         raise BodyTimeout()
-                try:
-                    if _timeout is not None:  # Python 3.11+: a timer, not a task per chunk
-                        async with _timeout(timeout):
-                            message = await receive()
-                    else:
+                if _timeout is not None:  # Python 3.11+: a timer, not a task per chunk
+                    message = await _receive_within(receive, timeout)
+                else:
+                    try:
                         message = await asyncio.wait_for(receive(), timeout)
-                except asyncio.TimeoutError:
-                    raise BodyTimeout() from None
+                    except asyncio.TimeoutError:
+                        raise BodyTimeout() from None
             else:
                 message = await receive()
             kind = message["type"]

@@ -101,3 +101,23 @@ async def test_an_unsaved_in_place_change_does_not_reach_the_next_request() -> N
     headers: Any = {"Cookie": f"session={cookie}"}
     assert (await client.get("/scribble", headers=headers)).status_code == 200
     assert await me(app, cookie) == b"user=ada tags=['a']"
+
+
+async def test_more_sessions_than_the_cache_holds_all_read_right(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from erlen import sessions
+
+    monkeypatch.setattr(sessions, "_MAX_VERIFIED_COOKIES", 2)
+    app = make_app()
+
+    @app.route("/as/<name>")
+    async def as_user(name: str) -> str:
+        session["user"] = name
+        return "in"
+
+    cookies = {name: await cookie_of(app, f"/as/{name}") for name in ("a", "b", "c")}
+    for _ in range(2):  # the least recently used is dropped and verified again
+        for name, cookie in cookies.items():
+            assert await me(app, cookie) == f"user={name} tags=None".encode()
+    assert await me(app, cookies["a"]) == b"user=a tags=None"
