@@ -62,7 +62,7 @@ class Plan:
         def chain(
             registry: dict[str | None, list[Any]], order: list[str | None], rev: bool
         ) -> tuple[Any, ...]:
-            funcs = []
+            funcs: list[Any] = []
             for name in order:
                 items = registry.get(name, ())
                 funcs.extend(reversed(items) if rev else items)
@@ -175,9 +175,9 @@ class DispatchMixin:
             if keep is not None:
                 keep.append(ctx)
 
-    async def full_dispatch_request(
+    async def full_dispatch_request(  # type: ignore[misc]
         self: Erlen, request_context: RequestContext | None = None
-    ) -> Response:  # type: ignore[misc]
+    ) -> Response:
         """Run preprocessing, the view and finalizing; user exceptions go to handlers."""
         ctx = request_context or _cv_request.get()
         if signals.request_started.receivers:

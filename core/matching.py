@@ -102,7 +102,7 @@ class FastMatcher:
         if self._start is not None and last >= 2:  # the descent through domain and "/"
             state, pos = self._start, 2
         while pos < last and id(state) not in dynamic:
-            state = state.static.get(parts[pos])
+            state = state.static.get(parts[pos])  # type: ignore[assignment]
             if state is None:
                 found = None
                 break
@@ -125,7 +125,7 @@ class FastMatcher:
                 return None  # werkzeug's answer depends on the whole walk: let it decide
             return rule, values
         try:
-            rule, values = self._match(self._domain, path, method, websocket)
+            rule, values = self._match(self._domain, path, method, websocket)  # type: ignore[assignment]
         except NoMatch as e:
             if e.have_match_for:
                 raise MethodNotAllowed(valid_methods=list(e.have_match_for)) from None

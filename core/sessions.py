@@ -261,7 +261,8 @@ class SecureCookieSessionInterface(SessionInterface):
         )
         if len(cache) >= _MAX_SERIALIZERS:
             cache.clear()
-        entry = cache[cache_key] = (serializer, {})
+        entry: tuple[URLSafeTimedSerializer, dict[str, Any]] = (serializer, {})
+        cache[cache_key] = entry
         return entry
 
     def _verified_cookies(self, serializer: Any) -> dict[str, tuple[dict[str, Any], int]] | None:
@@ -284,10 +285,10 @@ class SecureCookieSessionInterface(SessionInterface):
                 return None
             s, verified = entry
         else:  # an overriding get_signing_serializer: its serializer, no cache
-            s = self.get_signing_serializer(app)
-            if s is None:
+            custom = self.get_signing_serializer(app)
+            if custom is None:
                 return None
-            verified = self._verified_cookies(s)
+            s, verified = custom, self._verified_cookies(custom)
         val = request.cookies.get(self.get_cookie_name(app))
         if not val:
             return self.session_class()
@@ -422,7 +423,7 @@ def open_session_lazily(app: Erlen, connection: Any) -> SessionMixin:
 async def open_session_async(app: Erlen, connection: Any) -> SessionMixin:
     """Open the session with ``await app.session_interface.open_session(...)``."""
     interface = app.session_interface
-    session = interface.open_session(app, connection)
+    session: Any = interface.open_session(app, connection)
     if inspect.isawaitable(session):  # Quart's interfaces are async; Flask's are sync
         session = await session
     if session is None:

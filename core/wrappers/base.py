@@ -102,14 +102,14 @@ class BaseRequestWebsocket(_SansIORequest):
         raw = b";".join(
             [value for name, value in self.scope.get("headers", ()) if name.lower() == b"cookie"]
         )
-        cls = self.dict_storage_class
+        cls: Any = self.dict_storage_class
         if cls is not ImmutableMultiDict:
-            return parse_cookie(raw.decode("latin-1"), cls=cls)  # type: ignore[no-any-return]
+            return parse_cookie(raw.decode("latin-1"), cls=cls)  # type: ignore[return-value]
         # A browser sends the same Cookie header with every request: parse each distinct
         # header once. The parsed mapping is immutable, so requests can share it.
-        parsed = _PARSED_COOKIES.get(raw)
+        parsed: Any = _PARSED_COOKIES.get(raw)
         if parsed is None:
-            parsed = parse_cookie(raw.decode("latin-1"), cls=cls)
+            parsed = parse_cookie(raw.decode("latin-1"), cls=cls)  # type: ignore[arg-type]
             if len(raw) <= _MAX_CACHED_COOKIE_HEADER:
                 if len(_PARSED_COOKIES) >= _MAX_PARSED_COOKIES:
                     del _PARSED_COOKIES[next(iter(_PARSED_COOKIES))]  # the oldest entry

@@ -76,7 +76,9 @@ async def _receive_within(receive: Receive, timeout: float) -> Any:
         return await pending
     except asyncio.CancelledError:
         # Ours alone (no other cancel request pending on the task): a timeout.
-        if expiry.fired and task.uncancel() == 0:
+        # Python 3.10 has no Task.uncancel: there a fired timer is taken as the cause.
+        uncancel = getattr(task, "uncancel", None)
+        if expiry.fired and (uncancel is None or uncancel() == 0):
             raise BodyTimeout() from None
         raise
     finally:

@@ -169,7 +169,7 @@ class Response(_SansIOResponse):
             if self.automatically_set_content_length:
                 self.headers["Content-Length"] = "0"
         elif isinstance(response, (str, bytes, bytearray, memoryview)):
-            self.set_data(response)
+            self.set_data(response if isinstance(response, (str, bytes)) else bytes(response))
         else:
             self._is_data = False
             self.response = response

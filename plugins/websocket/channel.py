@@ -452,7 +452,7 @@ class WebsocketChannel:
             return False
         aborted.discard(task)
         uncancel = getattr(task, "uncancel", None)
-        if uncancel is not None and task.cancelling():  # type: ignore[union-attr]
+        if uncancel is not None and task.cancelling():  # type: ignore[attr-defined,union-attr]
             uncancel()
         return True
 
