@@ -174,7 +174,7 @@ async def close_all(connections: Sequence[Any]) -> None:
         closing = asyncio.gather(*(ws.close() for ws in connections), return_exceptions=True)
         try:
             await asyncio.wait_for(closing, 30)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             pass
 
 

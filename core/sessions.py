@@ -12,7 +12,7 @@ import json
 import time
 from base64 import b64decode, b64encode
 from collections.abc import MutableMapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
@@ -195,7 +195,7 @@ class SessionInterface:
     def get_expiration_time(self, app: Erlen, session: SessionMixin) -> datetime | None:
         """When a permanent session expires (None for a browser session)."""
         if session.permanent:
-            return datetime.now(timezone.utc) + app.permanent_session_lifetime
+            return datetime.now(UTC) + app.permanent_session_lifetime
         return None
 
     def should_set_cookie(self, app: Erlen, session: SessionMixin) -> bool:

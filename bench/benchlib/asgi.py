@@ -190,7 +190,7 @@ async def request_once(
     request_scope["state"] = dict(scope.get("state", {}))
     try:
         await asyncio.wait_for(app(request_scope, recorder.receive, recorder.send), timeout)
-    except asyncio.TimeoutError:
+    except TimeoutError:
         raise DriverError(f"no complete response within {timeout:g}s") from None
     if not recorder.response.complete:
         raise DriverError("the app returned before finishing its response")

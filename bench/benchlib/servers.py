@@ -120,7 +120,7 @@ class ServerProcess:
                 if reply.status == 200:
                     return
                 last_error = f"status {reply.status}"
-            except (OSError, asyncio.TimeoutError, ValueError, IndexError) as error:
+            except (TimeoutError, OSError, ValueError, IndexError) as error:
                 last_error = repr(error)
             time.sleep(0.1)
         raise RuntimeError(

@@ -167,7 +167,7 @@ class Body:
                 else:
                     try:
                         message = await asyncio.wait_for(receive(), timeout)
-                    except asyncio.TimeoutError:
+                    except TimeoutError:
                         raise BodyTimeout() from None
             else:
                 message = await receive()

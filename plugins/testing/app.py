@@ -62,7 +62,7 @@ class TestApp:
     async def _wait_or_cancel(self, event: asyncio.Event, timeout: float, phase: str) -> None:
         try:
             await asyncio.wait_for(self._wait(event), timeout)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             # Stop the stuck lifespan task rather than leave it pending past the test.
             assert self._task is not None
             self._task.cancel()

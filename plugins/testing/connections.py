@@ -248,7 +248,7 @@ class TestWebsocketConnection:
         self._task.add_done_callback(self._app_done)
         try:
             await asyncio.wait_for(asyncio.shield(self._handshake), self.timeout)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             await self._stop_app()
             raise TimeoutError(
                 f"The websocket handler for {self.path!r} neither accepted nor rejected the"
@@ -278,7 +278,7 @@ class TestWebsocketConnection:
             return
         try:
             await asyncio.wait_for(asyncio.shield(task), self.timeout)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             await self._stop_app()
             raise TimeoutError(
                 f"The websocket handler for {self.path!r} did not finish within"
@@ -329,7 +329,7 @@ class TestWebsocketConnection:
             raise self._closed_error
         try:
             item = await asyncio.wait_for(self._from_app.get(), self.timeout)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             raise TimeoutError(
                 f"No message from the websocket handler for {self.path!r} within {self.timeout}s"
             ) from None

@@ -58,7 +58,7 @@ class TestHTTPConnection:
             await self.disconnect()  # a client that leaves early goes away, as on a socket
         try:
             await asyncio.wait_for(asyncio.shield(self._task), self.timeout)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             self._task.cancel()
             raise TimeoutError(f"The app did not finish within {self.timeout}s") from None
         self._drain()

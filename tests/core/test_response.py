@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -356,7 +356,7 @@ async def test_max_cookie_size_comes_from_config(app: Erlen) -> None:
 
 @pytest.fixture
 def conditional_app(app: Erlen) -> Erlen:
-    modified = datetime(2024, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
+    modified = datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC)
 
     @app.route("/doc")
     async def doc() -> Response:

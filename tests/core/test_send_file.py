@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -63,7 +63,7 @@ def app(data_file: Path) -> Erlen:
 
     @app.route("/custom-etag")
     async def custom_etag() -> Any:
-        stamp = datetime(2024, 1, 2, tzinfo=timezone.utc)
+        stamp = datetime(2024, 1, 2, tzinfo=UTC)
         return await send_file(
             io.BytesIO(CONTENT), mimetype="text/plain", etag="v1", last_modified=stamp
         )
@@ -141,7 +141,7 @@ async def test_if_modified_since(app: Erlen) -> None:
     assert (
         await client.get("/path", headers={"If-Modified-Since": last_modified})
     ).status_code == 304
-    old = http_date(datetime.now(timezone.utc) - timedelta(days=3650))
+    old = http_date(datetime.now(UTC) - timedelta(days=3650))
     assert (await client.get("/path", headers={"If-Modified-Since": old})).status_code == 200
     garbage = await client.get("/path", headers={"If-Modified-Since": "yesterday-ish"})
     assert garbage.status_code == 200

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -56,7 +56,7 @@ def test_app_json_is_the_msgspec_provider(app: Erlen) -> None:
         (None, "null"),
         (Point(y=2, x=1), '{"x":1,"y":2}'),
         (date(2024, 1, 2), '"2024-01-02"'),
-        (datetime(2024, 1, 2, 3, 4, 5, tzinfo=timezone.utc), '"2024-01-02T03:04:05Z"'),
+        (datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC), '"2024-01-02T03:04:05Z"'),
         (uuid.UUID(int=1), '"00000000-0000-0000-0000-000000000001"'),
         (Decimal("1.10"), '"1.10"'),
         (Item("pen", Decimal("2.5")), '{"name":"pen","price":"2.5"}'),

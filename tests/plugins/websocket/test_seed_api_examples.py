@@ -171,7 +171,7 @@ def heartbeat_app() -> Erlen:
                     else:
                         # Process other messages
                         await websocket.send(f"Received: {message}")
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     # Send ping to check if client is still alive
                     await websocket.send("ping")
         except ConnectionClosed:
