@@ -44,5 +44,5 @@ def test_the_first_startup_freezes_unless_turned_off(setting: str, frozen: bool)
     )
     assert result.returncode == 0, result.stderr
     before, after = map(int, result.stdout.split())
-    assert before == 0
-    assert (after > 0) is frozen
+    # Python 3.12 starts with some objects already in the permanent generation.
+    assert (after > before) is frozen
