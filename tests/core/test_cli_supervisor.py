@@ -1,18 +1,15 @@
 """``kernel run --workers N`` and ``--reload``: the supervisor, as a real subprocess.
 
-Every process is killed in a ``finally`` and every wait is bounded.
+Every process is killed at the end of its test (the ``start_kernel`` fixture) and every wait
+is bounded.
 """
 
 from __future__ import annotations
 
-import os
-import queue
 import signal
-import subprocess
-import sys
-import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -35,69 +32,6 @@ async def mark_shutdown():
         f.write(f"{os.getpid()}\\n")
 """
 
-START_TIMEOUT = 30.0
-STOP_TIMEOUT = 20.0
-
-
-class Kernel:
-    """``python -m erlen ARGS`` with its merged output read line by line in a thread."""
-
-    def __init__(self, args: list[str], cwd: Path, env: dict[str, str] | None = None) -> None:
-        self.output: list[str] = []
-        self._lines: queue.Queue[str | None] = queue.Queue()
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "erlen", *args],
-            cwd=cwd,
-            env={**os.environ, **(env or {})},
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
-
-    def _read(self) -> None:
-        assert self.proc.stdout is not None
-        for line in self.proc.stdout:
-            self.output.append(line)
-            self._lines.put(line)
-        self._lines.put(None)
-
-    def wait_for(self, text: str, timeout: float = START_TIMEOUT) -> str:
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                line = self._lines.get(timeout=max(0.0, deadline - time.monotonic()))
-            except queue.Empty:
-                raise AssertionError(f"no {text!r} in {timeout}s: {self.text}") from None
-            if line is None:
-                raise AssertionError(f"exited before {text!r}: {self.text}")
-            if text in line:
-                return line
-
-    def url(self) -> str:
-        line = self.wait_for("Running on ")
-        return line.split("Running on ")[1].split()[0]
-
-    def stop(self, sig: int = signal.SIGTERM) -> int:
-        self.proc.send_signal(sig)
-        return self.proc.wait(timeout=STOP_TIMEOUT)
-
-    def finish(self) -> int:
-        return self.proc.wait(timeout=STOP_TIMEOUT)
-
-    @property
-    def text(self) -> str:
-        return "".join(self.output)
-
-    def close(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.kill()
-        self.proc.wait(timeout=STOP_TIMEOUT)
-        self._reader.join(5)
-        assert self.proc.stdout is not None
-        self.proc.stdout.close()
-
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
@@ -106,18 +40,14 @@ def project(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def kernel(project: Path):
-    started: list[Kernel] = []
-
-    def start(*args: str) -> Kernel:
+def kernel(project: Path, start_kernel: Any) -> Any:
+    def start(*args: str) -> Any:
         env = {"SHUTDOWN_MARKER": str(project / "marker")}
-        process = Kernel(["--app", "served", "run", "--port", "0", *args], project, env)
-        started.append(process)
-        return process
+        args = ("--app", "served", "run", "--port", "0", *args)
+        # Several processes start at once here: allow more time on a loaded machine.
+        return start_kernel(list(args), project, env, start_timeout=30.0, stop_timeout=20.0)
 
-    yield start
-    for process in started:
-        process.close()
+    return start
 
 
 def test_two_workers_serve_from_two_processes(kernel, project: Path) -> None:
