@@ -1,6 +1,7 @@
 """``kernel run`` as a real subprocess on 127.0.0.1: serve, shut down gracefully, errors, TLS.
 
-Every process is killed in a ``finally`` and every wait is bounded.
+Every process is killed at the end of its test (the ``start_kernel`` fixture) and every wait
+is bounded.
 """
 
 from __future__ import annotations
