@@ -64,6 +64,39 @@ class TestClient:
         self.cookie_jar.add_cookie_header(request)
         return request.get_header("Cookie")
 
+    def _scope_with_cookies(
+        self,
+        scope_type: str,
+        method: str,
+        headers: Any,
+        path: str,
+        query_bytes: bytes,
+        scheme: str,
+        root_path: str,
+        http_version: str,
+        scope_base: dict[str, Any] | None,
+    ) -> tuple[dict[str, Any], str]:
+        """The ASGI scope of a test connection, with the jar's cookies for its URL (unless
+        the caller set a ``Cookie`` header); also returns that URL, to store the answer's
+        cookies under."""
+        http_scheme = {"ws": "http", "wss": "https"}.get(scheme, scheme)
+        url = self._url(http_scheme, headers["Host"], path, root_path)
+        cookie = self._cookie_header(url)
+        if cookie and "Cookie" not in headers:
+            headers["Cookie"] = cookie
+        scope = make_test_scope(
+            scope_type,
+            root_path + path,
+            method.upper(),
+            headers,
+            query_bytes,
+            scheme,
+            root_path,
+            http_version,
+            scope_base,
+        )
+        return scope, url
+
     def _store_cookies(self, url: str, headers: Headers) -> None:
         if self.cookie_jar is not None:
             self.cookie_jar.extract_cookies(_HeadersAdapter(headers), _URLRequest(url))  # type: ignore[arg-type]
@@ -213,15 +246,11 @@ class TestClient:
             req_headers.setdefault(key, value)
         if body and "Content-Length" not in req_headers:
             req_headers["Content-Length"] = str(len(body))
-        url = self._url(scheme, req_headers["Host"], path, root_path)
-        cookie = self._cookie_header(url)
-        if cookie and "Cookie" not in req_headers:
-            req_headers["Cookie"] = cookie
-        scope = make_test_scope(
+        scope, url = self._scope_with_cookies(
             "http",
-            root_path + path,
-            method.upper(),
+            method,
             req_headers,
+            path,
             query_bytes,
             scheme,
             root_path,
@@ -333,15 +362,11 @@ class TestClient:
         req_headers, path, query_bytes = make_test_headers_path_and_query_string(
             self.app, path, headers, query_string, auth, subdomain
         )
-        url = self._url(scheme, req_headers["Host"], path, root_path)
-        cookie = self._cookie_header(url)
-        if cookie and "Cookie" not in req_headers:
-            req_headers["Cookie"] = cookie
-        scope = make_test_scope(
+        scope, url = self._scope_with_cookies(
             "http",
-            root_path + path,
-            method.upper(),
+            method,
             req_headers,
+            path,
             query_bytes,
             scheme,
             root_path,

@@ -141,7 +141,7 @@ class TestWebsocketConnection:
     # --- the ASGI side ----------------------------------------------------------------
 
     def _make_scope(self) -> dict[str, Any]:
-        from erlen.testrequest import make_test_headers_path_and_query_string, make_test_scope
+        from erlen.testrequest import make_test_headers_path_and_query_string
 
         opts = self._options
         headers, path, query_bytes = make_test_headers_path_and_query_string(
@@ -157,20 +157,13 @@ class TestWebsocketConnection:
         headers.setdefault("Sec-WebSocket-Version", "13")
         if opts["subprotocols"]:
             headers.setdefault("Sec-WebSocket-Protocol", ", ".join(opts["subprotocols"]))
-        scheme = opts["scheme"]
-        http_scheme = "https" if scheme == "wss" else "http"
-        cookie = self.client._cookie_header(
-            self.client._url(http_scheme, headers["Host"], path, opts["root_path"])
-        )
-        if cookie and "Cookie" not in headers:
-            headers["Cookie"] = cookie
-        scope = make_test_scope(
+        scope, _url = self.client._scope_with_cookies(
             "websocket",
-            opts["root_path"] + path,
             "GET",
             headers,
+            path,
             query_bytes,
-            scheme,
+            opts["scheme"],
             opts["root_path"],
             opts["http_version"],
             opts["scope_base"],
