@@ -117,7 +117,7 @@ def test_fixtures_work_in_each_asyncio_mode(pytester: pytest.Pytester, mode: str
     _ini(pytester, mode)
     pytester.makeconftest(APP_CONFTEST)
     pytester.makepyfile(test_fixtures=FIXTURE_TESTS)
-    result = pytester.runpytest_inprocess("-p", "no:cacheprovider")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     result.assert_outcomes(passed=6)
 
 
@@ -137,7 +137,7 @@ def test_auto_mode_needs_no_marks(pytester: pytest.Pytester) -> None:
             assert response.json()["started"] is True
         """
     )
-    result = pytester.runpytest_inprocess("-p", "no:cacheprovider")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     result.assert_outcomes(passed=2)
 
 
@@ -171,7 +171,7 @@ def test_strict_mode_async_fixture_of_the_user(pytester: pytest.Pytester) -> Non
             assert await (await client.get("/")).get_data(as_text=True) == "yes"
         """
     )
-    result = pytester.runpytest_inprocess("-p", "no:cacheprovider")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     result.assert_outcomes(passed=1)
 
 
@@ -183,7 +183,7 @@ def test_client_without_an_app_fixture_says_so(pytester: pytest.Pytester) -> Non
             pass
         """
     )
-    result = pytester.runpytest_inprocess("-p", "no:cacheprovider")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(["*fixture 'app' not found*"])
 
@@ -200,7 +200,7 @@ def test_ini_option_turns_the_client_fixture_off(pytester: pytest.Pytester) -> N
             pass
         """
     )
-    result = pytester.runpytest_inprocess("-p", "no:cacheprovider")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     result.assert_outcomes(passed=1, errors=1)
     result.stdout.fnmatch_lines(["*fixture 'client' not found*"])
 
@@ -223,7 +223,7 @@ def test_a_client_fixture_of_the_project_wins(pytester: pytest.Pytester) -> None
             assert client == "the project's own client"
         """
     )
-    result = pytester.runpytest_inprocess("-p", "no:cacheprovider")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     result.assert_outcomes(passed=1)
 
 
@@ -235,7 +235,7 @@ def test_disabled_with_no_erlen(pytester: pytest.Pytester) -> None:
             pass
         """
     )
-    result = pytester.runpytest_inprocess("-p", "no:erlen", "-p", "no:cacheprovider")
+    result = pytester.runpytest_subprocess("-p", "no:erlen", "-p", "no:cacheprovider")
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(["*fixture 'erlen_app_factory' not found*"])
 
@@ -249,7 +249,7 @@ def test_plugin_registered_through_pytest11(pytester: pytest.Pytester) -> None:
             assert plugin.__name__ == "erlen.plugins.testing.pytest_plugin"
         """
     )
-    result = pytester.runpytest_inprocess("-p", "no:cacheprovider")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     result.assert_outcomes(passed=1)
 
 
