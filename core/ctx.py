@@ -139,13 +139,14 @@ class _ConnectionContext:
     """What request and websocket contexts share: app context, session, flashes."""
 
     _cv: Any
+    #: ``after_this_request``/``after_this_websocket`` functions (a list once one is added).
+    _after_funcs: list[Callable[[Any], Any]] | tuple[()] = ()
 
     def __init__(self, app: Erlen, connection: Any, session: SessionMixin | None = None) -> None:
         self.app = app
         self.app_ctx: AppContext | None = None
         self._session = session
         self.flashes: list[tuple[str, str]] | None = None
-        self._after_funcs: list[Callable[[Any], Any]] = []
         self._tokens: list[tuple[Token[Any], AppContext | None]] = []
         self._connection = connection
 
@@ -251,6 +252,30 @@ class RequestContext(_ConnectionContext):
         return rv
 
 
+def push_request_context(app: Erlen, request: Request) -> RequestContext:
+    """``RequestContext(app, request).push(_signal=False)`` in one call, for the HTTP
+    pipeline: no ``__init__`` chain, the app context built inline when it is needed."""
+    app_ctx = _cv_app.get(None)
+    pushed: AppContext | None = None
+    if app_ctx is None or app_ctx.app is not app:
+        pushed = app_ctx = _new_object(AppContext)
+        app_ctx.app = app
+        app_ctx.g = app.app_ctx_globals_class()
+        app_ctx._url_adapter = None
+        app_ctx._tokens = [_cv_app.set(app_ctx)]
+    ctx = _new_object(RequestContext)
+    ctx.app = app
+    ctx.app_ctx = app_ctx
+    ctx._session = None
+    ctx.flashes = None
+    ctx._connection = ctx.request = request
+    ctx._tokens = [(_cv_request.set(ctx), pushed)]
+    return ctx
+
+
+_new_object = object.__new__
+
+
 class WebsocketContext(_ConnectionContext):
     """The context of one websocket connection: ``websocket``, ``session``."""
 
@@ -290,6 +315,8 @@ def after_this_request(func: F) -> F:
     ctx = _cv_request.get(None)
     if ctx is None:
         raise RuntimeError("'after_this_request' can only be used in a request context.")
+    if not ctx._after_funcs:
+        ctx._after_funcs = []
     ctx._after_funcs.append(func)
     return func
 
@@ -299,6 +326,8 @@ def after_this_websocket(func: F) -> F:
     ctx = _cv_websocket.get(None)
     if ctx is None:
         raise RuntimeError("'after_this_websocket' can only be used in a websocket context.")
+    if not ctx._after_funcs:
+        ctx._after_funcs = []
     ctx._after_funcs.append(func)
     return func
 

@@ -11,58 +11,38 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING, Any
 
-from .pipeline import fast_request_handler
+from .pipeline import fast_http_handler
 
 if TYPE_CHECKING:
     from .app import Erlen
-    from .typing import Receive, Scope, Send
+    from .typing import ProtocolHandler, Receive, Scope, Send
     from .wrappers.response import Response
 
 
-def make_http_handler(app: Erlen) -> Any:
-    """Build the ``http`` protocol handler for ``app`` (config read once here)."""
+def make_http_handler(app: Erlen) -> ProtocolHandler:
+    """Build the ``http`` protocol handler for ``app`` (config read once here).
+
+    Called when the app freezes, after its dispatch tables are built: an app that
+    overrides no pipeline step gets :func:`~erlen.pipeline.fast_http_handler`'s inlined
+    handler, any other the method chain below.
+    """
     config = app.config
     request_class = app.request_class
-    max_content_length = config["MAX_CONTENT_LENGTH"]
-    body_timeout = config["BODY_TIMEOUT"]
-    max_form_memory_size = config["MAX_FORM_MEMORY_SIZE"]
-    max_form_parts = config["MAX_FORM_PARTS"]
+    request_kwargs = {
+        "max_content_length": config["MAX_CONTENT_LENGTH"],
+        "body_timeout": config["BODY_TIMEOUT"],
+        "max_form_memory_size": config["MAX_FORM_MEMORY_SIZE"],
+        "max_form_parts": config["MAX_FORM_PARTS"],
+    }
     response_timeout = config["RESPONSE_TIMEOUT"]
-    handle_request: Any = None  # resolved on the first request, once the app is frozen
+    fast = fast_http_handler(app, request_kwargs, send_response, encode_headers, response_timeout)
+    if fast is not None:
+        return fast
 
     async def serve_http(scope: Scope, receive: Receive, send: Send) -> None:
-        nonlocal handle_request
-        if handle_request is None:
-            handle_request = fast_request_handler(app) or app.handle_request
-        request = request_class(
-            scope,
-            receive,
-            max_content_length=max_content_length,
-            body_timeout=body_timeout,
-            max_form_memory_size=max_form_memory_size,
-            max_form_parts=max_form_parts,
-        )
+        request = request_class(scope, receive, **request_kwargs)
         request._push_send = send
-        response = await handle_request(request)
-        if response._is_data and request.method != "HEAD":  # send_response's common case
-            await send(
-                {
-                    "type": "http.response.start",
-                    "status": response.status_code,
-                    "headers": encode_headers(response),
-                }
-            )
-            body = response.response
-            await send(
-                {
-                    "type": "http.response.body",
-                    "body": body[0]
-                    if len(body) == 1 and type(body[0]) is bytes
-                    else b"".join(body),
-                    "more_body": False,
-                }
-            )
-            return
+        response = await app.handle_request(request)
         await send_response(response, request.method == "HEAD", send, receive, response_timeout)
 
     return serve_http

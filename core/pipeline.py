@@ -7,11 +7,15 @@ push/pop with their teardown calls. Each call is cheap, but a plain request make
 twenty of them, which is most of the kernel's cost per request.
 
 When an app's class (or the instance) replaces none of those methods, the chain can only
-do what the kernel's own methods do, so :func:`fast_request_handler` builds one function
-that does exactly that, inline, calling out to the methods again for everything off the
-common path (errors, automatic ``OPTIONS``, non-text return values, ``_save_session``,
-teardown functions, signals with receivers). An app that overrides any step keeps the
-method chain. ``tests/core/test_hot_path.py`` runs the same requests through both.
+do what the kernel's own methods do, so :func:`fast_http_handler` builds the whole
+``http`` protocol handler as one function (scope in, ``send`` out) that does exactly
+that, inline, calling out to the methods again for everything off the common path
+(errors, automatic ``OPTIONS``, non-text return values, ``_save_session``, teardown
+functions, signals with receivers). When nothing can see the response object (no
+``after_request`` function, no session to save, no ``request_finished`` receiver) a
+text or bytes return value is sent without building one. An app that overrides any step
+keeps the method chain. ``tests/core/test_hot_path.py`` runs the same requests through
+both.
 """
 
 from __future__ import annotations
@@ -20,18 +24,26 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
+from werkzeug.exceptions import HTTPException
+
 from . import signals
-from .ctx import RequestContext
+from .ctx import push_request_context
 from .globals import _cv_app, _cv_request
+from .wrappers.request import Request
 
 if TYPE_CHECKING:
     from .app import Erlen
-    from .wrappers.request import Request
+    from .typing import ProtocolHandler, Receive, Scope, Send
     from .wrappers.response import Response
+
+#: ``send_response(response, head, send, receive, timeout)``: how the ``http`` handler
+#: sends a response object (passed in, so this module does no I/O of its own).
+SendResponse = Callable[["Response", bool, "Send", "Receive", "float | None"], Awaitable[None]]
 
 #: The methods the fast pipeline stands in for; overriding any of them disables it.
 INLINED_METHODS = (
     "handle_request",
+    "match_request",
     "request_context",
     "full_dispatch_request",
     "preprocess_request",
@@ -56,8 +68,15 @@ def overridden_methods(app: Erlen) -> list[str]:
     ]
 
 
-def fast_request_handler(app: Erlen) -> Callable[[Request], Awaitable[Response]] | None:
-    """``app.handle_request`` as one function, or ``None`` if ``app`` overrides a step."""
+def fast_http_handler(
+    app: Erlen,
+    request_kwargs: dict[str, Any],
+    send_response: SendResponse,
+    encode_headers: Callable[[Response], list[tuple[bytes, bytes]]],
+    response_timeout: float | None,
+) -> ProtocolHandler | None:
+    """The ``http`` protocol handler of ``app`` as one function, or ``None`` if ``app``
+    overrides a pipeline step. ``request_kwargs``: the limits every request is built with."""
     if overridden_methods(app):
         return None
     request_started = signals.request_started
@@ -74,19 +93,57 @@ def fast_request_handler(app: Erlen) -> Callable[[Request], Awaitable[Response]]
     hooks_teardown = app._hooks_teardown
     session_is_lazy = app._session_is_lazy
     session_cookie_sent = app._session_cookie_sent
+    request_class = app.request_class
+    kwargs = dict(request_kwargs)
+    if request_class.__init__ is Request.__init__:
+        new_request = request_class._for_server
+        limits = (
+            kwargs["max_content_length"],
+            kwargs["body_timeout"],
+            kwargs["max_form_memory_size"],
+            kwargs["max_form_parts"],
+        )
+    else:
+        new_request = None
+    config = app.config
+    fast_match = app._fast_matcher.match if app._fast_matcher is not None else None
+    # The built-in session interface opens on first use; any other is awaited up front.
+    lazy_session_interface = app.session_interface if session_is_lazy() else None
+    # The one response a text view gets, while nothing else can see it: its headers are
+    # known in advance but for the length.
+    plain_class = app.response_class
+    plain_type = plain_class._plain_content_type(plain_class.default_mimetype)
+    plain_header = (b"content-type", plain_type.encode("latin-1")) if plain_type else None
 
-    async def handle_request(request: Request) -> Response:
-        match_request(request)
+    async def serve_http(scope: Scope, receive: Receive, send: Send) -> None:
+        if new_request is not None:
+            request = new_request(scope, receive, *limits)
+        else:
+            request = request_class(scope, receive, **kwargs)
+        request._push_send = send
+        # --- match_request, without binding an adapter when the fast matcher answers
+        found: Any = None
+        if fast_match is not None and config["TRUSTED_HOSTS"] is None:
+            try:
+                found = fast_match(request.path, request.method, False)
+            except HTTPException as exc:
+                request.routing_exception = exc
+                found = False
+        if found:
+            request.url_rule, request.view_args = found
+        elif found is None:
+            match_request(request)
         rule = request.url_rule
         plan = plans.get(rule.endpoint if rule is not None else None) or app.plan_for(request)
-        ctx = RequestContext(app, request)
-        ctx.push(_signal=False)
+        ctx = push_request_context(app, request)
         error: BaseException | None = None
+        body: bytes | None = None  # set instead of `response` when none is needed
+        response: Any = None
         try:
             try:
                 if appcontext_pushed.receivers:
                     await ctx._send_appcontext_pushed()
-                if not session_is_lazy():
+                if app.session_interface is not lazy_session_interface and not session_is_lazy():
                     await ctx.open_session()
                 # --- full_dispatch_request
                 if request_started.receivers:
@@ -127,34 +184,46 @@ def fast_request_handler(app: Erlen) -> Callable[[Request], Awaitable[Response]]
                     result = await app.handle_user_exception(exc)
                 # --- finalize_request
                 kind = type(result)
-                if kind is str:
-                    response = app.response_class._of_bytes(result.encode())
-                elif kind is bytes:
-                    response = app.response_class._of_bytes(result)
+                if kind is str or kind is bytes:
+                    data = result.encode() if kind is str else result
+                    if (
+                        plain_header is not None
+                        and not plan.after
+                        and not hooks_after
+                        and not ctx._after_funcs
+                        and ctx._session is None
+                        and not request_finished.receivers
+                        and app.response_class is plain_class
+                        and not session_cookie_sent(request)
+                    ):
+                        body = data  # nothing can see the response: it is only sent
+                    else:
+                        response = app.response_class._of_bytes(data)
                 else:
                     response = await app.make_response(result)
-                # --- process_response
-                if ctx._after_funcs:
-                    for func in ctx._after_funcs:
-                        response = await app.ensure_async(func)(response)
-                for func in plan.after:
-                    response = await func(response)
-                for hook, is_async in hooks_after:
-                    rv = hook(app, request, response)
-                    if is_async:
-                        rv = await rv
-                    if rv is not None:
-                        response = rv
-                if ctx._session is not None or session_cookie_sent(request):
-                    await app._save_session(ctx, response, True)
-                if request_finished.receivers:
-                    await send_async(request_finished, app, response=response)
-                return response
+                if body is None:
+                    # --- process_response
+                    if ctx._after_funcs:
+                        for func in ctx._after_funcs:
+                            response = await app.ensure_async(func)(response)
+                    for func in plan.after:
+                        response = await func(response)
+                    for hook, is_async in hooks_after:
+                        rv = hook(app, request, response)
+                        if is_async:
+                            rv = await rv
+                        if rv is not None:
+                            response = rv
+                    if ctx._session is not None or session_cookie_sent(request):
+                        await app._save_session(ctx, response, True)
+                    if request_finished.receivers:
+                        await send_async(request_finished, app, response=response)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
                 error = exc
-                return await app.handle_exception(exc)
+                body = None
+                response = await app.handle_exception(exc)
         except BaseException as exc:
             error = exc
             raise
@@ -183,8 +252,42 @@ def fast_request_handler(app: Erlen) -> Callable[[Request], Awaitable[Response]]
                         _cv_app.reset(pushed._tokens.pop())
                     else:
                         await pushed.pop(error)
-            keep = request.scope.get("_erlen_preserve_context")
+            keep = scope.get("_erlen_preserve_context")
             if keep is not None:
                 keep.append(ctx)
+        # --- send: after the contexts are gone, as the method chain does
+        if request.method == "HEAD":
+            if body is not None:
+                response = plain_class._of_bytes(body)
+            await send_response(response, True, send, receive, response_timeout)
+        elif body is not None:
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 200,
+                    "headers": [plain_header, (b"content-length", b"%d" % len(body))],
+                }
+            )
+            await send({"type": "http.response.body", "body": body, "more_body": False})
+        elif response._is_data:
+            chunks = response.response
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": response.status_code,
+                    "headers": encode_headers(response),
+                }
+            )
+            await send(
+                {
+                    "type": "http.response.body",
+                    "body": chunks[0]
+                    if len(chunks) == 1 and type(chunks[0]) is bytes
+                    else b"".join(chunks),
+                    "more_body": False,
+                }
+            )
+        else:
+            await send_response(response, False, send, receive, response_timeout)
 
-    return handle_request
+    return serve_http

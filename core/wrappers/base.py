@@ -72,10 +72,15 @@ class BaseRequestWebsocket(_SansIORequest):
         self.scope = scope
         self.method = scope.get("method", "GET")
         self.scheme = scope.get("scheme", "http")
-        self.root_path = root_path = scope.get("root_path", "").rstrip("/")
         path = scope["path"]
-        if root_path and path.startswith(root_path):
-            path = path[len(root_path) :]
+        root_path = scope.get("root_path")
+        if root_path:
+            root_path = root_path.rstrip("/")
+            if root_path and path.startswith(root_path):
+                path = path[len(root_path) :]
+        else:
+            root_path = ""
+        self.root_path = root_path
         self.path = path if path[:1] == "/" else "/" + path
         query_string = scope.get("query_string", b"")
         if not query_string.isascii():

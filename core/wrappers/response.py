@@ -180,17 +180,9 @@ class Response(_SansIOResponse):
         werkzeug's header parsing and validation (the two headers are known to be valid)."""
         if mimetype is None:
             mimetype = cls.default_mimetype
-        if (
-            mimetype is None
-            or cls.__init__ is not Response.__init__
-            or cls.set_data is not Response.set_data
-            or not cls.automatically_set_content_length
-            or cls.default_status != 200
-        ):
-            return cls(data, mimetype=mimetype)
-        content_type = _CONTENT_TYPES.get(mimetype)
+        content_type = cls._plain_content_type(mimetype)
         if content_type is None:
-            content_type = _CONTENT_TYPES[mimetype] = get_content_type(mimetype, "utf-8")
+            return cls(data, mimetype=mimetype)
         rv = cls.__new__(cls)
         headers = rv.headers = Headers()
         headers._list = [("Content-Type", content_type), ("Content-Length", str(len(data)))]
@@ -199,6 +191,24 @@ class Response(_SansIOResponse):
         rv._is_data = True
         rv.response = [data]
         return rv
+
+    @classmethod
+    def _plain_content_type(cls, mimetype: str | None) -> str | None:
+        """The ``Content-Type`` of ``cls(data, mimetype=mimetype)``, if that response is
+        exactly status 200 with ``Content-Type`` and ``Content-Length`` (the class keeps
+        Response's constructor and defaults); ``None`` when it may be anything else."""
+        if (
+            mimetype is None
+            or cls.__init__ is not Response.__init__
+            or cls.set_data is not Response.set_data
+            or not cls.automatically_set_content_length
+            or cls.default_status != 200
+        ):
+            return None
+        content_type = _CONTENT_TYPES.get(mimetype)
+        if content_type is None:
+            content_type = _CONTENT_TYPES[mimetype] = get_content_type(mimetype, "utf-8")
+        return content_type
 
     @classmethod
     def _from_bytes(cls, data: bytes, status: int, headers: Headers) -> Response:
