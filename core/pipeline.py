@@ -169,9 +169,8 @@ def fast_http_handler(
                     if result is None:
                         if request.routing_exception is not None:
                             app.raise_routing_exception(request)
-                        if (
-                            getattr(rule, "provide_automatic_options", False)
-                            and request.method == "OPTIONS"
+                        if request.method == "OPTIONS" and getattr(
+                            rule, "provide_automatic_options", False
                         ):
                             result = await app.make_default_options_response()
                         elif plan.view is None:
@@ -197,6 +196,8 @@ def fast_http_handler(
                         and not session_cookie_sent(request)
                     ):
                         body = data  # nothing can see the response: it is only sent
+                    elif app.response_class is plain_class and plain_type is not None:
+                        response = plain_class._plain(data, plain_type)
                     else:
                         response = app.response_class._of_bytes(data)
                 else:

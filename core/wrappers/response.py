@@ -183,6 +183,12 @@ class Response(_SansIOResponse):
         content_type = cls._plain_content_type(mimetype)
         if content_type is None:
             return cls(data, mimetype=mimetype)
+        return cls._plain(data, content_type)
+
+    @classmethod
+    def _plain(cls, data: bytes, content_type: str) -> Response:
+        """A 200 response of ``data`` with these ``Content-Type`` and ``Content-Length``
+        (``content_type`` from :meth:`_plain_content_type`)."""
         rv = cls.__new__(cls)
         headers = rv.headers = Headers()
         headers._list = [("Content-Type", content_type), ("Content-Length", str(len(data)))]
