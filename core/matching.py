@@ -34,7 +34,17 @@ if TYPE_CHECKING:
 class FastMatcher:
     """Match ``(path, method, websocket)`` against a frozen map; ``None`` = decline."""
 
-    __slots__ = ("_domain", "_dynamic", "_map", "_match", "_root", "_safe", "_start", "_static")
+    __slots__ = (
+        "_domain",
+        "_dynamic",
+        "_http_static",
+        "_map",
+        "_match",
+        "_root",
+        "_safe",
+        "_start",
+        "_static",
+    )
 
     def __init__(self, url_map: Map, domain: str) -> None:
         url_map.update()
@@ -55,6 +65,7 @@ class FastMatcher:
         }
         self._root = url_map._matcher._root
         self._static = _static_rules(self._root, domain)
+        self._http_static = _http_static_rules(self._static, self._safe)
         self._dynamic = _dynamic_transitions(self._root)
         # Every path starts with "/", so parts are [domain, "", ...] (at least 3): when the
         # root and the domain's state are static-only, the descent always passes them.
@@ -81,6 +92,12 @@ class FastMatcher:
         """``(rule, view_args)``; raises werkzeug's routing errors; ``None`` to decline."""
         if self._map._remap:  # a rule was added to the map directly, after freeze
             self.__init__(self._map, self._domain)  # type: ignore[misc]
+        if not websocket:
+            by_method = self._http_static.get(path)
+            if by_method is not None:
+                rule = by_method.get(method, _UNKNOWN)
+                if rule is not _UNKNOWN:
+                    return None if rule is None else (rule, {})  # type: ignore[return-value]
         if not method.isupper():
             method = method.upper()
         rules = self._static.get(path)
@@ -229,6 +246,28 @@ def _dynamic_transitions(root: Any) -> dict[int, list[tuple[Any, bool, bool, lis
             transitions.append((pattern, part.final, part.suffixed, names, next_state))
             pending.append(next_state)
         table[id(state)] = transitions
+    return table
+
+
+_UNKNOWN = object()
+
+
+def _http_static_rules(
+    static: dict[str, tuple[Rule, ...]], safe: dict[int, Any]
+) -> dict[str, dict[str, Rule | None]]:
+    """For each all-static path, the rule each method of an HTTP request gets there (the
+    first in the matcher's order), ``None`` where the answer needs werkzeug (a redirect
+    or defaults). Paths with a rule that takes any method are left out."""
+    table: dict[str, dict[str, Rule | None]] = {}
+    for path, rules in static.items():
+        http_rules = [rule for rule in rules if not rule.websocket]
+        if any(rule.methods is None for rule in http_rules):
+            continue
+        by_method: dict[str, Rule | None] = {}
+        for rule in http_rules:
+            for method in rule.methods:  # type: ignore[union-attr]
+                by_method.setdefault(method, rule if id(rule) in safe else None)
+        table[path] = by_method
     return table
 
 

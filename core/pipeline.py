@@ -86,6 +86,8 @@ def fast_http_handler(
     appcontext_popped = signals.appcontext_popped
     appcontext_pushed = signals.appcontext_pushed
     send_async = signals.send_async
+    # While no signal has a receiver, one test stands for the six below.
+    receivers = signals.receiver_state
     plans = app._plans
     match_request = app.match_request
     hooks_before = app._hooks_before
@@ -141,12 +143,12 @@ def fast_http_handler(
         response: Any = None
         try:
             try:
-                if appcontext_pushed.receivers:
+                if receivers.connected and appcontext_pushed.receivers:
                     await ctx._send_appcontext_pushed()
                 if app.session_interface is not lazy_session_interface and not session_is_lazy():
                     await ctx.open_session()
                 # --- full_dispatch_request
-                if request_started.receivers:
+                if receivers.connected and request_started.receivers:
                     await send_async(request_started, app)
                 try:
                     # --- preprocess_request
@@ -191,7 +193,7 @@ def fast_http_handler(
                         and not hooks_after
                         and not ctx._after_funcs
                         and ctx._session is None
-                        and not request_finished.receivers
+                        and not (receivers.connected and request_finished.receivers)
                         and app.response_class is plain_class
                         and not session_cookie_sent(request)
                     ):
@@ -217,7 +219,7 @@ def fast_http_handler(
                             response = rv
                     if ctx._session is not None or session_cookie_sent(request):
                         await app._save_session(ctx, response, True)
-                    if request_finished.receivers:
+                    if receivers.connected and request_finished.receivers:
                         await send_async(request_finished, app, response=response)
             except asyncio.CancelledError:
                 raise
@@ -235,7 +237,11 @@ def fast_http_handler(
             try:
                 if len(tokens) == 1:
                     try:
-                        if plan.teardown or hooks_teardown or request_tearing_down.receivers:
+                        if (
+                            plan.teardown
+                            or hooks_teardown
+                            or (receivers.connected and request_tearing_down.receivers)
+                        ):
                             await app.do_teardown_request(error, ctx)
                     finally:
                         if request._files:
@@ -247,8 +253,10 @@ def fast_http_handler(
                     if (
                         len(pushed._tokens) == 1
                         and not app.teardown_appcontext_funcs
-                        and not appcontext_tearing_down.receivers
-                        and not appcontext_popped.receivers
+                        and not (
+                            receivers.connected
+                            and (appcontext_tearing_down.receivers or appcontext_popped.receivers)
+                        )
                     ):
                         _cv_app.reset(pushed._tokens.pop())
                     else:

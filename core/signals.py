@@ -2,7 +2,9 @@
 
 Receivers may be sync or async functions; each is called with the sender (the app) and
 the keyword arguments Quart sends. The kernel checks ``signal.receivers`` before sending,
-so a signal nobody listens to costs one attribute test.
+so a signal nobody listens to costs one attribute test; and while no receiver is
+connected to any of these signals (:data:`receiver_state`), the request pipeline makes
+one test for all of them.
 """
 
 from __future__ import annotations
@@ -11,11 +13,45 @@ import asyncio
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from blinker import Namespace
+from blinker import ANY, NamedSignal, Namespace
 
 signals_available = True
 
-_signals = Namespace()
+
+class ReceiverState:
+    """Whether a receiver may be connected to any of Erlen's signals: ``connected`` is
+    set by every ``connect`` and recomputed by every disconnect, so ``False`` means no
+    signal here has a receiver."""
+
+    __slots__ = ("connected",)
+
+    def __init__(self) -> None:
+        self.connected = False
+
+
+#: Read by the request pipeline before it looks at any signal's receivers.
+receiver_state = ReceiverState()
+
+
+class _TrackedSignal(NamedSignal):
+    """A blinker signal that keeps :data:`receiver_state` up to date."""
+
+    def connect(self, receiver: Any, sender: Any = ANY, weak: bool = True) -> Any:
+        receiver_state.connected = True
+        return super().connect(receiver, sender, weak)
+
+    def _disconnect(self, receiver_id: Any, sender_id: Any) -> None:
+        # Every removal (disconnect, a weakly held receiver collected) passes here.
+        super()._disconnect(receiver_id, sender_id)
+        receiver_state.connected = any(signal.receivers for signal in _signals.values())
+
+
+class _Namespace(Namespace):
+    def signal(self, name: str, doc: str | None = None) -> NamedSignal:
+        return self.setdefault(name, _TrackedSignal(name, doc))
+
+
+_signals = _Namespace()
 
 #: Sent when the template has been rendered (``template``, ``context``).
 template_rendered = _signals.signal("template-rendered")
