@@ -202,6 +202,8 @@ def fast_http_handler(
                         response = plain_class._plain(data, plain_type)
                     else:
                         response = app.response_class._of_bytes(data)
+                elif kind is plain_class and app.response_class is plain_class:
+                    response = result  # make_response returns its own class's instance as is
                 else:
                     response = await app.make_response(result)
                 if body is None:
