@@ -22,6 +22,7 @@ from werkzeug.routing import RequestRedirect, RoutingException
 from . import signals
 from .globals import _cv_request, _cv_websocket
 from .matching import FastMatcher
+from .sessions import SecureCookieSession, save_unchanged_session
 
 if TYPE_CHECKING:
     from .app import Erlen
@@ -276,6 +277,12 @@ class DispatchMixin:
                 return
         interface = self.session_interface
         session = ctx.session
+        if (
+            type(session) is SecureCookieSession
+            and not session.modified
+            and save_unchanged_session(interface, session, response)
+        ):
+            return  # the stock interface and an unchanged session: nothing to send
         if not interface.is_null_session(session):
             saved = interface.save_session(self, session, response)
             if inspect.isawaitable(saved):  # Quart: a coroutine; a Flask interface: None
