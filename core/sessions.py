@@ -21,6 +21,8 @@ from markupsafe import Markup
 from werkzeug.datastructures import CallbackDict, Headers, ImmutableMultiDict
 from werkzeug.http import http_date, parse_date
 
+from .wrappers.headers import ResponseHeaders
+
 if TYPE_CHECKING:
     from .app import Erlen
     from .wrappers.response import Response
@@ -610,7 +612,8 @@ def save_unchanged_session(
 def _vary_on_cookie(response: Response) -> None:
     """``response.vary.add("Cookie")``, without parsing a ``Vary`` header that is absent."""
     headers = response.headers
-    items = headers._list if type(headers) is Headers else headers
+    kind = type(headers)
+    items = headers._list if kind is ResponseHeaders or kind is Headers else headers
     for name, _value in items:  # a plain loop: no generator per response
         if name.lower() == "vary":
             response.vary.add("Cookie")

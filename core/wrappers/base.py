@@ -54,6 +54,23 @@ def headers_from_scope(raw: Any) -> Headers:
     return headers
 
 
+class _computed_once:
+    """Like werkzeug's ``cached_property`` (computed on first read; assigning sets the
+    value, ``del`` recomputes it), as a non-data descriptor: once computed, the value is
+    a plain instance attribute, read without a Python call."""
+
+    def __init__(self, func: Any) -> None:
+        self.func = func
+        self.__name__ = func.__name__
+        self.__doc__ = func.__doc__
+
+    def __get__(self, obj: Any, owner: Any = None) -> Any:
+        if obj is None:
+            return self
+        value = obj.__dict__[self.__name__] = self.func(obj)
+        return value
+
+
 class BaseRequestWebsocket(_SansIORequest):
     """URL, headers and routing data of an HTTP request or websocket connection."""
 
@@ -95,13 +112,15 @@ class BaseRequestWebsocket(_SansIORequest):
         """The request headers."""
         return headers_from_scope(self.scope.get("headers", ()))
 
-    @cached_property
+    @_computed_once
     def cookies(self) -> ImmutableMultiDict[str, str]:  # type: ignore[override]
         """The request cookies, read straight from the scope's ``cookie`` headers (all of
         them, joined as werkzeug does), without decoding every other header."""
-        raw = b";".join(
-            [value for name, value in self.scope.get("headers", ()) if name.lower() == b"cookie"]
-        )
+        found: list[bytes] = []
+        for name, value in self.scope.get("headers", ()):
+            if name == b"cookie" or name.lower() == b"cookie":  # ASGI names are lowercase
+                found.append(value)
+        raw = found[0] if len(found) == 1 else b";".join(found)
         cls: Any = self.dict_storage_class
         if cls is not ImmutableMultiDict:
             return parse_cookie(raw.decode("latin-1"), cls=cls)  # type: ignore[return-value]

@@ -19,6 +19,7 @@ from werkzeug.sansio.response import Response as _SansIOResponse
 from werkzeug.utils import get_content_type
 
 from .. import json as json_module
+from .headers import ResponseHeaders
 
 if TYPE_CHECKING:
     from .base import BaseRequestWebsocket
@@ -192,7 +193,7 @@ class Response(_SansIOResponse):
         if content_type is None:
             content_type = _CONTENT_TYPES[mimetype] = get_content_type(mimetype, "utf-8")
         rv = cls.__new__(cls)
-        headers = rv.headers = Headers()
+        headers = rv.headers = ResponseHeaders()
         headers._list = [("Content-Type", content_type), ("Content-Length", str(len(data)))]
         rv._status, rv._status_code = "200 OK", 200
         rv.timeout = ...
