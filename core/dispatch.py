@@ -276,7 +276,9 @@ class DispatchMixin:
             if not self._session_cookie_sent(ctx._connection):
                 return
         interface = self.session_interface
-        session = ctx.session
+        session = ctx._session
+        if session is None:  # the cookie was sent, the session not opened: open it now
+            session = ctx.session
         if (
             type(session) is SecureCookieSession
             and not session.modified

@@ -261,43 +261,7 @@ def _cookie_value(request: Any, name: str) -> str | None:
 _FastOpen = tuple[Any, Any, str, timedelta, int, dict[str, _Verified]]
 
 
-_STALE: Any = object()  # _open_known_cookie: the app's settings changed since the snapshot
 _REFUSED: Any = object()  # the snapshot of an interface or app that is not stock
-
-
-def _open_known_cookie(fast: _FastOpen, app: Erlen, request: Any) -> Any:
-    """The session of a cookie already verified, while ``app``'s settings are those of
-    the snapshot ``fast``: ``None`` when the cookie is not a known valid one, ``_STALE``
-    when the settings changed (the caller then takes the general path).
-
-    It does what the general path does for such a cookie, without its method calls:
-    config values compared by identity with the snapshot's, the cookie read from the
-    parsed header, the verified payload copied into a new session.
-    """
-    config = app.config
-    if (
-        config["SECRET_KEY"] is not fast[1]
-        or config["SECRET_KEY_FALLBACKS"] is not None
-        or config["SESSION_COOKIE_NAME"] is not fast[2]
-        or config["PERMANENT_SESSION_LIFETIME"] is not fast[3]
-    ):
-        return _STALE
-    cookies = request.cookies
-    if type(cookies) is not ImmutableMultiDict:
-        return None
-    values = dict.get(cookies, fast[2])  # a MultiDict holds lists: the first is .get's
-    if not values:
-        return None
-    value = values[0]
-    verified = fast[5]
-    hit = verified.get(value)
-    if hit is None or not 0 <= int(time.time()) - hit[1] <= fast[4]:
-        return None  # not verified yet, or expired: the general path decides
-    del verified[value]
-    verified[value] = hit  # most recently used last: evicted last (LRU)
-    session = SecureCookieSession.__new__(SecureCookieSession)
-    dict.update(session, hit[0])
-    return session
 
 
 def _stock_interface(interface: SessionInterface, app: Erlen) -> bool:
@@ -371,7 +335,7 @@ class SecureCookieSessionInterface(SessionInterface):
         return None
 
     #: What opening needs for one app, while its settings stay those it was built from
-    #: (see :meth:`_open_known_cookie`); None when this interface is not the stock one.
+    #: (see :meth:`open_session_sync`); None when this interface is not the stock one.
     _fast_open: _FastOpen | None = None
 
     def __setattr__(self, name: str, value: Any) -> None:
@@ -392,14 +356,31 @@ class SecureCookieSessionInterface(SessionInterface):
         fast = self._fast_open
         remember = True  # whether to (re)build the snapshot once the cookie is verified
         if fast is not None and fast[0] is app:
+            config = app.config
             if fast[1] is _REFUSED:
                 remember = False
-            else:
-                session = _open_known_cookie(fast, app, request)
-                if session is not _STALE:
-                    if session is not None:
-                        return session
-                    remember = False  # the snapshot holds: the cookie is not in it yet
+            elif (
+                config["SECRET_KEY"] is fast[1]
+                and config["SECRET_KEY_FALLBACKS"] is None
+                and config["SESSION_COOKIE_NAME"] is fast[2]
+                and config["PERMANENT_SESSION_LIFETIME"] is fast[3]
+            ):
+                # The app's settings are those of the snapshot: what the general path
+                # below does for a cookie it verified, without its method calls.
+                remember = False
+                cookies = request.cookies
+                if type(cookies) is ImmutableMultiDict:
+                    values = dict.get(cookies, fast[2])  # a MultiDict holds value lists
+                    if values:
+                        value = values[0]
+                        known = fast[5]
+                        hit = known.get(value)
+                        if hit is not None and 0 <= int(time.time()) - hit[1] <= fast[4]:
+                            del known[value]
+                            known[value] = hit  # most recently used last (LRU)
+                            session = SecureCookieSession.__new__(SecureCookieSession)
+                            dict.update(session, hit[0])
+                            return session
         verified: dict[str, _Verified] | None
         if type(self).get_signing_serializer is SecureCookieSessionInterface.get_signing_serializer:
             entry = self._signing_entry(app)
@@ -444,7 +425,7 @@ class SecureCookieSessionInterface(SessionInterface):
         return self.session_class(data)
 
     def _remember_settings(self, app: Erlen, verified: dict[str, _Verified]) -> None:
-        """Keep the snapshot :func:`_open_known_cookie` uses for ``app``, when this
+        """Keep the snapshot :meth:`open_session_sync` uses for ``app``, when this
         interface and ``app`` use the stock methods and settings only.
 
         Called once a cookie was verified with the current keys, and only when there is
@@ -602,7 +583,18 @@ def save_unchanged_session(
     if fast is None or fast[1] is _REFUSED or dict.get(session, "_permanent"):
         return False
     if session.accessed:
-        _vary_on_cookie(response)
+        headers = response.headers
+        kind = type(headers)
+        if kind is ResponseHeaders or kind is Headers:  # _vary_on_cookie, inlined
+            items = headers._list
+            for name, _value in items:
+                if name.lower() == "vary":
+                    response.vary.add("Cookie")
+                    break
+            else:
+                items.append(("Vary", "Cookie"))
+        else:
+            _vary_on_cookie(response)
     if session:
         # save_session reads ``session.permanent`` (a read: it marks the session accessed)
         session.accessed = True

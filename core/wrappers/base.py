@@ -37,6 +37,28 @@ _MAX_PARSED_CONTENT_TYPES = 256
 _ASCII = "".join(map(chr, range(128)))
 
 
+def _parse_cookies(connection: Any) -> ImmutableMultiDict[str, str]:
+    """What ``connection.cookies`` holds: the scope's ``cookie`` headers, parsed."""
+    found: list[bytes] = []
+    for name, value in connection.scope.get("headers", ()):
+        if name == b"cookie" or name.lower() == b"cookie":  # ASGI names are lowercase
+            found.append(value)
+    raw = found[0] if len(found) == 1 else b";".join(found)
+    cls: Any = connection.dict_storage_class
+    if cls is not ImmutableMultiDict:
+        return parse_cookie(raw.decode("latin-1"), cls=cls)  # type: ignore[return-value]
+    # A browser sends the same Cookie header with every request: parse each distinct
+    # header once. The parsed mapping is immutable, so requests can share it.
+    parsed: Any = _PARSED_COOKIES.get(raw)
+    if parsed is None:
+        parsed = parse_cookie(raw.decode("latin-1"), cls=cls)  # type: ignore[arg-type]
+        if len(raw) <= _MAX_CACHED_COOKIE_HEADER:
+            if len(_PARSED_COOKIES) >= _MAX_PARSED_COOKIES:
+                del _PARSED_COOKIES[next(iter(_PARSED_COOKIES))]  # the oldest entry
+            _PARSED_COOKIES[raw] = parsed
+    return parsed  # type: ignore[no-any-return]
+
+
 def headers_from_scope(raw: Any) -> Headers:
     """Decode ASGI ``[(name, value)]`` byte pairs into werkzeug ``Headers``."""
     items = [(name.decode("latin-1"), value.decode("latin-1")) for name, value in raw]
@@ -54,20 +76,22 @@ def headers_from_scope(raw: Any) -> Headers:
     return headers
 
 
-class _computed_once:
-    """Like werkzeug's ``cached_property`` (computed on first read; assigning sets the
-    value, ``del`` recomputes it), as a non-data descriptor: once computed, the value is
-    a plain instance attribute, read without a Python call."""
+class _RequestCookies:
+    """``request.cookies``: parsed on the first read, then a plain instance attribute.
 
-    def __init__(self, func: Any) -> None:
-        self.func = func
-        self.__name__ = func.__name__
-        self.__doc__ = func.__doc__
+    Like werkzeug's ``cached_property`` (assigning sets the value, ``del`` parses again),
+    but a non-data descriptor: later reads take no Python call, and the first read one.
+    """
+
+    __name__ = "cookies"
 
     def __get__(self, obj: Any, owner: Any = None) -> Any:
         if obj is None:
             return self
-        value = obj.__dict__[self.__name__] = self.func(obj)
+        value = _parse_cookies(obj)
+        # An attribute, not obj.__dict__[...]: reading __dict__ makes CPython build the dict
+        # of an object whose attributes it keeps inline (slower now and for later reads).
+        obj.cookies = value
         return value
 
 
@@ -112,28 +136,9 @@ class BaseRequestWebsocket(_SansIORequest):
         """The request headers."""
         return headers_from_scope(self.scope.get("headers", ()))
 
-    @_computed_once
-    def cookies(self) -> ImmutableMultiDict[str, str]:  # type: ignore[override]
-        """The request cookies, read straight from the scope's ``cookie`` headers (all of
-        them, joined as werkzeug does), without decoding every other header."""
-        found: list[bytes] = []
-        for name, value in self.scope.get("headers", ()):
-            if name == b"cookie" or name.lower() == b"cookie":  # ASGI names are lowercase
-                found.append(value)
-        raw = found[0] if len(found) == 1 else b";".join(found)
-        cls: Any = self.dict_storage_class
-        if cls is not ImmutableMultiDict:
-            return parse_cookie(raw.decode("latin-1"), cls=cls)  # type: ignore[return-value]
-        # A browser sends the same Cookie header with every request: parse each distinct
-        # header once. The parsed mapping is immutable, so requests can share it.
-        parsed: Any = _PARSED_COOKIES.get(raw)
-        if parsed is None:
-            parsed = parse_cookie(raw.decode("latin-1"), cls=cls)  # type: ignore[arg-type]
-            if len(raw) <= _MAX_CACHED_COOKIE_HEADER:
-                if len(_PARSED_COOKIES) >= _MAX_PARSED_COOKIES:
-                    del _PARSED_COOKIES[next(iter(_PARSED_COOKIES))]  # the oldest entry
-                _PARSED_COOKIES[raw] = parsed
-        return parsed  # type: ignore[no-any-return]
+    cookies = _RequestCookies()
+    cookies.__doc__ = """The request cookies, read straight from the scope's ``cookie``
+    headers (all of them, joined as werkzeug does), without decoding every other header."""
 
     def _parse_content_type(self) -> None:
         # werkzeug's own, with the parse of each distinct Content-Type value kept: a
