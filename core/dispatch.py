@@ -22,7 +22,7 @@ from werkzeug.routing import RequestRedirect, RoutingException
 from . import signals
 from .globals import _cv_request, _cv_websocket
 from .matching import FastMatcher
-from .sessions import SecureCookieSession, save_unchanged_session
+from .sessions import save_if_unchanged
 
 if TYPE_CHECKING:
     from .app import Erlen
@@ -276,14 +276,8 @@ class DispatchMixin:
             if not self._session_cookie_sent(ctx._connection):
                 return
         interface = self.session_interface
-        session = ctx._session
-        if session is None:  # the cookie was sent, the session not opened: open it now
-            session = ctx.session
-        if (
-            type(session) is SecureCookieSession
-            and not session.modified
-            and save_unchanged_session(interface, session, response)
-        ):
+        session = ctx.session  # the cookie was sent but the session not opened: open it
+        if save_if_unchanged(self, ctx, response):
             return  # the stock interface and an unchanged session: nothing to send
         if not interface.is_null_session(session):
             saved = interface.save_session(self, session, response)

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from . import signals
 from .ctx import RequestContext
 from .globals import _cv_app, _cv_request
+from .sessions import save_if_unchanged
 
 if TYPE_CHECKING:
     from .app import Erlen
@@ -146,7 +147,8 @@ def fast_request_handler(app: Erlen) -> Callable[[Request], Awaitable[Response]]
                     if rv is not None:
                         response = rv
                 if ctx._session is not None or session_cookie_sent(request):
-                    await app._save_session(ctx, response, True)
+                    if not save_if_unchanged(app, ctx, response):  # no await, if unchanged
+                        await app._save_session(ctx, response, True)
                 if request_finished.receivers:
                     await send_async(request_finished, app, response=response)
                 return response

@@ -568,18 +568,19 @@ async def open_session_async(app: Erlen, connection: Any) -> SessionMixin:
     return session
 
 
-def save_unchanged_session(
-    interface: SessionInterface, session: SecureCookieSession, response: Response
-) -> bool:
-    """``interface.save_session`` without its method calls, for the stock interface and
-    a ``SecureCookieSession`` (the caller checks its type) that was not modified and is
-    not permanent: ``Vary: Cookie`` if it was read, no cookie.
+def save_if_unchanged(app: Erlen, ctx: Any, response: Response) -> bool:
+    """``app.session_interface.save_session`` without awaiting or method calls, for the
+    stock interface and an opened ``SecureCookieSession`` that was not modified and is
+    not permanent: ``Vary: Cookie`` if it was read, no cookie. True when done.
 
-    False, with nothing done, for any other interface (a subclass, or one with
-    attributes set on it: it has no ``_fast_open`` snapshot) and for a permanent
-    session, whose cookie the general path refreshes.
+    False, with nothing done, for a session not opened, another session class, any other
+    interface (a subclass, or one with attributes set on it: it has no ``_fast_open``
+    snapshot) and a permanent session, whose cookie the general path refreshes.
     """
-    fast = getattr(interface, "_fast_open", None)
+    session = ctx._session
+    if type(session) is not SecureCookieSession or session.modified:
+        return False
+    fast = getattr(app.session_interface, "_fast_open", None)
     if fast is None or fast[1] is _REFUSED or dict.get(session, "_permanent"):
         return False
     if session.accessed:
@@ -588,7 +589,7 @@ def save_unchanged_session(
         if kind is ResponseHeaders or kind is Headers:  # _vary_on_cookie, inlined
             items = headers._list
             for name, _value in items:
-                if name.lower() == "vary":
+                if len(name) == 4 and name.lower() == "vary":
                     response.vary.add("Cookie")
                     break
             else:
