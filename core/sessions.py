@@ -256,8 +256,8 @@ def _cookie_value(request: Any, name: str) -> str | None:
     return cookies.get(name)  # type: ignore[no-any-return]
 
 
-#: (app, SECRET_KEY, SESSION_COOKIE_NAME, PERMANENT_SESSION_LIFETIME, its seconds, the
-#: cookies verified with that key).
+#: (app, SECRET_KEY, SESSION_COOKIE_NAME, PERMANENT_SESSION_LIFETIME, its seconds + 1,
+#: the cookies verified with that key).
 _FastOpen = tuple[Any, Any, str, timedelta, int, dict[str, _Verified]]
 
 
@@ -375,7 +375,10 @@ class SecureCookieSessionInterface(SessionInterface):
                         value = values[0]
                         known = fast[5]
                         hit = known.get(value)
-                        if hit is not None and 0 <= int(time.time()) - hit[1] <= fast[4]:
+                        # 0 <= int(now) - signed_at <= max_age, as below, for an int
+                        # signed_at: fast[4] is max_age + 1, and no int() call.
+                        now = time.time()
+                        if hit is not None and hit[1] <= now < hit[1] + fast[4]:
                             del known[value]
                             known[value] = hit  # most recently used last (LRU)
                             session = SecureCookieSession.__new__(SecureCookieSession)
@@ -447,8 +450,8 @@ class SecureCookieSessionInterface(SessionInterface):
             self.__dict__["_fast_open"] = (app, _REFUSED)
             return
         name = config["SESSION_COOKIE_NAME"]
-        max_age = _max_age(lifetime)
-        self.__dict__["_fast_open"] = (app, secret_key, name, lifetime, max_age, verified)
+        limit = _max_age(lifetime) + 1
+        self.__dict__["_fast_open"] = (app, secret_key, name, lifetime, limit, verified)
 
     def _must_open_untouched(self, app: Erlen, value: str) -> bool:
         """Whether a request that sent cookie ``value`` but never touched ``session`` must
@@ -589,7 +592,7 @@ def save_if_unchanged(app: Erlen, ctx: Any, response: Response) -> bool:
         if kind is ResponseHeaders or kind is Headers:  # _vary_on_cookie, inlined
             items = headers._list
             for name, _value in items:
-                if len(name) == 4 and name.lower() == "vary":
+                if len(name) == 4 and name.lower() == "vary":  # only 4 chars lower() to it
                     response.vary.add("Cookie")
                     break
             else:

@@ -39,11 +39,13 @@ _ASCII = "".join(map(chr, range(128)))
 
 def _parse_cookies(connection: Any) -> ImmutableMultiDict[str, str]:
     """What ``connection.cookies`` holds: the scope's ``cookie`` headers, parsed."""
-    found: list[bytes] = []
-    for name, value in connection.scope.get("headers", ()):
-        if name == b"cookie" or name.lower() == b"cookie":  # ASGI names are lowercase
-            found.append(value)
-    raw = found[0] if len(found) == 1 else b";".join(found)
+    headers = connection.scope.get("headers", ())
+    raw = None
+    for name, value in headers:  # a loop, not a list: one header is the common case
+        if name == b"cookie":  # ASGI header names are lowercase
+            raw = value if raw is None else raw + b";" + value
+    if raw is None:  # none, or a scope breaking that rule: its cookies are still read
+        raw = b";".join([value for name, value in headers if name.lower() == b"cookie"])
     cls: Any = connection.dict_storage_class
     if cls is not ImmutableMultiDict:
         return parse_cookie(raw.decode("latin-1"), cls=cls)  # type: ignore[return-value]

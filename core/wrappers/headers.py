@@ -21,14 +21,21 @@ class ResponseHeaders(Headers):
     """
 
     def __setitem__(self, key: Any, value: Any) -> None:
-        if type(key) is str and type(value) is str and "\n" not in value and "\r" not in value:
+        if (
+            type(key) is str
+            and type(value) is str
+            and "\n" not in value
+            and "\r" not in value
+            and key.isascii()  # then only a name of the same length can lower() to it
+        ):
             # Headers.set: replace the first header of that name, drop the others, or
             # append when there is none.
             items = self._list
             lowered = key.lower()
+            size = len(key)
             index = 0
             for name, _value in items:
-                if name.lower() == lowered:
+                if len(name) == size and name.lower() == lowered:  # len: no lower() call
                     items[index] = (key, value)
                     rest = items[index + 1 :]
                     if rest:
