@@ -13,6 +13,7 @@ import time
 from base64 import b64decode, b64encode
 from collections.abc import MutableMapping
 from datetime import UTC, datetime, timedelta
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
@@ -256,9 +257,15 @@ def _cookie_value(request: Any, name: str) -> str | None:
     return cookies.get(name)  # type: ignore[no-any-return]
 
 
-#: (app, SECRET_KEY, SESSION_COOKIE_NAME, PERMANENT_SESSION_LIFETIME, its seconds + 1,
-#: the cookies verified with that key).
-_FastOpen = tuple[Any, Any, str, timedelta, int, dict[str, _Verified]]
+#: The settings opening a cookie depends on, read in one call; equal values open a
+#: cookie the same way (the same keys sign the same, the same lifetime has the same age).
+_SESSION_SETTINGS = itemgetter(
+    "SECRET_KEY", "SECRET_KEY_FALLBACKS", "SESSION_COOKIE_NAME", "PERMANENT_SESSION_LIFETIME"
+)
+
+#: (app, its _SESSION_SETTINGS, SESSION_COOKIE_NAME, the lifetime's seconds + 1, the
+#: cookies verified with those settings).
+_FastOpen = tuple[Any, tuple[Any, ...], str, int, dict[str, _Verified]]
 
 
 _REFUSED: Any = object()  # the snapshot of an interface or app that is not stock
@@ -356,15 +363,9 @@ class SecureCookieSessionInterface(SessionInterface):
         fast = self._fast_open
         remember = True  # whether to (re)build the snapshot once the cookie is verified
         if fast is not None and fast[0] is app:
-            config = app.config
             if fast[1] is _REFUSED:
                 remember = False
-            elif (
-                config["SECRET_KEY"] is fast[1]
-                and config["SECRET_KEY_FALLBACKS"] is None
-                and config["SESSION_COOKIE_NAME"] is fast[2]
-                and config["PERMANENT_SESSION_LIFETIME"] is fast[3]
-            ):
+            elif _SESSION_SETTINGS(app.config) == fast[1]:
                 # The app's settings are those of the snapshot: what the general path
                 # below does for a cookie it verified, without its method calls.
                 remember = False
@@ -372,15 +373,13 @@ class SecureCookieSessionInterface(SessionInterface):
                 if type(cookies) is ImmutableMultiDict:
                     values = dict.get(cookies, fast[2])  # a MultiDict holds value lists
                     if values:
-                        value = values[0]
-                        known = fast[5]
-                        hit = known.get(value)
+                        hit = fast[4].get(values[0])
                         # 0 <= int(now) - signed_at <= max_age, as below, for an int
-                        # signed_at: fast[4] is max_age + 1, and no int() call.
+                        # signed_at: fast[3] is max_age + 1, and no int() call. (Not
+                        # moved last for the LRU order: a hot cookie evicted after
+                        # _MAX_VERIFIED_COOKIES others is verified again, once.)
                         now = time.time()
-                        if hit is not None and hit[1] <= now < hit[1] + fast[4]:
-                            del known[value]
-                            known[value] = hit  # most recently used last (LRU)
+                        if hit is not None and hit[1] <= now < hit[1] + fast[3]:
                             session = SecureCookieSession.__new__(SecureCookieSession)
                             dict.update(session, hit[0])
                             return session
@@ -449,9 +448,10 @@ class SecureCookieSessionInterface(SessionInterface):
         if not _stock_interface(self, app):
             self.__dict__["_fast_open"] = (app, _REFUSED)
             return
-        name = config["SESSION_COOKIE_NAME"]
+        settings = _SESSION_SETTINGS(config)
         limit = _max_age(lifetime) + 1
-        self.__dict__["_fast_open"] = (app, secret_key, name, lifetime, limit, verified)
+        name = config["SESSION_COOKIE_NAME"]
+        self.__dict__["_fast_open"] = (app, settings, name, limit, verified)
 
     def _must_open_untouched(self, app: Erlen, value: str) -> bool:
         """Whether a request that sent cookie ``value`` but never touched ``session`` must

@@ -37,30 +37,6 @@ _MAX_PARSED_CONTENT_TYPES = 256
 _ASCII = "".join(map(chr, range(128)))
 
 
-def _parse_cookies(connection: Any) -> ImmutableMultiDict[str, str]:
-    """What ``connection.cookies`` holds: the scope's ``cookie`` headers, parsed."""
-    headers = connection.scope.get("headers", ())
-    raw = None
-    for name, value in headers:  # a loop, not a list: one header is the common case
-        if name == b"cookie":  # ASGI header names are lowercase
-            raw = value if raw is None else raw + b";" + value
-    if raw is None:  # none, or a scope breaking that rule: its cookies are still read
-        raw = b";".join([value for name, value in headers if name.lower() == b"cookie"])
-    cls: Any = connection.dict_storage_class
-    if cls is not ImmutableMultiDict:
-        return parse_cookie(raw.decode("latin-1"), cls=cls)  # type: ignore[return-value]
-    # A browser sends the same Cookie header with every request: parse each distinct
-    # header once. The parsed mapping is immutable, so requests can share it.
-    parsed: Any = _PARSED_COOKIES.get(raw)
-    if parsed is None:
-        parsed = parse_cookie(raw.decode("latin-1"), cls=cls)  # type: ignore[arg-type]
-        if len(raw) <= _MAX_CACHED_COOKIE_HEADER:
-            if len(_PARSED_COOKIES) >= _MAX_PARSED_COOKIES:
-                del _PARSED_COOKIES[next(iter(_PARSED_COOKIES))]  # the oldest entry
-            _PARSED_COOKIES[raw] = parsed
-    return parsed  # type: ignore[no-any-return]
-
-
 def headers_from_scope(raw: Any) -> Headers:
     """Decode ASGI ``[(name, value)]`` byte pairs into werkzeug ``Headers``."""
     items = [(name.decode("latin-1"), value.decode("latin-1")) for name, value in raw]
@@ -90,11 +66,30 @@ class _RequestCookies:
     def __get__(self, obj: Any, owner: Any = None) -> Any:
         if obj is None:
             return self
-        value = _parse_cookies(obj)
+        headers = obj.scope.get("headers", ())
+        raw = None
+        for name, value in headers:  # a loop, not a list: one header is the common case
+            if name == b"cookie":  # ASGI header names are lowercase
+                raw = value if raw is None else raw + b";" + value
+        if raw is None:  # none, or a scope breaking that rule: its cookies are still read
+            raw = b";".join([value for name, value in headers if name.lower() == b"cookie"])
+        cls: Any = obj.dict_storage_class
+        if cls is not ImmutableMultiDict:
+            parsed: Any = parse_cookie(raw.decode("latin-1"), cls=cls)
+        else:
+            # A browser sends the same Cookie header with every request: parse each
+            # distinct header once. The parsed mapping is immutable: requests share it.
+            parsed = _PARSED_COOKIES.get(raw)
+            if parsed is None:
+                parsed = parse_cookie(raw.decode("latin-1"), cls=cls)
+                if len(raw) <= _MAX_CACHED_COOKIE_HEADER:
+                    if len(_PARSED_COOKIES) >= _MAX_PARSED_COOKIES:
+                        del _PARSED_COOKIES[next(iter(_PARSED_COOKIES))]  # the oldest
+                    _PARSED_COOKIES[raw] = parsed
         # An attribute, not obj.__dict__[...]: reading __dict__ makes CPython build the dict
         # of an object whose attributes it keeps inline (slower now and for later reads).
-        obj.cookies = value
-        return value
+        obj.cookies = parsed
+        return parsed
 
 
 class BaseRequestWebsocket(_SansIORequest):
