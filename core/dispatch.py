@@ -22,7 +22,7 @@ from werkzeug.routing import RequestRedirect, RoutingException
 from . import signals
 from .globals import _cv_request, _cv_websocket
 from .matching import FastMatcher
-from .sessions import save_if_unchanged
+from .sessions import cookie_value, save_if_unchanged
 
 if TYPE_CHECKING:
     from .app import Erlen
@@ -291,7 +291,7 @@ class DispatchMixin:
             if name == b"cookie":  # most requests send no cookie: look for one first
                 if not self.config["SESSION_REFRESH_EACH_REQUEST"] or self.secret_key is None:
                     return False
-                value = connection.cookies.get(self.config["SESSION_COOKIE_NAME"])
+                value = cookie_value(connection, self.config["SESSION_COOKIE_NAME"])
                 if value is None:
                     return False
                 # A logged-in browser sends its cookie with every request: when the

@@ -244,7 +244,7 @@ def _max_age(lifetime: timedelta | None) -> int:
     return max_age
 
 
-def _cookie_value(request: Any, name: str) -> str | None:
+def cookie_value(request: Any, name: str) -> str | None:
     """``request.cookies.get(name)``.
 
     The stock cookies mapping is a werkzeug ``ImmutableMultiDict``: a dict of value
@@ -395,7 +395,7 @@ class SecureCookieSessionInterface(SessionInterface):
                 return None
             s, verified = custom, self._verified_cookies(custom)
             remember = False
-        val = _cookie_value(request, self.get_cookie_name(app))
+        val = cookie_value(request, self.get_cookie_name(app))
         if not val:
             return self.session_class()
         max_age = _max_age(app.permanent_session_lifetime)
@@ -463,6 +463,17 @@ class SecureCookieSessionInterface(SessionInterface):
         expired since), and saving an untouched, unmodified, non-permanent session sends
         nothing.
         """
+        fast = self._fast_open
+        if (
+            fast is not None
+            and fast[0] is app
+            and fast[1] is not _REFUSED
+            and _SESSION_SETTINGS(app.config) == fast[1]
+        ):
+            # The snapshot exists only for the stock methods checked below, and holds
+            # the cookies verified with the current settings.
+            hit = fast[4].get(value)
+            return hit is None or hit[2]
         cls = type(self)
         if (
             cls.save_session is not SecureCookieSessionInterface.save_session
