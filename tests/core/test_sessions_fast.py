@@ -45,6 +45,15 @@ def make_app() -> Erlen:
         session.permanent = True
         return "permanent"
 
+    @app.route("/plain")
+    async def plain() -> str:
+        return "plain"
+
+    @app.route("/logout")
+    async def logout() -> str:
+        session.pop("user", None)
+        return "out"
+
     @app.route("/kind")
     async def kind() -> str:
         return f"{type(session._get_current_object()).__name__} {len(session)}"
@@ -79,6 +88,24 @@ async def test_changing_a_known_session_sends_the_new_cookie() -> None:
     response = await client.get("/rename")
     assert response.headers["Set-Cookie"].startswith("session=")
     assert await (await client.get("/me")).get_data() == b"user=bea"
+
+
+async def test_emptying_a_known_session_deletes_the_cookie() -> None:
+    app = make_app()
+    client = await logged_in(app)
+    response = await client.get("/logout")
+    assert "Expires=Thu, 01 Jan 1970" in response.headers["Set-Cookie"]
+    assert response.headers["Vary"] == "Cookie"
+    assert await (await client.get("/me")).get_data() == b"user=nobody"
+
+
+async def test_a_known_cookie_sent_to_a_route_not_reading_it_sends_nothing_back() -> None:
+    app = make_app()
+    client = await logged_in(app)
+    response = await client.get("/plain")
+    assert await response.get_data() == b"plain"
+    assert "Vary" not in response.headers
+    assert "Set-Cookie" not in response.headers
 
 
 async def test_a_session_made_permanent_is_refreshed_on_every_read() -> None:
