@@ -142,8 +142,8 @@ class _SessionProxy(LocalProxy):  # type: ignore[type-arg]
             if ctx is None:
                 raise RuntimeError(_no_req_msg)
             current = ctx._session  # opened already (the common second read)
-            if current is None:
-                current = ctx.session
+            if current is None:  # ctx.session's first use, without the property call
+                current = ctx._session = ctx.app.open_session_for(ctx._connection)
             return getattr(current, name)
         return object.__getattribute__(self, name)
 
