@@ -10,6 +10,7 @@ import hashlib
 import inspect
 import json
 import time
+import weakref
 from base64 import b64decode, b64encode
 from collections.abc import MutableMapping
 from datetime import UTC, datetime, timedelta
@@ -263,7 +264,8 @@ _SESSION_SETTINGS = itemgetter(
     "SECRET_KEY", "SECRET_KEY_FALLBACKS", "SESSION_COOKIE_NAME", "PERMANENT_SESSION_LIFETIME"
 )
 
-#: (app, its _SESSION_SETTINGS, SESSION_COOKIE_NAME, the lifetime's seconds + 1, the
+#: (a weak reference to the app: the interface is shared by every app and must not keep
+#: one alive, its _SESSION_SETTINGS, SESSION_COOKIE_NAME, the lifetime's seconds + 1, the
 #: cookies verified with those settings).
 _FastOpen = tuple[Any, tuple[Any, ...], str, int, dict[str, _Verified]]
 
@@ -362,7 +364,7 @@ class SecureCookieSessionInterface(SessionInterface):
         """
         fast = self._fast_open
         remember = True  # whether to (re)build the snapshot once the cookie is verified
-        if fast is not None and fast[0] is app:
+        if fast is not None and fast[0]() is app:
             if fast[1] is _REFUSED:
                 remember = False
             elif _SESSION_SETTINGS(app.config) == fast[1]:
@@ -446,12 +448,12 @@ class SecureCookieSessionInterface(SessionInterface):
         ):
             return
         if not _stock_interface(self, app):
-            self.__dict__["_fast_open"] = (app, _REFUSED)
+            self.__dict__["_fast_open"] = (weakref.ref(app), _REFUSED)
             return
         settings = _SESSION_SETTINGS(config)
         limit = _max_age(lifetime) + 1
         name = config["SESSION_COOKIE_NAME"]
-        self.__dict__["_fast_open"] = (app, settings, name, limit, verified)
+        self.__dict__["_fast_open"] = (weakref.ref(app), settings, name, limit, verified)
 
     def _must_open_untouched(self, app: Erlen, value: str) -> bool:
         """Whether a request that sent cookie ``value`` but never touched ``session`` must
@@ -466,7 +468,7 @@ class SecureCookieSessionInterface(SessionInterface):
         fast = self._fast_open
         if (
             fast is not None
-            and fast[0] is app
+            and fast[0]() is app
             and fast[1] is not _REFUSED
             and _SESSION_SETTINGS(app.config) == fast[1]
         ):

@@ -9,6 +9,8 @@ keeps its own behaviour, and the response headers (``Vary``, ``Set-Cookie``) are
 
 from __future__ import annotations
 
+import gc
+import weakref
 from datetime import timedelta
 from typing import Any
 
@@ -197,3 +199,27 @@ async def test_two_apps_sharing_the_stock_interface_each_read_their_own_cookie()
         headers = {"Cookie": f"session={second_cookie.value}"}
         response = await cookieless.get("/me", headers=headers)
         assert await response.get_data() == b"user=nobody"
+
+
+async def test_the_shared_interface_does_not_keep_an_app_alive() -> None:
+    app = Erlen(__name__)
+    app.config["SECRET_KEY"] = "alive-key"
+
+    @app.route("/login")
+    async def login() -> str:
+        session["user"] = "ada"
+        return "in"
+
+    @app.route("/me")
+    async def me() -> str:
+        return f"user={session.get('user', 'nobody')}"
+
+    assert app.session_interface is Erlen.session_interface  # the class's, shared
+    client = app.test_client()
+    await client.get("/login")
+    for _ in range(2):
+        assert await (await client.get("/me")).get_data() == b"user=ada"
+    gone = weakref.ref(app)
+    del app, client, login, me
+    gc.collect()
+    assert gone() is None
