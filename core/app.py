@@ -645,9 +645,9 @@ class Erlen(DispatchMixin, Scaffold):
 
     # --- sessions -----------------------------------------------------------------------
 
-    def open_session_for(self, connection: Any) -> Any:
-        """Open the session of ``connection`` (called on first use of ``session``)."""
-        return open_session_lazily(self, connection)
+    #: Open the session of ``connection`` (called on first use of ``session``): the
+    #: function itself, not a method calling it, one call less on that first use.
+    open_session_for = open_session_lazily
 
     def _session_is_lazy(self) -> bool:
         # The built-in cookie interface opens on first use of `session` (zero work for

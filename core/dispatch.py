@@ -22,6 +22,7 @@ from werkzeug.routing import RequestRedirect, RoutingException
 from . import signals
 from .globals import _cv_request, _cv_websocket
 from .matching import FastMatcher
+from .sessions import cookie_value, save_if_unchanged
 
 if TYPE_CHECKING:
     from .app import Erlen
@@ -275,7 +276,9 @@ class DispatchMixin:
             if not self._session_cookie_sent(ctx._connection):
                 return
         interface = self.session_interface
-        session = ctx.session
+        session = ctx.session  # the cookie was sent but the session not opened: open it
+        if save_if_unchanged(self, ctx, response):
+            return  # the stock interface and an unchanged session: nothing to send
         if not interface.is_null_session(session):
             saved = interface.save_session(self, session, response)
             if inspect.isawaitable(saved):  # Quart: a coroutine; a Flask interface: None
@@ -288,7 +291,7 @@ class DispatchMixin:
             if name == b"cookie":  # most requests send no cookie: look for one first
                 if not self.config["SESSION_REFRESH_EACH_REQUEST"] or self.secret_key is None:
                     return False
-                value = connection.cookies.get(self.config["SESSION_COOKIE_NAME"])
+                value = cookie_value(connection, self.config["SESSION_COOKIE_NAME"])
                 if value is None:
                     return False
                 # A logged-in browser sends its cookie with every request: when the

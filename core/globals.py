@@ -137,7 +137,14 @@ class _SessionProxy(LocalProxy):  # type: ignore[type-arg]
 
     def __getattribute__(self, name: str) -> Any:
         if name[0] != "_":
-            return getattr(_current_session(), name)
+            # _current_session() inlined: `session.get(...)` is the hot use.
+            ctx: Any = _cv_request.get(None) or _cv_websocket.get(None)
+            if ctx is None:
+                raise RuntimeError(_no_req_msg)
+            current = ctx._session  # opened already (the common second read)
+            if current is None:  # ctx.session's first use, without the property call
+                current = ctx._session = ctx.app.open_session_for(ctx._connection)
+            return getattr(current, name)
         return object.__getattribute__(self, name)
 
     def __setattr__(self, name: str, value: Any) -> None:

@@ -29,6 +29,7 @@ from werkzeug.exceptions import HTTPException
 from . import signals
 from .ctx import push_request_context
 from .globals import _cv_app, _cv_request
+from .sessions import save_if_unchanged
 from .wrappers.request import Request
 
 if TYPE_CHECKING:
@@ -220,7 +221,8 @@ def fast_http_handler(
                         if rv is not None:
                             response = rv
                     if ctx._session is not None or session_cookie_sent(request):
-                        await app._save_session(ctx, response, True)
+                        if not save_if_unchanged(app, ctx, response):  # no await if unchanged
+                            await app._save_session(ctx, response, True)
                     if receivers.connected and request_finished.receivers:
                         await send_async(request_finished, app, response=response)
             except asyncio.CancelledError:

@@ -10,16 +10,20 @@ import hashlib
 import inspect
 import json
 import time
+import weakref
 from base64 import b64decode, b64encode
 from collections.abc import MutableMapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from itsdangerous import URLSafeTimedSerializer
 from markupsafe import Markup
-from werkzeug.datastructures import CallbackDict
+from werkzeug.datastructures import CallbackDict, Headers, ImmutableMultiDict
 from werkzeug.http import http_date, parse_date
+
+from .wrappers.headers import ResponseHeaders
 
 if TYPE_CHECKING:
     from .app import Erlen
@@ -43,32 +47,38 @@ class SessionMixin(MutableMapping[str, Any]):
     accessed = True
 
 
+def _mark_modified(session: SecureCookieSession) -> None:
+    """``CallbackDict``'s update callback (one function for every session)."""
+    session.modified = True
+    session.accessed = True
+
+
 class SecureCookieSession(CallbackDict[str, Any], SessionMixin):  # type: ignore[misc]
     """The default session: a dict that tracks modification and access."""
 
     modified = False
     accessed = False
+    #: Every session shares the one callback, instead of an attribute set on each
+    #: instance (assigning ``session.on_update`` still overrides it).
+    on_update = staticmethod(_mark_modified)
 
     def __init__(self, initial: Any = None) -> None:
-        super().__init__(initial, _mark_modified)
+        # CallbackDict's __init__, without the super() chain: a session is made per
+        # request that reads it.
+        if initial is not None:
+            dict.update(self, initial)
 
     def __getitem__(self, key: str) -> Any:
         self.accessed = True
-        return super().__getitem__(key)
+        return dict.__getitem__(self, key)
 
     def get(self, key: str, default: Any = None) -> Any:
         self.accessed = True
-        return super().get(key, default)
+        return dict.get(self, key, default)
 
     def setdefault(self, key: str, default: Any = None) -> Any:
         self.accessed = True
         return super().setdefault(key, default)
-
-
-def _mark_modified(session: SecureCookieSession) -> None:
-    """``CallbackDict``'s update callback (one function for every session)."""
-    session.modified = True
-    session.accessed = True
 
 
 class NullSession(SecureCookieSession):
@@ -217,6 +227,67 @@ _MAX_SERIALIZERS = 8
 _MAX_VERIFIED_COOKIES = 4096
 _PLAIN_VALUES = frozenset((str, int, float, bool, type(None)))
 
+#: A verified cookie: (its session data, when it was signed, whether it is permanent).
+_Verified = tuple[dict[str, Any], int, bool]
+
+_MAX_AGES: dict[Any, int] = {}  # PERMANENT_SESSION_LIFETIME -> whole seconds
+
+
+def _max_age(lifetime: timedelta | None) -> int:
+    """``int(lifetime.total_seconds())``, remembered for the few lifetimes an app uses."""
+    try:
+        return _MAX_AGES[lifetime]
+    except (KeyError, TypeError):  # TypeError: not hashable (not a timedelta)
+        pass
+    max_age = int(lifetime.total_seconds())  # type: ignore[union-attr]
+    if type(lifetime) is timedelta and len(_MAX_AGES) < 64:
+        _MAX_AGES[lifetime] = max_age
+    return max_age
+
+
+def cookie_value(request: Any, name: str) -> str | None:
+    """``request.cookies.get(name)``.
+
+    The stock cookies mapping is a werkzeug ``ImmutableMultiDict``: a dict of value
+    lists, whose ``get`` is two Python calls; the first value is read directly.
+    """
+    cookies = request.cookies
+    if type(cookies) is ImmutableMultiDict:
+        values = dict.get(cookies, name)
+        return values[0] if values else None
+    return cookies.get(name)  # type: ignore[no-any-return]
+
+
+#: The settings opening a cookie depends on, read in one call; equal values open a
+#: cookie the same way (the same keys sign the same, the same lifetime has the same age).
+_SESSION_SETTINGS = itemgetter(
+    "SECRET_KEY", "SECRET_KEY_FALLBACKS", "SESSION_COOKIE_NAME", "PERMANENT_SESSION_LIFETIME"
+)
+
+#: (a weak reference to the app: the interface is shared by every app and must not keep
+#: one alive, its _SESSION_SETTINGS, SESSION_COOKIE_NAME, the lifetime's seconds + 1, the
+#: cookies verified with those settings).
+_FastOpen = tuple[Any, tuple[Any, ...], str, int, dict[str, _Verified]]
+
+
+_REFUSED: Any = object()  # the snapshot of an interface or app that is not stock
+
+
+def _stock_interface(interface: SessionInterface, app: Erlen) -> bool:
+    """Whether ``interface`` and ``app`` open and save sessions with the stock methods
+    only: nothing set on the instance, nothing replaced on the classes."""
+    from .app import Erlen
+
+    if not interface.__dict__.keys() <= {"_serializers", "_fast_open"}:
+        return False
+    for name, value in _STOCK_ATTRIBUTES.items():
+        if inspect.getattr_static(type(interface), name) is not value:
+            return False
+    return all(
+        inspect.getattr_static(type(app), name) is Erlen.__dict__[name]
+        for name in ("secret_key", "permanent_session_lifetime")
+    )
+
 
 class SecureCookieSessionInterface(SessionInterface):
     """Sessions stored in a cookie signed with ``SECRET_KEY`` (itsdangerous)."""
@@ -244,12 +315,11 @@ class SecureCookieSessionInterface(SessionInterface):
         fallbacks = app.config["SECRET_KEY_FALLBACKS"]
         keys = (*fallbacks, secret_key) if fallbacks else (secret_key,)
         cache_key = (keys, self.salt, self.serializer, self.key_derivation, self.digest_method)
-        cache = self.__dict__.get("_serializers")
-        if cache is None:
-            cache = self.__dict__["_serializers"] = {}
-        cached = cache.get(cache_key)
-        if cached is not None:
-            return cached  # type: ignore[no-any-return]
+        try:
+            return self.__dict__["_serializers"][cache_key]  # type: ignore[no-any-return]
+        except KeyError:
+            pass
+        cache = self.__dict__.setdefault("_serializers", {})
         serializer = URLSafeTimedSerializer(
             list(keys),  # type: ignore[arg-type]
             salt=self.salt,
@@ -265,7 +335,7 @@ class SecureCookieSessionInterface(SessionInterface):
         cache[cache_key] = entry
         return entry
 
-    def _verified_cookies(self, serializer: Any) -> dict[str, tuple[dict[str, Any], int]] | None:
+    def _verified_cookies(self, serializer: Any) -> dict[str, _Verified] | None:
         """The cache of cookies ``serializer`` verified (None for a serializer built
         elsewhere, e.g. by an overriding ``get_signing_serializer``)."""
         for known, verified in self.__dict__.get("_serializers", {}).values():
@@ -273,12 +343,49 @@ class SecureCookieSessionInterface(SessionInterface):
                 return verified  # type: ignore[no-any-return]
         return None
 
+    #: What opening needs for one app, while its settings stay those it was built from
+    #: (see :meth:`open_session_sync`); None when this interface is not the stock one.
+    _fast_open: _FastOpen | None = None
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        # Any attribute set on the instance (a salt, a method) may change how cookies are
+        # opened or saved: forget the fast-path snapshot, rebuilt on the next request.
+        self.__dict__.pop("_fast_open", None)
+        super().__setattr__(name, value)
+
+    def __delattr__(self, name: str) -> None:
+        self.__dict__.pop("_fast_open", None)
+        super().__delattr__(name)
+
     def open_session_sync(self, app: Erlen, request: Any) -> SecureCookieSession | None:
         """Open the session without awaiting (the kernel's lazy-opening fast path).
 
         A missing, tampered, expired or undecodable cookie gives an empty session.
         """
-        verified: dict[str, Any] | None
+        fast = self._fast_open
+        remember = True  # whether to (re)build the snapshot once the cookie is verified
+        if fast is not None and fast[0]() is app:
+            if fast[1] is _REFUSED:
+                remember = False
+            elif _SESSION_SETTINGS(app.config) == fast[1]:
+                # The app's settings are those of the snapshot: what the general path
+                # below does for a cookie it verified, without its method calls.
+                remember = False
+                cookies = request.cookies
+                if type(cookies) is ImmutableMultiDict:
+                    values = dict.get(cookies, fast[2])  # a MultiDict holds value lists
+                    if values:
+                        hit = fast[4].get(values[0])
+                        # 0 <= int(now) - signed_at <= max_age, as below, for an int
+                        # signed_at: fast[3] is max_age + 1, and no int() call. (Not
+                        # moved last for the LRU order: a hot cookie evicted after
+                        # _MAX_VERIFIED_COOKIES others is verified again, once.)
+                        now = time.time()
+                        if hit is not None and hit[1] <= now < hit[1] + fast[3]:
+                            session = SecureCookieSession.__new__(SecureCookieSession)
+                            dict.update(session, hit[0])
+                            return session
+        verified: dict[str, _Verified] | None
         if type(self).get_signing_serializer is SecureCookieSessionInterface.get_signing_serializer:
             entry = self._signing_entry(app)
             if entry is None:
@@ -289,10 +396,11 @@ class SecureCookieSessionInterface(SessionInterface):
             if custom is None:
                 return None
             s, verified = custom, self._verified_cookies(custom)
-        val = request.cookies.get(self.get_cookie_name(app))
+            remember = False
+        val = cookie_value(request, self.get_cookie_name(app))
         if not val:
             return self.session_class()
-        max_age = int(app.permanent_session_lifetime.total_seconds())
+        max_age = _max_age(app.permanent_session_lifetime)
         # A browser sends the same cookie with every request until the session changes:
         # a cookie already verified with these keys is only checked for its age (as
         # itsdangerous does), not verified and decoded again. Only sessions of plain
@@ -300,10 +408,11 @@ class SecureCookieSessionInterface(SessionInterface):
         if verified is not None:
             hit = verified.pop(val, None)
             if hit is not None:
-                data, signed_at = hit
-                if 0 <= int(time.time()) - signed_at <= max_age:
+                if 0 <= int(time.time()) - hit[1] <= max_age:
                     verified[val] = hit  # most recently used last: evicted last (LRU)
-                    return self.session_class(data)
+                    if remember:
+                        self._remember_settings(app, verified)
+                    return self.session_class(hit[0])
                 return self.session_class()  # expired (and dropped), as SignatureExpired
         try:
             data, timestamp = s.loads(val, max_age=max_age, return_timestamp=True)
@@ -314,8 +423,37 @@ class SecureCookieSessionInterface(SessionInterface):
         if verified is not None and all(type(v) in _PLAIN_VALUES for v in data.values()):
             if len(verified) >= _MAX_VERIFIED_COOKIES:
                 del verified[next(iter(verified))]  # the least recently used
-            verified[val] = (data, int(timestamp.timestamp()))
+            verified[val] = (data, int(timestamp.timestamp()), bool(data.get("_permanent")))
+            if remember:
+                self._remember_settings(app, verified)
         return self.session_class(data)
+
+    def _remember_settings(self, app: Erlen, verified: dict[str, _Verified]) -> None:
+        """Keep the snapshot :meth:`open_session_sync` uses for ``app``, when this
+        interface and ``app`` use the stock methods and settings only.
+
+        Called once a cookie was verified with the current keys, and only when there is
+        no snapshot for ``app`` or its settings changed; the class checks are kept as a
+        refusal, so an interface with overridden methods is checked once per app.
+        """
+        if type(self) is not SecureCookieSessionInterface:
+            return  # a subclass: its methods may differ, it keeps the general path
+        config = app.config
+        secret_key = config["SECRET_KEY"]
+        lifetime = config["PERMANENT_SESSION_LIFETIME"]
+        if (
+            not secret_key
+            or config["SECRET_KEY_FALLBACKS"] is not None  # keys compared by value: general
+            or type(lifetime) is not timedelta
+        ):
+            return
+        if not _stock_interface(self, app):
+            self.__dict__["_fast_open"] = (weakref.ref(app), _REFUSED)
+            return
+        settings = _SESSION_SETTINGS(config)
+        limit = _max_age(lifetime) + 1
+        name = config["SESSION_COOKIE_NAME"]
+        self.__dict__["_fast_open"] = (weakref.ref(app), settings, name, limit, verified)
 
     def _must_open_untouched(self, app: Erlen, value: str) -> bool:
         """Whether a request that sent cookie ``value`` but never touched ``session`` must
@@ -327,6 +465,17 @@ class SecureCookieSessionInterface(SessionInterface):
         expired since), and saving an untouched, unmodified, non-permanent session sends
         nothing.
         """
+        fast = self._fast_open
+        if (
+            fast is not None
+            and fast[0]() is app
+            and fast[1] is not _REFUSED
+            and _SESSION_SETTINGS(app.config) == fast[1]
+        ):
+            # The snapshot exists only for the stock methods checked below, and holds
+            # the cookies verified with the current settings.
+            hit = fast[4].get(value)
+            return hit is None or hit[2]
         cls = type(self)
         if (
             cls.save_session is not SecureCookieSessionInterface.save_session
@@ -340,7 +489,7 @@ class SecureCookieSessionInterface(SessionInterface):
         if entry is None:
             return True
         hit = entry[1].get(value)
-        return hit is None or bool(hit[0].get("_permanent", False))
+        return hit is None or hit[2]
 
     async def open_session(self, app: Erlen, request: Any) -> SecureCookieSession | None:
         """Open the session from the signed cookie; a bad cookie gives an empty session."""
@@ -408,7 +557,11 @@ def can_open_sync(interface: SessionInterface) -> bool:
 def open_session_lazily(app: Erlen, connection: Any) -> SessionMixin:
     """Open the session on first use of ``session`` (sync interfaces only)."""
     interface = app.session_interface
-    if not can_open_sync(interface):
+    # The app remembers the interface it found lazy (``_session_is_lazy``): one identity
+    # test instead of the method checks.
+    if interface is not app.__dict__.get("_lazy_session_interface") and not can_open_sync(
+        interface
+    ):
         raise RuntimeError(
             f"The session interface {type(interface).__name__} opens sessions with an async"
             " open_session(); the session is opened when the context is entered with"
@@ -431,11 +584,72 @@ async def open_session_async(app: Erlen, connection: Any) -> SessionMixin:
     return session
 
 
+def save_if_unchanged(app: Erlen, ctx: Any, response: Response) -> bool:
+    """``app.session_interface.save_session`` without awaiting or method calls, for the
+    stock interface and an opened ``SecureCookieSession`` that was not modified and is
+    not permanent: ``Vary: Cookie`` if it was read, no cookie. True when done.
+
+    False, with nothing done, for a session not opened, another session class, any other
+    interface (a subclass, or one with attributes set on it: it has no ``_fast_open``
+    snapshot) and a permanent session, whose cookie the general path refreshes.
+    """
+    session = ctx._session
+    if type(session) is not SecureCookieSession or session.modified:
+        return False
+    fast = getattr(app.session_interface, "_fast_open", None)
+    if fast is None or fast[1] is _REFUSED or dict.get(session, "_permanent"):
+        return False
+    if session.accessed:
+        headers = response.headers
+        kind = type(headers)
+        if kind is ResponseHeaders or kind is Headers:  # _vary_on_cookie, inlined
+            items = headers._list
+            for name, _value in items:
+                if len(name) == 4 and name.lower() == "vary":  # only 4 chars lower() to it
+                    response.vary.add("Cookie")
+                    break
+            else:
+                items.append(("Vary", "Cookie"))
+        else:
+            _vary_on_cookie(response)
+    if session:
+        # save_session reads ``session.permanent`` (a read: it marks the session accessed)
+        session.accessed = True
+    return True
+
+
 def _vary_on_cookie(response: Response) -> None:
     """``response.vary.add("Cookie")``, without parsing a ``Vary`` header that is absent."""
     headers = response.headers
-    for name, _value in headers:  # a plain loop: no generator per response
+    kind = type(headers)
+    items: Any = headers._list if kind is ResponseHeaders or kind is Headers else headers
+    for name, _value in items:  # a plain loop: no generator per response
         if name.lower() == "vary":
             response.vary.add("Cookie")
             return
-    headers.add("Vary", "Cookie")  # absent: add is set without the search
+    if items is headers:
+        headers.add("Vary", "Cookie")  # absent: add is set without the search
+    else:
+        items.append(("Vary", "Cookie"))  # what Headers.add does for this valid value
+
+
+#: The class attributes the fast paths stand in for, as this module defines them.
+_STOCK_ATTRIBUTES: dict[str, Any] = {
+    name: inspect.getattr_static(SecureCookieSessionInterface, name)
+    for name in (
+        "get_signing_serializer",
+        "_signing_entry",
+        "get_cookie_name",
+        "open_session_sync",
+        "open_session",
+        "save_session",
+        "should_set_cookie",
+        "is_null_session",
+        "null_session_class",
+        "session_class",
+        "salt",
+        "serializer",
+        "key_derivation",
+        "digest_method",
+    )
+}

@@ -54,6 +54,44 @@ def headers_from_scope(raw: Any) -> Headers:
     return headers
 
 
+class _RequestCookies:
+    """``request.cookies``: parsed on the first read, then a plain instance attribute.
+
+    Like werkzeug's ``cached_property`` (assigning sets the value, ``del`` parses again),
+    but a non-data descriptor: later reads take no Python call, and the first read one.
+    """
+
+    __name__ = "cookies"
+
+    def __get__(self, obj: Any, owner: Any = None) -> Any:
+        if obj is None:
+            return self
+        headers = obj.scope.get("headers", ())
+        raw = None
+        for name, value in headers:  # a loop, not a list: one header is the common case
+            if name == b"cookie":  # ASGI header names are lowercase
+                raw = value if raw is None else raw + b";" + value
+        if raw is None:  # none, or a scope breaking that rule: its cookies are still read
+            raw = b";".join([value for name, value in headers if name.lower() == b"cookie"])
+        cls: Any = obj.dict_storage_class
+        if cls is not ImmutableMultiDict:
+            parsed: Any = parse_cookie(raw.decode("latin-1"), cls=cls)
+        else:
+            # A browser sends the same Cookie header with every request: parse each
+            # distinct header once. The parsed mapping is immutable: requests share it.
+            parsed = _PARSED_COOKIES.get(raw)
+            if parsed is None:
+                parsed = parse_cookie(raw.decode("latin-1"), cls=cls)  # type: ignore[arg-type]
+                if len(raw) <= _MAX_CACHED_COOKIE_HEADER:
+                    if len(_PARSED_COOKIES) >= _MAX_PARSED_COOKIES:
+                        del _PARSED_COOKIES[next(iter(_PARSED_COOKIES))]  # the oldest
+                    _PARSED_COOKIES[raw] = parsed
+        # An attribute, not obj.__dict__[...]: reading __dict__ makes CPython build the dict
+        # of an object whose attributes it keeps inline (slower now and for later reads).
+        obj.cookies = parsed
+        return parsed
+
+
 class BaseRequestWebsocket(_SansIORequest):
     """URL, headers and routing data of an HTTP request or websocket connection."""
 
@@ -100,26 +138,9 @@ class BaseRequestWebsocket(_SansIORequest):
         """The request headers."""
         return headers_from_scope(self.scope.get("headers", ()))
 
-    @cached_property
-    def cookies(self) -> ImmutableMultiDict[str, str]:  # type: ignore[override]
-        """The request cookies, read straight from the scope's ``cookie`` headers (all of
-        them, joined as werkzeug does), without decoding every other header."""
-        raw = b";".join(
-            [value for name, value in self.scope.get("headers", ()) if name.lower() == b"cookie"]
-        )
-        cls: Any = self.dict_storage_class
-        if cls is not ImmutableMultiDict:
-            return parse_cookie(raw.decode("latin-1"), cls=cls)  # type: ignore[return-value]
-        # A browser sends the same Cookie header with every request: parse each distinct
-        # header once. The parsed mapping is immutable, so requests can share it.
-        parsed: Any = _PARSED_COOKIES.get(raw)
-        if parsed is None:
-            parsed = parse_cookie(raw.decode("latin-1"), cls=cls)  # type: ignore[arg-type]
-            if len(raw) <= _MAX_CACHED_COOKIE_HEADER:
-                if len(_PARSED_COOKIES) >= _MAX_PARSED_COOKIES:
-                    del _PARSED_COOKIES[next(iter(_PARSED_COOKIES))]  # the oldest entry
-                _PARSED_COOKIES[raw] = parsed
-        return parsed  # type: ignore[no-any-return]
+    cookies = _RequestCookies()
+    cookies.__doc__ = """The request cookies, read straight from the scope's ``cookie``
+    headers (all of them, joined as werkzeug does), without decoding every other header."""
 
     def _parse_content_type(self) -> None:
         # werkzeug's own, with the parse of each distinct Content-Type value kept: a

@@ -19,6 +19,7 @@ from werkzeug.sansio.response import Response as _SansIOResponse
 from werkzeug.utils import get_content_type
 
 from .. import json as json_module
+from .headers import ResponseHeaders
 
 if TYPE_CHECKING:
     from .base import BaseRequestWebsocket
@@ -190,7 +191,7 @@ class Response(_SansIOResponse):
         """A 200 response of ``data`` with these ``Content-Type`` and ``Content-Length``
         (``content_type`` from :meth:`_plain_content_type`)."""
         rv = cls.__new__(cls)
-        headers = rv.headers = Headers()
+        headers = rv.headers = ResponseHeaders()
         headers._list = [("Content-Type", content_type), ("Content-Length", str(len(data)))]
         rv._status, rv._status_code = "200 OK", 200
         rv.timeout = ...

@@ -6,6 +6,8 @@ one request's cookies into another's.
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from erlen import Erlen, request
 from werkzeug.datastructures import MultiDict
@@ -84,3 +86,60 @@ async def test_a_mutable_storage_class_gets_its_own_parse() -> None:
         response = await client.get("/mutate", headers={"Cookie": "a=1"})
         assert await response.get_data() == b"changed"
     assert await get_cookies(app, "a=1") == {"a": ["1"]}
+
+
+async def cookies_from_scope_headers(headers: list[tuple[bytes, bytes]]) -> object:
+    """Drive the ASGI app with raw scope headers (as a server would pass them)."""
+    app = make_app()
+    sent: list[dict[str, object]] = []
+
+    async def receive() -> dict[str, object]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict[str, object]) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": "/cookies",
+        "raw_path": b"/cookies",
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(b"host", b"localhost"), *headers],
+        "client": ("127.0.0.1", 1234),
+        "server": ("127.0.0.1", 80),
+    }
+    await app(scope, receive, send)  # type: ignore[arg-type]
+    assert sent[0]["status"] == 200
+    return json.loads(sent[1]["body"])  # type: ignore[arg-type]
+
+
+async def test_every_cookie_header_is_read_and_joined() -> None:
+    # HTTP/2 servers pass one `cookie` header per cookie.
+    headers = [(b"cookie", b"a=1"), (b"accept", b"*/*"), (b"cookie", b"b=2; a=3")]
+    assert await cookies_from_scope_headers(headers) == {"a": ["1", "3"], "b": ["2"]}
+
+
+async def test_a_scope_with_capitalised_cookie_header_names_is_still_read() -> None:
+    headers = [(b"Cookie", b"a=1"), (b"COOKIE", b"b=2")]
+    assert await cookies_from_scope_headers(headers) == {"a": ["1"], "b": ["2"]}
+
+
+async def test_cookies_can_be_replaced_and_read_again_after_del() -> None:
+    app = make_app()
+
+    @app.route("/swap")
+    async def swap() -> str:
+        first = request.cookies.get("a")
+        request.cookies = MultiDict({"a": "swapped"})  # type: ignore[misc]
+        second = request.cookies.get("a")
+        del request.cookies
+        return f"{first} {second} {request.cookies.get('a')}"
+
+    client = app.test_client(use_cookies=False)
+    response = await client.get("/swap", headers={"Cookie": "a=1"})
+    assert await response.get_data() == b"1 swapped 1"
