@@ -11,7 +11,10 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING, Any
 
+from werkzeug.datastructures import Headers
+
 from .pipeline import fast_http_handler
+from .wrappers.headers import ResponseHeaders
 
 if TYPE_CHECKING:
     from .app import Erlen
@@ -48,24 +51,30 @@ def make_http_handler(app: Erlen) -> ProtocolHandler:
     return serve_http
 
 
-_HEADER_NAMES: dict[str, bytes] = {}  # "Content-Type" -> b"content-type", bounded
-_MAX_HEADER_NAMES = 512
+# ("Content-Type", "text/html; charset=utf-8") -> (b"content-type", b"text/html; ..."):
+# most responses repeat a few header pairs; bounded, emptied when full.
+_ENCODED_PAIRS: dict[tuple[str, str], tuple[bytes, bytes]] = {}
+_MAX_ENCODED_PAIRS = 1024
+_MAX_CACHED_VALUE = 128
+_HEADERS_CLASSES = (Headers, ResponseHeaders)  # iterating them yields their `_list`
 
 
-def _encode_name(name: str) -> bytes:
-    encoded = name.lower().encode("latin-1")
-    if len(_HEADER_NAMES) < _MAX_HEADER_NAMES:
-        _HEADER_NAMES[name] = encoded
-    return encoded
+def _encode_pair(item: tuple[str, str]) -> tuple[bytes, bytes]:
+    name, value = item
+    pair = (name.lower().encode("latin-1"), value.encode("latin-1"))
+    if len(value) <= _MAX_CACHED_VALUE:
+        if len(_ENCODED_PAIRS) >= _MAX_ENCODED_PAIRS:
+            _ENCODED_PAIRS.clear()
+        _ENCODED_PAIRS[item] = pair
+    return pair
 
 
 def encode_headers(response: Response) -> list[tuple[bytes, bytes]]:
     """The response headers as ASGI byte pairs."""
-    names = _HEADER_NAMES
-    return [
-        (names.get(key) or _encode_name(key), value.encode("latin-1"))
-        for key, value in response.headers  # iterating Headers yields (name, value)
-    ]
+    headers = response.headers
+    items = headers._list if type(headers) in _HEADERS_CLASSES else headers
+    cached = _ENCODED_PAIRS.get
+    return [cached(item) or _encode_pair(item) for item in items]  # type: ignore[arg-type]
 
 
 async def send_response(

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from .base import BaseRequestWebsocket
 
 FILE_BLOCK_SIZE = 64 * 1024
+_new_object = object.__new__
 _CONTENT_TYPES: dict[str, str] = {}  # mimetype -> Content-Type value (charset added)
 
 
@@ -191,7 +192,7 @@ class Response(_SansIOResponse):
         """A 200 response of ``data`` with these ``Content-Type`` and ``Content-Length``
         (``content_type`` from :meth:`_plain_content_type`)."""
         rv = cls.__new__(cls)
-        headers = rv.headers = ResponseHeaders()
+        headers = rv.headers = _new_object(ResponseHeaders)  # Headers() would set _list = []
         headers._list = [("Content-Type", content_type), ("Content-Length", str(len(data)))]
         rv._status, rv._status_code = "200 OK", 200
         rv.timeout = ...
