@@ -564,9 +564,9 @@ def open_session_lazily(app: Erlen, connection: Any) -> SessionMixin:
                     # verified again, once.)
                     now = time.time()
                     if hit is not None and hit[1] <= now < hit[1] + fast[3]:
-                        session = SecureCookieSession.__new__(SecureCookieSession)
-                        dict.update(session, hit[0])
-                        return session
+                        known = SecureCookieSession.__new__(SecureCookieSession)
+                        dict.update(known, hit[0])
+                        return known
     # The app remembers the interface it found lazy (``_session_is_lazy``): one identity
     # test instead of the method checks.
     if interface is not app.__dict__.get("_lazy_session_interface") and not can_open_sync(
@@ -632,15 +632,15 @@ def _vary_on_cookie(response: Response) -> None:
     """``response.vary.add("Cookie")``, without parsing a ``Vary`` header that is absent."""
     headers = response.headers
     kind = type(headers)
-    items = headers._list if kind is ResponseHeaders or kind is Headers else headers
-    for name, _value in items:  # a plain loop: no generator per response
+    plain = kind is ResponseHeaders or kind is Headers
+    for name, _value in headers._list if plain else headers:  # no generator per response
         if name.lower() == "vary":
             response.vary.add("Cookie")
             return
-    if items is headers:
-        headers.add("Vary", "Cookie")  # absent: add is set without the search
+    if plain:
+        headers._list.append(("Vary", "Cookie"))  # what Headers.add does for this value
     else:
-        items.append(("Vary", "Cookie"))  # what Headers.add does for this valid value
+        headers.add("Vary", "Cookie")  # absent: add is set without the search
 
 
 #: The class attributes the fast paths stand in for, as this module defines them.

@@ -81,7 +81,7 @@ class _RequestCookies:
             # distinct header once. The parsed mapping is immutable: requests share it.
             parsed = _PARSED_COOKIES.get(raw)
             if parsed is None:
-                parsed = parse_cookie(raw.decode("latin-1"), cls=cls)
+                parsed = parse_cookie(raw.decode("latin-1"), cls=cls)  # type: ignore[arg-type]
                 if len(raw) <= _MAX_CACHED_COOKIE_HEADER:
                     if len(_PARSED_COOKIES) >= _MAX_PARSED_COOKIES:
                         del _PARSED_COOKIES[next(iter(_PARSED_COOKIES))]  # the oldest
