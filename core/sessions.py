@@ -344,7 +344,7 @@ class SecureCookieSessionInterface(SessionInterface):
         return None
 
     #: What opening needs for one app, while its settings stay those it was built from
-    #: (see :meth:`open_session_sync`); None when this interface is not the stock one.
+    #: (see :func:`open_session_lazily`); None when this interface is not the stock one.
     _fast_open: _FastOpen | None = None
 
     def __setattr__(self, name: str, value: Any) -> None:
@@ -362,29 +362,15 @@ class SecureCookieSessionInterface(SessionInterface):
 
         A missing, tampered, expired or undecodable cookie gives an empty session.
         """
+        # (Cookies verified with the app's current settings are opened from the snapshot by
+        # open_session_lazily, before this is called.) Remember the settings once a cookie
+        # is verified, unless the snapshot for this app holds them or was refused.
         fast = self._fast_open
-        remember = True  # whether to (re)build the snapshot once the cookie is verified
-        if fast is not None and fast[0]() is app:
-            if fast[1] is _REFUSED:
-                remember = False
-            elif _SESSION_SETTINGS(app.config) == fast[1]:
-                # The app's settings are those of the snapshot: what the general path
-                # below does for a cookie it verified, without its method calls.
-                remember = False
-                cookies = request.cookies
-                if type(cookies) is ImmutableMultiDict:
-                    values = dict.get(cookies, fast[2])  # a MultiDict holds value lists
-                    if values:
-                        hit = fast[4].get(values[0])
-                        # 0 <= int(now) - signed_at <= max_age, as below, for an int
-                        # signed_at: fast[3] is max_age + 1, and no int() call. (Not
-                        # moved last for the LRU order: a hot cookie evicted after
-                        # _MAX_VERIFIED_COOKIES others is verified again, once.)
-                        now = time.time()
-                        if hit is not None and hit[1] <= now < hit[1] + fast[3]:
-                            session = SecureCookieSession.__new__(SecureCookieSession)
-                            dict.update(session, hit[0])
-                            return session
+        remember = (
+            fast is None
+            or fast[0]() is not app
+            or (fast[1] is not _REFUSED and _SESSION_SETTINGS(app.config) != fast[1])
+        )
         verified: dict[str, _Verified] | None
         if type(self).get_signing_serializer is SecureCookieSessionInterface.get_signing_serializer:
             entry = self._signing_entry(app)
@@ -429,7 +415,7 @@ class SecureCookieSessionInterface(SessionInterface):
         return self.session_class(data)
 
     def _remember_settings(self, app: Erlen, verified: dict[str, _Verified]) -> None:
-        """Keep the snapshot :meth:`open_session_sync` uses for ``app``, when this
+        """Keep the snapshot :func:`open_session_lazily` uses for ``app``, when this
         interface and ``app`` use the stock methods and settings only.
 
         Called once a cookie was verified with the current keys, and only when there is
@@ -557,6 +543,30 @@ def can_open_sync(interface: SessionInterface) -> bool:
 def open_session_lazily(app: Erlen, connection: Any) -> SessionMixin:
     """Open the session on first use of ``session`` (sync interfaces only)."""
     interface = app.session_interface
+    if type(interface) is SecureCookieSessionInterface:
+        fast = interface._fast_open
+        if (
+            fast is not None
+            and fast[0]() is app
+            and fast[1] is not _REFUSED
+            and _SESSION_SETTINGS(app.config) == fast[1]
+        ):
+            # The app's settings are those of the snapshot: what open_session_sync does
+            # for a cookie it verified with them, without its method calls.
+            cookies = connection.cookies
+            if type(cookies) is ImmutableMultiDict:
+                values = dict.get(cookies, fast[2])  # a MultiDict holds value lists
+                if values:
+                    hit = fast[4].get(values[0])
+                    # 0 <= int(now) - signed_at <= max_age (open_session_sync's test) for
+                    # an int signed_at: fast[3] is max_age + 1. (Not moved last for the LRU
+                    # order: a hot cookie evicted after _MAX_VERIFIED_COOKIES others is
+                    # verified again, once.)
+                    now = time.time()
+                    if hit is not None and hit[1] <= now < hit[1] + fast[3]:
+                        known = SecureCookieSession.__new__(SecureCookieSession)
+                        dict.update(known, hit[0])
+                        return known
     # The app remembers the interface it found lazy (``_session_is_lazy``): one identity
     # test instead of the method checks.
     if interface is not app.__dict__.get("_lazy_session_interface") and not can_open_sync(
@@ -622,15 +632,15 @@ def _vary_on_cookie(response: Response) -> None:
     """``response.vary.add("Cookie")``, without parsing a ``Vary`` header that is absent."""
     headers = response.headers
     kind = type(headers)
-    items: Any = headers._list if kind is ResponseHeaders or kind is Headers else headers
-    for name, _value in items:  # a plain loop: no generator per response
+    plain = kind is ResponseHeaders or kind is Headers
+    for name, _value in headers._list if plain else headers:  # no generator per response
         if name.lower() == "vary":
             response.vary.add("Cookie")
             return
-    if items is headers:
-        headers.add("Vary", "Cookie")  # absent: add is set without the search
+    if plain:
+        headers._list.append(("Vary", "Cookie"))  # what Headers.add does for this value
     else:
-        items.append(("Vary", "Cookie"))  # what Headers.add does for this valid value
+        headers.add("Vary", "Cookie")  # absent: add is set without the search
 
 
 #: The class attributes the fast paths stand in for, as this module defines them.

@@ -2,7 +2,8 @@
 
 ``response.headers[name] = value`` is the usual way an ``after_request`` function adds a
 header. werkzeug's ``Headers`` runs it through three Python calls (``__setitem__``,
-``set``, the value check); for a ``str`` name and value this class does the same in one.
+``set``, the value check); for a new header with a ``str`` name and value this class
+does the same in one.
 """
 
 from __future__ import annotations
@@ -13,37 +14,27 @@ from werkzeug.datastructures import Headers
 
 
 class ResponseHeaders(Headers):
-    """werkzeug ``Headers`` with a one-call ``headers[name] = "value"``.
+    """werkzeug ``Headers`` with a one-call ``headers[name] = "value"`` for a new header.
 
-    Same results as ``Headers`` for every input: a value with a newline is refused with
-    werkzeug's ``ValueError``, anything but a ``str`` name and value takes werkzeug's
-    path, and it compares equal to a ``Headers`` with the same items.
+    Same results as ``Headers`` for every input: a header already present, a value with a
+    newline (refused with werkzeug's ``ValueError``) or any other non-printable character,
+    a non-ASCII name and anything but a ``str`` name and value take werkzeug's path; it
+    compares equal to a ``Headers`` with the same items.
     """
 
     def __setitem__(self, key: Any, value: Any) -> None:
-        if (
-            type(key) is str
-            and type(value) is str
-            and "\n" not in value
-            and "\r" not in value
-            and key.isascii()  # then only a name of the same length can lower() to it
-        ):
-            # Headers.set: replace the first header of that name, drop the others, or
-            # append when there is none.
+        # The common case, a header not yet there: append it. isprintable() excludes CR
+        # and LF (werkzeug refuses them); an ASCII name can only lower() to the same
+        # lowercase as a name of its own length. Anything else takes werkzeug's path.
+        if type(key) is str and type(value) is str and key.isascii() and value.isprintable():
             items = self._list
-            lowered = key.lower()
             size = len(key)
-            index = 0
             for name, _value in items:
-                if len(name) == size and name.lower() == lowered:  # len: no lower() call
-                    items[index] = (key, value)
-                    rest = items[index + 1 :]
-                    if rest:
-                        items[index + 1 :] = [item for item in rest if item[0].lower() != lowered]
-                    return
-                index += 1
-            items.append((key, value))
-            return
+                if len(name) == size and name.lower() == key.lower():
+                    break  # already there: werkzeug replaces the first, drops the others
+            else:
+                items.append((key, value))
+                return
         super().__setitem__(key, value)
 
     def __eq__(self, other: object) -> bool:

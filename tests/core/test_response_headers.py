@@ -68,9 +68,12 @@ async def test_setting_an_existing_header_replaces_the_first_and_drops_the_rest(
 async def test_non_string_values_are_converted_as_werkzeug_does() -> None:
     async def after(response: Any) -> Any:
         response.headers["X-Number"] = 7
+        response.headers["X-Tab"] = "a\tb"  # not printable, but allowed
         return response
 
-    assert ("X-Number", "7") in await headers_of(after)
+    headers = await headers_of(after)
+    assert ("X-Number", "7") in headers
+    assert ("X-Tab", "a\tb") in headers
 
 
 @pytest.mark.parametrize("value", ["a\nb", "a\rb", "\r\n"])
