@@ -82,7 +82,9 @@ class _LazyGlobals:
     def __get__(self, ctx: AppContext | None, owner: type | None = None) -> Any:
         if ctx is None:
             return self
-        g = ctx.__dict__["g"] = ctx.app.app_ctx_globals_class()
+        # An attribute assignment, not ctx.__dict__[...]: reading __dict__ makes CPython
+        # build the dict of an object whose attributes it keeps inline.
+        g = ctx.g = ctx.app.app_ctx_globals_class()
         return g
 
 
