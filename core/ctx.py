@@ -74,27 +74,12 @@ class _Pushed:
 _NOTHING_PENDING = _Pushed()
 
 
-class _LazyGlobals:
-    """``AppContext.g``: the namespace is made on first use, so a request that never
-    touches ``g`` builds none. It is then an ordinary attribute of the context (this
-    descriptor defines no ``__set__``, so assigning ``ctx.g`` works as before)."""
-
-    def __get__(self, ctx: AppContext | None, owner: type | None = None) -> Any:
-        if ctx is None:
-            return self
-        # An attribute assignment, not ctx.__dict__[...]: reading __dict__ makes CPython
-        # build the dict of an object whose attributes it keeps inline.
-        g = ctx.g = ctx.app.app_ctx_globals_class()
-        return g
-
-
 class AppContext:
     """The application context: ``current_app`` and ``g``."""
 
-    g: Any = _LazyGlobals()
-
     def __init__(self, app: Erlen) -> None:
         self.app = app
+        self.g = app.app_ctx_globals_class()
         self._url_adapter: MapAdapter | None = None
         self._tokens: list[Token[AppContext]] = []
 
@@ -275,6 +260,7 @@ def push_request_context(app: Erlen, request: Request) -> RequestContext:
     if app_ctx is None or app_ctx.app is not app:
         pushed = app_ctx = _new_object(AppContext)
         app_ctx.app = app
+        app_ctx.g = app.app_ctx_globals_class()
         app_ctx._url_adapter = None
         app_ctx._tokens = [_cv_app.set(app_ctx)]
     ctx = _new_object(RequestContext)
