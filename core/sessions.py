@@ -15,7 +15,7 @@ from base64 import b64decode, b64encode
 from collections.abc import MutableMapping
 from datetime import UTC, datetime, timedelta
 from operator import itemgetter
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeGuard
 from uuid import UUID
 
 from itsdangerous import URLSafeTimedSerializer
@@ -452,12 +452,7 @@ class SecureCookieSessionInterface(SessionInterface):
         nothing.
         """
         fast = self._fast_open
-        if (
-            fast is not None
-            and fast[0]() is app
-            and fast[1] is not _REFUSED
-            and _SESSION_SETTINGS(app.config) == fast[1]
-        ):
+        if _snapshot_holds(fast, app):
             # The snapshot exists only for the stock methods checked below, and holds
             # the cookies verified with the current settings.
             hit = fast[4].get(value)
@@ -540,17 +535,23 @@ def can_open_sync(interface: SessionInterface) -> bool:
     return True
 
 
+def _snapshot_holds(fast: _FastOpen | None, app: Erlen) -> TypeGuard[_FastOpen]:
+    """Whether the interface's snapshot ``fast`` is ``app``'s and its session settings
+    are still those of ``app.config`` (compared on every request: config may change)."""
+    return (
+        fast is not None
+        and fast[0]() is app
+        and fast[1] is not _REFUSED
+        and _SESSION_SETTINGS(app.config) == fast[1]
+    )
+
+
 def open_session_lazily(app: Erlen, connection: Any) -> SessionMixin:
     """Open the session on first use of ``session`` (sync interfaces only)."""
     interface = app.session_interface
     if type(interface) is SecureCookieSessionInterface:
         fast = interface._fast_open
-        if (
-            fast is not None
-            and fast[0]() is app
-            and fast[1] is not _REFUSED
-            and _SESSION_SETTINGS(app.config) == fast[1]
-        ):
+        if _snapshot_holds(fast, app):
             # The app's settings are those of the snapshot: what open_session_sync does
             # for a cookie it verified with them, without its method calls.
             cookies = connection.cookies
