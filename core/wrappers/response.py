@@ -26,7 +26,10 @@ if TYPE_CHECKING:
 
 FILE_BLOCK_SIZE = 64 * 1024
 _new_object = object.__new__
-_CONTENT_TYPES: dict[str, str] = {}  # mimetype -> Content-Type value (charset added)
+# (response class, mimetype) -> its plain Content-Type value (charset added) or None
+_PLAIN_CONTENT_TYPES: dict[tuple[type, str | None], str | None] = {}
+_MAX_PLAIN_CONTENT_TYPES = 256
+_UNKNOWN: Any = object()
 
 
 class FileBody:
@@ -204,7 +207,15 @@ class Response(_SansIOResponse):
     def _plain_content_type(cls, mimetype: str | None) -> str | None:
         """The ``Content-Type`` of ``cls(data, mimetype=mimetype)``, if that response is
         exactly status 200 with ``Content-Type`` and ``Content-Length`` (the class keeps
-        Response's constructor and defaults); ``None`` when it may be anything else."""
+        Response's constructor and defaults); ``None`` when it may be anything else.
+
+        Worked out once per class and mimetype (a few per app): a response class's
+        constructor and defaults are set when the class is defined.
+        """
+        key = (cls, mimetype)
+        content_type = _PLAIN_CONTENT_TYPES.get(key, _UNKNOWN)
+        if content_type is not _UNKNOWN:
+            return content_type  # type: ignore[return-value]
         if (
             mimetype is None
             or cls.__init__ is not Response.__init__
@@ -212,10 +223,11 @@ class Response(_SansIOResponse):
             or not cls.automatically_set_content_length
             or cls.default_status != 200
         ):
-            return None
-        content_type = _CONTENT_TYPES.get(mimetype)
-        if content_type is None:
-            content_type = _CONTENT_TYPES[mimetype] = get_content_type(mimetype, "utf-8")
+            content_type = None
+        else:
+            content_type = get_content_type(mimetype, "utf-8")
+        if len(_PLAIN_CONTENT_TYPES) < _MAX_PLAIN_CONTENT_TYPES:
+            _PLAIN_CONTENT_TYPES[key] = content_type
         return content_type
 
     @classmethod

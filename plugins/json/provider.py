@@ -49,7 +49,6 @@ class MsgspecJSONProvider(JSONProvider):
         self._sort_keys = True
         self._encoder = self._make_encoder()
         self._decoder = msgspec.json.Decoder()
-        self._plain_content_type: tuple[Any, str | None, str | None] = (None, None, None)
 
     def _make_encoder(self) -> msgspec.json.Encoder:
         return msgspec.json.Encoder(
@@ -113,13 +112,4 @@ class MsgspecJSONProvider(JSONProvider):
         compact = self.compact
         if compact is False or (compact is None and self._app.config["DEBUG"]):
             body = msgspec.json.format(body, indent=2)
-        response_class = self._app.response_class
-        mimetype = self.mimetype
-        plain = self._plain_content_type
-        if plain[0] is not response_class or plain[1] != mimetype:
-            # The response class's check, kept per (class, mimetype): one per app.
-            content_type = response_class._plain_content_type(mimetype)
-            plain = self._plain_content_type = (response_class, mimetype, content_type)
-        if plain[2] is None:
-            return response_class._of_bytes(body + b"\n", mimetype)
-        return response_class._plain(body + b"\n", plain[2])
+        return self._app.response_class._of_bytes(body + b"\n", self.mimetype)
