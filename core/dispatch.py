@@ -82,6 +82,32 @@ class Plan:
         self.view = ensure(view) if view is not None else None
 
 
+async def run_before_functions(
+    app: Erlen,
+    connection: Any,
+    preprocessors: tuple[Any, ...],
+    hooks: tuple[tuple[Any, bool], ...],
+    before: tuple[Any, ...],
+) -> Any:
+    """Before a view or websocket handler: URL value preprocessors, then the plugin hooks
+    (compiled ``(hook, is_async)`` pairs called with ``app, connection``), then the
+    ``before_request``/``before_websocket`` functions. The first non-None result wins and
+    is returned; None means "go on to the view"."""
+    for func in preprocessors:
+        func(connection.endpoint, connection.view_args)
+    for hook, is_async in hooks:
+        rv = hook(app, connection)
+        if is_async:
+            rv = await rv
+        if rv is not None:
+            return rv
+    for func in before:
+        rv = await func()
+        if rv is not None:
+            return rv
+    return None
+
+
 class DispatchMixin:
     """HTTP request handling for :class:`~erlen.Erlen`."""
 
@@ -196,20 +222,9 @@ class DispatchMixin:
         ctx = request_context or _cv_request.get()
         request = ctx.request
         plan = self.plan_for(request)
-        if plan.preprocessors:
-            for func in plan.preprocessors:
-                func(request.endpoint, request.view_args)
-        for hook, is_async in self._hooks_before:
-            rv = hook(self, request)
-            if is_async:
-                rv = await rv
-            if rv is not None:
-                return rv
-        for func in plan.before:
-            rv = await func()
-            if rv is not None:
-                return rv
-        return None
+        return await run_before_functions(
+            self, request, plan.preprocessors, self._hooks_before, plan.before
+        )
 
     async def dispatch_request(self: Erlen, request_context: RequestContext | None = None) -> Any:  # type: ignore[misc]
         """Call the view (or answer automatic OPTIONS); raises the routing error if any."""

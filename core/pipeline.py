@@ -28,6 +28,7 @@ from werkzeug.exceptions import HTTPException
 
 from . import signals
 from .ctx import push_request_context
+from .dispatch import run_before_functions
 from .globals import _cv_app, _cv_request
 from .sessions import save_if_unchanged
 from .wrappers.request import Request
@@ -154,20 +155,10 @@ def fast_http_handler(
                 try:
                     # --- preprocess_request
                     result: Any = None
-                    if plan.preprocessors:
-                        for func in plan.preprocessors:
-                            func(request.endpoint, request.view_args)
-                    for hook, is_async in hooks_before:
-                        result = hook(app, request)
-                        if is_async:
-                            result = await result
-                        if result is not None:
-                            break
-                    if result is None:
-                        for func in plan.before:
-                            result = await func()
-                            if result is not None:
-                                break
+                    if plan.preprocessors or plan.before or hooks_before:
+                        result = await run_before_functions(
+                            app, request, plan.preprocessors, hooks_before, plan.before
+                        )
                     # --- dispatch_request
                     if result is None:
                         if request.routing_exception is not None:

@@ -24,6 +24,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from erlen import signals
+from erlen.dispatch import run_before_functions
 from erlen.globals import _cv_websocket
 from erlen.hooktable import compile_hook
 from werkzeug.exceptions import InternalServerError
@@ -117,19 +118,9 @@ class WebsocketDispatcher:
         app = self.app
         websocket = (websocket_context or _cv_websocket.get()).websocket
         plan = app.plan_for(websocket)
-        for func in plan.preprocessors:
-            func(websocket.endpoint, websocket.view_args)
-        for hook, is_async in self.hooks_before:
-            rv = hook(app, websocket)
-            if is_async:
-                rv = await rv
-            if rv is not None:
-                return rv
-        for func in plan.before_ws:
-            rv = await func()
-            if rv is not None:
-                return rv
-        return None
+        return await run_before_functions(
+            app, websocket, plan.preprocessors, self.hooks_before, plan.before_ws
+        )
 
     async def dispatch_websocket(self, websocket_context: WebsocketContext | None = None) -> Any:
         """Call the handler; raises the routing error (404, 400 mismatch...) if any."""
