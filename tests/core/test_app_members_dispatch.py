@@ -11,7 +11,9 @@ from typing import Any
 
 import pytest
 from erlen import Blueprint, Erlen, Response, g, request, url_for
+from erlen.testing import make_test_scope
 from erlen.utils import run_sync
+from werkzeug.datastructures import Headers
 from werkzeug.exceptions import BadRequest, Forbidden, NotFound, RequestEntityTooLarge
 from werkzeug.routing import BuildError, MapAdapter
 
@@ -439,20 +441,9 @@ async def test_startup_and_shutdown_directly(app: Erlen) -> None:
 
 async def call_asgi(app: Any, path: str = "/") -> list[dict[str, Any]]:
     sent: list[dict[str, Any]] = []
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "GET",
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "query_string": b"",
-        "root_path": "",
-        "headers": [(b"host", b"localhost")],
-        "client": ("127.0.0.1", 1234),
-        "server": ("localhost", 80),
-    }
+    scope = make_test_scope(
+        "http", path, "GET", Headers({"host": "localhost"}), b"", "http", "", "1.1"
+    )
 
     messages = [{"type": "http.request", "body": b"", "more_body": False}]
 

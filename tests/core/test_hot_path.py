@@ -21,6 +21,8 @@ from erlen import (
     request,
     session,
 )
+from erlen.testing import make_test_scope
+from werkzeug.datastructures import Headers
 
 
 class ChainErlen(Erlen):
@@ -330,20 +332,9 @@ async def test_a_plain_request_makes_no_pluggy_hook_calls(path: str) -> None:
         return jsonify(ok=True)
 
     async def call(path: str) -> int:
-        scope = {
-            "type": "http",
-            "asgi": {"version": "3.0"},
-            "http_version": "1.1",
-            "method": "GET",
-            "scheme": "http",
-            "path": path,
-            "raw_path": path.encode(),
-            "query_string": b"",
-            "root_path": "",
-            "headers": [(b"host", b"localhost")],
-            "client": ("127.0.0.1", 1),
-            "server": ("127.0.0.1", 80),
-        }
+        scope = make_test_scope(
+            "http", path, "GET", Headers({"host": "localhost"}), b"", "http", "", "1.1"
+        )
         sent: list[dict[str, Any]] = []
 
         async def receive() -> dict[str, Any]:

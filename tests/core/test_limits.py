@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 from erlen import Erlen, request
-from werkzeug.datastructures import FileStorage
+from erlen.testing import make_test_scope
+from werkzeug.datastructures import FileStorage, Headers
 
 
 def make_app(**config: Any) -> Erlen:
@@ -85,20 +86,8 @@ async def drive(
             if not message.get("more_body"):
                 receiver.done.set()
 
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "POST",
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "query_string": b"",
-        "root_path": "",
-        "headers": [(b"host", b"localhost"), *(headers or [])],
-        "client": ("127.0.0.1", 1),
-        "server": ("localhost", 80),
-    }
+    scope = make_test_scope("http", path, "POST", Headers(), b"", "http", "", "1.1")
+    scope["headers"] = [(b"host", b"localhost"), *(headers or [])]  # raw pairs
     await asyncio.wait_for(app(scope, receiver, send), 5)
     return out["status"], out["body"]
 

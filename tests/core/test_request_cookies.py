@@ -10,7 +10,8 @@ import json
 
 import pytest
 from erlen import Erlen, request
-from werkzeug.datastructures import MultiDict
+from erlen.testing import make_test_scope
+from werkzeug.datastructures import Headers, MultiDict
 
 
 def make_app() -> Erlen:
@@ -99,20 +100,8 @@ async def cookies_from_scope_headers(headers: list[tuple[bytes, bytes]]) -> obje
     async def send(message: dict[str, object]) -> None:
         sent.append(message)
 
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "GET",
-        "scheme": "http",
-        "path": "/cookies",
-        "raw_path": b"/cookies",
-        "query_string": b"",
-        "root_path": "",
-        "headers": [(b"host", b"localhost"), *headers],
-        "client": ("127.0.0.1", 1234),
-        "server": ("127.0.0.1", 80),
-    }
+    scope = make_test_scope("http", "/cookies", "GET", Headers(), b"", "http", "", "1.1")
+    scope["headers"] = [(b"host", b"localhost"), *headers]  # raw pairs
     await app(scope, receive, send)  # type: ignore[arg-type]
     assert sent[0]["status"] == 200
     return json.loads(sent[1]["body"])  # type: ignore[arg-type]

@@ -10,6 +10,8 @@ from typing import Any
 import httpx
 from erlen import Erlen, g, request, stream_template, stream_template_string
 from erlen.plugins.testing.server import serve_app
+from erlen.testing import make_test_scope
+from werkzeug.datastructures import Headers
 
 WriteTemplates = Callable[..., Path]
 
@@ -50,20 +52,9 @@ async def call_asgi(
 ) -> tuple[int, dict[bytes, bytes], list[bytes]]:
     """Drive ``app`` with one GET; ``on_body`` sees every body chunk as it is sent. The
     client goes away once ``disconnect`` is set."""
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "GET",
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "root_path": "",
-        "query_string": b"",
-        "headers": [(b"host", b"localhost")],
-        "client": ("127.0.0.1", 5000),
-        "server": ("localhost", 80),
-    }
+    scope = make_test_scope(
+        "http", path, "GET", Headers({"host": "localhost"}), b"", "http", "", "1.1"
+    )
     done = disconnect or asyncio.Event()
     start: dict[str, Any] = {}
     chunks: list[bytes] = []
