@@ -155,10 +155,15 @@ def fast_http_handler(
                 try:
                     # --- preprocess_request
                     result: Any = None
-                    if plan.preprocessors or plan.before or hooks_before:
+                    if plan.preprocessors or hooks_before:
                         result = await run_before_functions(
                             app, request, plan.preprocessors, hooks_before, plan.before
                         )
+                    else:  # run_before_functions with only before_request functions
+                        for func in plan.before:
+                            result = await func()
+                            if result is not None:
+                                break
                     # --- dispatch_request
                     if result is None:
                         if request.routing_exception is not None:

@@ -14,7 +14,6 @@ import weakref
 from base64 import b64decode, b64encode
 from collections.abc import MutableMapping
 from datetime import UTC, datetime, timedelta
-from operator import itemgetter
 from typing import TYPE_CHECKING, Any, TypeGuard
 from uuid import UUID
 
@@ -23,7 +22,9 @@ from markupsafe import Markup
 from werkzeug.datastructures import CallbackDict, Headers, ImmutableMultiDict
 from werkzeug.http import http_date, parse_date
 
-from .wrappers.headers import ResponseHeaders
+from .config import Config
+from .wrappers.base import cookie_header
+from .wrappers.headers import ResponseHeaders, lower_name, name_of
 
 if TYPE_CHECKING:
     from .app import Erlen
@@ -258,16 +259,17 @@ def cookie_value(request: Any, name: str) -> str | None:
     return cookies.get(name)  # type: ignore[no-any-return]
 
 
-#: The settings opening a cookie depends on, read in one call; equal values open a
-#: cookie the same way (the same keys sign the same, the same lifetime has the same age).
-_SESSION_SETTINGS = itemgetter(
-    "SECRET_KEY", "SECRET_KEY_FALLBACKS", "SESSION_COOKIE_NAME", "PERMANENT_SESSION_LIFETIME"
-)
+#: What opening a cookie for one app needs while its config is unchanged: (a weak
+#: reference to the app: the interface is shared by every app and must not keep one
+#: alive, its config, the config's ``_generation`` then, SESSION_COOKIE_NAME, the
+#: lifetime's seconds + 1, the cookies verified with those settings by value, and the
+#: same by whole ``Cookie`` header). A refused app's snapshot is ``(its ref, _REFUSED)``.
+_FastOpen = tuple[Any, Config, int, str, int, dict[str, _Verified], dict[bytes | None, _Verified]]
 
-#: (a weak reference to the app: the interface is shared by every app and must not keep
-#: one alive, its _SESSION_SETTINGS, SESSION_COOKIE_NAME, the lifetime's seconds + 1, the
-#: cookies verified with those settings).
-_FastOpen = tuple[Any, tuple[Any, ...], str, int, dict[str, _Verified]]
+#: Bounds of a snapshot's by-header cache: a browser repeats its Cookie header, but other
+#: cookies in it may change while the session cookie does not.
+_MAX_HEADER_HITS = 1024
+_MAX_HEADER_HIT_SIZE = 2048
 
 
 _REFUSED: Any = object()  # the snapshot of an interface or app that is not stock
@@ -366,10 +368,8 @@ class SecureCookieSessionInterface(SessionInterface):
         # open_session_lazily, before this is called.) Remember the settings once a cookie
         # is verified, unless the snapshot for this app holds them or was refused.
         fast = self._fast_open
-        remember = (
-            fast is None
-            or fast[0]() is not app
-            or (fast[1] is not _REFUSED and _SESSION_SETTINGS(app.config) != fast[1])
+        remember = not _snapshot_holds(fast, app) and not (
+            fast is not None and fast[1] is _REFUSED and fast[0]() is app
         )
         verified: dict[str, _Verified] | None
         if type(self).get_signing_serializer is SecureCookieSessionInterface.get_signing_serializer:
@@ -427,19 +427,31 @@ class SecureCookieSessionInterface(SessionInterface):
         config = app.config
         secret_key = config["SECRET_KEY"]
         lifetime = config["PERMANENT_SESSION_LIFETIME"]
+        # The snapshot stands while config._generation is unchanged: only settings that
+        # cannot change in place (a list of fallback keys, a bytearray key) qualify.
         if (
-            not secret_key
-            or config["SECRET_KEY_FALLBACKS"] is not None  # keys compared by value: general
+            not isinstance(config, Config)
+            or not secret_key
+            or type(secret_key) not in (str, bytes)
+            or config["SECRET_KEY_FALLBACKS"] is not None
             or type(lifetime) is not timedelta
+            or type(config["SESSION_COOKIE_NAME"]) is not str
         ):
             return
         if not _stock_interface(self, app):
             self.__dict__["_fast_open"] = (weakref.ref(app), _REFUSED)
             return
-        settings = _SESSION_SETTINGS(config)
         limit = _max_age(lifetime) + 1
         name = config["SESSION_COOKIE_NAME"]
-        self.__dict__["_fast_open"] = (weakref.ref(app), settings, name, limit, verified)
+        self.__dict__["_fast_open"] = (
+            weakref.ref(app),
+            config,
+            config._generation,
+            name,
+            limit,
+            verified,
+            {},
+        )
 
     def _must_open_untouched(self, app: Erlen, value: str) -> bool:
         """Whether a request that sent cookie ``value`` but never touched ``session`` must
@@ -455,7 +467,7 @@ class SecureCookieSessionInterface(SessionInterface):
         if _snapshot_holds(fast, app):
             # The snapshot exists only for the stock methods checked below, and holds
             # the cookies verified with the current settings.
-            hit = fast[4].get(value)
+            hit = fast[5].get(value)
             return hit is None or hit[2]
         cls = type(self)
         if (
@@ -520,6 +532,9 @@ class SecureCookieSessionInterface(SessionInterface):
         _vary_on_cookie(response)
 
 
+_new_dict = dict.__new__
+
+
 def can_open_sync(interface: SessionInterface) -> bool:
     """Whether ``interface`` can open sessions lazily, without awaiting.
 
@@ -536,14 +551,29 @@ def can_open_sync(interface: SessionInterface) -> bool:
 
 
 def _snapshot_holds(fast: _FastOpen | None, app: Erlen) -> TypeGuard[_FastOpen]:
-    """Whether the interface's snapshot ``fast`` is ``app``'s and its session settings
-    are still those of ``app.config`` (compared on every request: config may change)."""
-    return (
-        fast is not None
-        and fast[0]() is app
-        and fast[1] is not _REFUSED
-        and _SESSION_SETTINGS(app.config) == fast[1]
-    )
+    """Whether the interface's snapshot ``fast`` is ``app``'s and ``app.config`` has not
+    changed since it was taken (checked on every request: config may change)."""
+    if fast is None:
+        return False
+    config = app.config
+    return fast[1] is config and fast[0]() is app and fast[2] == config._generation
+
+
+def _verified_hit(fast: _FastOpen, connection: Any, raw: bytes | None) -> _Verified | None:
+    """The snapshot's verified cookie ``connection`` sends, remembered by its whole
+    ``Cookie`` header ``raw`` (None: request.cookies is not read from the header)."""
+    value = cookie_value(connection, fast[3])
+    if value is None:
+        return None
+    # (Not moved last for the LRU order: a hot cookie evicted after _MAX_VERIFIED_COOKIES
+    # others is verified again, once.)
+    hit = fast[5].get(value)
+    if hit is not None and raw is not None and len(raw) <= _MAX_HEADER_HIT_SIZE:
+        by_header = fast[6]
+        if len(by_header) >= _MAX_HEADER_HITS:
+            by_header.clear()
+        by_header[raw] = hit
+    return hit
 
 
 def open_session_lazily(app: Erlen, connection: Any) -> SessionMixin:
@@ -551,23 +581,35 @@ def open_session_lazily(app: Erlen, connection: Any) -> SessionMixin:
     interface = app.session_interface
     if type(interface) is SecureCookieSessionInterface:
         fast = interface._fast_open
-        if _snapshot_holds(fast, app):
+        config = app.config
+        if (
+            fast is not None
+            and fast[1] is config
+            and fast[0]() is app
+            and fast[2] == config._generation
+        ):
             # The app's settings are those of the snapshot: what open_session_sync does
-            # for a cookie it verified with them, without its method calls.
-            cookies = connection.cookies
-            if type(cookies) is ImmutableMultiDict:
-                values = dict.get(cookies, fast[2])  # a MultiDict holds value lists
-                if values:
-                    hit = fast[4].get(values[0])
-                    # 0 <= int(now) - signed_at <= max_age (open_session_sync's test) for
-                    # an int signed_at: fast[3] is max_age + 1. (Not moved last for the LRU
-                    # order: a hot cookie evicted after _MAX_VERIFIED_COOKIES others is
-                    # verified again, once.)
-                    now = time.time()
-                    if hit is not None and hit[1] <= now < hit[1] + fast[3]:
-                        known = SecureCookieSession.__new__(SecureCookieSession)
-                        dict.update(known, hit[0])
-                        return known
+            # for a cookie it verified with them, without its method calls. While
+            # request.cookies was neither read nor set (nor is a custom one), it is what
+            # the Cookie header says: a header seen before gives the verified cookie.
+            raw = None
+            if connection._cookies is None:
+                for name, value in connection.scope.get("headers", ()):
+                    if name == b"cookie":  # cookie_header(), inlined
+                        raw = value if raw is None else raw + b";" + value
+                if raw is None:
+                    raw = cookie_header(connection.scope)
+                hit = fast[6].get(raw)
+            else:
+                hit = None
+            if hit is None:
+                hit = _verified_hit(fast, connection, raw)
+            # 0 <= int(now) - signed_at <= max_age (open_session_sync's test) for an int
+            # signed_at: fast[4] is max_age + 1.
+            if hit is not None and hit[1] <= time.time() < hit[1] + fast[4]:
+                known = _new_dict(SecureCookieSession)
+                dict.update(known, hit[0])
+                return known
     # The app remembers the interface it found lazy (``_session_is_lazy``): one identity
     # test instead of the method checks.
     if interface is not app.__dict__.get("_lazy_session_interface") and not can_open_sync(
@@ -613,17 +655,13 @@ def save_if_unchanged(app: Erlen, ctx: Any, response: Response) -> bool:
     if session.accessed:
         headers = response.headers
         kind = type(headers)
-        if kind is ResponseHeaders or kind is Headers:  # _vary_on_cookie, inlined
-            items = headers._list
-            for name, _value in items:
-                if len(name) == 4 and name.lower() == "vary":  # only 4 chars lower() to it
-                    response.vary.add("Cookie")
-                    break
-            else:
-                items.append(("Vary", "Cookie"))
+        if (kind is ResponseHeaders or kind is Headers) and "vary" not in map(
+            lower_name, map(name_of, headers._list)
+        ):
+            headers._list.append(("Vary", "Cookie"))  # _vary_on_cookie, inlined
         else:
             _vary_on_cookie(response)
-    if session:
+    elif session:
         # save_session reads ``session.permanent`` (a read: it marks the session accessed)
         session.accessed = True
     return True
@@ -633,15 +671,15 @@ def _vary_on_cookie(response: Response) -> None:
     """``response.vary.add("Cookie")``, without parsing a ``Vary`` header that is absent."""
     headers = response.headers
     kind = type(headers)
-    plain = kind is ResponseHeaders or kind is Headers
-    for name, _value in headers._list if plain else headers:  # no generator per response
-        if name.lower() == "vary":
-            response.vary.add("Cookie")
+    if kind is ResponseHeaders or kind is Headers:
+        items = headers._list
+        if "vary" not in map(lower_name, map(name_of, items)):
+            items.append(("Vary", "Cookie"))  # what Headers.add does for this value
             return
-    if plain:
-        headers._list.append(("Vary", "Cookie"))  # what Headers.add does for this value
-    else:
+    elif not any(name.lower() == "vary" for name, _value in headers):
         headers.add("Vary", "Cookie")  # absent: add is set without the search
+        return
+    response.vary.add("Cookie")
 
 
 #: The class attributes the fast paths stand in for, as this module defines them.

@@ -6,6 +6,7 @@ first time they are read, so a handler that never looks at them does not pay for
 
 from __future__ import annotations
 
+import inspect
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote_from_bytes
 
@@ -54,11 +55,18 @@ def headers_from_scope(raw: Any) -> Headers:
     return headers
 
 
-class _RequestCookies:
-    """``request.cookies``: parsed on the first read, then a plain instance attribute.
+#: The class default of ``_cookies`` in a class whose ``cookies`` is not the stock one
+#: (see ``BaseRequestWebsocket.__init_subclass__``): never None, so code reading the
+#: ``Cookie`` header itself knows it must go through ``request.cookies``.
+CUSTOM_COOKIES: Any = object()
 
-    Like werkzeug's ``cached_property`` (assigning sets the value, ``del`` parses again),
-    but a non-data descriptor: later reads take no Python call, and the first read one.
+
+class _RequestCookies:
+    """``request.cookies``: parsed on the first read and kept in ``_cookies``.
+
+    Like werkzeug's ``cached_property`` (assigning sets the value, ``del`` parses again).
+    ``_cookies`` is None while the cookies were neither read nor set, so the session
+    fast path may look the session cookie up from the raw header instead.
     """
 
     __name__ = "cookies"
@@ -66,30 +74,48 @@ class _RequestCookies:
     def __get__(self, obj: Any, owner: Any = None) -> Any:
         if obj is None:
             return self
-        headers = obj.scope.get("headers", ())
-        raw = None
-        for name, value in headers:  # a loop, not a list: one header is the common case
-            if name == b"cookie":  # ASGI header names are lowercase
-                raw = value if raw is None else raw + b";" + value
-        if raw is None:  # none, or a scope breaking that rule: its cookies are still read
-            raw = b";".join([value for name, value in headers if name.lower() == b"cookie"])
-        cls: Any = obj.dict_storage_class
-        if cls is not ImmutableMultiDict:
-            parsed: Any = parse_cookie(raw.decode("latin-1"), cls=cls)
-        else:
-            # A browser sends the same Cookie header with every request: parse each
-            # distinct header once. The parsed mapping is immutable: requests share it.
-            parsed = _PARSED_COOKIES.get(raw)
-            if parsed is None:
-                parsed = parse_cookie(raw.decode("latin-1"), cls=cls)  # type: ignore[arg-type]
-                if len(raw) <= _MAX_CACHED_COOKIE_HEADER:
-                    if len(_PARSED_COOKIES) >= _MAX_PARSED_COOKIES:
-                        del _PARSED_COOKIES[next(iter(_PARSED_COOKIES))]  # the oldest
-                    _PARSED_COOKIES[raw] = parsed
-        # An attribute, not obj.__dict__[...]: reading __dict__ makes CPython build the dict
-        # of an object whose attributes it keeps inline (slower now and for later reads).
-        obj.cookies = parsed
+        parsed = obj._cookies
+        if parsed is None or parsed is CUSTOM_COOKIES:
+            parsed = obj._cookies = _parse_cookies(obj)
         return parsed
+
+    def __set__(self, obj: Any, value: Any) -> None:
+        obj._cookies = value
+
+    def __delete__(self, obj: Any) -> None:
+        obj._cookies = type(obj)._cookies  # read again on the next access
+
+
+def cookie_header(scope: Scope) -> bytes | None:
+    """The scope's ``Cookie`` headers joined with ``;`` as werkzeug joins them (None if
+    there is none)."""
+    headers = scope.get("headers", ())
+    raw = None
+    for name, value in headers:  # a loop, not a list: one header is the common case
+        if name == b"cookie":  # ASGI header names are lowercase
+            raw = value if raw is None else raw + b";" + value
+    if raw is None:  # none, or a scope breaking that rule: its cookies are still read
+        raw = b";".join([value for name, value in headers if name.lower() == b"cookie"])
+        if not raw:
+            return None
+    return raw
+
+
+def _parse_cookies(obj: Any) -> Any:
+    raw = cookie_header(obj.scope) or b""
+    cls: Any = obj.dict_storage_class
+    if cls is not ImmutableMultiDict:
+        return parse_cookie(raw.decode("latin-1"), cls=cls)
+    # A browser sends the same Cookie header with every request: parse each distinct
+    # header once. The parsed mapping is immutable: requests share it.
+    parsed: Any = _PARSED_COOKIES.get(raw)
+    if parsed is None:
+        parsed = parse_cookie(raw.decode("latin-1"), cls=cls)  # type: ignore[arg-type]
+        if len(raw) <= _MAX_CACHED_COOKIE_HEADER:
+            if len(_PARSED_COOKIES) >= _MAX_PARSED_COOKIES:
+                del _PARSED_COOKIES[next(iter(_PARSED_COOKIES))]  # the oldest
+            _PARSED_COOKIES[raw] = parsed
+    return parsed
 
 
 class BaseRequestWebsocket(_SansIORequest):
@@ -141,6 +167,12 @@ class BaseRequestWebsocket(_SansIORequest):
     cookies = _RequestCookies()
     cookies.__doc__ = """The request cookies, read straight from the scope's ``cookie``
     headers (all of them, joined as werkzeug does), without decoding every other header."""
+    _cookies: Any = None  # what request.cookies gives, once read or set
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if not isinstance(inspect.getattr_static(cls, "cookies"), _RequestCookies):
+            cls._cookies = CUSTOM_COOKIES  # see CUSTOM_COOKIES
 
     def _parse_content_type(self) -> None:
         # werkzeug's own, with the parse of each distinct Content-Type value kept: a

@@ -145,6 +145,11 @@ class Response(_SansIOResponse):
     automatically_set_content_length = True
     #: Seconds the whole body may take to send; ``...`` means the app's ``RESPONSE_TIMEOUT``.
     timeout: Any = ...
+    # What __init__ sets for a 200 response with a body in memory, as class defaults so
+    # that _plain needs not set them on every response it builds.
+    _is_data = True
+    _status = "200 OK"
+    _status_code = 200
     #: Quart's body classes: ``Response(cls.io_body_class(stream))`` and the like stream
     #: that body. Strings and bytes are kept as a list of chunks, not a ``DataBody``.
     data_body_class = DataBody
@@ -197,10 +202,7 @@ class Response(_SansIOResponse):
         rv = cls.__new__(cls)
         headers = rv.headers = _new_object(ResponseHeaders)  # Headers() would set _list = []
         headers._list = [("Content-Type", content_type), ("Content-Length", str(len(data)))]
-        rv._status, rv._status_code = "200 OK", 200
-        rv.timeout = ...
-        rv._is_data = True
-        rv.response = [data]
+        rv.response = [data]  # status 200, timeout and _is_data: the class defaults
         return rv
 
     @classmethod
