@@ -24,7 +24,7 @@ from werkzeug.http import http_date, parse_date
 
 from .config import Config
 from .wrappers.base import cookie_header
-from .wrappers.headers import ResponseHeaders, lower_name, name_of
+from .wrappers.headers import ResponseHeaders
 
 if TYPE_CHECKING:
     from .app import Erlen
@@ -655,10 +655,14 @@ def save_if_unchanged(app: Erlen, ctx: Any, response: Response) -> bool:
     if session.accessed:
         headers = response.headers
         kind = type(headers)
-        if (kind is ResponseHeaders or kind is Headers) and "vary" not in map(
-            lower_name, map(name_of, headers._list)
-        ):
-            headers._list.append(("Vary", "Cookie"))  # _vary_on_cookie, inlined
+        if kind is ResponseHeaders or kind is Headers:  # _vary_on_cookie, inlined
+            items = headers._list
+            for name, _value in items:
+                if len(name) == 4 and name.lower() == "vary":  # only 4 chars lower() to it
+                    response.vary.add("Cookie")
+                    break
+            else:
+                items.append(("Vary", "Cookie"))
         else:
             _vary_on_cookie(response)
     elif session:
@@ -671,15 +675,15 @@ def _vary_on_cookie(response: Response) -> None:
     """``response.vary.add("Cookie")``, without parsing a ``Vary`` header that is absent."""
     headers = response.headers
     kind = type(headers)
-    if kind is ResponseHeaders or kind is Headers:
-        items = headers._list
-        if "vary" not in map(lower_name, map(name_of, items)):
-            items.append(("Vary", "Cookie"))  # what Headers.add does for this value
+    plain = kind is ResponseHeaders or kind is Headers
+    for name, _value in headers._list if plain else headers:  # no generator per response
+        if name.lower() == "vary":
+            response.vary.add("Cookie")
             return
-    elif not any(name.lower() == "vary" for name, _value in headers):
+    if plain:
+        headers._list.append(("Vary", "Cookie"))  # what Headers.add does for this value
+    else:
         headers.add("Vary", "Cookie")  # absent: add is set without the search
-        return
-    response.vary.add("Cookie")
 
 
 #: The class attributes the fast paths stand in for, as this module defines them.
