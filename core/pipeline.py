@@ -21,10 +21,12 @@ both.
 from __future__ import annotations
 
 import asyncio
+import inspect
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from werkzeug.exceptions import HTTPException
+from werkzeug.sansio.response import Response as SansIOResponse
 
 from . import signals
 from .ctx import push_request_context
@@ -117,7 +119,12 @@ def fast_http_handler(
     # known in advance but for the length.
     plain_class = app.response_class
     plain_type = plain_class._plain_content_type(plain_class.default_mimetype)
+    make_plain = plain_class._plain  # bound once, not per response
     plain_header = (b"content-type", plain_type.encode("latin-1")) if plain_type else None
+    # Whether its status_code is werkzeug's property over _status_code (read directly).
+    plain_status_code = inspect.getattr_static(plain_class, "status_code") is (
+        inspect.getattr_static(SansIOResponse, "status_code")
+    )
 
     async def serve_http(scope: Scope, receive: Receive, send: Send) -> None:
         if new_request is not None:
@@ -196,7 +203,7 @@ def fast_http_handler(
                     ):
                         body = data  # nothing can see the response: it is only sent
                     elif app.response_class is plain_class and plain_type is not None:
-                        response = plain_class._plain(data, plain_type)
+                        response = make_plain(data, plain_type)
                     else:
                         response = app.response_class._of_bytes(data)
                 elif kind is plain_class and app.response_class is plain_class:
@@ -283,16 +290,16 @@ def fast_http_handler(
             await send(
                 {
                     "type": "http.response.start",
-                    "status": response.status_code,
+                    "status": response._status_code
+                    if type(response) is plain_class and plain_status_code
+                    else response.status_code,
                     "headers": encode_headers(response),
                 }
             )
             await send(
                 {
                     "type": "http.response.body",
-                    "body": chunks[0]
-                    if len(chunks) == 1 and type(chunks[0]) is bytes
-                    else b"".join(chunks),
+                    "body": b"".join(chunks),  # one bytes chunk: itself, not a copy
                     "more_body": False,
                 }
             )
