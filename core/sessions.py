@@ -262,9 +262,11 @@ def cookie_value(request: Any, name: str) -> str | None:
 #: What opening a cookie for one app needs while its config is unchanged: (a weak
 #: reference to the app: the interface is shared by every app and must not keep one
 #: alive, its config, the config's ``_generation`` then, SESSION_COOKIE_NAME, the
-#: lifetime's seconds + 1, the cookies verified with those settings by value, and the
-#: same by whole ``Cookie`` header). A refused app's snapshot is ``(its ref, _REFUSED)``.
-_FastOpen = tuple[Any, Config, int, str, int, dict[str, _Verified], dict[bytes | None, _Verified]]
+#: lifetime's seconds + 1, the cookies verified with those settings by value, and by
+#: whole ``Cookie`` header as ``_HeaderHit``). A refused app's snapshot is
+#: ``(its ref, _REFUSED)``.
+_HeaderHit = tuple[dict[str, Any], int, int]
+_FastOpen = tuple[Any, Config, int, str, int, dict[str, _Verified], dict[bytes | None, _HeaderHit]]
 
 #: Bounds of a snapshot's by-header cache: a browser repeats its Cookie header, but other
 #: cookies in it may change while the session cookie does not.
@@ -559,16 +561,21 @@ def _snapshot_holds(fast: _FastOpen | None, app: Erlen) -> TypeGuard[_FastOpen]:
     return fast[1] is config and fast[0]() is app and fast[2] == config._generation
 
 
-def _verified_hit(fast: _FastOpen, connection: Any, raw: bytes | None) -> _Verified | None:
-    """The snapshot's verified cookie ``connection`` sends, remembered by its whole
-    ``Cookie`` header ``raw`` (None: request.cookies is not read from the header)."""
+def _verified_hit(fast: _FastOpen, connection: Any, raw: bytes | None) -> _HeaderHit | None:
+    """The snapshot's verified cookie ``connection`` sends, as (data, signed_at, the first
+    second it has expired at), remembered by its whole ``Cookie`` header ``raw`` (None:
+    request.cookies is not read from the header)."""
     value = cookie_value(connection, fast[3])
     if value is None:
         return None
     # (Not moved last for the LRU order: a hot cookie evicted after _MAX_VERIFIED_COOKIES
     # others is verified again, once.)
-    hit = fast[5].get(value)
-    if hit is not None and raw is not None and len(raw) <= _MAX_HEADER_HIT_SIZE:
+    verified = fast[5].get(value)
+    if verified is None:
+        return None
+    data, signed_at, _permanent = verified
+    hit = (data, signed_at, signed_at + fast[4])
+    if raw is not None and len(raw) <= _MAX_HEADER_HIT_SIZE:
         by_header = fast[6]
         if len(by_header) >= _MAX_HEADER_HITS:
             by_header.clear()
@@ -605,8 +612,8 @@ def open_session_lazily(app: Erlen, connection: Any) -> SessionMixin:
             if hit is None:
                 hit = _verified_hit(fast, connection, raw)
             # 0 <= int(now) - signed_at <= max_age (open_session_sync's test) for an int
-            # signed_at: fast[4] is max_age + 1.
-            if hit is not None and hit[1] <= time.time() < hit[1] + fast[4]:
+            # signed_at: a hit's [2] is signed_at + max_age + 1 (see _verified_hit).
+            if hit is not None and hit[1] <= time.time() < hit[2]:
                 known = _new_dict(SecureCookieSession)
                 dict.update(known, hit[0])
                 return known
