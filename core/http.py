@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from werkzeug.datastructures import Headers
 
 from .pipeline import fast_http_handler
-from .wrappers.headers import ResponseHeaders
+from .wrappers.headers import ResponseHeaders, encoded_pair
 
 if TYPE_CHECKING:
     from .app import Erlen
@@ -51,28 +51,6 @@ def make_http_handler(app: Erlen) -> ProtocolHandler:
     return serve_http
 
 
-class _EncodedPairs(dict):  # type: ignore[type-arg]
-    """("Content-Type", "text/html; charset=utf-8") -> (b"content-type", b"text/html; ...").
-
-    Most responses repeat a few header pairs. A miss encodes the pair (and keeps it, bounded:
-    emptied when full); a hit is dict's own ``__getitem__``, so encoding a response's
-    headers runs no Python code per header.
-    """
-
-    def __missing__(self, item: tuple[str, str]) -> tuple[bytes, bytes]:
-        name, value = item
-        pair = (name.lower().encode("latin-1"), value.encode("latin-1"))
-        if len(value) <= _MAX_CACHED_VALUE:
-            if len(self) >= _MAX_ENCODED_PAIRS:
-                self.clear()
-            self[item] = pair
-        return pair
-
-
-_ENCODED_PAIRS = _EncodedPairs()
-_encoded_pair = _ENCODED_PAIRS.__getitem__
-_MAX_ENCODED_PAIRS = 1024
-_MAX_CACHED_VALUE = 128
 _HEADERS_CLASSES = (Headers, ResponseHeaders)  # iterating them yields their `_list`
 
 
@@ -80,7 +58,7 @@ def encode_headers(response: Response) -> list[tuple[bytes, bytes]]:
     """The response headers as ASGI byte pairs."""
     headers = response.headers
     items = headers._list if type(headers) in _HEADERS_CLASSES else headers
-    return list(map(_encoded_pair, items))
+    return list(map(encoded_pair, items))
 
 
 async def send_response(

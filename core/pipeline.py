@@ -33,6 +33,7 @@ from .ctx import push_request_context
 from .dispatch import run_before_functions
 from .globals import _cv_app, _cv_request
 from .sessions import save_if_unchanged
+from .wrappers.headers import ResponseHeaders, encoded_pair
 from .wrappers.request import Request
 
 if TYPE_CHECKING:
@@ -293,7 +294,9 @@ def fast_http_handler(
                     "status": response._status_code
                     if type(response) is plain_class and plain_status_code
                     else response.status_code,
-                    "headers": encode_headers(response),
+                    "headers": list(map(encoded_pair, response.headers._list))
+                    if type(response.headers) is ResponseHeaders
+                    else encode_headers(response),
                 }
             )
             await send(

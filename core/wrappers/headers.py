@@ -1,9 +1,9 @@
-"""The headers of the responses the kernel builds on its fast path.
+"""The headers of the responses the kernel builds on its fast path, and their encoding.
 
 ``response.headers[name] = value`` is the usual way an ``after_request`` function adds a
 header. werkzeug's ``Headers`` runs it through three Python calls (``__setitem__``,
 ``set``, the value check); for a new header with a ``str`` name and value this class
-does the same in one.
+does the same in one. :data:`encoded_pair` turns a header into ASGI bytes.
 """
 
 from __future__ import annotations
@@ -11,6 +11,32 @@ from __future__ import annotations
 from typing import Any
 
 from werkzeug.datastructures import Headers
+
+
+class _EncodedPairs(dict):  # type: ignore[type-arg]
+    """("Content-Type", "text/html; charset=utf-8") -> (b"content-type", b"text/html; ...").
+
+    Most responses repeat a few header pairs. A miss encodes the pair (and keeps it, bounded:
+    emptied when full); a hit is dict's own ``__getitem__``, so encoding a response's
+    headers runs no Python code per header.
+    """
+
+    def __missing__(self, item: tuple[str, str]) -> tuple[bytes, bytes]:
+        name, value = item
+        pair = (name.lower().encode("latin-1"), value.encode("latin-1"))
+        if len(value) <= _MAX_CACHED_VALUE:
+            if len(self) >= _MAX_ENCODED_PAIRS:
+                self.clear()
+            self[item] = pair
+        return pair
+
+
+_ENCODED_PAIRS = _EncodedPairs()
+#: ``encoded_pair(("Content-Type", "text/plain"))`` -> ``(b"content-type", b"text/plain")``
+#: (names lowercased, latin-1), remembered for the pairs responses repeat.
+encoded_pair = _ENCODED_PAIRS.__getitem__
+_MAX_ENCODED_PAIRS = 1024
+_MAX_CACHED_VALUE = 128
 
 
 class ResponseHeaders(Headers):
