@@ -57,8 +57,8 @@ def _mark_modified(session: SecureCookieSession) -> None:
 class SecureCookieSession(CallbackDict[str, Any], SessionMixin):  # type: ignore[misc]
     """The default session: a dict that tracks modification and access."""
 
-    modified = False
-    accessed = False
+    # Slots: a session made per request sets them without creating an instance dict.
+    __slots__ = ("accessed", "modified")
     #: Every session shares the one callback, instead of an attribute set on each
     #: instance (assigning ``session.on_update`` still overrides it).
     on_update = staticmethod(_mark_modified)
@@ -66,6 +66,7 @@ class SecureCookieSession(CallbackDict[str, Any], SessionMixin):  # type: ignore
     def __init__(self, initial: Any = None) -> None:
         # CallbackDict's __init__, without the super() chain: a session is made per
         # request that reads it.
+        self.accessed = self.modified = False
         if initial is not None:
             dict.update(self, initial)
 
@@ -615,6 +616,7 @@ def open_session_lazily(app: Erlen, connection: Any) -> SessionMixin:
             # signed_at: a hit's [2] is signed_at + max_age + 1 (see _verified_hit).
             if hit is not None and hit[1] <= time.time() < hit[2]:
                 known = _new_dict(SecureCookieSession)
+                known.accessed = known.modified = False
                 dict.update(known, hit[0])
                 return known
     # The app remembers the interface it found lazy (``_session_is_lazy``): one identity
