@@ -48,6 +48,8 @@ class ResponseHeaders(Headers):
     compares equal to a ``Headers`` with the same items.
     """
 
+    __slots__ = ("_list",)  # in a slot: no instance dict per response
+
     def __setitem__(self, key: Any, value: Any) -> None:
         # The common case, a header not yet there: append it. isprintable() excludes CR
         # and LF (werkzeug refuses them); an ASCII name can only lower() to the same

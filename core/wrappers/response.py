@@ -141,6 +141,10 @@ class IOBody(_BodyContext):
 class Response(_SansIOResponse):
     """An HTTP response. ``await response.get_data()`` reads a body of any kind."""
 
+    # Slots for what every response sets: a response made per request needs no instance
+    # dict for them (werkzeug's own attributes still go to one).
+    __slots__ = ("headers", "response")
+
     default_mimetype: str | None = "text/html"
     automatically_set_content_length = True
     #: Seconds the whole body may take to send; ``...`` means the app's ``RESPONSE_TIMEOUT``.
