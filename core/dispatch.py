@@ -22,7 +22,7 @@ from werkzeug.routing import RequestRedirect, RoutingException
 from . import signals
 from .globals import _cv_request, _cv_websocket
 from .matching import FastMatcher
-from .sessions import cookie_value, save_if_unchanged
+from .sessions import must_open_untouched, save_if_unchanged
 
 if TYPE_CHECKING:
     from .app import Erlen
@@ -304,15 +304,11 @@ class DispatchMixin:
         # the view did not touch it; only then is it opened here.
         for name, _value in connection.scope.get("headers", ()):
             if name == b"cookie":  # most requests send no cookie: look for one first
-                if not self.config["SESSION_REFRESH_EACH_REQUEST"] or self.secret_key is None:
-                    return False
-                value = cookie_value(connection, self.config["SESSION_COOKIE_NAME"])
-                if value is None:
+                if not self.config["SESSION_REFRESH_EACH_REQUEST"]:
                     return False
                 # A logged-in browser sends its cookie with every request: when the
                 # interface already knows it holds no permanent session, skip opening.
-                must_open = getattr(self.session_interface, "_must_open_untouched", None)
-                return must_open is None or bool(must_open(self, value))
+                return must_open_untouched(self, connection)
         return False
 
     async def do_teardown_request(  # type: ignore[misc]

@@ -266,7 +266,7 @@ def cookie_value(request: Any, name: str) -> str | None:
 #: lifetime's seconds + 1, the cookies verified with those settings by value, and by
 #: whole ``Cookie`` header as ``_HeaderHit``). A refused app's snapshot is
 #: ``(its ref, _REFUSED)``.
-_HeaderHit = tuple[dict[str, Any], int, int]
+_HeaderHit = tuple[dict[str, Any], int, int, bool]
 _FastOpen = tuple[Any, Config, int, str, int, dict[str, _Verified], dict[bytes | None, _HeaderHit]]
 
 #: Bounds of a snapshot's by-header cache: a browser repeats its Cookie header, but other
@@ -564,8 +564,8 @@ def _snapshot_holds(fast: _FastOpen | None, app: Erlen) -> TypeGuard[_FastOpen]:
 
 def _verified_hit(fast: _FastOpen, connection: Any, raw: bytes | None) -> _HeaderHit | None:
     """The snapshot's verified cookie ``connection`` sends, as (data, signed_at, the first
-    second it has expired at), remembered by its whole ``Cookie`` header ``raw`` (None:
-    request.cookies is not read from the header)."""
+    second it has expired at, permanent), remembered by its whole ``Cookie`` header
+    ``raw`` (None: request.cookies is not read from the header)."""
     value = cookie_value(connection, fast[3])
     if value is None:
         return None
@@ -574,14 +574,48 @@ def _verified_hit(fast: _FastOpen, connection: Any, raw: bytes | None) -> _Heade
     verified = fast[5].get(value)
     if verified is None:
         return None
-    data, signed_at, _permanent = verified
-    hit = (data, signed_at, signed_at + fast[4])
+    data, signed_at, permanent = verified
+    hit = (data, signed_at, signed_at + fast[4], permanent)
     if raw is not None and len(raw) <= _MAX_HEADER_HIT_SIZE:
         by_header = fast[6]
         if len(by_header) >= _MAX_HEADER_HITS:
             by_header.clear()
         by_header[raw] = hit
     return hit
+
+
+def must_open_untouched(app: Erlen, connection: Any) -> bool:
+    """Whether a request that sent a session cookie but never touched ``session`` must
+    still open and save it (to refresh a permanent session's cookie).
+
+    Answered from the snapshot's by-header cache when the app's interface is the stock
+    one and the cookie is known (no cookie parsing); else by the interface. False without
+    a secret key or a session cookie.
+    """
+    interface = app.session_interface
+    if type(interface) is SecureCookieSessionInterface:
+        fast = interface._fast_open
+        config = app.config
+        if (  # _snapshot_holds, inlined (the snapshot implies a secret key)
+            fast is not None
+            and fast[1] is config
+            and fast[0]() is app
+            and fast[2] == config._generation
+        ):
+            raw = cookie_header(connection.scope) if connection._cookies is None else None
+            hit = fast[6].get(raw) if raw is not None else None
+            if hit is None:
+                if cookie_value(connection, fast[3]) is None:
+                    return False  # other cookies, no session one
+                hit = _verified_hit(fast, connection, raw)
+            return hit is None or hit[3]
+    if app.secret_key is None:
+        return False
+    value = cookie_value(connection, app.config["SESSION_COOKIE_NAME"])
+    if value is None:
+        return False
+    must_open = getattr(interface, "_must_open_untouched", None)
+    return must_open is None or bool(must_open(app, value))
 
 
 def open_session_lazily(app: Erlen, connection: Any) -> SessionMixin:

@@ -132,3 +132,53 @@ async def test_a_request_class_with_its_own_cookies_is_read_through_them() -> No
     forced.request_class = ForcedCookies
     for _ in range(3):  # never ada's, whatever the header says
         assert await me(forced, ada) == b"user=bea"
+
+
+def make_untouched_app() -> Erlen:
+    app = make_app()
+
+    @app.route("/forever")
+    async def forever() -> str:
+        session["user"] = "cyd"
+        session.permanent = True
+        return "in for good"
+
+    @app.route("/plain")
+    async def plain() -> str:
+        return "plain"
+
+    return app
+
+
+async def plain(app: Erlen, cookie: str) -> Any:
+    client = app.test_client(use_cookies=False)
+    return await client.get("/plain", headers={"Cookie": cookie})
+
+
+async def test_a_remembered_cookie_on_a_route_not_reading_it_gets_nothing_back() -> None:
+    app = make_untouched_app()
+    cookie = await cookie_of(app, "ada")
+    for n in range(4):  # verified, then known by value, then by header
+        response = await plain(app, f"{cookie}; visit={n % 2}")
+        assert await response.get_data() == b"plain"
+        assert "Set-Cookie" not in response.headers
+        assert "Vary" not in response.headers
+
+
+async def test_a_remembered_permanent_cookie_is_refreshed_on_a_route_not_reading_it() -> None:
+    app = make_untouched_app()
+    response = await app.test_client().get("/forever")
+    cookie = response.headers["Set-Cookie"].split(";", 1)[0]
+    for _ in range(4):
+        response = await plain(app, cookie)
+        assert "Expires=" in response.headers["Set-Cookie"]
+        assert response.headers["Vary"] == "Cookie"
+
+
+async def test_other_cookies_alone_open_no_session() -> None:
+    app = make_untouched_app()
+    await cookie_of(app, "ada")  # the app has verified a cookie: its snapshot exists
+    for _ in range(3):
+        response = await plain(app, "theme=dark; visit=1")
+        assert "Set-Cookie" not in response.headers
+        assert "Vary" not in response.headers
