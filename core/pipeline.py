@@ -121,10 +121,10 @@ def fast_http_handler(
 
     async def serve_http(scope: Scope, receive: Receive, send: Send) -> None:
         if new_request is not None:
-            request = new_request(scope, receive, *limits)
+            request = new_request(scope, receive, send, *limits)
         else:
             request = request_class(scope, receive, **kwargs)
-        request._push_send = send
+            request._push_send = send
         # --- match_request, without binding an adapter when the fast matcher answers
         found: Any = None
         if fast_match is not None and config["TRUSTED_HOSTS"] is None:
