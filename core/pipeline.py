@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 from werkzeug.exceptions import HTTPException
 
 from . import signals
-from .ctx import push_request_context
+from .ctx import AppContext, RequestContext
 from .dispatch import run_before_functions
 from .globals import _cv_app, _cv_request
 from .sessions import save_if_unchanged
@@ -118,6 +118,8 @@ def fast_http_handler(
     plain_class = app.response_class
     plain_type = plain_class._plain_content_type(plain_class.default_mimetype)
     plain_header = (b"content-type", plain_type.encode("latin-1")) if plain_type else None
+    get_app_context = _cv_app.get
+    new_object = object.__new__
 
     async def serve_http(scope: Scope, receive: Receive, send: Send) -> None:
         if new_request is not None:
@@ -139,7 +141,22 @@ def fast_http_handler(
             match_request(request)
         rule = request.url_rule
         plan = plans.get(rule.endpoint if rule is not None else None) or app.plan_for(request)
-        ctx = push_request_context(app, request)
+        # --- push_request_context(app, request), inline
+        app_ctx = get_app_context(None)
+        pushed: AppContext | None = None
+        if app_ctx is None or app_ctx.app is not app:
+            pushed = app_ctx = new_object(AppContext)
+            app_ctx.app = app
+            app_ctx.g = app.app_ctx_globals_class()
+            app_ctx._url_adapter = None
+            app_ctx._tokens = [_cv_app.set(app_ctx)]
+        ctx = new_object(RequestContext)
+        ctx.app = app
+        ctx.app_ctx = app_ctx
+        ctx._session = None
+        ctx.flashes = None
+        ctx._connection = ctx.request = request
+        ctx._tokens = [(_cv_request.set(ctx), pushed)]
         error: BaseException | None = None
         body: bytes | None = None  # set instead of `response` when none is needed
         response: Any = None
