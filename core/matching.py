@@ -37,18 +37,18 @@ class FastMatcher:
     __slots__ = (
         "_domain",
         "_dynamic",
-        "_http_static",
-        "_map",
         "_match",
         "_root",
         "_safe",
         "_start",
         "_static",
+        "http_static",
+        "url_map",
     )
 
     def __init__(self, url_map: Map, domain: str) -> None:
         url_map.update()
-        self._map = url_map
+        self.url_map = url_map
         self._domain = domain
         self._match = url_map._matcher.match
         # Rules whose match needs no post-processing by MapAdapter.match (no redirect, no
@@ -65,7 +65,9 @@ class FastMatcher:
         }
         self._root = url_map._matcher._root
         self._static = _static_rules(self._root, domain)
-        self._http_static = _http_static_rules(self._static, self._safe)
+        #: For each all-static path, ``{method: rule}`` of an HTTP request (see
+        #: :func:`_http_static_rules`); valid while ``url_map._remap`` is false.
+        self.http_static = _http_static_rules(self._static, self._safe)
         self._dynamic = _dynamic_transitions(self._root)
         # Every path starts with "/", so parts are [domain, "", ...] (at least 3): when the
         # root and the domain's state are static-only, the descent always passes them.
@@ -90,10 +92,10 @@ class FastMatcher:
 
     def match(self, path: str, method: str, websocket: bool) -> tuple[Rule, dict[str, Any]] | None:
         """``(rule, view_args)``; raises werkzeug's routing errors; ``None`` to decline."""
-        if self._map._remap:  # a rule was added to the map directly, after freeze
-            self.__init__(self._map, self._domain)  # type: ignore[misc]
+        if self.url_map._remap:  # a rule was added to the map directly, after freeze
+            self.__init__(self.url_map, self._domain)  # type: ignore[misc]
         if not websocket:
-            by_method = self._http_static.get(path)
+            by_method = self.http_static.get(path)
             if by_method is not None:
                 rule = by_method.get(method, _UNKNOWN)
                 if rule is not _UNKNOWN:

@@ -110,7 +110,8 @@ def fast_http_handler(
     else:
         new_request = None
     config = app.config
-    fast_match = app._fast_matcher.match if app._fast_matcher is not None else None
+    fast_matcher = app._fast_matcher
+    fast_map: Any = fast_matcher.url_map if fast_matcher is not None else None
     # The built-in session interface opens on first use; any other is awaited up front.
     lazy_session_interface = app.session_interface if session_is_lazy() else None
     # The one response a text view gets, while nothing else can see it: its headers are
@@ -127,19 +128,31 @@ def fast_http_handler(
         else:
             request = request_class(scope, receive, **kwargs)
             request._push_send = send
-        # --- match_request, without binding an adapter when the fast matcher answers
-        found: Any = None
-        if fast_match is not None and config["TRUSTED_HOSTS"] is None:
-            try:
-                found = fast_match(request.path, request.method, False)
-            except HTTPException as exc:
-                request.routing_exception = exc
-                found = False
-        if found:
-            request.url_rule, request.view_args = found
-        elif found is None:
+        # --- match_request: a static path's rule straight from the fast matcher's table;
+        # any other path from its match(), or from a bound adapter when that declines
+        rule: Any = None
+        if fast_matcher is not None and config["TRUSTED_HOSTS"] is None:
+            if not fast_map._remap:  # else match() rebuilds the matcher first
+                by_method = fast_matcher.http_static.get(request.path)
+                if by_method is not None:
+                    rule = by_method.get(request.method)  # None: unknown, or a redirect
+            if rule is not None:
+                request.url_rule = rule
+                request.view_args = {}
+            else:
+                try:
+                    found = fast_matcher.match(request.path, request.method, False)
+                except HTTPException as exc:
+                    request.routing_exception = exc
+                else:
+                    if found is None:
+                        match_request(request)
+                    else:
+                        request.url_rule, request.view_args = found
+                rule = request.url_rule
+        else:
             match_request(request)
-        rule = request.url_rule
+            rule = request.url_rule
         plan = plans.get(rule.endpoint if rule is not None else None) or app.plan_for(request)
         # --- push_request_context(app, request), inline
         app_ctx = get_app_context(None)
@@ -204,9 +217,15 @@ def fast_http_handler(
                         and ctx._session is None
                         and not (receivers.connected and request_finished.receivers)
                         and app.response_class is plain_class
-                        and not session_cookie_sent(request)
                     ):
-                        body = data  # nothing can see the response: it is only sent
+                        # _session_cookie_sent's first test, inline: most requests
+                        # send no cookie, and then no session can need refreshing.
+                        for name, _value in scope.get("headers", ()):
+                            if name == b"cookie" and session_cookie_sent(request):
+                                response = plain_class._plain(data, plain_type)  # type: ignore[arg-type]
+                                break
+                        else:
+                            body = data  # nothing can see the response: it is only sent
                     elif app.response_class is plain_class and plain_type is not None:
                         response = plain_class._plain(data, plain_type)
                     else:
