@@ -101,12 +101,10 @@ def fast_http_handler(
     kwargs = dict(request_kwargs)
     if request_class.__init__ is Request.__init__:
         new_request = request_class._for_server
-        limits = (
-            kwargs["max_content_length"],
-            kwargs["body_timeout"],
-            kwargs["max_form_memory_size"],
-            kwargs["max_form_parts"],
-        )
+        max_content_length = kwargs["max_content_length"]
+        body_timeout = kwargs["body_timeout"]
+        form_memory = kwargs["max_form_memory_size"]
+        form_parts = kwargs["max_form_parts"]
     else:
         new_request = None
     config = app.config
@@ -124,7 +122,9 @@ def fast_http_handler(
 
     async def serve_http(scope: Scope, receive: Receive, send: Send) -> None:
         if new_request is not None:
-            request = new_request(scope, receive, send, *limits)
+            request = new_request(
+                scope, receive, send, max_content_length, body_timeout, form_memory, form_parts
+            )
         else:
             request = request_class(scope, receive, **kwargs)
             request._push_send = send
