@@ -202,7 +202,11 @@ def fast_http_handler(
                                 f"No view function for endpoint {request.endpoint!r}"
                             )
                         else:
-                            result = await plan.view(**request.view_args)  # type: ignore[arg-type]
+                            view_args = request.view_args
+                            if view_args or view_args is None:  # None: **None's TypeError
+                                result = await plan.view(**view_args)  # type: ignore[arg-type]
+                            else:  # no captured values: no keyword dict built for the call
+                                result = await plan.view()
                 except Exception as exc:
                     result = await app.handle_user_exception(exc)
                 # --- finalize_request
