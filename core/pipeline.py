@@ -31,6 +31,7 @@ from .ctx import AppContext, RequestContext
 from .dispatch import run_before_functions
 from .globals import _cv_app, _cv_request
 from .sessions import save_if_unchanged
+from .wrappers.base import split_root_path
 from .wrappers.request import Request
 
 if TYPE_CHECKING:
@@ -99,14 +100,16 @@ def fast_http_handler(
     session_cookie_sent = app._session_cookie_sent
     request_class = app.request_class
     kwargs = dict(request_kwargs)
-    if request_class.__init__ is Request.__init__:
-        new_request = request_class._for_server
+    # A request class keeping Request's constructor gets its request built here, field by
+    # field: what the constructor would set, but for the fields left to their class
+    # defaults or derived from the scope on first read (scheme, http_version,
+    # query_string), and without the constructor chain and its keyword parsing.
+    build_request = request_class.__init__ is Request.__init__
+    if build_request:
         max_content_length = kwargs["max_content_length"]
         body_timeout = kwargs["body_timeout"]
         form_memory = kwargs["max_form_memory_size"]
         form_parts = kwargs["max_form_parts"]
-    else:
-        new_request = None
     config = app.config
     fast_matcher = app._fast_matcher
     fast_map: Any = fast_matcher.url_map if fast_matcher is not None else None
@@ -121,10 +124,21 @@ def fast_http_handler(
     new_object = object.__new__
 
     async def serve_http(scope: Scope, receive: Receive, send: Send) -> None:
-        if new_request is not None:
-            request = new_request(
-                scope, receive, send, max_content_length, body_timeout, form_memory, form_parts
-            )
+        if build_request:
+            request = new_object(request_class)
+            request.scope = scope
+            request.method = scope.get("method", "GET")
+            path = scope["path"]
+            root_path = scope.get("root_path")
+            if root_path:
+                request.root_path, path = split_root_path(root_path, path)
+            request.path = path if path[:1] == "/" else "/" + path
+            request._receive = receive
+            request._push_send = send
+            request._max_content_length = max_content_length
+            request.body_timeout = body_timeout
+            request.max_form_memory_size = form_memory
+            request.max_form_parts = form_parts
         else:
             request = request_class(scope, receive, **kwargs)
             request._push_send = send

@@ -100,7 +100,7 @@ def _ascii_query_string(scope: Scope) -> bytes:
     return query_string  # type: ignore[no-any-return]
 
 
-def _split_root_path(root_path: str, path: str) -> tuple[str, str]:
+def split_root_path(root_path: str, path: str) -> tuple[str, str]:
     """``(root_path, path)`` with the root's trailing slash dropped and the root taken
     off the front of ``path`` (ASGI servers may give the full path)."""
     root_path = root_path.rstrip("/")
@@ -132,8 +132,9 @@ class _FromScope:
 class BaseRequestWebsocket(_SansIORequest):
     """URL, headers and routing data of an HTTP request or websocket connection."""
 
-    # Derived on first read by requests built with ``Request._for_server`` (the
-    # constructor sets them): most requests never read them.
+    # Derived on first read by the requests the HTTP pipeline builds without the
+    # constructor (``erlen.pipeline``; the constructor sets them): most requests never
+    # read them.
     scheme = _FromScope("scheme", lambda scope: scope.get("scheme", "http"))
     http_version = _FromScope("http_version", lambda scope: scope.get("http_version", "1.1"))
     query_string = _FromScope("query_string", _ascii_query_string)
@@ -158,7 +159,7 @@ class BaseRequestWebsocket(_SansIORequest):
         path = scope["path"]
         root_path = scope.get("root_path")
         if root_path:
-            root_path, path = _split_root_path(root_path, path)
+            root_path, path = split_root_path(root_path, path)
         else:
             root_path = ""
         self.root_path = root_path

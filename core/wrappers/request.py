@@ -24,7 +24,7 @@ from werkzeug.exceptions import (
 from .. import json as json_module
 from ..exceptions import BodyTimeout
 from ..formparser import FormDataParser
-from .base import BaseRequestWebsocket, _split_root_path
+from .base import BaseRequestWebsocket
 
 if TYPE_CHECKING:
     from werkzeug.datastructures import FileStorage
@@ -240,9 +240,6 @@ _PUSH_HEADERS = frozenset(
 )
 
 
-_new_object = object.__new__
-
-
 class Request(BaseRequestWebsocket):
     """An HTTP request. Awaitable properties: ``data``, ``form``, ``files``, ``values``,
     ``json``; body streaming via ``request.body``."""
@@ -277,38 +274,6 @@ class Request(BaseRequestWebsocket):
         self.body_timeout = body_timeout
         self.max_form_memory_size = max_form_memory_size
         self.max_form_parts = max_form_parts
-
-    @classmethod
-    def _for_server(
-        cls,
-        scope: Scope,
-        receive: Receive,
-        send: Send,
-        max_content_length: int | None,
-        body_timeout: float | None,
-        max_form_memory_size: int | None,
-        max_form_parts: int | None,
-    ) -> Request:
-        """``cls(scope, receive, max_content_length=..., ...)`` without the constructor
-        chain and its keyword parsing (the HTTP pipeline, when ``cls`` keeps Request's
-        ``__init__``), and with ``_push_send`` set. ``scheme``, ``http_version`` and
-        ``query_string`` are left to their class descriptors, which derive them from the
-        scope on first read, as the constructor would have."""
-        self = _new_object(cls)
-        self.scope = scope
-        self.method = scope.get("method", "GET")
-        path = scope["path"]
-        root_path = scope.get("root_path")
-        if root_path:
-            self.root_path, path = _split_root_path(root_path, path)
-        self.path = path if path[:1] == "/" else "/" + path
-        self._receive = receive
-        self._push_send = send
-        self._max_content_length = max_content_length
-        self.body_timeout = body_timeout
-        self.max_form_memory_size = max_form_memory_size
-        self.max_form_parts = max_form_parts
-        return self
 
     @property
     def max_content_length(self) -> int | None:
