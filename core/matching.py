@@ -36,6 +36,7 @@ class FastMatcher:
 
     __slots__ = (
         "_domain",
+        "_descents",
         "_dynamic",
         "_match",
         "_root",
@@ -71,6 +72,9 @@ class FastMatcher:
         self._dynamic = _dynamic_transitions(self._root)
         # Every path starts with "/", so parts are [domain, "", ...] (at least 3): when the
         # root and the domain's state are static-only, the descent always passes them.
+        #: Where the static descent of ``match`` ends, by the path before its last "/",
+        #: for the prefixes whose descent reached the last part (filled as they are seen).
+        self._descents: dict[str, Any] = {}
         self._start: Any = None
         state = self._root
         for part in (domain, ""):
@@ -113,24 +117,40 @@ class FastMatcher:
                     return None
         if path[:2] == "//":  # MapAdapter strips leading slashes first
             return None
-        parts = [self._domain, *path.split("/")]
-        # Descend without recursion while the state has only static transitions and
-        # parts remain after this one: there werkzeug's walk can only follow the static
-        # child, so the answer from the child is the answer from the state.
-        state, pos, last, dynamic = self._root, 0, len(parts) - 1, self._dynamic
-        if self._start is not None and last >= 2:  # the descent through domain and "/"
-            state, pos = self._start, 2
-        while pos < last and id(state) not in dynamic:
-            state = state.static.get(parts[pos])  # type: ignore[assignment]
-            if state is None:
-                found = None
-                break
-            pos += 1
-        else:
+        prefix, _slash, tail = path.rpartition("/")
+        state = self._descents.get(prefix)
+        if state is not None:
+            # The descent below reached this state at the last part before: only the
+            # last part is left to walk (the walk reads parts from pos on, so a list of
+            # that one part at 0 is the same walk).
             try:
-                found = self._walk(state, parts, pos, [], method, websocket)
+                found = self._walk(state, [tail], 0, [], method, websocket)
             except _Decline:
                 return None
+        else:
+            parts = [self._domain, *path.split("/")]
+            # Descend without recursion while the state has only static transitions and
+            # parts remain after this one: there werkzeug's walk can only follow the
+            # static child, so the answer from the child is the answer from the state.
+            state, pos, last, dynamic = self._root, 0, len(parts) - 1, self._dynamic
+            if self._start is not None and last >= 2:  # the descent through domain and "/"
+                state, pos = self._start, 2
+            while pos < last and id(state) not in dynamic:
+                state = state.static.get(parts[pos])
+                if state is None:
+                    found = None
+                    break
+                pos += 1
+            else:
+                if pos == last:
+                    # Where a descent ends depends on the parts before the last alone:
+                    # remember it for that prefix. Only states of the map are kept, one
+                    # per static prefix of a rule, so the table stays that small.
+                    self._descents[prefix] = state
+                try:
+                    found = self._walk(state, parts, pos, [], method, websocket)
+                except _Decline:
+                    return None
         if found is not None:
             rule, raw_values = found
             converters = self._safe.get(id(rule))
