@@ -44,6 +44,8 @@ class Plan:
         "blueprints",
         "endpoint",
         "preprocessors",
+        "runs_before",
+        "runs_teardown",
         "teardown",
         "teardown_ws",
         "view",
@@ -80,6 +82,11 @@ class Plan:
         self.teardown_ws = chain(app.teardown_websocket_funcs, inner_first, True)
         view = app.view_functions.get(endpoint) if endpoint is not None else None
         self.view = ensure(view) if view is not None else None
+        # For the HTTP pipeline, one test each: whether anything runs before the view /
+        # at teardown. The plugin hooks are compiled at freeze, before any plan is kept,
+        # and neither they nor these chains change afterwards.
+        self.runs_before = bool(self.preprocessors or self.before or app._hooks_before)
+        self.runs_teardown = bool(self.teardown or app._hooks_teardown)
 
 
 async def run_before_functions(

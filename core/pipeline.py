@@ -95,7 +95,6 @@ def fast_http_handler(
     match_request = app.match_request
     hooks_before = app._hooks_before
     hooks_after = app._hooks_after
-    hooks_teardown = app._hooks_teardown
     session_is_lazy = app._session_is_lazy
     session_cookie_sent = app._session_cookie_sent
     request_class = app.request_class
@@ -199,7 +198,7 @@ def fast_http_handler(
                 try:
                     # --- preprocess_request
                     result: Any = None
-                    if plan.preprocessors or plan.before or hooks_before:
+                    if plan.runs_before:
                         result = await run_before_functions(
                             app, request, plan.preprocessors, hooks_before, plan.before
                         )
@@ -286,10 +285,8 @@ def fast_http_handler(
             try:
                 if len(tokens) == 1:
                     try:
-                        if (
-                            plan.teardown
-                            or hooks_teardown
-                            or (receivers.connected and request_tearing_down.receivers)
+                        if plan.runs_teardown or (
+                            receivers.connected and request_tearing_down.receivers
                         ):
                             await app.do_teardown_request(error, ctx)
                     finally:
