@@ -222,9 +222,11 @@ class FastMatcher:
                 else:
                     captured = [*values, *(match.group(name) for name in names)]
                 if next_pos == len(parts):  # the last part: the common end of a walk
-                    rule = _walk_rules(next_state, method, websocket, False)
-                    if rule is not None:
-                        return rule, captured
+                    for rule in next_state.rules:  # _walk_rules(..., False), inline
+                        if (
+                            rule.methods is None or method in rule.methods
+                        ) and rule.websocket == websocket:
+                            return rule, captured
                 found = self._walk(next_state, parts, next_pos, captured, method, websocket)
                 if found is not None:
                     return found
