@@ -25,6 +25,7 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from werkzeug.exceptions import HTTPException
+from werkzeug.sansio.response import Response as SansIOResponse
 
 from . import signals
 from .ctx import AppContext, RequestContext
@@ -119,6 +120,10 @@ def fast_http_handler(
     plain_class = app.response_class
     plain_type = plain_class._plain_content_type(plain_class.default_mimetype)
     plain_header = (b"content-type", plain_type.encode("latin-1")) if plain_type else None
+    # Its status read from werkzeug's field: status_code is a property, a Python call.
+    status_field_class = (
+        plain_class if plain_class.status_code is SansIOResponse.status_code else None
+    )
     get_app_context = _cv_app.get
     new_object = object.__new__
 
@@ -329,7 +334,9 @@ def fast_http_handler(
             await send(
                 {
                     "type": "http.response.start",
-                    "status": response.status_code,
+                    "status": response._status_code
+                    if type(response) is status_field_class
+                    else response.status_code,
                     "headers": encode_headers(response),
                 }
             )
