@@ -123,10 +123,16 @@ class FastMatcher:
             # The descent below reached this state at the last part before: only the
             # last part is left to walk (the walk reads parts from pos on, so a list of
             # that one part at 0 is the same walk).
-            try:
-                found = self._walk(state, [tail], 0, [], method, websocket)
-            except _Decline:
-                return None
+            if tail and tail not in state.static and id(state) not in self._dynamic:
+                # No transition for the last part: werkzeug's walk ends here too,
+                # having seen no rule (so no other method, no websocket mismatch).
+                _no_rule_on_the_way(path)
+                found = None
+            else:
+                try:
+                    found = self._walk(state, [tail], 0, [], method, websocket)
+                except _Decline:
+                    return None
         else:
             parts = [self._domain, *path.split("/")]
             # Descend without recursion while the state has only static transitions and
@@ -137,7 +143,8 @@ class FastMatcher:
                 state, pos = self._start, 2
             while pos < last and id(state) not in dynamic:
                 state = state.static.get(parts[pos])
-                if state is None:
+                if state is None:  # as above: the walk ends here having seen no rule
+                    _no_rule_on_the_way(path)
                     found = None
                     break
                 pos += 1
@@ -235,6 +242,13 @@ class FastMatcher:
             if rule is not None:
                 return rule, values
         return None
+
+
+def _no_rule_on_the_way(path: str) -> None:
+    """Raise werkzeug's answer for a walk that ended without reaching a state with rules:
+    ``NotFound``, unless merging slashes makes it walk again another path."""
+    if "//" not in path:
+        raise NotFound()
 
 
 class _Decline(Exception):
