@@ -8,8 +8,11 @@ common cases from the map's own state machine:
 * a path equal to a rule with no converters: one dict lookup;
 * any other path: the walk werkzeug's ``StateMachineMatcher.match`` does, over the same
   states in the same order, with the transitions' regular expressions compiled once
-  (werkzeug looks each one up in ``re``'s cache on every request);
-* no match: werkzeug's matcher, called directly, for the same ``NotFound`` /
+  (werkzeug looks each one up in ``re``'s cache on every request), and the state its
+  static descent reaches remembered per path prefix (the part before the last "/");
+* no match: ``NotFound`` straight away when the walk died before reaching any state
+  with rules (werkzeug's walk would end the same way, with nothing to report);
+  otherwise werkzeug's matcher, called directly, for the same ``NotFound`` /
   ``MethodNotAllowed`` / ``WebsocketMismatch`` ``MapAdapter.match`` raises.
 
 Whatever it cannot answer exactly as ``MapAdapter.match`` would (redirects: strict
