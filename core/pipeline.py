@@ -32,7 +32,7 @@ from .ctx import AppContext, RequestContext
 from .dispatch import run_before_functions
 from .globals import _cv_app, _cv_request
 from .sessions import save_if_unchanged
-from .wrappers.base import split_root_path
+from .wrappers.base import BaseRequestWebsocket, split_root_path
 from .wrappers.request import Request
 
 if TYPE_CHECKING:
@@ -103,8 +103,12 @@ def fast_http_handler(
     # A request class keeping Request's constructor gets its request built here, field by
     # field: what the constructor would set, but for the fields left to their class
     # defaults or derived from the scope on first read (scheme, http_version,
-    # query_string), and without the constructor chain and its keyword parsing.
-    build_request = request_class.__init__ is Request.__init__
+    # query_string), and without the constructor chain and its keyword parsing. (A class
+    # redefining one of those fields keeps the constructor, which sets them all.)
+    build_request = request_class.__init__ is Request.__init__ and all(
+        getattr(request_class, name) is vars(BaseRequestWebsocket)[name]
+        for name in ("scheme", "http_version", "query_string", "root_path")
+    )
     if build_request:
         max_content_length = kwargs["max_content_length"]
         body_timeout = kwargs["body_timeout"]

@@ -101,3 +101,15 @@ async def test_fields_are_assignable_and_match_the_constructor() -> None:
     assert status == 200
     assert body.decode() == "https 1 https://localhost/assign?x=1"
     assert all(ours == theirs for ours, theirs in seen["same"])
+
+
+async def test_a_request_class_redefining_a_field_still_gets_the_scope_values() -> None:
+    class FixedRequest(Request):
+        scheme = "https"  # a class default the constructor overrides with the scope's
+        root_path = "/fixed"
+
+    app = fields_app()
+    app.request_class = FixedRequest
+    status, body = await call(app, scheme="http", http_version="1.0")
+    assert status == 200
+    assert body.decode() == repr(("http", "1.0", b"", ""))
