@@ -176,7 +176,7 @@ def fast_http_handler(
             match_request(request)
             rule = request.url_rule
         plan = plans.get(rule.endpoint if rule is not None else None) or app.plan_for(request)
-        # --- push_request_context(app, request), inline
+        # --- RequestContext(app, request).push(_signal=False), field by field
         app_ctx = get_app_context(None)
         pushed: AppContext | None = None
         if app_ctx is None or app_ctx.app is not app:
