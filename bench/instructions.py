@@ -4,10 +4,7 @@ Usage::
 
     python bench/instructions.py                          # raw and erlen, /plaintext
     python bench/instructions.py --frameworks raw,erlen,starlette --path /json
-    python bench/instructions.py --in-process plaintext,lifecycle --frameworks erlen
-
-``--in-process`` counts the in-process benchmark's scenarios instead (``bench/run.py``'s
-driver, no server): the measure used to compare two versions of the request path.
+    python bench/instructions.py --in-process json        # no server: run.py's driver
 
 Each app is served by ``bench/serve.py`` under ``valgrind --tool=callgrind`` twice: once
 answering ``--small`` requests and once ``--large`` (sequential, one keep-alive
@@ -15,12 +12,17 @@ connection). The difference of the two totals divided by the difference of the c
 the cost of one request with start-up and shutdown cancelled out. Instruction counts do not
 depend on what else runs on the machine, which timings here do; they do not see cache
 misses, which is why ``bench/server.py`` stays the measure of record.
+
+Under a server the count of one app moves by a few thousand from run to run (the server's
+event loop does not take the same turns every time). ``--in-process SCENARIO`` counts the
+framework alone instead, driven as ``bench/run.py`` drives it (no server, no sockets,
+``PYTHONHASHSEED=0``): repeatable to about a hundred instructions, which is what it takes
+to see a change of a few hundred.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import http.client
 import os
 import re
@@ -82,8 +84,8 @@ def count(framework: str, path: str, requests: int) -> int:
 
 
 def count_in_process(framework: str, scenario: str, requests: int) -> int:
-    """Instructions of one process that served ``requests`` requests of ``scenario`` in
-    process (after start-up, verification and 300 warm-up requests)."""
+    """Instructions of a process that served ``requests`` requests of ``scenario`` in
+    process (after verifying the app and 200 warm-up requests)."""
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "callgrind.out"
         subprocess.run(
@@ -100,8 +102,8 @@ def count_in_process(framework: str, scenario: str, requests: int) -> int:
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
+            env={**os.environ, "PYTHONHASHSEED": "0"},
             check=True,
-            env={**os.environ, "PYTHONHASHSEED": "0"},  # the same dict layouts each run
             timeout=600,
         )
         report = subprocess.run(
@@ -114,18 +116,23 @@ def count_in_process(framework: str, scenario: str, requests: int) -> int:
 
 
 def drive(framework: str, scenario: str, requests: int) -> None:
-    """Serve ``requests`` requests of ``scenario`` in process (run under valgrind)."""
+    """Verify ``framework`` on ``scenario``, warm it up, then serve ``requests`` requests
+    in process (what ``--in-process`` runs under valgrind)."""
+    import asyncio
+
     from benchlib.frameworks import load_app
     from benchlib.scenarios import BY_NAME
     from benchlib.worker import Target
 
-    loop = asyncio.new_event_loop()
-    target = Target(load_app(framework), BY_NAME[scenario])
-    loop.run_until_complete(target.start())
-    loop.run_until_complete(target.verify())
-    loop.run_until_complete(target.run(300))
-    loop.run_until_complete(target.run(requests))
-    loop.close()
+    async def main() -> None:
+        target = Target(load_app(framework), BY_NAME[scenario])
+        await target.start()
+        await target.verify()  # raises if the app answers wrong
+        await target.run(200)
+        if requests:
+            await target.run(requests)
+
+    asyncio.run(main())
 
 
 def _connect(port: int, path: str) -> http.client.HTTPConnection:
@@ -145,50 +152,44 @@ def _connect(port: int, path: str) -> http.client.HTTPConnection:
 def main(argv: Sequence[str]) -> int:
     """Print instructions per request for each framework, and the difference to raw."""
     parser = argparse.ArgumentParser(prog="python bench/instructions.py", description=__doc__)
-    if argv[:1] == ["--drive"]:  # the child process of --in-process
-        drive(argv[1], argv[2], int(argv[3]))
-        return 0
     parser.add_argument("--frameworks", default="raw,erlen")
     parser.add_argument("--path", default="/plaintext")
-    parser.add_argument(
-        "--in-process",
-        metavar="SCENARIOS",
-        help="comma-separated bench/run.py scenarios, counted in process instead",
-    )
     parser.add_argument("--small", type=int, default=300)
     parser.add_argument("--large", type=int, default=1300)
+    parser.add_argument(
+        "--in-process",
+        metavar="SCENARIO",
+        help="count a bench/run.py scenario in process (defaults --small 1000 --large 6000)",
+    )
+    parser.add_argument("--drive", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.drive:
+        drive(args.drive[0], args.drive[1], int(args.drive[2]))
+        return 0
     if shutil.which("valgrind") is None or shutil.which("callgrind_annotate") is None:
         print("valgrind is not installed (Debian: apt install valgrind)", file=sys.stderr)
         return 2
-    if args.in_process:
-        return _report_in_process(args)
     per_request: dict[str, float] = {}
+    small_n, large_n = args.small, args.large
+    if args.in_process:
+        given = {a.split("=")[0] for a in argv}
+        small_n = args.small if "--small" in given else 1000
+        large_n = args.large if "--large" in given else 6000
     for framework in args.frameworks.split(","):
-        small = count(framework, args.path, args.small)
-        large = count(framework, args.path, args.large)
-        per_request[framework] = (large - small) / (args.large - args.small)
+        if args.in_process:
+            small = count_in_process(framework, args.in_process, small_n)
+            large = count_in_process(framework, args.in_process, large_n)
+        else:
+            small = count(framework, args.path, small_n)
+            large = count(framework, args.path, large_n)
+        per_request[framework] = (large - small) / (large_n - small_n)
     base = per_request.get("raw")
-    print(f"| app ({args.path}) | instructions / request | over raw |")
+    what = f"in process, {args.in_process}" if args.in_process else args.path
+    print(f"| app ({what}) | instructions / request | over raw |")
     print("| :--- | ---: | ---: |")
     for framework, value in per_request.items():
         over = "-" if base is None or framework == "raw" else f"{value - base:+,.0f}"
         print(f"| {framework} | {value:,.0f} | {over} |")
-    return 0
-
-
-def _report_in_process(args: argparse.Namespace) -> int:
-    scenarios = args.in_process.split(",")
-    frameworks = args.frameworks.split(",")
-    print("| scenario (instructions / request) | " + " | ".join(frameworks) + " |")
-    print("| :--- |" + " ---: |" * len(frameworks))
-    for scenario in scenarios:
-        cells = []
-        for framework in frameworks:
-            small = count_in_process(framework, scenario, args.small)
-            large = count_in_process(framework, scenario, args.large)
-            cells.append(f"{(large - small) / (args.large - args.small):,.0f}")
-        print(f"| {scenario} | " + " | ".join(cells) + " |", flush=True)
     return 0
 
 

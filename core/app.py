@@ -178,8 +178,9 @@ class Erlen(DispatchMixin, Scaffold):
         self._frozen = False
         self._protocols: dict[str, ProtocolHandler] = {}
         self._asgi_entry: Callable[[Scope, Receive, Send], Awaitable[None]] | None = None
-        # The protocol table ``__call__`` may use directly (set by ``freeze``).
-        self._direct_protocols: dict[str, ProtocolHandler] | None = None
+        # The protocol table ``__call__`` may use directly (set by ``freeze``; empty
+        # while something wraps the entry).
+        self._direct_protocols: dict[str, ProtocolHandler] = {}
 
         self.plugin_manager = ErlenPluginManager()
         from . import builtins as _builtins
@@ -701,23 +702,29 @@ class Erlen(DispatchMixin, Scaffold):
             not wrapped
             and cls.asgi_app is Erlen.asgi_app
             and cls._dispatch_scope is Erlen._dispatch_scope
+            and "asgi_app" not in self.__dict__
         ):
             self._direct_protocols = protocols
         self._frozen = True
         hook.erlen_app_frozen(app=self)
 
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name == "asgi_app":
+            # ``app.asgi_app = Middleware(app.asgi_app)``, even after the first request:
+            # from now on __call__ goes through it (this keeps that test off __call__).
+            object.__setattr__(self, "_direct_protocols", {})
+        object.__setattr__(self, name, value)
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """The ASGI entry point."""
         # Straight to the protocol handler (two coroutine layers fewer per request)
         # unless something wraps the entry: a middleware plugin, a subclass, or
-        # ``app.asgi_app = Middleware(app.asgi_app)``.
-        protocols = self._direct_protocols
-        if protocols is not None and "asgi_app" not in self.__dict__:
-            handler = protocols.get(scope["type"])
-            if handler is not None:
-                await handler(scope, receive, send)
-                return
-        await self.asgi_app(scope, receive, send)
+        # ``app.asgi_app = Middleware(app.asgi_app)`` (then the table is empty).
+        handler = self._direct_protocols.get(scope["type"])
+        if handler is not None:
+            await handler(scope, receive, send)
+        else:
+            await self.asgi_app(scope, receive, send)
 
     async def asgi_app(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Dispatch by ``scope["type"]``; wrap this attribute to add ASGI middleware."""

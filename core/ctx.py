@@ -252,30 +252,6 @@ class RequestContext(_ConnectionContext):
         return rv
 
 
-def push_request_context(app: Erlen, request: Request) -> RequestContext:
-    """``RequestContext(app, request).push(_signal=False)`` in one call, for the HTTP
-    pipeline: no ``__init__`` chain, the app context built inline when it is needed."""
-    app_ctx = _cv_app.get(None)
-    pushed: AppContext | None = None
-    if app_ctx is None or app_ctx.app is not app:
-        pushed = app_ctx = _new_object(AppContext)
-        app_ctx.app = app
-        app_ctx.g = app.app_ctx_globals_class()
-        app_ctx._url_adapter = None
-        app_ctx._tokens = [_cv_app.set(app_ctx)]
-    ctx = _new_object(RequestContext)
-    ctx.app = app
-    ctx.app_ctx = app_ctx
-    ctx._session = None
-    ctx.flashes = None
-    ctx._connection = ctx.request = request
-    ctx._tokens = [(_cv_request.set(ctx), pushed)]
-    return ctx
-
-
-_new_object = object.__new__
-
-
 class WebsocketContext(_ConnectionContext):
     """The context of one websocket connection: ``websocket``, ``session``."""
 

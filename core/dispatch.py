@@ -44,6 +44,8 @@ class Plan:
         "blueprints",
         "endpoint",
         "preprocessors",
+        "runs_before_chain",
+        "runs_teardown",
         "teardown",
         "teardown_ws",
         "view",
@@ -80,6 +82,13 @@ class Plan:
         self.teardown_ws = chain(app.teardown_websocket_funcs, inner_first, True)
         view = app.view_functions.get(endpoint) if endpoint is not None else None
         self.view = ensure(view) if view is not None else None
+        # For the HTTP pipeline, one test each: whether the view needs the whole
+        # run_before_functions chain (URL value preprocessors or plugin hooks; the
+        # before_request functions alone are run inline) / anything at teardown. The
+        # plugin hooks are compiled at freeze, before any plan is kept, and neither they
+        # nor these chains change afterwards.
+        self.runs_before_chain = bool(self.preprocessors or app._hooks_before)
+        self.runs_teardown = bool(self.teardown or app._hooks_teardown)
 
 
 async def run_before_functions(

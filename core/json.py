@@ -171,7 +171,9 @@ def load(fp: IO[Any], **kwargs: Any) -> Any:
 
 def jsonify(*args: Any, **kwargs: Any) -> Response:
     """A JSON response of ``args`` (one value, or several as a list) or ``kwargs``."""
-    provider = _provider()
-    if provider is None:
+    ctx = _cv_app.get(None)  # _provider(), inline: jsonify is on many requests' path
+    if ctx is None:
         raise RuntimeError("jsonify() needs an application context")
-    return provider.response(*args, **kwargs)  # type: ignore[no-any-return]
+    if kwargs or len(args) != 1:
+        return ctx.app.json.response(*args, **kwargs)  # type: ignore[no-any-return]
+    return ctx.app.json.response(args[0])  # type: ignore[no-any-return]  # no */** call

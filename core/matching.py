@@ -8,8 +8,11 @@ common cases from the map's own state machine:
 * a path equal to a rule with no converters: one dict lookup;
 * any other path: the walk werkzeug's ``StateMachineMatcher.match`` does, over the same
   states in the same order, with the transitions' regular expressions compiled once
-  (werkzeug looks each one up in ``re``'s cache on every request);
-* no match: werkzeug's matcher, called directly, for the same ``NotFound`` /
+  (werkzeug looks each one up in ``re``'s cache on every request), and the state its
+  static descent reaches remembered per path prefix (the part before the last "/");
+* no match: ``NotFound`` straight away when the walk died before reaching any state
+  with rules (werkzeug's walk would end the same way, with nothing to report);
+  otherwise werkzeug's matcher, called directly, for the same ``NotFound`` /
   ``MethodNotAllowed`` / ``WebsocketMismatch`` ``MapAdapter.match`` raises.
 
 Whatever it cannot answer exactly as ``MapAdapter.match`` would (redirects: strict
@@ -36,19 +39,20 @@ class FastMatcher:
 
     __slots__ = (
         "_domain",
+        "_descents",
         "_dynamic",
-        "_http_static",
-        "_map",
         "_match",
         "_root",
         "_safe",
         "_start",
         "_static",
+        "http_static",
+        "url_map",
     )
 
     def __init__(self, url_map: Map, domain: str) -> None:
         url_map.update()
-        self._map = url_map
+        self.url_map = url_map
         self._domain = domain
         self._match = url_map._matcher.match
         # Rules whose match needs no post-processing by MapAdapter.match (no redirect, no
@@ -65,10 +69,15 @@ class FastMatcher:
         }
         self._root = url_map._matcher._root
         self._static = _static_rules(self._root, domain)
-        self._http_static = _http_static_rules(self._static, self._safe)
+        #: For each all-static path, ``{method: rule}`` of an HTTP request (see
+        #: :func:`_http_static_rules`); valid while ``url_map._remap`` is false.
+        self.http_static = _http_static_rules(self._static, self._safe)
         self._dynamic = _dynamic_transitions(self._root)
         # Every path starts with "/", so parts are [domain, "", ...] (at least 3): when the
         # root and the domain's state are static-only, the descent always passes them.
+        #: Where the static descent of ``match`` ends, by the path before its last "/",
+        #: for the prefixes whose descent reached the last part (filled as they are seen).
+        self._descents: dict[str, Any] = {}
         self._start: Any = None
         state = self._root
         for part in (domain, ""):
@@ -90,10 +99,10 @@ class FastMatcher:
 
     def match(self, path: str, method: str, websocket: bool) -> tuple[Rule, dict[str, Any]] | None:
         """``(rule, view_args)``; raises werkzeug's routing errors; ``None`` to decline."""
-        if self._map._remap:  # a rule was added to the map directly, after freeze
-            self.__init__(self._map, self._domain)  # type: ignore[misc]
+        if self.url_map._remap:  # a rule was added to the map directly, after freeze
+            self.__init__(self.url_map, self._domain)  # type: ignore[misc]
         if not websocket:
-            by_method = self._http_static.get(path)
+            by_method = self.http_static.get(path)
             if by_method is not None:
                 rule = by_method.get(method, _UNKNOWN)
                 if rule is not _UNKNOWN:
@@ -111,24 +120,47 @@ class FastMatcher:
                     return None
         if path[:2] == "//":  # MapAdapter strips leading slashes first
             return None
-        parts = [self._domain, *path.split("/")]
-        # Descend without recursion while the state has only static transitions and
-        # parts remain after this one: there werkzeug's walk can only follow the static
-        # child, so the answer from the child is the answer from the state.
-        state, pos, last, dynamic = self._root, 0, len(parts) - 1, self._dynamic
-        if self._start is not None and last >= 2:  # the descent through domain and "/"
-            state, pos = self._start, 2
-        while pos < last and id(state) not in dynamic:
-            state = state.static.get(parts[pos])  # type: ignore[assignment]
-            if state is None:
+        prefix, _slash, tail = path.rpartition("/")
+        state = self._descents.get(prefix)
+        if state is not None:
+            # The descent below reached this state at the last part before: only the
+            # last part is left to walk (the walk reads parts from pos on, so a list of
+            # that one part at 0 is the same walk).
+            if tail and tail not in state.static and id(state) not in self._dynamic:
+                # No transition for the last part: werkzeug's walk ends here too,
+                # having seen no rule (so no other method, no websocket mismatch).
+                _no_rule_on_the_way(path)
                 found = None
-                break
-            pos += 1
+            else:
+                try:
+                    found = self._walk(state, [tail], 0, [], method, websocket)
+                except _Decline:
+                    return None
         else:
-            try:
-                found = self._walk(state, parts, pos, [], method, websocket)
-            except _Decline:
-                return None
+            parts = [self._domain, *path.split("/")]
+            # Descend without recursion while the state has only static transitions and
+            # parts remain after this one: there werkzeug's walk can only follow the
+            # static child, so the answer from the child is the answer from the state.
+            state, pos, last, dynamic = self._root, 0, len(parts) - 1, self._dynamic
+            if self._start is not None and last >= 2:  # the descent through domain and "/"
+                state, pos = self._start, 2
+            while pos < last and id(state) not in dynamic:
+                state = state.static.get(parts[pos])
+                if state is None:  # as above: the walk ends here having seen no rule
+                    _no_rule_on_the_way(path)
+                    found = None
+                    break
+                pos += 1
+            else:
+                if pos == last:
+                    # Where a descent ends depends on the parts before the last alone:
+                    # remember it for that prefix. Only states of the map are kept, one
+                    # per static prefix of a rule, so the table stays that small.
+                    self._descents[prefix] = state
+                try:
+                    found = self._walk(state, parts, pos, [], method, websocket)
+                except _Decline:
+                    return None
         if found is not None:
             rule, raw_values = found
             converters = self._safe.get(id(rule))
@@ -200,9 +232,11 @@ class FastMatcher:
                 else:
                     captured = [*values, *(match.group(name) for name in names)]
                 if next_pos == len(parts):  # the last part: the common end of a walk
-                    rule = _walk_rules(next_state, method, websocket, False)
-                    if rule is not None:
-                        return rule, captured
+                    for rule in next_state.rules:  # _walk_rules(..., False), inline
+                        if (
+                            rule.methods is None or method in rule.methods
+                        ) and rule.websocket == websocket:
+                            return rule, captured
                 found = self._walk(next_state, parts, next_pos, captured, method, websocket)
                 if found is not None:
                     return found
@@ -211,6 +245,13 @@ class FastMatcher:
             if rule is not None:
                 return rule, values
         return None
+
+
+def _no_rule_on_the_way(path: str) -> None:
+    """Raise werkzeug's answer for a walk that ended without reaching a state with rules:
+    ``NotFound``, unless merging slashes makes it walk again another path."""
+    if "//" not in path:
+        raise NotFound()
 
 
 class _Decline(Exception):

@@ -21,7 +21,6 @@ both.
 from __future__ import annotations
 
 import asyncio
-import inspect
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
@@ -29,10 +28,11 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.sansio.response import Response as SansIOResponse
 
 from . import signals
-from .ctx import push_request_context
+from .ctx import AppContext, RequestContext
 from .dispatch import run_before_functions
 from .globals import _cv_app, _cv_request
 from .sessions import save_if_unchanged
+from .wrappers.base import BaseRequestWebsocket, split_root_path
 from .wrappers.headers import ResponseHeaders, encoded_pair
 from .wrappers.request import Request
 
@@ -97,23 +97,27 @@ def fast_http_handler(
     match_request = app.match_request
     hooks_before = app._hooks_before
     hooks_after = app._hooks_after
-    hooks_teardown = app._hooks_teardown
     session_is_lazy = app._session_is_lazy
     session_cookie_sent = app._session_cookie_sent
     request_class = app.request_class
     kwargs = dict(request_kwargs)
-    if request_class.__init__ is Request.__init__:
-        new_request = request_class._for_server
-        limits = (
-            kwargs["max_content_length"],
-            kwargs["body_timeout"],
-            kwargs["max_form_memory_size"],
-            kwargs["max_form_parts"],
-        )
-    else:
-        new_request = None
+    # A request class keeping Request's constructor gets its request built here, field by
+    # field: what the constructor would set, but for the fields left to their class
+    # defaults or derived from the scope on first read (scheme, http_version,
+    # query_string), and without the constructor chain and its keyword parsing. (A class
+    # redefining one of those fields keeps the constructor, which sets them all.)
+    build_request = request_class.__init__ is Request.__init__ and all(
+        getattr(request_class, name) is vars(BaseRequestWebsocket)[name]
+        for name in ("scheme", "http_version", "query_string", "root_path")
+    )
+    if build_request:
+        max_content_length = kwargs["max_content_length"]
+        body_timeout = kwargs["body_timeout"]
+        form_memory = kwargs["max_form_memory_size"]
+        form_parts = kwargs["max_form_parts"]
     config = app.config
-    fast_match = app._fast_matcher.match if app._fast_matcher is not None else None
+    fast_matcher = app._fast_matcher
+    fast_map: Any = fast_matcher.url_map if fast_matcher is not None else None
     # The built-in session interface opens on first use; any other is awaited up front.
     lazy_session_interface = app.session_interface if session_is_lazy() else None
     # The one response a text view gets, while nothing else can see it: its headers are
@@ -122,32 +126,74 @@ def fast_http_handler(
     plain_type = plain_class._plain_content_type(plain_class.default_mimetype)
     make_plain = plain_class._plain  # bound once, not per response
     plain_header = (b"content-type", plain_type.encode("latin-1")) if plain_type else None
-    # Whether its status_code is werkzeug's property over _status_code (read directly).
-    plain_status_code = inspect.getattr_static(plain_class, "status_code") is (
-        inspect.getattr_static(SansIOResponse, "status_code")
+    # Its status read from werkzeug's field: status_code is a property, a Python call.
+    status_field_class = (
+        plain_class if plain_class.status_code is SansIOResponse.status_code else None
     )
+    get_app_context = _cv_app.get
+    new_object = object.__new__
 
     async def serve_http(scope: Scope, receive: Receive, send: Send) -> None:
-        if new_request is not None:
-            request = new_request(scope, receive, *limits)
+        if build_request:
+            request = new_object(request_class)
+            request.scope = scope
+            request.method = scope.get("method", "GET")
+            path = scope["path"]
+            root_path = scope.get("root_path")
+            if root_path:
+                request.root_path, path = split_root_path(root_path, path)
+            request.path = path if path[:1] == "/" else "/" + path
+            request._receive = receive
+            request._push_send = send
+            request._max_content_length = max_content_length
+            request.body_timeout = body_timeout
+            request.max_form_memory_size = form_memory
+            request.max_form_parts = form_parts
         else:
             request = request_class(scope, receive, **kwargs)
-        request._push_send = send
-        # --- match_request, without binding an adapter when the fast matcher answers
-        found: Any = None
-        if fast_match is not None and config["TRUSTED_HOSTS"] is None:
-            try:
-                found = fast_match(request.path, request.method, False)
-            except HTTPException as exc:
-                request.routing_exception = exc
-                found = False
-        if found:
-            request.url_rule, request.view_args = found
-        elif found is None:
+            request._push_send = send
+        # --- match_request: a static path's rule straight from the fast matcher's table;
+        # any other path from its match(), or from a bound adapter when that declines
+        rule: Any = None
+        if fast_matcher is not None and config["TRUSTED_HOSTS"] is None:
+            if not fast_map._remap:  # else match() rebuilds the matcher first
+                by_method = fast_matcher.http_static.get(request.path)
+                if by_method is not None:
+                    rule = by_method.get(request.method)  # None: unknown, or a redirect
+            if rule is not None:
+                request.url_rule = rule
+                request.view_args = {}
+            else:
+                try:
+                    found = fast_matcher.match(request.path, request.method, False)
+                except HTTPException as exc:
+                    request.routing_exception = exc
+                else:
+                    if found is None:
+                        match_request(request)
+                    else:
+                        request.url_rule, request.view_args = found
+                rule = request.url_rule
+        else:
             match_request(request)
-        rule = request.url_rule
+            rule = request.url_rule
         plan = plans.get(rule.endpoint if rule is not None else None) or app.plan_for(request)
-        ctx = push_request_context(app, request)
+        # --- RequestContext(app, request).push(_signal=False), field by field
+        app_ctx = get_app_context(None)
+        pushed: AppContext | None = None
+        if app_ctx is None or app_ctx.app is not app:
+            pushed = app_ctx = new_object(AppContext)
+            app_ctx.app = app
+            app_ctx.g = app.app_ctx_globals_class()
+            app_ctx._url_adapter = None
+            app_ctx._tokens = [_cv_app.set(app_ctx)]
+        ctx = new_object(RequestContext)
+        ctx.app = app
+        ctx.app_ctx = app_ctx
+        ctx._session = None
+        ctx.flashes = None
+        ctx._connection = ctx.request = request
+        ctx._tokens = [(_cv_request.set(ctx), pushed)]
         error: BaseException | None = None
         body: bytes | None = None  # set instead of `response` when none is needed
         response: Any = None
@@ -163,7 +209,7 @@ def fast_http_handler(
                 try:
                     # --- preprocess_request
                     result: Any = None
-                    if plan.preprocessors or hooks_before:
+                    if plan.runs_before_chain:
                         result = await run_before_functions(
                             app, request, plan.preprocessors, hooks_before, plan.before
                         )
@@ -185,7 +231,11 @@ def fast_http_handler(
                                 f"No view function for endpoint {request.endpoint!r}"
                             )
                         else:
-                            result = await plan.view(**request.view_args)  # type: ignore[arg-type]
+                            view_args = request.view_args
+                            if view_args or view_args is None:  # None: **None's TypeError
+                                result = await plan.view(**view_args)  # type: ignore[arg-type]
+                            else:  # no captured values: no keyword dict built for the call
+                                result = await plan.view()
                 except Exception as exc:
                     result = await app.handle_user_exception(exc)
                 # --- finalize_request
@@ -200,9 +250,15 @@ def fast_http_handler(
                         and ctx._session is None
                         and not (receivers.connected and request_finished.receivers)
                         and app.response_class is plain_class
-                        and not session_cookie_sent(request)
                     ):
-                        body = data  # nothing can see the response: it is only sent
+                        # _session_cookie_sent's first test, inline: most requests
+                        # send no cookie, and then no session can need refreshing.
+                        for name, _value in scope.get("headers", ()):
+                            if name == b"cookie" and session_cookie_sent(request):
+                                response = make_plain(data, plain_type)  # type: ignore[arg-type]
+                                break
+                        else:
+                            body = data  # nothing can see the response: it is only sent
                     elif app.response_class is plain_class and plain_type is not None:
                         response = make_plain(data, plain_type)
                     else:
@@ -224,9 +280,14 @@ def fast_http_handler(
                             rv = await rv
                         if rv is not None:
                             response = rv
-                    if ctx._session is not None or session_cookie_sent(request):
-                        if not save_if_unchanged(app, ctx, response):  # no await if unchanged
-                            await app._save_session(ctx, response, True)
+                    save = ctx._session is not None
+                    if not save:  # _session_cookie_sent's first test inline, as above
+                        for name, _value in scope.get("headers", ()):
+                            if name == b"cookie":
+                                save = session_cookie_sent(request)
+                                break
+                    if save and not save_if_unchanged(app, ctx, response):  # no await if so
+                        await app._save_session(ctx, response, True)
                     if receivers.connected and request_finished.receivers:
                         await send_async(request_finished, app, response=response)
             except asyncio.CancelledError:
@@ -245,10 +306,8 @@ def fast_http_handler(
             try:
                 if len(tokens) == 1:
                     try:
-                        if (
-                            plan.teardown
-                            or hooks_teardown
-                            or (receivers.connected and request_tearing_down.receivers)
+                        if plan.runs_teardown or (
+                            receivers.connected and request_tearing_down.receivers
                         ):
                             await app.do_teardown_request(error, ctx)
                     finally:
@@ -292,7 +351,7 @@ def fast_http_handler(
                 {
                     "type": "http.response.start",
                     "status": response._status_code
-                    if type(response) is plain_class and plain_status_code
+                    if type(response) is status_field_class
                     else response.status_code,
                     "headers": list(map(encoded_pair, response.headers._list))
                     if type(response.headers) is ResponseHeaders

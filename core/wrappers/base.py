@@ -118,8 +118,54 @@ def _parse_cookies(obj: Any) -> Any:
     return parsed
 
 
+def _ascii_query_string(scope: Scope) -> bytes:
+    query_string = scope.get("query_string", b"")
+    if not query_string.isascii():
+        # Some servers pass raw non-ASCII bytes; werkzeug decodes the query strictly.
+        query_string = quote_from_bytes(query_string, _ASCII).encode()
+    return query_string  # type: ignore[no-any-return]
+
+
+def split_root_path(root_path: str, path: str) -> tuple[str, str]:
+    """``(root_path, path)`` with the root's trailing slash dropped and the root taken
+    off the front of ``path`` (ASGI servers may give the full path)."""
+    root_path = root_path.rstrip("/")
+    if root_path and path.startswith(root_path):
+        path = path[len(root_path) :]
+    return root_path, path
+
+
+class _FromScope:
+    """A request field derived from ``request.scope`` on its first read, then a plain
+    instance attribute (a non-data descriptor: assigning it sets the attribute, later
+    reads take no call). For the fields most requests never read, so a request built by
+    the server skips them."""
+
+    __slots__ = ("name", "derive")
+
+    def __init__(self, name: str, derive: Any) -> None:
+        self.name = name
+        self.derive = derive
+
+    def __get__(self, obj: Any, owner: Any = None) -> Any:
+        if obj is None:
+            return self
+        value = self.derive(obj.scope)
+        setattr(obj, self.name, value)
+        return value
+
+
 class BaseRequestWebsocket(_SansIORequest):
     """URL, headers and routing data of an HTTP request or websocket connection."""
+
+    # Derived on first read by the requests the HTTP pipeline builds without the
+    # constructor (``erlen.pipeline``; the constructor sets them): most requests never
+    # read them.
+    scheme = _FromScope("scheme", lambda scope: scope.get("scheme", "http"))
+    http_version = _FromScope("http_version", lambda scope: scope.get("http_version", "1.1"))
+    query_string = _FromScope("query_string", _ascii_query_string)
+    #: The ASGI ``root_path`` without its trailing slash ("" for an app at the root).
+    root_path = ""
 
     #: The rule that matched, set by routing.
     url_rule: Rule | None = None
@@ -139,18 +185,12 @@ class BaseRequestWebsocket(_SansIORequest):
         path = scope["path"]
         root_path = scope.get("root_path")
         if root_path:
-            root_path = root_path.rstrip("/")
-            if root_path and path.startswith(root_path):
-                path = path[len(root_path) :]
+            root_path, path = split_root_path(root_path, path)
         else:
             root_path = ""
         self.root_path = root_path
         self.path = path if path[:1] == "/" else "/" + path
-        query_string = scope.get("query_string", b"")
-        if not query_string.isascii():
-            # Some servers pass raw non-ASCII bytes; werkzeug decodes the query strictly.
-            query_string = quote_from_bytes(query_string, _ASCII).encode()
-        self.query_string = query_string
+        self.query_string = _ascii_query_string(scope)
         self.http_version = scope.get("http_version", "1.1")
 
     @cached_property

@@ -240,9 +240,6 @@ _PUSH_HEADERS = frozenset(
 )
 
 
-_new_object = object.__new__
-
-
 class Request(BaseRequestWebsocket):
     """An HTTP request. Awaitable properties: ``data``, ``form``, ``files``, ``values``,
     ``json``; body streaming via ``request.body``."""
@@ -277,28 +274,6 @@ class Request(BaseRequestWebsocket):
         self.body_timeout = body_timeout
         self.max_form_memory_size = max_form_memory_size
         self.max_form_parts = max_form_parts
-
-    @classmethod
-    def _for_server(
-        cls,
-        scope: Scope,
-        receive: Receive,
-        max_content_length: int | None,
-        body_timeout: float | None,
-        max_form_memory_size: int | None,
-        max_form_parts: int | None,
-    ) -> Request:
-        """``cls(scope, receive, max_content_length=..., ...)`` without the constructor
-        chain and its keyword parsing (the HTTP pipeline, when ``cls`` keeps Request's
-        ``__init__``): a third of the cost."""
-        self = _new_object(cls)
-        BaseRequestWebsocket.__init__(self, scope)
-        self._receive = receive
-        self._max_content_length = max_content_length
-        self.body_timeout = body_timeout
-        self.max_form_memory_size = max_form_memory_size
-        self.max_form_parts = max_form_parts
-        return self
 
     @property
     def max_content_length(self) -> int | None:

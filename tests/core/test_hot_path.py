@@ -207,6 +207,11 @@ REQUESTS: list[tuple[str, str]] = [
     ("GET", "/bp/me?stop=1"),
     ("GET", "/bp/boom"),
     ("GET", "/bp/missing"),
+    ("GET", "/missing/deeper/x"),
+    ("GET", "/bp/me/x"),
+    ("GET", "/bp//me"),
+    ("GET", "/users/bob/x"),
+    ("POST", "/int/7"),
 ]
 
 
@@ -247,6 +252,10 @@ async def test_the_fast_pipeline_answers_like_the_method_chain() -> None:
     assert by_request[("GET", "/page/1")][0] == 308  # redirect to the defaults' URL
     assert by_request[("GET", "/old")][0] == 308
     assert by_request[("DELETE", "/users/bob")][0] == 405
+    assert by_request[("POST", "/int/7")][0] == 405
+    assert by_request[("GET", "/missing/deeper/x")][0] == 404
+    assert by_request[("GET", "/bp/me/x")][0] == 404
+    assert by_request[("GET", "/bp//me")][0] == 308  # werkzeug merges the slashes
     assert by_request[("GET", "/bp/boom")] == (409, b"key error 'boom'")
     assert by_request[("GET", "/bp/me?stop=1")] == (202, b"stopped by bp")
     assert fast[-4] == (b"user=ada", "yes")

@@ -1,0 +1,115 @@
+"""Request fields the server-built request derives from the scope on first read
+(``scheme``, ``http_version``, ``query_string``, ``root_path``): the same values as a
+request built by the constructor, and assignable like plain attributes."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from erlen import Erlen, request
+from erlen.wrappers import Request
+
+
+async def call(app: Erlen, **scope_fields: Any) -> tuple[int, bytes]:
+    """One GET through ``app(scope, receive, send)``, as a server calls it."""
+    out: dict[str, Any] = {"body": b""}
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.start":
+            out["status"] = message["status"]
+        else:
+            out["body"] += message.get("body", b"")
+
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "method": "GET",
+        "path": "/fields",
+        "headers": [(b"host", b"localhost")],
+        **scope_fields,
+    }
+    await asyncio.wait_for(app(scope, receive, send), 10)
+    return out["status"], out["body"]
+
+
+def fields_app() -> Erlen:
+    app = Erlen(__name__)
+
+    @app.route("/fields")
+    async def fields() -> str:
+        return repr((request.scheme, request.http_version, request.query_string, request.root_path))
+
+    return app
+
+
+async def test_fields_from_a_full_scope() -> None:
+    status, body = await call(
+        fields_app(),
+        scheme="https",
+        http_version="2",
+        query_string=b"a=1&b=%C3%A9",
+        root_path="",
+    )
+    assert status == 200
+    assert body.decode() == repr(("https", "2", b"a=1&b=%C3%A9", ""))
+
+
+async def test_defaults_when_the_scope_leaves_fields_out() -> None:
+    status, body = await call(fields_app())
+    assert status == 200
+    assert body.decode() == repr(("http", "1.1", b"", ""))
+
+
+async def test_non_ascii_query_string_is_percent_encoded() -> None:
+    app = fields_app()
+
+    @app.route("/args")
+    async def args() -> str:
+        return f"{request.query_string!r} {request.args['q']}"
+
+    status, body = await call(app, path="/args", query_string="q=é".encode())
+    assert status == 200
+    assert body.decode() == "b'q=%C3%A9' é"
+
+
+async def test_root_path_is_taken_off_the_path() -> None:
+    status, body = await call(fields_app(), path="/app/fields", root_path="/app/")
+    assert status == 200
+    assert body.decode() == repr(("http", "1.1", b"", "/app"))
+
+
+async def test_fields_are_assignable_and_match_the_constructor() -> None:
+    app = fields_app()
+    seen: dict[str, Any] = {}
+
+    @app.route("/assign")
+    async def assign() -> str:
+        built = Request(request.scope)
+        seen["same"] = [
+            (getattr(request, name), getattr(built, name))
+            for name in ("scheme", "http_version", "query_string", "root_path", "path")
+        ]
+        request.scheme = "https"
+        request.query_string = b"x=1"
+        return f"{request.scheme} {request.args['x']} {request.url}"
+
+    status, body = await call(app, path="/assign", query_string=b"x=2", scheme="http")
+    assert status == 200
+    assert body.decode() == "https 1 https://localhost/assign?x=1"
+    assert all(ours == theirs for ours, theirs in seen["same"])
+
+
+async def test_a_request_class_redefining_a_field_still_gets_the_scope_values() -> None:
+    class FixedRequest(Request):
+        scheme = "https"  # a class default the constructor overrides with the scope's
+        root_path = "/fixed"
+
+    app = fields_app()
+    app.request_class = FixedRequest
+    status, body = await call(app, scheme="http", http_version="1.0")
+    assert status == 200
+    assert body.decode() == repr(("http", "1.0", b"", ""))
