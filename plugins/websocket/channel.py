@@ -39,6 +39,9 @@ from .settings import (
     CLOSE_POLICY_VIOLATION,
 )
 
+# While no receiver is connected to any signal, one test stands for the per-message ones.
+_receivers = signals.receiver_state
+
 if TYPE_CHECKING:
     from erlen.typing import Receive, Scope, Send
 
@@ -286,7 +289,7 @@ class WebsocketChannel:
                 max_chars = self._max_chars
                 if max_chars is not None and len(data) > max_chars and self._too_big(data):
                     await self._close_too_big()
-                if signals.websocket_received.receivers:
+                if _receivers.connected and signals.websocket_received.receivers:
                     await signals.send_async(signals.websocket_received, self, data=data)
                 return data  # type: ignore[no-any-return]
             if kind == "websocket.disconnect":
@@ -386,7 +389,7 @@ class WebsocketChannel:
                 return
             await self._prepare_io()
         message: dict[str, Any]
-        if isinstance(data, str):
+        if type(data) is str or isinstance(data, str):
             message = {"type": "websocket.send", "text": data}
         elif isinstance(data, (bytes, bytearray, memoryview)):
             message = {"type": "websocket.send", "bytes": bytes(data)}
@@ -420,7 +423,7 @@ class WebsocketChannel:
         self._unwatched_sends = unwatched
         if unwatched >= 2 and self._reader is None and not self._receiving:
             self._start_reader()
-        if signals.websocket_sent.receivers:
+        if _receivers.connected and signals.websocket_sent.receivers:
             await signals.send_async(signals.websocket_sent, self, data=data)
         if not unwatched & _YIELD_EVERY_MASK:
             # A send that the server takes without waiting (a fast client, or a gone
