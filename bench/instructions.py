@@ -74,13 +74,7 @@ def count(framework: str, path: str, requests: int) -> int:
         finally:
             server.terminate()
             server.wait(timeout=120)
-        report = subprocess.run(
-            ["callgrind_annotate", str(out)], capture_output=True, text=True, check=True
-        ).stdout
-    match = TOTAL.search(report)
-    if match is None:
-        raise RuntimeError("callgrind_annotate printed no PROGRAM TOTALS")
-    return int(match.group(1).replace(",", ""))
+        return _program_total(out)
 
 
 def count_in_process(framework: str, scenario: str, requests: int) -> int:
@@ -106,9 +100,14 @@ def count_in_process(framework: str, scenario: str, requests: int) -> int:
             check=True,
             timeout=600,
         )
-        report = subprocess.run(
-            ["callgrind_annotate", str(out)], capture_output=True, text=True, check=True
-        ).stdout
+        return _program_total(out)
+
+
+def _program_total(out: Path) -> int:
+    """The total instruction count of a callgrind output file."""
+    report = subprocess.run(
+        ["callgrind_annotate", str(out)], capture_output=True, text=True, check=True
+    ).stdout
     match = TOTAL.search(report)
     if match is None:
         raise RuntimeError("callgrind_annotate printed no PROGRAM TOTALS")

@@ -464,14 +464,9 @@ class SecureCookieSessionInterface(SessionInterface):
         methods, and ``value`` already verified with the current keys as a session that
         is not permanent. Opening it would give that session (or an empty one if it has
         expired since), and saving an untouched, unmodified, non-permanent session sends
-        nothing.
+        nothing. (While the app's snapshot holds, :func:`must_open_untouched` answers
+        from it and does not call this.)
         """
-        fast = self._fast_open
-        if _snapshot_holds(fast, app):
-            # The snapshot exists only for the stock methods checked below, and holds
-            # the cookies verified with the current settings.
-            hit = fast[5].get(value)
-            return hit is None or hit[2]
         cls = type(self)
         if (
             cls.save_session is not SecureCookieSessionInterface.save_session
@@ -595,13 +590,7 @@ def must_open_untouched(app: Erlen, connection: Any) -> bool:
     interface = app.session_interface
     if type(interface) is SecureCookieSessionInterface:
         fast = interface._fast_open
-        config = app.config
-        if (  # _snapshot_holds, inlined (the snapshot implies a secret key)
-            fast is not None
-            and fast[1] is config
-            and fast[0]() is app
-            and fast[2] == config._generation
-        ):
+        if _snapshot_holds(fast, app):  # (a snapshot implies a secret key)
             raw = cookie_header(connection.scope) if connection._cookies is None else None
             hit = fast[6].get(raw) if raw is not None else None
             if hit is None:

@@ -228,6 +228,10 @@ class Response(_SansIOResponse):
             or cls.set_data is not Response.set_data
             or not cls.automatically_set_content_length
             or cls.default_status != 200
+            # _plain leaves these to the class defaults, which must be what __init__ sets
+            or cls.timeout is not ...
+            or cls._is_data is not True
+            or cls._status_code != 200
         ):
             content_type = None
         else:

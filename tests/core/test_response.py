@@ -514,3 +514,28 @@ async def test_conditional_on_a_stream_answers_304_and_ignores_range(app: Erlen)
     assert (cached.status_code, await cached.get_data()) == (304, b"")
     ranged = await client.get("/feed", headers={"Range": "bytes=2-4"})
     assert (ranged.status_code, await ranged.get_data()) == (200, b"0123456789")
+
+
+async def test_a_text_view_gets_what_the_constructor_sets_whatever_the_class_defaults() -> None:
+    from erlen import Erlen, Response
+
+    class SlowResponse(Response):
+        timeout = 5  # a class default: Response.__init__ still sets timeout = ...
+
+    app = Erlen(__name__)
+    app.response_class = SlowResponse
+    seen: list[Any] = []
+
+    @app.after_request
+    async def record(response: Any) -> Any:
+        seen.append((type(response), response.timeout, response.status_code))
+        return response
+
+    @app.route("/")
+    async def index() -> str:
+        return "hi"
+
+    response = await app.test_client().get("/")
+    assert await response.get_data() == b"hi"
+    assert seen == [(SlowResponse, SlowResponse("x").timeout, 200)]
+    assert SlowResponse("x").timeout is ...
