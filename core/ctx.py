@@ -11,7 +11,7 @@ import functools
 import inspect
 from collections.abc import Callable
 from contextvars import Token
-from types import SimpleNamespace, TracebackType
+from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from . import signals
@@ -28,8 +28,13 @@ if TYPE_CHECKING:
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-class _AppCtxGlobals(SimpleNamespace):
-    """The ``g`` object: a namespace living as long as the app context."""
+class _AppCtxGlobals:
+    """The ``g`` object: a namespace living as long as the app context.
+
+    A plain class, not ``SimpleNamespace``: its instances keep their attributes in
+    CPython's inline values, so ``g.user = ...`` on the fresh ``g`` of each request
+    allocates no dict.
+    """
 
     def get(self, name: str, default: Any = None) -> Any:
         """Get an attribute, or ``default``."""
@@ -50,6 +55,12 @@ class _AppCtxGlobals(SimpleNamespace):
 
     def __iter__(self) -> Any:
         return iter(self.__dict__)
+
+    def __repr__(self) -> str:
+        ctx = _cv_app.get(None)
+        if ctx is not None:
+            return f"<erlen.g of {ctx.app.name!r}>"
+        return object.__repr__(self)
 
 
 class _Pushed:

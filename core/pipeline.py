@@ -35,11 +35,11 @@ from .sessions import save_if_unchanged
 from .wrappers.base import BaseRequestWebsocket, split_root_path
 from .wrappers.headers import ResponseHeaders, encoded_pair
 from .wrappers.request import Request
+from .wrappers.response import Response
 
 if TYPE_CHECKING:
     from .app import Erlen
     from .typing import ProtocolHandler, Receive, Scope, Send
-    from .wrappers.response import Response
 
 #: ``send_response(response, head, send, receive, timeout)``: how the ``http`` handler
 #: sends a response object (passed in, so this module does no I/O of its own).
@@ -125,6 +125,14 @@ def fast_http_handler(
     plain_class = app.response_class
     plain_type = plain_class._plain_content_type(plain_class.default_mimetype)
     make_plain = plain_class._plain  # bound once, not per response
+    # ... or built inline by serve_http, when the class is made with object.__new__; its
+    # Content-Type item is one tuple shared by every such response.
+    build_plain = (
+        plain_type is not None
+        and plain_class.__new__ is object.__new__
+        and (plain_class._plain.__func__ is Response._plain.__func__)
+    )
+    plain_type_item = ("Content-Type", plain_type)
     plain_header = (b"content-type", plain_type.encode("latin-1")) if plain_type else None
     # Its status read from werkzeug's field: status_code is a property, a Python call.
     status_field_class = (
@@ -260,7 +268,13 @@ def fast_http_handler(
                         else:
                             body = data  # nothing can see the response: it is only sent
                     elif app.response_class is plain_class and plain_type is not None:
-                        response = make_plain(data, plain_type)
+                        if build_plain:  # Response._plain(data, plain_type), inlined
+                            response = new_object(plain_class)
+                            headers = response.headers = new_object(ResponseHeaders)
+                            headers._list = [plain_type_item, ("Content-Length", str(len(data)))]
+                            response.response = [data]
+                        else:
+                            response = make_plain(data, plain_type)
                     else:
                         response = app.response_class._of_bytes(data)
                 elif kind is plain_class and app.response_class is plain_class:

@@ -58,7 +58,7 @@ class SecureCookieSession(CallbackDict[str, Any], SessionMixin):  # type: ignore
     """The default session: a dict that tracks modification and access."""
 
     # Slots: a session made per request sets them without creating an instance dict.
-    __slots__ = ("accessed", "modified")
+    __slots__ = ("accessed", "modified", "_saved_by")
     #: Every session shares the one callback, instead of an attribute set on each
     #: instance (assigning ``session.on_update`` still overrides it).
     on_update = staticmethod(_mark_modified)
@@ -67,8 +67,16 @@ class SecureCookieSession(CallbackDict[str, Any], SessionMixin):  # type: ignore
         # CallbackDict's __init__, without the super() chain: a session is made per
         # request that reads it.
         self.accessed = self.modified = False
+        # The stock interface that may save it unmodified by adding ``Vary: Cookie`` at
+        # most (set by open_session_lazily's snapshot path for a non-permanent cookie).
+        self._saved_by: SessionInterface | None = None
         if initial is not None:
             dict.update(self, initial)
+
+    def __getstate__(self) -> tuple[None, dict[str, Any]]:
+        # A copy or an unpickled session is saved the general way: _saved_by is about
+        # the request that opened this one (and an interface is not for pickling).
+        return None, {"accessed": self.accessed, "modified": self.modified, "_saved_by": None}
 
     def __getitem__(self, key: str) -> Any:
         self.accessed = True
@@ -266,7 +274,7 @@ def cookie_value(request: Any, name: str) -> str | None:
 #: lifetime's seconds + 1, the cookies verified with those settings by value, and by
 #: whole ``Cookie`` header as ``_HeaderHit``). A refused app's snapshot is
 #: ``(its ref, _REFUSED)``.
-_HeaderHit = tuple[dict[str, Any], int, int, bool]
+_HeaderHit = tuple[dict[str, Any], float, float, bool]
 _FastOpen = tuple[Any, Config, int, str, int, dict[str, _Verified], dict[bytes | None, _HeaderHit]]
 
 #: Bounds of a snapshot's by-header cache: a browser repeats its Cookie header, but other
@@ -570,7 +578,9 @@ def _verified_hit(fast: _FastOpen, connection: Any, raw: bytes | None) -> _Heade
     if verified is None:
         return None
     data, signed_at, permanent = verified
-    hit = (data, signed_at, signed_at + fast[4], permanent)
+    # Floats: time.time() compares with a float without converting (an int's compare
+    # with a float does); exact, the seconds being far below 2**53.
+    hit = (data, float(signed_at), float(signed_at + fast[4]), permanent)
     if raw is not None and len(raw) <= _MAX_HEADER_HIT_SIZE:
         by_header = fast[6]
         if len(by_header) >= _MAX_HEADER_HITS:
@@ -640,6 +650,7 @@ def open_session_lazily(app: Erlen, connection: Any) -> SessionMixin:
             if hit is not None and hit[1] <= time.time() < hit[2]:
                 known = _new_dict(SecureCookieSession)
                 known.accessed = known.modified = False
+                known._saved_by = None if hit[3] else interface
                 dict.update(known, hit[0])
                 return known
     # The app remembers the interface it found lazy (``_session_is_lazy``): one identity
@@ -681,9 +692,10 @@ def save_if_unchanged(app: Erlen, ctx: Any, response: Response) -> bool:
     session = ctx._session
     if type(session) is not SecureCookieSession or session.modified:
         return False
-    fast = getattr(app.session_interface, "_fast_open", None)
-    if fast is None or fast[1] is _REFUSED or dict.get(session, "_permanent"):
-        return False
+    if session._saved_by is not app.session_interface:  # else: the snapshot's, not permanent
+        fast = getattr(app.session_interface, "_fast_open", None)
+        if fast is None or fast[1] is _REFUSED or dict.get(session, "_permanent"):
+            return False
     if session.accessed:
         headers = response.headers
         kind = type(headers)
