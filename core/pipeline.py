@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from inspect import getattr_static
 from typing import TYPE_CHECKING, Any
 
 from werkzeug.exceptions import HTTPException
@@ -130,9 +131,9 @@ def fast_http_handler(
     build_plain = (
         plain_type is not None
         and plain_class.__new__ is object.__new__
-        and (plain_class._plain.__func__ is Response._plain.__func__)
+        and getattr_static(plain_class, "_plain") is getattr_static(Response, "_plain")
     )
-    plain_type_item = ("Content-Type", plain_type)
+    plain_type_item = ("Content-Type", plain_type or "")
     plain_header = (b"content-type", plain_type.encode("latin-1")) if plain_type else None
     # Its status read from werkzeug's field: status_code is a property, a Python call.
     status_field_class = (
