@@ -41,6 +41,10 @@ websocket connection (inside a handler registered with `@app.websocket`).\
 _cv_app: ContextVar[AppContext] = ContextVar("erlen.app_ctx")
 _cv_request: ContextVar[RequestContext] = ContextVar("erlen.request_ctx")
 _cv_websocket: ContextVar[WebsocketContext] = ContextVar("erlen.websocket_ctx")
+# Bound once: the proxies call them on every attribute read.
+_app_ctx = _cv_app.get
+_request_ctx = _cv_request.get
+_websocket_ctx = _cv_websocket.get
 
 
 class _StoredProxyError(TypeError):
@@ -75,40 +79,49 @@ class _WebsocketProxy(LocalProxy):  # type: ignore[type-arg]
         return bool(self._get_current_object() == other)
 
     def __ne__(self, other: object) -> bool:
-        return not self.__eq__(other)
+        return not _WebsocketProxy.__eq__(self, other)  # self.__eq__ is the connection's
 
     def __getattribute__(self, name: str) -> Any:
-        # Every message goes through here (`websocket.receive`, `websocket.send`): public
-        # names are one ContextVar lookup away, instead of a failed lookup on the proxy
-        # plus werkzeug's descriptor chain (~10x faster). Underscore names (the proxy's
-        # own `_get_current_object`, dunders) take werkzeug's usual path.
-        if name[0] != "_":
-            ctx = _cv_websocket.get(None)
-            if ctx is None:
-                raise RuntimeError(_no_ws_msg)
-            return getattr(ctx.websocket, name)
+        # Every message goes through here (`websocket.receive`, `websocket.send`).
+        ctx = _websocket_ctx(None)
+        if ctx is not None and name != "_get_current_object":
+            try:
+                return getattr(ctx.websocket, name)
+            except AttributeError:
+                if name[0] != "_":
+                    raise
+        elif name[0] != "_":
+            raise RuntimeError(_no_ws_msg)
         return object.__getattribute__(self, name)
 
 
-# `request.method`, `g.user`, `session.get(...)`: views read these proxies many times per
-# request. Like the websocket proxy, public names take one ContextVar lookup instead of
-# werkzeug's descriptor chain (~3x faster); underscore names and dunders (operators,
-# `_get_current_object`, `__class__`) take werkzeug's usual path, so behaviour is the same.
+# `websocket.receive`, `request.method`, `g.user`, `session.get(...)`: code reads these
+# proxies many times per request or message. Inside a context any name is read from the
+# current object with one ContextVar lookup, instead of a failed lookup on the proxy plus
+# werkzeug's descriptor chain (~3x faster; no test of the name on that path, ~10% more).
+# werkzeug's LocalProxy forwards dunders such as `__class__` and `__dict__` to the object
+# too, so only a name the object lacks differs: an underscore one (the proxy's own
+# `_get_current_object`, `__wrapped__`) then takes werkzeug's usual path, which is also
+# the path of underscore names outside a context (`isinstance(g, X)` must not raise).
 
 
 class _RequestProxy(LocalProxy):  # type: ignore[type-arg]
     __slots__ = ()
 
     def __getattribute__(self, name: str) -> Any:
-        if name[0] != "_":
-            ctx = _cv_request.get(None)
-            if ctx is None:
-                raise RuntimeError(_no_req_msg)
-            return getattr(ctx.request, name)
+        ctx = _request_ctx(None)
+        if ctx is not None and name != "_get_current_object":
+            try:
+                return getattr(ctx.request, name)
+            except AttributeError:
+                if name[0] != "_":
+                    raise
+        elif name[0] != "_":
+            raise RuntimeError(_no_req_msg)
         return object.__getattribute__(self, name)
 
     def __setattr__(self, name: str, value: Any) -> None:
-        ctx = _cv_request.get(None)
+        ctx = _request_ctx(None)
         if ctx is None:
             raise RuntimeError(_no_req_msg)
         setattr(ctx.request, name, value)
@@ -118,15 +131,19 @@ class _GlobalsProxy(LocalProxy):  # type: ignore[type-arg]
     __slots__ = ()
 
     def __getattribute__(self, name: str) -> Any:
-        if name[0] != "_":
-            ctx = _cv_app.get(None)
-            if ctx is None:
-                raise RuntimeError(_no_app_msg)
-            return getattr(ctx.g, name)
+        ctx = _app_ctx(None)
+        if ctx is not None and name != "_get_current_object":
+            try:
+                return getattr(ctx.g, name)
+            except AttributeError:
+                if name[0] != "_":
+                    raise
+        elif name[0] != "_":
+            raise RuntimeError(_no_app_msg)
         return object.__getattribute__(self, name)
 
     def __setattr__(self, name: str, value: Any) -> None:
-        ctx = _cv_app.get(None)
+        ctx = _app_ctx(None)
         if ctx is None:
             raise RuntimeError(_no_app_msg)
         setattr(ctx.g, name, value)
@@ -136,15 +153,19 @@ class _SessionProxy(LocalProxy):  # type: ignore[type-arg]
     __slots__ = ()
 
     def __getattribute__(self, name: str) -> Any:
-        if name[0] != "_":
-            # _current_session() inlined: `session.get(...)` is the hot use.
-            ctx: Any = _cv_request.get(None) or _cv_websocket.get(None)
-            if ctx is None:
-                raise RuntimeError(_no_req_msg)
+        # _current_session() inlined: `session.get(...)` is the hot use.
+        ctx: Any = _request_ctx(None) or _websocket_ctx(None)
+        if ctx is not None and name != "_get_current_object":
             current = ctx._session  # opened already (the common second read)
             if current is None:  # ctx.session's first use, without the property call
                 current = ctx._session = ctx.app.open_session_for(ctx._connection)
-            return getattr(current, name)
+            try:
+                return getattr(current, name)
+            except AttributeError:
+                if name[0] != "_":
+                    raise
+        elif name[0] != "_":
+            raise RuntimeError(_no_req_msg)
         return object.__getattribute__(self, name)
 
     def __setattr__(self, name: str, value: Any) -> None:

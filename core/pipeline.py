@@ -32,9 +32,9 @@ from . import signals
 from .ctx import AppContext, RequestContext
 from .dispatch import run_before_functions
 from .globals import _cv_app, _cv_request
-from .sessions import save_if_unchanged
+from .sessions import SecureCookieSession, save_if_unchanged
 from .wrappers.base import BaseRequestWebsocket, split_root_path
-from .wrappers.headers import ResponseHeaders, encoded_pair
+from .wrappers.headers import ResponseHeaders, content_length_item, encoded_pair
 from .wrappers.request import Request
 from .wrappers.response import Response
 
@@ -272,7 +272,7 @@ def fast_http_handler(
                         if build_plain:  # Response._plain(data, plain_type), inlined
                             response = new_object(plain_class)
                             headers = response.headers = new_object(ResponseHeaders)
-                            headers._list = [plain_type_item, ("Content-Length", str(len(data)))]
+                            headers._list = [plain_type_item, content_length_item(len(data))]
                             response.response = [data]
                         else:
                             response = make_plain(data, plain_type)
@@ -295,12 +295,32 @@ def fast_http_handler(
                             rv = await rv
                         if rv is not None:
                             response = rv
-                    save = ctx._session is not None
-                    if not save:  # _session_cookie_sent's first test inline, as above
+                    session = ctx._session
+                    if session is None:
+                        save = False  # _session_cookie_sent's first test inline, as above
                         for name, _value in scope.get("headers", ()):
                             if name == b"cookie":
                                 save = session_cookie_sent(request)
                                 break
+                    elif (
+                        type(session) is SecureCookieSession
+                        and session._saved_by is app.session_interface
+                        and not session.modified
+                        and session.accessed
+                        and type(response.headers) is ResponseHeaders
+                    ):
+                        # save_if_unchanged for the session a cookie from the snapshot
+                        # opened (not permanent), read and left unchanged: Vary: Cookie.
+                        save = False
+                        items = response.headers._list
+                        for name, _value in items:
+                            if len(name) == 4 and name.lower() == "vary":
+                                response.vary.add("Cookie")
+                                break
+                        else:
+                            items.append(("Vary", "Cookie"))
+                    else:
+                        save = True
                     if save and not save_if_unchanged(app, ctx, response):  # no await if so
                         await app._save_session(ctx, response, True)
                     if receivers.connected and request_finished.receivers:

@@ -31,6 +31,26 @@ class _EncodedPairs(dict):  # type: ignore[type-arg]
         return pair
 
 
+class _LengthItems(dict):  # type: ignore[type-arg]
+    """1234 -> ("Content-Length", "1234"), one tuple per body size seen (bounded).
+
+    A response built with it makes and hashes no string for the size, and the encoding of
+    a size seen before is found by identity in :data:`encoded_pair`'s cache.
+    """
+
+    def __missing__(self, size: int) -> tuple[str, str]:
+        item = ("Content-Length", str(size))
+        if len(self) < _MAX_LENGTH_ITEMS:
+            self[size] = item
+        return item
+
+
+_MAX_LENGTH_ITEMS = 4096
+#: ``content_length_item(20)`` -> ``("Content-Length", "20")``, the header item of a body
+#: of that many bytes.
+content_length_item = _LengthItems().__getitem__
+
+
 _ENCODED_PAIRS = _EncodedPairs()
 #: ``encoded_pair(("Content-Type", "text/plain"))`` -> ``(b"content-type", b"text/plain")``
 #: (names lowercased, latin-1), remembered for the pairs responses repeat.

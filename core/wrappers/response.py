@@ -19,7 +19,7 @@ from werkzeug.sansio.response import Response as _SansIOResponse
 from werkzeug.utils import get_content_type
 
 from .. import json as json_module
-from .headers import ResponseHeaders
+from .headers import ResponseHeaders, content_length_item
 
 if TYPE_CHECKING:
     from .base import BaseRequestWebsocket
@@ -205,7 +205,7 @@ class Response(_SansIOResponse):
         (``content_type`` from :meth:`_plain_content_type`)."""
         rv = cls.__new__(cls)
         headers = rv.headers = _new_object(ResponseHeaders)  # Headers() would set _list = []
-        headers._list = [("Content-Type", content_type), ("Content-Length", str(len(data)))]
+        headers._list = [("Content-Type", content_type), content_length_item(len(data))]
         rv.response = [data]  # status 200, timeout and _is_data: the class defaults
         return rv
 
