@@ -32,7 +32,7 @@ from . import signals
 from .ctx import AppContext, RequestContext
 from .dispatch import run_before_functions
 from .globals import _cv_app, _cv_request
-from .sessions import SecureCookieSession, save_if_unchanged
+from .sessions import VARY_SPELLINGS, SecureCookieSession, save_if_unchanged
 from .wrappers.base import BaseRequestWebsocket, split_root_path
 from .wrappers.headers import ResponseHeaders, content_length_item, encoded_pair
 from .wrappers.request import Request
@@ -268,14 +268,14 @@ def fast_http_handler(
                                 break
                         else:
                             body = data  # nothing can see the response: it is only sent
+                    elif build_plain and app.response_class is plain_class:
+                        # Response._plain(data, plain_type), inlined
+                        response = new_object(plain_class)
+                        headers = response.headers = new_object(ResponseHeaders)
+                        headers._list = [plain_type_item, content_length_item(len(data))]
+                        response.response = [data]
                     elif app.response_class is plain_class and plain_type is not None:
-                        if build_plain:  # Response._plain(data, plain_type), inlined
-                            response = new_object(plain_class)
-                            headers = response.headers = new_object(ResponseHeaders)
-                            headers._list = [plain_type_item, content_length_item(len(data))]
-                            response.response = [data]
-                        else:
-                            response = make_plain(data, plain_type)
+                        response = make_plain(data, plain_type)
                     else:
                         response = app.response_class._of_bytes(data)
                 elif kind is plain_class and app.response_class is plain_class:
@@ -314,7 +314,7 @@ def fast_http_handler(
                         save = False
                         items = response.headers._list
                         for name, _value in items:
-                            if len(name) == 4 and name.lower() == "vary":
+                            if name in VARY_SPELLINGS:
                                 response.vary.add("Cookie")
                                 break
                         else:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import inspect
+import itertools
 import json
 import time
 import weakref
@@ -54,6 +55,9 @@ def _mark_modified(session: SecureCookieSession) -> None:
     session.accessed = True
 
 
+_dict_get = dict.get
+
+
 class SecureCookieSession(CallbackDict[str, Any], SessionMixin):  # type: ignore[misc]
     """The default session: a dict that tracks modification and access."""
 
@@ -84,7 +88,7 @@ class SecureCookieSession(CallbackDict[str, Any], SessionMixin):  # type: ignore
 
     def get(self, key: str, default: Any = None) -> Any:
         self.accessed = True
-        return dict.get(self, key, default)
+        return _dict_get(self, key, default)
 
     def setdefault(self, key: str, default: Any = None) -> Any:
         self.accessed = True
@@ -702,7 +706,7 @@ def save_if_unchanged(app: Erlen, ctx: Any, response: Response) -> bool:
         if kind is ResponseHeaders or kind is Headers:  # _vary_on_cookie, inlined
             items = headers._list
             for name, _value in items:
-                if len(name) == 4 and name.lower() == "vary":  # only 4 chars lower() to it
+                if name in VARY_SPELLINGS:
                     response.vary.add("Cookie")
                     break
             else:
@@ -713,6 +717,11 @@ def save_if_unchanged(app: Erlen, ctx: Any, response: Response) -> bool:
         # save_session reads ``session.permanent`` (a read: it marks the session accessed)
         session.accessed = True
     return True
+
+
+#: Every name whose ``lower()`` is ``"vary"``: its 16 ASCII spellings (no other
+#: character lowers to one of its letters). One set lookup per header, no ``lower()``.
+VARY_SPELLINGS = frozenset(map("".join, itertools.product(*zip("vary", "VARY", strict=True))))
 
 
 def _vary_on_cookie(response: Response) -> None:

@@ -79,3 +79,47 @@ async def test_a_missing_g_attribute_is_an_attribute_error() -> None:
 def test_outside_a_context_the_proxies_say_so(read: object, message: str) -> None:
     with pytest.raises(RuntimeError, match=f"Working outside of {message}"):
         read()  # type: ignore[operator]
+
+
+def make_underscore_app() -> Erlen:
+    """Flask's documented ``g._database`` idiom, and the proxies' own names."""
+    app = Erlen("underscores")
+
+    @app.route("/db")
+    async def db() -> dict[str, object]:
+        before = getattr(g, "_database", None)
+        g._database = "connection"
+        return {
+            "before": before,
+            "after": g._database,
+            "get": g.get("_database"),
+            "in": "_database" in g,
+            "repr": repr(g),
+            "g_is_current": isinstance(g._get_current_object(), app.app_ctx_globals_class),
+            "request_class": request.__class__.__name__,
+            "is_request": isinstance(request, app.request_class),
+        }
+
+    return app
+
+
+async def test_underscore_names_reach_the_current_objects() -> None:
+    response = await make_underscore_app().test_client().get("/db")
+    assert await response.get_json() == {
+        "before": None,
+        "after": "connection",
+        "get": "connection",
+        "in": True,
+        "repr": "<erlen.g of 'underscores'>",
+        "g_is_current": True,
+        "request_class": "Request",
+        "is_request": True,
+    }
+
+
+def test_outside_a_context_isinstance_and_underscore_names_do_not_raise() -> None:
+    # Tools (pytest collection, inspect) ask module globals for __class__ and friends.
+    assert not isinstance(g, dict)
+    assert not isinstance(request, str)
+    assert not isinstance(session, list)
+    assert "unbound" in repr(g)

@@ -539,3 +539,51 @@ async def test_a_text_view_gets_what_the_constructor_sets_whatever_the_class_def
     assert await response.get_data() == b"hi"
     assert seen == [(SlowResponse, SlowResponse("x").timeout, 200)]
     assert SlowResponse("x").timeout is ...
+
+
+async def test_a_response_class_with_its_own_new_makes_the_text_responses() -> None:
+    from erlen import Erlen, Response
+
+    made: list[str] = []
+
+    class CountedResponse(Response):
+        def __new__(cls, *args: Any, **kwargs: Any) -> CountedResponse:
+            made.append(cls.__name__)
+            return super().__new__(cls)
+
+    app = Erlen(__name__)
+    app.response_class = CountedResponse
+
+    @app.after_request
+    async def mark(response: Any) -> Any:
+        response.headers["X-Class"] = type(response).__name__
+        return response
+
+    @app.route("/")
+    async def index() -> str:
+        return "counted"
+
+    response = await app.test_client().get("/")
+    assert await response.get_data() == b"counted"
+    assert response.headers["X-Class"] == "CountedResponse"
+    assert response.headers["Content-Length"] == "7"
+    assert made[0] == "CountedResponse"  # __new__ ran for the view's response
+
+
+async def test_content_length_is_right_for_every_body_size(app: Erlen) -> None:
+    from erlen.wrappers.headers import _MAX_LENGTH_ITEMS
+
+    @app.after_request
+    async def hooked(response: Any) -> Any:  # the response is built, not only sent
+        return response
+
+    @app.route("/size/<int:size>")
+    async def sized(size: int) -> str:
+        return "x" * size
+
+    client = app.test_client()
+    # Past the remembered sizes too: more distinct sizes than are kept.
+    for size in [0, 1, 9, 10, 4095, 70_000, *range(20, 20 + _MAX_LENGTH_ITEMS + 5, 997)]:
+        response = await client.get(f"/size/{size}")
+        assert response.headers["Content-Length"] == str(size)
+        assert len(await response.get_data()) == size

@@ -9,7 +9,9 @@ keeps its own behaviour, and the response headers (``Vary``, ``Set-Cookie``) are
 
 from __future__ import annotations
 
+import copy
 import gc
+import pickle
 import weakref
 from datetime import timedelta
 from typing import Any
@@ -223,3 +225,63 @@ async def test_the_shared_interface_does_not_keep_an_app_alive() -> None:
     del app, client, login, me
     gc.collect()
     assert gone() is None
+
+
+async def test_a_vary_header_in_any_case_from_after_request_gets_cookie_added() -> None:
+    app = make_app()
+
+    @app.after_request
+    async def vary(response: Any) -> Any:
+        if response.status_code == 200:
+            response.headers["VARY"] = "Accept"
+        return response
+
+    client = await logged_in(app)
+    response = await client.get("/me")
+    assert await response.get_data() == b"user=ada"
+    assert response.headers.get_all("Vary") == ["Accept, Cookie"]
+    assert "Set-Cookie" not in response.headers
+
+
+async def test_copies_of_a_known_session_keep_its_values_and_flags() -> None:
+    app = make_app()
+
+    @app.route("/copies")
+    async def copies() -> dict[str, Any]:
+        current = session._get_current_object()
+        current["seen"] = 1
+        copied = copy.copy(current)
+        unpickled = pickle.loads(pickle.dumps(current))
+        return {
+            "copy": [dict(copied), copied.modified],
+            "pickle": [dict(unpickled), unpickled.modified, type(unpickled).__name__],
+        }
+
+    client = await logged_in(app)
+    response = await client.get("/copies")
+    assert await response.get_json() == {
+        "copy": [{"user": "ada", "seen": 1}, True],
+        "pickle": [{"user": "ada", "seen": 1}, True, "SecureCookieSession"],
+    }
+    assert response.headers["Set-Cookie"].startswith("session=")
+
+
+async def test_an_interface_replaced_during_the_request_saves_the_session() -> None:
+    app = make_app()
+
+    class Stamping(SecureCookieSessionInterface):
+        def save_session(self, app: Any, session: Any, response: Any) -> Any:
+            response.headers["X-Saved-By"] = "stamping"
+            return super().save_session(app, session, response)
+
+    @app.route("/swap")
+    async def swap() -> str:
+        user = session.get("user")
+        app.session_interface = Stamping()
+        return f"user={user}"
+
+    client = await logged_in(app)
+    response = await client.get("/swap")
+    assert await response.get_data() == b"user=ada"
+    assert response.headers["X-Saved-By"] == "stamping"
+    assert response.headers["Vary"] == "Cookie"
