@@ -278,7 +278,7 @@ def cookie_value(request: Any, name: str) -> str | None:
 #: lifetime's seconds + 1, the cookies verified with those settings by value, and by
 #: whole ``Cookie`` header as ``_HeaderHit``). A refused app's snapshot is
 #: ``(its ref, _REFUSED)``.
-_HeaderHit = tuple[dict[str, Any], float, float, bool]
+_HeaderHit = tuple[dict[str, Any], float, float, "SecureCookieSessionInterface | None"]
 _FastOpen = tuple[Any, Config, int, str, int, dict[str, _Verified], dict[bytes | None, _HeaderHit]]
 
 #: Bounds of a snapshot's by-header cache: a browser repeats its Cookie header, but other
@@ -569,10 +569,13 @@ def _snapshot_holds(fast: _FastOpen | None, app: Erlen) -> TypeGuard[_FastOpen]:
     return fast[1] is config and fast[0]() is app and fast[2] == config._generation
 
 
-def _verified_hit(fast: _FastOpen, connection: Any, raw: bytes | None) -> _HeaderHit | None:
+def _verified_hit(
+    interface: SecureCookieSessionInterface, fast: _FastOpen, connection: Any, raw: bytes | None
+) -> _HeaderHit | None:
     """The snapshot's verified cookie ``connection`` sends, as (data, signed_at, the first
-    second it has expired at, permanent), remembered by its whole ``Cookie`` header
-    ``raw`` (None: request.cookies is not read from the header)."""
+    second it has expired at, the session's ``_saved_by``: ``interface``, or None for a
+    permanent session), remembered by its whole ``Cookie`` header ``raw`` (None:
+    request.cookies is not read from the header)."""
     value = cookie_value(connection, fast[3])
     if value is None:
         return None
@@ -584,7 +587,7 @@ def _verified_hit(fast: _FastOpen, connection: Any, raw: bytes | None) -> _Heade
     data, signed_at, permanent = verified
     # Floats: time.time() compares with a float without converting (an int's compare
     # with a float does); exact, the seconds being far below 2**53.
-    hit = (data, float(signed_at), float(signed_at + fast[4]), permanent)
+    hit = (data, float(signed_at), float(signed_at + fast[4]), None if permanent else interface)
     if raw is not None and len(raw) <= _MAX_HEADER_HIT_SIZE:
         by_header = fast[6]
         if len(by_header) >= _MAX_HEADER_HITS:
@@ -610,8 +613,8 @@ def must_open_untouched(app: Erlen, connection: Any) -> bool:
             if hit is None:
                 if cookie_value(connection, fast[3]) is None:
                     return False  # other cookies, no session one
-                hit = _verified_hit(fast, connection, raw)
-            return hit is None or hit[3]
+                hit = _verified_hit(interface, fast, connection, raw)
+            return hit is None or hit[3] is None  # None: permanent
     if app.secret_key is None:
         return False
     value = cookie_value(connection, app.config["SESSION_COOKIE_NAME"])
@@ -648,15 +651,17 @@ def open_session_lazily(app: Erlen, connection: Any) -> SessionMixin:
             else:
                 hit = None
             if hit is None:
-                hit = _verified_hit(fast, connection, raw)
-            # 0 <= int(now) - signed_at <= max_age (open_session_sync's test) for an int
-            # signed_at: a hit's [2] is signed_at + max_age + 1 (see _verified_hit).
-            if hit is not None and hit[1] <= time.time() < hit[2]:
-                known = _new_dict(SecureCookieSession)
-                known.accessed = known.modified = False
-                known._saved_by = None if hit[3] else interface
-                dict.update(known, hit[0])
-                return known
+                hit = _verified_hit(interface, fast, connection, raw)
+            if hit is not None:
+                data, signed_at, deadline, saved_by = hit
+                # 0 <= int(now) - signed_at <= max_age (open_session_sync's test) for an
+                # int signed_at: deadline is signed_at + max_age + 1 (see _verified_hit).
+                if signed_at <= time.time() < deadline:
+                    known = _new_dict(SecureCookieSession)
+                    known.accessed = known.modified = False
+                    known._saved_by = saved_by
+                    dict.update(known, data)
+                    return known
     # The app remembers the interface it found lazy (``_session_is_lazy``): one identity
     # test instead of the method checks.
     if interface is not app.__dict__.get("_lazy_session_interface") and not can_open_sync(

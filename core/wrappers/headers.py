@@ -75,7 +75,7 @@ class ResponseHeaders(Headers):
         # and LF (werkzeug refuses them); an ASCII name can only lower() to the same
         # lowercase as a name of its own length. Anything else takes werkzeug's path.
         # (A plain loop: for the few headers of a response it beats any C-level search.)
-        if type(key) is str and type(value) is str and key.isascii() and value.isprintable():
+        if key.__class__ is value.__class__ is str and key.isascii() and value.isprintable():
             items = self._list
             size = len(key)
             for name, _value in items:
