@@ -162,6 +162,10 @@ class Erlen(DispatchMixin, Scaffold):
             )
         self.instance_path = instance_path
         self.config = self.make_config(instance_relative_config)
+        # Read on every request: an attribute of the app is found faster than one of
+        # its class (a subclass's own class value is the one copied).
+        self.session_interface = self.session_interface
+        self.response_class = self.response_class
         self.aborter = self.make_aborter()
         self.extensions: dict[str, Any] = {}
         self.blueprints: dict[str, Blueprint] = {}
