@@ -58,7 +58,7 @@ def encode_headers(response: Response) -> list[tuple[bytes, bytes]]:
     """The response headers as ASGI byte pairs."""
     headers = response.headers
     items = headers._list if type(headers) in _HEADERS_CLASSES else headers
-    return list(map(encoded_pair, items))
+    return [*map(encoded_pair, items)]
 
 
 async def send_response(

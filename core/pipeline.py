@@ -391,7 +391,7 @@ def fast_http_handler(
                     "status": response._status_code
                     if type(response) is status_field_class
                     else response.status_code,
-                    "headers": list(map(encoded_pair, response.headers._list))
+                    "headers": [*map(encoded_pair, response.headers._list)]
                     if type(response.headers) is ResponseHeaders
                     else encode_headers(response),
                 }
