@@ -23,6 +23,7 @@ from . import signals
 from .globals import _cv_request, _cv_websocket
 from .matching import FastMatcher
 from .sessions import must_open_untouched, save_if_unchanged
+from .wrappers.base import cookie_header
 
 if TYPE_CHECKING:
     from .app import Erlen
@@ -311,14 +312,12 @@ class DispatchMixin:
     def _session_cookie_sent(self: Erlen, connection: Any) -> bool:  # type: ignore[misc]
         # A permanent session is refreshed on every request (Flask semantics) even when
         # the view did not touch it; only then is it opened here.
-        for name, _value in connection.scope.get("headers", ()):
-            if name == b"cookie":  # most requests send no cookie: look for one first
-                if not self.config["SESSION_REFRESH_EACH_REQUEST"]:
-                    return False
-                # A logged-in browser sends its cookie with every request: when the
-                # interface already knows it holds no permanent session, skip opening.
-                return must_open_untouched(self, connection)
-        return False
+        cookie = cookie_header(connection.scope)  # one pass: the by-header cache's key
+        if cookie is None or not self.config["SESSION_REFRESH_EACH_REQUEST"]:
+            return False
+        # A logged-in browser sends its cookie with every request: when the interface
+        # already knows it holds no permanent session, skip opening.
+        return must_open_untouched(self, connection, cookie)
 
     async def do_teardown_request(  # type: ignore[misc]
         self: Erlen, exc: BaseException | None, request_context: RequestContext | None = None

@@ -596,19 +596,22 @@ def _verified_hit(
     return hit
 
 
-def must_open_untouched(app: Erlen, connection: Any) -> bool:
+def must_open_untouched(app: Erlen, connection: Any, cookie: bytes | None = None) -> bool:
     """Whether a request that sent a session cookie but never touched ``session`` must
     still open and save it (to refresh a permanent session's cookie).
 
     Answered from the snapshot's by-header cache when the app's interface is the stock
     one and the cookie is known (no cookie parsing); else by the interface. False without
-    a secret key or a session cookie.
+    a secret key or a session cookie. ``cookie``: the request's ``Cookie`` header (as
+    :func:`~erlen.wrappers.base.cookie_header` gives it), when the caller has it already.
     """
     interface = app.session_interface
     if type(interface) is SecureCookieSessionInterface:
         fast = interface._fast_open
         if _snapshot_holds(fast, app):  # (a snapshot implies a secret key)
-            raw = cookie_header(connection.scope) if connection._cookies is None else None
+            raw = None
+            if connection._cookies is None:
+                raw = cookie if cookie is not None else cookie_header(connection.scope)
             hit = fast[6].get(raw) if raw is not None else None
             if hit is None:
                 if cookie_value(connection, fast[3]) is None:
