@@ -45,7 +45,7 @@ class _LengthItems(dict):  # type: ignore[type-arg]
         return item
 
 
-_MAX_LENGTH_ITEMS = 4096
+_MAX_LENGTH_ITEMS = 1024  # ~150 KB when full; sizes past it get a new tuple
 #: ``content_length_item(20)`` -> ``("Content-Length", "20")``, the header item of a body
 #: of that many bytes.
 content_length_item = _LengthItems().__getitem__
