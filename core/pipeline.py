@@ -312,8 +312,9 @@ def fast_http_handler(
                         and session.accessed
                         and type(response.headers) is ResponseHeaders
                     ):
-                        # save_if_unchanged for the session a cookie from the snapshot
-                        # opened (not permanent), read and left unchanged: Vary: Cookie.
+                        # save_if_unchanged's common case, inline: a non-permanent
+                        # session the snapshot opened, read and left unchanged, only
+                        # adds Vary: Cookie.
                         save = False
                         items = response.headers._list
                         for name, _value in items:
