@@ -709,18 +709,8 @@ def save_if_unchanged(app: Erlen, ctx: Any, response: Response) -> bool:
         if fast is None or fast[1] is _REFUSED or dict.get(session, "_permanent"):
             return False
     if session.accessed:
-        headers = response.headers
-        kind = type(headers)
-        if kind is ResponseHeaders or kind is Headers:  # _vary_on_cookie, inlined
-            items = headers._list
-            for name, _value in items:
-                if name in VARY_SPELLINGS:
-                    response.vary.add("Cookie")
-                    break
-            else:
-                items.append(("Vary", "Cookie"))
-        else:
-            _vary_on_cookie(response)
+        # (The fused HTTP handler does this common case inline, without this call.)
+        _vary_on_cookie(response)
     elif session:
         # save_session reads ``session.permanent`` (a read: it marks the session accessed)
         session.accessed = True
