@@ -86,6 +86,22 @@ class ResponseHeaders(Headers):
                 return
         super().__setitem__(key, value)
 
+    def update(self, arg: Any = None, /, **kwargs: Any) -> None:  # type: ignore[override]
+        """werkzeug's ``update`` (each header set, replacing the ones of its name); a
+        ``dict`` or list of pairs sets its ``str``-named headers through the one-call
+        ``headers[name] = value`` above (``(body, 201, {...})`` on a built response)."""
+        kind = arg.__class__
+        if kwargs or not (kind is dict or kind is list or kind is tuple):
+            super().update(arg, **kwargs)
+            return
+        for key, value in arg.items() if kind is dict else arg:
+            if kind is dict and isinstance(value, (list, tuple, set)):
+                self.setlist(key, value)
+            elif key.__class__ is str:
+                self[key] = value
+            else:
+                self.set(key, value)
+
     def __eq__(self, other: object) -> bool:
         # werkzeug compares only headers of the very same class: keep `==` with a plain
         # Headers (e.g. `response.headers == Headers([...])`) as it was.

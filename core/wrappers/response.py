@@ -61,6 +61,12 @@ class _ContentTypeItems(dict):  # type: ignore[type-arg]
         return item
 
 
+def _content_type_item(mimetype: str) -> tuple[str, str]:
+    if mimetype.__class__ is str:
+        return _CONTENT_TYPE_ITEMS[mimetype]  # type: ignore[no-any-return]
+    return ("Content-Type", header_value(get_content_type(mimetype, "utf-8")))
+
+
 _STATUS_LINES = _StatusLines()
 _EMPTY_LENGTH = content_length_item(0)
 _CONTENT_TYPE_ITEMS = _ContentTypeItems()
@@ -240,7 +246,6 @@ class Response(_SansIOResponse):
         if headers is None or (not headers and not isinstance(headers, Headers)):
             own = self.headers = _new_object(ResponseHeaders)
             items = own._list = []
-            given = False
         elif isinstance(headers, Headers):
             self.headers = headers
             items = headers._list if type(headers) in _PLAIN_HEADERS else None
@@ -252,35 +257,30 @@ class Response(_SansIOResponse):
             else:
                 own = self.headers = _new_object(ResponseHeaders)
                 own._list = items
-        if items is not None:
-            given = bool(items)
         # --- Content-Type: content_type, else mimetype (with its charset), else the
-        # class default unless the headers have one
-        if content_type is None:
-            if mimetype is None:
-                if items is None:
-                    if "content-type" not in self.headers:
-                        mimetype = cls.default_mimetype
+        # class default unless the headers have one; then Content-Length (below)
+        if items is None:
+            self._set_content_type(mimetype, content_type)
+        else:
+            type_item = None
+            if content_type is not None:  # checked before the headers, as werkzeug does
+                type_item = ("Content-Type", header_value(content_type))
+            elif mimetype is not None:
+                type_item = _content_type_item(mimetype)
+            has_type = has_length = False
+            for key, _value in items:  # the headers given, if any
+                name = key.lower()
+                if name == "content-type":
+                    has_type = True
+                elif name == "content-length":
+                    has_length = True
+            if type_item is None and not has_type and cls.default_mimetype is not None:
+                type_item = _content_type_item(cls.default_mimetype)
+            if type_item is not None:
+                if has_type:
+                    set_item(items, "content-type", type_item)
                 else:
-                    for key, _value in items:
-                        if key.lower() == "content-type":
-                            break
-                    else:
-                        mimetype = cls.default_mimetype
-            if mimetype is not None:
-                if items is None or mimetype.__class__ is not str:
-                    content_type = get_content_type(mimetype, "utf-8")
-                else:
-                    type_item = _CONTENT_TYPE_ITEMS[mimetype]
-                    if items:
-                        set_item(items, "content-type", type_item)
-                    else:
-                        items.append(type_item)
-        if content_type is not None:
-            if items is None:
-                self.headers["Content-Type"] = content_type
-            else:
-                set_item(items, "content-type", ("Content-Type", header_value(content_type)))
+                    items.append(type_item)
         # --- status
         if status is None:
             status = cls.default_status
@@ -316,10 +316,21 @@ class Response(_SansIOResponse):
         if length_item is not None:
             if items is None:
                 self.headers["Content-Length"] = length_item[1]
-            elif given:
+            elif has_length:
                 set_item(items, "content-length", length_item)
-            else:  # only this constructor's Content-Type is there
+            else:
                 items.append(length_item)
+
+    def _set_content_type(self, mimetype: str | None, content_type: str | None) -> None:
+        # werkzeug's Content-Type step, for headers of a class of their own
+        headers = self.headers
+        if content_type is None:
+            if mimetype is None and "content-type" not in headers:
+                mimetype = self.default_mimetype
+            if mimetype is not None:
+                content_type = get_content_type(mimetype, "utf-8")
+        if content_type is not None:
+            headers["Content-Type"] = content_type
 
     @classmethod
     def _of_bytes(cls, data: bytes, mimetype: str | None = None) -> Response:

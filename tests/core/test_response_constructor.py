@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from erlen import Erlen, Response, abort, jsonify, make_response, redirect
 from erlen.wrappers.headers import ResponseHeaders
+from markupsafe import Markup, escape
 from werkzeug.datastructures import Headers, MultiDict
 from werkzeug.sansio.response import Response as SansIOResponse
 
@@ -461,3 +462,52 @@ async def test_an_unhandled_abort_is_werkzeugs_error_page(app: Erlen) -> None:
     body = await response.get_data()
     assert b"This server is a teapot" in body
     assert response.headers["Content-Length"] == str(len(body))
+
+
+UPDATES = [
+    {"X-New": "1"},
+    {"x-tag": "2", "X-New": 3},
+    {"Content-Type": "text/plain", "X-List": ["a", "b"], "X-Set": {"c"}, "X-Empty": []},
+    [("X-Tag", "2"), ("x-tag", "3")],
+    (("X-New", "1"),),
+    [(1, "int name")],
+    {"X-Bad": "a\nb"},
+    {"X-Bad": ["a", "b\r"]},
+    Headers([("X-Tag", "h")]),
+    MultiDict([("X-Tag", "m1"), ("X-Tag", "m2")]),
+    OrderedDict([("X-Tag", "o")]),
+    None,
+]
+
+
+@pytest.mark.parametrize("update", range(len(UPDATES)))
+def test_headers_update_matches_werkzeug(update: int) -> None:
+    items = [("X-Tag", "1"), ("Content-Type", "text/html"), ("x-TAG", "0")]
+
+    def run(headers: Headers, **kwargs: Any) -> Any:
+        try:
+            headers.update(UPDATES[update], **kwargs)
+        except Exception as exc:
+            return ("raised", type(exc), str(exc))
+        return [(k, v, type(v)) for k, v in headers]
+
+    assert run(ResponseHeaders(items)) == run(Headers(items))
+    assert run(ResponseHeaders(items), X_Kw="k") == run(Headers(items), X_Kw="k")
+
+
+@pytest.mark.parametrize(
+    ("location", "uri", "shown"),
+    [
+        ("/plain", "/plain", "/plain"),
+        ("/é?x=<1>&y='2'", "/%C3%A9?x=%3C1%3E&y='2'", "/é?x=&lt;1&gt;&amp;y=&#39;2&#39;"),
+        (Markup("/<b>"), "/%3Cb%3E", "/<b>"),  # Markup: shown as it is, trusted
+    ],
+)
+async def test_redirect_pages_are_the_same_every_time(location: str, uri: str, shown: str) -> None:
+    for _ in range(2):  # built, then found again
+        response = redirect(location, 307)
+        assert response.status_code == 307
+        assert response.headers["Location"] == uri
+        body = await response.get_data(as_text=True)
+        assert f'<a href="{escape(uri)}">{shown}</a>. If not, click the link.\n' in body
+        assert body.startswith("<!doctype html>\n<html lang=en>\n<title>Redirecting...</title>")
