@@ -244,6 +244,15 @@ class SyncTwins:
         needs to be."""
         met: Any = None
         if context_is_sync(context.values()):
+            # The template's own globals (a ChainMap of its globals and the
+            # environment's), as they are now. With none of its own, the environment's
+            # dict itself: the same names and values, merged into the render's context
+            # without ChainMap's Python-level iteration.
+            globals_ = template.globals
+            maps = getattr(globals_, "maps", None)
+            if maps is not None and len(maps) == 2 and not maps[0]:
+                globals_ = maps[1]
+            twin.globals = globals_
             try:
                 return twin.render(context)
             except NeedsAsync as stop:

@@ -238,3 +238,14 @@ async def test_an_environment_changed_after_a_render_is_followed(
         app.jinja_env.loader = FileSystemLoader(str(other))
         app.jinja_env.cache.clear()  # type: ignore[union-attr]
         assert await render_template("page.html") == "two"
+
+
+async def test_globals_given_to_a_loaded_template_are_seen(
+    app: Erlen, write_templates: WriteTemplates
+) -> None:
+    write_templates({"page.html": "{{ site }} {{ in_async() }}"})
+    app.add_template_global(in_async_template, "in_async")
+    async with app.app_context():
+        app.jinja_env.get_template("page.html", globals={"site": "Erlen"})
+        assert await render_template("page.html") == "Erlen False"
+        assert await render_template("page.html", site="given") == "given False"
