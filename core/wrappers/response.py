@@ -266,7 +266,11 @@ class Response(_SansIOResponse):
             if content_type is not None:  # checked before the headers, as werkzeug does
                 type_item = ("Content-Type", header_value(content_type))
             elif mimetype is not None:
-                type_item = _content_type_item(mimetype)
+                type_item = (
+                    _CONTENT_TYPE_ITEMS[mimetype]
+                    if mimetype.__class__ is str
+                    else _content_type_item(mimetype)
+                )
             has_type = has_length = False
             for key, _value in items:  # the headers given, if any
                 name = key.lower()
@@ -274,8 +278,12 @@ class Response(_SansIOResponse):
                     has_type = True
                 elif name == "content-length":
                     has_length = True
-            if type_item is None and not has_type and cls.default_mimetype is not None:
-                type_item = _content_type_item(cls.default_mimetype)
+            if type_item is None and not has_type:
+                mimetype = cls.default_mimetype
+                if mimetype.__class__ is str:
+                    type_item = _CONTENT_TYPE_ITEMS[mimetype]
+                elif mimetype is not None:
+                    type_item = _content_type_item(mimetype)
             if type_item is not None:
                 if has_type:
                     set_item(items, "content-type", type_item)
