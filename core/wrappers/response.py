@@ -221,6 +221,10 @@ class Response(_SansIOResponse):
         )
         cls._own_set_data = cls.set_data is Response.set_data
 
+    # The common arguments take a short path with werkzeug's result (pinned, shape by
+    # shape, by tests/core/test_response_constructor.py): a dict or list of headers is
+    # copied into a new ResponseHeaders (a Headers object given is the response's own,
+    # as in werkzeug), values checked for CR/LF; an int status gets its status line.
     def __init__(
         self,
         response: Any = None,
@@ -231,17 +235,9 @@ class Response(_SansIOResponse):
     ) -> None:
         """werkzeug's ``Response(status, headers, mimetype, content_type)`` with ``response``
         as the body: a ``str`` (encoded as UTF-8), bytes, ``None`` (empty), or an iterable
-        or async iterable of chunks (streamed; see the body classes).
-
-        The common arguments take a short path with the same result as werkzeug's
-        (``tests/core/test_response_constructor.py`` compares the two for every argument
-        shape): headers given as a ``dict`` or list of pairs are copied into a new
-        :class:`ResponseHeaders` (a ``Headers`` object given is the response's own, as in
-        werkzeug); values are checked for CR/LF; an ``int`` status gets werkzeug's line.
-        """
+        or async iterable of chunks (streamed; see the body classes)."""
         cls = type(self)
-        # --- headers. `items`: their list when it is a plain one (held by Headers or
-        # ResponseHeaders, whose item rules set_item follows), else None.
+        # --- headers; `items`: their list, when set_item's rules are theirs (else None)
         items: list[tuple[Any, str]] | None
         if headers is None or (not headers and not isinstance(headers, Headers)):
             own = self.headers = _new_object(ResponseHeaders)
@@ -257,20 +253,17 @@ class Response(_SansIOResponse):
             else:
                 own = self.headers = _new_object(ResponseHeaders)
                 own._list = items
-        # --- Content-Type: content_type, else mimetype (with its charset), else the
-        # class default unless the headers have one; then Content-Length (below)
+        # --- Content-Type: content_type, else mimetype, else the class default if none
         if items is None:
             self._set_content_type(mimetype, content_type)
         else:
             type_item = None
             if content_type is not None:  # checked before the headers, as werkzeug does
                 type_item = ("Content-Type", header_value(content_type))
+            elif mimetype.__class__ is str:
+                type_item = _CONTENT_TYPE_ITEMS[mimetype]
             elif mimetype is not None:
-                type_item = (
-                    _CONTENT_TYPE_ITEMS[mimetype]
-                    if mimetype.__class__ is str
-                    else _content_type_item(mimetype)
-                )
+                type_item = _content_type_item(mimetype)
             has_type = has_length = False
             for key, _value in items:  # the headers given, if any
                 name = key.lower()
