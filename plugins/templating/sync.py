@@ -11,9 +11,10 @@ render uses that *sync twin* unless the template turns out to need the async mac
 
 * nothing in the render's context is async (an awaitable, an async iterable, an
   ``async def`` function) -- else the async template renders, as before;
-* while the twin renders, a call of an ``async def`` function (checked before calling),
-  or a call, attribute or item that gives an awaitable stops it (:class:`NeedsAsync`),
-  and so does a loop over an async iterable (the ``TypeError`` of a sync ``for``);
+* while the twin renders, a call of an ``async def`` function, filter or test (checked
+  before calling), or a call, attribute, item, filter or test of the app that gives an
+  awaitable stops it (:class:`NeedsAsync`), and so does a loop over an async iterable
+  (the ``TypeError`` of a sync ``for``);
 * then the async template renders from the start, and that template always renders
   asynchronously from then on.
 
