@@ -34,7 +34,7 @@ from .exceptions import AppFrozenError, PluginError
 from .globals import _cv_app, _cv_request, _cv_websocket
 from .hooktable import compile_hook
 from .logging import create_logger
-from .pluginmanager import BUILTINS_NAME, ErlenPluginManager, resolve_plugins
+from .pluginmanager import BUILTINS_NAME, ErlenPluginManager, load_plugin, resolve_plugins
 from .scaffold import Scaffold, _sentinel, endpoint_from_view_func, setupmethod
 from .sessions import SecureCookieSessionInterface, can_open_sync, open_session_lazily
 from .testrequest import sentinel as _test_sentinel
@@ -87,9 +87,15 @@ class Erlen(DispatchMixin, Scaffold):
     """An ASGI application with Quart's API.
 
     :param import_name: the app's module name, usually ``__name__``.
-    :param plugins: the plugins to load: entry-point names, modules or objects. ``None``
-        (the default) loads every installed plugin of the ``erlen`` entry point group.
-    :param exclude_plugins: entry-point names to leave out of the default set.
+    :param plugins: exactly the plugins to load: entry-point names, modules or objects.
+        ``None`` (the default) loads the default plugins: the ones Erlen ships (or the
+        names in the ``ERLEN_PLUGINS`` environment variable). An installed third-party
+        plugin is loaded only when named here, in ``extra_plugins`` or with
+        :meth:`register_plugin`.
+    :param extra_plugins: plugins to load besides ``plugins`` (or the defaults), e.g.
+        ``extra_plugins=["cors"]`` for an installed third-party plugin.
+    :param exclude_plugins: entry-point names to leave out (as does the
+        ``ERLEN_DISABLE_PLUGINS`` environment variable).
     """
 
     aborter_class = Aborter
@@ -143,6 +149,7 @@ class Erlen(DispatchMixin, Scaffold):
         root_path: str | None = None,
         *,
         plugins: Sequence[str | object] | None = None,
+        extra_plugins: Sequence[str | object] = (),
         exclude_plugins: Iterable[str] = (),
     ) -> None:
         super().__init__(
@@ -190,7 +197,7 @@ class Erlen(DispatchMixin, Scaffold):
         from . import builtins as _builtins
 
         self.plugin_manager.register(_builtins, BUILTINS_NAME)
-        for name, plugin in resolve_plugins(plugins, exclude_plugins):
+        for name, plugin in resolve_plugins(plugins, exclude_plugins, extra_plugins):
             self._register(plugin, name)
         hook = self.plugin_manager.hook
         for converters in hook.erlen_url_converters(app=self):
@@ -236,7 +243,17 @@ class Erlen(DispatchMixin, Scaffold):
 
     @setupmethod
     def register_plugin(self, plugin: object, name: str | None = None) -> None:
-        """Register one more plugin on this app (before it serves) and configure it."""
+        """Register one more plugin on this app (before it serves) and configure it.
+
+        ``plugin`` is a plugin object (a module, a class instance) or the name of an
+        installed entry-point plugin: ``app.register_plugin("cors")`` (a no-op when the app
+        already has a plugin of that name).
+        """
+        if isinstance(plugin, str):
+            if self.plugin_manager.get_plugin(plugin) is not None:
+                return  # already enabled under that name: selecting it again changes nothing
+            name = name or plugin
+            plugin = load_plugin(plugin)
         self._register(plugin, name)
         configure = getattr(plugin, "erlen_configure", None)
         if configure is not None:

@@ -33,6 +33,15 @@ from .discovery import (
     prepare_import,
     skip_dotenv,
 )
+from .exceptions import PluginError
+from .pluginmanager import (
+    BUILTINS_NAME,
+    ErlenPluginManager,
+    default_plugins,
+    describe_installed,
+    excluded_plugins,
+    load_plugin,
+)
 
 if TYPE_CHECKING:
     from .app import Erlen
@@ -219,18 +228,20 @@ class KernelGroup(AppGroup):
         return super().command(*args, **kwargs)
 
     def _load_plugin_commands(self) -> None:
+        """Add the commands of the plugins every app loads by default (installed but not
+        enabled plugins add theirs only through an app that selects them)."""
         if self._plugin_commands_loaded:
             return
         self._plugin_commands_loaded = True
-        from .pluginmanager import ErlenPluginManager, available_plugins
-
         pm = ErlenPluginManager()
-        disabled = {n.strip() for n in os.environ.get("ERLEN_DISABLE_PLUGINS", "").split(",")}
-        for name, ep in available_plugins().items():
-            if name in disabled:
-                continue
+        try:
+            names = [n for n in default_plugins() if n not in excluded_plugins()]
+        except PluginError as exc:  # a bad ERLEN_PLUGINS must not break the CLI
+            click.echo(f"Warning: {exc}", err=True)
+            names = []
+        for name in names:
             try:
-                plugin = ep.load()
+                plugin = load_plugin(name)
                 pm.register(plugin, name)
             except Exception as exc:  # a broken plugin must not break the CLI
                 click.echo(f"Warning: plugin {name!r} failed to load: {exc}", err=True)
@@ -421,22 +432,38 @@ def routes_command(info: ScriptInfo, sort: str, all_methods: bool) -> None:
         click.echo(fmt.format(*row).rstrip())
 
 
-@click.command("plugins", short_help="List the loaded plugins.")
+@click.command("plugins", short_help="List the enabled and the installed plugins.")
 @click.option("--all", "show_all", is_flag=True, help="Also show the kernel's built-in hooks.")
 @pass_script_info
 def plugins_command(info: ScriptInfo, show_all: bool) -> None:
-    """List loaded plugins with their versions and the hooks each implements."""
-    from .pluginmanager import BUILTINS_NAME, describe_installed
-
+    """List the enabled plugins (the app's, or without an app the defaults) with their
+    versions and the hooks each implements, then the installed plugins that are not
+    enabled."""
     try:
-        rows = info.load_app().plugin_manager.describe()
-    except NoAppException:  # no app: every installed plugin, as an app would load them
+        app = info.load_app()
+    except NoAppException:  # no app: the plugins an app naming none would load
         rows = describe_installed()
+    else:
+        enabled = app.plugin_manager.describe()
+        loaded = {row["name"] for row in enabled}
+        rows = [{**row, "enabled": True} for row in enabled]
+        rows += [row for row in describe_installed(()) if row["name"] not in loaded]
     for row in rows:
-        if row["name"] == BUILTINS_NAME and not show_all:
-            continue
-        hooks = row.get("error") or ", ".join(row["hooks"]) or "-"
-        click.echo(f"{row['name']} {row['version'] or ''}".rstrip() + f": {hooks}")
+        if row["enabled"] and (row["name"] != BUILTINS_NAME or show_all):
+            click.echo(_plugin_line(row))
+    idle = [row for row in rows if not row["enabled"]]
+    if idle:
+        click.echo(
+            "\nInstalled, not enabled (select one with Erlen(__name__,"
+            " extra_plugins=[NAME]) or app.register_plugin(NAME)):"
+        )
+        for row in idle:
+            click.echo("  " + _plugin_line(row))
+
+
+def _plugin_line(row: dict[str, Any]) -> str:
+    hooks = row.get("error") or ", ".join(row["hooks"]) or "-"
+    return f"{row['name']} {row['version'] or ''}".rstrip() + f": {hooks}"
 
 
 @click.command("shell", short_help="Run a Python shell in the app context.")

@@ -54,7 +54,8 @@ def erlen_app_factory() -> Callable[..., Any]:
     """Build apps for tests: ``erlen_app_factory(plugins=["json", my_plugin])``.
 
     ``plugins`` selects the plugins exactly as ``Erlen(plugins=...)`` does: entry-point
-    names or plugin objects; ``None`` (the default) loads every installed plugin.
+    names or plugin objects; ``None`` (the default) loads the default plugins (Erlen's
+    own); ``extra_plugins=[...]`` adds to them.
     ``exclude_plugins`` leaves installed ones out and ``config`` is applied after
     construction. ``TESTING`` is on. When the ``testing`` plugin is not among the
     plugins, ``app.test_client()`` and ``app.test_app()`` still work.
