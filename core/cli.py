@@ -166,6 +166,13 @@ def _set_app(ctx: click.Context, param: click.Parameter, value: str | None) -> s
     return value
 
 
+def _set_debug(ctx: click.Context, param: click.Parameter, value: bool | None) -> None:
+    # Eager: set before the app is imported, which reads KERNEL_DEBUG into config["DEBUG"].
+    if value is None or ctx.resilient_parsing:
+        return
+    os.environ["KERNEL_DEBUG"] = "1" if value else "0"
+
+
 def _env_file_callback(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
     # Eager and declared first: the files are loaded before any other option is read, so
     # they can set KERNEL_APP or KERNEL_RUN_PORT.
@@ -201,6 +208,17 @@ class KernelGroup(AppGroup):
                 is_eager=True,
                 expose_value=False,
                 callback=_env_file_callback,
+            )
+        )
+        params.append(
+            click.Option(
+                ["--debug/--no-debug"],
+                default=None,
+                help="Debug mode for the app and every command (sets KERNEL_DEBUG before"
+                " the app is loaded).",
+                is_eager=True,
+                expose_value=False,
+                callback=_set_debug,
             )
         )
         params.append(
