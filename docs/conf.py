@@ -34,7 +34,8 @@ extensions = [
 
 source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
 root_doc = "index"
-exclude_patterns = ["_build", "README.md"]
+# _generated/: files written at build time and included by pages (not pages themselves).
+exclude_patterns = ["_build", "_generated"]
 templates_path: list[str] = []
 html_static_path = ["_static"]
 html_css_files = ["erlen.css"]

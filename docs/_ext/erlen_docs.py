@@ -5,6 +5,9 @@
   real app and the description from :mod:`config_keys`. A key without a description, or a
   description of a key that no longer exists, is a build warning (so, under ``-W``, an
   error): the table cannot drift from the code.
+- ``_generated/bench-latest.md`` (written when the build starts): the newest round of
+  ``bench/RESULTS.md`` (the file is newest first), headings moved one level down, for
+  docs/performance.md to include: the performance page shows the tables of record.
 - ``pytest-fixtures``: the fixtures of ``erlen.plugins.testing.pytest_plugin`` (and the
   optional ``client`` fixture), with their docstrings, as ``py:function`` entries.
 """
@@ -12,7 +15,9 @@
 from __future__ import annotations
 
 import inspect
+import re
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import erlen
@@ -148,7 +153,45 @@ class PytestFixtures(SphinxDirective):
         return container.children
 
 
+ROOT = Path(__file__).resolve().parents[2]
+GENERATED = ROOT / "docs" / "_generated"
+
+
+def latest_bench_round(results: str) -> str:
+    """The first ``## `` section of bench/RESULTS.md, headings one level down, and links to
+    files of the repository (which the site does not have) turned into plain code."""
+    lines = results.splitlines()
+    starts = [i for i, line in enumerate(lines) if line.startswith("## ")]
+    if not starts:
+        raise ValueError("bench/RESULTS.md has no '## ' section")
+    end = starts[1] if len(starts) > 1 else len(lines)
+    section = lines[starts[0] : end]
+    out = []
+    in_fence = False
+    for line in section:
+        if line.startswith("```"):
+            in_fence = not in_fence
+        if not in_fence and line.startswith("#"):
+            line = "#" + line
+        if not in_fence:
+            line = re.sub(r"\[([^\]]+)\]\((?!https?:)[^)]+\)", r"\1", line)
+        out.append(line)
+    return "\n".join(out).rstrip() + "\n"
+
+
+def write_generated(app: Sphinx) -> None:
+    """Write the files the pages include (before Sphinx reads the pages)."""
+    GENERATED.mkdir(exist_ok=True)
+    results = (ROOT / "bench" / "RESULTS.md").read_text(encoding="utf-8")
+    target = GENERATED / "bench-latest.md"
+    text = latest_bench_round(results)
+    # Rewrite only on change: Sphinx rebuilds the pages that include a changed file.
+    if not target.exists() or target.read_text(encoding="utf-8") != text:
+        target.write_text(text, encoding="utf-8")
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
+    app.connect("builder-inited", write_generated)
     app.add_directive("config-keys", ConfigKeys)
     app.add_directive("pytest-fixtures", PytestFixtures)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
