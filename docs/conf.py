@@ -11,12 +11,17 @@ Every warning is an error (``-W``) and every cross-reference must resolve (``-n`
 from __future__ import annotations
 
 import sys
+import tomllib
 from pathlib import Path
 
 import erlen
 
 DOCS = Path(__file__).resolve().parent
 sys.path.insert(0, str(DOCS / "_ext"))
+# The project's addresses, from one place: pyproject's [project.urls].
+URLS = tomllib.loads((DOCS.parent / "pyproject.toml").read_text(encoding="utf-8"))["project"][
+    "urls"
+]
 
 project = "Erlen"
 author = "The Erlen developers"
@@ -43,7 +48,7 @@ html_css_files = ["erlen.css"]
 html_theme = "furo"
 html_title = f"Erlen {release}"
 html_theme_options = {
-    "source_repository": "https://github.com/erlen-web/erlen/",
+    "source_repository": URLS["Source"].rstrip("/") + "/",
     "source_branch": "main",
     "source_directory": "docs/",
 }

@@ -100,3 +100,22 @@ def test_configuration_loaders(
     assert config["MAX_CONTENT_LENGTH"] == 1048576
     assert config["SECRET_KEY"] == "from the environment"
     assert "lower" not in config
+
+
+async def test_deployment_proxy_fix(run_example: Any) -> None:
+    prelude = (
+        "from erlen import Erlen, request, url_for\n"
+        "app = Erlen(__name__)\n"
+        "@app.route('/where')\n"
+        "async def where():\n"
+        "    return {'ip': request.remote_addr, 'scheme': request.scheme,\n"
+        "            'url': url_for('where', _external=True)}\n"
+    )
+    ns = run_example("docs/deployment.md", "proxy-fix", prelude=prelude)
+    headers = {"X-Forwarded-For": "203.0.113.7", "X-Forwarded-Proto": "https"}
+    response = await ns["app"].test_client().get("/where", headers=headers)
+    assert await response.get_json() == {
+        "ip": "203.0.113.7",
+        "scheme": "https",
+        "url": "https://localhost/where",
+    }
