@@ -61,7 +61,7 @@ def format_default(value: Any) -> str:
 
 
 class ConfigKeys(SphinxDirective):
-    """A table per source (kernel, each plugin): key, default, meaning."""
+    """A table per source (kernel, each plugin): the key and its default, what it does."""
 
     has_content = False
 
@@ -69,14 +69,16 @@ class ConfigKeys(SphinxDirective):
         result: list[nodes.Node] = []
         seen: set[str] = set()
         for source, keys in config_keys_by_source():
-            section_title = nodes.rubric(text=f"Set by the {source}")
             table = nodes.table(classes=["config-keys"])
-            group = nodes.tgroup(cols=3)
+            group = nodes.tgroup(cols=2)
             table += group
-            for width in (28, 22, 50):
+            for width in (45, 55):
                 group += nodes.colspec(colwidth=width)
             head = nodes.thead()
-            head += self.row(["Key", "Default", "What it does"], literal=False)
+            header = nodes.row()
+            for title in ("Key and default", "What it does"):
+                header += nodes.entry("", nodes.paragraph(text=title))
+            head += header
             group += head
             body = nodes.tbody()
             for key in sorted(keys):
@@ -89,9 +91,9 @@ class ConfigKeys(SphinxDirective):
                         location=self.get_location(),
                     )
                     description = ""
-                body += self.row([key, format_default(keys[key]), description], literal=True)
+                body += self.row(key, format_default(keys[key]), description)
             group += body
-            result += [section_title, table]
+            result += [nodes.rubric(text=f"Set by the {source}"), table]
         for stale in sorted(set(DESCRIPTIONS) - seen):
             logger.warning(
                 "docs/_ext/config_keys.py describes %s, which no app has",
@@ -100,26 +102,22 @@ class ConfigKeys(SphinxDirective):
             )
         return result
 
-    def row(self, cells: list[str], *, literal: bool) -> nodes.row:
+    def row(self, key: str, default: str, description: str) -> nodes.row:
+        """The key (with an anchor: ``configuration.html#config-KEY``) over its default,
+        then the description, parsed as Markdown (the directive is used from a MyST page)."""
+        name = nodes.paragraph(classes=["config-key"])
+        name += nodes.literal(text=key)
+        name["ids"].append(f"config-{key}")
+        value = nodes.paragraph(classes=["config-default"])
+        value += nodes.Text("default ")
+        value += nodes.literal(text=default)
+        container = nodes.container()
+        self.state.nested_parse(
+            StringList([description], source="docs/_ext/config_keys.py"), 0, container
+        )
         row = nodes.row()
-        for index, text in enumerate(cells):
-            entry = nodes.entry()
-            if literal and index < 2:
-                paragraph = nodes.paragraph()
-                paragraph += nodes.literal(text=text)
-                if index == 0:
-                    # An anchor per key: configuration.html#config-MAX_CONTENT_LENGTH.
-                    paragraph["ids"].append(f"config-{text}")
-                entry += paragraph
-            elif literal:
-                # Descriptions are Markdown (the directive is used from a MyST page).
-                content = StringList([text], source="docs/_ext/config_keys.py")
-                container = nodes.container()
-                self.state.nested_parse(content, 0, container)
-                entry += container.children
-            else:
-                entry += nodes.paragraph(text=text)
-            row += entry
+        row += nodes.entry("", name, value)
+        row += nodes.entry("", *container.children)
         return row
 
 
