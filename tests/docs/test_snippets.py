@@ -23,7 +23,8 @@ FENCE_OPEN = re.compile(r"^(`{3,}|~{3,})\s*(\S*)\s*(.*)$")
 
 
 def pages() -> list[Path]:
-    return sorted(p for p in DOCS.rglob("*.md") if "_build" not in p.parts)
+    skipped = {"_build", "_generated"}  # the built site; files written at build time
+    return sorted(p for p in DOCS.rglob("*.md") if not skipped & set(p.parts))
 
 
 def python_blocks(path: Path) -> list[tuple[int, str | None, str | None]]:
