@@ -43,7 +43,15 @@ SUBMODULES = {
     ],
     "erlen.utils": ["run_sync", "run_sync_iterable", "encode_headers", "decode_headers"],
     "erlen.helpers": ["DEFAULT_MIMETYPE"],
-    "erlen.json": ["dumps", "dump", "loads", "load", "JSONProvider", "DefaultJSONProvider"],
+    "erlen.json": [
+        "dumps",
+        "dump",
+        "loads",
+        "load",
+        "JSONProvider",
+        "DefaultJSONProvider",
+        "JSONDecodeError",
+    ],
     "erlen.datastructures": ["FileStorage"],
 }
 
