@@ -2,7 +2,8 @@
 
 CI builds the site and runs the script on the built ``objects.inv`` (``.ci/run``): the
 build takes ~16 s and needs the ``docs`` extra, too much for the README's test command.
-These tests check the script itself, without Sphinx.
+These tests check the script itself, without Sphinx, and the built inventory when there is
+one (CI builds the site before running the tests).
 """
 
 from __future__ import annotations
@@ -68,3 +69,19 @@ def test_an_alias_of_a_documented_object_counts(checker: ModuleType) -> None:
 def test_the_script_fails_on_an_incomplete_inventory(checker: ModuleType, tmp_path: Path) -> None:
     inventory = write_inventory(tmp_path / "o.inv", ["erlen.Erlen"])
     assert checker.main(["check_reference.py", str(inventory)]) == 1
+
+
+BUILT = ROOT / "docs" / "_build" / "html" / "objects.inv"
+
+
+@pytest.mark.skipif(
+    not BUILT.exists(),
+    reason="no built site: pip install -e '.[docs]' && sphinx-build -W --keep-going -n -b html"
+    " docs docs/_build/html (.ci/run builds it before the tests)",
+)
+def test_the_built_site_documents_every_public_name(checker: ModuleType) -> None:
+    """Run after a build (CI builds the site before the tests): a stale local build fails
+    here until it is rebuilt."""
+    paths, problems = checker.public_paths()
+    assert problems == []
+    assert checker.missing(paths, checker.read_inventory(BUILT)) == []
