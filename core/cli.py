@@ -2,14 +2,15 @@
 
 ``kernel --app pkg.mod:app run --host H --port P``; also ``routes``, ``shell``, ``plugins``,
 commands registered on ``app.cli`` and commands contributed by plugins through
-``erlen_cli_commands``. ``python -m erlen`` runs the same group. The guide is
-``docs/cli.md``.
+``erlen_cli_commands``. ``python -m erlen`` runs the same group. The guide is the
+documentation site's ``cli.html`` (``docs/cli.md`` in the source).
 """
 
 from __future__ import annotations
 
 import asyncio
 import functools
+import importlib.metadata
 import inspect
 import os
 import sys
@@ -512,13 +513,28 @@ def shell_command(info: ScriptInfo) -> None:
         _leave_app_context(ctx, None)
 
 
+def documentation_url(page: str = "") -> str | None:
+    """The address of a page of the documentation site: the ``Documentation`` URL of the
+    installed distribution's metadata (``[project.urls]``), or None without one."""
+    try:
+        urls = importlib.metadata.metadata("erlen").get_all("Project-URL") or []
+    except importlib.metadata.PackageNotFoundError:
+        return None
+    for entry in urls:
+        label, _, url = entry.partition(",")
+        if label.strip().lower() == "documentation":
+            return url.strip().rstrip("/") + "/" + page
+    return None
+
+
 def make_cli() -> KernelGroup:
     """A new ``kernel`` group with the built-in commands (``cli`` is the one ``main`` runs)."""
+    guide = documentation_url("cli.html")
     group = KernelGroup(
         name="kernel",
         help="Run and manage an Erlen application.\n\nFind the app with --app, the"
         f" {APP_ENV} environment variable, or an app.py file in the current directory."
-        " See docs/cli.md.",
+        + (f" Guide: {guide}" if guide else ""),
     )
     for command in (run_command, routes_command, plugins_command, shell_command):
         group.add_command(command)
