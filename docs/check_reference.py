@@ -53,6 +53,8 @@ SUBMODULES = {
         "JSONDecodeError",
     ],
     "erlen.datastructures": ["FileStorage"],
+    # Erlen's own public modules (not in Quart).
+    "erlen.sse": ["ServerSentEvent", "event_stream", "KEEP_ALIVE_COMMENT"],
 }
 
 #: Values whose identity says nothing (two paths holding ``32`` are not aliases).
