@@ -306,3 +306,37 @@ async def test_a_handler_ignoring_the_cancellation_is_bounded_and_logged(
     assert record.levelno == logging.WARNING
     assert "'/stubborn'" in record.getMessage()
     assert "must return or re-raise it" in record.getMessage()
+
+
+async def test_the_disconnect_timeout_defaults_to_ten_seconds_and_none_turns_it_off(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    assert Erlen(__name__).config["WEBSOCKET_DISCONNECT_TIMEOUT"] == 10.0
+    app = Erlen(__name__)
+    app.config["WEBSOCKET_DISCONNECT_TIMEOUT"] = None
+    ignored: list[str] = []
+
+    async def _receive() -> None:
+        while True:
+            await websocket.receive()
+
+    @app.websocket("/stubborn")
+    async def stubborn() -> None:
+        task = asyncio.ensure_future(_receive())
+        try:
+            try:
+                await asyncio.sleep(30)
+            except asyncio.CancelledError:
+                ignored.append("ignored")  # swallowed: nothing cancels it again
+            await asyncio.sleep(30)
+        finally:
+            task.cancel()
+
+    caplog.set_level(logging.WARNING)
+    connection = app.test_client().websocket("/stubborn")
+    connection.timeout = 0.8
+    with pytest.raises(TimeoutError):
+        async with connection:
+            pass
+    assert ignored == ["ignored"]
+    assert not [r for r in caplog.records if "still running" in r.getMessage()]
