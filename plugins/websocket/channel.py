@@ -23,8 +23,11 @@ reads the socket. Who sees the end:
 - the reader, when nobody waits in ``receive()``: the handler is cancelled at once, or,
   when messages read before the disconnect are still unread, once it stops reading them
   (a watch tick without progress): what the client sent before leaving is not lost;
-- a ``send()`` the server fails with ``OSError`` (a closed transport);
-- the app closing the connection (``close()``, 1008, 1009) from another task.
+- a ``send()`` the server fails with ``OSError`` (a closed transport), when nobody waits
+  in ``receive()``;
+- the app closing the connection (``close()``, 1008, 1009) from another task: the watch
+  cancels the handler if it has not ended a whole tick later (a handler awaiting the
+  tasks that closed it collects their results first).
 
 A cancellation that lands in the handler's own ``receive()``/``send()`` is raised there
 as ``ConnectionClosed``; the protocol handler (:mod:`.asgi`) takes every one of them back
@@ -315,7 +318,8 @@ class WebsocketChannel:
                     message = await self._next_buffered()
             except asyncio.CancelledError:
                 # The app closed the connection from another task while the handler
-                # waited here: ConnectionClosed, as for a client that left.
+                # waited here (or the watch's second try): ConnectionClosed, as for a
+                # client that left.
                 if self._cancels and self._take_back_cancels():
                     raise self._closed_error() from None
                 raise

@@ -95,8 +95,9 @@ class ConnectionWatch:
         path = getattr(connection, "path", None) or connection.scope.get("path", "?")
         self._logger.warning(
             "The websocket handler for %r is still running %.1fs after its connection ended"
-            " (close code %s): cancelling it again. A handler that catches"
-            " asyncio.CancelledError (or ConnectionClosed) must return or re-raise it.",
+            " (close code %s): cancelling it. A handler must end once its client is gone;"
+            " one that catches asyncio.CancelledError (or ConnectionClosed) must return"
+            " or re-raise it.",
             path,
             self._disconnect_timeout,
             connection.close_code,
