@@ -340,3 +340,88 @@ async def test_the_disconnect_timeout_defaults_to_ten_seconds_and_none_turns_it_
             pass
     assert ignored == ["ignored"]
     assert not [r for r in caplog.records if "still running" in r.getMessage()]
+
+
+class StuckServer:
+    """A hand-driven ASGI server whose client never reads (sends wait for ever) and
+    never answers a close: what the handler sees comes only from the app's side."""
+
+    def __init__(self) -> None:
+        self.incoming: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        self.incoming.put_nowait({"type": "websocket.connect"})
+        self.sent: list[dict[str, Any]] = []
+        self.stuck = asyncio.Event()
+
+    async def receive(self) -> dict[str, Any]:
+        return await self.incoming.get()
+
+    async def send(self, message: dict[str, Any]) -> None:
+        self.sent.append(message)
+        if message["type"] == "websocket.send":
+            self.stuck.set()
+            await asyncio.Event().wait()  # the client stopped reading
+
+    scope = {
+        "type": "websocket",
+        "asgi": {"version": "3.0", "spec_version": "2.3"},
+        "scheme": "ws",
+        "path": "/ws",
+        "query_string": b"",
+        "headers": [(b"host", b"localhost")],
+        "subprotocols": [],
+    }
+
+
+async def test_a_handler_stuck_in_send_gets_connection_closed_when_its_client_leaves() -> None:
+    """The cancellation lands in the handler's own send(): raised as ConnectionClosed."""
+    app = Erlen(__name__)
+    app.config["WEBSOCKET_SEND_TIMEOUT"] = None
+    outcome: list[Any] = []
+
+    async def _receive() -> None:
+        while True:
+            await websocket.receive()
+
+    @app.websocket("/ws")
+    async def ws() -> None:
+        task = asyncio.ensure_future(_receive())
+        try:
+            await websocket.send("never read")
+        except ConnectionClosed as closed:
+            outcome.append(closed.code)
+        finally:
+            task.cancel()
+
+    server = StuckServer()
+    running = asyncio.ensure_future(app(server.scope, server.receive, server.send))
+    await asyncio.wait_for(server.stuck.wait(), TIMEOUT)
+    server.incoming.put_nowait({"type": "websocket.disconnect", "code": 1001})
+    await asyncio.wait_for(running, TIMEOUT)
+    assert outcome == [1001]
+
+
+async def test_a_handler_in_receive_gets_connection_closed_when_the_app_closes_it() -> None:
+    """Closed from elsewhere and the client never answers the close: the handler
+    waiting in receive() is not left there; it gets ConnectionClosed with the code."""
+    app = Erlen(__name__)
+    outcome: list[Any] = []
+    connections: list[Any] = []
+
+    @app.websocket("/ws")
+    async def ws() -> None:
+        connections.append(websocket._get_current_object())
+        try:
+            await websocket.receive()
+        except ConnectionClosed as closed:
+            outcome.append((closed.code, closed.reason))
+
+    server = StuckServer()
+    running = asyncio.ensure_future(app(server.scope, server.receive, server.send))
+    for _ in range(200):  # bounded: the handler starts
+        if connections:
+            break
+        await asyncio.sleep(0.01)
+    await connections[0].close(4003, "closed elsewhere")
+    await asyncio.wait_for(running, TIMEOUT)
+    assert outcome == [(4003, "closed elsewhere")]
+    assert {"type": "websocket.close", "code": 4003, "reason": "closed elsewhere"} in server.sent
