@@ -87,6 +87,14 @@ class Config(dict):  # type: ignore[type-arg]
     #: settings on every request. A value mutated in place (a list) does not change it.
     _generation = 0
 
+    @property
+    def generation(self) -> int:
+        """A number that changes whenever a key is set or removed (and that no other
+        config, nor this one in another state, has): work derived from the settings may
+        be kept while it is unchanged. A value mutated in place (a list) does not change it.
+        """
+        return self._generation
+
     def __init__(
         self, root_path: str | os.PathLike[str], defaults: Mapping[str, Any] | None = None
     ):
