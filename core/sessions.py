@@ -23,6 +23,8 @@ from typing import TYPE_CHECKING, Any
 
 from werkzeug.datastructures import ImmutableMultiDict
 
+from .wrappers.base import cookie_header
+
 if TYPE_CHECKING:
     from .app import Erlen
     from .plugins.sessions import (
@@ -43,12 +45,12 @@ __all__ = [
     "TaggedJSONSerializer",
     "can_open_sync",
     "cookie_value",
-    "cookies_unparsed",
     "must_open_untouched",
     "open_session_async",
     "open_session_lazily",
     "save_if_unchanged",
     "session_json_serializer",
+    "unparsed_cookie_header",
 ]
 
 
@@ -108,14 +110,22 @@ def cookie_value(request: Any, name: str) -> str | None:
     return cookies.get(name)  # type: ignore[no-any-return]
 
 
-def cookies_unparsed(connection: Any) -> bool:
-    """Whether ``connection.cookies`` was neither read nor set, and is the stock mapping.
+def unparsed_cookie_header(connection: Any) -> bytes | None:
+    """The ``Cookie`` header of ``connection`` (``b""`` when it sent none), while
+    ``connection.cookies`` was neither read nor set and is the stock mapping; else None.
 
-    While it holds, the cookies are exactly what the ``Cookie`` header says
-    (:func:`erlen.wrappers.base.cookie_header`), so an interface may key a cache on the
-    raw header instead of parsing it.
+    While it is not None, the cookies are exactly what the header says, so an interface
+    may key a cache on it instead of parsing the cookies.
     """
-    return connection._cookies is None  # type: ignore[no-any-return]
+    if connection._cookies is not None:
+        return None
+    raw = None
+    for name, value in connection.scope.get("headers", ()):
+        if name == b"cookie":  # ASGI header names are lowercase
+            raw = value if raw is None else raw + b";" + value
+    if raw is None:  # none, or a scope breaking that rule
+        return cookie_header(connection.scope) or b""
+    return raw
 
 
 class SessionInterface:

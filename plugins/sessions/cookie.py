@@ -31,15 +31,14 @@ from erlen.sessions import (
     SessionInterface,
     SessionMixin,
     cookie_value,
-    cookies_unparsed,
+    unparsed_cookie_header,
 )
-from erlen.wrappers.base import cookie_header
 from itsdangerous import URLSafeTimedSerializer
 from werkzeug.datastructures import CallbackDict
 
 from . import verified as cache
 from .serializer import session_json_serializer
-from .verified import HeaderHit, Snapshot, Verified, max_age, snapshot_holds, verified_hit
+from .verified import Snapshot, Verified, max_age, snapshot_holds, verified_hit
 from .writer import CookieSettings, CookieWriter, vary_on_cookie
 
 
@@ -203,10 +202,25 @@ class SecureCookieSessionInterface(SessionInterface):
             config = app.config
             if snapshot.config is config and snapshot.app() is app:
                 if snapshot.generation == config.generation:
-                    known = self._open_known(snapshot, request)
-                    if known is not None:
-                        return known
-                    remember = False  # the snapshot holds: nothing to remember
+                    # The snapshot holds: a cookie verified with its settings is opened
+                    # without the method calls below. While request.cookies was neither
+                    # read nor set, they are what the Cookie header says: a header seen
+                    # before gives the verified cookie.
+                    raw = unparsed_cookie_header(request)
+                    found = snapshot.by_header.get(raw) if raw is not None else None
+                    if found is None:
+                        found = verified_hit(self, snapshot, request, raw)
+                    if found is not None:
+                        data, signed_at, deadline, saved_by = found
+                        # 0 <= int(now) - signed_at <= max_age (the test below) for an
+                        # int signed_at: deadline is signed_at + max_age + 1.
+                        if signed_at <= time.time() < deadline:
+                            known = _new_dict(SecureCookieSession)
+                            known.accessed = known.modified = False
+                            known.saved_by = saved_by
+                            dict.update(known, data)
+                            return known
+                    remember = False  # nothing to remember: the snapshot holds
             elif snapshot.config is _REFUSED_CONFIG and snapshot.app() is app:
                 remember = False
         verified: dict[str, Verified] | None
@@ -247,33 +261,6 @@ class SecureCookieSessionInterface(SessionInterface):
             if remember:
                 self._remember_settings(app, verified)
         return self.session_class(data)
-
-    def _open_known(self, snapshot: Snapshot, request: Any) -> SecureCookieSession | None:
-        """The session of a cookie verified with the snapshot's settings (None: not one).
-
-        What :meth:`open_session_sync` does for it, without its method calls. While
-        request.cookies was neither read nor set (nor is a custom one), it is what the
-        Cookie header says: a header seen before gives the verified cookie.
-        """
-        raw = None
-        hit: HeaderHit | None = None
-        if cookies_unparsed(request):
-            raw = cookie_header(request.scope)
-            hit = snapshot.by_header.get(raw)
-        if hit is None:
-            hit = verified_hit(self, snapshot, request, raw)
-            if hit is None:
-                return None
-        data, signed_at, deadline, saved_by = hit
-        # 0 <= int(now) - signed_at <= max_age (the general test) for an int signed_at:
-        # deadline is signed_at + max_age + 1.
-        if not signed_at <= time.time() < deadline:
-            return None
-        known = _new_dict(SecureCookieSession)
-        known.accessed = known.modified = False
-        known.saved_by = saved_by
-        dict.update(known, data)
-        return known
 
     def _remember_settings(self, app: Erlen, verified: dict[str, Verified]) -> None:
         """Keep the snapshot :meth:`open_session_sync` uses for ``app``, when this
@@ -328,9 +315,7 @@ class SecureCookieSessionInterface(SessionInterface):
         snapshot = self._snapshot
         if snapshot_holds(snapshot, app):  # (a snapshot implies a secret key)
             assert snapshot is not None
-            raw = None
-            if cookies_unparsed(request):
-                raw = cookie if cookie is not None else cookie_header(request.scope)
+            raw = unparsed_cookie_header(request)  # (not ``cookie``: cookies may be set)
             hit = snapshot.by_header.get(raw) if raw is not None else None
             if hit is None:
                 if cookie_value(request, snapshot.cookie_name) is None:
@@ -459,7 +444,9 @@ class SecureCookieSessionInterface(SessionInterface):
         if writer is None:
             if len(writers) >= _MAX_WRITERS:
                 writers.clear()
-            writer = writers[key] = CookieWriter(serializer, settings, seconds, max_size)
+            writer = writers[key] = CookieWriter(
+                serializer, settings, seconds, max_size, self._verified_cookies(serializer)
+            )
         if _writer_cacheable(self, app):
             app.extensions[_WRITER_KEY] = _WriterEntry(
                 self, config, config.generation, self._version, writer

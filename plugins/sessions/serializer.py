@@ -16,6 +16,10 @@ from markupsafe import Markup
 from werkzeug.http import http_date, parse_date
 
 _TAGS = (" t", " b", " m", " u", " d", " di")
+#: Values :meth:`TaggedJSONSerializer._tag` returns as they are.
+_PLAIN = frozenset((str, int, float, bool, type(None)))
+#: ``json.dumps(value, separators=(",", ":"))`` with its encoder built once.
+_encode = json.JSONEncoder(separators=(",", ":")).encode
 
 
 class TaggedJSONSerializer:
@@ -68,7 +72,11 @@ class TaggedJSONSerializer:
 
     def dumps(self, value: Any) -> str:
         """Serialize ``value``."""
-        return json.dumps(self._tag(value), separators=(",", ":"))
+        if type(value) is dict and all(type(v) in _PLAIN for v in value.values()):
+            # Plain values are tagged as themselves: only a one-key dict may need escaping.
+            if len(value) != 1 or next(iter(value)) not in _TAGS:
+                return _encode(value)
+        return _encode(self._tag(value))
 
     def loads(self, value: str | bytes) -> Any:
         """Deserialize ``value``."""

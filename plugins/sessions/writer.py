@@ -15,8 +15,13 @@ from typing import Any, NamedTuple
 
 from erlen.wrappers.headers import ResponseHeaders
 from itsdangerous import URLSafeTimedSerializer
+from itsdangerous.encoding import base64_decode, bytes_to_int
 from werkzeug.datastructures import Headers
 from werkzeug.http import dump_cookie, http_date
+
+from . import verified as cache
+from .serializer import session_json_serializer
+from .verified import Verified
 
 #: Stand-ins for the cookie's value and Expires date in the header templates: characters
 #: ``dump_cookie`` passes through unquoted, as it does a signed value (URL-safe base64
@@ -62,6 +67,7 @@ class CookieWriter:
     __slots__ = (
         "settings",
         "_sign",
+        "_verified",
         "_browser",
         "_permanent",
         "_deleted",
@@ -72,11 +78,21 @@ class CookieWriter:
     )
 
     def __init__(
-        self, serializer: Any, settings: CookieSettings, lifetime: float, max_size: int
+        self,
+        serializer: Any,
+        settings: CookieSettings,
+        lifetime: float,
+        max_size: int,
+        verified: dict[str, Verified] | None = None,
     ) -> None:
-        """``lifetime``: a permanent session's seconds; ``max_size``: ``MAX_COOKIE_SIZE``."""
+        """``lifetime``: a permanent session's seconds; ``max_size``: ``MAX_COOKIE_SIZE``;
+        ``verified``: the verified-cookie cache of ``serializer``'s keys, if any."""
         self.settings = settings
-        self._sign = _signing_function(serializer)
+        self._sign, fast = _signing_function(serializer)
+        # A cookie this writer signs is what the browser sends back next: it is put in the
+        # verified cache as opening it would (see _remember).
+        stock = fast and serializer.serializer is session_json_serializer
+        self._verified = verified if stock else None
         # Built by dump_cookie with stand-ins, so the attributes, their order and their
         # validation (samesite, domain) are werkzeug's.
         self._browser = settings.header(_VALUE).split(_VALUE)
@@ -95,6 +111,8 @@ class CookieWriter:
         """Add the cookie holding ``data`` (signed now) to ``response``; a permanent one
         expires the lifetime from now."""
         value = self._sign(data)
+        if self._verified is not None:
+            self._remember(value, data)
         if permanent:
             expires_at = int(time.time() + self._lifetime)
             if expires_at != self._date_second:
@@ -126,6 +144,8 @@ class CookieWriter:
         """Add the cookie holding ``data``, expiring at ``expires`` (a datetime or None),
         for an interface with its own ``get_expiration_time``."""
         value = self._sign(data)
+        if self._verified is not None:
+            self._remember(value, data)
         s = self.settings
         response.set_cookie(
             s.name,
@@ -139,13 +159,30 @@ class CookieWriter:
             partitioned=s.partitioned,
         )
 
+    def _remember(self, value: str, data: dict[str, Any]) -> None:
+        """Put the cookie ``value`` just signed for ``data`` in the verified cache.
+
+        Valid because verifying ``value`` would give ``data`` back: the stock tagged JSON
+        of str keys and plain values round-trips exactly (the open path keeps only such
+        sessions too), and the timestamp is the one itsdangerous wrote into ``value``.
+        """
+        for key, item in data.items():
+            if type(key) is not str or type(item) not in cache.PLAIN_VALUES:
+                return
+        signed_at = bytes_to_int(base64_decode(value.rsplit(".", 2)[1]))
+        verified = self._verified
+        assert verified is not None
+        if len(verified) >= cache.MAX_VERIFIED_COOKIES:
+            del verified[next(iter(verified))]  # the least recently used
+        verified[value] = (data, signed_at, bool(data.get("_permanent")))
+
     def delete(self, response: Any) -> None:
         """Add the header that deletes the cookie (``response.delete_cookie``'s)."""
         _add_header(response, "Set-Cookie", self._deleted)
 
 
-def _signing_function(serializer: Any) -> Any:
-    """``serializer.dumps`` for a dict, with itsdangerous's own signer built once.
+def _signing_function(serializer: Any) -> tuple[Any, bool]:
+    """(``serializer.dumps`` for a dict, whether it is the one built here).
 
     ``URLSafeTimedSerializer.dumps`` builds a signer per call, and the signer derives its
     key per call. For that class the signer is built once with the derived key and
@@ -154,7 +191,7 @@ def _signing_function(serializer: Any) -> Any:
     overriding ``get_signing_serializer``'s) keeps its ``dumps``.
     """
     if type(serializer) is not URLSafeTimedSerializer:
-        return serializer.dumps
+        return serializer.dumps, False
     derived = serializer.make_signer(serializer.salt).derive_key()
     signer = serializer.signer(
         derived,
@@ -169,10 +206,10 @@ def _signing_function(serializer: Any) -> Any:
 
     try:
         if serializer.loads(dumps({})) != {}:
-            return serializer.dumps
+            return serializer.dumps, False
     except Exception:  # a signer class of its own that takes no derived key
-        return serializer.dumps
-    return dumps
+        return serializer.dumps, False
+    return dumps, True
 
 
 def _add_header(response: Any, name: str, value: str) -> None:
