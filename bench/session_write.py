@@ -3,8 +3,8 @@
 No scenario of ``bench/run.py`` writes the session, so this script drives one in
 process, as ``bench/instructions.py --in-process`` drives a scenario::
 
-    python bench/session_write.py             # prints instructions per request
-    python bench/session_write.py --drive N   # serve N requests (what valgrind runs)
+    python bench/session_write.py [erlen|starlette]   # instructions per request
+    python bench/session_write.py --drive N [erlen|starlette]   # what valgrind runs
 
 Each request sends the cookie the previous response set (a browser's round trip), and
 the view changes a counter: the session is opened, verified, modified, signed and
@@ -25,7 +25,9 @@ from pathlib import Path
 SMALL, LARGE = 1000, 6000
 
 
-def make_app() -> object:
+def make_app(framework: str = "erlen") -> object:
+    if framework == "starlette":
+        return make_starlette_app()
     from erlen import Erlen, session
 
     app = Erlen(__name__)
@@ -37,6 +39,24 @@ def make_app() -> object:
         return "ok"
 
     return app
+
+
+def make_starlette_app() -> object:
+    from starlette.applications import Starlette
+    from starlette.middleware import Middleware
+    from starlette.middleware.sessions import SessionMiddleware
+    from starlette.requests import Request
+    from starlette.responses import PlainTextResponse
+    from starlette.routing import Route
+
+    async def write(request: Request) -> PlainTextResponse:
+        request.session["n"] = request.session.get("n", 0) + 1
+        return PlainTextResponse("ok")
+
+    return Starlette(
+        routes=[Route("/write", write)],
+        middleware=[Middleware(SessionMiddleware, secret_key="bench-secret")],
+    )
 
 
 async def serve(app: object, requests: int) -> None:
@@ -78,12 +98,12 @@ async def serve(app: object, requests: int) -> None:
             raise AssertionError("no Set-Cookie")
 
 
-def drive(requests: int) -> None:
-    app = make_app()
+def drive(requests: int, framework: str) -> None:
+    app = make_app(framework)
     asyncio.run(serve(app, 200 + requests))
 
 
-def count(requests: int) -> int:
+def count(requests: int, framework: str) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "callgrind.out"
         subprocess.run(
@@ -95,6 +115,7 @@ def count(requests: int) -> int:
                 __file__,
                 "--drive",
                 str(requests),
+                framework,
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -114,7 +135,9 @@ def count(requests: int) -> int:
 
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--drive"]:
-        drive(int(sys.argv[2]))
+        drive(int(sys.argv[2]), sys.argv[3])
     else:
-        small, large = count(SMALL), count(LARGE)
-        print(f"session write: {(large - small) / (LARGE - SMALL):,.0f} instructions per request")
+        framework = sys.argv[1] if len(sys.argv) > 1 else "erlen"
+        small, large = count(SMALL, framework), count(LARGE, framework)
+        per_request = (large - small) / (LARGE - SMALL)
+        print(f"{framework} session write: {per_request:,.0f} instructions per request")

@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 
 from erlen.wrappers.headers import ResponseHeaders
 from itsdangerous import URLSafeTimedSerializer
-from itsdangerous.encoding import base64_decode, bytes_to_int
+from itsdangerous.encoding import base64_decode, base64_encode, bytes_to_int, want_bytes
 from werkzeug.datastructures import Headers
 from werkzeug.http import dump_cookie, http_date
 
@@ -181,14 +181,22 @@ class CookieWriter:
         _add_header(response, "Set-Cookie", self._deleted)
 
 
+#: The size of serialized session from which the payload is zlib-compressed when that
+#: makes it shorter, as itsdangerous does for every size. Below it the payload is left
+#: uncompressed: compressing costs more than the rest of the save (zlib sets up its
+#: whole state per call), and it saves at most a few dozen bytes of so short a text.
+COMPRESS_FROM = 128
+
+
 def _signing_function(serializer: Any) -> tuple[Any, bool]:
     """(``serializer.dumps`` for a dict, whether it is the one built here).
 
     ``URLSafeTimedSerializer.dumps`` builds a signer per call, and the signer derives its
     key per call. For that class the signer is built once with the derived key and
     ``key_derivation="none"`` (itsdangerous's option for a key already derived): the same
-    signature. Checked once by verifying a token it made; any other serializer (an
-    overriding ``get_signing_serializer``'s) keeps its ``dumps``.
+    signature. A payload shorter than :data:`COMPRESS_FROM` is not compressed (any
+    itsdangerous reader opens both forms). Checked once by verifying a token it made; any
+    other serializer (an overriding ``get_signing_serializer``'s) keeps its ``dumps``.
     """
     if type(serializer) is not URLSafeTimedSerializer:
         return serializer.dumps, False
@@ -198,11 +206,18 @@ def _signing_function(serializer: Any) -> tuple[Any, bool]:
         salt=serializer.salt,
         **{**serializer.signer_kwargs, "key_derivation": "none"},
     )
-    dump = serializer.dump_payload
+    dump_payload = serializer.dump_payload
+    inner = serializer.serializer
+    inner_kwargs = serializer.serializer_kwargs
     sign = signer.sign
 
     def dumps(data: dict[str, Any]) -> str:
-        return sign(dump(data)).decode("ascii")
+        text = want_bytes(inner.dumps(data, **inner_kwargs))
+        if len(text) < COMPRESS_FROM:
+            payload = base64_encode(text)  # dump_payload's output when it does not compress
+        else:
+            payload = dump_payload(data)
+        return sign(payload).decode("ascii")
 
     try:
         if serializer.loads(dumps({})) != {}:

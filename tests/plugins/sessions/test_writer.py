@@ -213,3 +213,22 @@ async def test_a_written_cookie_reads_back_as_json_made_it() -> None:
     await client.get("/odd")
     for _ in range(2):
         assert await (await client.get("/show")).get_data() == b"[('1', 'one'), ('pair', [1, 2])]"
+
+
+async def test_a_long_session_is_compressed_as_itsdangerous_does() -> None:
+    app = make_app()
+
+    @app.route("/long")
+    async def long() -> str:
+        session["text"] = "spam " * 60
+        return "long"
+
+    client = app.test_client()
+    short = value_of(session_cookie(await client.get("/login")))
+    assert not short.startswith(".")  # a short payload stays plain base64
+    long_cookie = value_of(session_cookie(await client.get("/long")))
+    assert long_cookie.startswith(".")  # zlib, marked as itsdangerous marks it
+    reader = SecureCookieSessionInterface().get_signing_serializer(app)
+    assert reader is not None
+    assert reader.loads(short) == {"user": "ada"}
+    assert reader.loads(long_cookie) == {"user": "ada", "text": "spam " * 60}
