@@ -283,7 +283,7 @@ class DefaultSessionInterface:
     """
 
     def __get__(self, instance: object, owner: type | None = None) -> SessionInterface:
-        from .plugins.sessions import DEFAULT_INTERFACE  # the facade's one import
+        from .plugins.sessions import DEFAULT_INTERFACE  # the facade: on first use only
 
         return DEFAULT_INTERFACE
 
@@ -380,7 +380,7 @@ _FACADE_NAMES = frozenset(
 
 def __getattr__(name: str) -> Any:
     if name in _FACADE_NAMES:
-        from .plugins import sessions as plugin  # the facade's one import
+        from .plugins import sessions as plugin  # the facade: on first use only
 
         value = getattr(plugin, name)
         globals()[name] = value
