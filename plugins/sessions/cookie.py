@@ -207,6 +207,8 @@ class SecureCookieSessionInterface(SessionInterface):
                     # read nor set, they are what the Cookie header says: a header seen
                     # before gives the verified cookie.
                     raw = unparsed_cookie_header(request)
+                    if raw == b"":  # no Cookie header: what the general path gives
+                        return self.session_class()
                     found = snapshot.by_header.get(raw) if raw is not None else None
                     if found is None:
                         found = verified_hit(self, snapshot, request, raw)

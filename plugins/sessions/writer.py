@@ -73,8 +73,7 @@ class CookieWriter:
         "_deleted",
         "_max_size",
         "_lifetime",
-        "_date_second",
-        "_date",
+        "_expires",
     )
 
     def __init__(
@@ -104,8 +103,8 @@ class CookieWriter:
             raise ValueError("the cookie settings quote the stand-in value")
         self._max_size = max_size
         self._lifetime = lifetime
-        self._date_second = -1
-        self._date = ""
+        #: (a second, its HTTP date): one tuple, replaced whole.
+        self._expires = (-1, "")
 
     def set(self, response: Any, data: dict[str, Any], permanent: bool) -> None:
         """Add the cookie holding ``data`` (signed now) to ``response``; a permanent one
@@ -115,16 +114,17 @@ class CookieWriter:
             self._remember(value, data)
         if permanent:
             expires_at = int(time.time() + self._lifetime)
-            if expires_at != self._date_second:
-                self._date = http_date(expires_at)
-                self._date_second = expires_at
+            second, date = self._expires
+            if expires_at != second:
+                date = http_date(expires_at)
+                self._expires = (expires_at, date)
             (before,), (middle, after) = self._permanent
-            header = f"{before}{value}{middle}{self._date}{after}"
+            header = f"{before}{value}{middle}{date}{after}"
         else:
             header = f"{self._browser[0]}{value}{self._browser[1]}"
         if len(header) > self._max_size > 0:
             # Too large for browsers: werkzeug's set_cookie sends it with its warning.
-            expires = self._date if permanent else None
+            expires = date if permanent else None
             s = self.settings
             response.set_cookie(
                 s.name,

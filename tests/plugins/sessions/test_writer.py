@@ -232,3 +232,18 @@ async def test_a_long_session_is_compressed_as_itsdangerous_does() -> None:
     assert reader is not None
     assert reader.loads(short) == {"user": "ada"}
     assert reader.loads(long_cookie) == {"user": "ada", "text": "spam " * 60}
+
+
+async def test_a_request_without_cookies_after_a_known_one_gets_an_empty_session() -> None:
+    app = make_app()
+    known = app.test_client()
+    await known.get("/login")
+    assert await (await known.get("/me")).get_data() == b"user=ada"  # the snapshot is kept
+    anonymous = app.test_client()
+    response = await anonymous.get("/me")
+    assert await response.get_data() == b"user=nobody"
+    assert response.headers.getlist("Vary") == ["Cookie"]
+    assert "Set-Cookie" not in response.headers
+    assert await (await anonymous.get("/count")).get_data() == b"1"
+    assert await (await known.get("/count")).get_data() == b"1"
+    assert await (await known.get("/me")).get_data() == b"user=ada"
