@@ -207,9 +207,12 @@ class SecureCookieSessionInterface(SessionInterface):
                     # read nor set, they are what the Cookie header says: a header seen
                     # before gives the verified cookie.
                     raw = unparsed_cookie_header(request)
-                    if raw == b"":  # no Cookie header: what the general path gives
+                    if raw:
+                        found = snapshot.by_header.get(raw)
+                    elif raw is None:
+                        found = None
+                    else:  # no Cookie header: the empty session the general path gives
                         return self.session_class()
-                    found = snapshot.by_header.get(raw) if raw is not None else None
                     if found is None:
                         found = verified_hit(self, snapshot, request, raw)
                     if found is not None:
