@@ -36,7 +36,14 @@ from .hooktable import compile_hook
 from .logging import create_logger
 from .pluginmanager import BUILTINS_NAME, ErlenPluginManager, load_plugin, resolve_plugins
 from .scaffold import Scaffold, _sentinel, endpoint_from_view_func, setupmethod
-from .sessions import SecureCookieSessionInterface, can_open_sync, open_session_lazily
+from .sessions import (
+    DefaultSessionInterface,
+    NullSessionInterface,
+    SessionInterface,
+    can_open_sync,
+    default_session_interface,
+    open_session_lazily,
+)
 from .testrequest import sentinel as _test_sentinel
 from .wrappers.request import Request
 from .wrappers.response import Response
@@ -108,7 +115,10 @@ class Erlen(DispatchMixin, Scaffold):
     test_client_class: type | None = None
     test_app_class: type | None = None
     test_cli_runner_class: type | None = None
-    session_interface = SecureCookieSessionInterface()
+    #: How sessions are opened and saved. Read on the class, Quart's shared cookie
+    #: interface; an app gets the one the ``erlen_session_interface`` hook gives (the
+    #: ``sessions`` plugin's) unless a subclass sets its own here.
+    session_interface: SessionInterface = DefaultSessionInterface()  # type: ignore[assignment]
     event_class = asyncio.Event
     lock_class = asyncio.Lock
     jinja_options: dict[str, Any] = {}
@@ -171,7 +181,6 @@ class Erlen(DispatchMixin, Scaffold):
         self.config = self.make_config(instance_relative_config)
         # Read on every request: an attribute of the app is found faster than one of
         # its class (a subclass's own class value is the one copied).
-        self.session_interface = self.session_interface
         self.response_class = self.response_class
         self.aborter = self.make_aborter()
         self.extensions: dict[str, Any] = {}
@@ -209,6 +218,11 @@ class Erlen(DispatchMixin, Scaffold):
         else:
             self.json = hook.erlen_json_provider(app=self)
             self.json_provider_class = type(self.json)
+        declared = inspect.getattr_static(type(self), "session_interface")
+        if isinstance(declared, DefaultSessionInterface):
+            self.session_interface = default_session_interface(self)
+        else:  # a subclass's own (Quart's way), kept on the instance too
+            self.session_interface = self.session_interface
 
         if self.has_static_folder:
             if bool(static_host) != host_matching:
@@ -255,6 +269,10 @@ class Erlen(DispatchMixin, Scaffold):
             name = name or plugin
             plugin = load_plugin(plugin)
         self._register(plugin, name)
+        if getattr(plugin, "erlen_session_interface", None) is not None and isinstance(
+            self.session_interface, NullSessionInterface
+        ):
+            self.session_interface = default_session_interface(self)
         configure = getattr(plugin, "erlen_configure", None)
         if configure is not None:
             try:
