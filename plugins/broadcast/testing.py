@@ -171,9 +171,7 @@ class BackendConformance:
             with pytest.raises(ValueError, match="channel"):
                 hub.subscribe(bad)
 
-    async def test_overflow_drops_the_oldest_and_counts_them_in_a_gap(
-        self, make_hub: Any
-    ) -> None:
+    async def test_overflow_drops_the_oldest_and_counts_them_in_a_gap(self, make_hub: Any) -> None:
         hub = await make_hub(BROADCAST_QUEUE_SIZE=4)
         async with hub.subscribe("room") as slow, hub.subscribe("done") as done:
             for n in range(10):
@@ -249,9 +247,7 @@ class BackendConformance:
                     if n % 10 == 0:
                         await asyncio.sleep(0)
                 for sub in (a, b, c):
-                    assert [(await next_message(sub)).data for _ in range(150)] == list(
-                        range(150)
-                    )
+                    assert [(await next_message(sub)).data for _ in range(150)] == list(range(150))
             finally:
                 stop.set()
                 await asyncio.gather(*churners)
