@@ -129,7 +129,7 @@ class RedisBackend(Backend):
         while True:
             try:
                 await self._pub.ping()
-                await self._open_subscriber()
+                await self._open_subscriber(reconnect=False)
                 break
             except _connection_errors() as exc:
                 error = _describe(exc)
@@ -289,24 +289,46 @@ class RedisBackend(Backend):
         except _connection_errors():
             pass  # the reconnect subscribes only the channels still wanted
 
-    async def _open_subscriber(self) -> None:
-        """A new subscriber connection holding the health channel and every wanted one."""
+    async def _open_subscriber(self, reconnect: bool) -> None:
+        """A new subscriber connection holding the health channel and every wanted one.
+
+        After a reconnect, the hub's subscribers get their gap once every SUBSCRIBE is
+        confirmed (so a client resyncing at the gap misses nothing newer) and before the
+        messages that arrived meanwhile (held here), which are newer than the gap.
+        """
         pubsub = self._sub.pubsub()
         self._pubsub = pubsub
-        names = [self._health] + [(self.prefix + ch).encode("utf-8") for ch in self._wanted]
-        await pubsub.subscribe(*names)
-        # The first confirmation proves the connection works; the others arrive in order
-        # before any message, and the reader takes them.
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.publish_timeout
+        requested: set[bytes] = set()
+        confirmed: set[bytes] = set()
+        held: list[Any] = []
         while True:
+            # Channels wanted while this runs are subscribed here too: subscribe()
+            # only sends SUBSCRIBE itself while connected.
+            names = {self._health} | {(self.prefix + ch).encode("utf-8") for ch in self._wanted}
+            new = names - requested
+            if new:
+                await pubsub.subscribe(*sorted(new))
+                requested |= new
+            if requested <= confirmed:
+                break
             left = deadline - loop.time()
             if left <= 0:
                 raise ConnectionError("no answer to SUBSCRIBE")
             message = await pubsub.get_message(timeout=left)
-            if message is not None and message["type"] == "subscribe":
+            if message is None:
+                continue
+            if message["type"] == "subscribe":
+                confirmed.add(message["channel"])
                 self._confirmed(message["channel"])
-                return
+            elif message["type"] == "message":
+                held.append(message)
+        if reconnect:
+            assert self._lost is not None
+            self._lost(sorted(self._wanted))
+        for message in held:
+            self._dispatch(message)
 
     async def _drop_subscriber(self) -> None:
         pubsub, self._pubsub = self._pubsub, None
@@ -345,12 +367,7 @@ class RedisBackend(Backend):
                 await asyncio.sleep(random.uniform(0, backoff))
                 backoff = min(backoff * 2, self.reconnect_max)
                 try:
-                    # Reachable first, so the gap comes once messages can flow again;
-                    # then the gap, then SUBSCRIBE: anything received later is newer.
-                    await self._sub.ping()
-                    assert self._lost is not None
-                    self._lost(sorted(self._wanted))
-                    await self._open_subscriber()
+                    await self._open_subscriber(reconnect=True)
                     break
                 except Exception as exc:
                     self._last_error = _describe(exc)
@@ -391,6 +408,11 @@ class RedisBackend(Backend):
                 deliver(name[prefix_length:].decode("utf-8", "replace"), message["data"])
             elif kind == "subscribe":
                 self._confirmed(message["channel"])
+
+    def _dispatch(self, message: Any) -> None:
+        assert self._deliver is not None
+        name = message["channel"][len(self.prefix.encode("utf-8")) :]
+        self._deliver(name.decode("utf-8", "replace"), message["data"])
 
 
 def _discard_done(pending: collections.deque[_Pending]) -> None:

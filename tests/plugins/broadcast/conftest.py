@@ -197,6 +197,7 @@ class Served:
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
+            start_new_session=True,  # its workers too can be killed as one group
         )
         self._started = threading.Event()
         self._reader = threading.Thread(target=self._read, daemon=True)
@@ -234,11 +235,13 @@ class Served:
         return code
 
     def close(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.kill()
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)  # the supervisor and its workers
+        except ProcessLookupError:
+            pass
         self.proc.wait(10)
-        self._reader.join(5)
-        if self.proc.stdout is not None:
+        self._reader.join(10)
+        if self.proc.stdout is not None and not self._reader.is_alive():
             self.proc.stdout.close()
 
 
