@@ -69,6 +69,16 @@ def served_app(serve: Any, redis_url: str, workers: int = 2) -> Any:
     return process
 
 
+@contextmanager
+def shown_on_failure(process: Any) -> Iterator[None]:
+    """Print the server's output if the block fails (pytest shows it)."""
+    try:
+        yield
+    except BaseException:
+        print(process.text)
+        raise
+
+
 def assert_clean_stop(process: Any) -> None:
     assert process.stop() == 0, process.text
     for banned in CLEAN_EXIT_BANNED:
@@ -134,7 +144,10 @@ def test_chat_survives_redis_killed_and_restarted(serve: Any, redis_factory: Any
     server = redis_factory()
     process = chat_process(serve, server.url)
     url = process.url().replace("http://", "ws://") + "/ws"
-    with clients_on_two_workers(url, lambda greeting: greeting["worker"]) as (ann, bob):
+    with (
+        shown_on_failure(process),
+        clients_on_two_workers(url, lambda greeting: greeting["worker"]) as (ann, bob),
+    ):
         ann.send(json.dumps({"user": "ann", "message": "before"}))
         assert chat_messages(bob, 1) == ["before"]
 
