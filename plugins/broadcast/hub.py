@@ -422,10 +422,21 @@ class Broadcast:
         dropped = 0
         count = 0
         for sub in subs:
-            if sub.id == sender or sub._closed:
+            if sub._closed or (sender is not None and sub.id == sender):
                 continue
-            dropped += sub._push(message)
             count += 1
+            queue = sub._queue
+            if len(queue) < sub._limit:
+                # Room in the queue: what _push does when nothing must be dropped, inline
+                # because this runs once per delivery (the fan-out tests pin both paths).
+                queue.append(message)
+                waiter = sub._waiter
+                if waiter is not None:
+                    sub._waiter = None
+                    if not waiter.done():
+                        waiter.set_result(None)
+            else:
+                dropped += sub._push(message)
         self._delivered += count
         if dropped:
             self._count_drops(channel, dropped)

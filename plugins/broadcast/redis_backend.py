@@ -59,7 +59,8 @@ _HEALTH_CHANNEL = "\x00erlen-health"
 #: redis-py accepts only these schemes; Valkey's map to them.
 _SCHEMES = {"valkey": "redis", "valkeys": "rediss"}
 
-_Pending = tuple[bytes, bytes, "asyncio.Future[None]"]
+#: A queued publish: channel name, payload, the caller's future, its deadline (loop time).
+_Pending = tuple[bytes, bytes, "asyncio.Future[None]", float]
 
 
 def _connection_errors() -> tuple[type[BaseException], ...]:
@@ -94,6 +95,8 @@ class RedisBackend(Backend):
         self._wanted: set[str] = set()
         self._confirming: dict[bytes, asyncio.Future[None]] = {}
         self._pending: collections.deque[_Pending] = collections.deque()
+        self._inflight: list[_Pending] = []  # the batch being sent
+        self._expiry: asyncio.TimerHandle | None = None  # for the oldest deadline
         self._wakeup: asyncio.Future[None] | None = None
         self._idle: asyncio.Future[None] | None = None  # set by close: the writer is done
         self._reader: asyncio.Task[None] | None = None
@@ -157,7 +160,10 @@ class RedisBackend(Backend):
             task.cancel()
         if tasks:
             await asyncio.gather(*tasks, return_exceptions=True)
-        for _name, _raw, future in self._pending:
+        if self._expiry is not None:
+            self._expiry.cancel()
+            self._expiry = None
+        for _name, _raw, future, _deadline in self._pending:
             if not future.done():
                 future.set_exception(BroadcastUnavailable("the broadcast hub shut down"))
         self._pending.clear()
@@ -185,19 +191,43 @@ class RedisBackend(Backend):
     async def publish(self, channel: str, raw: bytes) -> None:
         loop = asyncio.get_running_loop()
         future: asyncio.Future[None] = loop.create_future()
-        self._pending.append(((self.prefix + channel).encode("utf-8"), raw, future))
+        deadline = loop.time() + self.publish_timeout
+        self._pending.append(((self.prefix + channel).encode("utf-8"), raw, future, deadline))
         wakeup = self._wakeup
         if wakeup is not None:
             self._wakeup = None
             if not wakeup.done():
                 wakeup.set_result(None)
-        timer = loop.call_later(self.publish_timeout, self._expire, future)
-        try:
-            await future
-        finally:
-            timer.cancel()
+        if self._expiry is None:
+            self._expiry = loop.call_at(deadline, self._expire_due)
+        await future
 
-    def _expire(self, future: asyncio.Future[None]) -> None:
+    def _expire_due(self) -> None:
+        """Fail the publishes whose deadline passed; schedule the next check.
+
+        One timer for all publishes (not one each): every publish has the same timeout
+        and the queue is FIFO, so the oldest item always has the earliest deadline.
+        """
+        self._expiry = None
+        loop = asyncio.get_running_loop()
+        now = loop.time() + 0.001  # the loop may run a timer up to its clock resolution early
+        upcoming: float | None = None
+        for _name, _raw, future, deadline in self._inflight:
+            if future.done():
+                continue
+            if deadline <= now:
+                self._fail_late(future)
+            elif upcoming is None:
+                upcoming = deadline
+        pending = self._pending
+        while pending and (pending[0][3] <= now or pending[0][2].done()):
+            self._fail_late(pending.popleft()[2])
+        if pending and (upcoming is None or pending[0][3] < upcoming):
+            upcoming = pending[0][3]
+        if upcoming is not None:
+            self._expiry = loop.call_at(upcoming, self._expire_due)
+
+    def _fail_late(self, future: asyncio.Future[None]) -> None:
         if not future.done():
             cause = f": {self._last_error}" if self._last_error else ""
             future.set_exception(
@@ -237,11 +267,15 @@ class RedisBackend(Backend):
                     batch.append(item)
             if not batch:
                 continue
+            self._inflight = batch
             try:
-                pipe = self._pub.pipeline(transaction=False)
-                for name, raw, _future in batch:
-                    pipe.publish(name, raw)
-                await pipe.execute()
+                if len(batch) == 1:  # the common case at low rates: no pipeline object
+                    await self._pub.publish(batch[0][0], batch[0][1])
+                else:
+                    pipe = self._pub.pipeline(transaction=False)
+                    for name, raw, _future, _deadline in batch:
+                        pipe.publish(name, raw)
+                    await pipe.execute()
             except _connection_errors() as exc:
                 self._publisher_ok = False
                 self._last_error = _describe(exc)
@@ -249,11 +283,13 @@ class RedisBackend(Backend):
                     f"The connection to Redis at {mask_url(self.url)} broke while publishing"
                     f" (the message may or may not have been delivered): {self._last_error}"
                 )
-                for _name, _raw, future in batch:
+                for _name, _raw, future, _deadline in batch:
                     if not future.done():
                         future.set_exception(error)
                 continue
-            for _name, _raw, future in batch:
+            finally:
+                self._inflight = []
+            for _name, _raw, future, _deadline in batch:
                 if not future.done():
                     future.set_result(None)
 

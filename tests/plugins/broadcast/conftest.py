@@ -109,14 +109,14 @@ class RedisServer:
             time.sleep(0.05)
         return False
 
-    def command(self, *args: str) -> str:
+    def command(self, *args: str, timeout: float = 2.0) -> str:
         """One command over a plain socket; the first reply line ('' on failure)."""
         parts = [f"*{len(args)}\r\n".encode()]
         for arg in args:
             data = arg.encode()
             parts.append(b"$%d\r\n%s\r\n" % (len(data), data))
         try:
-            with socket.create_connection(("127.0.0.1", self.port), timeout=2) as sock:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=timeout) as sock:
                 sock.sendall(b"".join(parts))
                 return sock.recv(65536).split(b"\r\n", 1)[0].decode()
         except OSError:

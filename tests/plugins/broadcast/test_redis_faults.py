@@ -37,6 +37,11 @@ async def started(hubs: list[Broadcast], url: str, **config: Any) -> Broadcast:
     return hub
 
 
+async def asleep(server: Any) -> str:
+    """``DEBUG SLEEP 3``: the server answers nothing for 3 s; "+OK" once it is awake."""
+    return await asyncio.to_thread(server.command, "DEBUG", "SLEEP", "3", timeout=10)  # type: ignore[no-any-return]
+
+
 async def until_gap(sub: Any, limit: int = 1000) -> tuple[Gap, int]:
     """Read up to ``limit`` events until a gap; the gap and how many messages came first."""
     for count in range(limit):
@@ -88,10 +93,10 @@ async def test_a_hung_server_is_caught_by_the_health_check(
     server = redis_factory("--enable-debug-command", "local")
     hub = await started(hubs, server.url)
     async with hub.subscribe("room") as sub:
-        sleeper = asyncio.ensure_future(asyncio.to_thread(server.command, "DEBUG", "SLEEP", "3"))
+        sleeper = asyncio.ensure_future(asleep(server))
         gap, _ = await until_gap(sub)
         assert gap == Gap("room", "reconnect", None)
-        await sleeper
+        assert await sleeper == "+OK"  # the server is awake again
         await hub.publish("room", "after")
         await until_message(sub, "after")
 
@@ -118,3 +123,23 @@ async def test_a_subscriber_killed_for_its_output_buffer_recovers(
         await until_message(sub, "after")
     log = await asyncio.to_thread(Path(server.dir, "redis.log").read_text)
     assert "output buffer limits" in log
+
+
+async def test_publish_to_a_hung_server_fails_within_its_timeout(
+    redis_factory: Any, hubs: list[Broadcast]
+) -> None:
+    server = redis_factory("--enable-debug-command", "local")
+    hub = await started(hubs, server.url)
+    async with hub.subscribe("room") as sub:
+        sleeper = asyncio.ensure_future(asleep(server))
+        await asyncio.sleep(0.2)  # not a timing assertion: lets the DEBUG SLEEP reach Redis
+        results = await asyncio.wait_for(
+            asyncio.gather(*(hub.publish("room", n) for n in range(3)), return_exceptions=True),
+            10,
+        )
+        assert [type(result) for result in results] == [BroadcastUnavailable] * 3
+        assert await sleeper == "+OK"  # the server is awake again
+        gap, _ = await until_gap(sub)  # the subscriber's health check saw the hang too
+        assert gap == Gap("room", "reconnect", None)
+        await hub.publish("room", "after")
+        await until_message(sub, "after")
