@@ -78,7 +78,7 @@ def hub_of(app: Any) -> Broadcast:
 
 
 def _current_hub() -> Broadcast:
-    return hub_of(current_app._get_current_object())
+    return hub_of(current_app)
 
 
 #: The current app's :class:`Broadcast` hub (a context proxy, like ``current_app``).
