@@ -29,6 +29,7 @@ from werkzeug.local import LocalProxy
 
 from . import hookspecs
 from .backend import Backend, MemoryBackend
+from .cli import broadcast_cli
 from .events import (
     BroadcastClosed,
     BroadcastConfigError,
@@ -124,6 +125,12 @@ async def erlen_startup(app: Any) -> None:
             await hub.start()
         except (BroadcastError, OSError) as exc:
             raise BroadcastConfigError(str(exc)) from None
+
+
+@hookimpl
+def erlen_cli_commands(cli: Any) -> None:
+    """``kernel broadcast publish CHANNEL DATA`` and ``kernel broadcast status``."""
+    cli.add_command(broadcast_cli)
 
 
 @hookimpl

@@ -197,6 +197,7 @@ async def test_memory_hub_starts_no_task_and_no_request_hooks() -> None:
         "erlen_startup",
         "erlen_shutdown",
         "erlen_broadcast_backends",
+        "erlen_cli_commands",
     }
 
 
