@@ -5,9 +5,12 @@ worker process and host: run it with ``BROADCAST_URL=redis://127.0.0.1:6379/0 ke
 --app examples.chat:app run --workers 2``. With the default ``memory://`` it is one room
 per process. The online count is per process.
 
-Each connection stores ``websocket._get_current_object()``, the connection itself: the
-``websocket`` global is a context proxy that means "the current connection" wherever it is
-used, so a set of proxies could not tell the clients apart (Erlen refuses to hash it).
+Each connection stores ``websocket.connection``, the connection itself: the ``websocket``
+global is a context proxy that means "the current connection" wherever it is used, so a
+set of proxies could not tell the clients apart (Erlen refuses to hash it).
+
+A client names itself with ``/ws?user=NAME`` (the page does, from its name field), so the
+others are told who joined and who left; a message carries the name it was sent with.
 """
 
 from __future__ import annotations
@@ -39,20 +42,22 @@ async def index() -> str:
 @app.websocket("/ws")
 async def chat() -> None:
     """Join the room, publish this client's messages to the others, leave on disconnect."""
-    me = websocket._get_current_object()
+    me = websocket.connection
+    name = _text(me.args.get("user"), app.config["MAX_NAME_LENGTH"]) or "Anonymous"
     await me.accept()
     connections.add(me)
     await hub.join("chat", me)  # every "chat" message, from any worker or host, goes to me
     try:
         greeting: dict[str, Any] = {
             "type": "system",
-            "message": f"Connected! {len(connections)} users online.",
+            "message": f"Connected! {_users_online(len(connections))}.",
             "count": len(connections),
         }
         if app.config["SHOW_WORKER"]:
             greeting["worker"] = os.getpid()
         await me.send_json(greeting)
-        await hub.publish("chat", {"type": "user_joined", "count": len(connections)}, exclude=me)
+        joined = {"type": "user_joined", "count": len(connections), "user": name}
+        await hub.publish("chat", joined, exclude=me)
         while True:
             try:
                 data = await me.receive_json()
@@ -62,9 +67,10 @@ async def chat() -> None:
             if not isinstance(data, dict):
                 await me.send_json({"type": "error", "message": "Send a JSON object"})
                 continue
+            name = _text(data.get("user"), app.config["MAX_NAME_LENGTH"]) or "Anonymous"
             message = {
                 "type": "message",
-                "user": _text(data.get("user"), app.config["MAX_NAME_LENGTH"]) or "Anonymous",
+                "user": name,
                 "message": _text(data.get("message"), app.config["MAX_MESSAGE_LENGTH"]),
                 "timestamp": time.time(),
             }
@@ -79,9 +85,14 @@ async def chat() -> None:
     finally:
         connections.discard(me)
         try:
-            await hub.publish("chat", {"type": "user_left", "count": len(connections)}, exclude=me)
+            left = {"type": "user_left", "count": len(connections), "user": name}
+            await hub.publish("chat", left, exclude=me)
         except BroadcastError:
             pass  # the broker is away or the server is shutting down: nobody to tell
+
+
+def _users_online(count: int) -> str:
+    return f"{count} user online" if count == 1 else f"{count} users online"
 
 
 def _text(value: Any, limit: int) -> str:
