@@ -34,9 +34,16 @@ from .exceptions import AppFrozenError, PluginError
 from .globals import _cv_app, _cv_request, _cv_websocket
 from .hooktable import compile_hook
 from .logging import create_logger
-from .pluginmanager import BUILTINS_NAME, ErlenPluginManager, resolve_plugins
+from .pluginmanager import BUILTINS_NAME, ErlenPluginManager, load_plugin, resolve_plugins
 from .scaffold import Scaffold, _sentinel, endpoint_from_view_func, setupmethod
-from .sessions import SecureCookieSessionInterface, can_open_sync, open_session_lazily
+from .sessions import (
+    DefaultSessionInterface,
+    NullSessionInterface,
+    SessionInterface,
+    can_open_sync,
+    default_session_interface,
+    open_session_lazily,
+)
 from .testrequest import sentinel as _test_sentinel
 from .wrappers.request import Request
 from .wrappers.response import Response
@@ -87,9 +94,15 @@ class Erlen(DispatchMixin, Scaffold):
     """An ASGI application with Quart's API.
 
     :param import_name: the app's module name, usually ``__name__``.
-    :param plugins: the plugins to load: entry-point names, modules or objects. ``None``
-        (the default) loads every installed plugin of the ``erlen`` entry point group.
-    :param exclude_plugins: entry-point names to leave out of the default set.
+    :param plugins: exactly the plugins to load: entry-point names, modules or objects.
+        ``None`` (the default) loads the default plugins: the ones Erlen ships (or the
+        names in the ``ERLEN_PLUGINS`` environment variable). An installed third-party
+        plugin is loaded only when named here, in ``extra_plugins`` or with
+        :meth:`register_plugin`.
+    :param extra_plugins: plugins to load besides ``plugins`` (or the defaults), e.g.
+        ``extra_plugins=["cors"]`` for an installed third-party plugin.
+    :param exclude_plugins: entry-point names to leave out (as does the
+        ``ERLEN_DISABLE_PLUGINS`` environment variable).
     """
 
     aborter_class = Aborter
@@ -102,7 +115,10 @@ class Erlen(DispatchMixin, Scaffold):
     test_client_class: type | None = None
     test_app_class: type | None = None
     test_cli_runner_class: type | None = None
-    session_interface = SecureCookieSessionInterface()
+    #: How sessions are opened and saved. Read on the class, Quart's shared cookie
+    #: interface; an app gets the one the ``erlen_session_interface`` hook gives (the
+    #: ``sessions`` plugin's) unless a subclass sets its own here.
+    session_interface: SessionInterface = DefaultSessionInterface()  # type: ignore[assignment]
     event_class = asyncio.Event
     lock_class = asyncio.Lock
     jinja_options: dict[str, Any] = {}
@@ -143,6 +159,7 @@ class Erlen(DispatchMixin, Scaffold):
         root_path: str | None = None,
         *,
         plugins: Sequence[str | object] | None = None,
+        extra_plugins: Sequence[str | object] = (),
         exclude_plugins: Iterable[str] = (),
     ) -> None:
         super().__init__(
@@ -164,7 +181,6 @@ class Erlen(DispatchMixin, Scaffold):
         self.config = self.make_config(instance_relative_config)
         # Read on every request: an attribute of the app is found faster than one of
         # its class (a subclass's own class value is the one copied).
-        self.session_interface = self.session_interface
         self.response_class = self.response_class
         self.aborter = self.make_aborter()
         self.extensions: dict[str, Any] = {}
@@ -190,7 +206,7 @@ class Erlen(DispatchMixin, Scaffold):
         from . import builtins as _builtins
 
         self.plugin_manager.register(_builtins, BUILTINS_NAME)
-        for name, plugin in resolve_plugins(plugins, exclude_plugins):
+        for name, plugin in resolve_plugins(plugins, exclude_plugins, extra_plugins):
             self._register(plugin, name)
         hook = self.plugin_manager.hook
         for converters in hook.erlen_url_converters(app=self):
@@ -202,6 +218,11 @@ class Erlen(DispatchMixin, Scaffold):
         else:
             self.json = hook.erlen_json_provider(app=self)
             self.json_provider_class = type(self.json)
+        declared = inspect.getattr_static(type(self), "session_interface")
+        if isinstance(declared, DefaultSessionInterface):
+            self.session_interface = default_session_interface(self)
+        else:  # a subclass's own (Quart's way), kept on the instance too
+            self.session_interface = self.session_interface
 
         if self.has_static_folder:
             if bool(static_host) != host_matching:
@@ -236,8 +257,22 @@ class Erlen(DispatchMixin, Scaffold):
 
     @setupmethod
     def register_plugin(self, plugin: object, name: str | None = None) -> None:
-        """Register one more plugin on this app (before it serves) and configure it."""
+        """Register one more plugin on this app (before it serves) and configure it.
+
+        ``plugin`` is a plugin object (a module, a class instance) or the name of an
+        installed entry-point plugin: ``app.register_plugin("cors")`` (a no-op when the app
+        already has a plugin of that name).
+        """
+        if isinstance(plugin, str):
+            if self.plugin_manager.get_plugin(plugin) is not None:
+                return  # already enabled under that name: selecting it again changes nothing
+            name = name or plugin
+            plugin = load_plugin(plugin)
         self._register(plugin, name)
+        if getattr(plugin, "erlen_session_interface", None) is not None and isinstance(
+            self.session_interface, NullSessionInterface
+        ):
+            self.session_interface = default_session_interface(self)
         configure = getattr(plugin, "erlen_configure", None)
         if configure is not None:
             try:

@@ -32,7 +32,7 @@ from . import signals
 from .ctx import AppContext, RequestContext
 from .dispatch import run_before_functions
 from .globals import _cv_app, _cv_request
-from .sessions import VARY_SPELLINGS, SecureCookieSession, save_if_unchanged
+from .sessions import save_if_unchanged
 from .wrappers.base import BaseRequestWebsocket, split_root_path
 from .wrappers.headers import ResponseHeaders, content_length_item, encoded_pair
 from .wrappers.request import Request
@@ -305,24 +305,6 @@ def fast_http_handler(
                             if name == b"cookie":
                                 save = session_cookie_sent(request)
                                 break
-                    elif (
-                        type(session) is SecureCookieSession
-                        and session._saved_by is app.session_interface
-                        and not session.modified
-                        and session.accessed
-                        and type(response.headers) is ResponseHeaders
-                    ):
-                        # save_if_unchanged's common case, inline: a non-permanent
-                        # session the snapshot opened, read and left unchanged, only
-                        # adds Vary: Cookie.
-                        save = False
-                        items = response.headers._list
-                        for name, _value in items:
-                            if name in VARY_SPELLINGS:
-                                response.vary.add("Cookie")
-                                break
-                        else:
-                            items.append(("Vary", "Cookie"))
                     else:
                         save = True
                     if save and not save_if_unchanged(app, ctx, response):  # no await if so

@@ -147,6 +147,7 @@ async def test_got_request_exception_and_teardown_see_the_error(app: Erlen, reco
 
 
 async def test_message_flashed(app: Erlen, record: Any) -> None:
+    app.register_plugin("sessions")  # flashed messages are kept in the session
     flashed: list[tuple[Any, str, str]] = []
 
     async def on_flash(sender: Any, message: str, category: str) -> None:
@@ -243,6 +244,7 @@ async def test_serving_exception_signal(record: Any) -> None:
 
 
 async def test_template_signals(app: Erlen, record: Any) -> None:
+    app.register_plugin("templating")  # the signals it sends are the templating plugin's
     rendered: list[tuple[str, Any, dict[str, Any]]] = []
 
     def on_before(sender: Any, template: Any, context: dict[str, Any]) -> None:
