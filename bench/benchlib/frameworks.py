@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -70,6 +71,9 @@ def load_app(framework: str) -> ASGIApp:
     if spec is None or spec.loader is None:
         raise ImportError(f"cannot load {path}")
     module = importlib.util.module_from_spec(spec)
+    # Registered before it runs, as an import would: ``Quart(__name__)`` finds its root
+    # path (and so ``templates/``) through ``sys.modules``.
+    sys.modules[spec.name] = module
     spec.loader.exec_module(module)
     return module.app
 
