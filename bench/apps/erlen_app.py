@@ -312,7 +312,7 @@ shop = Blueprint("shop", __name__, url_prefix="/shop")
 @shop.errorhandler(404)
 async def no_item(error: Any) -> Any:
     """The blueprint's own 404 page."""
-    return f"no item {request.view_args['item_id']}", 404
+    return f"no item {request.view_args['item_id']}", 404  # type: ignore[index]
 
 
 @shop.route("/<int:item_id>")

@@ -173,16 +173,16 @@ def run_smoke(
     """Verify every scenario on every framework: one process per framework, all in parallel
     (``run.py --verify``), each checking its scenarios one after the other."""
     results: dict[str, dict[str, Cell]] = {s.name: {} for s in scenarios}
-    processes = {}
+    processes: dict[str, tuple[subprocess.Popen[str], IO[bytes], list[str]]] = {}
     for fw in frameworks:
-        names = ",".join(s.name for s in scenarios if s.serves(fw))
+        names = [s.name for s in scenarios if s.serves(fw)]
         if names:
-            command = [sys.executable, str(RUN_PY), "--verify", fw, names, str(count)]
-            stderr = tempfile.TemporaryFile()
+            command = [sys.executable, str(RUN_PY), "--verify", fw, ",".join(names), str(count)]
+            stderr: IO[bytes] = tempfile.TemporaryFile()
             process = subprocess.Popen(
                 command, stdout=subprocess.PIPE, stderr=stderr, text=True, cwd=BENCH_DIR.parent
             )
-            processes[fw] = (process, stderr, names.split(","))
+            processes[fw] = (process, stderr, names)
     for fw, (process, stderr, names) in processes.items():
         try:
             output, _ = process.communicate(timeout=SMOKE_TIMEOUT_S)
@@ -284,7 +284,9 @@ def summary_lines(results: dict[str, dict[str, Cell]], frameworks: Sequence[str]
         if not ratios:
             continue
         worst = min(ratios, key=ratios.__getitem__)
-        slower = sorted((name for name, value in ratios.items() if value < 1.0), key=ratios.get)
+        slower = sorted(
+            (name for name, value in ratios.items() if value < 1.0), key=ratios.__getitem__
+        )
         lines.append(
             f"erlen vs {other}: worst {worst} {format_ratio(ratios[worst])}, median "
             f"{format_ratio(statistics.median(ratios.values()))} over {len(ratios)} shapes; "
