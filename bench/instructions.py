@@ -141,7 +141,7 @@ def drive(framework: str, scenario: str, requests: int) -> None:
 
 
 def _connect(port: int, path: str) -> http.client.HTTPConnection:
-    deadline = time.monotonic() + 120  # the app starts ~50x slower under valgrind
+    deadline = time.monotonic() + 600  # ~50x slower under valgrind, more on a busy machine
     while True:
         try:
             connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
@@ -170,7 +170,9 @@ def per_request_in_process(
         scenario, framework = pair
         low = count_in_process(framework, scenario, small)
         high = count_in_process(framework, scenario, large)
-        return (high - low) / (large - small)
+        value = (high - low) / (large - small)
+        print(f"{scenario} {framework}: {value:,.0f}", file=sys.stderr, flush=True)
+        return value
 
     with ThreadPoolExecutor(max(1, jobs)) as pool:
         values = list(pool.map(one, pairs))
@@ -180,12 +182,23 @@ def per_request_in_process(
     return counts
 
 
-def print_counts(counts: dict[str, dict[str, float]], frameworks: Sequence[str]) -> None:
-    """A markdown table: one row per scenario, one column per framework."""
+def print_counts(
+    counts: dict[str, dict[str, float]],
+    frameworks: Sequence[str],
+    baseline: dict[str, dict[str, float]] | None = None,
+) -> None:
+    """A markdown table: one row per scenario, one column per framework; with a
+    ``baseline`` (a ``--json`` file's counts), each cell also gives the change from it."""
     print("| scenario (instructions / request, in process) | " + " | ".join(frameworks) + " |")
     print("| :--- | " + " | ".join("---:" for _ in frameworks) + " |")
     for scenario, row in counts.items():
-        cells = [f"{row[fw]:,.0f}" if fw in row else "-" for fw in frameworks]
+        cells = []
+        for fw in frameworks:
+            cell = f"{row[fw]:,.0f}" if fw in row else "-"
+            before = (baseline or {}).get(scenario, {}).get(fw)
+            if fw in row and before:
+                cell += f" ({row[fw] - before:+,.0f}, {(row[fw] / before - 1) * 100:+.1f} %)"
+            cells.append(cell)
         print(f"| {scenario} | " + " | ".join(cells) + " |")
 
 
@@ -204,6 +217,12 @@ def main(argv: Sequence[str]) -> int:
     )
     parser.add_argument("--jobs", type=int, default=1, help="valgrind runs at a time (1)")
     parser.add_argument("--json", metavar="PATH", type=Path, help="also save the counts")
+    parser.add_argument(
+        "--baseline",
+        metavar="PATH",
+        type=Path,
+        help="a --json file to compare with (e.g. bench/results-instructions-baseline.json)",
+    )
     parser.add_argument("--drive", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.drive:
@@ -221,7 +240,10 @@ def main(argv: Sequence[str]) -> int:
         names = SCENARIO_NAMES if args.in_process == "all" else args.in_process.split(",")
         frameworks = args.frameworks.split(",")
         counts = per_request_in_process(frameworks, names, small_n, large_n, args.jobs)
-        print_counts(counts, frameworks)
+        baseline = None
+        if args.baseline:
+            baseline = json.loads(args.baseline.read_text(encoding="utf-8"))["counts"]
+        print_counts(counts, frameworks, baseline)
         if args.json:
             document = {"machine": machine(), "small": small_n, "large": large_n, "counts": counts}
             args.json.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
