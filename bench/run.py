@@ -110,7 +110,7 @@ def settings_from(args: argparse.Namespace) -> tuple[Settings, int]:
 def list_scenarios() -> None:
     """Print the scenario names with what they measure."""
     for scenario in parse_scenarios(",".join(SCENARIO_NAMES)):
-        print(f"{scenario.name:12} {scenario.description}")
+        print(f"{scenario.name:18} {scenario.description}")
 
 
 def main(argv: Sequence[str]) -> int:
