@@ -15,8 +15,8 @@ from typing import Any
 import pytest_asyncio
 from erlen import Erlen, websocket
 from erlen.exceptions import ConnectionClosed
+from erlen.plugins.serving.config import apply_app_server_settings, make_config
 from erlen.plugins.testing.server import serve_app
-from erlen.serving import apply_app_server_settings, make_config
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed as ClientConnectionClosed
 

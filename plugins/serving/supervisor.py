@@ -16,114 +16,42 @@ which all serve on those sockets. It never serves requests itself.
 
 from __future__ import annotations
 
+import asyncio
 import multiprocessing
 import os
 import signal
 import sys
 import time
-from collections.abc import Iterable, Iterator
 from multiprocessing.connection import wait
 from typing import TYPE_CHECKING, Any
 
-from .serving import (
-    FROM_CLI_ENV,
+from erlen.cli import FROM_CLI_ENV
+from erlen.discovery import NoAppException, ScriptInfo
+
+from .config import (
     WORKER_ENV,
     ServeError,
-    _echo,
     banner,
     bind_sockets,
     check_tls,
+    echo,
     make_config,
     socket_urls,
 )
+from .hypercorn import serve_coroutine
+from .reloader import FileWatcher, watch_paths
 
 if TYPE_CHECKING:
     from multiprocessing.process import BaseProcess
     from multiprocessing.synchronize import Event as MPEvent
 
+    from erlen import Erlen
     from hypercorn.config import Sockets
-
-    from .app import Erlen
 
 #: Seconds between two scans of the watched files.
 RELOAD_INTERVAL = 0.5
 #: Seconds a worker gets beyond the grace period to finish its lifespan shutdown.
 SHUTDOWN_MARGIN = 5.0
-_SKIP_DIRS = {"__pycache__", "node_modules", "site-packages", "dist-packages", "build", "dist"}
-
-
-# --- the file watcher ------------------------------------------------------------------------
-
-
-class FileWatcher:
-    """Modification times of the watched files; :meth:`changed` names one that changed."""
-
-    def __init__(
-        self, code_roots: Iterable[str], asset_roots: Iterable[str], files: Iterable[str] = ()
-    ) -> None:
-        self.code_roots = sorted({os.path.abspath(p) for p in code_roots if os.path.isdir(p)})
-        self.asset_roots = sorted({os.path.abspath(p) for p in asset_roots if os.path.isdir(p)})
-        self.files = sorted({os.path.abspath(p) for p in files})
-        self._mtimes = self._scan()
-
-    def _paths(self) -> Iterator[str]:
-        for root in self.code_roots:
-            yield from _walk(root, (".py",))
-        for root in self.asset_roots:
-            yield from _walk(root, None)
-        yield from self.files
-
-    def _scan(self) -> dict[str, int]:
-        mtimes = {}
-        for path in self._paths():
-            try:
-                mtimes[path] = os.stat(path).st_mtime_ns
-            except OSError:
-                continue
-        return mtimes
-
-    def __len__(self) -> int:
-        return len(self._mtimes)
-
-    def changed(self) -> str | None:
-        """The first added, removed or modified file since the last call, or None."""
-        current = self._scan()
-        previous, self._mtimes = self._mtimes, current
-        for path, mtime in current.items():
-            if previous.get(path) != mtime:
-                return path
-        for path in previous:
-            if path not in current:
-                return path
-        return None
-
-
-def _walk(root: str, suffixes: tuple[str, ...] | None) -> Iterator[str]:
-    for dirpath, dirnames, filenames in os.walk(root):
-        # Prune hidden folders, caches and virtualenvs: they are large and never app code.
-        dirnames[:] = [
-            d
-            for d in dirnames
-            if not d.startswith(".")
-            and d not in _SKIP_DIRS
-            and not os.path.exists(os.path.join(dirpath, d, "pyvenv.cfg"))
-        ]
-        for name in filenames:
-            if suffixes is None or name.endswith(suffixes):
-                yield os.path.join(dirpath, name)
-
-
-def watch_paths(app: Erlen) -> tuple[list[str], list[str]]:
-    """The code roots and template folders of ``app`` and its blueprints."""
-    code = [app.root_path]
-    assets = []
-    for scaffold in (app, *app.blueprints.values()):
-        if scaffold.root_path and scaffold.root_path != app.root_path:
-            code.append(scaffold.root_path)
-        folder = getattr(scaffold, "template_folder", None)
-        if folder:
-            assets.append(os.path.join(scaffold.root_path, folder))
-    return code, assets
 
 
 # --- worker processes ------------------------------------------------------------------------
@@ -138,11 +66,6 @@ def _worker_main(
     stop_event: MPEvent,
 ) -> None:
     """Entry point of a worker process: load the app and serve on the inherited sockets."""
-    import asyncio
-
-    from .discovery import NoAppException, ScriptInfo
-    from .serving import serve_coroutine
-
     debug = options.pop("debug", None)
     # This process serves through serve_coroutine below; an app.run() the app's module
     # makes at import time must be ignored, as inside any kernel command.
@@ -154,7 +77,7 @@ def _worker_main(
             info = ScriptInfo(app_import_path=app_spec)
         app = info.load_app()
     except NoAppException as exc:
-        _echo(f"Error: {exc.format_message()}")
+        echo(f"Error: {exc.format_message()}")
         sys.exit(3)
     if debug is not None:
         app.debug = debug
@@ -180,7 +103,7 @@ def _worker_main(
             )
         )
     except ServeError as exc:
-        _echo(f"Error: {exc}")
+        echo(f"Error: {exc}")
         sys.exit(1)
 
 
@@ -251,7 +174,7 @@ class _Workers:
         code = 0
         for process in self.processes:
             if process.exitcode is None:
-                _echo(f" * Worker {process.pid} did not stop in time; killing it")
+                echo(f" * Worker {process.pid} did not stop in time; killing it")
                 process.kill()
                 process.join(5)
             if process.exitcode:
@@ -294,9 +217,9 @@ def supervise(
     )
     previous = {sig: signal.signal(sig, on_signal) for sig in handled}
     debug = bool(options.get("debug", app.debug))
-    _echo(banner(app.name, debug, socket_urls(sockets), workers))
+    echo(banner(app.name, debug, socket_urls(sockets), workers))
     if watcher is not None:
-        _echo(f" * Restarting on changes to {len(watcher)} watched files")
+        echo(f" * Restarting on changes to {len(watcher)} watched files")
     try:
         pool.start()
         waiting_for_change = False
@@ -308,12 +231,12 @@ def supervise(
             else:
                 time.sleep(RELOAD_INTERVAL)
             if "stop" in requests:
-                _echo(" * Shutting down")
+                echo(" * Shutting down")
                 return pool.stop()
             change = watcher.changed() if watcher is not None else None
             if change or "reload" in requests:
                 requests.clear()
-                _echo(f" * Detected change in {change!r}, reloading" if change else " * Reloading")
+                echo(f" * Detected change in {change!r}, reloading" if change else " * Reloading")
                 pool.stop()
                 pool.start()
                 waiting_for_change = False
@@ -322,10 +245,10 @@ def supervise(
             if dead and not waiting_for_change:
                 codes = ", ".join(f"{p.pid} exited with code {p.exitcode}" for p in dead)
                 if watcher is None:
-                    _echo(f"Error: worker {codes}; shutting down")
+                    echo(f"Error: worker {codes}; shutting down")
                     pool.stop()
                     return 1
-                _echo(f" * Worker {codes}; waiting for a file change to restart")
+                echo(f" * Worker {codes}; waiting for a file change to restart")
                 waiting_for_change = True
     finally:
         for sig, handler in previous.items():
