@@ -7,11 +7,15 @@ app config authoritative for the server. Leave it out with
 ``Erlen(__name__, exclude_plugins=["serving"])``: ``app.run()`` then raises a
 ``RuntimeError`` naming this plugin, and ``kernel run`` says what to do.
 
+Config keys: ``WEBSOCKET_COMPRESSION`` (default False). The server's defences against
+hostile clients (:mod:`.protocols`) and every limit are described in docs/deployment.md.
+
 Modules: :mod:`.config` (hypercorn config, sockets, banner), :mod:`.graceful` (shutdown
 order), :mod:`.hypercorn` (one serving process), :mod:`.supervisor` and :mod:`.reloader`
 (``--workers``, ``--reload``), :mod:`.run` (choosing between them), :mod:`.command`
-(``kernel run``). They are imported on first use: every app loads this plugin, and an app
-that is only tested or imported should not pay for hypercorn, multiprocessing and ssl.
+(``kernel run``), :mod:`.protocols` (hypercorn's connection classes, hardened). They are
+imported on first use: every app loads this plugin, and an app that is only tested or
+imported should not pay for hypercorn, multiprocessing and ssl.
 """
 
 from __future__ import annotations
@@ -33,6 +37,34 @@ if TYPE_CHECKING:
 def erlen_addhooks(pluginmanager: ErlenPluginManager) -> None:
     """Add ``erlen_server_settings``."""
     pluginmanager.add_hookspecs(hookspecs)
+
+
+#: Config keys of this plugin and their defaults (docs/deployment.md says what each
+#: protects against).
+DEFAULTS: dict[str, Any] = {
+    # permessage-deflate for websockets: off, because a negotiated inflater and deflater
+    # cost every connection far more memory than an idle websocket otherwise does, and a
+    # compressed message is a bomb vector; when on, inflating is bounded by
+    # WEBSOCKET_MAX_MESSAGE_SIZE.
+    "WEBSOCKET_COMPRESSION": False,
+}
+
+
+@hookimpl
+def erlen_configure(app: Erlen) -> None:
+    """Set the plugin's config defaults."""
+    for key, value in DEFAULTS.items():
+        app.config.setdefault(key, value)
+
+
+@hookimpl
+def erlen_server_settings(app: Erlen) -> dict[str, Any]:
+    """Install the hardened hypercorn connection classes (:mod:`.protocols`) and pass on
+    ``WEBSOCKET_COMPRESSION``."""
+    from .protocols import COMPRESSION_SETTING, install
+
+    install()
+    return {COMPRESSION_SETTING: bool(app.config.get("WEBSOCKET_COMPRESSION", False))}
 
 
 @hookimpl

@@ -43,12 +43,14 @@ async def serve_coroutine(
     handle_signals: Iterable[signal.Signals] | None = None,
     force_exit: bool = False,
     show_banner: bool = True,
+    on_started: Callable[[], None] | None = None,
     **options: Any,
 ) -> None:
     """Serve ``app`` until ``shutdown_trigger`` returns (default: SIGINT/SIGTERM).
 
     ``sockets`` are already bound listening sockets (the supervisor passes them); without
-    them the sockets are bound here. Raises :class:`ServeError` for a problem the user can
+    them the sockets are bound here. ``on_started`` is called once the app's lifespan
+    startup completed. Raises :class:`ServeError` for a problem the user can
     fix (port in use, bad certificate, app startup failed).
     """
     options.pop("debug", None)
@@ -63,6 +65,8 @@ async def serve_coroutine(
     quiet_error_log(config)
 
     def started() -> None:
+        if on_started is not None:
+            on_started()
         if show_banner:
             echo(banner(app.name, app.debug, urls))
 

@@ -5,7 +5,9 @@ processes (``multiprocessing`` *spawn*: a fresh interpreter that imports the app
 which all serve on those sockets. It never serves requests itself.
 
 - SIGINT/SIGTERM: every worker shuts down gracefully (websockets 1001, in-flight requests
-  within the grace period, lifespan shutdown), then the supervisor exits 0.
+  within the grace period, lifespan shutdown), then the supervisor exits 0. Nothing else
+  stops it: a worker that dies after it started serving is replaced, after a back-off
+  that doubles with each restart within a minute (0.5 s up to 30 s), with a log line.
 - SIGHUP, or with ``--reload`` a changed file: the workers are replaced by new ones. The
   sockets stay bound meanwhile, so clients queue in the backlog instead of being refused.
 - The reloader polls file modification times (``RELOAD_INTERVAL``) under the app's root
@@ -64,8 +66,10 @@ def _worker_main(
     options: dict[str, Any],
     sockets: Sockets,
     stop_event: MPEvent,
+    started_event: MPEvent,
 ) -> None:
-    """Entry point of a worker process: load the app and serve on the inherited sockets."""
+    """Entry point of a worker process: load the app and serve on the inherited sockets;
+    ``started_event`` is set once the app's lifespan startup completed."""
     debug = options.pop("debug", None)
     # This process serves through serve_coroutine below; an app.run() the app's module
     # makes at import time must be ignored, as inside any kernel command.
@@ -99,6 +103,7 @@ def _worker_main(
                 # SIGINT goes to the whole terminal process group; the supervisor decides.
                 handle_signals=(signal.SIGTERM,),
                 show_banner=False,
+                on_started=started_event.set,
                 **options,
             )
         )
@@ -108,7 +113,7 @@ def _worker_main(
 
 
 class _Workers:
-    """The running worker processes and how to start and stop them."""
+    """The running worker processes and how to start, replace and stop them."""
 
     def __init__(
         self,
@@ -127,37 +132,58 @@ class _Workers:
         self.stop_timeout = stop_timeout
         self.stop_event = self.ctx.Event()
         self.processes: list[BaseProcess] = []
+        #: Set by each worker once its app started serving.
+        self.started: dict[BaseProcess, MPEvent] = {}
 
     def start(self) -> None:
+        """Start ``count`` workers."""
         self.stop_event.clear()
+        for _ in range(self.count):
+            self.spawn()
+
+    def spawn(self) -> BaseProcess:
+        """Start one more worker."""
         host, port, options, sockets = self.args
-        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # inherited by the children
+        started = self.ctx.Event()
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # inherited by the child
         os.environ[WORKER_ENV] = "1"
         try:
-            for _ in range(self.count):
-                process = self.ctx.Process(
-                    target=_worker_main,
-                    kwargs={
-                        "app_spec": self.app_spec,
-                        "host": host,
-                        "port": port,
-                        "options": dict(options),
-                        "sockets": sockets,
-                        "stop_event": self.stop_event,
-                    },
-                    daemon=True,
-                )
-                try:
-                    process.start()
-                except Exception as exc:  # e.g. PicklingError: a create_app lambda
-                    raise ServeError(
-                        "Could not start a worker process (the app must be importable by"
-                        f" name, e.g. --app module:name): {exc}"
-                    ) from None
-                self.processes.append(process)
+            process = self.ctx.Process(
+                target=_worker_main,
+                kwargs={
+                    "app_spec": self.app_spec,
+                    "host": host,
+                    "port": port,
+                    "options": dict(options),
+                    "sockets": sockets,
+                    "stop_event": self.stop_event,
+                    "started_event": started,
+                },
+                daemon=True,
+            )
+            try:
+                process.start()
+            except Exception as exc:  # e.g. PicklingError: a create_app lambda
+                raise ServeError(
+                    "Could not start a worker process (the app must be importable by"
+                    f" name, e.g. --app module:name): {exc}"
+                ) from None
         finally:
             os.environ.pop(WORKER_ENV, None)
             signal.signal(signal.SIGINT, previous)
+        self.processes.append(process)
+        self.started[process] = started
+        return process
+
+    def has_served(self, process: BaseProcess) -> bool:
+        """True when ``process`` got as far as serving (its app started)."""
+        return self.started[process].is_set()
+
+    def forget(self, process: BaseProcess) -> None:
+        """Drop a dead worker from the pool."""
+        self.processes.remove(process)
+        del self.started[process]
+        process.close()
 
     def sentinels(self) -> list[int]:
         return [p.sentinel for p in self.processes]
@@ -180,7 +206,26 @@ class _Workers:
             if process.exitcode:
                 code = code or 1
         self.processes = []
+        self.started = {}
         return code
+
+
+class Backoff:
+    """Delays before restarting a worker that died: doubling with each restart made in
+    the last ``window`` seconds, from ``first`` up to ``longest``."""
+
+    def __init__(self, first: float = 0.5, longest: float = 30.0, window: float = 60.0) -> None:
+        self.first = first
+        self.longest = longest
+        self.window = window
+        self._restarts: list[float] = []
+
+    def next_delay(self, now: float) -> float:
+        """The delay for a restart asked for at ``now`` (and remember it)."""
+        self._restarts = [t for t in self._restarts if now - t < self.window]
+        delay = min(self.longest, self.first * 2 ** len(self._restarts))
+        self._restarts.append(now)
+        return delay
 
 
 # --- the supervisor loop ---------------------------------------------------------------------
@@ -197,7 +242,11 @@ def supervise(
     extra_files: list[str] | None = None,
     options: dict[str, Any],
 ) -> int:
-    """Serve ``app_spec`` from ``workers`` processes until SIGINT/SIGTERM; the exit code."""
+    """Serve ``app_spec`` from ``workers`` processes until SIGINT/SIGTERM; the exit code.
+
+    A worker that dies is replaced (see :func:`_supervise_loop`); only a signal stops
+    the server.
+    """
     config = make_config(host, port, workers=workers, **options)
     check_tls(config)
     sockets = bind_sockets(config)
@@ -221,38 +270,83 @@ def supervise(
     if watcher is not None:
         echo(f" * Restarting on changes to {len(watcher)} watched files")
     try:
-        pool.start()
-        waiting_for_change = False
-        while True:
-            # Dead workers' sentinels stay ready: stop watching them while waiting for a change.
-            sentinels = [] if waiting_for_change else pool.sentinels()
-            if sentinels:
-                wait(sentinels, timeout=RELOAD_INTERVAL if watcher else 1.0)
-            else:
-                time.sleep(RELOAD_INTERVAL)
-            if "stop" in requests:
-                echo(" * Shutting down")
-                return pool.stop()
-            change = watcher.changed() if watcher is not None else None
-            if change or "reload" in requests:
-                requests.clear()
-                echo(f" * Detected change in {change!r}, reloading" if change else " * Reloading")
-                pool.stop()
-                pool.start()
-                waiting_for_change = False
-                continue
-            dead = pool.exited()
-            if dead and not waiting_for_change:
-                codes = ", ".join(f"{p.pid} exited with code {p.exitcode}" for p in dead)
-                if watcher is None:
-                    echo(f"Error: worker {codes}; shutting down")
-                    pool.stop()
-                    return 1
-                echo(f" * Worker {codes}; waiting for a file change to restart")
-                waiting_for_change = True
+        return _supervise_loop(pool, watcher, requests)
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
         for group in (sockets.secure_sockets, sockets.insecure_sockets):
             for sock in group:
                 sock.close()
+
+
+def _exit_reason(process: BaseProcess) -> str:
+    code = process.exitcode
+    if code is not None and code < 0:
+        try:
+            return f"was killed by {signal.Signals(-code).name}"
+        except ValueError:
+            pass
+    return f"exited with code {code}"
+
+
+def _supervise_loop(pool: _Workers, watcher: FileWatcher | None, requests: list[str]) -> int:
+    """Watch the workers until a stop is requested; the exit code.
+
+    A worker that dies after its app started serving is replaced after a back-off
+    (:class:`Backoff`); one of the first workers dying before it served means the app
+    cannot start (an import error, a failing ``before_serving``), so the server stops
+    with an error. Under ``--reload`` a dead worker waits for the next file change.
+    """
+    pool.start()
+    first_workers = set(pool.processes)
+    waiting_for_change = False
+    backoff = Backoff()
+    due: list[float] = []  # when to start a replacement for a worker that died
+    while True:
+        timeout = RELOAD_INTERVAL if watcher else 1.0
+        if due:
+            timeout = max(0.0, min(timeout, min(due) - time.monotonic()))
+        # Dead workers' sentinels stay ready: stop watching them while waiting for a change.
+        sentinels = [] if waiting_for_change else pool.sentinels()
+        if sentinels:
+            wait(sentinels, timeout=timeout)
+        else:
+            time.sleep(timeout)
+        if "stop" in requests:
+            echo(" * Shutting down")
+            return pool.stop()
+        change = watcher.changed() if watcher is not None else None
+        if change or "reload" in requests:
+            requests.clear()
+            echo(f" * Detected change in {change!r}, reloading" if change else " * Reloading")
+            pool.stop()
+            pool.start()
+            first_workers = set(pool.processes)
+            waiting_for_change = False
+            due.clear()
+            continue
+        dead = [] if waiting_for_change else pool.exited()
+        if dead and watcher is not None:
+            reasons = ", ".join(f"{p.pid} {_exit_reason(p)}" for p in dead)
+            echo(f" * Worker {reasons}; waiting for a file change to restart")
+            waiting_for_change = True
+        elif dead:
+            unborn = [p for p in dead if p in first_workers and not pool.has_served(p)]
+            if unborn:
+                reasons = ", ".join(f"{p.pid} {_exit_reason(p)}" for p in unborn)
+                echo(f"Error: worker {reasons} before serving; shutting down")
+                pool.stop()
+                return 1
+            now = time.monotonic()
+            for process in dead:
+                delay = backoff.next_delay(now)
+                echo(
+                    f" * Worker {process.pid} {_exit_reason(process)}; starting a new one"
+                    f" in {delay:g}s"
+                )
+                pool.forget(process)
+                due.append(now + delay)
+        now = time.monotonic()
+        for when in [t for t in due if t <= now]:
+            due.remove(when)
+            echo(f" * Started worker {pool.spawn().pid}")
