@@ -7,8 +7,9 @@ app config authoritative for the server. Leave it out with
 ``Erlen(__name__, exclude_plugins=["serving"])``: ``app.run()`` then raises a
 ``RuntimeError`` naming this plugin, and ``kernel run`` says what to do.
 
-Config keys: ``WEBSOCKET_COMPRESSION`` (default False). The server's defences against
-hostile clients (:mod:`.protocols`) and every limit are described in docs/deployment.md.
+Config keys: ``WEBSOCKET_COMPRESSION`` (default False), ``HTTP2_CLEARTEXT`` (default
+True). The server's defences against hostile clients (:mod:`.protocols`) and every limit
+are described in docs/deployment.md.
 
 Modules: :mod:`.config` (hypercorn config, sockets, banner), :mod:`.graceful` (shutdown
 order), :mod:`.hypercorn` (one serving process), :mod:`.supervisor` and :mod:`.reloader`
@@ -47,6 +48,9 @@ DEFAULTS: dict[str, Any] = {
     # compressed message is a bomb vector; when on, inflating is bounded by
     # WEBSOCKET_MAX_MESSAGE_SIZE.
     "WEBSOCKET_COMPRESSION": False,
+    # HTTP/2 without TLS (prior knowledge or Upgrade: h2c). On, as hypercorn has it: an
+    # app behind a proxy that speaks h2c needs it; turn it off on a public cleartext port.
+    "HTTP2_CLEARTEXT": True,
 }
 
 
@@ -60,11 +64,14 @@ def erlen_configure(app: Erlen) -> None:
 @hookimpl
 def erlen_server_settings(app: Erlen) -> dict[str, Any]:
     """Install the hardened hypercorn connection classes (:mod:`.protocols`) and pass on
-    ``WEBSOCKET_COMPRESSION``."""
-    from .protocols import COMPRESSION_SETTING, install
+    ``WEBSOCKET_COMPRESSION`` and ``HTTP2_CLEARTEXT``."""
+    from .protocols import COMPRESSION_SETTING, H2C_SETTING, install
 
     install()
-    return {COMPRESSION_SETTING: bool(app.config.get("WEBSOCKET_COMPRESSION", False))}
+    return {
+        COMPRESSION_SETTING: bool(app.config.get("WEBSOCKET_COMPRESSION", False)),
+        H2C_SETTING: bool(app.config.get("HTTP2_CLEARTEXT", True)),
+    }
 
 
 @hookimpl

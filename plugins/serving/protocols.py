@@ -12,7 +12,12 @@ leaves the rest to hypercorn:
   ``Transfer-Encoding`` gets 400 and the connection is closed (RFC 9112 section 6.1: the
   two framings disagree, the classic request-smuggling vector); a response sent before
   the request body was read announces ``Connection: close``, since hypercorn closes such a
-  connection after the response (Erlen's early 413 and 408).
+  connection after the response (Erlen's early 413 and 408). With ``HTTP2_CLEARTEXT``
+  off, cleartext HTTP/2 (``Upgrade: h2c``, the prior-knowledge preface) is not spoken.
+- :class:`HardenedH2Protocol`: a client resetting streams as fast as it opens them
+  (HTTP/2 "rapid reset") gets GOAWAY (ENHANCE_YOUR_CALM) and the connection is closed;
+  hypercorn started the app for every stream and, past 1,000 waiting streams, ended the
+  connection with an unhandled ``TooManyStreamsError`` traceback.
 - :class:`HardenedWSStream`: a websocket message over the limit, or a frame wsproto cannot
   parse, *fails* the connection (RFC 6455 section 7.1.7): the close frame (1009, 1007,
   1002) is sent and the connection closed, instead of waiting for a close frame the
@@ -37,15 +42,19 @@ import zlib
 from contextvars import ContextVar
 from typing import Any
 
+import h2.errors
+import h2.events
 import h11
 import hypercorn.asyncio.run as hypercorn_run
 import hypercorn.protocol as hypercorn_protocol
 import hypercorn.protocol.h2 as hypercorn_h2
 import hypercorn.protocol.h11 as hypercorn_h11
 import hypercorn.protocol.ws_stream as hypercorn_ws
+import priority
 from hypercorn.asyncio.tcp_server import TCPServer
 from hypercorn.events import Closed
 from hypercorn.protocol.events import Response, StreamClosed
+from hypercorn.protocol.h2 import H2Protocol
 from hypercorn.protocol.h11 import H11Protocol
 from hypercorn.protocol.ws_stream import FrameTooLargeError, WSStream
 from wsproto.connection import ConnectionState
@@ -56,6 +65,10 @@ from wsproto.frame_protocol import CloseReason, FrameDecoder, FrameProtocol
 #: The hypercorn config attribute (set through ``erlen_server_settings``) that says
 #: whether websocket compression may be negotiated.
 COMPRESSION_SETTING = "websocket_compression"
+
+#: The hypercorn config attribute that says whether HTTP/2 may be spoken without TLS
+#: (prior knowledge, or ``Upgrade: h2c``).
+H2C_SETTING = "h2_cleartext"
 
 #: The inflate limit of the connection being accepted: :meth:`HardenedWSStream._accept`
 #: sets it around hypercorn's handshake, which builds the extension without arguments.
@@ -152,9 +165,19 @@ def _both_framings(headers: Any) -> bool:
 class HardenedH11Protocol(H11Protocol):
     """hypercorn's HTTP/1.1 protocol, refusing ambiguous framing and announcing closes."""
 
+    async def _check_protocol(self, event: h11.Request) -> None:
+        if getattr(self.config, H2C_SETTING, True):
+            await super()._check_protocol(event)
+        # Else ``Upgrade: h2c`` is ignored (RFC 9110 section 7.8 lets a server), and the
+        # HTTP/2 preface is refused in _create_stream.
+
     async def _create_stream(self, request: h11.Request) -> None:
         if _both_framings(request.headers):
             await self._send_error_response(400)
+            await self.send(Closed())
+            return
+        if request.http_version != b"1.1" and request.http_version != b"1.0":
+            await self._send_error_response(505)  # the HTTP/2 preface, h2c turned off
             await self.send(Closed())
             return
         await super()._create_stream(request)
@@ -175,6 +198,36 @@ class HardenedH11Protocol(H11Protocol):
         await super().stream_send(event)
 
 
+class HardenedH2Protocol(H2Protocol):
+    """hypercorn's HTTP/2 protocol, ending connections that reset streams as fast as they
+    open them (the "rapid reset" attack, CVE-2023-44487)."""
+
+    _client_resets = 0
+
+    async def _handle_events(self, events: list[h2.events.Event]) -> None:
+        for event in events:
+            if isinstance(event, h2.events.StreamReset) and event.remote_reset:
+                self._client_resets += 1
+        # More than twice the concurrency limit in resets, and more than half of every
+        # stream the client opened: no browser cancels like that.
+        limit = 2 * self.config.h2_max_concurrent_streams
+        if self._client_resets > limit and 2 * self._client_resets > self.keep_alive_requests:
+            await self._calm_down()
+            return
+        try:
+            await super()._handle_events(events)
+        except priority.TooManyStreamsError:
+            # More streams waiting to be answered than the priority tree takes (1,000):
+            # hypercorn let the error escape, ending the connection with a traceback.
+            await self._calm_down()
+
+    async def _calm_down(self) -> None:
+        """GOAWAY with ENHANCE_YOUR_CALM, then close the connection (its streams end)."""
+        self.connection.close_connection(error_code=h2.errors.ErrorCodes.ENHANCE_YOUR_CALM)
+        await self._flush()
+        await self.send(Closed())
+
+
 class HardenedTCPServer(TCPServer):
     """hypercorn's TCP connection, closed as soon as the client closes its side."""
 
@@ -189,6 +242,7 @@ class HardenedTCPServer(TCPServer):
 _REPLACEMENTS: tuple[tuple[Any, str, type, type], ...] = (
     (hypercorn_run, "TCPServer", TCPServer, HardenedTCPServer),
     (hypercorn_protocol, "H11Protocol", H11Protocol, HardenedH11Protocol),
+    (hypercorn_protocol, "H2Protocol", H2Protocol, HardenedH2Protocol),
     (hypercorn_h11, "WSStream", WSStream, HardenedWSStream),
     (hypercorn_h2, "WSStream", WSStream, HardenedWSStream),
     (hypercorn_ws, "PerMessageDeflate", PerMessageDeflate, BoundedPerMessageDeflate),

@@ -401,3 +401,92 @@ async def test_a_compressed_frame_without_negotiation_fails_the_connection() -> 
         assert code == 1002
         assert closed
         await asyncio.wait_for(ended.wait(), TIMEOUT)
+
+
+# --- HTTP/2 ----------------------------------------------------------------------------------
+
+
+def _rapid_reset(port: int, streams: int) -> list[Any]:
+    """Open ``streams`` HTTP/2 streams (cleartext, prior knowledge), resetting each at once;
+    the events the server's answer produces."""
+    import h2.config
+    import h2.connection
+    import h2.events
+
+    conn = h2.connection.H2Connection(h2.config.H2Configuration(client_side=True))
+    conn.initiate_connection()
+    sock = socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT)
+    events: list[Any] = []
+    try:
+        sock.sendall(conn.data_to_send())
+        headers = [(":method", "GET"), (":path", "/"), (":scheme", "http"), (":authority", "x")]
+        for i in range(streams):
+            stream_id = conn.get_next_available_stream_id()
+            conn.send_headers(stream_id, headers, end_stream=True)
+            conn.reset_stream(stream_id)
+            if i % 100 == 99:
+                try:
+                    sock.sendall(conn.data_to_send())
+                except (BrokenPipeError, ConnectionResetError):
+                    break  # the server ended the connection
+        while not any(isinstance(e, h2.events.ConnectionTerminated) for e in events):
+            data = sock.recv(65536)
+            if not data:
+                break
+            events.extend(conn.receive_data(data))
+    finally:
+        sock.close()
+    return events
+
+
+async def test_http2_rapid_reset_gets_goaway_and_bounded_work() -> None:
+    """3,000 streams opened and reset at once (CVE-2023-44487): the server answers GOAWAY
+    ENHANCE_YOUR_CALM and closes the connection, the app ran for a fraction of them, and
+    other clients are served (hypercorn ended the connection with a TooManyStreamsError
+    traceback after starting the app 1,000 times)."""
+    import h2.errors
+    import h2.events
+
+    calls = 0
+    app = Erlen(__name__)
+
+    @app.route("/")
+    async def index() -> str:
+        nonlocal calls
+        calls += 1
+        await asyncio.sleep(0.05)
+        return "hi"
+
+    async with serve_app(app) as base_url:
+        port = _port(base_url)
+        events = await asyncio.to_thread(_rapid_reset, port, 3000)
+        ended = [e for e in events if isinstance(e, h2.events.ConnectionTerminated)]
+        assert ended and ended[0].error_code == h2.errors.ErrorCodes.ENHANCE_YOUR_CALM
+        assert calls <= 400, f"the app ran for {calls} of 3000 reset streams"
+        received = await _raw_exchange(
+            port, b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+        )
+        assert received.startswith(b"HTTP/1.1 200 ") and received.endswith(b"hi")
+
+
+async def test_cleartext_http2_can_be_turned_off() -> None:
+    """HTTP2_CLEARTEXT = False: the prior-knowledge preface gets 505 and a close, and
+    ``Upgrade: h2c`` is ignored (answered in HTTP/1.1)."""
+    preface = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
+    upgrade = (
+        b"GET / HTTP/1.1\r\nHost: x\r\nConnection: Upgrade, HTTP2-Settings, close\r\n"
+        b"Upgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQAAP__\r\n\r\n"
+    )
+    async with serve_app(http_app(HTTP2_CLEARTEXT=False)) as base_url:
+        refused = await _raw_exchange(_port(base_url), preface)
+        ignored = await _raw_exchange(_port(base_url), upgrade)
+    assert refused.startswith(b"HTTP/1.1 505 ")
+    assert ignored.startswith(b"HTTP/1.1 200 ") and ignored.endswith(b"body 0")
+    async with serve_app(http_app()) as base_url:  # the default: hypercorn's h2c upgrade
+        reader, writer = await asyncio.open_connection("127.0.0.1", _port(base_url))
+        try:
+            writer.write(upgrade)
+            status_line = await asyncio.wait_for(reader.readuntil(b"\r\n"), TIMEOUT)
+        finally:
+            writer.close()
+    assert status_line.startswith(b"HTTP/1.1 101 ")
