@@ -154,7 +154,9 @@ class HardenedWSStream(WSStream):
 def _both_framings(headers: Any) -> bool:
     """True when a request declares both ``Content-Length`` and ``Transfer-Encoding``."""
     length = chunked = False
-    for name, _value in headers:  # h11 gives lower-case names
+    # h11's Headers is a Sequence that builds a tuple in a Python call per item; its
+    # (raw name, lower-case name, value) list is what h11's own header lookups read.
+    for _raw, name, _value in headers._full_items:
         if name == b"content-length":
             length = True
         elif name == b"transfer-encoding":
