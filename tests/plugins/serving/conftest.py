@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import queue
 import signal
@@ -39,6 +40,9 @@ class KernelProcess:
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
+            # Its own process group, so close() also ends what it started (worker
+            # processes, multiprocessing's resource tracker) if it is killed.
+            start_new_session=True,
         )
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
@@ -82,9 +86,14 @@ class KernelProcess:
         if self.proc.poll() is None:
             self.proc.kill()
         self.proc.wait(timeout=self.stop_timeout)
+        # A process it started that outlived it holds the output pipe open, and the
+        # reader thread with it: end the whole group.
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.proc.pid, signal.SIGKILL)
         self._reader.join(5)
         assert self.proc.stdout is not None
-        self.proc.stdout.close()
+        if not self._reader.is_alive():  # closing under a blocked reader would block too
+            self.proc.stdout.close()
 
 
 StartKernel = Callable[..., KernelProcess]
