@@ -86,10 +86,13 @@ def _worker_main(
     if debug is not None:
         app.debug = debug
 
+    supervisor = os.getppid()
+
     async def parent_says_stop() -> None:
         # stop_event is a multiprocessing.Event set by the parent process: it cannot be
-        # awaited, so it is polled.
-        while not stop_event.is_set():  # noqa: ASYNC110
+        # awaited, so it is polled. A supervisor that died without setting it (SIGKILL)
+        # leaves this process to another parent: stop too, rather than serve unsupervised.
+        while not stop_event.is_set() and os.getppid() == supervisor:  # noqa: ASYNC110
             await asyncio.sleep(0.1)
 
     try:

@@ -126,3 +126,30 @@ def test_a_dead_worker_is_replaced_and_only_a_signal_stops_the_server(
     assert server.stop() == 0
     shut_down = {int(p) for p in (project / "marker").read_text().split()}
     assert shut_down == survivor | replacement  # both live workers shut down gracefully
+
+
+def _running(pid: int) -> bool:
+    """True while ``pid`` exists and is not a zombie waiting to be reaped."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return False
+    return "\nState:\tZ" not in status
+
+
+def test_workers_stop_when_the_supervisor_is_killed(kernel, project: Path) -> None:
+    """SIGKILL to the supervisor (no graceful stop possible): its workers notice they lost
+    their parent and shut down gracefully instead of serving on unsupervised."""
+    server = kernel("--workers", "2", "--graceful-timeout", "1")
+    workers = _worker_pids(server.url(), 2)
+    assert len(workers) == 2, workers
+    os.kill(server.proc.pid, signal.SIGKILL)
+    server.proc.wait(timeout=10)
+    deadline = time.monotonic() + 20
+    alive = set(workers)
+    while alive and time.monotonic() < deadline:
+        alive = {pid for pid in alive if _running(pid)}
+        time.sleep(0.1)
+    assert not alive, f"workers {alive} outlived their supervisor"
+    shut_down = {int(p) for p in (project / "marker").read_text().split()}
+    assert shut_down == workers  # each ran its lifespan shutdown
