@@ -7,7 +7,8 @@ leaves the rest to hypercorn:
 
 - :class:`HardenedTCPServer`: when the client closes its side, the connection is closed
   at once (hypercorn kept it, in CLOSE_WAIT, until its keep-alive timer ran out: 5 s of a
-  file descriptor per closed connection).
+  file descriptor per closed connection); a connection accepted just as the server
+  begins to stop gets its request answered instead of being closed unanswered.
 - :class:`HardenedH11Protocol`: a request with both ``Content-Length`` and
   ``Transfer-Encoding`` gets 400 and the connection is closed (RFC 9112 section 6.1: the
   two framings disagree, the classic request-smuggling vector); a response sent before
@@ -38,6 +39,7 @@ there, not in production.
 
 from __future__ import annotations
 
+import asyncio
 import zlib
 from contextvars import ContextVar
 from typing import Any
@@ -230,8 +232,27 @@ class HardenedH2Protocol(H2Protocol):
         await self.send(Closed())
 
 
+#: Seconds a connection accepted while the server stops gets to send its first request.
+FIRST_REQUEST_GRACE = 1.0
+
+
 class HardenedTCPServer(TCPServer):
-    """hypercorn's TCP connection, closed as soon as the client closes its side."""
+    """hypercorn's TCP connection, closed as soon as the client closes its side, and not
+    closed unanswered when it was accepted just as the server began to stop."""
+
+    _fresh = True
+
+    async def _idle_timeout(self) -> None:
+        if self._fresh:
+            self._fresh = False
+            if self.context.terminated.is_set():
+                # hypercorn marks itself terminated before it stops accepting, and closed
+                # a connection accepted in between at once, unanswered (a client of a
+                # restarting worker saw "disconnected without a response"). Its request
+                # is served if it comes now: the app still runs until connections end.
+                # A request arriving cancels this wait (hypercorn stops the idle task).
+                await asyncio.sleep(FIRST_REQUEST_GRACE)
+        await super()._idle_timeout()
 
     async def _read_data(self) -> None:
         await super()._read_data()
