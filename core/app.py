@@ -44,7 +44,6 @@ from .sessions import (
     default_session_interface,
     open_session_lazily,
 )
-from .testrequest import sentinel as _test_sentinel
 from .wrappers.request import Request
 from .wrappers.response import Response
 
@@ -54,6 +53,14 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _no_server_message(call: str) -> str:
+    return (
+        f"{call} needs the 'serving' plugin, which is not loaded (check"
+        " Erlen(plugins=...) / exclude_plugins and ERLEN_DISABLE_PLUGINS), or another"
+        " plugin implementing erlen_serve; or serve the app with any ASGI server."
+    )
 
 
 def _make_timedelta(value: timedelta | int | None) -> timedelta | None:
@@ -640,7 +647,7 @@ class Erlen(DispatchMixin, Scaffold):
         send_push_promise: Callable[[str, Any], Awaitable[None]] | None = None,
         data: Any = None,
         form: Any = None,
-        json: Any = _test_sentinel,
+        json: Any = _sentinel,
         root_path: str = "",
         http_version: str = "1.1",
         scope_base: dict[str, Any] | None = None,
@@ -653,24 +660,28 @@ class Erlen(DispatchMixin, Scaffold):
         ``send_push_promise(path, headers)`` receives the request's server pushes
         (``make_push_promise``); by default they are dropped.
         """
-        from .testrequest import make_test_request_context
-
-        ctx = make_test_request_context(
-            self,
-            path,
-            method=method,
-            headers=headers,
-            query_string=query_string,
-            scheme=scheme,
-            data=data,
-            form=form,
-            json=json,
-            root_path=root_path,
-            http_version=http_version,
-            scope_base=scope_base,
-            auth=auth,
-            subdomain=subdomain,
+        options: dict[str, Any] = {
+            "method": method,
+            "headers": headers,
+            "query_string": query_string,
+            "scheme": scheme,
+            "data": data,
+            "form": form,
+            "root_path": root_path,
+            "http_version": http_version,
+            "scope_base": scope_base,
+            "auth": auth,
+            "subdomain": subdomain,
+        }
+        if json is not _sentinel:
+            options["json"] = json
+        ctx = self.plugin_manager.hook.erlen_test_request_context(
+            app=self, path=path, options=options
         )
+        if ctx is None:
+            raise RuntimeError(
+                "app.test_request_context() needs the 'testing' plugin, which is not loaded"
+            )
         # The form limits follow the config, as for a served request.
         ctx.request.max_form_memory_size = self.config["MAX_FORM_MEMORY_SIZE"]
         ctx.request.max_form_parts = self.config["MAX_FORM_PARTS"]
@@ -856,7 +867,8 @@ class Erlen(DispatchMixin, Scaffold):
         keyfile: str | None = None,
         **kwargs: Any,
     ) -> None:
-        """Serve the app with hypercorn until interrupted (blocking).
+        """Serve the app until interrupted (blocking), with the ``serving`` plugin's
+        ``erlen_serve`` (hypercorn).
 
         ``use_reloader`` defaults to False (Quart: True): reloading runs the app in a
         worker process, which needs it importable as ``module:name``. With ``loop``, the
@@ -883,9 +895,11 @@ class Erlen(DispatchMixin, Scaffold):
             "keyfile": keyfile,
             **kwargs,
         }
-        self.plugin_manager.hook.erlen_serve(
+        served = self.plugin_manager.hook.erlen_serve(
             app=self, host=host or "127.0.0.1", port=port or 5000, options=options
         )
+        if served is None:
+            raise RuntimeError(_no_server_message("app.run()"))
 
     def run_task(
         self,
@@ -898,28 +912,29 @@ class Erlen(DispatchMixin, Scaffold):
         shutdown_trigger: Callable[..., Awaitable[None]] | None = None,
         **kwargs: Any,
     ) -> Awaitable[None]:
-        """A coroutine serving the app with hypercorn (for an existing event loop).
+        """A coroutine serving the app (for an existing event loop), from the ``serving``
+        plugin's ``erlen_serve_task``.
 
         Without ``shutdown_trigger`` it stops on SIGINT/SIGTERM. Also takes
         ``root_path``, ``access_log``, ``graceful_timeout`` and ``config_file``.
         """
-        from .serving import TASK_OPTIONS, serve_coroutine
-
-        unknown = sorted(set(kwargs) - TASK_OPTIONS)
-        if unknown:
-            raise TypeError(f"run_task() got unexpected keyword arguments: {', '.join(unknown)}")
+        task = self.plugin_manager.hook.erlen_serve_task(
+            app=self,
+            host=host,
+            port=port,
+            options={
+                "ca_certs": ca_certs,
+                "certfile": certfile,
+                "keyfile": keyfile,
+                "shutdown_trigger": shutdown_trigger,
+                **kwargs,
+            },
+        )
+        if task is None:
+            raise RuntimeError(_no_server_message("app.run_task()"))
         if debug is not None:
             self.debug = debug
-        return serve_coroutine(
-            self,
-            host,
-            port,
-            ca_certs=ca_certs,
-            certfile=certfile,
-            keyfile=keyfile,
-            shutdown_trigger=shutdown_trigger,
-            **kwargs,
-        )
+        return task  # type: ignore[no-any-return]
 
     def test_client(self, use_cookies: bool = True, **kwargs: Any) -> Any:
         """A test client for this app (from the testing plugin)."""
@@ -939,10 +954,14 @@ class Erlen(DispatchMixin, Scaffold):
         group.name = self.name
 
     def test_cli_runner(self, **kwargs: Any) -> Any:
-        """A click test runner invoking this app's CLI."""
-        from .cli import ErlenCliRunner
-
-        cls = self.test_cli_runner_class or ErlenCliRunner
+        """A click test runner invoking this app's CLI (from the testing plugin)."""
+        cls = self.test_cli_runner_class or self.plugin_manager.hook.erlen_test_cli_runner_class(
+            app=self
+        )
+        if cls is None:
+            raise RuntimeError(
+                "app.test_cli_runner() needs the 'testing' plugin, which is not loaded"
+            )
         return cls(self, **kwargs)
 
     # --- templating facade (the templating plugin provides the implementation) --------

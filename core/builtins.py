@@ -1,7 +1,7 @@
 """The kernel's own hook implementations: registered on every app, before any plugin.
 
 They answer ``trylast``, so any plugin can take over: the ``http`` and ``lifespan``
-protocols, the stdlib JSON provider and the hypercorn server.
+protocols and the stdlib JSON provider.
 """
 
 from __future__ import annotations
@@ -29,12 +29,3 @@ def erlen_json_provider(app: Erlen) -> Any:
     from .json import DefaultJSONProvider
 
     return DefaultJSONProvider(app)
-
-
-@hookimpl(trylast=True)
-def erlen_serve(app: Erlen, host: str, port: int, options: dict[str, Any]) -> bool:
-    """Serve with hypercorn."""
-    from .serving import serve
-
-    serve(app, host, port, **options)
-    return True

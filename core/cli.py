@@ -18,7 +18,6 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
-from click.testing import CliRunner
 
 from .discovery import (
     APP_ENV,
@@ -53,8 +52,8 @@ __all__ = [
     "DOTENV_FILES",
     "LEGACY_APP_ENVS",
     "SKIP_DOTENV_ENV",
+    "FROM_CLI_ENV",
     "AppGroup",
-    "ErlenCliRunner",
     "KernelGroup",
     "NoAppException",
     "ScriptInfo",
@@ -69,6 +68,9 @@ __all__ = [
 ]
 
 F = TypeVar("F", bound=Callable[..., Any])
+#: Set while a ``kernel`` command runs: a module calling ``app.run()`` on import must not
+#: start a server (Flask's ``FLASK_RUN_FROM_CLI``); the ``run`` command sets its own value.
+FROM_CLI_ENV = "KERNEL_RUN_FROM_CLI"
 pass_script_info = click.make_pass_decorator(ScriptInfo, ensure=True)
 
 
@@ -309,108 +311,11 @@ class KernelGroup(AppGroup):
     def make_context(
         self, info_name: str | None, args: list[str], parent: Any = None, **extra: Any
     ) -> click.Context:  # type: ignore[override]
-        from .serving import FROM_CLI_ENV
-
         # An app.run() the app's module makes at import time must not start a server.
         os.environ.setdefault(FROM_CLI_ENV, "true")
         if "obj" not in extra and "obj" not in (self.context_settings or {}):
             extra["obj"] = ScriptInfo()
         return super().make_context(info_name, args, parent=parent, **extra)
-
-
-def _extra_files(value: str | None) -> list[str]:
-    return [p for p in (value or "").split(os.pathsep) if p]
-
-
-@click.command("run", short_help="Serve the app with hypercorn.")
-@click.option("--host", "-h", default=None, help="The interface to bind to.  [default: 127.0.0.1]")
-@click.option("--port", "-p", default=None, type=int, help="The port to bind to.  [default: 5000]")
-@click.option(
-    "--debug/--no-debug",
-    default=None,
-    envvar="KERNEL_DEBUG",
-    help="Debug mode (also KERNEL_DEBUG); turns the reloader on unless --no-reload.",
-)
-@click.option(
-    "--reload/--no-reload",
-    default=None,
-    help="Restart when a Python file of the app or a template changes. [default: with --debug]",
-)
-@click.option(
-    "--extra-files",
-    default=None,
-    help=f"More files the reloader watches, separated by '{os.pathsep}'.",
-)
-@click.option(
-    "--workers",
-    "-w",
-    type=click.IntRange(min=1),
-    default=None,
-    help="Serve from this many worker processes.  [default: 1]",
-)
-@click.option("--certfile", "--cert", default=None, help="TLS certificate file (PEM).")
-@click.option("--keyfile", "--key", default=None, help="TLS private key file (PEM).")
-@click.option("--ca-certs", default=None, help="CA bundle to verify client certificates with.")
-@click.option("--root-path", default=None, help="The ASGI root path the app is mounted under.")
-@click.option("--access-log/--no-access-log", default=None, help="Log every request to stderr.")
-@click.option(
-    "--graceful-timeout",
-    type=click.FloatRange(min=0),
-    default=None,
-    help="Seconds in-flight requests get to finish on shutdown.  [default: hypercorn's, 3]",
-)
-@click.option(
-    "--config",
-    "-c",
-    "config_file",
-    default=None,
-    help="A hypercorn config file (.toml, .py or python:module) for every other setting;"
-    " the options above override it.",
-)
-@pass_script_info
-def run_command(
-    info: ScriptInfo,
-    host: str | None,
-    port: int | None,
-    debug: bool | None,
-    reload: bool | None,
-    extra_files: str | None,
-    workers: int | None,
-    certfile: str | None,
-    keyfile: str | None,
-    ca_certs: str | None,
-    root_path: str | None,
-    access_log: bool | None,
-    graceful_timeout: float | None,
-    config_file: str | None,
-) -> None:
-    """Serve the app with hypercorn until SIGINT/SIGTERM, then shut down gracefully."""
-    app = info.load_app()
-    if debug is not None:
-        app.debug = debug
-    use_reloader = app.debug if reload is None else reload
-    from .serving import mark_cli_serving
-
-    mark_cli_serving()
-    app.plugin_manager.hook.erlen_serve(
-        app=app,
-        host=host,
-        port=port,
-        options={
-            "debug": debug,
-            "use_reloader": use_reloader,
-            "extra_files": _extra_files(extra_files),
-            "workers": workers,
-            "certfile": certfile,
-            "keyfile": keyfile,
-            "ca_certs": ca_certs,
-            "root_path": root_path,
-            "access_log": access_log,
-            "graceful_timeout": graceful_timeout,
-            "config_file": config_file,
-            "app_spec": info.resolved_import_path,
-        },
-    )
 
 
 @click.command("routes", short_help="Show the routes of the app.")
@@ -536,7 +441,7 @@ def make_cli() -> KernelGroup:
         f" {APP_ENV} environment variable, or an app.py file in the current directory."
         + (f" Guide: {guide}" if guide else ""),
     )
-    for command in (run_command, routes_command, plugins_command, shell_command):
+    for command in (routes_command, plugins_command, shell_command):
         group.add_command(command)
     return group
 
@@ -547,19 +452,3 @@ cli = make_cli()
 def main(prog_name: str = "kernel") -> None:
     """The ``kernel`` console script (``python -m erlen`` too)."""
     cli.main(prog_name=prog_name)
-
-
-class ErlenCliRunner(CliRunner):
-    """A click test runner that invokes ``app.cli`` (or another group) with the app loaded."""
-
-    def __init__(self, app: Erlen, **kwargs: Any) -> None:
-        self.app = app
-        super().__init__(**kwargs)
-
-    def invoke(self, cli: Any = None, args: Any = None, **kwargs: Any) -> Any:  # type: ignore[override]
-        """Invoke ``cli`` (default ``app.cli``) with a ScriptInfo for the app."""
-        if cli is None:
-            cli = self.app.cli
-        if "obj" not in kwargs:
-            kwargs["obj"] = ScriptInfo(create_app=lambda: self.app)
-        return super().invoke(cli, args, **kwargs)

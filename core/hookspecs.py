@@ -15,6 +15,7 @@ on rare events (an unhandled exception, an unknown scope type, an unusual return
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from typing import TYPE_CHECKING, Any
 
 import pluggy
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
     import click
 
     from .app import Erlen
+    from .ctx import RequestContext
     from .pluginmanager import ErlenPluginManager
     from .sessions import SessionInterface
     from .typing import ProtocolHandler
@@ -237,14 +239,37 @@ def erlen_shutdown(app: Erlen) -> Any:
     """
 
 
-@hookspec(firstresult=True)
-def erlen_serve(app: Erlen, host: str | None, port: int | None, options: dict[str, Any]) -> Any:
-    """Serve ``app`` on ``host:port`` (``kernel run`` and ``app.run()``); return True if done.
+# --- serving (startup) -------------------------------------------------------------
 
-    Startup. First non-None result wins; the kernel's hypercorn server answers last.
-    ``host``/``port`` are None when not given (127.0.0.1:5000, or a config file's bind).
-    ``options`` holds the rest of the command line (``debug``, ``certfile``, ``workers``,
-    ``use_reloader``, ...; see docs/cli.md).
+
+@hookspec(firstresult=True)
+def erlen_serve(
+    app: Erlen, host: str | None, port: int | None, options: dict[str, Any]
+) -> bool | None:
+    """Serve ``app`` on ``host:port`` until interrupted (``kernel run`` and ``app.run()``);
+    return True when served.
+
+    Startup; blocking. First non-None result wins; the ``serving`` plugin answers last,
+    with hypercorn. ``host``/``port`` are None when not given (127.0.0.1:5000, or a
+    config file's bind). ``options`` holds the rest of the command line (``debug``,
+    ``certfile``, ``workers``, ``use_reloader``, ``app_spec``, ...; see docs/cli.md). If
+    every implementation returns None (no serving plugin loaded), ``app.run()`` raises
+    ``RuntimeError`` and ``kernel run`` says which plugin is missing.
+    """
+
+
+@hookspec(firstresult=True)
+def erlen_serve_task(
+    app: Erlen, host: str, port: int, options: dict[str, Any]
+) -> Awaitable[None] | None:
+    """Return a coroutine serving ``app`` in the running event loop (``app.run_task()``).
+
+    Startup. First non-None result wins; the ``serving`` plugin answers last, with
+    hypercorn. ``options`` holds ``ca_certs``, ``certfile``, ``keyfile``,
+    ``shutdown_trigger`` (an awaitable factory; the server stops when it returns, else
+    on SIGINT/SIGTERM) and the other keyword arguments of ``run_task`` (an implementation
+    raises ``TypeError`` for one it does not know). None from every implementation makes
+    ``app.run_task()`` raise ``RuntimeError``.
     """
 
 
@@ -282,4 +307,29 @@ def erlen_test_app_class(app: Erlen) -> type | None:
     Startup: called at each ``app.test_app()`` call, unless ``app.test_app_class`` is
     set. First non-None result wins; the ``testing`` plugin answers with its ``TestApp``.
     The class is called as ``cls(app)``.
+    """
+
+
+@hookspec(firstresult=True)
+def erlen_test_cli_runner_class(app: Erlen) -> type | None:
+    """Return the class ``app.test_cli_runner()`` instantiates.
+
+    Startup: called at each ``app.test_cli_runner()`` call, unless
+    ``app.test_cli_runner_class`` is set. First non-None result wins; the ``testing``
+    plugin answers with its ``ErlenCliRunner``. The class is called as ``cls(app, **kwargs)``.
+    """
+
+
+@hookspec(firstresult=True)
+def erlen_test_request_context(
+    app: Erlen, path: str, options: dict[str, Any]
+) -> RequestContext | None:
+    """Return a request context for a made-up request to ``path`` (``app.test_request_context``).
+
+    Startup: called at each ``app.test_request_context()`` call. First non-None result
+    wins; the ``testing`` plugin answers. ``options`` holds the other arguments of
+    ``test_request_context`` (``method``, ``headers``, ``query_string``, ``scheme``,
+    ``data``, ``form``, ``json`` when given, ``root_path``, ``http_version``,
+    ``scope_base``, ``auth``, ``subdomain``). The request is already matched and has its
+    complete body.
     """

@@ -7,12 +7,24 @@ plugin's.
 
 from __future__ import annotations
 
-from erlen.plugins.testing.connections import (
-    TestWebsocketConnection,
-    WebsocketDisconnectError,
-    WebsocketResponseError,
-)
-from erlen.plugins.testing.http_connection import HTTPDisconnectError, TestHTTPConnection
+from typing import TYPE_CHECKING, Any
+
+from . import lazy_names
+
+if TYPE_CHECKING:
+    from erlen.plugins.testing.connections import (
+        TestWebsocketConnection as TestWebsocketConnection,
+    )
+    from erlen.plugins.testing.connections import (
+        WebsocketDisconnectError as WebsocketDisconnectError,
+    )
+    from erlen.plugins.testing.connections import (
+        WebsocketResponseError as WebsocketResponseError,
+    )
+    from erlen.plugins.testing.http_connection import (
+        HTTPDisconnectError as HTTPDisconnectError,
+    )
+    from erlen.plugins.testing.http_connection import TestHTTPConnection as TestHTTPConnection
 
 __all__ = [
     "HTTPDisconnectError",
@@ -21,3 +33,13 @@ __all__ = [
     "WebsocketDisconnectError",
     "WebsocketResponseError",
 ]
+
+_HTTP = ("HTTPDisconnectError", "TestHTTPConnection")
+_websocket_names = lazy_names(
+    __name__, [n for n in __all__ if n not in _HTTP], "erlen.plugins.testing.connections"
+)
+_http_names = lazy_names(__name__, list(_HTTP), "erlen.plugins.testing.http_connection")
+
+
+def __getattr__(name: str) -> Any:
+    return _http_names(name) if name in _HTTP else _websocket_names(name)

@@ -94,4 +94,12 @@ DESCRIPTIONS: dict[str, str] = {
     "BROADCAST_REDIS_OPTIONS": (
         "Extra keyword arguments for `redis.asyncio.Redis.from_url` (TLS files, keep-alive)."
     ),
+    "WEBSOCKET_COMPRESSION": (
+        "Negotiate permessage-deflate; off by default (memory per connection, bombs); when"
+        " on, inflating stops at `WEBSOCKET_MAX_MESSAGE_SIZE` with close 1009."
+    ),
+    "HTTP2_CLEARTEXT": (
+        "Accept HTTP/2 without TLS (prior knowledge, `Upgrade: h2c`); turn it off on a"
+        " public cleartext port."
+    ),
 }

@@ -97,7 +97,15 @@ class MsgspecJSONProvider(JSONProvider):
         try:
             if kwargs:
                 return _stdlib_json.loads(s, **kwargs)
-            return self._decoder.decode(s)
+            try:
+                return self._decoder.decode(s)
+            except msgspec.DecodeError:
+                # msgspec reads UTF-8 only; JSON in UTF-16/32 or behind a UTF-8 BOM is
+                # valid for Flask (RFC 8259 section 8.1 lets a parser accept it): decode
+                # it as the stdlib's detect_encoding says and parse again.
+                if isinstance(s, str) or _stdlib_json.detect_encoding(s) == "utf-8":
+                    raise
+                return self._decoder.decode(bytes(s).decode(_stdlib_json.detect_encoding(s)))
         except (msgspec.DecodeError, ValueError, RecursionError) as exc:
             # RecursionError: absurdly deep nesting is bad input too, not a server error.
             raise JSONDecodeError(str(exc) or "JSON nested too deeply", s) from None

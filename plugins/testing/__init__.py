@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING, Any
 from erlen import hookimpl
 
 if TYPE_CHECKING:
-    from erlen.cli import ErlenCliRunner as ErlenCliRunner
     from erlen.plugins.testing.app import LifespanError as LifespanError
     from erlen.plugins.testing.app import TestApp as TestApp
+    from erlen.plugins.testing.cli_runner import ErlenCliRunner as ErlenCliRunner
     from erlen.plugins.testing.client import TestClient as TestClient
     from erlen.plugins.testing.connections import (
         WebsocketDisconnectError as WebsocketDisconnectError,
@@ -26,12 +26,14 @@ if TYPE_CHECKING:
     from erlen.plugins.testing.http_connection import TestHTTPConnection as TestHTTPConnection
     from erlen.plugins.testing.server import serve_app as serve_app
     from erlen.plugins.testing.server import serve_app_in_thread as serve_app_in_thread
-    from erlen.testrequest import make_test_body_with_headers as make_test_body_with_headers
-    from erlen.testrequest import (
+    from erlen.plugins.testing.testrequest import (
+        make_test_body_with_headers as make_test_body_with_headers,
+    )
+    from erlen.plugins.testing.testrequest import (
         make_test_headers_path_and_query_string as make_test_headers_path_and_query_string,
     )
-    from erlen.testrequest import make_test_scope as make_test_scope
-    from erlen.testrequest import sentinel as sentinel
+    from erlen.plugins.testing.testrequest import make_test_scope as make_test_scope
+    from erlen.plugins.testing.testrequest import sentinel as sentinel
 
     ErlenClient = TestClient
 
@@ -45,14 +47,17 @@ _LAZY: dict[str, tuple[str, str]] = {
     "HTTPDisconnectError": ("erlen.plugins.testing.http_connection", "HTTPDisconnectError"),
     "WebsocketDisconnectError": ("erlen.plugins.testing.connections", "WebsocketDisconnectError"),
     "WebsocketResponseError": ("erlen.plugins.testing.connections", "WebsocketResponseError"),
-    "ErlenCliRunner": ("erlen.cli", "ErlenCliRunner"),
-    "make_test_body_with_headers": ("erlen.testrequest", "make_test_body_with_headers"),
+    "ErlenCliRunner": ("erlen.plugins.testing.cli_runner", "ErlenCliRunner"),
+    "make_test_body_with_headers": (
+        "erlen.plugins.testing.testrequest",
+        "make_test_body_with_headers",
+    ),
     "make_test_headers_path_and_query_string": (
-        "erlen.testrequest",
+        "erlen.plugins.testing.testrequest",
         "make_test_headers_path_and_query_string",
     ),
-    "make_test_scope": ("erlen.testrequest", "make_test_scope"),
-    "sentinel": ("erlen.testrequest", "sentinel"),
+    "make_test_scope": ("erlen.plugins.testing.testrequest", "make_test_scope"),
+    "sentinel": ("erlen.plugins.testing.testrequest", "sentinel"),
     "serve_app": ("erlen.plugins.testing.server", "serve_app"),
     "serve_app_in_thread": ("erlen.plugins.testing.server", "serve_app_in_thread"),
 }
@@ -92,3 +97,19 @@ def erlen_test_app_class(app: Any) -> type:
     from erlen.plugins.testing.app import TestApp
 
     return TestApp
+
+
+@hookimpl
+def erlen_test_cli_runner_class(app: Any) -> type:
+    """``app.test_cli_runner()`` builds an :class:`ErlenCliRunner`."""
+    from erlen.plugins.testing.cli_runner import ErlenCliRunner
+
+    return ErlenCliRunner
+
+
+@hookimpl
+def erlen_test_request_context(app: Any, path: str, options: dict[str, Any]) -> Any:
+    """``app.test_request_context(path, ...)``: a matched request with a complete body."""
+    from erlen.plugins.testing.testrequest import make_test_request_context
+
+    return make_test_request_context(app, path, **options)

@@ -11,7 +11,7 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 from urllib.request import Request as _URLRequest
 
-from erlen.testrequest import (
+from erlen.plugins.testing.testrequest import (
     make_test_body_with_headers,
     make_test_headers_path_and_query_string,
     make_test_scope,

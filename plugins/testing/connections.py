@@ -143,7 +143,7 @@ class TestWebsocketConnection:
     # --- the ASGI side ----------------------------------------------------------------
 
     def _make_scope(self) -> dict[str, Any]:
-        from erlen.testrequest import make_test_headers_path_and_query_string
+        from erlen.plugins.testing.testrequest import make_test_headers_path_and_query_string
 
         opts = self._options
         headers, path, query_bytes = make_test_headers_path_and_query_string(

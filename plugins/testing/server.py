@@ -35,11 +35,7 @@ async def serve_app(
     hyper.bind = [f"fd://{sock.fileno()}"]
     hyper.graceful_timeout = 1.0
     hyper.accesslog = None
-    from erlen.serving import apply_app_server_settings
-
-    if hasattr(app, "extensions"):  # an Erlen app: its plugins' server settings
-        apply_app_server_settings(app, hyper)
-    for key, value in config.items():
+    for key, value in {**_app_server_settings(app), **config}.items():
         setattr(hyper, key, value)
     stop = asyncio.Event()
     task = asyncio.ensure_future(serve(app, hyper, shutdown_trigger=stop.wait))  # type: ignore[arg-type]
@@ -101,6 +97,18 @@ def serve_app_in_thread(
             raise TimeoutError(f"The server thread did not stop within {shutdown_timeout}s")
         if "error" in outcome:
             raise outcome["error"]
+
+
+def _app_server_settings(app: Any) -> dict[str, Any]:
+    """The hypercorn settings an Erlen app's plugins ask for through the ``serving``
+    plugin's ``erlen_server_settings`` hook (none for another ASGI app, or when no loaded
+    plugin implements the hook)."""
+    manager = getattr(app, "plugin_manager", None)
+    hook = getattr(manager.hook, "erlen_server_settings", None) if manager is not None else None
+    merged: dict[str, Any] = {}
+    for settings in hook(app=app) if hook is not None else ():
+        merged.update(settings or {})
+    return merged
 
 
 async def _wait_until_serving(port: int, task: asyncio.Future[Any], timeout: float) -> None:

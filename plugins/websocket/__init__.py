@@ -22,7 +22,7 @@ from erlen import hookimpl
 from . import hookspecs
 from .settings import DEFAULTS
 
-__all__ = ["DEFAULTS", "server_settings"]
+__all__ = ["DEFAULTS"]
 
 
 @hookimpl
@@ -40,12 +40,12 @@ def erlen_configure(app: Any) -> None:
     for key, value in DEFAULTS.items():
         app.config.setdefault(key, value)
     app.extensions[EXTENSION_KEY] = WebsocketDispatcher(app)
-    # erlen.serving.SERVER_SETTINGS_KEY: the server's limit follows the app's.
-    app.extensions.setdefault("erlen.server_settings", []).append(server_settings)
 
 
-def server_settings(app: Any) -> dict[str, Any]:
-    """Hypercorn settings for ``app``: its websocket message size limit, so that a
+@hookimpl
+def erlen_server_settings(app: Any) -> dict[str, Any]:
+    """(The ``serving`` plugin's hook.) Hypercorn settings for ``app``: its websocket
+    message size limit, so that a
     ``WEBSOCKET_MAX_MESSAGE_SIZE`` above hypercorn's default (16 MiB) is honoured and a
     smaller one stops hypercorn buffering more than the app accepts."""
     size = app.config.get("WEBSOCKET_MAX_MESSAGE_SIZE")

@@ -138,7 +138,7 @@ def test_plugins_without_an_app_lists_what_is_installed(
 
 
 def test_plugin_command_on_app_cli() -> None:
-    app = Erlen(__name__, plugins=[Audit()])
+    app = Erlen(__name__, plugins=["testing", Audit()])
     result = app.test_cli_runner().invoke(args=["audit-report", "--limit", "3"])
     assert result.exit_code == 0, result.output
     assert result.output == "audit report, 3 entries\n"

@@ -69,3 +69,22 @@ def test_utils_build_a_request_body() -> None:
 def test_the_other_connection_names_exist() -> None:
     for cls in (HTTPDisconnectError, TestHTTPConnection, TestWebsocketConnection, LifespanError):
         assert isinstance(cls, type)
+
+
+def test_importing_the_facade_does_not_import_the_plugin() -> None:
+    """``erlen.testing`` is the kernel's lazy facade: the plugin is imported on first use."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, erlen.testing, erlen.testing.utils, erlen.testing.app,"
+        " erlen.testing.client, erlen.testing.connections\n"
+        "loaded = 'erlen.plugins.testing' in sys.modules\n"
+        "from erlen.testing import ErlenCliRunner, sentinel\n"
+        "from erlen.plugins.testing.testrequest import sentinel as plugin_sentinel\n"
+        "print(loaded, sentinel is plugin_sentinel, ErlenCliRunner.__name__)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert out.stdout.split() == ["False", "True", "ErlenCliRunner"]

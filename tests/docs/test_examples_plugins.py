@@ -65,7 +65,7 @@ async def test_new_scope_type(run_example: Any) -> None:
 def test_cli_commands(run_example: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     ns = run_example(DOC, "cli")
     module = sys.modules[ns["__name__"]]
-    app = Erlen(__name__, plugins=[module])
+    app = Erlen(__name__, plugins=["testing", module])
     assert app.test_cli_runner().invoke(args=["health-check"]).output == "ok\n"
     # Through the kernel command: a plugin object's erlen_cli_commands join app.cli.
     module.app = app

@@ -26,7 +26,7 @@ import pytest
 
 #: The plugins this suite needs. ``.ci/run`` runs the suite alone with exactly these as
 #: the default plugins (``ERLEN_PLUGINS``; ``python tests/suites.py`` lists them).
-ERLEN_SUITE_PLUGINS = ("broadcast", "websocket", "testing")
+ERLEN_SUITE_PLUGINS = ("broadcast", "websocket", "testing", "serving")
 
 URL_ENV = "ERLEN_TEST_REDIS_URL"
 _skipped: list[str] = []

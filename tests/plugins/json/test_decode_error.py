@@ -39,3 +39,30 @@ async def test_request_get_json_on_invalid_json_is_still_a_400() -> None:
         "/", data=b"[1,", headers={"Content-Type": "application/json"}
     )
     assert response.status_code == 400
+
+
+@pytest.mark.parametrize("exclude", [[], ["json"]], ids=["msgspec", "stdlib"])
+async def test_json_in_utf16_or_behind_a_bom_is_accepted_as_flask_does(exclude: list[str]) -> None:
+    """RFC 8259 8.1: a parser may accept UTF-16/32 and a UTF-8 BOM; Flask does (the msgspec
+    provider answered 400)."""
+    app = Erlen(__name__, exclude_plugins=exclude)
+
+    @app.post("/")
+    async def echo() -> dict[str, str]:
+        return await request.get_json()  # type: ignore[no-any-return]
+
+    client = app.test_client()
+    text = '{"name": "Zoë"}'
+    for body in (
+        b"\xef\xbb\xbf" + text.encode(),
+        text.encode("utf-16"),
+        text.encode("utf-16-le"),
+        text.encode("utf-32"),
+    ):
+        response = await client.post("/", data=body, headers={"Content-Type": "application/json"})
+        assert response.status_code == 200, body
+        assert await response.get_json() == {"name": "Zoë"}
+    bad = await client.post(
+        "/", data="{nope".encode("utf-16"), headers={"Content-Type": "application/json"}
+    )
+    assert bad.status_code == 400

@@ -15,8 +15,8 @@ from typing import Any
 import pytest_asyncio
 from erlen import Erlen, websocket
 from erlen.exceptions import ConnectionClosed
+from erlen.plugins.serving.config import apply_app_server_settings, make_config
 from erlen.plugins.testing.server import serve_app
-from erlen.serving import apply_app_server_settings, make_config
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed as ClientConnectionClosed
 
@@ -120,9 +120,9 @@ async def test_invalid_utf8_in_a_text_frame_drops_the_connection(served: Any) ->
         payload, mask = b"\xff\xfe\xfd", b"\x01\x02\x03\x04"
         masked = bytes(byte ^ mask[i % 4] for i, byte in enumerate(payload))
         writer.write(bytes([0x81, 0x80 | len(payload)]) + mask + masked)  # text, FIN
-        # hypercorn (wsproto) drops the connection without a close frame (RFC 6455 would
-        # send 1007 first): the client sees an abnormal closure, 1006.
-        assert await asyncio.wait_for(reader.read(), TIMEOUT) == b""
+        # The server fails the connection (RFC 6455 section 8.1, the serving plugin's
+        # hardened hypercorn): a close frame with 1007, then the connection is closed.
+        assert await asyncio.wait_for(reader.read(), TIMEOUT) == b"\x88\x02\x03\xef"
     finally:
         writer.close()
     await until(lambda: seen["closed"])

@@ -110,7 +110,7 @@ async def test_run_task_serves_and_shuts_down(served) -> None:
 
 async def test_shutdown_closes_open_websockets_with_1001(served) -> None:
     protocol = RawWebsocketProtocol()
-    app = Erlen(__name__, plugins=[protocol])
+    app = Erlen(__name__, plugins=["serving", protocol])
     address, stop, events = await served(app, graceful_timeout=5)
     async with connect(f"ws://{address}/ws", open_timeout=5) as ws:
         stop.set()

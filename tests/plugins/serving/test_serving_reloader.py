@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 from erlen import Blueprint, Erlen
-from erlen.supervisor import FileWatcher, watch_paths
+from erlen.plugins.serving.reloader import FileWatcher, watch_paths
 
 
 def touch(path: Path) -> None:

@@ -47,7 +47,7 @@ class RawWebsocket:
                 pass
         return {"websocket": handler}
 
-app = Erlen(__name__, plugins=[RawWebsocket()])
+app = Erlen(__name__, plugins=["serving", RawWebsocket()])
 
 @app.after_serving
 async def mark_shutdown():

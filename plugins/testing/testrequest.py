@@ -1,6 +1,7 @@
 """Building made-up requests without I/O: scopes, bodies and test request contexts.
 
-Used by ``app.test_request_context`` and by the testing plugin's client.
+Used by ``app.test_request_context`` (through ``erlen_test_request_context``) and by the
+test client.
 """
 
 from __future__ import annotations
@@ -11,8 +12,8 @@ from urllib.parse import unquote, urlencode
 from werkzeug.datastructures import Authorization, Headers
 
 if TYPE_CHECKING:
-    from .app import Erlen
-    from .ctx import RequestContext
+    from erlen import Erlen
+    from erlen.ctx import RequestContext
 
 sentinel = object()
 

@@ -6,6 +6,7 @@ is bounded.
 
 from __future__ import annotations
 
+import os
 import signal
 import time
 from pathlib import Path
@@ -87,3 +88,68 @@ def test_reload_restarts_after_a_file_edit(kernel, project: Path, flag: str) -> 
     assert second["version"] == 2
     assert second["pid"] != first["pid"]
     assert server.stop(signal.SIGINT) == 0
+
+
+def _worker_pids(url: str, count: int, exclude: set[int] | None = None) -> set[int]:
+    """``count`` pids of workers answering requests (not those in ``exclude``)."""
+    exclude = exclude or set()
+    pids: set[int] = set()
+    deadline = time.monotonic() + 30
+    while len(pids) < count and time.monotonic() < deadline:
+        try:
+            pid = httpx.get(url + "/", timeout=10).json()["pid"]
+        except httpx.TransportError:
+            continue
+        if pid not in exclude:
+            pids.add(pid)
+    return pids
+
+
+def test_a_dead_worker_is_replaced_and_only_a_signal_stops_the_server(
+    kernel, project: Path
+) -> None:
+    """Killing a worker does not stop the server (it did: exit 1): the supervisor logs it,
+    starts a new one after a back-off, and keeps serving until SIGTERM."""
+    server = kernel("--workers", "2", "--graceful-timeout", "2")
+    url = server.url()
+    first = _worker_pids(url, 2)
+    assert len(first) == 2, first
+    victim = min(first)
+    os.kill(victim, signal.SIGKILL)
+    line = server.wait_for(f"Worker {victim} was killed by SIGKILL")
+    assert "starting a new one in 0.5s" in line
+    server.wait_for("Started worker")
+    survivor = first - {victim}
+    replacement = _worker_pids(url, 1, exclude=survivor)
+    assert replacement and victim not in replacement  # a new process serves
+    assert server.proc.poll() is None  # still running
+    assert server.stop() == 0
+    shut_down = {int(p) for p in (project / "marker").read_text().split()}
+    assert shut_down == survivor | replacement  # both live workers shut down gracefully
+
+
+def _running(pid: int) -> bool:
+    """True while ``pid`` exists and is not a zombie waiting to be reaped."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return False
+    return "\nState:\tZ" not in status
+
+
+def test_workers_stop_when_the_supervisor_is_killed(kernel, project: Path) -> None:
+    """SIGKILL to the supervisor (no graceful stop possible): its workers notice they lost
+    their parent and shut down gracefully instead of serving on unsupervised."""
+    server = kernel("--workers", "2", "--graceful-timeout", "1")
+    workers = _worker_pids(server.url(), 2)
+    assert len(workers) == 2, workers
+    os.kill(server.proc.pid, signal.SIGKILL)
+    server.proc.wait(timeout=10)
+    deadline = time.monotonic() + 20
+    alive = set(workers)
+    while alive and time.monotonic() < deadline:
+        alive = {pid for pid in alive if _running(pid)}
+        time.sleep(0.1)
+    assert not alive, f"workers {alive} outlived their supervisor"
+    shut_down = {int(p) for p in (project / "marker").read_text().split()}
+    assert shut_down == workers  # each ran its lifespan shutdown

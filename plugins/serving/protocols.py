@@ -1,0 +1,288 @@
+"""Hypercorn's connection classes with the defects a hostile client can use closed.
+
+Hypercorn 0.18 (h11, wsproto) has no setting for any of these, and no way to pass it
+protocol classes, so :func:`install` puts small subclasses in place of the classes its
+modules look up by name when a connection arrives. Each subclass changes one decision and
+leaves the rest to hypercorn:
+
+- :class:`HardenedTCPServer`: when the client closes its side, the connection is closed
+  at once (hypercorn kept it, in CLOSE_WAIT, until its keep-alive timer ran out: 5 s of a
+  file descriptor per closed connection); a connection accepted just as the server
+  begins to stop gets its request answered instead of being closed unanswered.
+- :class:`HardenedH11Protocol`: a request with both ``Content-Length`` and
+  ``Transfer-Encoding`` gets 400 and the connection is closed (RFC 9112 section 6.1: the
+  two framings disagree, the classic request-smuggling vector); a response sent before
+  the request body was read announces ``Connection: close``, since hypercorn closes such a
+  connection after the response (Erlen's early 413 and 408). With ``HTTP2_CLEARTEXT``
+  off, cleartext HTTP/2 (``Upgrade: h2c``, the prior-knowledge preface) is not spoken.
+- :class:`HardenedH2Protocol`: a client resetting streams as fast as it opens them
+  (HTTP/2 "rapid reset") gets GOAWAY (ENHANCE_YOUR_CALM) and the connection is closed;
+  hypercorn started the app for every stream and, past 1,000 waiting streams, ended the
+  connection with an unhandled ``TooManyStreamsError`` traceback.
+- :class:`HardenedWSStream`: a websocket message over the limit, or a frame wsproto cannot
+  parse, *fails* the connection (RFC 6455 section 7.1.7): the close frame (1009, 1007,
+  1002) is sent and the connection closed, instead of waiting for a close frame the
+  client may never send while the handler lives on. Compression is negotiated only when
+  the app enables it (``WEBSOCKET_COMPRESSION``), and then with
+  :class:`BoundedPerMessageDeflate`.
+- :class:`BoundedPerMessageDeflate`: inflates at most the message size limit (plus one
+  byte) of each message and fails the connection with 1009 beyond it; wsproto inflated a
+  whole frame whatever its size (a 254 kB frame became 256 MiB).
+
+The replacement is process-wide and done once; it applies to every hypercorn server of
+the process (the testing plugin's ``serve_app`` included). A server whose config has no
+``websocket_compression`` attribute keeps hypercorn's choice of negotiating compression,
+with the bounded inflater. ``tests/plugins/serving/test_hardening.py`` pins each
+behaviour over a real socket, so a hypercorn release that changes these internals fails
+there, not in production.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import zlib
+from contextvars import ContextVar
+from typing import Any
+
+import h2.errors
+import h2.events
+import h11
+import hypercorn.asyncio.run as hypercorn_run
+import hypercorn.protocol as hypercorn_protocol
+import hypercorn.protocol.h2 as hypercorn_h2
+import hypercorn.protocol.h11 as hypercorn_h11
+import hypercorn.protocol.ws_stream as hypercorn_ws
+import priority
+from hypercorn.asyncio.tcp_server import TCPServer
+from hypercorn.events import Closed
+from hypercorn.protocol.events import Response, StreamClosed
+from hypercorn.protocol.h2 import H2Protocol
+from hypercorn.protocol.h11 import H11Protocol
+from hypercorn.protocol.ws_stream import FrameTooLargeError, WSStream
+from wsproto.connection import ConnectionState
+from wsproto.events import CloseConnection, Message, Ping
+from wsproto.extensions import PerMessageDeflate
+from wsproto.frame_protocol import CloseReason, FrameDecoder, FrameProtocol
+
+#: The hypercorn config attribute (set through ``erlen_server_settings``) that says
+#: whether websocket compression may be negotiated.
+COMPRESSION_SETTING = "websocket_compression"
+
+#: The hypercorn config attribute that says whether HTTP/2 may be spoken without TLS
+#: (prior knowledge, or ``Upgrade: h2c``).
+H2C_SETTING = "h2_cleartext"
+
+#: The inflate limit of the connection being accepted: :meth:`HardenedWSStream._accept`
+#: sets it around hypercorn's handshake, which builds the extension without arguments.
+_inflate_limit: ContextVar[int] = ContextVar("erlen_inflate_limit", default=16 * 1024 * 1024)
+
+
+class BoundedPerMessageDeflate(PerMessageDeflate):
+    """permessage-deflate (RFC 7692) that inflates at most ``max_size`` bytes a message."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.max_size = _inflate_limit.get()
+        self._inflated = 0
+
+    def frame_inbound_payload_data(
+        self, proto: FrameDecoder | FrameProtocol, data: bytes
+    ) -> bytes | CloseReason:
+        """Inflate ``data`` up to the message's remaining budget; 1009 past it."""
+        if not self._inbound_compressed or not self._inbound_is_compressible:
+            return data  # an uncompressed frame: hypercorn's message buffer bounds it
+        assert self._decompressor is not None
+        budget = self.max_size - self._inflated + 1
+        try:
+            inflated = self._decompressor.decompress(bytes(data), budget)
+        except zlib.error:
+            return CloseReason.INVALID_FRAME_PAYLOAD_DATA
+        self._inflated += len(inflated)
+        if self._inflated > self.max_size:
+            return CloseReason.MESSAGE_TOO_BIG
+        return inflated
+
+    def frame_inbound_complete(
+        self, proto: FrameDecoder | FrameProtocol, fin: bool
+    ) -> bytes | CloseReason | None:
+        """The end of a frame; the budget starts again with the next message."""
+        if fin:
+            self._inflated = 0
+        return super().frame_inbound_complete(proto, fin)
+
+
+class HardenedWSStream(WSStream):
+    """hypercorn's websocket stream, failing the connection on a protocol error."""
+
+    async def _accept(self, message: Any) -> None:
+        if not getattr(self.config, COMPRESSION_SETTING, True):
+            self.handshake.extensions = None  # the client's offer is declined
+        token = _inflate_limit.set(self.config.websocket_max_message_size)
+        try:
+            await super()._accept(message)
+        finally:
+            _inflate_limit.reset(token)
+
+    async def _handle_events(self) -> None:
+        for event in self.connection.events():
+            if isinstance(event, Message):
+                try:
+                    self.buffer.extend(event)
+                except FrameTooLargeError:
+                    await self._fail(CloseReason.MESSAGE_TOO_BIG)
+                    return
+                if event.message_finished:
+                    assert self.app_put is not None
+                    await self.app_put(self.buffer.to_message())
+                    self.buffer.clear()
+            elif isinstance(event, Ping):
+                await self._send_wsproto_event(event.response())
+            elif isinstance(event, CloseConnection):
+                if self.connection.state is ConnectionState.OPEN:
+                    # wsproto reports its own parse failure as a close from the client.
+                    await self._fail(event.code)
+                    return
+                if self.connection.state is ConnectionState.REMOTE_CLOSING:
+                    await self._send_wsproto_event(event.response())
+                await self.send(StreamClosed(stream_id=self.stream_id))
+
+    async def _fail(self, code: int) -> None:
+        """Send the close frame with ``code``, then close the stream (and an HTTP/1.1
+        connection): the handler gets its disconnect now, not when the client leaves."""
+        await self._send_wsproto_event(CloseConnection(code=code))
+        await self.send(StreamClosed(stream_id=self.stream_id))
+
+
+def _both_framings(headers: Any) -> bool:
+    """True when a request declares both ``Content-Length`` and ``Transfer-Encoding``."""
+    length = chunked = False
+    # h11's Headers is a Sequence that builds a tuple in a Python call per item; its
+    # (raw name, lower-case name, value) list is what h11's own header lookups read.
+    for _raw, name, _value in headers._full_items:
+        if name == b"content-length":
+            length = True
+        elif name == b"transfer-encoding":
+            chunked = True
+    return length and chunked
+
+
+class HardenedH11Protocol(H11Protocol):
+    """hypercorn's HTTP/1.1 protocol, refusing ambiguous framing and announcing closes."""
+
+    async def _check_protocol(self, event: h11.Request) -> None:
+        if getattr(self.config, H2C_SETTING, True):
+            await super()._check_protocol(event)
+        # Else ``Upgrade: h2c`` is ignored (RFC 9110 section 7.8 lets a server), and the
+        # HTTP/2 preface is refused in _create_stream.
+
+    async def _create_stream(self, request: h11.Request) -> None:
+        if _both_framings(request.headers):
+            await self._send_error_response(400)
+            await self.send(Closed())
+            return
+        if request.http_version != b"1.1" and request.http_version != b"1.0":
+            await self._send_error_response(505)  # the HTTP/2 preface, h2c turned off
+            await self.send(Closed())
+            return
+        await super()._create_stream(request)
+
+    async def stream_send(self, event: Any) -> None:
+        if (
+            isinstance(event, Response)
+            and event.status_code >= 200
+            and self.connection.their_state is h11.SEND_BODY
+        ):
+            # The request body is not read: hypercorn closes the connection after this
+            # response, so say so (a keep-alive client would send its next request here).
+            event = Response(
+                stream_id=event.stream_id,
+                status_code=event.status_code,
+                headers=[*event.headers, (b"connection", b"close")],
+            )
+        await super().stream_send(event)
+
+
+class HardenedH2Protocol(H2Protocol):
+    """hypercorn's HTTP/2 protocol, ending connections that reset streams as fast as they
+    open them (the "rapid reset" attack, CVE-2023-44487)."""
+
+    _client_resets = 0
+
+    async def _handle_events(self, events: list[h2.events.Event]) -> None:
+        for event in events:
+            if isinstance(event, h2.events.StreamReset) and event.remote_reset:
+                self._client_resets += 1
+        # More than twice the concurrency limit in resets, and more than half of every
+        # stream the client opened: no browser cancels like that.
+        limit = 2 * self.config.h2_max_concurrent_streams
+        if self._client_resets > limit and 2 * self._client_resets > self.keep_alive_requests:
+            await self._calm_down()
+            return
+        try:
+            await super()._handle_events(events)
+        except priority.TooManyStreamsError:
+            # More streams waiting to be answered than the priority tree takes (1,000):
+            # hypercorn let the error escape, ending the connection with a traceback.
+            await self._calm_down()
+
+    async def _calm_down(self) -> None:
+        """GOAWAY with ENHANCE_YOUR_CALM, then close the connection (its streams end)."""
+        self.connection.close_connection(error_code=h2.errors.ErrorCodes.ENHANCE_YOUR_CALM)
+        await self._flush()
+        await self.send(Closed())
+
+
+#: Seconds a connection accepted while the server stops gets to send its first request.
+FIRST_REQUEST_GRACE = 1.0
+
+
+class HardenedTCPServer(TCPServer):
+    """hypercorn's TCP connection, closed as soon as the client closes its side, and not
+    closed unanswered when it was accepted just as the server began to stop."""
+
+    _fresh = True
+
+    async def _idle_timeout(self) -> None:
+        if self._fresh:
+            self._fresh = False
+            if self.context.terminated.is_set():
+                # hypercorn marks itself terminated before it stops accepting, and closed
+                # a connection accepted in between at once, unanswered (a client of a
+                # restarting worker saw "disconnected without a response"). Its request
+                # is served if it comes now: the app still runs until connections end.
+                # A request arriving cancels this wait (hypercorn stops the idle task).
+                await asyncio.sleep(FIRST_REQUEST_GRACE)
+        await super()._idle_timeout()
+
+    async def _read_data(self) -> None:
+        await super()._read_data()
+        # The client sent EOF: no further request can come, so the keep-alive timer has
+        # nothing to wait for; stopping it lets the connection close when its streams end.
+        await self.idle_task.stop()
+
+
+#: (module, attribute, hypercorn's class, replacement), in the order they are installed.
+_REPLACEMENTS: tuple[tuple[Any, str, type, type], ...] = (
+    (hypercorn_run, "TCPServer", TCPServer, HardenedTCPServer),
+    (hypercorn_protocol, "H11Protocol", H11Protocol, HardenedH11Protocol),
+    (hypercorn_protocol, "H2Protocol", H2Protocol, HardenedH2Protocol),
+    (hypercorn_h11, "WSStream", WSStream, HardenedWSStream),
+    (hypercorn_h2, "WSStream", WSStream, HardenedWSStream),
+    (hypercorn_ws, "PerMessageDeflate", PerMessageDeflate, BoundedPerMessageDeflate),
+)
+
+
+def install() -> None:
+    """Put the hardened classes in place in hypercorn's modules (once; idempotent).
+
+    A name that holds neither hypercorn's class nor ours (someone else replaced it) is
+    left alone.
+    """
+    for module, name, original, replacement in _REPLACEMENTS:
+        if getattr(module, name, None) is original:
+            setattr(module, name, replacement)
+
+
+def installed() -> bool:
+    """True when every hardened class is in place."""
+    return all(getattr(module, name, None) is new for module, name, _old, new in _REPLACEMENTS)
