@@ -50,11 +50,21 @@ def _extra_files(value: str | None) -> list[str]:
     default=None,
     help="Serve from this many worker processes.  [default: 1]",
 )
-@click.option("--certfile", "--cert", default=None, help="TLS certificate file (PEM).")
+@click.option(
+    "--certfile",
+    "--cert",
+    default=None,
+    help="TLS certificate file (PEM), or 'adhoc' for a throwaway self-signed one (needs the"
+    " cryptography package).",
+)
 @click.option("--keyfile", "--key", default=None, help="TLS private key file (PEM).")
 @click.option("--ca-certs", default=None, help="CA bundle to verify client certificates with.")
 @click.option("--root-path", default=None, help="The ASGI root path the app is mounted under.")
-@click.option("--access-log/--no-access-log", default=None, help="Log every request to stderr.")
+@click.option(
+    "--access-log/--no-access-log",
+    default=None,
+    help="Log one line per request (on unless a --config file says otherwise).",
+)
 @click.option(
     "--graceful-timeout",
     type=click.FloatRange(min=0),

@@ -132,7 +132,9 @@ def make_config(
         config.keyfile = keyfile
     if ca_certs:
         config.ca_certs = ca_certs
-    if access_log:
+    # One line per request by default, as Flask's and Quart's servers print (a config file
+    # decides for itself; --no-access-log turns it off).
+    if access_log or (access_log is None and not config_file):
         config.accesslog = "-"
     elif access_log is not None and not access_log:
         config.accesslog = None

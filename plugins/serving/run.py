@@ -11,6 +11,7 @@ import warnings
 from collections.abc import Awaitable
 from typing import TYPE_CHECKING, Any
 
+from .adhoc import ADHOC, adhoc_certificate
 from .config import (
     KNOWN_OPTIONS,
     TASK_OPTIONS,
@@ -72,6 +73,15 @@ def serve(app: Erlen, host: str | None, port: int | None, **options: Any) -> Non
             options.pop(key)
     use_reloader = bool(options.pop("use_reloader", False))
     workers = options.pop("workers", None)
+    if options.get("certfile") == ADHOC:
+        if options.get("keyfile"):
+            echo("Error: --cert adhoc makes its own key: leave out --key.")
+            raise SystemExit(1)
+        try:
+            options["certfile"], options["keyfile"] = adhoc_certificate(host)
+        except ServeError as exc:
+            echo(f"Error: {exc}")
+            raise SystemExit(1) from None
     app_spec = options.pop("app_spec", None)
     extra_files = options.pop("extra_files", None) or ()
     try:

@@ -159,3 +159,21 @@ def test_tls_and_http2(kernel, project: Path) -> None:
     with httpx.Client(verify=trust, timeout=10) as client:
         assert client.get(url + "/").http_version == "HTTP/1.1"
     assert server.stop() == 0
+
+
+def test_cert_adhoc_serves_https_with_a_throwaway_certificate(kernel) -> None:
+    server = kernel("--port", "0", "--cert", "adhoc")
+    url = server.url()
+    assert url.startswith("https://127.0.0.1:")
+    with httpx.Client(verify=False, timeout=10) as client:
+        response = client.get(url + "/")
+    assert response.status_code == 200
+    with pytest.raises(httpx.ConnectError, match="CERTIFICATE_VERIFY_FAILED"):
+        httpx.get(url + "/", timeout=10)  # a browser warns too: nobody vouches for it
+    assert server.stop() == 0
+
+
+def test_cert_adhoc_refuses_a_key_of_its_own(kernel, project: Path) -> None:
+    server = kernel("--port", "0", "--cert", "adhoc", "--key", str(project / "key.pem"))
+    assert server.finish() == 1
+    assert "Error: --cert adhoc makes its own key: leave out --key." in server.text
