@@ -8,7 +8,6 @@ looks the scope type up in a table built once at freeze from ``erlen_protocol_ha
 from __future__ import annotations
 
 import asyncio
-import contextvars
 import functools
 import importlib.util
 import inspect
@@ -21,7 +20,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from werkzeug.datastructures import ImmutableDict
-from werkzeug.exceptions import Aborter
+from werkzeug.exceptions import Aborter, HTTPException
 from werkzeug.routing import BuildError, Map, MapAdapter, Rule
 from werkzeug.urls import quote as _url_quote
 
@@ -29,15 +28,20 @@ from . import signals
 from .asyncfile import AsyncFileOpener
 from .config import DEFAULT_CONFIG, Config, ConfigAttribute
 from .ctx import AppContext, RequestContext, WebsocketContext, _AppCtxGlobals
-from .dispatch import DispatchMixin
 from .exceptions import AppFrozenError, PluginError
 from .globals import _cv_app, _cv_request, _cv_websocket
-from .hooktable import compile_hook
 from .logging import create_logger
+from .pipeline import connection, errors, http, steps
+from .pipeline.errors import ErrorHandlers
+from .pipeline.match import match_request
+from .pipeline.plan import Pipeline, Plan, plan_for, step
+from .pipeline.steps import HttpSteps
 from .pluginmanager import BUILTINS_NAME, ErlenPluginManager, resolve_plugins
 from .scaffold import Scaffold, _sentinel, endpoint_from_view_func, setupmethod
-from .sessions import SecureCookieSessionInterface, can_open_sync, open_session_lazily
+from .sessions import SecureCookieSessionInterface, open_session_lazily
 from .testrequest import sentinel as _test_sentinel
+from .utils import run_sync as run_sync
+from .utils import run_sync_iterable as run_sync_iterable
 from .wrappers.request import Request
 from .wrappers.response import Response
 
@@ -46,6 +50,19 @@ if TYPE_CHECKING:
     from .typing import ProtocolHandler, Receive, Scope, Send
 
 T = TypeVar("T")
+
+
+class _NoConnection:
+    """What the error handlers see outside any request or websocket: no endpoint."""
+
+    url_rule = None
+
+
+_NO_CONNECTION = _NoConnection()
+#: The websocket teardown (functions and signal) when the websocket plugin is not loaded.
+_WEBSOCKET_TEARDOWN = connection.Protocol(
+    "websocket", WebsocketContext, tearing_down=signals.websocket_tearing_down
+)
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -55,35 +72,7 @@ def _make_timedelta(value: timedelta | int | None) -> timedelta | None:
     return timedelta(seconds=value)
 
 
-def run_sync(func: Callable[..., Any]) -> Callable[..., Awaitable[Any]]:
-    """Wrap a sync function so awaiting it runs it in the default thread pool.
-
-    The caller's context (``request``, ``g``...) is copied into the thread. A generator
-    result is turned into an async generator pulling from the thread.
-    """
-
-    @functools.wraps(func)
-    async def _wrapper(*args: Any, **kwargs: Any) -> Any:
-        loop = asyncio.get_running_loop()
-        ctx = contextvars.copy_context()
-        result = await loop.run_in_executor(None, ctx.run, functools.partial(func, *args, **kwargs))
-        if inspect.isgenerator(result):
-            return run_sync_iterable(result)
-        return result
-
-    _wrapper._erlen_sync_wrapped = True  # type: ignore[attr-defined]
-    return _wrapper
-
-
-def run_sync_iterable(iterable: Iterable[T]) -> Any:
-    """Iterate a sync iterable in the thread pool, as an async iterator (the caller's
-    context is copied; stopping early closes the iterator once its running step ends)."""
-    from .synciter import iterate_in_thread
-
-    return iterate_in_thread(iterable)
-
-
-class Erlen(DispatchMixin, Scaffold):
+class Erlen(Scaffold):
     """An ASGI application with Quart's API.
 
     :param import_name: the app's module name, usually ``__name__``.
@@ -586,6 +575,7 @@ class Erlen(DispatchMixin, Scaffold):
         """A new app context: ``async with app.app_context(): ...``."""
         return AppContext(self)
 
+    @step
     def request_context(self, request: Request) -> RequestContext:
         """A request context for ``request``."""
         return RequestContext(self, request)
@@ -654,17 +644,219 @@ class Erlen(DispatchMixin, Scaffold):
     #: function itself, not a method calling it, one call less on that first use.
     open_session_for = open_session_lazily
 
-    def _session_is_lazy(self) -> bool:
-        # The built-in cookie interface opens on first use of `session` (zero work for
-        # requests that never touch it); any other interface is awaited up front, as in
-        # Quart. The answer is cached per interface object: one identity test per request.
-        interface = self.session_interface
-        if interface is self.__dict__.get("_lazy_session_interface"):
-            return True
-        if can_open_sync(interface):
-            self.__dict__["_lazy_session_interface"] = interface
-            return True
-        return False
+    # --- the pipeline: Quart's methods, each a thin wrapper over its step ------------------
+    # An app may override any of them: the compiled pipeline then calls the override in
+    # that step's place (erlen.pipeline.steps.Overrides), and the override's super() call
+    # runs the step. tests/core/test_pipeline_steps.py covers each.
+
+    def _compile_pipeline(self) -> None:
+        self._pipeline = Pipeline(self)
+        self._http = HttpSteps(self, self._pipeline)
+
+    def _http_steps(self) -> HttpSteps:
+        steps: HttpSteps | None = self.__dict__.get("_http")
+        if steps is None:  # not frozen (a test request context): from the registries now
+            steps = HttpSteps(self, Pipeline(self))
+        return steps
+
+    def plan_for(self, connection: Any) -> Plan:
+        """The compiled plan of the endpoint ``connection`` matched."""
+        return plan_for(self, connection)
+
+    @step
+    async def handle_request(self, request: Request) -> Response:
+        """Match, push the context, dispatch, and return the response; errors become 500s."""
+        return await http.handle(self, self._http_steps(), request)  # type: ignore[no-any-return]
+
+    @step
+    def match_request(self, request: Any, websocket: bool = False) -> None:
+        """Match ``request`` against the URL map, storing the rule or routing exception."""
+        pipeline = self.__dict__.get("_pipeline")
+        match_request(self, pipeline.matcher if pipeline else None, request, websocket)
+
+    @step
+    async def full_dispatch_request(
+        self, request_context: RequestContext | None = None
+    ) -> Response:
+        """Run preprocessing, the view and finalizing; user exceptions go to handlers."""
+        ctx = request_context or _cv_request.get()
+        plan = plan_for(self, ctx.request)
+        return await steps.full_dispatch(self, ctx, plan, self._http_steps())  # type: ignore[no-any-return]
+
+    @step
+    async def preprocess_request(self, request_context: RequestContext | None = None) -> Any:
+        """URL value preprocessors, plugin and app ``before_request``; first non-None wins."""
+        ctx = request_context or _cv_request.get()
+        hooks = self._http_steps().hooks
+        return await steps.preprocess(self, ctx, plan_for(self, ctx.request), hooks)
+
+    @step
+    async def dispatch_request(self, request_context: RequestContext | None = None) -> Any:
+        """Call the view (or answer automatic OPTIONS); raises the routing error if any."""
+        request = (request_context or _cv_request.get()).request
+        return await steps.dispatch(self, request, plan_for(self, request))
+
+    def raise_routing_exception(self, request: Any) -> None:
+        """Raise the stored routing error (404, 405, redirect, websocket mismatch)."""
+        raise request.routing_exception
+
+    @step
+    async def finalize_request(
+        self,
+        result: Any,
+        request_context: RequestContext | None = None,
+        from_error_handler: bool = False,
+    ) -> Response:
+        """Make the response and run the after-request processing."""
+        ctx = request_context or _cv_request.get()
+        plan = plan_for(self, ctx.request)
+        return await steps.finalize(  # type: ignore[no-any-return]
+            self, ctx, plan, self._http_steps(), result, from_error_handler
+        )
+
+    @step
+    async def make_response(self, result: Any) -> Response:
+        """Turn a view's return value into a response (Flask's rules)."""
+        return steps.make_response(self, result)
+
+    @step
+    async def process_response(
+        self, response: Response, request_context: RequestContext | None = None
+    ) -> Response:
+        """``after_this_request``, ``after_request`` (innermost blueprint first), plugins,
+        then save the session."""
+        ctx = request_context or _cv_request.get()
+        plan = plan_for(self, ctx.request)
+        return await steps.process_response(self, ctx, plan, self._http_steps().hooks, response)
+
+    @step
+    async def do_teardown_request(
+        self, exc: BaseException | None, request_context: RequestContext | None = None
+    ) -> None:
+        """Run the ``teardown_request`` functions and plugin teardown hooks."""
+        request = (request_context or _cv_request.get()).request
+        hooks = self._http_steps().hooks
+        await steps.teardown(self, request, plan_for(self, request), hooks, exc)
+
+    @step
+    async def do_teardown_appcontext(self, exc: BaseException | None = None) -> None:
+        """Run the ``teardown_appcontext`` functions."""
+        for func in reversed(self.teardown_appcontext_funcs):
+            await self.ensure_async(func)(exc)
+        if signals.appcontext_tearing_down.receivers:
+            await signals.send_async(signals.appcontext_tearing_down, self, exc=exc)
+
+    async def make_default_options_response(self) -> Response:
+        """The automatic ``OPTIONS`` answer: an empty 200 with ``Allow``."""
+        adapter = self.create_url_adapter(_cv_request.get().request)
+        rv = self.response_class()
+        rv.allow.update(adapter.allowed_methods())  # type: ignore[union-attr]
+        return rv
+
+    # --- errors -------------------------------------------------------------------------
+
+    def _error_handlers(self) -> ErrorHandlers:
+        ctx: Any = _cv_request.get(None) or _cv_websocket.get(None)
+        return plan_for(self, ctx._connection if ctx is not None else _NO_CONNECTION).errors
+
+    def trap_http_exception(self, e: Exception) -> bool:
+        """Whether an HTTP exception should be raised like a code error (debugging aid)."""
+        return errors.trap_http_exception(self, e)
+
+    async def handle_http_exception(self, error: HTTPException) -> Any:
+        """Answer an HTTP exception with its registered handler, or the exception itself."""
+        return await errors.handle_http_exception(self, error, self._error_handlers())
+
+    @step
+    async def handle_user_exception(self, error: Exception) -> Any:
+        """Route an exception from the view to its handler; re-raise if there is none."""
+        return await errors.handle_user_exception(self, error, self._error_handlers())
+
+    def should_propagate(self) -> bool:
+        """Whether unhandled errors are re-raised (``PROPAGATE_EXCEPTIONS``, or testing/debug)."""
+        return errors.should_propagate(self)
+
+    @step
+    async def handle_exception(self, error: Exception) -> Response:
+        """The 500 path: signal, plugins, propagate in testing/debug, else log and answer."""
+        ctx = _cv_request.get(None)
+        plan = plan_for(self, ctx.request if ctx is not None else _NO_CONNECTION)
+        return await steps.handle_exception(self, ctx, plan, self._http_steps(), error)  # type: ignore[no-any-return]
+
+    def log_exception(self, exception_info: Any) -> None:
+        """Log an unhandled exception once, naming the request or websocket."""
+        ctx: Any = _cv_request.get(None)
+        if ctx is not None:
+            where = f"request {ctx.request.method} {ctx.request.path}"
+        else:
+            ws_ctx: Any = _cv_websocket.get(None)
+            where = f"websocket {ws_ctx.websocket.path}" if ws_ctx else "background task"
+        self.logger.error(f"Exception on {where}", exc_info=exception_info)
+
+    # --- websockets: Quart's method names over erlen.pipeline.connection ----------------
+    # The websocket plugin describes its connections (``app.extensions["erlen.websocket"]``,
+    # a connection.Protocol); an app may override any stage, as in Quart.
+
+    def _websocket_protocol(self) -> connection.Protocol:
+        protocol = self.extensions.get("erlen.websocket")
+        if protocol is None:
+            raise RuntimeError(
+                "Websockets need the 'websocket' plugin, which is not loaded"
+                " (check Erlen(plugins=...) / exclude_plugins)"
+            )
+        return protocol  # type: ignore[no-any-return]
+
+    @step
+    async def handle_websocket(self, websocket: Any) -> Any:
+        """Match, push the context and run the handler; returns the response that rejects
+        the handshake, if any."""
+        return await connection.handle(self, websocket, self._websocket_protocol())
+
+    @step
+    async def full_dispatch_websocket(self, websocket_context: Any = None) -> Any:
+        """Preprocess, run the handler and finalize; user exceptions go to handlers."""
+        ctx = websocket_context or _cv_websocket.get()
+        return await connection.full_dispatch(self, ctx, self._websocket_protocol())
+
+    @step
+    async def preprocess_websocket(self, websocket_context: Any = None) -> Any:
+        """URL value preprocessors and ``before_websocket``; first non-None wins."""
+        ctx = websocket_context or _cv_websocket.get()
+        return await connection.preprocess(self, ctx, self._websocket_protocol())
+
+    @step
+    async def dispatch_websocket(self, websocket_context: Any = None) -> Any:
+        """Call the websocket handler (or raise the routing error)."""
+        return await connection.dispatch(self, (websocket_context or _cv_websocket.get()).websocket)
+
+    @step
+    async def finalize_websocket(
+        self, result: Any, websocket_context: Any = None, from_error_handler: bool = False
+    ) -> Any:
+        """Make the response (if any) and post-process it."""
+        ctx = websocket_context or _cv_websocket.get()
+        protocol = self._websocket_protocol()
+        return await connection.finalize(self, ctx, protocol, result, from_error_handler)
+
+    @step
+    async def postprocess_websocket(self, response: Any, websocket_context: Any = None) -> Any:
+        """``after_this_websocket``, ``after_websocket`` functions, session save."""
+        ctx = websocket_context or _cv_websocket.get()
+        return await connection.postprocess(self, ctx, self._websocket_protocol(), response)
+
+    @step
+    async def handle_websocket_exception(self, error: Exception) -> Any:
+        """The unhandled-error path of a websocket handler (500 / close 1011)."""
+        ctx = _cv_websocket.get()
+        return await connection.handle_exception(self, ctx, self._websocket_protocol(), error)
+
+    async def do_teardown_websocket(
+        self, exc: BaseException | None, websocket_context: Any = None
+    ) -> None:
+        """Run the ``teardown_websocket`` functions."""
+        ctx = websocket_context or _cv_websocket.get()
+        protocol = self.extensions.get("erlen.websocket") or _WEBSOCKET_TEARDOWN
+        await connection.teardown(self, ctx, protocol, exc)
 
     # --- freeze and ASGI ------------------------------------------------------------------
 
@@ -677,11 +869,8 @@ class Erlen(DispatchMixin, Scaffold):
             return
         pm = self.plugin_manager
         hook = pm.hook
-        # Hooks and dispatch tables first: protocol handlers are built from them.
-        self._hooks_before = compile_hook(pm, "erlen_before_request", ("app", "request"))
-        self._hooks_after = compile_hook(pm, "erlen_after_request", ("app", "request", "response"))
-        self._hooks_teardown = compile_hook(pm, "erlen_teardown_request", ("app", "request", "exc"))
-        self._compile_dispatch()
+        # The pipeline first: protocol handlers are built from it.
+        self._compile_pipeline()
         protocols: dict[str, ProtocolHandler] = {}
         for table in hook.erlen_protocol_handlers(app=self):
             for scope_type, handler in (table or {}).items():
