@@ -287,6 +287,12 @@ class Erlen(Scaffold):
         """The ``logging`` logger named after the app (:func:`erlen.logging.create_logger`)."""
         return create_logger(self)
 
+    @property
+    def frozen(self) -> bool:
+        """Whether the app has frozen (first request or lifespan startup): its routes,
+        hooks and plugins are final."""
+        return self._frozen
+
     def _check_setup_finished(self, f_name: str) -> None:
         if self._frozen:
             raise AppFrozenError(
@@ -1148,7 +1154,7 @@ class Erlen(Scaffold):
     @setupmethod
     def add_template_filter(self, f: Callable[..., Any], name: str | None = None) -> None:
         """Register a jinja2 filter."""
-        self._template_registry["filters"][name or f.__name__] = f
+        self.template_registry["filters"][name or f.__name__] = f
 
     @setupmethod
     def template_test(self, name: str | None = None) -> Callable[[F], F]:
@@ -1163,7 +1169,7 @@ class Erlen(Scaffold):
     @setupmethod
     def add_template_test(self, f: Callable[..., Any], name: str | None = None) -> None:
         """Register a jinja2 test."""
-        self._template_registry["tests"][name or f.__name__] = f
+        self.template_registry["tests"][name or f.__name__] = f
 
     @setupmethod
     def template_global(self, name: str | None = None) -> Callable[[F], F]:
@@ -1178,10 +1184,12 @@ class Erlen(Scaffold):
     @setupmethod
     def add_template_global(self, f: Callable[..., Any], name: str | None = None) -> None:
         """Register a jinja2 global."""
-        self._template_registry["globals"][name or f.__name__] = f
+        self.template_registry["globals"][name or f.__name__] = f
 
     @property
-    def _template_registry(self) -> dict[str, dict[str, Any]]:
+    def template_registry(self) -> dict[str, dict[str, Any]]:
+        """The jinja2 ``filters``, ``tests`` and ``globals`` registered on the app (by
+        name), which the templating plugin applies to its environment."""
         reg = self.__dict__.get("_template_registry_data")
         if reg is None:
             reg = self.__dict__["_template_registry_data"] = defaultdict(dict)
