@@ -18,7 +18,7 @@ import sys
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
-from werkzeug.exceptions import BadRequestKeyError, HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.routing import RequestRedirect, RoutingException
 
 if TYPE_CHECKING:
@@ -76,20 +76,6 @@ class ErrorHandlers:
         return handler
 
 
-def trap_http_exception(app: Erlen, error: Exception) -> bool:
-    """Whether an HTTP exception is raised like any other error (a debugging aid:
-    ``TRAP_HTTP_EXCEPTIONS``, ``TRAP_BAD_REQUEST_ERRORS``)."""
-    config = app.config
-    if config["TRAP_HTTP_EXCEPTIONS"]:
-        return True
-    trap_bad_request = config["TRAP_BAD_REQUEST_ERRORS"]
-    if trap_bad_request is None and app.debug and isinstance(error, BadRequestKeyError):
-        return True
-    if trap_bad_request:
-        return isinstance(error, BadRequestKeyError) or getattr(error, "code", None) == 400
-    return False
-
-
 async def handle_http_exception(app: Erlen, error: HTTPException, handlers: ErrorHandlers) -> Any:
     """The registered handler's answer to ``error``, or ``error`` itself (it is a
     response); redirects and routing exceptions are never handled."""
@@ -112,15 +98,6 @@ async def handle_user_exception(app: Erlen, error: Exception, handlers: ErrorHan
     if handler is None:
         raise error
     return await handler(error)
-
-
-def should_propagate(app: Erlen) -> bool:
-    """Whether unhandled errors are re-raised: ``PROPAGATE_EXCEPTIONS``, else testing or
-    debug mode."""
-    propagate = app.config["PROPAGATE_EXCEPTIONS"]
-    if propagate is not None:
-        return bool(propagate)
-    return bool(app.testing or app.debug)
 
 
 async def server_error(

@@ -187,10 +187,13 @@ class Pipeline:
 
 
 def plan_for(app: Erlen, connection: Any) -> Plan:
-    """The plan of the endpoint ``connection`` matched; before ``app`` freezes, one built
-    from the registries as they are now (not kept)."""
+    """The plan of the endpoint ``connection`` matched (None: outside any connection, the
+    plan of no endpoint); before ``app`` freezes, one built from the registries as they
+    are now (not kept)."""
+    rule = connection.url_rule if connection is not None else None
     pipeline: Pipeline | None = app.__dict__.get("_pipeline")
     if pipeline is not None:
+        if rule is None:
+            return pipeline.plans[None]
         return pipeline.plan_for(connection)
-    rule = connection.url_rule
     return Plan(app, rule.endpoint if rule is not None else None)
