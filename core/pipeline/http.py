@@ -69,10 +69,13 @@ def make_http_handler(app: Erlen) -> ProtocolHandler:
             outcome = await handle(app, steps, request, True)
         if type(outcome) is bytes:
             start, body = text_messages(outcome, plain_header, request.method == "HEAD")  # type: ignore[arg-type]
-            await send(start)
-            await send(body)
+        elif outcome._is_data:
+            start, body = data_messages(outcome, request.method == "HEAD")
         else:
             await send_response(outcome, request.method == "HEAD", send, receive, timeout)
+            return
+        await send(start)
+        await send(body)
 
     return serve_http
 
@@ -163,10 +166,34 @@ def encode_headers(response: Response) -> list[tuple[bytes, bytes]]:
     return [*map(encoded_pair, items)]
 
 
+def data_messages(response: Response, head: bool) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The two ASGI messages sending ``response``, whose body is in memory (or not sent:
+    a HEAD request gets the headers only)."""
+    return (
+        {
+            "type": "http.response.start",
+            "status": response.status_code,
+            "headers": encode_headers(response),
+        },
+        {
+            "type": "http.response.body",
+            "body": b"" if head else b"".join(response.response),
+            "more_body": False,
+        },
+    )
+
+
 async def send_response(
     response: Response, head: bool, send: Send, receive: Receive, default_timeout: float | None
 ) -> None:
     """Send ``response`` over ASGI; a HEAD request gets the headers only."""
+    if response._is_data or head:
+        start, body = data_messages(response, head)
+        await send(start)
+        await send(body)
+        if head and not response._is_data:
+            await _close_body(response.response)
+        return
     await send(
         {
             "type": "http.response.start",
@@ -174,12 +201,6 @@ async def send_response(
             "headers": encode_headers(response),
         }
     )
-    if response._is_data or head:
-        body = b"" if head else b"".join(response.response)
-        await send({"type": "http.response.body", "body": body, "more_body": False})
-        if head and not response._is_data:
-            await _close_body(response.response)
-        return
     timeout = response.timeout
     if timeout is ...:
         timeout = default_timeout

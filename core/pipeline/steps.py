@@ -111,10 +111,11 @@ class HttpSteps:
         for plan in self.plans.values():
             self.flags_of(plan)
 
-    def flags_of(self, plan: Plan) -> tuple[bool, bool, bool]:
-        """``(runs_before, bare_text, quiet_leave)`` of ``plan``: whether anything runs
-        before its view, whether its text may be sent bare, and whether leaving its
-        context has nothing to tear down (checked again per request: signals, files)."""
+    def flags_of(self, plan: Plan) -> tuple[bool, bool, bool, bool]:
+        """``(runs_before, bare_text, quiet_leave, runs_after)`` of ``plan``: whether
+        anything runs before its view, whether its text may be sent bare, whether leaving
+        its context has nothing to tear down (checked again per request: signals, files),
+        and whether an after function or plugin hook runs on its responses."""
         flags = plan.flags
         if flags is None:
             http = plan.http
@@ -122,6 +123,7 @@ class HttpSteps:
                 bool(plan.preprocessors or self.hooks.before or http.before),
                 self.bare_text and not http.after,
                 self.quiet_leave and not http.teardown,
+                bool(http.after or self.hooks.after),
             )
         return flags
 
@@ -203,23 +205,23 @@ async def full_dispatch(
             result = await handle_user_exception(app, error, plan.errors)
     if over.finalize_request is not None:
         return await over.finalize_request(result, ctx)
-    if bare and (plan.flags or steps.flags_of(plan))[1]:
+    kind = type(result)
+    if bare and (kind is str or kind is bytes) and (plan.flags or steps.flags_of(plan))[1]:
         body = unseen_text(app, ctx, steps, result)
         if body is not None:
             return body
     return await finalize(app, ctx, plan, steps, result)
 
 
-def unseen_text(app: Erlen, ctx: RequestContext, steps: HttpSteps, result: Any) -> bytes | None:
-    """``result`` as the body to send bare, when it is text and nothing can see the
-    response object it would become: no after function (checked per plan), no
+def unseen_text(
+    app: Erlen, ctx: RequestContext, steps: HttpSteps, result: str | bytes
+) -> bytes | None:
+    """Text ``result`` as the body to send bare, when nothing can see the response
+    object it would become: no after function (checked per plan), no
     ``after_this_request`` function, no session opened or to refresh, no
     ``request_finished`` receiver, and the app's response class the plain one. None
     otherwise. (tests/core/test_hot_path.py compares such responses with the method
     chain's; tests/core/test_pipeline_steps.py covers each override.)"""
-    kind = type(result)
-    if kind is not str and kind is not bytes:
-        return None
     if (
         ctx._after_funcs
         or ctx._session is not None
@@ -229,7 +231,7 @@ def unseen_text(app: Erlen, ctx: RequestContext, steps: HttpSteps, result: Any) 
         return None
     if cookie_needs_refresh(app, ctx.request):
         return None
-    return result.encode() if kind is str else result  # type: ignore[no-any-return]
+    return result.encode() if isinstance(result, str) else result
 
 
 async def finalize(
@@ -249,8 +251,12 @@ async def finalize(
     try:
         if over.process_response is not None:
             response = await over.process_response(response, ctx)
-        else:
+        elif ctx._after_funcs or (plan.flags or steps.flags_of(plan))[3]:
             response = await process_response(app, ctx, plan, steps.hooks, response)
+        else:  # process_response with no after function: the session save alone
+            saving = save_session(app, ctx, response)
+            if saving is not None:
+                await saving
         if _receivers.connected and signals.request_finished.receivers:
             await signals.send_async(signals.request_finished, app, response=response)
     except Exception:
