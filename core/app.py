@@ -8,6 +8,7 @@ looks the scope type up in a table built once at freeze from ``erlen_protocol_ha
 from __future__ import annotations
 
 import asyncio
+import inspect
 import os
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import timedelta
@@ -26,9 +27,15 @@ from .pipeline.errors import ErrorHandlers
 from .pipeline.match import match_request
 from .pipeline.plan import Pipeline, Plan, plan_for, step
 from .pipeline.steps import HttpSteps
-from .pluginmanager import BUILTINS_NAME, ErlenPluginManager, resolve_plugins
+from .pluginmanager import BUILTINS_NAME, ErlenPluginManager, load_plugin, resolve_plugins
 from .scaffold import _sentinel, setupmethod
-from .sessions import SecureCookieSessionInterface, open_session_lazily
+from .sessions import (
+    DefaultSessionInterface,
+    NullSessionInterface,
+    SessionInterface,
+    default_session_interface,
+    open_session_lazily,
+)
 from .testrequest import sentinel as _test_sentinel
 from .utils import run_sync as run_sync
 from .utils import run_sync_iterable as run_sync_iterable
@@ -44,9 +51,15 @@ class Erlen(AppBase):
     """An ASGI application with Quart's API.
 
     :param import_name: the app's module name, usually ``__name__``.
-    :param plugins: the plugins to load: entry-point names, modules or objects. ``None``
-        (the default) loads every installed plugin of the ``erlen`` entry point group.
-    :param exclude_plugins: entry-point names to leave out of the default set.
+    :param plugins: exactly the plugins to load: entry-point names, modules or objects.
+        ``None`` (the default) loads the default plugins: the ones Erlen ships (or the
+        names in the ``ERLEN_PLUGINS`` environment variable). An installed third-party
+        plugin is loaded only when named here, in ``extra_plugins`` or with
+        :meth:`register_plugin`.
+    :param extra_plugins: plugins to load besides ``plugins`` (or the defaults), e.g.
+        ``extra_plugins=["cors"]`` for an installed third-party plugin.
+    :param exclude_plugins: entry-point names to leave out (as does the
+        ``ERLEN_DISABLE_PLUGINS`` environment variable).
     """
 
     request_class = Request
@@ -54,7 +67,10 @@ class Erlen(AppBase):
     test_client_class: type | None = None
     test_app_class: type | None = None
     test_cli_runner_class: type | None = None
-    session_interface = SecureCookieSessionInterface()
+    #: How sessions are opened and saved. Read on the class, Quart's shared cookie
+    #: interface; an app gets the one the ``erlen_session_interface`` hook gives (the
+    #: ``sessions`` plugin's) unless a subclass sets its own here.
+    session_interface: SessionInterface = DefaultSessionInterface()  # type: ignore[assignment]
     event_class = asyncio.Event
     lock_class = asyncio.Lock
     #: The jinja2 environment class; None means the templating plugin's ``Environment``.
@@ -92,6 +108,7 @@ class Erlen(AppBase):
         root_path: str | None = None,
         *,
         plugins: Sequence[str | object] | None = None,
+        extra_plugins: Sequence[str | object] = (),
         exclude_plugins: Iterable[str] = (),
     ) -> None:
         super().__init__(
@@ -107,7 +124,6 @@ class Erlen(AppBase):
         )
         # Read on every request: an attribute of the app is found faster than one of
         # its class (a subclass's own class value is the one copied).
-        self.session_interface = self.session_interface
         self.response_class = self.response_class
         self.background_tasks: set[asyncio.Task[Any]] = set()
         self.shutdown_event: asyncio.Event | None = None
@@ -119,7 +135,7 @@ class Erlen(AppBase):
 
         self.plugin_manager = ErlenPluginManager()
         self.plugin_manager.register(builtins, BUILTINS_NAME)
-        for name, plugin in resolve_plugins(plugins, exclude_plugins):
+        for name, plugin in resolve_plugins(plugins, exclude_plugins, extra_plugins):
             self._register(plugin, name)
         hook = self.plugin_manager.hook
         for converters in hook.erlen_url_converters(app=self):
@@ -131,6 +147,11 @@ class Erlen(AppBase):
         else:
             self.json = hook.erlen_json_provider(app=self)
             self.json_provider_class = type(self.json)
+        declared = inspect.getattr_static(type(self), "session_interface")
+        if isinstance(declared, DefaultSessionInterface):
+            self.session_interface = default_session_interface(self)
+        else:  # a subclass's own (Quart's way), kept on the instance too
+            self.session_interface = self.session_interface
 
         if self.has_static_folder:
             if bool(static_host) != host_matching:
@@ -165,8 +186,22 @@ class Erlen(AppBase):
 
     @setupmethod
     def register_plugin(self, plugin: object, name: str | None = None) -> None:
-        """Register one more plugin on this app (before it serves) and configure it."""
+        """Register one more plugin on this app (before it serves) and configure it.
+
+        ``plugin`` is a plugin object (a module, a class instance) or the name of an
+        installed entry-point plugin: ``app.register_plugin("cors")`` (a no-op when the app
+        already has a plugin of that name).
+        """
+        if isinstance(plugin, str):
+            if self.plugin_manager.get_plugin(plugin) is not None:
+                return  # already enabled under that name: selecting it again changes nothing
+            name = name or plugin
+            plugin = load_plugin(plugin)
         self._register(plugin, name)
+        if getattr(plugin, "erlen_session_interface", None) is not None and isinstance(
+            self.session_interface, NullSessionInterface
+        ):
+            self.session_interface = default_session_interface(self)
         configure = getattr(plugin, "erlen_configure", None)
         if configure is not None:
             try:

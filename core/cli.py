@@ -2,14 +2,15 @@
 
 ``kernel --app pkg.mod:app run --host H --port P``; also ``routes``, ``shell``, ``plugins``,
 commands registered on ``app.cli`` and commands contributed by plugins through
-``erlen_cli_commands``. ``python -m erlen`` runs the same group. The guide is
-``docs/cli.md``.
+``erlen_cli_commands``. ``python -m erlen`` runs the same group. The guide is the
+documentation site's ``cli.html`` (``docs/cli.md`` in the source).
 """
 
 from __future__ import annotations
 
 import asyncio
 import functools
+import importlib.metadata
 import inspect
 import os
 import sys
@@ -32,6 +33,15 @@ from .discovery import (
     locate_app,
     prepare_import,
     skip_dotenv,
+)
+from .exceptions import PluginError
+from .pluginmanager import (
+    BUILTINS_NAME,
+    ErlenPluginManager,
+    default_plugins,
+    describe_installed,
+    excluded_plugins,
+    load_plugin,
 )
 
 if TYPE_CHECKING:
@@ -157,6 +167,13 @@ def _set_app(ctx: click.Context, param: click.Parameter, value: str | None) -> s
     return value
 
 
+def _set_debug(ctx: click.Context, param: click.Parameter, value: bool | None) -> None:
+    # Eager: set before the app is imported, which reads KERNEL_DEBUG into config["DEBUG"].
+    if value is None or ctx.resilient_parsing:
+        return
+    os.environ["KERNEL_DEBUG"] = "1" if value else "0"
+
+
 def _env_file_callback(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
     # Eager and declared first: the files are loaded before any other option is read, so
     # they can set KERNEL_APP or KERNEL_RUN_PORT.
@@ -196,6 +213,17 @@ class KernelGroup(AppGroup):
         )
         params.append(
             click.Option(
+                ["--debug/--no-debug"],
+                default=None,
+                help="Debug mode for the app and every command (sets KERNEL_DEBUG before"
+                " the app is loaded).",
+                is_eager=True,
+                expose_value=False,
+                callback=_set_debug,
+            )
+        )
+        params.append(
+            click.Option(
                 ["-A", "--app"],
                 metavar="IMPORT",
                 help="The app to load: 'module:name', 'module', 'module:create_app(...)' or"
@@ -219,18 +247,20 @@ class KernelGroup(AppGroup):
         return super().command(*args, **kwargs)
 
     def _load_plugin_commands(self) -> None:
+        """Add the commands of the plugins every app loads by default (installed but not
+        enabled plugins add theirs only through an app that selects them)."""
         if self._plugin_commands_loaded:
             return
         self._plugin_commands_loaded = True
-        from .pluginmanager import ErlenPluginManager, available_plugins
-
         pm = ErlenPluginManager()
-        disabled = {n.strip() for n in os.environ.get("ERLEN_DISABLE_PLUGINS", "").split(",")}
-        for name, ep in available_plugins().items():
-            if name in disabled:
-                continue
+        try:
+            names = [n for n in default_plugins() if n not in excluded_plugins()]
+        except PluginError as exc:  # a bad ERLEN_PLUGINS must not break the CLI
+            click.echo(f"Warning: {exc}", err=True)
+            names = []
+        for name in names:
             try:
-                plugin = ep.load()
+                plugin = load_plugin(name)
                 pm.register(plugin, name)
             except Exception as exc:  # a broken plugin must not break the CLI
                 click.echo(f"Warning: plugin {name!r} failed to load: {exc}", err=True)
@@ -421,22 +451,38 @@ def routes_command(info: ScriptInfo, sort: str, all_methods: bool) -> None:
         click.echo(fmt.format(*row).rstrip())
 
 
-@click.command("plugins", short_help="List the loaded plugins.")
+@click.command("plugins", short_help="List the enabled and the installed plugins.")
 @click.option("--all", "show_all", is_flag=True, help="Also show the kernel's built-in hooks.")
 @pass_script_info
 def plugins_command(info: ScriptInfo, show_all: bool) -> None:
-    """List loaded plugins with their versions and the hooks each implements."""
-    from .pluginmanager import BUILTINS_NAME, describe_installed
-
+    """List the enabled plugins (the app's, or without an app the defaults) with their
+    versions and the hooks each implements, then the installed plugins that are not
+    enabled."""
     try:
-        rows = info.load_app().plugin_manager.describe()
-    except NoAppException:  # no app: every installed plugin, as an app would load them
+        app = info.load_app()
+    except NoAppException:  # no app: the plugins an app naming none would load
         rows = describe_installed()
+    else:
+        enabled = app.plugin_manager.describe()
+        loaded = {row["name"] for row in enabled}
+        rows = [{**row, "enabled": True} for row in enabled]
+        rows += [row for row in describe_installed(()) if row["name"] not in loaded]
     for row in rows:
-        if row["name"] == BUILTINS_NAME and not show_all:
-            continue
-        hooks = row.get("error") or ", ".join(row["hooks"]) or "-"
-        click.echo(f"{row['name']} {row['version'] or ''}".rstrip() + f": {hooks}")
+        if row["enabled"] and (row["name"] != BUILTINS_NAME or show_all):
+            click.echo(_plugin_line(row))
+    idle = [row for row in rows if not row["enabled"]]
+    if idle:
+        click.echo(
+            "\nInstalled, not enabled (select one with Erlen(__name__,"
+            " extra_plugins=[NAME]) or app.register_plugin(NAME)):"
+        )
+        for row in idle:
+            click.echo("  " + _plugin_line(row))
+
+
+def _plugin_line(row: dict[str, Any]) -> str:
+    hooks = row.get("error") or ", ".join(row["hooks"]) or "-"
+    return f"{row['name']} {row['version'] or ''}".rstrip() + f": {hooks}"
 
 
 @click.command("shell", short_help="Run a Python shell in the app context.")
@@ -467,13 +513,28 @@ def shell_command(info: ScriptInfo) -> None:
         _leave_app_context(ctx, None)
 
 
+def documentation_url(page: str = "") -> str | None:
+    """The address of a page of the documentation site: the ``Documentation`` URL of the
+    installed distribution's metadata (``[project.urls]``), or None without one."""
+    try:
+        urls = importlib.metadata.metadata("erlen").get_all("Project-URL") or []
+    except importlib.metadata.PackageNotFoundError:
+        return None
+    for entry in urls:
+        label, _, url = entry.partition(",")
+        if label.strip().lower() == "documentation":
+            return url.strip().rstrip("/") + "/" + page
+    return None
+
+
 def make_cli() -> KernelGroup:
     """A new ``kernel`` group with the built-in commands (``cli`` is the one ``main`` runs)."""
+    guide = documentation_url("cli.html")
     group = KernelGroup(
         name="kernel",
         help="Run and manage an Erlen application.\n\nFind the app with --app, the"
         f" {APP_ENV} environment variable, or an app.py file in the current directory."
-        " See docs/cli.md.",
+        + (f" Guide: {guide}" if guide else ""),
     )
     for command in (run_command, routes_command, plugins_command, shell_command):
         group.add_command(command)

@@ -82,59 +82,64 @@ class Config(dict):  # type: ignore[type-arg]
     """
 
     #: A number that changes whenever a key is set or removed; no other config (nor this
-    #: one in another state) has it. The kernel keeps work derived from settings (e.g.
-    #: how session cookies are opened) while it is unchanged, instead of comparing the
-    #: settings on every request. A value mutated in place (a list) does not change it.
-    _generation = 0
+    #: one in another state) has it. Work derived from the settings (how session cookies
+    #: are opened and written) may be kept while it is unchanged, instead of comparing
+    #: the settings on every request. A value mutated in place (a list) does not change it.
+    generation = 0
+
+    @property
+    def _generation(self) -> int:
+        # The name the kernel used before ``generation`` was public.
+        return self.generation
 
     def __init__(
         self, root_path: str | os.PathLike[str], defaults: Mapping[str, Any] | None = None
     ):
         super().__init__(defaults or {})
         self.root_path = root_path
-        self._generation = next(_generations)
+        self.generation = next(_generations)
 
-    # Every way to change the keys of a dict, each moving ``_generation`` on.
+    # Every way to change the keys of a dict, each moving ``generation`` on.
     def __setitem__(self, key: str, value: Any) -> None:
         super().__setitem__(key, value)
-        self._generation = next(_generations)
+        self.generation = next(_generations)
 
     def __delitem__(self, key: str) -> None:
         super().__delitem__(key)
-        self._generation = next(_generations)
+        self.generation = next(_generations)
 
     def __ior__(self, other: Any) -> Config:  # type: ignore[override,misc]
         super().__ior__(other)
-        self._generation = next(_generations)
+        self.generation = next(_generations)
         return self
 
     def update(self, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
         """``dict.update``."""
         super().update(*args, **kwargs)
-        self._generation = next(_generations)
+        self.generation = next(_generations)
 
     def setdefault(self, key: str, default: Any = None) -> Any:
         """``dict.setdefault``."""
         value = super().setdefault(key, default)
-        self._generation = next(_generations)
+        self.generation = next(_generations)
         return value
 
     def pop(self, key: str, *default: Any) -> Any:
         """``dict.pop``."""
         value = super().pop(key, *default)
-        self._generation = next(_generations)
+        self.generation = next(_generations)
         return value
 
     def popitem(self) -> tuple[str, Any]:
         """``dict.popitem``."""
         item = super().popitem()
-        self._generation = next(_generations)
+        self.generation = next(_generations)
         return item
 
     def clear(self) -> None:
         """``dict.clear``."""
         super().clear()
-        self._generation = next(_generations)
+        self.generation = next(_generations)
 
     def from_envvar(self, variable_name: str, silent: bool = False) -> bool:
         """Load a Python config file named by the environment variable ``variable_name``."""

@@ -29,6 +29,9 @@ DEFAULT_APP_FILES = ("asgi.py", "wsgi.py", "app.py")
 #: Environment files loaded (when python-dotenv is installed) before the command line is
 #: read; the first one wins for a variable both set, and the real environment beats both.
 DOTENV_FILES = (".env", ".kernelenv")
+#: Other frameworks' env files: not read (their variables name FLASK_/QUART_ settings),
+#: but a user porting an app is told so instead of wondering why nothing happened.
+IGNORED_DOTENV_FILES = (".flaskenv", ".quartenv")
 SKIP_DOTENV_ENV = "KERNEL_SKIP_DOTENV"
 
 
@@ -278,6 +281,16 @@ def load_dotenv(path: str | os.PathLike[str] | None = None, load_defaults: bool 
             if found:
                 dotenv.load_dotenv(found, encoding="utf-8", override=False)
                 loaded = True
+        for name in IGNORED_DOTENV_FILES:
+            found = dotenv.find_dotenv(name, usecwd=True)
+            if found:
+                click.secho(
+                    f" * Warning: {found} is not read: the kernel command reads"
+                    f" {' and '.join(DOTENV_FILES)}. Move its variables to .kernelenv"
+                    " (FLASK_APP and QUART_APP become KERNEL_APP).",
+                    fg="yellow",
+                    err=True,
+                )
     return loaded
 
 

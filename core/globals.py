@@ -62,7 +62,7 @@ _STORED_PROXY_MSG = (
     "The `websocket` global is a context proxy: it always means the connection of the "
     "handler that is running, so storing it (in a set, dict or list) and using it from "
     "another connection's handler would reach the wrong client. Store the connection "
-    "object instead: `connections.add(websocket._get_current_object())`."
+    "object instead: `connections.add(websocket.connection)`."
 )
 
 
@@ -72,7 +72,7 @@ class _WebsocketProxy(LocalProxy):  # type: ignore[type-arg]
     Keeping the proxy in a set of connections (as a chat broadcast does) cannot work: every
     stored entry resolves to whichever connection is current, so a broadcast silently
     reaches nobody. Hashing it (``set.add``, dict keys) or comparing it with itself fails
-    at once with a message naming the fix, ``websocket._get_current_object()``.
+    at once with a message naming the fix, ``websocket.connection``.
     """
 
     __slots__ = ()

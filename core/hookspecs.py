@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
     from .app import Erlen
     from .pluginmanager import ErlenPluginManager
+    from .sessions import SessionInterface
     from .typing import ProtocolHandler
     from .wrappers.request import Request
     from .wrappers.response import Response
@@ -195,6 +196,24 @@ def erlen_json_provider(app: Erlen) -> Any:
     ``dumps(obj, **kw) -> str``, ``loads(s, **kw)``, ``response(*args, **kw)`` and
     ``dumps_bytes(obj) -> bytes``; ``loads`` raises ``ValueError`` on invalid input. The
     kernel answers last with a stdlib-``json`` provider.
+    """
+
+
+# --- sessions (startup) -------------------------------------------------------------
+
+
+@hookspec(firstresult=True)
+def erlen_session_interface(app: Erlen) -> SessionInterface | None:
+    """Return the session interface for ``app`` (stored as ``app.session_interface``).
+
+    Called once in ``Erlen.__init__``, after the plugins are registered and before
+    ``erlen_configure``, unless the app's class sets ``session_interface`` itself (Quart's
+    way, which wins); again for a plugin implementing it that ``app.register_plugin``
+    adds while the app has no session interface. First result wins: the ``sessions``
+    plugin answers with its signed-cookie interface (``tryfirst`` lets another plugin
+    win). With no answer the app gets a :class:`~erlen.sessions.NullSessionInterface`:
+    ``session`` reads empty and writing it raises ``RuntimeError``. An interface may be
+    shared by several apps. Startup.
     """
 
 

@@ -1,8 +1,12 @@
-"""Plugin discovery and registration.
+"""Plugin discovery, selection and registration.
 
-First-party plugins (``json``, ``websocket``, ``templating``, ``testing``) are found the
-same way as third-party ones: through the ``erlen`` entry point group. The kernel only
-adds its own built-in hook implementations (``erlen.builtins``), which are not optional.
+Every plugin, first-party or not, is found the same way: through the ``erlen`` entry
+point group. Installed is not loaded: an app loads the *default* plugins (the ones Erlen
+ships, the entry points under ``erlen.plugins``; or the names in the ``ERLEN_PLUGINS``
+environment variable) and a third-party plugin only when it asks for it by name
+(``Erlen(__name__, extra_plugins=["cors"])``, ``plugins=[...]`` or
+``app.register_plugin("cors")``). The kernel adds its own built-in hook implementations
+(``erlen.builtins``), which are not optional.
 """
 
 from __future__ import annotations
@@ -24,12 +28,17 @@ from typing import Any
 
 import pluggy
 
-from . import hookspecs
+from . import builtins, hookspecs
 from .exceptions import PluginError, UnknownPluginError
 
 ENTRY_POINT_GROUP = "erlen"
 #: Environment variable naming entry-point plugins to leave out (comma separated).
 DISABLE_ENV = "ERLEN_DISABLE_PLUGINS"
+#: Environment variable naming the default plugins (comma separated): what an app that
+#: passes no ``plugins=`` loads, instead of the first-party set.
+DEFAULT_ENV = "ERLEN_PLUGINS"
+#: Entry points whose module is under this package are Erlen's own (first-party) plugins.
+FIRST_PARTY_PACKAGE = "erlen.plugins."
 BUILTINS_NAME = "erlen.builtins"
 
 
@@ -49,32 +58,79 @@ def _load_entry_point(name: str, ep: EntryPoint) -> Any:
         raise PluginError(f"Erlen plugin {name!r} ({ep.value}) failed to load: {exc!r}") from exc
 
 
-def resolve_plugins(
-    plugins: Sequence[str | object] | None, exclude: Iterable[str] = ()
-) -> list[tuple[str, object]]:
-    """Turn the ``plugins=``/``exclude_plugins=`` arguments into ``(name, plugin)`` pairs.
+def first_party_plugins() -> list[str]:
+    """The names of the installed plugins Erlen itself ships (entry points whose module is
+    under ``erlen.plugins``), in entry-point order."""
+    return [
+        name
+        for name, ep in available_plugins().items()
+        if ep.module.startswith(FIRST_PARTY_PACKAGE)
+    ]
 
-    ``None`` means every installed entry-point plugin. Strings name entry points; any
-    other object (a module, a class instance) is registered as it is.
-    """
+
+def _names(value: str) -> list[str]:
+    return [n.strip() for n in value.split(",") if n.strip()]
+
+
+def default_plugins() -> list[str]:
+    """The plugins an app loads when it passes no ``plugins=``: the names in the
+    ``ERLEN_PLUGINS`` environment variable when it is set, else :func:`first_party_plugins`.
+    Third-party plugins are never among them unless ``ERLEN_PLUGINS`` names them."""
+    chosen = os.environ.get(DEFAULT_ENV)
+    if chosen is None:
+        return first_party_plugins()
+    names = _names(chosen)
+    unknown = [n for n in names if n not in available_plugins()]
+    if unknown:
+        raise UnknownPluginError(
+            _unknown_message(unknown, available_plugins(), f"load ({DEFAULT_ENV})")
+        )
+    return names
+
+
+def excluded_plugins(exclude: Iterable[str] = ()) -> set[str]:
+    """``exclude`` plus the names in ``ERLEN_DISABLE_PLUGINS``; an unknown name fails."""
     installed = available_plugins()
     excluded = {n.strip() for n in exclude if n.strip()}
-    excluded |= {n.strip() for n in os.environ.get(DISABLE_ENV, "").split(",") if n.strip()}
+    excluded |= set(_names(os.environ.get(DISABLE_ENV, "")))
     unknown = sorted(n for n in excluded if n not in installed)
     if unknown:
         raise UnknownPluginError(_unknown_message(unknown, installed, "exclude"))
+    return excluded
+
+
+def load_plugin(name: str) -> object:
+    """The plugin object of the installed entry point ``name`` (:class:`UnknownPluginError`
+    naming the installed ones when there is none, :class:`PluginError` when it fails to
+    import)."""
+    installed = available_plugins()
+    if name not in installed:
+        raise UnknownPluginError(_unknown_message([name], installed, "load"))
+    return _load_entry_point(name, installed[name])
+
+
+def resolve_plugins(
+    plugins: Sequence[str | object] | None,
+    exclude: Iterable[str] = (),
+    extra: Sequence[str | object] = (),
+) -> list[tuple[str, object]]:
+    """Turn the ``plugins=``/``extra_plugins=``/``exclude_plugins=`` arguments into
+    ``(name, plugin)`` pairs.
+
+    ``plugins`` is the exact selection; ``None`` means :func:`default_plugins`. ``extra``
+    adds to it (a name already selected is loaded once). Strings name installed entry
+    points; any other object (a module, a class instance) is registered as it is.
+    Excluded names (``exclude`` and ``ERLEN_DISABLE_PLUGINS``) are left out of both.
+    """
+    excluded = excluded_plugins(exclude)
+    selection = [*(default_plugins() if plugins is None else plugins), *extra]
     chosen: list[tuple[str, object]] = []
-    if plugins is None:
-        for name, ep in installed.items():
-            if name not in excluded:
-                chosen.append((name, _load_entry_point(name, ep)))
-        return chosen
-    for item in plugins:
+    named: set[str] = set()
+    for item in selection:
         if isinstance(item, str):
-            if item not in installed:
-                raise UnknownPluginError(_unknown_message([item], installed, "load"))
-            if item not in excluded:
-                chosen.append((item, _load_entry_point(item, installed[item])))
+            if item not in excluded and item not in named:  # a name given twice loads once
+                named.add(item)
+                chosen.append((item, load_plugin(item)))
         else:
             chosen.append((plugin_name(item), item))
     return chosen
@@ -168,12 +224,14 @@ class ErlenPluginManager(pluggy.PluginManager):
         return found
 
 
-def describe_installed() -> list[dict[str, Any]]:
+def describe_installed(enabled: Iterable[str] | None = None) -> list[dict[str, Any]]:
     """:meth:`ErlenPluginManager.describe` rows for every installed plugin, without an app
-    (``kernel plugins`` when no app is found). A plugin that fails to load gets a row with
-    an ``error`` message and no hooks instead of stopping the listing."""
-    from . import builtins
-
+    (``kernel plugins``). Each row has ``enabled``: whether the name is in ``enabled``
+    (default: what an app that names no plugins loads). A plugin that fails to load gets a
+    row with an ``error`` message and no hooks instead of stopping the listing."""
+    if enabled is None:
+        enabled = set(default_plugins()) - excluded_plugins()
+    enabled = set(enabled)
     pm = ErlenPluginManager()
     pm.register(builtins, BUILTINS_NAME)
     failed: dict[str, dict[str, Any]] = {}
@@ -185,6 +243,8 @@ def describe_installed() -> list[dict[str, Any]]:
             failed[name] = {"name": name, "version": version, "hooks": [], "error": str(exc)}
     rows = {row["name"]: row for row in pm.describe()}
     rows.update(failed)
+    for name, row in rows.items():
+        row["enabled"] = name == BUILTINS_NAME or name in enabled
     return [rows[name] for name in (BUILTINS_NAME, *available_plugins()) if name in rows]
 
 

@@ -18,6 +18,14 @@ from werkzeug.exceptions import HTTPException, default_exceptions
 from werkzeug.utils import cached_property
 
 from .asyncfile import AsyncFileOpener
+from .typing import (
+    T_after_request,
+    T_before_request,
+    T_error_handler,
+    T_route,
+    T_teardown,
+    T_websocket,
+)
 
 if TYPE_CHECKING:
     from jinja2 import BaseLoader
@@ -186,51 +194,53 @@ class Scaffold:
         """Register a URL rule; see :meth:`route`."""
         raise NotImplementedError
 
-    def _method_route(self, method: str, rule: str, options: dict[str, Any]) -> Callable[[F], F]:
+    def _method_route(
+        self, method: str, rule: str, options: dict[str, Any]
+    ) -> Callable[[T_route], T_route]:
         if "methods" in options:
             raise TypeError("Use the 'route' decorator to use the 'methods' argument.")
         return self.route(rule, methods=[method], **options)
 
     @setupmethod
-    def route(self, rule: str, **options: Any) -> Callable[[F], F]:
+    def route(self, rule: str, **options: Any) -> Callable[[T_route], T_route]:
         """Decorate a view function to serve ``rule`` (werkzeug rule syntax).
 
         Options are werkzeug ``Rule`` options plus ``endpoint``, ``methods`` and
         ``provide_automatic_options``.
         """
 
-        def decorator(f: F) -> F:
+        def decorator(f: T_route) -> T_route:
             endpoint = options.pop("endpoint", None)
             self.add_url_rule(rule, endpoint, f, **options)
             return f
 
         return decorator
 
-    def get(self, rule: str, **options: Any) -> Callable[[F], F]:
+    def get(self, rule: str, **options: Any) -> Callable[[T_route], T_route]:
         """``route(rule, methods=["GET"])``."""
         return self._method_route("GET", rule, options)
 
-    def post(self, rule: str, **options: Any) -> Callable[[F], F]:
+    def post(self, rule: str, **options: Any) -> Callable[[T_route], T_route]:
         """``route(rule, methods=["POST"])``."""
         return self._method_route("POST", rule, options)
 
-    def put(self, rule: str, **options: Any) -> Callable[[F], F]:
+    def put(self, rule: str, **options: Any) -> Callable[[T_route], T_route]:
         """``route(rule, methods=["PUT"])``."""
         return self._method_route("PUT", rule, options)
 
-    def delete(self, rule: str, **options: Any) -> Callable[[F], F]:
+    def delete(self, rule: str, **options: Any) -> Callable[[T_route], T_route]:
         """``route(rule, methods=["DELETE"])``."""
         return self._method_route("DELETE", rule, options)
 
-    def patch(self, rule: str, **options: Any) -> Callable[[F], F]:
+    def patch(self, rule: str, **options: Any) -> Callable[[T_route], T_route]:
         """``route(rule, methods=["PATCH"])``."""
         return self._method_route("PATCH", rule, options)
 
     @setupmethod
-    def websocket(self, rule: str, **options: Any) -> Callable[[F], F]:
+    def websocket(self, rule: str, **options: Any) -> Callable[[T_websocket], T_websocket]:
         """Decorate a handler to serve websocket connections to ``rule``."""
 
-        def decorator(f: F) -> F:
+        def decorator(f: T_websocket) -> T_websocket:
             endpoint = options.pop("endpoint", None)
             self.add_websocket(rule, endpoint, f, **options)
             return f
@@ -269,37 +279,37 @@ class Scaffold:
     # --- lifecycle functions ------------------------------------------------------
 
     @setupmethod
-    def before_request(self, f: T) -> T:
+    def before_request(self, f: T_before_request) -> T_before_request:
         """Run ``f()`` before each request; a non-None return value is the response."""
         self.before_request_funcs.setdefault(None, []).append(f)  # type: ignore[arg-type]
         return f
 
     @setupmethod
-    def after_request(self, f: T) -> T:
+    def after_request(self, f: T_after_request) -> T_after_request:
         """Run ``f(response)`` after each request; it returns the (new) response."""
         self.after_request_funcs.setdefault(None, []).append(f)  # type: ignore[arg-type]
         return f
 
     @setupmethod
-    def teardown_request(self, f: T) -> T:
+    def teardown_request(self, f: T_teardown) -> T_teardown:
         """Run ``f(exc)`` when the request context is popped, whatever happened."""
         self.teardown_request_funcs.setdefault(None, []).append(f)  # type: ignore[arg-type]
         return f
 
     @setupmethod
-    def before_websocket(self, func: T) -> T:
+    def before_websocket(self, func: T_before_request) -> T_before_request:
         """Run ``func()`` before each websocket handler; a non-None return rejects it."""
         self.before_websocket_funcs.setdefault(None, []).append(func)  # type: ignore[arg-type]
         return func
 
     @setupmethod
-    def after_websocket(self, func: T) -> T:
+    def after_websocket(self, func: T_after_request) -> T_after_request:
         """Run ``func(response)`` after each websocket handler."""
         self.after_websocket_funcs.setdefault(None, []).append(func)  # type: ignore[arg-type]
         return func
 
     @setupmethod
-    def teardown_websocket(self, func: T) -> T:
+    def teardown_websocket(self, func: T_teardown) -> T_teardown:
         """Run ``func(exc)`` when the websocket context is popped."""
         self.teardown_websocket_funcs.setdefault(None, []).append(func)  # type: ignore[arg-type]
         return func
@@ -323,10 +333,12 @@ class Scaffold:
         return f
 
     @setupmethod
-    def errorhandler(self, code_or_exception: type[BaseException] | int) -> Callable[[T], T]:
+    def errorhandler(
+        self, code_or_exception: type[BaseException] | int
+    ) -> Callable[[T_error_handler], T_error_handler]:
         """Decorate ``f(error)`` to handle an HTTP status code or exception class."""
 
-        def decorator(f: T) -> T:
+        def decorator(f: T_error_handler) -> T_error_handler:
             self.register_error_handler(code_or_exception, f)  # type: ignore[arg-type]
             return f
 

@@ -27,8 +27,7 @@ from ..formparser import FormDataParser
 from .base import BaseRequestWebsocket, split_root_path
 
 if TYPE_CHECKING:
-    from werkzeug.datastructures import FileStorage
-
+    from ..datastructures import FileStorage
     from ..typing import Receive, Scope, Send
 
 

@@ -3,8 +3,10 @@
 ``async with client.websocket("/ws") as ws:`` runs the app's ASGI ``websocket`` handler
 in a task of the test's event loop and plays the server and the client at once:
 ``ws.send``/``ws.receive`` exchange messages with the handler, and leaving the block
-disconnects (code 1000) and waits for the handler to finish. Every wait is bounded by
-``timeout`` seconds (5 by default), so a handler that hangs fails the test quickly.
+disconnects (code 1000) and waits for the handler to finish (the websocket plugin cancels
+a handler that awaits something other than ``receive()``, as behind a real server, so
+that is at once). Every wait is bounded by ``timeout`` seconds (5 by default), so a
+handler that hangs, or swallows its cancellation, fails the test quickly.
 
 How outcomes surface:
 
@@ -275,7 +277,8 @@ class TestWebsocketConnection:
             await self._stop_app()
             raise TimeoutError(
                 f"The websocket handler for {self.path!r} did not finish within"
-                f" {self.timeout}s after the client disconnected"
+                f" {self.timeout}s after the client disconnected (a handler that catches"
+                " asyncio.CancelledError must return or re-raise it)"
             ) from None
         except BaseException:
             pass  # the app's own error: raised by _raise_app_error

@@ -18,6 +18,8 @@ Nothing from ``erlen`` is imported here at module level; fixtures import on use.
 
 from __future__ import annotations
 
+import configparser
+import tomllib
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
 from typing import Any
 
@@ -30,6 +32,7 @@ except ImportError:  # pragma: no cover - exercised only without pytest-asyncio
     pytest_asyncio = None
 
 CLIENT_FIXTURE_INI = "erlen_client_fixture"
+ASYNC_TESTS_INI = "erlen_async_tests"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -41,6 +44,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="Provide the 'client' fixture (a test client for your 'app' fixture);"
         " 'erlen_client' is always available. Default: true.",
     )
+    parser.addini(
+        ASYNC_TESTS_INI,
+        type="bool",
+        default=True,
+        help="Run 'async def' tests with pytest-asyncio's auto mode when the project sets"
+        " no asyncio_mode of its own. Default: true.",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -49,12 +59,68 @@ def pytest_configure(config: pytest.Config) -> None:
         config.pluginmanager.register(_ClientFixture(), "erlen-client-fixture")
 
 
+#: pytest-asyncio warns, when it configures, that this unset option's default will
+#: become "function" scope: the scope an app's fixtures want.
+_LOOP_SCOPE_UNSET = 'The configuration option "asyncio_default_fixture_loop_scope" is unset'
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_cmdline_main(config: pytest.Config) -> None:
+    """Before any plugin configures: run ``async def`` tests without configuration
+    (:func:`_default_to_auto_mode`)."""
+    _default_to_auto_mode(config)
+
+
+def _default_to_auto_mode(config: pytest.Config) -> None:
+    """A new project's first ``async def`` test must run as written: when pytest-asyncio
+    is installed and the project chose no mode (neither ``--asyncio-mode`` nor an
+    ``asyncio_mode`` ini value), use its ``auto`` mode. A project that sets a mode keeps
+    it; ``erlen_async_tests = false`` turns this off (for a project running its async
+    tests with anyio or trio instead)."""
+    if pytest_asyncio is None or not config.getini(ASYNC_TESTS_INI):
+        return
+    if not config.pluginmanager.hasplugin("asyncio"):
+        return  # pytest-asyncio installed but disabled with -p no:asyncio
+    if getattr(config.option, "asyncio_mode", None) is not None or _ini_sets(
+        config, "asyncio_mode"
+    ):
+        return
+    config.option.asyncio_mode = "auto"
+    if not _ini_sets(config, "asyncio_default_fixture_loop_scope"):
+        # A filter from the ini value applies from the configure phase on.
+        config.addinivalue_line(
+            "filterwarnings", f"ignore:{_LOOP_SCOPE_UNSET}:pytest.PytestDeprecationWarning"
+        )
+
+
+def _ini_sets(config: pytest.Config, name: str) -> bool:
+    """Whether the project's pytest configuration (``-o``, or the config file pytest
+    found) sets ``name`` itself, rather than leaving it to its default."""
+    overrides = getattr(config.option, "override_ini", None) or []
+    if any(item.partition("=")[0].strip() == name for item in overrides):
+        return True
+    path = config.inipath
+    if path is None:
+        return False
+    if path.suffix == ".toml":
+        pytest_table = tomllib.loads(path.read_text()).get("tool", {}).get("pytest", {})
+        return name in pytest_table.get("ini_options", {}) or name in pytest_table
+    parser = configparser.ConfigParser(interpolation=None)
+    parser.read(path)
+    return any(
+        parser.has_option(section, name)
+        for section in ("pytest", "tool:pytest")
+        if parser.has_section(section)
+    )
+
+
 @pytest.fixture
 def erlen_app_factory() -> Callable[..., Any]:
     """Build apps for tests: ``erlen_app_factory(plugins=["json", my_plugin])``.
 
     ``plugins`` selects the plugins exactly as ``Erlen(plugins=...)`` does: entry-point
-    names or plugin objects; ``None`` (the default) loads every installed plugin.
+    names or plugin objects; ``None`` (the default) loads the default plugins (Erlen's
+    own); ``extra_plugins=[...]`` adds to them.
     ``exclude_plugins`` leaves installed ones out and ``config`` is applied after
     construction. ``TESTING`` is on. When the ``testing`` plugin is not among the
     plugins, ``app.test_client()`` and ``app.test_app()`` still work.

@@ -10,11 +10,12 @@ connection ends:
 - it returned nothing before accepting: close, so the server answers 403 (if it called
   ``websocket.accept()`` without awaiting it, the accept is sent first, then close 1000);
 - it returned after accepting: close 1000 (1011 when an unhandled error ended it);
-- the client went away (``ConnectionClosed``, or the watch cancelled a handler that was
-  awaiting something else: that cancellation is taken back here): nothing more is sent.
+- the client went away (``ConnectionClosed``, or the handler was cancelled because its
+  connection ended while it awaited something else, see :mod:`.channel`: those
+  cancellations are taken back here): nothing more is sent.
 
 Each connection is registered with its loop's :class:`~.watch.ConnectionWatch` while the
-handler runs.
+handler runs (and until its end is sent).
 """
 
 from __future__ import annotations
@@ -48,6 +49,8 @@ def make_websocket_handler(app: Erlen) -> ProtocolHandler:
     handle_websocket = app.handle_websocket  # the app's: a subclass may override it
     watches: dict[asyncio.AbstractEventLoop, ConnectionWatch] = {}
     send_timeout = settings.send_timeout
+    disconnect_timeout = settings.disconnect_timeout
+    logger = app.logger
 
     async def serve_websocket(scope: Scope, receive: Receive, send: Send) -> None:
         message = await receive()
@@ -55,7 +58,7 @@ def make_websocket_handler(app: Erlen) -> ProtocolHandler:
             return  # the client left before the handshake reached the app
         websocket = websocket_class(scope, receive, send, settings=settings, json=json)
         websocket._task = asyncio.current_task()
-        watch = watch_for(watches, send_timeout)
+        watch = watch_for(watches, send_timeout, disconnect_timeout, logger)
         watch.add(websocket)
         try:
             try:
@@ -63,18 +66,19 @@ def make_websocket_handler(app: Erlen) -> ProtocolHandler:
             except ConnectionClosed:
                 response = None
             except asyncio.CancelledError:
+                websocket._take_back_cancels()
                 websocket._task = None
-                _forget_our_cancel(websocket)
                 if not _ended_by_disconnect(websocket):
                     await _abort(websocket, CLOSE_GOING_AWAY)  # the server is stopping
                     raise
                 response = None
             except BaseException:
+                websocket._take_back_cancels()
                 websocket._task = None
                 await _abort(websocket, CLOSE_INTERNAL_ERROR)  # propagated (testing, debug)
                 raise
-            websocket._task = None  # the handler is over: the watch must not cancel cleanup
-            _forget_our_cancel(websocket)  # the handler may have swallowed it
+            websocket._take_back_cancels()  # the handler may have swallowed one
+            websocket._task = None  # the handler is over: nothing may cancel the cleanup
             if response is not None and not isinstance(response, response_class):
                 response = await app.make_response(response)  # e.g. from an overridden stage
             try:
@@ -88,17 +92,6 @@ def make_websocket_handler(app: Erlen) -> ProtocolHandler:
     return serve_websocket
 
 
-def _forget_our_cancel(websocket: Websocket) -> None:
-    # The watch cancelled the handler because its client left: that cancellation is
-    # ours, not the server's; take it back so the task is not seen as being cancelled.
-    if websocket._cancelled_on_disconnect:
-        websocket._cancelled_on_disconnect = False
-        task = asyncio.current_task()
-        uncancel = getattr(task, "uncancel", None)
-        if uncancel is not None and task.cancelling():  # type: ignore[union-attr]
-            uncancel()
-
-
 def _ended_by_disconnect(websocket: Websocket) -> bool:
     # A ConnectionClosed raised in a child task reaches the handler as a CancelledError
     # (through gather/wait_for). That is a disconnect, unless this task itself is being
@@ -106,8 +99,7 @@ def _ended_by_disconnect(websocket: Websocket) -> bool:
     if not websocket.closed:
         return False
     task = asyncio.current_task()
-    cancelling = getattr(task, "cancelling", None)
-    return cancelling is None or cancelling() == 0
+    return task is None or task.cancelling() == 0
 
 
 async def _finish(websocket: Websocket, response: Response | None) -> None:

@@ -5,12 +5,33 @@ await on its ``send``: no queue, no task, no pluggy call. Only when a handler se
 without receiving (two sends in a row while nobody waits in ``receive()``) does the
 connection start a small *reader* task. It reads ahead (at most ``_READ_AHEAD``
 messages, then it waits: backpressure) so that a client going away is noticed by a
-handler that only sends: its next ``send()`` raises ``ConnectionClosed`` at once
-instead of writing into a closed socket forever (hypercorn drops such sends silently).
-Echo, chat and request/response handlers never start it. The connection watch
-(:mod:`.watch`, one timer per loop) starts it too for a handler that stays outside
-``receive()``/``send()``, cancels such a handler once its client left, and drops a client
-whose sends make no progress for ``WEBSOCKET_SEND_TIMEOUT`` (1008).
+handler that only sends instead of it writing into a closed socket forever (hypercorn
+drops such sends silently). Echo, chat and request/response handlers never start it. The
+connection watch (:mod:`.watch`, one timer per loop) starts it too for a handler that
+stays outside ``receive()``/``send()``, and drops a client whose sends make no progress
+for ``WEBSOCKET_SEND_TIMEOUT`` (1008).
+
+When the connection ends, the handler is **cancelled** unless it is the one that found
+out (Quart cancels a handler whose client left): the task that sees the end calls
+``task.cancel()`` on the handler's task (:meth:`WebsocketChannel._cancel_handler`), so a
+handler awaiting a queue, a sleep or a child task ends at once while a task it started
+reads the socket. Who sees the end:
+
+- the task that takes the server's ``websocket.disconnect`` out of ``receive()`` (the
+  handler itself: ``ConnectionClosed`` and no cancellation; a task it started: that task
+  gets ``ConnectionClosed`` and the handler is cancelled);
+- the reader, when nobody waits in ``receive()``: the handler is cancelled at once, or,
+  when messages read before the disconnect are still unread, once it stops reading them
+  (a watch tick without progress): what the client sent before leaving is not lost;
+- a ``send()`` the server fails with ``OSError`` (a closed transport), when nobody waits
+  in ``receive()``;
+- the app closing the connection (``close()``, 1008, 1009) from another task: the watch
+  cancels the handler if it has not ended a whole tick later (a handler awaiting the
+  tasks that closed it collects their results first).
+
+A cancellation that lands in the handler's own ``receive()``/``send()`` is raised there
+as ``ConnectionClosed``; the protocol handler (:mod:`.asgi`) takes every one of them back
+when the handler ends, so the server's task is not left marked as cancelled.
 
 Disconnects surface as :class:`~erlen.exceptions.ConnectionClosed` from ``receive()`` and
 ``send()``. It subclasses ``asyncio.CancelledError``, so ``except ConnectionClosed`` and
@@ -149,8 +170,6 @@ class WebsocketChannel:
         self._stalled_since: float | None = None
         self._aborted: set[asyncio.Task[Any]] | None = None  # senders we cancelled (1008)
         self._task: asyncio.Task[Any] | None = None  # the handler's, set by the protocol
-        self._cancel_due = 0  # ticks since the reader saw the client leave, unnoticed
-        self._cancelled_on_disconnect = False
         max_size = settings.max_message_size if settings is not None else None
         self._max_size = max_size
         # Strings are measured in characters first: at most 4 UTF-8 bytes each, so a
@@ -163,6 +182,15 @@ class WebsocketChannel:
     # --- state ---------------------------------------------------------------------
 
     _was_accepted = False
+    # How the connection's end reaches its handler (set only once it has ended):
+    _handler_cancelled = False  # _cancel_handler() ran: cancel at most once per connection
+    _cancels = 0  # cancellations of the handler's task requested and not taken back yet
+    # The watch's countdown to cancelling the handler: unread messages at the last tick
+    # (None: not counting) and ticks since one was read.
+    _drain_left: int | None = None
+    _drain_idle = 0
+    _closed_since: float | None = None  # first watch tick that saw the handler outlive the end
+    _overran = False  # WEBSOCKET_DISCONNECT_TIMEOUT passed (logged, cancelled again)
 
     @property
     def accepted(self) -> bool:
@@ -251,10 +279,16 @@ class WebsocketChannel:
         if self._state in (HANDSHAKE, ACCEPTING):
             await self._accept_now()
         if self._state != OPEN:
-            self._cancel_due = 0  # the handler noticed: no need to cancel it
+            if asyncio.current_task() is self._task:
+                self._drain_left = None  # the handler noticed: the watch need not cancel it
             # Yield once: a handler that catches the error and calls again in a loop
             # must not starve the event loop (and so every other client).
-            await asyncio.sleep(0)
+            try:
+                await asyncio.sleep(0)
+            except asyncio.CancelledError:
+                if self._cancels and self._take_back_cancels():
+                    raise self._closed_error() from None
+                raise
             raise self._closed_error()
 
     # --- receive ---------------------------------------------------------------------------
@@ -270,17 +304,25 @@ class WebsocketChannel:
         if not self._open and not self._buffer:
             await self._prepare_io()
         while True:
-            if self._reader is None:
-                if self._receiving:
-                    raise RuntimeError(_CONCURRENT_RECEIVE)
-                self._receiving = True
-                try:
-                    message = await self._asgi_receive()
-                finally:
-                    self._receiving = False
-                self._unwatched_sends = 0
-            else:
-                message = await self._next_buffered()
+            try:
+                if self._reader is None:
+                    if self._receiving:
+                        raise RuntimeError(_CONCURRENT_RECEIVE)
+                    self._receiving = True
+                    try:
+                        message = await self._asgi_receive()
+                    finally:
+                        self._receiving = False
+                    self._unwatched_sends = 0
+                else:
+                    message = await self._next_buffered()
+            except asyncio.CancelledError:
+                # The app closed the connection from another task while the handler
+                # waited here (or the watch's second try): ConnectionClosed, as for a
+                # client that left.
+                if self._cancels and self._take_back_cancels():
+                    raise self._closed_error() from None
+                raise
             kind = message["type"]
             if kind == "websocket.receive":
                 data = message.get("text")
@@ -294,6 +336,10 @@ class WebsocketChannel:
                 return data  # type: ignore[no-any-return]
             if kind == "websocket.disconnect":
                 self._set_closed(message.get("code", CLOSE_NORMAL), message.get("reason") or "")
+                if asyncio.current_task() is self._task:
+                    self._drain_left = None  # the handler noticed by itself
+                else:
+                    self._cancel_handler()  # a task it started read the end: cancel it
                 raise self._closed_error()
             # websocket.connect (already consumed by the handler) or unknown: skip.
 
@@ -346,10 +392,14 @@ class WebsocketChannel:
                 waiter.set_result(None)
             if message["type"] == "websocket.disconnect":
                 # Sends fail from now on; receive() still hands out what was read first.
-                live = self._state not in (CLOSED, RESPONDED)
                 self._set_closed(message.get("code", CLOSE_NORMAL), message.get("reason") or "")
-                if live and self._waiter is None:
-                    self._cancel_due = 1  # the watch cancels the handler if it stays unaware
+                if self._waiter is None:  # else whoever waits in receive() gets the end
+                    if len(buffer) == 1:
+                        self._cancel_handler()  # nothing left to read: the handler is elsewhere
+                    else:
+                        # Let the handler read what its client sent before leaving: the
+                        # watch cancels it once it reads none of that for a whole tick.
+                        self._start_countdown()
                 return
 
     async def _next_buffered(self) -> Any:
@@ -410,11 +460,15 @@ class WebsocketChannel:
             await self._asgi_send(message)
         except OSError as exc:  # ASGI 2.4 servers raise an OSError for a gone client
             self._set_closed(CLOSE_ABNORMAL, "")
+            if not self._receiving and self._waiter is None:  # else the receiver sees it
+                self._cancel_handler()
             raise self._closed_error() from exc
         except asyncio.CancelledError:
             if self._aborted and self._uncancel_if_aborted():
                 if _sent_from_elsewhere(self):
                     return
+                raise self._closed_error() from None
+            if self._cancels and self._take_back_cancels():
                 raise self._closed_error() from None
             raise
         finally:
@@ -430,7 +484,12 @@ class WebsocketChannel:
             # one: hypercorn then drops it) does not suspend, so a push loop would
             # never let the event loop run the reader, other clients or the watch.
             # Yield now and then (request/response handlers wait in receive anyway).
-            await asyncio.sleep(0)
+            try:
+                await asyncio.sleep(0)
+            except asyncio.CancelledError:
+                if self._cancels and self._take_back_cancels():
+                    raise self._closed_error() from None
+                raise
 
     def _abort_slow_client(self) -> None:
         """Close with 1008: the sends stuck on this client raise ``ConnectionClosed``."""
@@ -444,6 +503,8 @@ class WebsocketChannel:
             self._aborted = set(stuck)
             for task in stuck:
                 task.cancel()
+        if self._task not in stuck:
+            self._cancel_handler_soon()
         self._closer = asyncio.ensure_future(self._send_close(code, reason))
 
     def _uncancel_if_aborted(self) -> bool:
@@ -461,17 +522,36 @@ class WebsocketChannel:
 
     # --- the watch (plugins/websocket/watch.py) ---------------------------------------
 
-    def _watch(self, now: float, send_timeout: float | None) -> None:
-        """One tick of the connection watch: stalled sends, idle handler, unnoticed
-        disconnect."""
+    def _watch(
+        self, now: float, send_timeout: float | None, disconnect_timeout: float | None
+    ) -> bool:
+        """One tick of the connection watch: stalled sends, idle handler, a handler not
+        reading what its departed client sent, a handler outliving its connection.
+
+        Returns True once, when the handler is still running ``disconnect_timeout``
+        seconds after its connection ended (the watch logs it and cancels it again).
+        """
         if self._state in (CLOSED, RESPONDED):
-            due = self._cancel_due
-            if due:
-                if due == 1:
-                    self._cancel_due = 2  # one tick of grace to notice by itself
-                else:
+            if self._task is None:
+                return False  # the handler is over (the protocol is closing)
+            if self._drain_left is not None:
+                left = len(self._buffer or ())
+                if left < self._drain_left:  # the handler read some: it may go on
+                    self._drain_left = left
+                    self._drain_idle = 0
+                elif self._drain_idle:  # a second tick without reading: a whole interval
+                    self._drain_left = None
                     self._cancel_handler()
-            return
+                else:
+                    self._drain_idle = 1
+            since = self._closed_since
+            if since is None:
+                self._closed_since = now
+            elif disconnect_timeout is not None and not self._overran:
+                if now - since >= disconnect_timeout:
+                    self._overran = True
+                    return True
+            return False
         done = self._sends_done
         if self._sends_started != done:
             if self._stalled_since is None or done != self._done_seen:
@@ -479,21 +559,56 @@ class WebsocketChannel:
                 self._done_seen = done
             elif send_timeout is not None and now - self._stalled_since >= send_timeout:
                 self._abort_slow_client()
-            return
+            return False
         self._stalled_since = None
         if self._reader is None and not self._receiving:
             if self._receiving is None:  # idle since the last tick: watch the client
                 self._start_reader()
             else:
                 self._receiving = None  # receive() resets it
+        return False
 
-    def _cancel_handler(self) -> None:
-        self._cancel_due = 0
+    # --- ending the handler ---------------------------------------------------------
+
+    def _cancel_handler(self, again: bool = False) -> None:
+        """The connection is over and the handler cannot learn it where it waits: cancel
+        its task (once; ``again`` for the watch's second try). Nothing when the running
+        task is the handler (it gets ``ConnectionClosed``) or when it has ended."""
         task = self._task
-        if task is None or task.done() or self._waiter is not None:
+        if task is None or task.done() or (self._handler_cancelled and not again):
             return
-        self._cancelled_on_disconnect = True
-        task.cancel(f"websocket client disconnected ({self.close_code})")
+        if task is asyncio.current_task():
+            return
+        self._handler_cancelled = True
+        if task.cancel(f"websocket connection closed ({self.close_code})"):
+            self._cancels += 1
+
+    def _cancel_handler_soon(self) -> None:
+        """The app closed the connection from another task: cancel the handler if it
+        has not ended (or noticed, in ``receive()``/``send()``) a whole watch tick later.
+        Not at once: a handler awaiting the very tasks that closed it (a ``gather`` of
+        its sends, dropped with 1008) collects their results and returns by itself."""
+        task = self._task
+        if task is None or task is asyncio.current_task() or self._handler_cancelled:
+            return
+        self._start_countdown()
+
+    def _start_countdown(self) -> None:
+        self._drain_left = len(self._buffer or ())
+        self._drain_idle = 0
+
+    def _take_back_cancels(self) -> bool:
+        """In the handler's task: take back the cancellations :meth:`_cancel_handler`
+        requested. True when no other cancellation is pending (a server shutting down):
+        the caller then raises ``ConnectionClosed`` or goes on instead of propagating."""
+        task = asyncio.current_task()
+        if task is None or task is not self._task:
+            return False
+        while self._cancels and task.cancelling():
+            task.uncancel()
+            self._cancels -= 1
+        self._cancels = 0
+        return task.cancelling() == 0
 
     async def send_json(self, *args: Any, **kwargs: Any) -> None:
         """Send JSON (the app's provider), as ``jsonify`` takes its arguments.
@@ -515,13 +630,16 @@ class WebsocketChannel:
         """Close the connection with ``code`` and ``reason``.
 
         Before the handshake was accepted this rejects it: the server answers HTTP 403.
-        Closing an already closed connection does nothing.
+        Closing an already closed connection does nothing. Closed from another task (one
+        the handler started, another connection's handler, a view), the handler is
+        cancelled: it cannot use the connection any more.
         """
         if self._state == ACCEPTING:
             await self._accept_now()
         if self._state in (CLOSED, RESPONDED):
             return
         self._set_closed(code, reason)
+        self._cancel_handler_soon()
         await self._send_close(code, reason)
 
     async def _send_close(self, code: int, reason: str) -> None:

@@ -18,6 +18,11 @@ does not read (no send to it completing meanwhile). Then the connection is close
 that stopped reading is released too, which the queue bound alone cannot do. Checked by
 the connection watch (:mod:`.watch`), so it is exact to a quarter second. ``None``
 disables it.
+
+``WEBSOCKET_DISCONNECT_TIMEOUT`` (10 seconds): how long a handler may keep running once its
+connection has ended (the client left, or the app closed it), for its cleanup. A handler
+still running then (one that caught the cancellation and went on awaiting) is logged as a
+warning naming the route, and cancelled once more. ``None`` disables it.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ DEFAULTS: dict[str, Any] = {
     "WEBSOCKET_MAX_MESSAGE_SIZE": 16 * 1024 * 1024,
     "WEBSOCKET_SEND_QUEUE_SIZE": 32,
     "WEBSOCKET_SEND_TIMEOUT": 10.0,
+    "WEBSOCKET_DISCONNECT_TIMEOUT": 10.0,
 }
 
 #: Close codes (RFC 6455, section 7.4.1).
@@ -43,7 +49,7 @@ CLOSE_INTERNAL_ERROR = 1011
 class WebsocketSettings:
     """The limits of one app, read from its config once (at freeze)."""
 
-    __slots__ = ("max_message_size", "send_queue_size", "send_timeout")
+    __slots__ = ("disconnect_timeout", "max_message_size", "send_queue_size", "send_timeout")
 
     def __init__(self, config: Any) -> None:
         size = config.get("WEBSOCKET_MAX_MESSAGE_SIZE")
@@ -52,3 +58,5 @@ class WebsocketSettings:
         self.send_queue_size: int | None = int(queue) if queue is not None else None
         timeout = config.get("WEBSOCKET_SEND_TIMEOUT")
         self.send_timeout: float | None = float(timeout) if timeout is not None else None
+        linger = config.get("WEBSOCKET_DISCONNECT_TIMEOUT")
+        self.disconnect_timeout: float | None = float(linger) if linger is not None else None

@@ -6,8 +6,9 @@ kernel's :class:`~erlen.wrappers.base.BaseRequestWebsocket` (werkzeug's sans-IO 
 parsed lazily from the ASGI scope); messages go through :class:`.channel.WebsocketChannel`.
 
 The handler's ``websocket`` is a context proxy. To keep a connection (a chat's set of
-clients) store ``websocket._get_current_object()``: this object is hashable and compares
-by identity, and another handler may ``send`` to it.
+clients) store ``websocket.connection`` (Quart's spelling, ``websocket._get_current_object()``,
+is the same object): it is hashable, compares by identity, and another handler may
+``send`` to it.
 """
 
 from __future__ import annotations
@@ -46,3 +47,10 @@ class Websocket(WebsocketChannel, BaseRequestWebsocket):
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.url!r}>"
+
+    @property
+    def connection(self) -> Websocket:
+        """This connection itself. Through the ``websocket`` proxy, ``websocket.connection``
+        is the running handler's connection: store it (in a set of clients) to send to this
+        client from other handlers, which the proxy itself cannot do."""
+        return self

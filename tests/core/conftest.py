@@ -15,6 +15,10 @@ from typing import Any
 
 import pytest
 
+#: The plugins this suite needs. ``.ci/run`` runs the suite alone with exactly these as
+#: the default plugins (``ERLEN_PLUGINS``; ``python tests/suites.py`` lists them).
+ERLEN_SUITE_PLUGINS = ("testing",)
+
 
 class KernelProcess:
     """``python -m erlen ARGS`` with its merged output read line by line in a thread."""

@@ -131,7 +131,8 @@ http_version scope_base auth subdomain
 
 @pytest.fixture
 def app() -> Erlen:
-    return Erlen(__name__)
+    # Quart's app members include the templating ones (jinja_env, ...).
+    return Erlen(__name__, extra_plugins=["templating"])
 
 
 @pytest.mark.parametrize("name", QUART_APP_MEMBERS)

@@ -20,7 +20,8 @@ from werkzeug.routing import BuildError, MapAdapter
 
 @pytest.fixture
 def app() -> Erlen:
-    return Erlen(__name__)
+    # Quart's app members include the templating ones (update_template_context, ...).
+    return Erlen(__name__, extra_plugins=["templating"])
 
 
 # --- routing -------------------------------------------------------------------------

@@ -8,6 +8,7 @@ client really sends; the others drive the ASGI app with scopes a server could pa
 from __future__ import annotations
 
 import asyncio
+import json
 from pathlib import Path
 from typing import Any
 
@@ -116,7 +117,7 @@ async def test_malformed_requests_over_the_wire_are_never_500(app: Erlen) -> Non
             status, body = await raw_exchange(base, raw)
             assert status == 200, (raw, status, body)
         status, body = await raw_exchange(base, get(b"/p/%ff%fe"))
-        assert b'"name":"\xef\xbf\xbd\xef\xbf\xbd"' in body  # decoded with replacement
+        assert json.loads(body)["name"] == "\ufffd\ufffd"  # decoded with replacement
         # A form the app cannot parse is the client's error: a clear 400.
         no_boundary = b"Content-Type: multipart/form-data; boundary="
         status, body = await raw_exchange(base, get(b"/p/a", no_boundary))
@@ -254,5 +255,6 @@ async def test_raw_non_ascii_query_bytes_are_not_a_500(app: Erlen) -> None:
     # UTF-8 is decoded, invalid bytes stay percent-encoded (werkzeug's rule for %XX).
     status, body = await drive(app, [], b"", query_string=b"q=\xc3\xa9&r=\xff\xfe")
     assert status == 200, body
-    assert '"args":{"q":["é"],"r":["%FF%FE"]}' in body.decode()
-    assert '"full_path":"/p/a?q=%C3%A9&r=%FF%FE"' in body.decode()
+    answer = json.loads(body)
+    assert answer["args"] == {"q": ["é"], "r": ["%FF%FE"]}
+    assert answer["full_path"] == "/p/a?q=%C3%A9&r=%FF%FE"

@@ -141,7 +141,7 @@ async def test_app_wide_decorators_accept_func_by_keyword() -> None:
     bp.while_app_serving(func=while_serving)
     bp.after_app_serving(func=after_serving)
 
-    app = Erlen(__name__)
+    app = Erlen(__name__, extra_plugins=["websocket"])
 
     @app.websocket("/ws")
     async def echo() -> None:

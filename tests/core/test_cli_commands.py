@@ -116,9 +116,10 @@ def test_shell_runs_in_the_app_context() -> None:
 
 
 def test_plugins_lists_the_loaded_plugins() -> None:
-    result = invoke(Erlen(__name__), "plugins")
+    result = invoke(Erlen(__name__, extra_plugins=["json"]), "plugins")
     assert result.exit_code == 0, result.output
-    names = [line.split()[0].rstrip(":") for line in result.output.strip().splitlines()]
+    enabled = result.output.partition("\n\n")[0]  # then: installed, not enabled
+    names = [line.split()[0].rstrip(":") for line in enabled.strip().splitlines()]
     assert "json" in names and "testing" in names
     assert "erlen.builtins" not in names
 
@@ -246,26 +247,43 @@ def installed_plugin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
 
 
 def test_plugin_adds_commands_through_the_hook(installed_plugin: str) -> None:
-    result = invoke(Erlen(__name__), "greet")
+    app = Erlen(__name__, extra_plugins=[installed_plugin])
+    result = invoke(app, "greet")
     assert result.exit_code == 0, result.output
     assert result.output == "hello from a plugin\n"
-    assert "greet" in invoke(Erlen(__name__), "--help").output
+    assert "greet" in invoke(app, "--help").output
+
+
+def test_installed_plugin_adds_no_commands_to_an_app_that_did_not_select_it(
+    installed_plugin: str,
+) -> None:
+    result = invoke(Erlen(__name__), "greet")
+    assert result.exit_code == 2
+    assert "No such command 'greet'" in result.output
 
 
 def test_plugin_commands_get_the_app_context_only_when_they_ask(
     installed_plugin: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)  # no app.py here
-    env = {"KERNEL_APP": None, "KERNEL_RUN_FROM_CLI": None}
+    env = {
+        "KERNEL_APP": None,
+        "KERNEL_RUN_FROM_CLI": None,
+        "ERLEN_PLUGINS": f"json,{installed_plugin}",
+    }
     result = CliRunner().invoke(make_cli(), ["no-app"], env=env)
     assert result.exit_code == 0, result.output
     assert result.output == "no app needed\n"
-    app = Erlen("plugged")
+    app = Erlen("plugged", extra_plugins=[installed_plugin])
     assert invoke(app, "needs-app").output == "app is plugged\n"
 
 
 def test_disabled_plugin_adds_no_commands(installed_plugin: str) -> None:
-    env = {"ERLEN_DISABLE_PLUGINS": installed_plugin, "KERNEL_RUN_FROM_CLI": None}
+    env = {
+        "ERLEN_PLUGINS": installed_plugin,
+        "ERLEN_DISABLE_PLUGINS": installed_plugin,
+        "KERNEL_RUN_FROM_CLI": None,
+    }
     result = CliRunner().invoke(make_cli(), ["--help"], env=env)
     assert result.exit_code == 0
     assert "greet" not in result.output

@@ -202,3 +202,37 @@ def test_skip_dotenv(project: Path) -> None:
     result = routes(env={"KERNEL_SKIP_DOTENV": "1"})
     assert result.exit_code != 0
     assert "Could not locate an Erlen application" in result.output
+
+
+@pytest.mark.parametrize("name", [".flaskenv", ".quartenv"])
+def test_another_frameworks_env_file_is_named_as_ignored(project: Path, name: str) -> None:
+    module = unique()
+    write_app(project, module)
+    write(project, name, f"FLASK_APP={module}\n")
+    result = routes("--app", module)
+    assert result.exit_code == 0, result.output
+    assert f"{project / name} is not read" in result.stderr
+    assert "Move its variables to .kernelenv" in result.stderr
+
+
+DEBUG_APP = """
+import click
+from erlen import Erlen, current_app
+
+app = Erlen(__name__)
+
+
+@app.cli.command("show-debug")
+def show_debug():
+    click.echo(f"debug={current_app.debug}")
+"""
+
+
+@pytest.mark.parametrize(("flag", "shown"), [("--debug", "True"), ("--no-debug", "False")])
+def test_group_level_debug_reaches_the_app(project: Path, flag: str, shown: str) -> None:
+    module = unique()
+    write(project, f"{module}.py", DEBUG_APP)
+    env = {"KERNEL_DEBUG": "0" if flag == "--debug" else "1"}
+    result = CliRunner().invoke(make_cli(), [flag, "--app", module, "show-debug"], env=env)
+    assert result.exit_code == 0, result.output
+    assert result.output == f"debug={shown}\n"

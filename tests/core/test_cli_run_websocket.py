@@ -21,7 +21,7 @@ PLUGIN_APP = """
 import os, pathlib
 from erlen import Erlen, websocket
 
-app = Erlen(__name__)
+app = Erlen(__name__, extra_plugins=["websocket"])
 
 @app.websocket("/ws")
 async def ws():

@@ -10,6 +10,8 @@ from pathlib import Path
 from types import ModuleType
 
 import erlen.hookspecs
+from click.testing import CliRunner
+from erlen.cli import cli, documentation_url
 from erlen.pluginmanager import ErlenPluginManager, available_plugins
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -69,3 +71,14 @@ def test_check_mode_reports_a_stale_file(tmp_path: Path) -> None:
         timeout=60,
     )
     assert run.returncode == 0, run.stderr
+
+
+def test_kernel_help_points_to_the_documentation_site() -> None:
+    """Not to a file of the source tree, which an installed package does not have."""
+    guide = documentation_url("cli.html")
+    assert guide is not None and guide.startswith("https://")
+    assert guide.endswith("/cli.html")
+    result = CliRunner().invoke(cli, ["--help"], terminal_width=200)
+    assert result.exit_code == 0
+    assert f"Guide: {guide}" in result.output
+    assert "docs/cli.md" not in result.output

@@ -42,7 +42,7 @@ def build(app_class: type[Erlen], log: list[str], bind_adapter: bool = False) ->
     ``bind_adapter``: set ``TRUSTED_HOSTS``, which makes routing bind a werkzeug
     ``MapAdapter`` per request (the reference the fast matcher must agree with).
     """
-    app = app_class(__name__)
+    app = app_class(__name__, extra_plugins=["sessions"])
     app.config["SECRET_KEY"] = "hot-path-secret"
     if bind_adapter:
         app.config["TRUSTED_HOSTS"] = ["localhost"]

@@ -54,7 +54,7 @@ def recording(name: str) -> type[Erlen]:
 
 
 def build(app_class: type[Erlen], log: list[str]) -> Erlen:
-    app = app_class(__name__)
+    app = app_class(__name__, extra_plugins=["sessions"])
     app.config["SECRET_KEY"] = "steps"
     app.calls = []  # type: ignore[attr-defined]
     bp = Blueprint("bp", __name__, url_prefix="/bp")

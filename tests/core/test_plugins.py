@@ -1,6 +1,8 @@
-"""Choosing an app's plugins through the public API: by entry-point name, module or object;
-leaving them out (``exclude_plugins``, ``ERLEN_DISABLE_PLUGINS``); the errors a user sees
-for an unknown plugin or one that fails."""
+"""Choosing an app's plugins through the public API: the first-party defaults, an installed
+third-party plugin only when selected (``extra_plugins``, ``plugins``, ``register_plugin``,
+``ERLEN_PLUGINS``), by entry-point name, module or object; leaving them out
+(``exclude_plugins``, ``ERLEN_DISABLE_PLUGINS``); the errors a user sees for an unknown
+plugin or one that fails."""
 
 from __future__ import annotations
 
@@ -15,9 +17,16 @@ import erlen.plugins.json as json_plugin
 import pytest
 from erlen import Erlen, hookimpl, render_template_string
 from erlen.exceptions import PluginError, UnknownPluginError
-from erlen.pluginmanager import available_plugins
+from erlen.pluginmanager import available_plugins, first_party_plugins
 
 FIRST_PARTY = {"json", "websocket", "templating", "testing"}
+
+
+@pytest.fixture(autouse=True)
+def _erlen_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests are about the default plugin set itself: no ``ERLEN_PLUGINS`` from
+    the environment (the CI runs this suite with only the plugins it declares)."""
+    monkeypatch.delenv("ERLEN_PLUGINS", raising=False)
 
 
 @pytest.fixture
@@ -51,10 +60,47 @@ def installed_plugin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterato
 # --- selection --------------------------------------------------------------------------
 
 
-def test_default_is_every_installed_plugin() -> None:
+def test_default_is_the_first_party_plugins() -> None:
     loaded = set(Erlen(__name__).plugins)
-    assert loaded == set(available_plugins())  # third-party ones too, when installed
+    assert loaded == set(first_party_plugins())
     assert loaded >= FIRST_PARTY
+
+
+def test_installing_a_plugin_changes_no_app_that_did_not_select_it(
+    installed_plugin: Path,
+) -> None:
+    assert "stamp" in available_plugins()
+    app = Erlen(__name__)
+    assert "stamp" not in app.plugins
+    assert "STAMP" not in app.config
+    assert set(app.plugins) == set(first_party_plugins())
+
+
+def test_extra_plugins_adds_an_installed_plugin_to_the_defaults(installed_plugin: Path) -> None:
+    app = Erlen(__name__, extra_plugins=["stamp"])
+    assert set(app.plugins) == {*first_party_plugins(), "stamp"}
+    assert app.config["STAMP"] == "stamped"
+
+
+def test_register_plugin_by_name(installed_plugin: Path) -> None:
+    app = Erlen(__name__)
+    app.register_plugin("stamp")
+    assert "stamp" in app.plugins
+    assert app.config["STAMP"] == "stamped"
+    with pytest.raises(UnknownPluginError, match="'stmap'"):
+        app.register_plugin("stmap")
+
+
+def test_plugins_environment_variable_sets_the_defaults(
+    installed_plugin: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ERLEN_PLUGINS", "json, stamp")
+    assert list(Erlen(__name__).plugins) == ["json", "stamp"]
+    # An explicit selection is not changed by it.
+    assert list(Erlen(__name__, plugins=["testing"]).plugins) == ["testing"]
+    monkeypatch.setenv("ERLEN_PLUGINS", "json,nosuch")
+    with pytest.raises(UnknownPluginError, match="Cannot load \\(ERLEN_PLUGINS\\) unknown"):
+        Erlen(__name__)
 
 
 def test_select_by_entry_point_name() -> None:
@@ -127,7 +173,7 @@ def test_register_plugin_later_configures_it() -> None:
 
 async def test_exclude_plugins_leaves_one_out() -> None:
     app = Erlen(__name__, exclude_plugins=["templating"])
-    assert set(app.plugins) == set(available_plugins()) - {"templating"}
+    assert set(app.plugins) == set(first_party_plugins()) - {"templating"}
     async with app.app_context():
         with pytest.raises(RuntimeError, match="the 'templating' plugin is not loaded"):
             await render_template_string("{{ 1 }}")
@@ -140,7 +186,8 @@ def test_exclude_wins_over_an_explicit_selection() -> None:
 
 def test_disable_environment_variable(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ERLEN_DISABLE_PLUGINS", "templating, websocket")
-    assert set(Erlen(__name__).plugins) == set(available_plugins()) - {"templating", "websocket"}
+    expected = set(first_party_plugins()) - {"templating", "websocket"}
+    assert set(Erlen(__name__).plugins) == expected
 
 
 # --- errors -----------------------------------------------------------------------------

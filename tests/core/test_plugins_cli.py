@@ -41,6 +41,13 @@ def erlen_cli_commands(cli):
 '''
 
 
+@pytest.fixture(autouse=True)
+def _erlen_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests are about the default plugin set itself: no ``ERLEN_PLUGINS`` from
+    the environment (the CI runs this suite with only the plugins it declares)."""
+    monkeypatch.delenv("ERLEN_PLUGINS", raising=False)
+
+
 @pytest.fixture
 def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """A directory holding an installed distribution ``erlen-stamp 1.2.3`` with an
@@ -83,12 +90,17 @@ class Audit:
 
 def test_plugins_lists_the_apps_plugins_with_versions_and_hooks() -> None:
     app = Erlen(__name__, plugins=["json", Audit()])
-    lines = invoke_plugins(app).output.splitlines()
+    enabled, _, idle = invoke_plugins(app).output.partition("\n\n")
+    lines = enabled.splitlines()
     assert len(lines) == 2
     assert lines[0].startswith(f"json {ERLEN_VERSION}: ")
     assert "erlen_json_provider" in lines[0]
     assert lines[1] == "audit 0.3: erlen_after_request, erlen_configure"
-    shown = invoke_plugins(app, "--all").output.splitlines()
+    # The installed plugins this app did not select are listed apart.
+    assert idle.startswith("Installed, not enabled (select one with Erlen(__name__,")
+    assert any(line.startswith(f"  templating {ERLEN_VERSION}: ") for line in idle.splitlines())
+    assert not any(line.lstrip().startswith("json ") for line in idle.splitlines())
+    shown = invoke_plugins(app, "--all").output.partition("\n\n")[0].splitlines()
     assert shown[0].startswith(f"erlen.builtins {ERLEN_VERSION}: ")
     assert "erlen_protocol_handlers" in shown[0]
     assert shown[1:] == lines
@@ -96,7 +108,16 @@ def test_plugins_lists_the_apps_plugins_with_versions_and_hooks() -> None:
 
 def test_plugins_shows_the_version_of_the_distribution(site: Path) -> None:
     app = Erlen(__name__, plugins=["stamp"])
-    assert invoke_plugins(app).output == "stamp 1.2.3: erlen_cli_commands, erlen_configure\n"
+    lines = invoke_plugins(app).output.splitlines()
+    assert lines[0] == "stamp 1.2.3: erlen_cli_commands, erlen_configure"
+
+
+def test_plugins_shows_an_installed_plugin_as_not_enabled(site: Path) -> None:
+    enabled, _, idle = invoke_plugins(Erlen(__name__)).output.partition("\n\n")
+    assert not any(line.startswith("stamp ") for line in enabled.splitlines())
+    assert "  stamp 1.2.3: erlen_cli_commands, erlen_configure" in idle.splitlines()
+    enabled = invoke_plugins(Erlen(__name__, extra_plugins=["stamp"])).output.partition("\n\n")[0]
+    assert "stamp 1.2.3: erlen_cli_commands, erlen_configure" in enabled.splitlines()
 
 
 def test_plugins_without_an_app_lists_what_is_installed(
@@ -106,10 +127,11 @@ def test_plugins_without_an_app_lists_what_is_installed(
     monkeypatch.delenv("KERNEL_APP", raising=False)
     result = CliRunner().invoke(cli, ["plugins"], obj=ScriptInfo())
     assert result.exit_code == 0, result.output
-    lines = result.output.splitlines()
-    assert "stamp 1.2.3: erlen_cli_commands, erlen_configure" in lines
-    assert any(line.startswith(f"json {ERLEN_VERSION}: ") for line in lines)
-    broken = [line for line in lines if line.startswith("broken 1.2.3: ")]
+    enabled, _, idle = result.output.partition("\n\n")
+    assert any(line.startswith(f"json {ERLEN_VERSION}: ") for line in enabled.splitlines())
+    lines = idle.splitlines()
+    assert "  stamp 1.2.3: erlen_cli_commands, erlen_configure" in lines
+    broken = [line for line in lines if line.startswith("  broken 1.2.3: ")]
     assert len(broken) == 1
     assert "Erlen plugin 'broken' (erlen_broken) failed to load" in broken[0]
     assert "missing dependency: foo" in broken[0]
@@ -122,17 +144,28 @@ def test_plugin_command_on_app_cli() -> None:
     assert result.output == "audit report, 3 entries\n"
 
 
-def test_installed_plugin_adds_a_kernel_command(site: Path) -> None:
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(site), *sys.path])}
-    env.pop("KERNEL_APP", None)
-    run = subprocess.run(
-        [sys.executable, "-m", "erlen", "stamp"],
+def _kernel(site: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    environ = {**os.environ, "PYTHONPATH": os.pathsep.join([str(site), *sys.path]), **env}
+    environ.pop("KERNEL_APP", None)
+    return subprocess.run(
+        [sys.executable, "-m", "erlen", *args],
         cwd=site,
-        env=env,
+        env=environ,
         capture_output=True,
         text=True,
         timeout=60,
     )
+
+
+def test_enabled_plugin_adds_a_kernel_command(site: Path) -> None:
+    run = _kernel(site, "stamp", ERLEN_PLUGINS="json,stamp,broken")
     assert run.returncode == 0, run.stderr
     assert run.stdout == "stamped by a plugin\n"
     assert "Warning: plugin 'broken' failed to load" in run.stderr
+
+
+def test_installed_plugin_adds_no_kernel_command_until_enabled(site: Path) -> None:
+    run = _kernel(site, "stamp")
+    assert run.returncode == 2
+    assert "No such command 'stamp'" in run.stderr
+    assert "broken" not in run.stderr

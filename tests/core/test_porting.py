@@ -6,6 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+import pytest
 from erlen import Erlen, jsonify
 from erlen.json import DefaultJSONProvider
 
@@ -43,7 +44,8 @@ async def test_json_provider_class_on_an_app_subclass() -> None:
     assert await (await client.get("/dict")).get_json() == {"price": "1.00 EUR"}
 
 
-def test_default_app_uses_the_plugin_provider() -> None:
+def test_default_app_uses_the_plugin_provider(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("ERLEN_PLUGINS", raising=False)  # Erlen's own plugins: json among them
     assert Erlen.json_provider_class is None
     app = Erlen(__name__, static_folder=None)
     assert app.json is not None

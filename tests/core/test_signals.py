@@ -243,6 +243,7 @@ async def test_serving_exception_signal(record: Any) -> None:
 
 
 async def test_template_signals(app: Erlen, record: Any) -> None:
+    app.register_plugin("templating")  # the signals it sends are the templating plugin's
     rendered: list[tuple[str, Any, dict[str, Any]]] = []
 
     def on_before(sender: Any, template: Any, context: dict[str, Any]) -> None:

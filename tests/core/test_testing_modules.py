@@ -19,7 +19,7 @@ from erlen.testing.utils import make_test_body_with_headers, make_test_scope, se
 
 
 def _app() -> Erlen:
-    app = Erlen(__name__)
+    app = Erlen(__name__, extra_plugins=["websocket"])
 
     @app.websocket("/ws")
     async def ws() -> None:

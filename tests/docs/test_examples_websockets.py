@@ -26,6 +26,7 @@ CHECKED = {
     "disconnect-cancelled",
     "broadcast",
     "broadcast-safe",
+    "queue-broadcast",
     "heartbeat",
     "testing",
 }
@@ -168,7 +169,7 @@ async def test_storing_the_proxy_fails_naming_the_fix(run_example: Any) -> None:
     async def chat() -> None:
         ns["connections"].add(ns["websocket"])
 
-    with pytest.raises(TypeError, match=r"websocket\._get_current_object\(\)"):
+    with pytest.raises(TypeError, match=r"websocket\.connection"):
         async with app.test_client().websocket("/chat"):
             pass
 
@@ -189,6 +190,24 @@ async def test_broadcast_from_an_http_view(run_example: Any) -> None:
         assert (await client.post("/announce")).status_code == 200
         assert await alice.receive_json() == {"news": "hello"}
         assert await bob.receive_json() == {"news": "hello"}
+
+
+async def test_queue_broadcast(run_example: Any) -> None:
+    ns = run_example(DOC, "queue-broadcast", prelude=PRELUDE)
+    client = ns["app"].test_client()
+
+    async def scenario() -> None:
+        async with client.websocket("/ws") as alice, client.websocket("/ws") as bob:
+            await eventually(lambda: len(ns["queues"]) == 2)
+            await alice.send("hi all")
+            assert await alice.receive() == "hi all"
+            assert await bob.receive() == "hi all"
+        # "leaving returns at once": both handlers were cancelled at queue.get().
+
+    await asyncio.wait_for(scenario(), 2.0)
+    assert ns["queues"] == set()
+    tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+    assert all(t.get_coro().__qualname__ != "_receive" for t in tasks)
 
 
 async def test_heartbeat(run_example: Any) -> None:

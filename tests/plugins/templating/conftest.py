@@ -8,6 +8,10 @@ from pathlib import Path
 import pytest
 from erlen import Erlen
 
+#: The plugins this suite needs. ``.ci/run`` runs the suite alone with exactly these as
+#: the default plugins (``ERLEN_PLUGINS``; ``python tests/suites.py`` lists them).
+ERLEN_SUITE_PLUGINS = ("templating", "testing")
+
 WriteTemplates = Callable[..., Path]
 
 

@@ -121,6 +121,55 @@ def test_fixtures_work_in_each_asyncio_mode(pytester: pytest.Pytester, mode: str
     result.assert_outcomes(passed=6)
 
 
+README_TEST = """
+    from erlen import Erlen, websocket
+
+    app = Erlen(__name__)
+
+
+    @app.route("/")
+    async def hello():
+        return "Hello, World!"
+
+
+    @app.websocket("/ws")
+    async def echo():
+        while True:
+            await websocket.send(await websocket.receive())
+
+
+    async def test_echo():
+        client = app.test_client()
+        assert await (await client.get("/")).get_data(as_text=True) == "Hello, World!"
+        async with client.websocket("/ws") as ws:
+            await ws.send("hi")
+            assert await ws.receive() == "hi"
+"""
+
+
+def test_a_new_project_runs_async_tests_without_configuration(pytester: pytest.Pytester) -> None:
+    # No ini file at all: the README's snippet, as a newcomer pastes it.
+    pytester.makepyfile(test_readme=README_TEST)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1, warnings=0)
+    assert "Warning" not in result.stderr.str()
+
+
+def test_a_project_choosing_strict_mode_keeps_it(pytester: pytest.Pytester) -> None:
+    _ini(pytester, "strict")
+    pytester.makepyfile(test_readme=README_TEST)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*async def functions are not natively supported*"])
+
+
+def test_the_automatic_mode_can_be_turned_off(pytester: pytest.Pytester) -> None:
+    pytester.makeini("[pytest]\nerlen_async_tests = false\n")
+    pytester.makepyfile(test_readme=README_TEST)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(failed=1)
+
+
 def test_auto_mode_needs_no_marks(pytester: pytest.Pytester) -> None:
     _ini(pytester, "auto")
     pytester.makeconftest(APP_CONFTEST)

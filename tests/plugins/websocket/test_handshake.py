@@ -221,5 +221,5 @@ async def test_websocket_object_is_exported_and_hashable() -> None:
 def test_the_proxy_outside_a_connection_names_the_problem() -> None:
     with pytest.raises(RuntimeError, match="Working outside of websocket context"):
         websocket.path  # noqa: B018
-    with pytest.raises(TypeError, match=r"_get_current_object\(\)"):
+    with pytest.raises(TypeError, match=r"connections\.add\(websocket\.connection\)"):
         {websocket}  # noqa: B018

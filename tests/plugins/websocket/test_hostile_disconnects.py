@@ -76,10 +76,10 @@ def make_app() -> tuple[Erlen, dict[str, list[Any]]]:
         while not errors:
             try:
                 await websocket.send("tick")
-            except ConnectionClosed as closed:
-                errors.append(closed.code)
-            await asyncio.sleep(0.005)
-        for _ in range(100):  # a buggy handler: catches the disconnect and goes on
+                await asyncio.sleep(0.005)
+            except asyncio.CancelledError:  # a buggy handler: catches the disconnect
+                errors.append(websocket.close_code)  # (ConnectionClosed, or cancelled)
+        for _ in range(100):  # ... and goes on
             try:
                 await websocket.send("tick")
             except ConnectionClosed as closed:

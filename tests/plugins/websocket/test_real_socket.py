@@ -59,8 +59,9 @@ def make_app() -> Erlen:
             while True:
                 await websocket.send("tick")
                 await asyncio.sleep(0.01)
-        except ConnectionClosed as closed:
-            app.config["FEED_ENDED"].append(closed.code)
+        except asyncio.CancelledError:  # ConnectionClosed in send(), else cancelled
+            app.config["FEED_ENDED"].append(websocket.close_code)
+            raise
 
     room: set[object] = set()
 
@@ -206,13 +207,14 @@ async def test_a_handler_that_only_sends_sees_the_client_leave(app: Erlen, base_
         async with connect(f"{base_url}/feed") as ws:
             assert await ws.recv() == "tick"
             assert await ws.recv() == "tick"
-        for _ in range(500):  # bounded: the handler's next send raises ConnectionClosed
+        for _ in range(500):  # bounded: the handler ends once its reader sees the close
             if app.config["FEED_ENDED"]:
                 break
             await asyncio.sleep(0.01)
 
     await asyncio.wait_for(scenario(), TIMEOUT)
-    assert len(app.config["FEED_ENDED"]) == 1
+    (code,) = app.config["FEED_ENDED"]  # hypercorn reports a client's close as 1006
+    assert code in (1000, 1006)
 
 
 async def test_broadcast_between_two_clients(base_url: str) -> None:

@@ -140,7 +140,7 @@ async def test_storing_the_proxy_fails_at_once_naming_the_fix(
     assert errors[0].exc_info is not None
     error = errors[0].exc_info[1]
     assert isinstance(error, TypeError)
-    assert "connections.add(websocket._get_current_object())" in str(error)
+    assert "connections.add(websocket.connection)" in str(error)
 
 
 async def test_storing_the_connection_object_broadcasts_between_clients() -> None:

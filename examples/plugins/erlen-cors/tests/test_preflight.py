@@ -87,3 +87,20 @@ async def test_preflight_over_a_real_socket(erlen_live_server: str, app: Any) ->
     assert actual.status_code == 200
     assert actual.headers["access-control-allow-origin"] == ORIGIN
     assert actual.json() == {"items": [1, 2]}
+
+
+async def test_unconfigured_plugin_leaves_preflights_to_the_app(erlen_app_factory: Any) -> None:
+    app = erlen_app_factory(plugins=["cors"])
+
+    @app.route("/items", methods=["GET", "POST"])
+    async def items() -> str:
+        return "items"
+
+    response = await app.test_client().options("/items", headers=preflight("POST"))
+    assert response.status_code == 200
+    assert set(response.headers["Allow"].split(", ")) == {"GET", "HEAD", "OPTIONS", "POST"}
+    assert "Access-Control-Allow-Origin" not in response.headers
+    assert "Vary" not in response.headers
+    simple = await app.test_client().get("/items", headers={"Origin": ORIGIN})
+    assert await simple.get_data(as_text=True) == "items"
+    assert "Vary" not in simple.headers

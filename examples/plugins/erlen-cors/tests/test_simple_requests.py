@@ -90,6 +90,7 @@ def test_config_defaults_are_set_and_the_apps_values_win(erlen_app_factory: Any)
     assert app.config["CORS_ALLOW_CREDENTIALS"] is False
 
 
-def test_installed_plugin_is_loaded_by_default_and_can_be_left_out() -> None:
-    assert "cors" in Erlen(__name__).plugins
-    assert "cors" not in Erlen(__name__, exclude_plugins=["cors"]).plugins
+def test_installed_plugin_is_loaded_only_when_selected() -> None:
+    assert "cors" not in Erlen(__name__).plugins
+    assert "cors" in Erlen(__name__, extra_plugins=["cors"]).plugins
+    assert "cors" not in Erlen(__name__, extra_plugins=["cors"], exclude_plugins=["cors"]).plugins

@@ -57,9 +57,10 @@ def erlen_before_request(app: Any, request: Any) -> Any:
     method = headers.get("Access-Control-Request-Method")
     if origin is None or method is None:
         return None  # a plain OPTIONS request: the app's own answer
-    return policy_of(app).preflight(
-        origin, method, headers.get("Access-Control-Request-Headers", "")
-    )
+    policy = policy_of(app)
+    if not policy.active:
+        return None  # no origin configured: the app answers as if the plugin were absent
+    return policy.preflight(origin, method, headers.get("Access-Control-Request-Headers", ""))
 
 
 # trylast: the after-request hooks form a pipeline; the last one sees the final response.
@@ -70,6 +71,8 @@ def erlen_after_request(app: Any, request: Any, response: Any) -> None:
     if origin is None:
         return
     policy = policy_of(app)
+    if not policy.active:
+        return
     if policy.varies_by_origin:
         response.vary.add("Origin")
     if policy.allows_origin(origin):

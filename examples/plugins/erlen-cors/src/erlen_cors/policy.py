@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from typing import Any
 
 #: Config keys and their defaults (``app.config.setdefault`` at construction). No origin
-#: is allowed until the app lists some: an installed plugin is loaded by every app, and
-#: must not open an app to other origins on its own.
+#: is allowed until the app lists some: selecting the plugin must not open an app to other
+#: origins on its own, nor change its answers.
 DEFAULTS: dict[str, Any] = {
     "CORS_ALLOW_ORIGINS": (),
     "CORS_ALLOW_METHODS": ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"),
@@ -73,6 +73,11 @@ class CorsPolicy:
             credentials=bool(config["CORS_ALLOW_CREDENTIALS"]),
             max_age=max_age,
         )
+
+    @property
+    def active(self) -> bool:
+        """Whether any origin is allowed; an inactive policy leaves every answer alone."""
+        return self.any_origin or bool(self.origins)
 
     def allows_origin(self, origin: str) -> bool:
         """Whether requests from ``origin`` may read the responses."""

@@ -106,9 +106,9 @@ async def test_an_unsaved_in_place_change_does_not_reach_the_next_request() -> N
 async def test_more_sessions_than_the_cache_holds_all_read_right(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from erlen import sessions
+    from erlen.plugins.sessions import verified as sessions
 
-    monkeypatch.setattr(sessions, "_MAX_VERIFIED_COOKIES", 2)
+    monkeypatch.setattr(sessions, "MAX_VERIFIED_COOKIES", 2)
     app = make_app()
 
     @app.route("/as/<name>")
