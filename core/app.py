@@ -28,6 +28,7 @@ from .pipeline.match import match_request
 from .pipeline.plan import Pipeline, Plan, plan_for, step
 from .pipeline.steps import HttpSteps
 from .pluginmanager import BUILTINS_NAME, ErlenPluginManager, load_plugin, resolve_plugins
+from .protocols import protocol_table
 from .scaffold import _sentinel, setupmethod
 from .sessions import (
     DefaultSessionInterface,
@@ -167,8 +168,6 @@ class Erlen(AppBase):
         except Exception as exc:  # name the plugin: a bare traceback hides whose code it was
             raise self.plugin_manager.plugin_error("erlen_configure", exc) from exc
 
-    # --- plugins ------------------------------------------------------------------
-
     def _register(self, plugin: object, name: str | None) -> None:
         try:
             self.plugin_manager.register(plugin, name)
@@ -241,8 +240,6 @@ class Erlen(AppBase):
     def register_blueprint(self, blueprint: Blueprint, **options: Any) -> None:
         """Register ``blueprint`` (options: ``url_prefix``, ``subdomain``, ``name``...)."""
         blueprint.register(self, options)
-
-    # --- contexts ---------------------------------------------------------------------
 
     def app_context(self) -> AppContext:
         """A new app context: ``async with app.app_context(): ...``."""
@@ -412,8 +409,6 @@ class Erlen(AppBase):
         if signals.appcontext_tearing_down.receivers:
             await signals.send_async(signals.appcontext_tearing_down, self, exc=exc)
 
-    # --- errors -------------------------------------------------------------------------
-
     def _error_handlers(self) -> ErrorHandlers:
         ctx: Any = _cv_request.get(None) or _cv_websocket.get(None)
         return plan_for(self, ctx._connection if ctx is not None else None).errors
@@ -501,8 +496,6 @@ class Erlen(AppBase):
         )
         await connection.teardown(self, ctx, protocol, exc)
 
-    # --- freeze and ASGI ------------------------------------------------------------------
-
     def freeze(self) -> None:
         """Build the dispatch tables; called at the first request or lifespan startup.
 
@@ -515,17 +508,7 @@ class Erlen(AppBase):
         # The pipeline first: protocol handlers are built from it.
         self._pipeline = Pipeline(self)
         self._http = HttpSteps(self, self._pipeline)
-        protocols: dict[str, ProtocolHandler] = {}
-        for table in hook.erlen_protocol_handlers(app=self):
-            for scope_type, handler in (table or {}).items():
-                protocols.setdefault(scope_type, handler)
-        for scope_type, connection_class in (
-            ("http", self.asgi_http_class),
-            ("websocket", self.asgi_websocket_class),
-            ("lifespan", self.asgi_lifespan_class),
-        ):
-            if connection_class is not None:
-                protocols[scope_type] = _connection_class_handler(self, connection_class)
+        protocols = protocol_table(self)
         self._protocols = protocols
         entry: Callable[[Scope, Receive, Send], Awaitable[None]] = self._dispatch_scope
         wrapped = False
@@ -598,8 +581,6 @@ class Erlen(AppBase):
         """Lifespan shutdown: wait for background tasks, finish ``while_serving``, run
         ``after_serving``, then the plugins' shutdown hooks."""
         await lifespan.shutdown(self)
-
-    # --- serving and testing entry points --------------------------------------------------
 
     def run(
         self,
@@ -702,8 +683,6 @@ class Erlen(AppBase):
         cls = self.test_cli_runner_class or ErlenCliRunner
         return cls(self, **kwargs)
 
-    # --- static files ---------------------------------------------------------------------
-
     async def send_static_file(self, filename: str) -> Response:
         """Serve ``filename`` from the static folder."""
         if not self.has_static_folder:
@@ -715,15 +694,6 @@ class Erlen(AppBase):
             filename,
             max_age=self.get_send_file_max_age(filename),
         )
-
-
-def _connection_class_handler(app: Erlen, connection_class: type) -> ProtocolHandler:
-    """A protocol handler serving each scope with Quart's connection-class interface."""
-
-    async def handler(scope: Scope, receive: Receive, send: Send) -> None:
-        await connection_class(app, scope)(receive, send)
-
-    return handler
 
 
 _ = _sentinel  # re-exported for blueprints
