@@ -4,7 +4,7 @@ The kernel owns the protocol: :class:`SessionMixin`, :class:`SessionInterface` (
 methods plus three optional ones with generic defaults, see below), :class:`NullSession`
 and the functions the request pipeline calls (:func:`open_session_lazily`,
 :func:`open_session_async`, :func:`save_if_unchanged`, :func:`must_open_untouched`,
-:func:`can_open_sync`). Which interface an app uses is chosen once, in
+``can_open_sync``). Which interface an app uses is chosen once, in
 ``Erlen.__init__``, by the ``erlen_session_interface`` hook; the ``sessions`` plugin
 answers with its signed-cookie interface. With no plugin answering, the app gets a
 :class:`NullSessionInterface`: ``session`` reads empty and refuses writes.
@@ -209,7 +209,7 @@ class SessionInterface:
     def open_session_sync(self, app: Erlen, request: Any) -> SessionMixin | None:
         """Open the session for ``request`` without awaiting (None: a null session).
 
-        Optional. Defining it (see :func:`can_open_sync`) makes the kernel open sessions
+        Optional. Defining it (see ``can_open_sync``) makes the kernel open sessions
         on the first use of ``session`` instead of awaiting :meth:`open_session` for every
         request. ``open_session`` should then give the same session.
         """

@@ -67,4 +67,9 @@ DESCRIPTIONS: dict[str, str] = {
     "WEBSOCKET_SEND_TIMEOUT": (
         "Seconds a `send()` may wait on a client that does not read; then close 1008."
     ),
+    "WEBSOCKET_DISCONNECT_TIMEOUT": (
+        "Seconds a handler may keep running after its connection ended (it is cancelled"
+        " when the client leaves); then a warning naming the route is logged and it is"
+        " cancelled again. `None`: no limit."
+    ),
 }

@@ -11,7 +11,8 @@ takes the general path):
 - a cookie verified before is opened from the snapshot (``verified.py``);
 - an unchanged browser session is saved by adding ``Vary: Cookie`` only
   (:meth:`~SecureCookieSessionInterface.save_session_sync`);
-- a modified session is written by a :class:`~.writer.CookieWriter` compiled per config.
+- a modified session is written by a :class:`~erlen.plugins.sessions.CookieWriter`
+  compiled per config.
 """
 
 from __future__ import annotations
@@ -352,7 +353,7 @@ class SecureCookieSessionInterface(SessionInterface):
     def save_session_sync(self, app: Erlen, session: SessionMixin, response: Any) -> bool:
         """Save ``session`` without awaiting (True), when :meth:`save_session` is this
         class's: an unchanged browser session adds ``Vary: Cookie`` at most; any other
-        is written with the app's compiled :class:`~.writer.CookieWriter`.
+        is written with the app's compiled :class:`~erlen.plugins.sessions.CookieWriter`.
 
         False (``save_session`` awaited) for an interface replacing ``save_session``
         and for a session of another class (a null session).

@@ -80,6 +80,7 @@ async def test_response_class_swapped_after_first_request_is_used() -> None:
 
 async def test_session_written_in_before_request_is_saved_for_a_text_view() -> None:
     app = make_app(SECRET_KEY="direct-secret")
+    app.register_plugin("sessions")
 
     @app.before_request
     async def remember() -> None:

@@ -12,7 +12,7 @@ from erlen import Erlen, g, request, session
 
 
 def make_app() -> Erlen:
-    app = Erlen(__name__)
+    app = Erlen(__name__, extra_plugins=["sessions"])
     app.config["SECRET_KEY"] = "proxy-key"
 
     @app.before_request

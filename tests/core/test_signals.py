@@ -147,6 +147,7 @@ async def test_got_request_exception_and_teardown_see_the_error(app: Erlen, reco
 
 
 async def test_message_flashed(app: Erlen, record: Any) -> None:
+    app.register_plugin("sessions")  # flashed messages are kept in the session
     flashed: list[tuple[Any, str, str]] = []
 
     async def on_flash(sender: Any, message: str, category: str) -> None:

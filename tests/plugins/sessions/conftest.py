@@ -10,8 +10,10 @@ from __future__ import annotations
 import pytest
 from erlen.pluginmanager import DISABLE_ENV, available_plugins
 
-#: The plugins this suite needs.
-PLUGINS = frozenset(("sessions", "testing"))
+#: The plugins this suite needs. ``.ci/run`` runs the suite alone with exactly these as
+#: the default plugins (``ERLEN_PLUGINS``; ``python tests/suites.py`` lists them).
+ERLEN_SUITE_PLUGINS = ("sessions", "testing")
+PLUGINS = frozenset(ERLEN_SUITE_PLUGINS)
 
 
 @pytest.fixture(autouse=True)

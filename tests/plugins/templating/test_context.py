@@ -15,6 +15,7 @@ async def get_text(app: Erlen, path: str, **kwargs: Any) -> str:
 
 
 async def test_the_default_context_in_a_request(app: Erlen) -> None:
+    app.register_plugin("sessions")  # the context's session and flashes
     app.secret_key = "not-a-secret"
     app.config["GREETING"] = "hi"
 
