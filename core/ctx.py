@@ -274,7 +274,7 @@ class RequestContext(_ConnectionContext):
 
     def leave(self) -> None:
         """Leave this context and the app context it pushed, running nothing: what
-        :meth:`pop` does when there is nothing to tear down. The caller vouches for that:
+        ``pop()`` does when there is nothing to tear down. The caller vouches for that:
         no ``teardown_request``/``teardown_appcontext`` function or plugin teardown hook,
         no signal receiver, no uploaded file to close (the ``http`` pipeline checks it;
         tests/core/test_hot_path.py and test_plan_flags.py pin it)."""

@@ -28,7 +28,7 @@ interface that cannot open lazily), :func:`full_dispatch` (:func:`preprocess`,
 :func:`dispatch`, user errors to their handlers, :func:`finalize` with
 :func:`postprocess` and the session save), :func:`handle_exception` for unhandled
 errors, and the teardown when the context is left. A stage named in
-:attr:`Protocol.methods` is called through the app's method of that name when the app
+``Protocol.methods`` is called through the app's method of that name when the app
 overrides it (as Quart lets an app override ``full_dispatch_websocket``), else directly.
 
 A protocol whose chains are empty and whose hooks are unimplemented runs none of them:
@@ -76,7 +76,7 @@ class Protocol:
 
     :param name: whose function chains run: ``"websocket"`` reads the app's and
         blueprints' ``before_websocket_funcs``, ``after_websocket_funcs`` and
-        ``teardown_websocket_funcs`` (see :data:`erlen.pipeline.plan.REGISTRIES`).
+        ``teardown_websocket_funcs`` (see ``erlen.pipeline.plan.REGISTRIES``).
     :param context_class: the context pushed for each connection (its ``__init__`` takes
         ``(app, connection)``).
     :param hook_prefix: the plugin hooks ``erlen_before_{prefix}``,
@@ -86,7 +86,9 @@ class Protocol:
     :param methods: stage name -> the app method standing for it (Quart's names), so an
         app overriding that method is honoured. Stages: ``handle``, ``full_dispatch``,
         ``preprocess``, ``dispatch``, ``finalize``, ``postprocess``, ``handle_exception``.
-    :param started, finished, got_exception, tearing_down: the signals sent (or None).
+    :param started: the signal sent when a connection's dispatch starts (or None); likewise
+        ``finished`` (with the response), ``got_exception`` (an unhandled error) and
+        ``tearing_down`` (at teardown).
     """
 
     name: str

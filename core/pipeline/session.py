@@ -36,7 +36,7 @@ def save_session(app: Erlen, ctx: Any, response: Response) -> Awaitable[Any] | N
     Flask's sync), else None.
 
     Nothing is saved for a session never opened (unless its cookie needs a refresh), and
-    :func:`~erlen.sessions.save_if_unchanged` answers for an unchanged one."""
+    ``erlen.sessions.save_if_unchanged`` answers for an unchanged one."""
     if ctx._session is None and not cookie_needs_refresh(app, ctx._connection):
         return None
     session = ctx.session  # opened now if only its cookie needs a refresh
