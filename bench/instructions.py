@@ -5,6 +5,7 @@ Usage::
     python bench/instructions.py                          # raw and erlen, /plaintext
     python bench/instructions.py --frameworks raw,erlen,starlette --path /json
     python bench/instructions.py --in-process json        # no server: run.py's driver
+    python bench/instructions.py --in-process all --frameworks erlen --jobs 2 --json out.json
 
 Each app is served by ``bench/serve.py`` under ``valgrind --tool=callgrind`` twice: once
 answering ``--small`` requests and once ``--large`` (sequential, one keep-alive
@@ -17,13 +18,15 @@ Under a server the count of one app moves by a few thousand from run to run (the
 event loop does not take the same turns every time). ``--in-process SCENARIO`` counts the
 framework alone instead, driven as ``bench/run.py`` drives it (no server, no sockets,
 ``PYTHONHASHSEED=0``): repeatable to about a hundred instructions, which is what it takes
-to see a change of a few hundred.
+to see a change of a few hundred. It takes one scenario, a comma-separated list, or
+``all`` (every handler shape of ``bench/run.py --list``); ``--json`` saves the counts.
 """
 
 from __future__ import annotations
 
 import argparse
 import http.client
+import json
 import os
 import re
 import shutil
@@ -32,8 +35,11 @@ import sys
 import tempfile
 import time
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from benchlib.report import machine
+from benchlib.scenarios import SCENARIO_NAMES, parse_scenarios
 from benchlib.servers import free_port
 
 BENCH_DIR = Path(__file__).resolve().parent
@@ -68,7 +74,7 @@ def count(framework: str, path: str, requests: int) -> int:
                 connection.request("GET", path)
                 response = connection.getresponse()
                 response.read()
-                if response.status != 200:
+                if not 200 <= response.status < 300:
                     raise RuntimeError(f"{framework} {path}: status {response.status}")
             connection.close()
         finally:
@@ -135,7 +141,7 @@ def drive(framework: str, scenario: str, requests: int) -> None:
 
 
 def _connect(port: int, path: str) -> http.client.HTTPConnection:
-    deadline = time.monotonic() + 120  # the app starts ~50x slower under valgrind
+    deadline = time.monotonic() + 600  # ~50x slower under valgrind, more on a busy machine
     while True:
         try:
             connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
@@ -148,6 +154,54 @@ def _connect(port: int, path: str) -> http.client.HTTPConnection:
             time.sleep(0.2)
 
 
+def per_request_in_process(
+    frameworks: Sequence[str], scenarios: Sequence[str], small: int, large: int, jobs: int
+) -> dict[str, dict[str, float]]:
+    """Instructions per request of each (scenario, framework) pair that serves it, in
+    process; ``jobs`` valgrind runs at a time (counts do not depend on load)."""
+    pairs = [
+        (scenario.name, framework)
+        for scenario in parse_scenarios(",".join(scenarios))
+        for framework in frameworks
+        if scenario.serves(framework)
+    ]
+
+    def one(pair: tuple[str, str]) -> float:
+        scenario, framework = pair
+        low = count_in_process(framework, scenario, small)
+        high = count_in_process(framework, scenario, large)
+        value = (high - low) / (large - small)
+        print(f"{scenario} {framework}: {value:,.0f}", file=sys.stderr, flush=True)
+        return value
+
+    with ThreadPoolExecutor(max(1, jobs)) as pool:
+        values = list(pool.map(one, pairs))
+    counts: dict[str, dict[str, float]] = {}
+    for (scenario, framework), value in zip(pairs, values, strict=True):
+        counts.setdefault(scenario, {})[framework] = value
+    return counts
+
+
+def print_counts(
+    counts: dict[str, dict[str, float]],
+    frameworks: Sequence[str],
+    baseline: dict[str, dict[str, float]] | None = None,
+) -> None:
+    """A markdown table: one row per scenario, one column per framework; with a
+    ``baseline`` (a ``--json`` file's counts), each cell also gives the change from it."""
+    print("| scenario (instructions / request, in process) | " + " | ".join(frameworks) + " |")
+    print("| :--- | " + " | ".join("---:" for _ in frameworks) + " |")
+    for scenario, row in counts.items():
+        cells = []
+        for fw in frameworks:
+            cell = f"{row[fw]:,.0f}" if fw in row else "-"
+            before = (baseline or {}).get(scenario, {}).get(fw)
+            if fw in row and before:
+                cell += f" ({row[fw] - before:+,.0f}, {(row[fw] / before - 1) * 100:+.1f} %)"
+            cells.append(cell)
+        print(f"| {scenario} | " + " | ".join(cells) + " |")
+
+
 def main(argv: Sequence[str]) -> int:
     """Print instructions per request for each framework, and the difference to raw."""
     parser = argparse.ArgumentParser(prog="python bench/instructions.py", description=__doc__)
@@ -158,7 +212,16 @@ def main(argv: Sequence[str]) -> int:
     parser.add_argument(
         "--in-process",
         metavar="SCENARIO",
-        help="count a bench/run.py scenario in process (defaults --small 1000 --large 6000)",
+        help="count bench/run.py scenarios in process: a name, a comma-separated list or"
+        " 'all' (defaults --small 1000 --large 6000)",
+    )
+    parser.add_argument("--jobs", type=int, default=1, help="valgrind runs at a time (1)")
+    parser.add_argument("--json", metavar="PATH", type=Path, help="also save the counts")
+    parser.add_argument(
+        "--baseline",
+        metavar="PATH",
+        type=Path,
+        help="a --json file to compare with (e.g. bench/results-instructions-baseline.json)",
     )
     parser.add_argument("--drive", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -174,17 +237,23 @@ def main(argv: Sequence[str]) -> int:
         given = {a.split("=")[0] for a in argv}
         small_n = args.small if "--small" in given else 1000
         large_n = args.large if "--large" in given else 6000
+        names = SCENARIO_NAMES if args.in_process == "all" else args.in_process.split(",")
+        frameworks = args.frameworks.split(",")
+        counts = per_request_in_process(frameworks, names, small_n, large_n, args.jobs)
+        baseline = None
+        if args.baseline:
+            baseline = json.loads(args.baseline.read_text(encoding="utf-8"))["counts"]
+        print_counts(counts, frameworks, baseline)
+        if args.json:
+            document = {"machine": machine(), "small": small_n, "large": large_n, "counts": counts}
+            args.json.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+        return 0
     for framework in args.frameworks.split(","):
-        if args.in_process:
-            small = count_in_process(framework, args.in_process, small_n)
-            large = count_in_process(framework, args.in_process, large_n)
-        else:
-            small = count(framework, args.path, small_n)
-            large = count(framework, args.path, large_n)
+        small = count(framework, args.path, small_n)
+        large = count(framework, args.path, large_n)
         per_request[framework] = (large - small) / (large_n - small_n)
     base = per_request.get("raw")
-    what = f"in process, {args.in_process}" if args.in_process else args.path
-    print(f"| app ({what}) | instructions / request | over raw |")
+    print(f"| app ({args.path}) | instructions / request | over raw |")
     print("| :--- | ---: | ---: |")
     for framework, value in per_request.items():
         over = "-" if base is None or framework == "raw" else f"{value - base:+,.0f}"

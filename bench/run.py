@@ -26,7 +26,7 @@ from pathlib import Path
 from benchlib.frameworks import FRAMEWORKS, parse_frameworks, twin_mismatch
 from benchlib.report import machine
 from benchlib.scenarios import SCENARIO_NAMES, parse_scenarios
-from benchlib.suite import Cell, errors, failure_details, render, run_scenario
+from benchlib.suite import Cell, errors, failure_details, render, run_scenario, run_smoke
 from benchlib.worker import Settings
 
 
@@ -110,7 +110,7 @@ def settings_from(args: argparse.Namespace) -> tuple[Settings, int]:
 def list_scenarios() -> None:
     """Print the scenario names with what they measure."""
     for scenario in parse_scenarios(",".join(SCENARIO_NAMES)):
-        print(f"{scenario.name:12} {scenario.description}")
+        print(f"{scenario.name:18} {scenario.description}")
 
 
 def main(argv: Sequence[str]) -> int:
@@ -130,8 +130,11 @@ def main(argv: Sequence[str]) -> int:
     info = machine()
     started = time.monotonic()
     results: dict[str, dict[str, Cell]] = {}
+    if args.smoke:
+        results = run_smoke(scenarios, frameworks, settings.fixed_count)
     for index, scenario in enumerate(scenarios, 1):
-        results[scenario.name] = run_scenario(scenario, frameworks, settings, rounds)
+        if not args.smoke:
+            results[scenario.name] = run_scenario(scenario, frameworks, settings, rounds)
         progress(index, len(scenarios), scenario.name, results[scenario.name], args.smoke)
     print(f"elapsed {time.monotonic() - started:.0f}s", file=sys.stderr)
     mismatch = twin_mismatch() if "erlen" in frameworks and "quart" in frameworks else None
@@ -177,6 +180,10 @@ def dispatch(argv: Sequence[str]) -> int:
         from benchlib.worker import main as worker_main
 
         return worker_main(*argv[1:4])
+    if argv[:1] == ["--verify"]:
+        from benchlib.worker import verify_all
+
+        return verify_all(argv[1], argv[2], int(argv[3]))
     if argv[:1] == ["--server"]:
         import server
 

@@ -7,7 +7,8 @@ Usage::
     python bench/run.py --server --quick         # same thing through run.py
 
 Reports requests/s per framework and the ratio erlen / raw (how much of the
-server's raw capacity Erlen keeps).
+server's raw capacity Erlen keeps) on ``GET /plaintext`` (a bare string), ``GET /tuple``
+(``return "Created", 201, {"X-Custom": "1"}``) and ``GET /json``.
 """
 
 from __future__ import annotations
@@ -37,9 +38,12 @@ from benchlib.report import (
 from benchlib.servers import ServerProcess, http_get
 
 SERVERS = ("hypercorn", "uvicorn")
-ENDPOINTS: dict[str, Any] = {
-    "/plaintext": lambda body: body == b"Hello, World!",
-    "/json": lambda body: json.loads(body) == {"message": "Hello, World!"},
+#: Endpoint -> (status, body check). ``/tuple`` is ``return "Created", 201, {...}``: the
+#: tuple return must cost no more than the bare string; raw answers it with the same bytes.
+ENDPOINTS: dict[str, tuple[int, Any]] = {
+    "/plaintext": (200, lambda body: body == b"Hello, World!"),
+    "/tuple": (201, lambda body: body == b"Created"),
+    "/json": (200, lambda body: json.loads(body) == {"message": "Hello, World!"}),
 }
 
 
@@ -77,6 +81,7 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     )
     parser.add_argument("--frameworks", default=",".join(FRAMEWORKS))
     parser.add_argument("--servers", default=",".join(SERVERS))
+    parser.add_argument("--endpoints", default=",".join(ENDPOINTS), help="subset of the paths")
     parser.add_argument("--duration", type=float, default=5.0, help="seconds per run (5)")
     parser.add_argument("--warmup", type=float, default=1.0, help="warm-up seconds (1)")
     parser.add_argument("--connections", type=int, default=64, help="keep-alive connections")
@@ -101,7 +106,8 @@ def check_endpoint(port: int, endpoint: str) -> str | None:
     """One verified GET; an error message if the answer is wrong."""
     try:
         reply = asyncio.run(http_get(port, endpoint))
-        if reply.status != 200 or not ENDPOINTS[endpoint](reply.body):
+        status, body_ok = ENDPOINTS[endpoint]
+        if reply.status != status or not body_ok(reply.body):
             return f"GET {endpoint}: status {reply.status}, body {reply.body[:80]!r}"
     except Exception as error:
         return f"GET {endpoint}: {error!r}"
@@ -132,7 +138,7 @@ def bench_server(
     processes = start_servers(server, frameworks, start_errors)
     rows = []
     try:
-        for endpoint in ENDPOINTS:
+        for endpoint in args.endpoints.split(","):
             row = Row(server, endpoint, errors=dict(start_errors))
             for fw, process in processes.items():
                 problem = check_endpoint(process.port, endpoint)
@@ -299,6 +305,10 @@ def main(argv: Sequence[str]) -> int:
     if args.quick:
         args.duration, args.warmup, args.rounds = 1.0, 0.0, 1
     frameworks = parse_frameworks(args.frameworks)
+    unknown = set(args.endpoints.split(",")) - set(ENDPOINTS)
+    if unknown:
+        print(f"error: unknown endpoint(s) {', '.join(sorted(unknown))}", file=sys.stderr)
+        return 2
     servers = [s for s in SERVERS if s in {x.strip() for x in args.servers.split(",")}]
     tool = choose_tool(args.loadgen)
     info = machine()

@@ -32,16 +32,42 @@ def abort(code: int | Response, *args: Any, **kwargs: Any) -> NoReturn:
     _abort(code, *args, **kwargs)
 
 
-def _redirect_response(response_class: Any, location: str, code: int) -> Response:
-    display_location = escape(location)
-    location = iri_to_uri(location)
+def _redirect_page(location: str) -> tuple[str, str]:
+    """``location``'s URI and the HTML page of a redirect to it."""
+    uri = iri_to_uri(location)
     body = (
         "<!doctype html>\n<html lang=en>\n<title>Redirecting...</title>\n"
         "<h1>Redirecting...</h1>\n<p>You should be redirected automatically to the target URL:"
-        f' <a href="{escape(location)}">{display_location}</a>. If not, click the link.\n'
+        f' <a href="{escape(uri)}">{escape(location)}</a>. If not, click the link.\n'
     )
+    return uri, body
+
+
+class _RedirectPages(dict):  # type: ignore[type-arg]
+    """location -> :func:`_redirect_page`, for ``str`` locations of up to 512
+    characters (an app redirects to a few locations again and again); a few hundred
+    are kept at most (emptied when full)."""
+
+    def __missing__(self, location: str) -> tuple[str, str]:
+        page = _redirect_page(location)
+        if len(location) <= 512:
+            if len(self) >= 256:
+                self.clear()
+            self[location] = page
+        return page
+
+
+_REDIRECT_PAGES = _RedirectPages()
+
+
+def _redirect_response(response_class: Any, location: str, code: int) -> Response:
+    # Only exact str locations are looked up: a str subclass (Markup) escapes otherwise.
+    if location.__class__ is str:
+        uri, body = _REDIRECT_PAGES[location]
+    else:
+        uri, body = _redirect_page(location)
     response = response_class(body, code, mimetype="text/html")
-    response.headers["Location"] = location
+    response.headers["Location"] = uri
     return response  # type: ignore[no-any-return]
 
 

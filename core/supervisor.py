@@ -52,6 +52,10 @@ SHUTDOWN_MARGIN = 5.0
 _SKIP_DIRS = {"__pycache__", "node_modules", "site-packages", "dist-packages", "build", "dist"}
 
 
+#: Set in each worker of ``kernel run --workers N``: N.
+WORKERS_ENV = "KERNEL_RUN_WORKERS"
+
+
 # --- the file watcher ------------------------------------------------------------------------
 
 
@@ -210,6 +214,7 @@ class _Workers:
         host, port, options, sockets = self.args
         previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # inherited by the children
         os.environ[WORKER_ENV] = "1"
+        os.environ[WORKERS_ENV] = str(self.count)  # e.g. for the broadcast plugin's warning
         try:
             for _ in range(self.count):
                 process = self.ctx.Process(
@@ -234,6 +239,7 @@ class _Workers:
                 self.processes.append(process)
         finally:
             os.environ.pop(WORKER_ENV, None)
+            os.environ.pop(WORKERS_ENV, None)
             signal.signal(signal.SIGINT, previous)
 
     def sentinels(self) -> list[int]:

@@ -25,6 +25,7 @@ JINJA = jinja2.Environment(autoescape=True)
 TEXT = b"text/plain; charset=utf-8"
 HTML = b"text/html; charset=utf-8"
 JSON = b"application/json"
+ROUTE_COUNT = 300
 
 
 async def respond(
@@ -68,6 +69,11 @@ def cookie(scope: Scope, name: str) -> str | None:
 async def plaintext(scope: Scope, receive: Receive, send: Send) -> None:
     """Smallest possible response."""
     await respond(send, 200, b"Hello, World!")
+
+
+async def tuple_full(scope: Scope, receive: Receive, send: Send) -> None:
+    """What ``return "Created", 201, {"X-Custom": "1"}`` sends in Quart."""
+    await respond(send, 201, b"Created", HTML, ((b"x-custom", b"1"),))
 
 
 async def json_message(scope: Scope, receive: Receive, send: Send) -> None:
@@ -128,12 +134,13 @@ def numbered(index: int) -> Handler:
 ROUTES: dict[str, tuple[str, Handler]] = {
     "/plaintext": ("GET", plaintext),
     "/json": ("GET", json_message),
+    "/tuple": ("GET", tuple_full),
     "/echo": ("POST", echo),
     "/stream": ("GET", stream),
     "/template": ("GET", template),
     "/login": ("GET", login),
     "/lifecycle": ("GET", lifecycle),
-    **{f"/r{i}": ("GET", numbered(i)) for i in range(100)},
+    **{f"/r{i}": ("GET", numbered(i)) for i in range(ROUTE_COUNT)},
 }
 
 

@@ -1,21 +1,33 @@
-"""Benchmark app written against Starlette, with the same routes as the Quart app.
+"""Benchmark app written against Starlette: the Quart app's shapes in Starlette's idioms.
 
-Per-route middleware stands in for Quart's blueprint ``before_request`` /
-``after_request`` hooks, and Jinja2 is used directly for the template route.
+Per-route and per-``Mount`` middleware stand in for Quart's blueprint hooks, teardown
+and error handlers (so, as there, only their own routes pay for them);
+``SessionMiddleware``, ``Jinja2Templates`` and ``StreamingResponse`` do the rest.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
-from typing import Any
+from pathlib import Path
+from typing import Any, NoReturn
 
 import jinja2
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
+from starlette.middleware.exceptions import ExceptionMiddleware
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, StreamingResponse
-from starlette.routing import BaseRoute, Route, WebSocketRoute
+from starlette.responses import (
+    HTMLResponse,
+    JSONResponse,
+    PlainTextResponse,
+    RedirectResponse,
+    Response,
+    StreamingResponse,
+)
+from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
+from starlette.templating import Jinja2Templates
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 Scope = MutableMapping[str, Any]
@@ -27,7 +39,20 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 SECRET_KEY = "bench-secret-key"
 TEMPLATE = "<h1>{{ title }}</h1><ul>{% for item in items %}<li>{{ item }}</li>{% endfor %}</ul>"
 ITEMS = [f"item {i}" for i in range(10)]
+ROUTE_COUNT = 300
+API_TOKEN = "Bearer bench-token"
 JINJA = jinja2.Environment(autoescape=True)
+TEMPLATES = Jinja2Templates(directory=Path(__file__).resolve().parent / "templates")
+HTML = "text/html; charset=utf-8"
+
+
+class ConflictError(Exception):
+    """An application error turned into a 409 by an exception handler."""
+
+
+async def conflict(request: Request, error: Exception) -> PlainTextResponse:
+    """Answer the custom exception with a plain 409."""
+    return PlainTextResponse(f"conflict: {error}", status_code=409)
 
 
 class LifecycleHooks:
@@ -49,7 +74,214 @@ class LifecycleHooks:
         await self.app(scope, receive, send_with_header)
 
 
-HOOKS = [Middleware(SessionMiddleware, secret_key=SECRET_KEY), Middleware(LifecycleHooks)]
+class RequireToken:
+    """Pure ASGI middleware: refuse requests without the API token."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Answer 401 unless the ``Authorization`` header carries the token."""
+        if Request(scope).headers.get("authorization") != API_TOKEN:
+            await PlainTextResponse("Unauthorized", status_code=401)(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+
+class CloseConnection:
+    """Pure ASGI middleware: close the connection a view opened (a teardown)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Run the route, then always discard ``state["connection"]``."""
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            OPEN_CONNECTIONS.discard(scope.get("state", {}).pop("connection", None))
+
+
+SESSION = [Middleware(SessionMiddleware, secret_key=SECRET_KEY)]
+HOOKS = [Middleware(LifecycleHooks)]
+OPEN_CONNECTIONS: set[object] = set()
+
+
+async def plaintext(request: Request) -> PlainTextResponse:
+    """Smallest possible response."""
+    return PlainTextResponse("Hello, World!")
+
+
+async def raw_bytes(request: Request) -> Response:
+    """A bytes body."""
+    return Response(b"Hello, World!", media_type="text/html")
+
+
+async def as_dict(request: Request) -> JSONResponse:
+    """A dict as JSON."""
+    return JSONResponse({"message": "Hello, World!"})
+
+
+async def as_list(request: Request) -> JSONResponse:
+    """A list as JSON."""
+    return JSONResponse(["Hello", "World"])
+
+
+async def json_message(request: Request) -> JSONResponse:
+    """Serialise a small dict."""
+    return JSONResponse({"message": "Hello, World!"})
+
+
+async def json_created(request: Request) -> JSONResponse:
+    """JSON with a status."""
+    return JSONResponse({"id": 1, "status": "created"}, status_code=201)
+
+
+async def tuple_status(request: Request) -> HTMLResponse:
+    """Body and status."""
+    return HTMLResponse("Created", status_code=201)
+
+
+async def tuple_headers(request: Request) -> HTMLResponse:
+    """Body and headers."""
+    return HTMLResponse("Hello, World!", headers={"X-Custom": "1"})
+
+
+async def tuple_full(request: Request) -> HTMLResponse:
+    """Body, status and headers."""
+    return HTMLResponse("Created", status_code=201, headers={"X-Custom": "1"})
+
+
+async def response_object(request: Request) -> Response:
+    """A Response built by the view."""
+    return Response("Hello, World!", media_type="text/plain")
+
+
+async def made_response(request: Request) -> HTMLResponse:
+    """A response, then a header set on it."""
+    response = HTMLResponse("Hello, World!")
+    response.headers["X-Custom"] = "1"
+    return response
+
+
+async def to_plaintext(request: Request) -> RedirectResponse:
+    """A redirect to another endpoint."""
+    return RedirectResponse(request.app.url_path_for("plaintext"), status_code=302)
+
+
+def sync_view(request: Request) -> HTMLResponse:
+    """A plain function endpoint."""
+    return HTMLResponse("Hello, World!")
+
+
+async def user(request: Request) -> PlainTextResponse:
+    """Typed path parameter."""
+    return PlainTextResponse(f"user {request.path_params['user_id']}")
+
+
+async def user_post(request: Request) -> PlainTextResponse:
+    """Two path parameters."""
+    params = request.path_params
+    return PlainTextResponse(f"user {params['user_id']} post {params['slug']}")
+
+
+async def item(request: Request) -> PlainTextResponse:
+    """A path parameter returned in a header too."""
+    item_id = request.path_params["item_id"]
+    return PlainTextResponse(f"item {item_id}", headers={"X-Item-Id": str(item_id)})
+
+
+async def search(request: Request) -> PlainTextResponse:
+    """Query string arguments."""
+    query = request.query_params.get("q", "")
+    page = int(request.query_params.get("page", 1))
+    return PlainTextResponse(f"q={query} page={page}")
+
+
+async def form(request: Request) -> PlainTextResponse:
+    """A urlencoded form."""
+    data = await request.form()
+    return PlainTextResponse(f"name={data['name']} age={data['age']}")
+
+
+async def json_post(request: Request) -> JSONResponse:
+    """A small JSON body in, a dict out."""
+    data = await request.json()
+    return JSONResponse({"hello": data["name"]})
+
+
+async def echo(request: Request) -> JSONResponse:
+    """Parse a JSON body and serialise it back."""
+    return JSONResponse(await request.json())
+
+
+async def cookies(request: Request) -> PlainTextResponse:
+    """Read a cookie, set another one."""
+    response = PlainTextResponse(f"theme={request.cookies.get('theme', 'light')}")
+    response.set_cookie("visited", "1")
+    return response
+
+
+async def session_read(request: Request) -> PlainTextResponse:
+    """Read the logged-in session."""
+    return PlainTextResponse(f"user={request.session.get('user', 'anonymous')}")
+
+
+async def session_write(request: Request) -> PlainTextResponse:
+    """Write the session (a new cookie)."""
+    request.session["user"] = "bob"
+    return PlainTextResponse("saved")
+
+
+async def busy(request: Request) -> NoReturn:
+    """Raise the custom exception."""
+    raise ConflictError("busy")
+
+
+async def template(request: Request) -> HTMLResponse:
+    """Render a template string, compiled on each call like ``render_template_string``."""
+    return HTMLResponse(JINJA.from_string(TEMPLATE).render(title="Items", items=ITEMS))
+
+
+async def page(request: Request) -> HTMLResponse:
+    """Render a template file that extends a base template."""
+    context = {"title": "Items", "items": ITEMS}
+    return TEMPLATES.TemplateResponse(request, "page.html", context)
+
+
+async def stream(request: Request) -> StreamingResponse:
+    """Stream ten chunks from an async generator."""
+
+    async def chunks() -> AsyncIterator[bytes]:
+        for i in range(10):
+            yield f"chunk{i}\n".encode()
+
+    return StreamingResponse(chunks(), media_type="text/plain")
+
+
+async def ws(websocket: WebSocket) -> None:
+    """Echo every message back until the client goes away."""
+    await websocket.accept()
+    try:
+        while True:
+            await websocket.send_text(await websocket.receive_text())
+    except WebSocketDisconnect:
+        pass
+
+
+async def ws_json(websocket: WebSocket) -> None:
+    """Echo every JSON message back until the client goes away."""
+    await websocket.accept()
+    try:
+        while True:
+            await websocket.send_json(await websocket.receive_json())
+    except WebSocketDisconnect:
+        pass
+
+
+async def hooked(request: Request) -> PlainTextResponse:
+    """Read the hook's state."""
+    return PlainTextResponse(f"x={request.state.x}")
 
 
 async def login(request: Request) -> PlainTextResponse:
@@ -64,49 +296,26 @@ async def lifecycle(request: Request) -> PlainTextResponse:
     return PlainTextResponse(f"x={request.state.x} user={user}")
 
 
-async def plaintext(request: Request) -> PlainTextResponse:
-    """Smallest possible response."""
-    return PlainTextResponse("Hello, World!")
+async def api_status(request: Request) -> PlainTextResponse:
+    """A route behind the mount's check."""
+    return PlainTextResponse("api ok")
 
 
-async def json_message(request: Request) -> JSONResponse:
-    """Serialise a small dict."""
-    return JSONResponse({"message": "Hello, World!"})
+async def no_item(request: Request, error: Exception) -> PlainTextResponse:
+    """The mount's own 404 page."""
+    return PlainTextResponse(f"no item {request.path_params['item_id']}", status_code=404)
 
 
-async def user(request: Request) -> PlainTextResponse:
-    """Typed path parameter."""
-    return PlainTextResponse(f"user {request.path_params['user_id']}")
+async def shop_item(request: Request) -> NoReturn:
+    """Every item is out of stock."""
+    raise HTTPException(status_code=404)
 
 
-async def echo(request: Request) -> JSONResponse:
-    """Parse a JSON body and serialise it back."""
-    return JSONResponse(await request.json())
-
-
-async def stream(request: Request) -> StreamingResponse:
-    """Stream ten chunks from an async generator."""
-
-    async def chunks() -> AsyncIterator[bytes]:
-        for i in range(10):
-            yield f"chunk{i}\n".encode()
-
-    return StreamingResponse(chunks(), media_type="text/plain")
-
-
-async def template(request: Request) -> HTMLResponse:
-    """Render a template string, compiled on each call like ``render_template_string``."""
-    return HTMLResponse(JINJA.from_string(TEMPLATE).render(title="Items", items=ITEMS))
-
-
-async def ws(websocket: WebSocket) -> None:
-    """Echo every message back until the client goes away."""
-    await websocket.accept()
-    try:
-        while True:
-            await websocket.send_text(await websocket.receive_text())
-    except WebSocketDisconnect:
-        pass
+async def use_connection(request: Request) -> PlainTextResponse:
+    """Open a connection for this request; report how many are open."""
+    request.state.connection = object()
+    OPEN_CONNECTIONS.add(request.state.connection)
+    return PlainTextResponse(f"open={len(OPEN_CONNECTIONS)}")
 
 
 def _numbered_route(index: int) -> Route:
@@ -120,15 +329,45 @@ def _numbered_route(index: int) -> Route:
 
 routes: list[BaseRoute] = [
     Route("/plaintext", plaintext),
+    Route("/bytes", raw_bytes),
+    Route("/dict", as_dict),
+    Route("/list", as_list),
     Route("/json", json_message),
+    Route("/jsonify-201", json_created),
+    Route("/tuple-status", tuple_status),
+    Route("/tuple-headers", tuple_headers),
+    Route("/tuple", tuple_full),
+    Route("/response", response_object),
+    Route("/make-response", made_response),
+    Route("/redirect", to_plaintext),
+    Route("/sync", sync_view),
     Route("/users/{user_id:int}", user),
+    Route("/users/{user_id:int}/posts/{slug}", user_post),
+    Route("/items/{item_id:int}", item),
+    Route("/search", search),
+    Route("/form", form, methods=["POST"]),
+    Route("/json-post", json_post, methods=["POST"]),
     Route("/echo", echo, methods=["POST"]),
-    Route("/stream", stream),
+    Route("/cookies", cookies),
+    Route("/session", session_read, middleware=SESSION),
+    Route("/session/write", session_write, middleware=SESSION),
+    Route("/conflict", busy),
     Route("/template", template),
+    Route("/page", page),
+    Route("/stream", stream),
     WebSocketRoute("/ws", ws),
-    Route("/login", login, middleware=HOOKS),
-    Route("/lifecycle", lifecycle, middleware=HOOKS),
-    *(_numbered_route(i) for i in range(100)),
+    WebSocketRoute("/ws-json", ws_json),
+    Route("/hooks", hooked, middleware=HOOKS),
+    Route("/login", login, middleware=[*SESSION, *HOOKS]),
+    Route("/lifecycle", lifecycle, middleware=[*SESSION, *HOOKS]),
+    Mount("/api", routes=[Route("/status", api_status)], middleware=[Middleware(RequireToken)]),
+    Mount(
+        "/shop",
+        routes=[Route("/{item_id:int}", shop_item)],
+        middleware=[Middleware(ExceptionMiddleware, handlers={404: no_item})],
+    ),
+    Route("/db", use_connection, middleware=[Middleware(CloseConnection)]),
+    *(_numbered_route(i) for i in range(ROUTE_COUNT)),
 ]
 
-app = Starlette(routes=routes)
+app = Starlette(routes=routes, exception_handlers={ConflictError: conflict})

@@ -40,7 +40,9 @@ class DriverError(Exception):
     """The app broke the ASGI protocol or did not answer in time."""
 
 
-def http_scope(method: str, path: str, headers: tuple[tuple[bytes, bytes], ...] = ()) -> Scope:
+def http_scope(
+    method: str, path: str, headers: tuple[tuple[bytes, bytes], ...] = (), query: bytes = b""
+) -> Scope:
     """Build the scope of an HTTP/1.1 request, as a server would."""
     return {
         "type": "http",
@@ -50,7 +52,7 @@ def http_scope(method: str, path: str, headers: tuple[tuple[bytes, bytes], ...] 
         "scheme": "http",
         "path": path,
         "raw_path": path.encode(),
-        "query_string": b"",
+        "query_string": query,
         "root_path": "",
         "headers": [*BASE_HEADERS, *headers],
         "client": CLIENT,

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import importlib.util
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -70,8 +71,30 @@ def load_app(framework: str) -> ASGIApp:
     if spec is None or spec.loader is None:
         raise ImportError(f"cannot load {path}")
     module = importlib.util.module_from_spec(spec)
+    # Registered before it runs, as an import would: ``Quart(__name__)`` finds its root
+    # path (and so ``templates/``) through ``sys.modules``.
+    sys.modules[spec.name] = module
     spec.loader.exec_module(module)
+    if framework == "erlen":
+        refuse_third_party_plugins(module.app)
     return module.app
+
+
+def refuse_third_party_plugins(app: Any) -> None:
+    """Raise if the Erlen app loaded a plugin from outside ``erlen.plugins``: the benchmark
+    measures Erlen with its first-party plugins only, whatever else is installed."""
+    plugins = getattr(app, "plugins", {})
+    modules = plugins.values() if isinstance(plugins, Mapping) else ()
+    foreign = sorted(
+        name
+        for name, plugin in zip(plugins, modules, strict=False)
+        if not getattr(plugin, "__name__", "erlen.plugins.").startswith("erlen.plugins.")
+    )
+    if foreign:
+        raise RuntimeError(
+            f"Erlen(__name__) loaded third-party plugin(s) {', '.join(foreign)}; the benchmark"
+            " measures first-party plugins only (uninstall them, or select plugins explicitly)"
+        )
 
 
 def twin_mismatch() -> str | None:

@@ -105,7 +105,7 @@ async def _connection_loop(port: int, request: bytes, deadline: float) -> tuple[
                 writer.write(request)
                 status, closing = await read_response(reader)
                 requests += 1
-                errors += status != 200
+                errors += not 200 <= status < 300
                 if closing:
                     break
         finally:

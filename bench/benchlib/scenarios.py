@@ -9,11 +9,16 @@ from typing import Any
 
 from benchlib.asgi import Response
 
-TEMPLATE_OUTPUT = (
-    "<h1>Items</h1><ul>" + "".join(f"<li>item {i}</li>" for i in range(10)) + "</ul>"
+ITEMS_HTML = "<h1>Items</h1><ul>" + "".join(f"<li>item {i}</li>" for i in range(10)) + "</ul>"
+TEMPLATE_OUTPUT = ITEMS_HTML.encode()
+PAGE_OUTPUT = (
+    "<!doctype html><html><head><title>Items</title></head><body>" + ITEMS_HTML + "</body></html>"
 ).encode()
 STREAM_OUTPUT = "".join(f"chunk{i}\n" for i in range(10)).encode()
 WS_MESSAGE = "Hello, websocket!"
+FORM_BODY = b"name=alice&age=30"
+JSON_POST_BODY = b'{"name":"alice","age":30}'
+ROUTE_COUNT = 300  # numbered routes /r0../r299 in every app; the last one is measured
 
 
 def echo_payload(size: int = 1024) -> dict[str, Any]:
@@ -47,9 +52,15 @@ def expect(
     json_body: Any = None,
     content_types: tuple[str, ...] = (),
     headers: dict[str, str] | None = None,
+    header_has: dict[str, str] | None = None,
+    set_cookies: tuple[str, ...] = (),
     min_chunks: int = 0,
 ) -> Check:
-    """Build a check of a response; it returns a list of problems (empty if fine)."""
+    """Build a check of a response; it returns a list of problems (empty if fine).
+
+    ``headers`` must match exactly, ``header_has`` values must occur in the header, and
+    each ``set_cookies`` entry (``name`` or ``name=value``) must start a ``Set-Cookie``.
+    """
 
     def check(response: Response) -> list[str]:
         problems: list[str] = []
@@ -65,6 +76,14 @@ def expect(
         for name, value in (headers or {}).items():
             if response.header(name) != value:
                 problems.append(f"header {name}: {response.header(name)!r}, expected {value!r}")
+        for name, part in (header_has or {}).items():
+            if part not in (response.header(name) or ""):
+                problems.append(f"header {name}: {response.header(name)!r}, lacks {part!r}")
+        sent = response.header_values("set-cookie")
+        for cookie in set_cookies:
+            prefix = cookie if "=" in cookie else cookie + "="
+            if not any(value.startswith((prefix + ";", prefix)) for value in sent):
+                problems.append(f"set-cookie {sent!r}, expected one starting with {prefix!r}")
         chunks = sum(1 for chunk in response.chunks if chunk)
         if chunks < min_chunks:
             problems.append(f"body came in {chunks} chunk(s), expected a stream of {min_chunks}")
@@ -84,7 +103,12 @@ def _json_problems(raw: bytes, wanted: Any) -> list[str]:
 
 @dataclass(frozen=True)
 class Scenario:
-    """One benchmarked request (or websocket message) and its verification."""
+    """One benchmarked handler shape: its request (or websocket message) and its check.
+
+    ``raw``: the hand-written ASGI floor (``apps/raw.py``) serves it too; the other
+    shapes exist in the three framework apps only. ``ws_json``: websocket messages are
+    JSON documents, compared after parsing.
+    """
 
     name: str
     description: str
@@ -94,47 +118,144 @@ class Scenario:
     kind: str = "http"
     body: bytes = b""
     headers: tuple[tuple[bytes, bytes], ...] = ()
+    query: bytes = b""
     login: bool = False
+    raw: bool = False
+    ws_json: bool = False
+
+    def serves(self, framework: str) -> bool:
+        """Whether ``framework``'s app implements this shape."""
+        return self.raw or framework != "raw"
+
+
+def body_headers(content_type: bytes, body: bytes) -> tuple[tuple[bytes, bytes], ...]:
+    """``Content-Type`` and ``Content-Length`` of a request body."""
+    return ((b"content-type", content_type), (b"content-length", str(len(body)).encode()))
 
 
 TEXT = ("text/plain", "text/html")
+JSON = ("application/json",)
+HTML = ("text/html",)
+HELLO = b"Hello, World!"
 SCENARIOS: tuple[Scenario, ...] = (
     Scenario(
-        "plaintext",
-        "GET /plaintext",
-        "/plaintext",
-        expect(body=b"Hello, World!", content_types=TEXT),
+        "plaintext", "return str", "/plaintext", expect(body=HELLO, content_types=TEXT), raw=True
+    ),
+    Scenario("bytes", "return bytes", "/bytes", expect(body=HELLO)),
+    Scenario(
+        "dict",
+        "return dict (JSON)",
+        "/dict",
+        expect(json_body={"message": "Hello, World!"}, content_types=JSON),
+    ),
+    Scenario(
+        "list",
+        "return list (JSON)",
+        "/list",
+        expect(json_body=["Hello", "World"], content_types=JSON),
     ),
     Scenario(
         "json",
-        "GET /json",
+        "return jsonify(dict)",
         "/json",
-        expect(json_body={"message": "Hello, World!"}, content_types=("application/json",)),
+        expect(json_body={"message": "Hello, World!"}, content_types=JSON),
+        raw=True,
+    ),
+    Scenario(
+        "jsonify_201",
+        "return jsonify(dict), 201",
+        "/jsonify-201",
+        expect(201, json_body={"id": 1, "status": "created"}, content_types=JSON),
+    ),
+    Scenario(
+        "tuple_status",
+        "return str, 201",
+        "/tuple-status",
+        expect(201, body=b"Created", content_types=TEXT),
+    ),
+    Scenario(
+        "tuple_headers",
+        "return str, headers",
+        "/tuple-headers",
+        expect(body=HELLO, content_types=TEXT, headers={"x-custom": "1"}),
+    ),
+    Scenario(
+        "tuple_full",
+        "return str, 201, headers",
+        "/tuple",
+        expect(201, body=b"Created", content_types=TEXT, headers={"x-custom": "1"}),
+        raw=True,
+    ),
+    Scenario(
+        "response",
+        "return Response(str, mimetype)",
+        "/response",
+        expect(body=HELLO, content_types=("text/plain",)),
+    ),
+    Scenario(
+        "make_response",
+        "make_response(str), then set a header",
+        "/make-response",
+        expect(body=HELLO, content_types=TEXT, headers={"x-custom": "1"}),
+    ),
+    Scenario(
+        "redirect",
+        "redirect(url_for(...))",
+        "/redirect",
+        expect(302, headers={"location": "/plaintext"}),
     ),
     Scenario(
         "path_param",
         "GET /users/42 (int converter)",
         "/users/42",
         expect(body=b"user 42", content_types=TEXT),
+        raw=True,
     ),
     Scenario(
-        "echo_1k",
-        "POST /echo, 1 KB JSON parsed and re-serialised",
-        "/echo",
-        expect(json_body=ECHO_DOCUMENT, content_types=("application/json",)),
+        "two_params",
+        "GET /users/42/posts/hello (int + str)",
+        "/users/42/posts/hello",
+        expect(body=b"user 42 post hello", content_types=TEXT),
+    ),
+    Scenario(
+        "param_headers",
+        "path parameter returned with headers",
+        "/items/7",
+        expect(body=b"item 7", content_types=TEXT, headers={"x-item-id": "7"}),
+    ),
+    Scenario(
+        "query_args",
+        "GET /search?q=erlen&page=2 (request.args)",
+        "/search",
+        expect(body=b"q=erlen page=2", content_types=TEXT),
+        query=b"q=erlen&page=2",
+    ),
+    Scenario(
+        "abort_handled",
+        "abort(404) -> blueprint @errorhandler(404)",
+        "/shop/7",
+        expect(404, body=b"no item 7", content_types=TEXT),
+    ),
+    Scenario(
+        "custom_error",
+        "raise MyError -> app @errorhandler(MyError)",
+        "/conflict",
+        expect(409, body=b"conflict: busy", content_types=TEXT),
+    ),
+    Scenario("not_found", "GET /missing -> 404", "/missing", expect(status=404), raw=True),
+    Scenario(
+        "method_not_allowed",
+        "POST /plaintext -> 405",
+        "/plaintext",
+        expect(405, header_has={"allow": "GET"}),
         method="POST",
-        body=ECHO_BODY,
-        headers=(
-            (b"content-type", b"application/json"),
-            (b"content-length", str(len(ECHO_BODY)).encode()),
-        ),
+        headers=body_headers(b"text/plain", b""),
     ),
-    Scenario("not_found", "GET /missing -> 404", "/missing", expect(status=404)),
     Scenario(
-        "routes_100",
-        "GET /r99, last of 100 extra routes",
-        "/r99",
-        expect(body=b"route 99", content_types=TEXT),
+        "hooks",
+        "blueprint before_request (g) + after_request (header)",
+        "/hooks",
+        expect(body=b"x=1", content_types=TEXT, headers={"x-after": "1"}),
     ),
     Scenario(
         "lifecycle",
@@ -142,25 +263,141 @@ SCENARIOS: tuple[Scenario, ...] = (
         "/lifecycle",
         expect(body=b"x=1 user=alice", content_types=TEXT, headers={"x-after": "1"}),
         login=True,
+        raw=True,
+    ),
+    Scenario(
+        "teardown",
+        "teardown_request closes what the view opened",
+        "/db",
+        expect(body=b"open=1", content_types=TEXT),
+    ),
+    Scenario(
+        "blueprint",
+        "blueprint url_prefix + blueprint before_request (auth)",
+        "/api/status",
+        expect(body=b"api ok", content_types=TEXT),
+        headers=((b"authorization", b"Bearer bench-token"),),
+    ),
+    Scenario(
+        "session_read",
+        "session read (logged-in cookie)",
+        "/session",
+        expect(body=b"user=alice", content_types=TEXT),
+        login=True,
+    ),
+    Scenario(
+        "session_write",
+        "session write (new cookie)",
+        "/session/write",
+        expect(body=b"saved", content_types=TEXT, set_cookies=("session",)),
+    ),
+    Scenario(
+        "form",
+        "POST urlencoded form (await request.form)",
+        "/form",
+        expect(body=b"name=alice age=30", content_types=TEXT),
+        method="POST",
+        body=FORM_BODY,
+        headers=body_headers(b"application/x-www-form-urlencoded", FORM_BODY),
+    ),
+    Scenario(
+        "json_post",
+        "POST small JSON (await request.get_json()), return dict",
+        "/json-post",
+        expect(json_body={"hello": "alice"}, content_types=JSON),
+        method="POST",
+        body=JSON_POST_BODY,
+        headers=body_headers(b"application/json", JSON_POST_BODY),
+    ),
+    Scenario(
+        "echo_1k",
+        "POST /echo, 1 KB JSON parsed and re-serialised",
+        "/echo",
+        expect(json_body=ECHO_DOCUMENT, content_types=JSON),
+        method="POST",
+        body=ECHO_BODY,
+        headers=body_headers(b"application/json", ECHO_BODY),
+        raw=True,
+    ),
+    Scenario(
+        "cookies",
+        "read request.cookies, set_cookie",
+        "/cookies",
+        expect(body=b"theme=dark", content_types=TEXT, set_cookies=("visited=1",)),
+        headers=((b"cookie", b"theme=dark"),),
+    ),
+    Scenario(
+        "template",
+        "render_template_string, 10-item loop",
+        "/template",
+        expect(body=TEMPLATE_OUTPUT, content_types=HTML),
+        raw=True,
+    ),
+    Scenario(
+        "template_file",
+        "render_template from a file extending a base",
+        "/page",
+        expect(body=PAGE_OUTPUT, content_types=HTML),
     ),
     Scenario(
         "stream",
         "GET /stream, 10 chunks from an async generator",
         "/stream",
         expect(body=STREAM_OUTPUT, content_types=("text/plain",), min_chunks=10),
+        raw=True,
     ),
     Scenario(
-        "template",
-        "render_template_string, 10-item loop",
-        "/template",
-        expect(body=TEMPLATE_OUTPUT, content_types=("text/html",)),
+        "sync_view",
+        "def view() (sync, run in a thread)",
+        "/sync",
+        expect(body=HELLO, content_types=TEXT),
     ),
     Scenario(
-        "ws_echo", "websocket echo, per message on one connection", "/ws", expect(), kind="ws"
+        "routes_300",
+        f"GET /r{ROUTE_COUNT - 1}, last of {ROUTE_COUNT} numbered routes",
+        f"/r{ROUTE_COUNT - 1}",
+        expect(body=f"route {ROUTE_COUNT - 1}".encode(), content_types=TEXT),
+        raw=True,
+    ),
+    Scenario(
+        "ws_echo",
+        "websocket text echo, per message",
+        "/ws",
+        expect(),
+        kind="ws",
+        raw=True,
+    ),
+    Scenario(
+        "ws_json",
+        "websocket receive_json/send_json echo, per message",
+        "/ws-json",
+        expect(),
+        kind="ws",
+        ws_json=True,
     ),
 )
 SCENARIO_NAMES: tuple[str, ...] = tuple(s.name for s in SCENARIOS)
 BY_NAME: dict[str, Scenario] = {s.name: s for s in SCENARIOS}
+
+
+def ws_message(scenario: Scenario, index: int = 0) -> str:
+    """The text of websocket message ``index`` of ``scenario``."""
+    if scenario.ws_json:
+        return json.dumps({"message": WS_MESSAGE, "n": index}, separators=(",", ":"))
+    return f"{WS_MESSAGE} #{index}"
+
+
+def ws_echo_matches(scenario: Scenario, sent: str, reply: Any) -> bool:
+    """Whether a websocket reply echoes ``sent`` (JSON compared parsed)."""
+    if reply.get("type") != "websocket.send":
+        return False
+    if not scenario.ws_json:
+        return bool(reply.get("text") == sent)
+    text = reply.get("text") if reply.get("text") is not None else reply.get("bytes")
+    try:
+        return bool(json.loads(text) == json.loads(sent))
+    except (TypeError, ValueError):
+        return False
 
 
 def parse_scenarios(text: str) -> list[Scenario]:

@@ -21,6 +21,7 @@ from benchlib.worker import Settings
 RUN_PY = BENCH_DIR / "run.py"
 READY_TIMEOUT_S = 180.0
 ROUND_TIMEOUT_S = 120.0
+SMOKE_TIMEOUT_S = 300.0
 
 
 @dataclass
@@ -143,9 +144,9 @@ def fail(cell: Cell, reply: dict[str, Any], worker: WorkerProcess) -> None:
 def run_scenario(
     scenario: Scenario, frameworks: Sequence[str], settings: Settings, rounds: int
 ) -> dict[str, Cell]:
-    """Measure one scenario on every framework, interleaving the rounds."""
-    cells = {fw: Cell(fw, scenario.name) for fw in frameworks}
-    workers = {fw: WorkerProcess(fw, scenario.name, settings) for fw in frameworks}
+    """Measure one scenario on every framework that serves it, interleaving the rounds."""
+    cells = {fw: Cell(fw, scenario.name) for fw in frameworks if scenario.serves(fw)}
+    workers = {fw: WorkerProcess(fw, scenario.name, settings) for fw in cells}
     try:
         for fw, worker in workers.items():
             reply = worker.reply(READY_TIMEOUT_S)
@@ -164,6 +165,51 @@ def run_scenario(
         for worker in workers.values():
             worker.close()
     return cells
+
+
+def run_smoke(
+    scenarios: Sequence[Scenario], frameworks: Sequence[str], count: int
+) -> dict[str, dict[str, Cell]]:
+    """Verify every scenario on every framework: one process per framework, all in parallel
+    (``run.py --verify``), each checking its scenarios one after the other."""
+    results: dict[str, dict[str, Cell]] = {s.name: {} for s in scenarios}
+    processes: dict[str, tuple[subprocess.Popen[str], IO[bytes], list[str]]] = {}
+    for fw in frameworks:
+        names = [s.name for s in scenarios if s.serves(fw)]
+        if names:
+            command = [sys.executable, str(RUN_PY), "--verify", fw, ",".join(names), str(count)]
+            stderr: IO[bytes] = tempfile.TemporaryFile()
+            process = subprocess.Popen(
+                command, stdout=subprocess.PIPE, stderr=stderr, text=True, cwd=BENCH_DIR.parent
+            )
+            processes[fw] = (process, stderr, names)
+    for fw, (process, stderr, names) in processes.items():
+        try:
+            output, _ = process.communicate(timeout=SMOKE_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            output, _ = process.communicate()
+        stderr.seek(0)
+        log = stderr.read().decode("utf-8", "replace")[-4000:]
+        stderr.close()
+        replies = {}
+        for line in output.splitlines():
+            try:
+                reply = dict(json.loads(line))
+            except ValueError:
+                continue
+            replies[str(reply.get("scenario", ""))] = reply
+        for name in names:
+            cell = results[name][fw] = Cell(fw, name)
+            reply = (
+                replies.get(name)
+                or replies.get("")
+                or {"error": f"verifier exited with code {process.returncode} before this scenario"}
+            )
+            if "error" in reply:
+                cell.error = str(reply["error"])
+                cell.detail = str(reply.get("detail") or "") + "\n--- verifier stderr ---\n" + log
+    return results
 
 
 def _one_round(cell: Cell, worker: WorkerProcess) -> None:
@@ -211,14 +257,42 @@ def table_rows(
     for name, cells in results.items():
         row = [name]
         for fw in frameworks:
-            cell = cells[fw]
-            if smoke and cell.error is None:
+            cell = cells.get(fw)
+            if cell is None:
+                row.append("-")
+            elif smoke and cell.error is None:
                 row.append("ok")
             else:
                 row.append(format_number(cell.median_us, cell.error))
         row += [format_ratio(ratio(cells, other, "erlen")) for other in comparisons]
         rows.append(row)
     return header, rows
+
+
+def summary_lines(results: dict[str, dict[str, Cell]], frameworks: Sequence[str]) -> list[str]:
+    """Per comparison: the worst shape (lowest Erlen ratio), the median ratio, and how
+    many shapes are below 1.00x."""
+    lines = []
+    for other in ("starlette", "quart"):
+        if "erlen" not in frameworks or other not in frameworks:
+            continue
+        ratios = {
+            name: value
+            for name, cells in results.items()
+            if (value := ratio(cells, other, "erlen")) is not None
+        }
+        if not ratios:
+            continue
+        worst = min(ratios, key=ratios.__getitem__)
+        slower = sorted(
+            (name for name, value in ratios.items() if value < 1.0), key=ratios.__getitem__
+        )
+        lines.append(
+            f"erlen vs {other}: worst {worst} {format_ratio(ratios[worst])}, median "
+            f"{format_ratio(statistics.median(ratios.values()))} over {len(ratios)} shapes; "
+            f"below 1.00x: {', '.join(slower) if slower else 'none'}"
+        )
+    return lines
 
 
 def failure_details(results: dict[str, dict[str, Cell]]) -> str:
@@ -244,10 +318,12 @@ def render(
 ) -> str:
     """The final report: machine lines, the table, then one line per failure."""
     header, rows = table_rows(results, frameworks, smoke)
+    summary = [] if smoke else summary_lines(results, frameworks)
     failures = [f"{c.framework}/{c.scenario}: {c.error}" for c in errors(results)]
     note = (
         "Lower µs is better; 'erlen vs X' = X µs / erlen µs, so > 1.00x means "
-        "Erlen serves more requests per second than X."
+        "Erlen serves more requests per second than X. raw '-': the floor app implements"
+        " only the original scenarios."
     )
     if smoke:
         note = "--smoke: 'ok' = every response was verified (status, headers, body); no timings."
@@ -264,12 +340,14 @@ def render(
             "",
             markdown_table(header, rows),
             "",
+            *(f"**{line}**  " for line in summary),
+            *([""] if summary else []),
             note,
         ]
         if failures:
             parts += ["", "Failures:", "", *(f"- {line}" for line in failures)]
         return "\n".join(parts)
-    parts = [*machine_lines(info), "", text_table(header, rows), "", note]
+    parts = [*machine_lines(info), "", text_table(header, rows), "", *summary, note]
     if failures:
         parts += ["", "FAILURES:", *(f"  {line}" for line in failures)]
     return "\n".join(parts)

@@ -10,6 +10,9 @@ Protocol (JSON lines on a private copy of stdout; commands on stdin):
 * ``quit`` -> verifies once more, drives ``lifespan.shutdown``, prints
   ``{"done": true}`` (or an error) and exits.
 
+``--smoke`` uses :func:`verify_all` instead: one process per framework checks every
+scenario (verify, a few requests, verify again) and prints one JSON line per scenario.
+
 Anything the app prints goes to stderr, so it cannot corrupt the protocol.
 """
 
@@ -34,7 +37,7 @@ from benchlib.asgi import (
     time_requests,
 )
 from benchlib.frameworks import load_app
-from benchlib.scenarios import BY_NAME, WS_MESSAGE, Scenario
+from benchlib.scenarios import BY_NAME, Scenario, ws_echo_matches, ws_message
 
 
 @dataclass(frozen=True)
@@ -59,15 +62,19 @@ class VerificationError(Exception):
 class Target:
     """A loaded app plus the request of one scenario, ready to verify and time."""
 
-    def __init__(self, app: ASGIApp, scenario: Scenario) -> None:
+    def __init__(self, app: ASGIApp, scenario: Scenario, lifespan: Lifespan | None = None) -> None:
         self.app = app
         self.scenario = scenario
-        self.lifespan = Lifespan(app)
-        self.scope = http_scope(scenario.method, scenario.path, scenario.headers)
+        self.started = lifespan is not None
+        self.lifespan = lifespan or Lifespan(app)
+        self.scope = http_scope(scenario.method, scenario.path, scenario.headers, scenario.query)
 
     async def start(self) -> None:
-        """Run lifespan startup and, if needed, log in to get a session cookie."""
-        await self.lifespan.startup()
+        """Run lifespan startup (unless shared and started) and, if needed, log in to get
+        a session cookie."""
+        if not self.started:
+            await self.lifespan.startup()
+            self.started = True
         self.scope["state"] = self.lifespan.state
         if self.scenario.login:
             await self._login()
@@ -99,9 +106,9 @@ class Target:
         try:
             await client.connect()
             for index in range(3):
-                text = f"{WS_MESSAGE} #{index}"
+                text = ws_message(self.scenario, index)
                 reply = await client.echo(text)
-                if reply.get("type") != "websocket.send" or reply.get("text") != text:
+                if not ws_echo_matches(self.scenario, text, reply):
                     problems.append(f"sent {text!r}, got {dict(reply)!r}")
         finally:
             error = await client.close()
@@ -115,7 +122,7 @@ class Target:
             client = WebSocketClient(self.app, self.scenario.path, self.lifespan.state)
             await client.connect()
             try:
-                return await client.time_echoes(WS_MESSAGE, count)
+                return await client.time_echoes(ws_message(self.scenario), count)
             finally:
                 await client.close()
         return await time_requests(self.app, self.scope, self.scenario.body, count)
@@ -174,6 +181,40 @@ def main(framework: str, scenario_name: str, settings_json: str) -> int:
         return 1
     print(json.dumps({"ready": True}), file=out)
     return answer_commands(target, loop, settings, out)
+
+
+def verify_all(framework: str, names: str, count: int) -> int:
+    """Smoke check: every scenario in ``names`` (comma-separated) on one app, in this one
+    process: verify, serve ``count`` requests, verify again. One JSON line per scenario,
+    ``{"scenario": name}`` plus ``"error"``/``"detail"`` if it failed; exit code 1 if the
+    app could not even start."""
+    out = private_stdout()
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        app = load_app(framework)
+        lifespan = Lifespan(app)
+        loop.run_until_complete(lifespan.startup())
+    except Exception as error:
+        print(json.dumps(describe(error)), file=out)
+        return 1
+    for name in names.split(","):
+        target = Target(app, BY_NAME[name], lifespan)
+        reply: dict[str, Any] = {"scenario": name}
+        try:
+            loop.run_until_complete(target.start())
+            loop.run_until_complete(target.verify())
+            loop.run_until_complete(target.run(count))
+            loop.run_until_complete(target.verify())
+        except Exception as error:
+            reply.update(describe(error))
+        print(json.dumps(reply), file=out)
+    try:
+        loop.run_until_complete(lifespan.shutdown())
+    except Exception as error:
+        print(json.dumps(describe(error)), file=out)
+        return 1
+    return 0
 
 
 def answer_commands(

@@ -86,6 +86,22 @@ class ResponseHeaders(Headers):
                 return
         super().__setitem__(key, value)
 
+    def update(self, arg: Any = None, /, **kwargs: Any) -> None:  # type: ignore[override]
+        """werkzeug's ``update`` (each header set, replacing the ones of its name); a
+        ``dict`` or list of pairs sets its ``str``-named headers through the one-call
+        ``headers[name] = value`` above (``(body, 201, {...})`` on a built response)."""
+        kind = arg.__class__
+        if kwargs or not (kind is dict or kind is list or kind is tuple):
+            super().update(arg, **kwargs)
+            return
+        for key, value in arg.items() if kind is dict else arg:
+            if kind is dict and isinstance(value, (list, tuple, set)):
+                self.setlist(key, value)
+            elif key.__class__ is str:
+                self[key] = value
+            else:
+                self.set(key, value)
+
     def __eq__(self, other: object) -> bool:
         # werkzeug compares only headers of the very same class: keep `==` with a plain
         # Headers (e.g. `response.headers == Headers([...])`) as it was.
@@ -98,3 +114,54 @@ class ResponseHeaders(Headers):
         return set(map(lowered, other._list)) == set(map(lowered, self._list))
 
     __hash__ = None  # type: ignore[assignment]
+
+
+def header_value(value: Any) -> str:
+    """A header value as werkzeug's ``Headers`` stores it: ``str(value)`` for anything
+    but a ``str``; a value with a CR or LF (a second header smuggled into this one) is
+    refused with werkzeug's ``ValueError``."""
+    if not isinstance(value, str):
+        value = str(value)
+    if "\n" in value or "\r" in value:
+        raise ValueError("Header values must not contain newline characters.")
+    return value
+
+
+def header_items(headers: Any) -> list[tuple[Any, str]] | None:
+    """The items ``Headers(headers)`` would hold, for a ``dict`` (a list, tuple or set
+    value gives one item per element) or a ``list``/``tuple`` of pairs; ``None`` for
+    any other kind of argument, which is left to ``Headers`` itself.
+
+    Same items and same errors as werkzeug, which checks values only (names are the
+    app's own, not the client's). A printable ``str`` value needs no check: it has no
+    CR or LF.
+    """
+    kind = headers.__class__
+    items: list[tuple[Any, str]] = []
+    if kind is dict:
+        for name, value in headers.items():
+            if value.__class__ is str and value.isprintable():
+                items.append((name, value))
+            elif isinstance(value, (list, tuple, set)):
+                items.extend([(name, header_value(one)) for one in value])
+            else:
+                items.append((name, header_value(value)))
+    elif kind is list or kind is tuple:
+        for name, value in headers:
+            if value.__class__ is not str or not value.isprintable():
+                value = header_value(value)
+            items.append((name, value))
+    else:
+        return None
+    return items
+
+
+def set_item(items: list[tuple[Any, str]], name: str, item: tuple[str, str]) -> None:
+    """werkzeug's ``Headers.set`` on a header list: ``item`` replaces the first header
+    called ``name`` (given lowercase) and the others are dropped, or it is appended."""
+    for index, (key, _value) in enumerate(items):
+        if key.lower() == name:
+            items[index] = item
+            items[index + 1 :] = [pair for pair in items[index + 1 :] if pair[0].lower() != name]
+            return
+    items.append(item)

@@ -9,17 +9,19 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import AsyncIterable, AsyncIterator, Iterable
+from http import HTTPStatus
+from inspect import getattr_static
 from typing import TYPE_CHECKING, Any
 
 from werkzeug.datastructures import Headers
 from werkzeug.exceptions import RequestedRangeNotSatisfiable
-from werkzeug.http import parse_etags, parse_range_header
+from werkzeug.http import HTTP_STATUS_CODES, parse_etags, parse_range_header
 from werkzeug.sansio.http import is_resource_modified
 from werkzeug.sansio.response import Response as _SansIOResponse
 from werkzeug.utils import get_content_type
 
 from .. import json as json_module
-from .headers import ResponseHeaders, content_length_item
+from .headers import ResponseHeaders, content_length_item, header_items, header_value, set_item
 
 if TYPE_CHECKING:
     from .base import BaseRequestWebsocket
@@ -30,6 +32,44 @@ _new_object = object.__new__
 _PLAIN_CONTENT_TYPES: dict[tuple[type, str | None], str | None] = {}
 _MAX_PLAIN_CONTENT_TYPES = 256
 _UNKNOWN: Any = object()
+# The header classes whose item list the constructor may change itself (set_item keeps
+# their rules); a subclass of them gets its own methods called.
+_PLAIN_HEADERS = (Headers, ResponseHeaders)
+
+
+class _StatusLines(dict):  # type: ignore[type-arg]
+    """201 -> "201 CREATED": werkzeug's status line of an int status (read from its
+    table once per code; a few hundred codes at most are kept)."""
+
+    def __missing__(self, code: int) -> str:
+        phrase = HTTP_STATUS_CODES.get(code)
+        line = f"{code} {'UNKNOWN' if phrase is None else phrase.upper()}"
+        if len(self) < 1024:
+            self[code] = line
+        return line
+
+
+class _ContentTypeItems(dict):  # type: ignore[type-arg]
+    """``"text/plain"`` -> ``("Content-Type", "text/plain; charset=utf-8")``: the header item
+    of a mimetype, charset added as werkzeug adds it. A mimetype with a CR or LF raises
+    werkzeug's ValueError (and is not kept)."""
+
+    def __missing__(self, mimetype: str) -> tuple[str, str]:
+        item = ("Content-Type", header_value(get_content_type(mimetype, "utf-8")))
+        if len(self) < 256:
+            self[mimetype] = item
+        return item
+
+
+def _content_type_item(mimetype: str) -> tuple[str, str]:
+    if mimetype.__class__ is str:
+        return _CONTENT_TYPE_ITEMS[mimetype]  # type: ignore[no-any-return]
+    return ("Content-Type", header_value(get_content_type(mimetype, "utf-8")))
+
+
+_STATUS_LINES = _StatusLines()
+_EMPTY_LENGTH = content_length_item(0)
+_CONTENT_TYPE_ITEMS = _ContentTypeItems()
 
 
 class FileBody:
@@ -149,8 +189,8 @@ class Response(_SansIOResponse):
     automatically_set_content_length = True
     #: Seconds the whole body may take to send; ``...`` means the app's ``RESPONSE_TIMEOUT``.
     timeout: Any = ...
-    # What __init__ sets for a 200 response with a body in memory, as class defaults so
-    # that _plain needs not set them on every response it builds.
+    # What the constructor sets for a 200 response with a body in memory, as class
+    # defaults: the constructor sets them on the instance only when they differ.
     _is_data = True
     _status = "200 OK"
     _status_code = 200
@@ -165,49 +205,144 @@ class Response(_SansIOResponse):
     implicit_sequence_conversion = True
     #: The JSON module of :meth:`get_json` (``erlen.json``: the current app's provider).
     json_module: Any = json_module
+    # Whether the class keeps Response's status parsing (then an int status is looked up
+    # in _STATUS_LINES) / its set_data (then the constructor stores a str or bytes body
+    # itself). Worked out per class when it is defined (__init_subclass__).
+    _own_status = True
+    _own_set_data = True
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._own_status = (
+            cls._clean_status is Response._clean_status
+            and getattr_static(cls, "status") is getattr_static(Response, "status")
+            and cls._status == "200 OK"
+            and cls._status_code == 200
+        )
+        cls._own_set_data = cls.set_data is Response.set_data
+
+    # The common arguments take a short path with werkzeug's result (pinned, shape by
+    # shape, by tests/core/test_response_constructor.py): a dict or list of headers is
+    # copied into a new ResponseHeaders (a Headers object given is the response's own,
+    # as in werkzeug), values checked for CR/LF; an int status gets its status line.
     def __init__(
         self,
         response: Any = None,
-        status: int | str | None = None,
+        status: int | str | HTTPStatus | None = None,
         headers: Any = None,
         mimetype: str | None = None,
         content_type: str | None = None,
     ) -> None:
-        super().__init__(status, headers, mimetype, content_type)
-        self.timeout = ...
-        self.response: Any
-        self._is_data = True
-        if response is None:
+        """werkzeug's ``Response(status, headers, mimetype, content_type)`` with ``response``
+        as the body: a ``str`` (encoded as UTF-8), bytes, ``None`` (empty), or an iterable
+        or async iterable of chunks (streamed; see the body classes)."""
+        cls = type(self)
+        # --- headers; `items`: their list, when set_item's rules are theirs (else None)
+        items: list[tuple[Any, str]] | None
+        if headers is None or (not headers and not isinstance(headers, Headers)):
+            own = self.headers = _new_object(ResponseHeaders)
+            items = own._list = []
+        elif isinstance(headers, Headers):
+            self.headers = headers
+            items = headers._list if type(headers) in _PLAIN_HEADERS else None
+        else:
+            items = header_items(headers)
+            if items is None:  # another kind of mapping or iterable: werkzeug's way
+                own = self.headers = ResponseHeaders(headers)
+                items = own._list
+            else:
+                own = self.headers = _new_object(ResponseHeaders)
+                own._list = items
+        # --- Content-Type: content_type, else mimetype, else the class default if none
+        if items is None:
+            self._set_content_type(mimetype, content_type)
+        else:
+            type_item = None
+            if content_type is not None:  # checked before the headers, as werkzeug does
+                type_item = ("Content-Type", header_value(content_type))
+            elif mimetype.__class__ is str:
+                type_item = _CONTENT_TYPE_ITEMS[mimetype]
+            elif mimetype is not None:
+                type_item = _content_type_item(mimetype)
+            has_type = has_length = False
+            for key, _value in items:  # the headers given, if any
+                name = key.lower()
+                if name == "content-type":
+                    has_type = True
+                elif name == "content-length":
+                    has_length = True
+            if type_item is None and not has_type:
+                mimetype = cls.default_mimetype
+                if mimetype.__class__ is str:
+                    type_item = _CONTENT_TYPE_ITEMS[mimetype]
+                elif mimetype is not None:
+                    type_item = _content_type_item(mimetype)
+            if type_item is not None:
+                if has_type:
+                    set_item(items, "content-type", type_item)
+                else:
+                    items.append(type_item)
+        # --- status
+        if status is None:
+            status = cls.default_status
+        if status.__class__ is int and cls._own_status:
+            if status != 200:  # 200: the class defaults
+                self._status = _STATUS_LINES[status]  # type: ignore[index]
+                self._status_code = status  # type: ignore[assignment]
+        else:
+            self.status = status  # type: ignore[assignment]
+        # --- the body, and its Content-Length
+        if cls.timeout is not ...:
+            self.timeout = ...
+        length_item: tuple[str, str] | None = None
+        kind = response.__class__
+        if (kind is str or kind is bytes) and cls._own_set_data:  # set_data, inline
+            data = response.encode() if kind is str else response
+            self.response = [data]
+            if cls.automatically_set_content_length:
+                length_item = content_length_item(len(data))
+            if cls._is_data is not True:
+                self._is_data = True
+        elif response is None:
             self.response = []
-            if self.automatically_set_content_length:
-                self.headers["Content-Length"] = "0"
+            if cls.automatically_set_content_length:
+                length_item = _EMPTY_LENGTH
+            if cls._is_data is not True:
+                self._is_data = True
         elif isinstance(response, (str, bytes, bytearray, memoryview)):
             self.set_data(response if isinstance(response, (str, bytes)) else bytes(response))
         else:
             self._is_data = False
             self.response = response
+        if length_item is not None:
+            if items is None:
+                self.headers["Content-Length"] = length_item[1]
+            elif has_length:
+                set_item(items, "content-length", length_item)
+            else:
+                items.append(length_item)
+
+    def _set_content_type(self, mimetype: str | None, content_type: str | None) -> None:
+        # werkzeug's Content-Type step, for headers of a class of their own
+        headers = self.headers
+        if content_type is None:
+            if mimetype is None and "content-type" not in headers:
+                mimetype = self.default_mimetype
+            if mimetype is not None:
+                content_type = get_content_type(mimetype, "utf-8")
+        if content_type is not None:
+            headers["Content-Type"] = content_type
 
     @classmethod
     def _of_bytes(cls, data: bytes, mimetype: str | None = None) -> Response:
-        """``cls(data, mimetype=mimetype)``, the common response of a view, built without
-        werkzeug's header parsing and validation (the two headers are known to be valid)."""
-        if mimetype is None:
-            mimetype = cls.default_mimetype
-        content_type = cls._plain_content_type(mimetype)
-        if content_type is None:
-            return cls(data, mimetype=mimetype)
-        return cls._plain(data, content_type)
+        """``cls(data, mimetype=mimetype)`` (kept for callers written before the
+        constructor had its short path)."""
+        return cls(data, mimetype=mimetype)
 
     @classmethod
     def _plain(cls, data: bytes, content_type: str) -> Response:
-        """A 200 response of ``data`` with these ``Content-Type`` and ``Content-Length``
-        (``content_type`` from :meth:`_plain_content_type`)."""
-        rv = cls.__new__(cls)
-        headers = rv.headers = _new_object(ResponseHeaders)  # Headers() would set _list = []
-        headers._list = [("Content-Type", content_type), content_length_item(len(data))]
-        rv.response = [data]  # status 200, timeout and _is_data: the class defaults
-        return rv
+        """``cls(data, content_type=content_type)`` (as :meth:`_of_bytes`)."""
+        return cls(data, content_type=content_type)
 
     @classmethod
     def _plain_content_type(cls, mimetype: str | None) -> str | None:
@@ -221,33 +356,37 @@ class Response(_SansIOResponse):
         key = (cls, mimetype)
         content_type = _PLAIN_CONTENT_TYPES.get(key, _UNKNOWN)
         if content_type is not _UNKNOWN:
-            return content_type  # type: ignore[return-value]
+            return content_type  # type: ignore[no-any-return]
         if (
             mimetype is None
             or cls.__init__ is not Response.__init__
-            or cls.set_data is not Response.set_data
+            or not cls._own_set_data
             or not cls.automatically_set_content_length
             or cls.default_status != 200
-            # _plain leaves these to the class defaults, which must be what __init__ sets
             or cls.timeout is not ...
             or cls._is_data is not True
             or cls._status_code != 200
         ):
             content_type = None
         else:
-            content_type = get_content_type(mimetype, "utf-8")
+            content_type = _CONTENT_TYPE_ITEMS[mimetype][1]
         if len(_PLAIN_CONTENT_TYPES) < _MAX_PLAIN_CONTENT_TYPES:
             _PLAIN_CONTENT_TYPES[key] = content_type
         return content_type
 
-    @classmethod
-    def _from_bytes(cls, data: bytes, status: int, headers: Headers) -> Response:
-        rv = cls.__new__(cls)
-        _SansIOResponse.__init__(rv, status, headers)
-        rv.timeout = ...
-        rv._is_data = True
-        rv.response = [data]
-        return rv
+    @property
+    def status(self) -> str:
+        """The status line, e.g. ``"404 NOT FOUND"``; set it to an int, a line or an
+        ``HTTPStatus`` (werkzeug's rules)."""
+        return self._status
+
+    @status.setter
+    def status(self, value: str | int | HTTPStatus) -> None:
+        if value.__class__ is int and self._own_status:
+            self._status = _STATUS_LINES[value]
+            self._status_code = value  # type: ignore[assignment]
+        else:
+            self._status, self._status_code = self._clean_status(value)
 
     def set_data(self, data: str | bytes) -> None:
         """Replace the body with ``data`` (str is encoded as UTF-8)."""

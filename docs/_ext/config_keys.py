@@ -72,4 +72,26 @@ DESCRIPTIONS: dict[str, str] = {
         " when the client leaves); then a warning naming the route is logged and it is"
         " cancelled again. `None`: no limit."
     ),
+    "BROADCAST_URL": (
+        "The broker: `memory://` (one process), `redis://`, `rediss://`, `unix://`,"
+        " `valkey://`; default from the `BROADCAST_URL` environment variable."
+    ),
+    "BROADCAST_PREFIX": "Prefix of the Redis channel names (one per app sharing a database).",
+    "BROADCAST_QUEUE_SIZE": "Events buffered per subscription before the overflow policy acts.",
+    "BROADCAST_OVERFLOW": (
+        "`drop-oldest` (the subscriber reads a counted `Gap`) or `disconnect` (close 1008)."
+    ),
+    "BROADCAST_MAX_MESSAGE_SIZE": "Bytes; a bigger message raises `MessageTooLarge`.",
+    "BROADCAST_PUBLISH_TIMEOUT": (
+        "Seconds `publish` waits for the broker before raising `BroadcastUnavailable`."
+    ),
+    "BROADCAST_CONNECT_TIMEOUT": "Seconds startup tries to reach the broker.",
+    "BROADCAST_RECONNECT_MAX": "Longest back-off, in seconds, between reconnect attempts.",
+    "BROADCAST_HEALTH_INTERVAL": (
+        "Seconds between PINGs on an idle subscriber connection; no PONG in one interval"
+        " is a lost connection."
+    ),
+    "BROADCAST_REDIS_OPTIONS": (
+        "Extra keyword arguments for `redis.asyncio.Redis.from_url` (TLS files, keep-alive)."
+    ),
 }

@@ -1,23 +1,34 @@
-"""The chat app: one page, one websocket endpoint, a broadcast to everyone else.
+"""The chat app: one page, one websocket endpoint, every message to everyone else.
 
-Each connection stores ``websocket._get_current_object()``, the connection itself: the
-``websocket`` global is a context proxy that means "the current connection" wherever it is
-used, so a set of proxies could not tell the clients apart (Erlen refuses to hash it).
+Messages go through the broadcast plugin's hub, so the chat is one room across every
+worker process and host: run it with ``BROADCAST_URL=redis://127.0.0.1:6379/0 kernel
+--app examples.chat:app run --workers 2``. With the default ``memory://`` it is one room
+per process. The online count is per process.
+
+Each connection stores ``websocket.connection``, the connection itself: the ``websocket``
+global is a context proxy that means "the current connection" wherever it is used, so a
+set of proxies could not tell the clients apart (Erlen refuses to hash it).
+
+A client names itself with ``/ws?user=NAME`` (the page does, from its name field), so the
+others are told who joined and who left; a message carries the name it was sent with.
 """
 
 from __future__ import annotations
 
-import asyncio
+import os
 import time
 from typing import Any
 
 from erlen import Erlen, Websocket, render_template, websocket
 from erlen.exceptions import BadRequest, ConnectionClosed
+from erlen.plugins.broadcast import BroadcastError, BroadcastUnavailable
+from erlen.plugins.broadcast import broadcast as hub
 
 app = Erlen(__name__)
 app.config.from_prefixed_env("CHAT")
 app.config.setdefault("MAX_NAME_LENGTH", 32)
 app.config.setdefault("MAX_MESSAGE_LENGTH", 2000)
+app.config.setdefault("SHOW_WORKER", False)  # CHAT_SHOW_WORKER=1: the greeting names the pid
 
 connections: set[Websocket] = set()
 
@@ -30,19 +41,23 @@ async def index() -> str:
 
 @app.websocket("/ws")
 async def chat() -> None:
-    """Join the room, relay this client's messages to the others, leave on disconnect."""
-    me = websocket._get_current_object()
+    """Join the room, publish this client's messages to the others, leave on disconnect."""
+    me = websocket.connection
+    name = _text(me.args.get("user"), app.config["MAX_NAME_LENGTH"]) or "Anonymous"
     await me.accept()
     connections.add(me)
+    await hub.join("chat", me)  # every "chat" message, from any worker or host, goes to me
     try:
-        await me.send_json(
-            {
-                "type": "system",
-                "message": f"Connected! {len(connections)} users online.",
-                "count": len(connections),
-            }
-        )
-        await broadcast({"type": "user_joined", "count": len(connections)}, exclude=me)
+        greeting: dict[str, Any] = {
+            "type": "system",
+            "message": f"Connected! {_users_online(len(connections))}.",
+            "count": len(connections),
+        }
+        if app.config["SHOW_WORKER"]:
+            greeting["worker"] = os.getpid()
+        await me.send_json(greeting)
+        joined = {"type": "user_joined", "count": len(connections), "user": name}
+        await hub.publish("chat", joined, exclude=me)
         while True:
             try:
                 data = await me.receive_json()
@@ -52,34 +67,32 @@ async def chat() -> None:
             if not isinstance(data, dict):
                 await me.send_json({"type": "error", "message": "Send a JSON object"})
                 continue
-            await broadcast(
-                {
-                    "type": "message",
-                    "user": _text(data.get("user"), app.config["MAX_NAME_LENGTH"]) or "Anonymous",
-                    "message": _text(data.get("message"), app.config["MAX_MESSAGE_LENGTH"]),
-                    "timestamp": time.time(),
-                },
-                exclude=me,
-            )
+            name = _text(data.get("user"), app.config["MAX_NAME_LENGTH"]) or "Anonymous"
+            message = {
+                "type": "message",
+                "user": name,
+                "message": _text(data.get("message"), app.config["MAX_MESSAGE_LENGTH"]),
+                "timestamp": time.time(),
+            }
+            try:
+                await hub.publish("chat", message, exclude=me)
+            except BroadcastUnavailable:
+                await me.send_json(
+                    {"type": "error", "message": "Not delivered: the chat is reconnecting"}
+                )
     except ConnectionClosed:
         pass
     finally:
         connections.discard(me)
-        await broadcast({"type": "user_left", "count": len(connections)})
+        try:
+            left = {"type": "user_left", "count": len(connections), "user": name}
+            await hub.publish("chat", left, exclude=me)
+        except BroadcastError:
+            pass  # the broker is away or the server is shutting down: nobody to tell
 
 
-async def broadcast(data: dict[str, Any], exclude: Websocket | None = None) -> None:
-    """Send ``data`` to every connection but ``exclude``, concurrently."""
-    targets = [conn for conn in connections.copy() if conn is not exclude]
-    if targets:
-        await asyncio.gather(*(_send_safe(conn, data) for conn in targets))
-
-
-async def _send_safe(conn: Websocket, data: dict[str, Any]) -> None:
-    try:
-        await conn.send_json(data)
-    except ConnectionClosed:
-        connections.discard(conn)
+def _users_online(count: int) -> str:
+    return f"{count} user online" if count == 1 else f"{count} users online"
 
 
 def _text(value: Any, limit: int) -> str:

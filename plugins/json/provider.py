@@ -112,4 +112,4 @@ class MsgspecJSONProvider(JSONProvider):
         compact = self.compact
         if compact is False or (compact is None and self._app.config["DEBUG"]):
             body = msgspec.json.format(body, indent=2)
-        return self._app.response_class._of_bytes(body + b"\n", self.mimetype)
+        return self._app.response_class(body + b"\n", mimetype=self.mimetype)

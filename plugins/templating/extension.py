@@ -18,6 +18,8 @@ if TYPE_CHECKING:
     from erlen import Erlen
     from jinja2 import BaseLoader, Environment, Template
 
+    from .sync import SyncTwins
+
 #: The key of the extension object in ``app.extensions``.
 EXTENSION_KEY = "erlen.templating"
 #: Config key: how many compiled ``render_template_string`` sources to keep (0: none).
@@ -62,6 +64,7 @@ class TemplatingExtension:
         self._string_cache_size = DEFAULT_STRING_CACHE_SIZE
         self._chains: dict[str | None, tuple[Any, ...]] = {}
         self._building = False
+        self._twins: SyncTwins | None = None
         registry = app.template_registry
         for kind in _REGISTRY_KINDS:
             registry[kind] = _RegistryDict(self, kind, dict(registry.get(kind, {})))
@@ -191,16 +194,31 @@ class TemplatingExtension:
                 strings[source] = template
         return template
 
+    def _sync_twins(self, env: Environment) -> SyncTwins:
+        twins = self._twins
+        if twins is None or not twins.is_current(env):
+            from .sync import SyncTwins  # jinja2-based, as the environment
+
+            twins = self._twins = SyncTwins(env)
+        return twins
+
     async def render_template(self, template_name_or_list: Any, **context: Any) -> str:
         """Render a template file (or the first existing one of a list)."""
         await self.update_template_context(context)
-        template = self.jinja_env.get_or_select_template(template_name_or_list)
-        return await _render.render(self.app, template, context)
+        env = self.jinja_env
+        template = env.get_or_select_template(template_name_or_list)
+        twins = self._sync_twins(env)
+        return await _render.render(self.app, template, context, twins, twins.of_file(template))
 
     async def render_template_string(self, source: str, **context: Any) -> str:
         """Render a template source string (autoescaped)."""
         await self.update_template_context(context)
-        return await _render.render(self.app, self._from_string(source), context)
+        template = self._from_string(source)
+        twin = None
+        twins = self._sync_twins(self.jinja_env)
+        if self._string_cache_size:  # else a new template each time: a twin would not pay
+            twin = twins.of_string(template, source)
+        return await _render.render(self.app, template, context, twins, twin)
 
     async def stream_template(
         self, template_name_or_list: Any, **context: Any

@@ -67,7 +67,11 @@ class DispatchingJinjaLoader(BaseLoader):
 
     def get_source(self, environment: Environment, template: str) -> Source:
         """The source of ``template`` from the first loader that has it."""
-        if self.app.config["EXPLAIN_TEMPLATE_LOADING"]:
+        # The sync twin of a template (see sync.py) is loaded again by the sync overlay
+        # of the environment, which shares this loader: explained once, for the template.
+        if self.app.config["EXPLAIN_TEMPLATE_LOADING"] and not hasattr(
+            environment, "erlen_sync_twin_of"
+        ):
             return self._explained_get_source(environment, template)
         searched: list[str] = []
         for description, loader in self.iter_loaders():

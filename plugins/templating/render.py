@@ -1,4 +1,5 @@
-"""Rendering a loaded template: whole (``render_async``) or streamed (``generate_async``).
+"""Rendering a loaded template: whole (by its sync twin, or ``render_async``) or streamed
+(``generate_async``).
 
 Signals are only sent when somebody listens (``signal.receivers``), so an app without
 receivers pays one attribute test per render.
@@ -17,16 +18,29 @@ if TYPE_CHECKING:
     from erlen import Erlen
     from jinja2 import Template
 
+    from .sync import SyncTwins
+
 _CONTEXT_VARS: tuple[ContextVar[Any], ...] = (_cv_app, _cv_request, _cv_websocket)
 
 
-async def render(app: Erlen, template: Template, context: dict[str, Any]) -> str:
-    """Render ``template`` with ``context`` to a string, sending the template signals."""
+async def render(
+    app: Erlen,
+    template: Template,
+    context: dict[str, Any],
+    twins: SyncTwins | None = None,
+    twin: Template | None = None,
+) -> str:
+    """Render ``template`` with ``context`` to a string, sending the template signals:
+    by its sync ``twin`` when it has one and nothing in it awaits (see :mod:`.sync`),
+    else asynchronously."""
     if signals.before_render_template.receivers:
         await signals.send_async(
             signals.before_render_template, app, template=template, context=context
         )
-    rendered = await template.render_async(context)
+    if twin is not None and twins is not None:
+        rendered = await twins.render(template, twin, context)
+    else:
+        rendered = await template.render_async(context)
     if signals.template_rendered.receivers:
         await signals.send_async(signals.template_rendered, app, template=template, context=context)
     return rendered

@@ -41,7 +41,7 @@ async def test_page_renders_with_the_websocket_url() -> None:
 async def test_static_script_is_served() -> None:
     response = await app.test_client().get("/static/chat.js")
     assert response.status_code == 200
-    assert "new WebSocket(url)" in await response.get_data(as_text=True)
+    assert "new WebSocket(base" in await response.get_data(as_text=True)
 
 
 async def _receive(ws) -> dict:
@@ -53,12 +53,12 @@ async def test_two_clients_chat_and_see_each_other_come_and_go() -> None:
     async with client.websocket("/ws") as alice:
         assert await _receive(alice) == {
             "type": "system",
-            "message": "Connected! 1 users online.",
+            "message": "Connected! 1 user online.",
             "count": 1,
         }
         async with client.websocket("/ws") as bob:
             assert (await _receive(bob))["message"] == "Connected! 2 users online."
-            assert await _receive(alice) == {"type": "user_joined", "count": 2}
+            assert await _receive(alice) == {"type": "user_joined", "count": 2, "user": "Anonymous"}
 
             await alice.send_json({"user": "alice", "message": "hi <b>bob</b>"})
             got = await _receive(bob)
@@ -73,7 +73,7 @@ async def test_two_clients_chat_and_see_each_other_come_and_go() -> None:
             await bob.send_json({"message": "still here"})
             got = await _receive(alice)
             assert (got["user"], got["message"]) == ("Anonymous", "still here")
-        assert await _receive(alice) == {"type": "user_left", "count": 1}
+        assert await _receive(alice) == {"type": "user_left", "count": 1, "user": "Anonymous"}
 
 
 async def test_long_names_and_messages_are_cut_to_the_configured_limits() -> None:
@@ -142,12 +142,15 @@ async def _chat_over_the_wire(port: int, proc: subprocess.Popen) -> None:
     url = f"ws://127.0.0.1:{port}/ws"
     async with websockets.connect(url, open_timeout=TIMEOUT) as alice:
         welcome = json.loads(await asyncio.wait_for(alice.recv(), TIMEOUT))
-        assert welcome["message"] == "Connected! 1 users online."
-        async with websockets.connect(url, open_timeout=TIMEOUT) as bob:
-            await asyncio.wait_for(bob.recv(), TIMEOUT)
-            assert json.loads(await asyncio.wait_for(alice.recv(), TIMEOUT))["count"] == 2
+        assert welcome["message"] == "Connected! 1 user online."
+        async with websockets.connect(url + "?user=bob", open_timeout=TIMEOUT) as bob:
+            assert json.loads(await asyncio.wait_for(bob.recv(), TIMEOUT))["message"] == (
+                "Connected! 2 users online."
+            )
+            joined = json.loads(await asyncio.wait_for(alice.recv(), TIMEOUT))
+            assert joined == {"type": "user_joined", "count": 2, "user": "bob"}
             await bob.send(json.dumps({"user": "bob", "message": "over the wire"}))
             got = json.loads(await asyncio.wait_for(alice.recv(), TIMEOUT))
             assert (got["user"], got["message"]) == ("bob", "over the wire")
         left = json.loads(await asyncio.wait_for(alice.recv(), TIMEOUT))
-        assert left == {"type": "user_left", "count": 1}
+        assert left == {"type": "user_left", "count": 1, "user": "bob"}

@@ -1,0 +1,141 @@
+"""The debug traceback page: what a browser shows for an unhandled error in debug mode.
+
+In debug mode (``--debug``, ``app.run(debug=True)``, ``DEBUG = True``) and outside
+``TESTING``, an error no handler dealt with is answered with :func:`traceback_response`:
+a 500 page with the exception chain, each frame's source around the failing line, and
+the request that caused it. It is never sent otherwise: it shows source code and
+request data, which a production server must not give away.
+"""
+
+from __future__ import annotations
+
+import linecache
+import sys
+import traceback
+
+from markupsafe import Markup, escape
+
+from .ctx import has_request_context
+from .globals import request
+from .wrappers.response import Response
+
+__all__ = ["CONTEXT_LINES", "traceback_page", "traceback_response"]
+
+#: Source lines shown before and after the failing line of each frame.
+CONTEXT_LINES = 3
+
+_STYLE = """
+body { font: 15px/1.45 system-ui, sans-serif; margin: 0; color: #222; }
+header { background: #8b1a1a; color: #fff; padding: 1rem 1.5rem; }
+header h1 { margin: 0; font-size: 1.3rem; }
+header p { margin: .4rem 0 0; font: 14px ui-monospace, monospace; white-space: pre-wrap;
+           overflow-wrap: anywhere; }
+main { padding: 1rem 1.5rem; max-width: 70rem; }
+h2 { font-size: 1.05rem; margin: 1.5rem 0 .5rem; }
+.chain { color: #555; font-style: italic; margin: 1.5rem 0 .5rem; }
+.frame { border: 1px solid #ddd; border-radius: 6px; margin: .6rem 0; overflow: hidden; }
+.frame.app { border-color: #c9a227; }
+.where { background: #f5f5f5; padding: .35rem .6rem; font: 13px ui-monospace, monospace;
+         overflow-wrap: anywhere; }
+.where b { color: #0b4f8a; }
+pre { margin: 0; padding: .4rem 0; font: 13px/1.4 ui-monospace, monospace; overflow-x: auto; }
+pre span { display: block; padding: 0 .6rem; white-space: pre; }
+pre .line { background: #fde8e8; }
+pre .no { color: #999; display: inline-block; min-width: 3.5em; }
+table { border-collapse: collapse; font: 13px ui-monospace, monospace; }
+td, th { text-align: left; vertical-align: top; padding: .2rem .8rem .2rem 0;
+         overflow-wrap: anywhere; }
+th { color: #555; font-weight: normal; }
+footer { color: #777; font-size: 13px; padding: 1rem 1.5rem 2rem; }
+"""
+
+
+def traceback_response(error: BaseException) -> Response:
+    """A ``500 Internal Server Error`` response showing :func:`traceback_page` of ``error``."""
+    return Response(
+        traceback_page(error),
+        status=500,
+        content_type="text/html; charset=utf-8",
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+def traceback_page(error: BaseException) -> str:
+    """The debug page of ``error`` as HTML: every value escaped, no script."""
+    title = f"{type(error).__module__}.{type(error).__qualname__}".removeprefix("builtins.")
+    parts = [
+        "<!doctype html><html lang=en><head><meta charset=utf-8>",
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{escape(title)} // Erlen debugger</title><style>{_STYLE}</style></head><body>",
+        f"<header><h1>{escape(title)}</h1><p>{escape(str(error))}</p></header><main>",
+    ]
+    for exc, link in _chain(error):
+        if link:  # how it follows from the exception shown above it
+            parts.append(f'<p class="chain">{escape(link)}</p>')
+        parts.append(f"<h2>{escape(_describe(exc))}</h2>")
+        parts.extend(_frame_html(frame) for frame in traceback.extract_tb(exc.__traceback__))
+    parts.append(_request_html())
+    parts.append(
+        "</main><footer>Shown because the app runs in debug mode. Never run a public server"
+        " with <code>--debug</code>: this page shows your source code and request data."
+        "</footer></body></html>"
+    )
+    return "".join(parts)
+
+
+def _chain(error: BaseException) -> list[tuple[BaseException, str]]:
+    """The exceptions of ``error``'s chain, oldest first, each with the sentence Python's
+    own traceback prints before it (empty for the oldest)."""
+    chain: list[tuple[BaseException, str]] = []
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if current.__cause__ is not None:
+            link, older = _CAUSE, current.__cause__
+        elif current.__context__ is not None and not current.__suppress_context__:
+            link, older = _CONTEXT, current.__context__
+        else:
+            link, older = "", None
+        chain.append((current, link))
+        current = older
+    chain.reverse()
+    return chain
+
+
+_CAUSE = "The above exception was the direct cause of the following exception:"
+_CONTEXT = "During handling of the above exception, another exception occurred:"
+
+
+def _describe(exc: BaseException) -> str:
+    name = type(exc).__qualname__
+    return f"{name}: {exc}" if str(exc) else name
+
+
+def _frame_html(frame: traceback.FrameSummary) -> str:
+    in_library = "site-packages" in frame.filename or frame.filename.startswith(sys.prefix)
+    lineno = frame.lineno or 0
+    first = max(lineno - CONTEXT_LINES, 1)
+    lines = []
+    for number in range(first, lineno + CONTEXT_LINES + 1):
+        text = linecache.getline(frame.filename, number)
+        if not text and number > lineno:
+            break
+        css = ' class="line"' if number == lineno else ""
+        lines.append(f'<span{css}><span class="no">{number}</span>{escape(text.rstrip())}</span>')
+    source = f"<pre>{''.join(lines)}</pre>" if lines else ""
+    return (
+        f'<div class="frame{"" if in_library else " app"}"><div class="where">'
+        f"{escape(frame.filename)}, line {lineno}, in <b>{escape(frame.name)}</b></div>"
+        f"{source}</div>"
+    )
+
+
+def _request_html() -> str:
+    if not has_request_context():
+        return ""
+    rows = [("Method", request.method), ("URL", request.url)]
+    rows += [(f"Header {name}", value) for name, value in request.headers.items()]
+    rows += [(f"Query {name}", value) for name, value in request.args.items(multi=True)]
+    cells = "".join(f"<tr><th>{escape(k)}</th><td>{escape(v)}</td></tr>" for k, v in rows)
+    return f"<h2>Request</h2><table>{Markup(cells)}</table>"

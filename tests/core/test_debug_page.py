@@ -1,0 +1,57 @@
+"""The debug traceback page (``erlen.debug``): the exception chain, each frame's source, the
+request, everything escaped."""
+
+from __future__ import annotations
+
+from erlen import Erlen
+from erlen.debug import traceback_page, traceback_response
+
+
+def _raise_chain() -> BaseException:
+    def load(key: str) -> str:
+        return {"a": "1"}[key]
+
+    try:
+        try:
+            load("<missing>")
+        except KeyError as exc:
+            raise RuntimeError("could not load the <settings>") from exc
+    except RuntimeError as error:
+        return error
+    raise AssertionError("unreachable")
+
+
+def test_the_page_shows_the_chain_with_source_escaped() -> None:
+    page = traceback_page(_raise_chain())
+    assert "<title>RuntimeError // Erlen debugger</title>" in page
+    assert "could not load the &lt;settings&gt;" in page
+    assert "<settings>" not in page
+    # Oldest first, linked as Python links them.
+    key_error = page.index("KeyError: &#39;&lt;missing&gt;&#39;")
+    cause = page.index("The above exception was the direct cause of the following exception:")
+    runtime = page.index("<h2>RuntimeError: could not load the &lt;settings&gt;</h2>")
+    assert key_error < cause < runtime
+    # The failing line of each frame, with its number and source.
+    assert "in <b>load</b>" in page
+    assert "return {&#34;a&#34;: &#34;1&#34;}[key]" in page
+    assert '<span class="line">' in page
+    assert "<script" not in page
+
+
+async def test_the_response_is_a_500_with_the_request() -> None:
+    app = Erlen(__name__)
+    async with app.test_request_context("/orders?id=<7>", headers={"X-Token": "t<1>"}):
+        response = traceback_response(ValueError("bad <id>"))
+        body = await response.get_data(as_text=True)
+    assert response.status_code == 500
+    assert response.headers["Content-Type"] == "text/html; charset=utf-8"
+    assert response.headers["Cache-Control"] == "no-store"
+    assert "<h2>Request</h2>" in body
+    assert "<th>URL</th><td>http://localhost/orders?id=&lt;7&gt;</td>" in body
+    assert "<th>Header x-token</th><td>t&lt;1&gt;</td>" in body
+    assert "<th>Query id</th><td>&lt;7&gt;</td>" in body
+    assert "debug mode" in body
+
+
+def test_outside_a_request_the_page_has_no_request_section() -> None:
+    assert "<h2>Request</h2>" not in traceback_page(ValueError("x"))
