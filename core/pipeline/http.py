@@ -28,7 +28,7 @@ from ..sessions import can_open_sync
 from ..wrappers.headers import ResponseHeaders, encoded_pair
 from ..wrappers.request import RequestLimits
 from .match import match_request
-from .steps import HttpSteps, full_dispatch, handle_exception
+from .steps import HttpSteps, full_dispatch, handle_exception, teardown
 
 if TYPE_CHECKING:
     from ..app import Erlen
@@ -121,14 +121,20 @@ async def handle(app: Erlen, steps: HttpSteps, request: Any, bare: bool = False)
         error = exc
         raise
     finally:
-        # Nothing to tear down (steps.flags_of; no signal receiver, no uploaded file):
-        # leave without the teardown calls. tests/core/test_plan_flags.py pins it.
-        if (
-            (plan.flags or steps.flags_of(plan))[2]
-            and not _receivers.connected
-            and request._files is None
-        ):
-            ctx.leave()
+        # What ctx.pop() does, without its calls, while no signal has a receiver and no
+        # uploaded file is to be closed (steps.direct_leave: no teardown_appcontext
+        # function, no overridden teardown method): the teardown step if the plan has
+        # teardown functions or hooks, then the contexts are reset.
+        # tests/core/test_plan_flags.py and test_hot_path.py pin it.
+        if steps.direct_leave and not _receivers.connected and request._files is None:
+            if (plan.flags or steps.flags_of(plan))[2]:
+                ctx.leave()
+            else:
+                try:
+                    if len(ctx._tokens) == 1:
+                        await teardown(app, request, plan, steps.hooks, error)
+                finally:
+                    ctx.leave()
         else:
             await ctx.pop(error)
         # ``async with client:`` (Quart's preserve_context): the test client passes a

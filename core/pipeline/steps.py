@@ -101,13 +101,16 @@ class HttpSteps:
             and over.process_response is None
             and over.finalize_request is None
         )
-        self.quiet_leave = (
-            not self.hooks.teardown
-            and not app.teardown_appcontext_funcs
+        #: Whether the pipeline may run the teardown step itself and leave the contexts
+        #: without ``ctx.pop()``: no ``teardown_appcontext`` function, and none of the
+        #: methods ``pop()`` calls is overridden.
+        self.direct_leave = (
+            not app.teardown_appcontext_funcs
             and over.do_teardown_request is None
             and over.do_teardown_appcontext is None
             and over.request_context is None
         )
+        self.quiet_leave = self.direct_leave and not self.hooks.teardown
         for plan in self.plans.values():
             self.flags_of(plan)
 
