@@ -17,8 +17,8 @@ if TYPE_CHECKING:
 @hookimpl(trylast=True)
 def erlen_protocol_handlers(app: Erlen) -> dict[str, Any]:
     """``http`` and ``lifespan``."""
-    from .http import make_http_handler
     from .lifespan import make_lifespan_handler
+    from .pipeline.http import make_http_handler
 
     return {"http": make_http_handler(app), "lifespan": make_lifespan_handler(app)}
 

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from . import signals
 from .globals import _cv_app, _cv_request, _cv_websocket
+from .sessions import can_open_sync, open_session_async
 
 if TYPE_CHECKING:
     from werkzeug.routing import MapAdapter
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
     from .wrappers.websocket import Websocket
 
 F = TypeVar("F", bound=Callable[..., Any])
+_new_object = object.__new__
 
 
 class _AppCtxGlobals:
@@ -172,8 +174,6 @@ class _ConnectionContext:
         """Open the session now, awaiting the app's session interface (which may be a
         custom async one); returns the already-open session if there is one."""
         if self._session is None:
-            from .sessions import open_session_async
-
             self._session = await open_session_async(self.app, self._connection)
         return self._session
 
@@ -224,7 +224,7 @@ class _ConnectionContext:
         try:
             if signals.appcontext_pushed.receivers:
                 await self._send_appcontext_pushed()
-            if self._session is None and not self.app._session_is_lazy():
+            if self._session is None and not can_open_sync(self.app.session_interface):
                 await self.open_session()
         except BaseException as exc:
             await self.pop(exc)
@@ -248,6 +248,40 @@ class RequestContext(_ConnectionContext):
     def __init__(self, app: Erlen, request: Request, session: SessionMixin | None = None) -> None:
         super().__init__(app, request, session)
         self.request = request
+
+    @classmethod
+    def enter(cls, app: Erlen, request: Request) -> RequestContext:
+        """A new context for ``request``, pushed (with the app context when ``app``'s is
+        not current), without sending ``appcontext_pushed``: what
+        ``ctx = cls(app, request); ctx.push(_signal=False)`` does, field by field. The
+        ``http`` pipeline enters every request this way and sends the signal itself."""
+        app_ctx = _cv_app.get(None)
+        pushed: AppContext | None = None
+        if app_ctx is None or app_ctx.app is not app:
+            pushed = app_ctx = _new_object(AppContext)
+            app_ctx.app = app
+            app_ctx.g = app.app_ctx_globals_class()
+            app_ctx._url_adapter = None
+            app_ctx._tokens = [_cv_app.set(app_ctx)]
+        ctx = _new_object(cls)
+        ctx.app = app
+        ctx.app_ctx = app_ctx
+        ctx._session = None
+        ctx.flashes = None
+        ctx._connection = ctx.request = request
+        ctx._tokens = [(_cv_request.set(ctx), pushed)]
+        return ctx
+
+    def leave(self) -> None:
+        """Leave this context and the app context it pushed, running nothing: what
+        ``pop()`` does when there is nothing to tear down. The caller vouches for that:
+        no ``teardown_request``/``teardown_appcontext`` function or plugin teardown hook,
+        no signal receiver, no uploaded file to close (the ``http`` pipeline checks it;
+        tests/core/test_hot_path.py and test_plan_flags.py pin it)."""
+        token, pushed = self._tokens.pop()
+        _cv_request.reset(token)
+        if pushed is not None:
+            _cv_app.reset(pushed._tokens.pop())
 
     async def _teardown(self, exc: BaseException | None) -> None:
         try:

@@ -42,6 +42,13 @@ _cv_app: ContextVar[AppContext] = ContextVar("erlen.app_ctx")
 _cv_request: ContextVar[RequestContext] = ContextVar("erlen.request_ctx")
 _cv_websocket: ContextVar[WebsocketContext] = ContextVar("erlen.websocket_ctx")
 # Bound once: the proxies call them on every attribute read.
+#: The context variables behind the proxies, public for plugins that read or set the
+#: current contexts themselves (a template renderer, a test client re-pushing a finished
+#: request): ``request_context_var.get(None)`` is the current request context or None.
+app_context_var = _cv_app
+request_context_var = _cv_request
+websocket_context_var = _cv_websocket
+
 _app_ctx = _cv_app.get
 _request_ctx = _cv_request.get
 _websocket_ctx = _cv_websocket.get

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
+import inspect
 from typing import TYPE_CHECKING, Any
 
 from . import signals
@@ -76,3 +78,54 @@ def make_lifespan_handler(app: Erlen) -> Any:
                 return
 
     return serve_lifespan
+
+
+async def startup(app: Erlen) -> None:
+    """Freeze ``app``, then run the plugins' startup hooks, the ``before_serving``
+    functions and the ``while_serving`` generators up to their ``yield``."""
+    app.freeze()
+    app.shutdown_event = app.event_class()
+    async with app.app_context():
+        for result in app.plugin_manager.hook.erlen_startup(app=app):
+            if inspect.isawaitable(result):
+                await result
+        for func in app.before_serving_funcs:
+            await app.ensure_async(func)()
+        app._serving_gens = []
+        for gen_func in app.while_serving_gens:
+            gen = gen_func()  # type: ignore[operator]
+            await gen.__anext__()
+            app._serving_gens.append(gen)
+
+
+async def shutdown(app: Erlen) -> None:
+    """Set the shutdown event, wait for background tasks (cancelled after
+    ``BACKGROUND_TASK_SHUTDOWN_TIMEOUT``), finish the ``while_serving`` generators (last
+    started first, Quart's order), run ``after_serving``, then the plugins' shutdown
+    hooks in reverse registration order."""
+    if app.shutdown_event is not None:
+        app.shutdown_event.set()
+    if app.background_tasks:
+        _done, pending = await asyncio.wait(
+            set(app.background_tasks),
+            timeout=app.config["BACKGROUND_TASK_SHUTDOWN_TIMEOUT"],
+        )
+        for task in pending:
+            task.cancel()
+        if pending:
+            await asyncio.wait(pending)
+    async with app.app_context():
+        for gen in reversed(getattr(app, "_serving_gens", [])):
+            try:
+                await gen.__anext__()
+            except StopAsyncIteration:
+                pass
+            else:
+                raise RuntimeError("While serving generator didn't terminate")
+        for func in app.after_serving_funcs:
+            await app.ensure_async(func)()
+        impls = app.plugin_manager.hook.erlen_shutdown.get_hookimpls()
+        for impl in impls:  # pluggy calls last-registered first; shut down in reverse
+            result = impl.function(**{name: app for name in impl.argnames})
+            if inspect.isawaitable(result):
+                await result

@@ -13,7 +13,7 @@ import sys
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .app import Erlen
+    from .appbase import AppBase
 
 #: The handler added to ``app.logger`` when no configured handler would show its records:
 #: stderr, ``[time] LEVEL in module: message``.
@@ -37,7 +37,7 @@ def has_level_handler(logger: logging.Logger) -> bool:
     return False
 
 
-def create_logger(app: Erlen) -> logging.Logger:
+def create_logger(app: AppBase) -> logging.Logger:
     """The logger named ``app.name``: level DEBUG in debug mode (if no level is set),
     and :data:`default_handler` if nothing else would show its records."""
     logger = logging.getLogger(app.name)

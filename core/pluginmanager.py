@@ -12,8 +12,9 @@ environment variable) and a third-party plugin only when it asks for it by name
 from __future__ import annotations
 
 import importlib
+import inspect
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
 from importlib.metadata import (
     EntryPoint,
@@ -268,3 +269,39 @@ def plugin_version(plugin: object, ep: EntryPoint | None = None) -> str | None:
 def _module_distributions() -> dict[str, list[str]]:
     # Scans every installed distribution: only ever used by ``kernel plugins``.
     return dict(packages_distributions())
+
+
+# --- per-request hooks, compiled --------------------------------------------------------
+# pluggy's hook caller does a dispatch per call even with no implementation: the hooks run
+# per request (or per connection) are read once, at freeze, in pluggy's own call order,
+# into ``(callable, is_async)`` pairs taking the spec's arguments positionally; an
+# unimplemented hook becomes an empty tuple, which the pipeline skips.
+
+Compiled = tuple[tuple[Callable[..., Any], bool], ...]
+
+
+def compile_hook(pm: pluggy.PluginManager, name: str, argnames: tuple[str, ...]) -> Compiled:
+    """The implementations of hook ``name`` as positional callables, in call order."""
+    caller = getattr(pm.hook, name)
+    compiled = []
+    for impl in reversed(caller.get_hookimpls()):
+        if impl.hookwrapper or impl.wrapper:
+            raise PluginError(
+                f"Plugin {impl.plugin_name!r}: per-request hook {name} cannot be a wrapper;"
+                " use erlen_asgi_middleware to wrap requests"
+            )
+        function = impl.function
+        positions = tuple(argnames.index(arg) for arg in impl.argnames)
+        if positions == tuple(range(len(argnames))):
+            adapter = function
+        else:
+            adapter = _select_args(function, positions)
+        compiled.append((adapter, inspect.iscoroutinefunction(function)))
+    return tuple(compiled)
+
+
+def _select_args(function: Callable[..., Any], positions: tuple[int, ...]) -> Callable[..., Any]:
+    def adapter(*args: Any) -> Any:
+        return function(*[args[i] for i in positions])
+
+    return adapter

@@ -8,12 +8,44 @@ iterator. ``app.ensure_async`` uses the first for sync views and hooks.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import asyncio
+import contextvars
+import functools
+import inspect
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any, TypeVar
 
 from werkzeug.datastructures import Headers
 
-from .app import run_sync as run_sync
-from .app import run_sync_iterable as run_sync_iterable
+from .synciter import iterate_in_thread
+
+T = TypeVar("T")
+
+
+def run_sync(func: Callable[..., Any]) -> Callable[..., Awaitable[Any]]:
+    """Wrap a sync function so awaiting it runs it in the default thread pool.
+
+    The caller's context (``request``, ``g``...) is copied into the thread. A generator
+    result is turned into an async generator pulling from the thread.
+    """
+
+    @functools.wraps(func)
+    async def _wrapper(*args: Any, **kwargs: Any) -> Any:
+        loop = asyncio.get_running_loop()
+        ctx = contextvars.copy_context()
+        result = await loop.run_in_executor(None, ctx.run, functools.partial(func, *args, **kwargs))
+        if inspect.isgenerator(result):
+            return run_sync_iterable(result)
+        return result
+
+    _wrapper._erlen_sync_wrapped = True  # type: ignore[attr-defined]
+    return _wrapper
+
+
+def run_sync_iterable(iterable: Iterable[T]) -> Any:
+    """Iterate a sync iterable in the thread pool, as an async iterator (the caller's
+    context is copied; stopping early closes the iterator once its running step ends)."""
+    return iterate_in_thread(iterable)
 
 
 def encode_headers(headers: Headers) -> list[tuple[bytes, bytes]]:

@@ -136,8 +136,12 @@ nitpick_ignore_regex = [
 nitpick_ignore = [
     ("py:class", name)
     for name in (
-        "erlen.dispatch.DispatchMixin",
-        "erlen.dispatch.Plan",
+        "erlen.appbase.AppBase",
+        "erlen.pipeline.plan.Plan",
+        "erlen.pipeline.connection.Protocol",
+        "erlen.pipeline.plan.Hooks",
+        "Hooks",
+        "Plan",
         "erlen.scaffold.Scaffold",
         "erlen.blueprints.BlueprintSetupState",
         "BlueprintSetupState",

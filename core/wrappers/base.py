@@ -158,9 +158,8 @@ class _FromScope:
 class BaseRequestWebsocket(_SansIORequest):
     """URL, headers and routing data of an HTTP request or websocket connection."""
 
-    # Derived on first read by the requests the HTTP pipeline builds without the
-    # constructor (``erlen.pipeline``; the constructor sets them): most requests never
-    # read them.
+    # Derived on first read by the requests ``Request.from_scope`` builds without the
+    # constructor (the constructor sets them): most requests never read them.
     scheme = _FromScope("scheme", lambda scope: scope.get("scheme", "http"))
     http_version = _FromScope("http_version", lambda scope: scope.get("http_version", "1.1"))
     query_string = _FromScope("query_string", _ascii_query_string)

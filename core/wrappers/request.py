@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 from collections.abc import AsyncIterator, Awaitable
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any, NamedTuple, NoReturn
 
 from werkzeug.datastructures import CombinedMultiDict, ImmutableMultiDict, MultiDict
 from werkzeug.exceptions import (
@@ -24,7 +24,7 @@ from werkzeug.exceptions import (
 from .. import json as json_module
 from ..exceptions import BodyTimeout
 from ..formparser import FormDataParser
-from .base import BaseRequestWebsocket
+from .base import BaseRequestWebsocket, split_root_path
 
 if TYPE_CHECKING:
     from ..datastructures import FileStorage
@@ -32,6 +32,16 @@ if TYPE_CHECKING:
 
 
 _timeout = getattr(asyncio, "timeout", None)
+_new_object = object.__new__
+
+
+class RequestLimits(NamedTuple):
+    """The limits every request of an app is built with (read from its config once)."""
+
+    max_content_length: int | None = None
+    body_timeout: float | None = None
+    max_form_memory_size: int | None = 500_000
+    max_form_parts: int | None = 1_000
 
 
 class _Expiry:
@@ -273,6 +283,50 @@ class Request(BaseRequestWebsocket):
         self.body_timeout = body_timeout
         self.max_form_memory_size = max_form_memory_size
         self.max_form_parts = max_form_parts
+
+    #: Whether :meth:`from_scope` may fill the fields itself: the class keeps this
+    #: constructor and the fields it leaves to be derived on first read (set per class
+    #: in ``__init_subclass__``; pinned by tests/core/test_hot_path.py).
+    _fills_from_scope = True
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._fills_from_scope = cls.__init__ is Request.__init__ and all(
+            getattr(cls, name) is vars(BaseRequestWebsocket)[name]
+            for name in ("scheme", "http_version", "query_string", "root_path")
+        )
+
+    @classmethod
+    def from_scope(cls, scope: Scope, receive: Receive, send: Send, limits: RequestLimits) -> Any:
+        """The request the ``http`` protocol handler builds for ``scope``: what
+        ``cls(scope, receive, **limits._asdict())`` makes, with ``send`` kept for server
+        push.
+
+        For a class keeping this constructor the fields are set directly, and the ones
+        most requests never read (scheme, HTTP version, query string) are left to be
+        derived from the scope on first read; any other class gets its constructor.
+        """
+        if not cls._fills_from_scope:
+            request = cls(scope, receive, **limits._asdict())
+            request._push_send = send
+            return request
+        request = _new_object(cls)
+        request.scope = scope
+        request.method = scope.get("method", "GET")
+        path = scope["path"]
+        root_path = scope.get("root_path")
+        if root_path:
+            request.root_path, path = split_root_path(root_path, path)
+        request.path = path if path[:1] == "/" else "/" + path
+        request._receive = receive
+        request._push_send = send
+        (
+            request._max_content_length,
+            request.body_timeout,
+            request.max_form_memory_size,
+            request.max_form_parts,
+        ) = limits
+        return request
 
     @property
     def max_content_length(self) -> int | None:

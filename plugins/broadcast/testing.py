@@ -198,13 +198,17 @@ class BackendConformance:
         hub = await make_hub()
         async with hub.subscribe("room") as sub:
             got: list[Any] = []
+            arrived = asyncio.Event()
 
             async def read() -> None:
                 async for event in sub:
                     got.append(event)
+                    arrived.set()
 
             reader = asyncio.ensure_future(read())
             await hub.publish("room", "last")
+            # A broker delivers after publish() returns: close once the message is in.
+            await asyncio.wait_for(arrived.wait(), TIMEOUT)
             await hub.close()
             await asyncio.wait_for(reader, TIMEOUT)
         assert [event.data for event in got] == ["last"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
-from erlen.globals import _cv_app, _cv_request, _cv_websocket
+from erlen.globals import app_context_var, request_context_var, websocket_context_var
 
 from . import render as _render
 
@@ -65,7 +65,7 @@ class TemplatingExtension:
         self._chains: dict[str | None, tuple[Any, ...]] = {}
         self._building = False
         self._twins: SyncTwins | None = None
-        registry = app._template_registry
+        registry = app.template_registry
         for kind in _REGISTRY_KINDS:
             registry[kind] = _RegistryDict(self, kind, dict(registry.get(kind, {})))
 
@@ -84,7 +84,7 @@ class TemplatingExtension:
         the app's filters/tests/globals). ``app.jinja_env`` is the one built first."""
         from .environment import build_environment
 
-        return build_environment(self.app, self.app._template_registry)
+        return build_environment(self.app, self.app.template_registry)
 
     def create_global_jinja_loader(self) -> BaseLoader:
         """The loader searching the app's template folder, then the blueprints' folders
@@ -132,7 +132,7 @@ class TemplatingExtension:
             pm.subset_hook_caller("erlen_template_loaders", old),
             pm.subset_hook_caller("erlen_prepare_template_environment", old),
         )
-        apply_registry(env, self.app._template_registry)
+        apply_registry(env, self.app.template_registry)
 
     def app_frozen(self) -> None:
         """The config is final: follow ``TEMPLATES_AUTO_RELOAD``/``DEBUG`` as they are now."""
@@ -154,7 +154,7 @@ class TemplatingExtension:
                 names.extend(".".join(parts[: i + 1]) for i in range(len(parts)))
             processors = app.template_context_processors
             chain = tuple(app.ensure_async(f) for name in names for f in processors.get(name, ()))
-            if app._frozen:  # before that, processors may still be added
+            if app.frozen:  # before that, processors may still be added
                 self._chains[blueprint] = chain
         return chain
 
@@ -163,14 +163,14 @@ class TemplatingExtension:
         values already in ``context`` win."""
         connection: Any = None
         defaults: dict[str, Any] = {}
-        request_ctx = _cv_request.get(None)
+        request_ctx = request_context_var.get(None)
         if request_ctx is not None:
             connection = defaults["request"] = request_ctx.request
         else:
-            websocket_ctx = _cv_websocket.get(None)
+            websocket_ctx = websocket_context_var.get(None)
             if websocket_ctx is not None:
                 connection = defaults["websocket"] = websocket_ctx.websocket
-        app_ctx = _cv_app.get(None)
+        app_ctx = app_context_var.get(None)
         if app_ctx is not None:
             defaults["g"] = app_ctx.g
         chain = self._processor_chain(connection.blueprint if connection is not None else None)

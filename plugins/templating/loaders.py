@@ -11,6 +11,7 @@ import os
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
+from erlen.globals import request_context_var, websocket_context_var
 from jinja2 import BaseLoader, FileSystemLoader, TemplateNotFound
 
 if TYPE_CHECKING:
@@ -135,9 +136,8 @@ def _not_found_message(template: str, searched: list[str]) -> str:
 
 
 def _current_blueprint() -> str | None:
-    from erlen.globals import _cv_request, _cv_websocket
-
-    ctx: Any = _cv_request.get(None) or _cv_websocket.get(None)
-    if ctx is None:
-        return None
-    return ctx._connection.blueprint  # type: ignore[no-any-return]
+    ctx: Any = request_context_var.get(None)
+    if ctx is not None:
+        return ctx.request.blueprint  # type: ignore[no-any-return]
+    ctx = websocket_context_var.get(None)
+    return ctx.websocket.blueprint if ctx is not None else None

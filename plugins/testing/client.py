@@ -11,6 +11,7 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 from urllib.request import Request as _URLRequest
 
+from erlen.globals import app_context_var, request_context_var
 from erlen.plugins.testing.testrequest import (
     make_test_body_with_headers,
     make_test_headers_path_and_query_string,
@@ -453,10 +454,8 @@ class TestClient:
         # The kernel has already run the teardown functions; this only makes the finished
         # request (and its app context, so ``g`` too) current again in the caller's task.
         # ``ctx.push()`` would open a fresh app context and tear down twice on pop.
-        from erlen.globals import _cv_app, _cv_request
-
-        self._preserved.append((_cv_app, _cv_app.set(ctx.app_ctx)))
-        self._preserved.append((_cv_request, _cv_request.set(ctx)))
+        self._preserved.append((app_context_var, app_context_var.set(ctx.app_ctx)))
+        self._preserved.append((request_context_var, request_context_var.set(ctx)))
 
     def _pop_preserved(self) -> None:
         while self._preserved:

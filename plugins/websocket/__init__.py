@@ -17,12 +17,38 @@ from __future__ import annotations
 
 from typing import Any
 
-from erlen import hookimpl
+from erlen import hookimpl, signals
+from erlen.ctx import WebsocketContext
+from erlen.pipeline.connection import Protocol
 
 from . import hookspecs
 from .settings import DEFAULTS
 
-__all__ = ["DEFAULTS"]
+__all__ = ["DEFAULTS", "EXTENSION_KEY", "WEBSOCKET"]
+
+#: Where the app's websocket stages (``app.handle_websocket``...) find the protocol.
+EXTENSION_KEY = "erlen.websocket"
+
+#: Websocket connections in the kernel's connection lifecycle
+#: (:mod:`erlen.pipeline.connection`), with Quart's method names for the stages.
+WEBSOCKET = Protocol(
+    name="websocket",
+    context_class=WebsocketContext,
+    hook_prefix="websocket",
+    websocket=True,
+    methods={
+        "full_dispatch": "full_dispatch_websocket",
+        "preprocess": "preprocess_websocket",
+        "dispatch": "dispatch_websocket",
+        "finalize": "finalize_websocket",
+        "postprocess": "postprocess_websocket",
+        "handle_exception": "handle_websocket_exception",
+    },
+    started=signals.websocket_started,
+    finished=signals.websocket_finished,
+    got_exception=signals.got_websocket_exception,
+    tearing_down=signals.websocket_tearing_down,
+)
 
 
 @hookimpl
@@ -33,13 +59,11 @@ def erlen_addhooks(pluginmanager: Any) -> None:
 
 @hookimpl
 def erlen_configure(app: Any) -> None:
-    """Set the plugin's config defaults and attach the dispatcher behind
+    """Set the plugin's config defaults and attach the protocol behind
     ``app.handle_websocket`` and the other websocket stages."""
-    from .dispatch import EXTENSION_KEY, WebsocketDispatcher
-
     for key, value in DEFAULTS.items():
         app.config.setdefault(key, value)
-    app.extensions[EXTENSION_KEY] = WebsocketDispatcher(app)
+    app.extensions[EXTENSION_KEY] = WEBSOCKET
 
 
 @hookimpl

@@ -26,8 +26,8 @@ from typing import TYPE_CHECKING
 
 from erlen.exceptions import ConnectionClosed
 
+from . import EXTENSION_KEY, WEBSOCKET
 from .channel import ACCEPTING, HANDSHAKE, OPEN, RESPONDED, encode_headers
-from .dispatch import EXTENSION_KEY, WebsocketDispatcher
 from .settings import CLOSE_GOING_AWAY, CLOSE_INTERNAL_ERROR, CLOSE_NORMAL, WebsocketSettings
 from .watch import ConnectionWatch, watch_for
 from .wrapper import Websocket
@@ -41,10 +41,8 @@ if TYPE_CHECKING:
 def make_websocket_handler(app: Erlen) -> ProtocolHandler:
     """Build the ``websocket`` protocol handler for ``app`` (config read once here)."""
     settings = WebsocketSettings(app.config)
-    dispatcher = app.extensions.get(EXTENSION_KEY)
-    if not isinstance(dispatcher, WebsocketDispatcher):
-        dispatcher = app.extensions[EXTENSION_KEY] = WebsocketDispatcher(app)
-    dispatcher.compile()
+    # The lifecycle with this app's plugin hooks compiled (plugins are final at freeze).
+    app.extensions[EXTENSION_KEY] = WEBSOCKET.compiled(app)
     websocket_class = getattr(app, "websocket_class", None) or Websocket
     json = app.json
     response_class = app.response_class

@@ -49,7 +49,7 @@ from typing import TYPE_CHECKING, Any
 
 from erlen import signals
 from erlen.exceptions import BadRequest, ConnectionClosed
-from erlen.globals import _cv_websocket
+from erlen.globals import websocket_context_var
 from erlen.json import JSONDecodeError
 from werkzeug.datastructures import Headers
 
@@ -114,7 +114,7 @@ def encode_headers(headers: Any) -> list[tuple[bytes, bytes]]:
 
 def _sent_from_elsewhere(connection: WebsocketChannel) -> bool:
     """Whether the running code is outside the connection's handler (and its tasks)."""
-    ctx = _cv_websocket.get(None)
+    ctx = websocket_context_var.get(None)
     return ctx is None or ctx.websocket is not connection
 
 

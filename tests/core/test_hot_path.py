@@ -1,9 +1,12 @@
 """The request hot path: no pluggy calls, and the same answers whichever path serves them.
 
-An app that overrides none of the pipeline methods is served by one inlined function
-(``erlen.pipeline``) and matches URLs without binding an adapter (``erlen.matching``);
-an app that overrides a step goes through the method chain. Both must answer every
-request identically, including the routing errors and redirects werkzeug produces.
+An app that overrides none of Quart's pipeline methods is served by the compiled steps
+(``erlen.pipeline``), which leave out what its plans know to be empty, send text nothing
+can see without a response object, and match URLs without binding an adapter
+(``erlen.matching``). An app overriding a method has that step replaced by the method
+(``ChainErlen`` replaces the whole dispatch, so every later step runs through Quart's
+method chain). Both must answer every request identically, including the routing errors
+and redirects werkzeug produces.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from erlen import (
     abort,
     after_this_request,
     g,
+    hookimpl,
     jsonify,
     request,
     session,
@@ -26,7 +30,7 @@ from werkzeug.datastructures import Headers
 
 
 class ChainErlen(Erlen):
-    """An app that overrides a pipeline step (trivially), so it takes the method chain."""
+    """An app that overrides the dispatch step (trivially): Quart's method chain."""
 
     async def full_dispatch_request(self, request_context: Any = None) -> Any:
         return await super().full_dispatch_request(request_context)
@@ -365,4 +369,35 @@ async def test_a_plain_request_makes_no_pluggy_hook_calls(path: str) -> None:
     finally:
         undo()
     assert status == (404 if path == "/missing" else 200)
+    assert calls == []
+
+
+async def test_one_plugin_after_hook_is_one_call_per_request_and_no_pluggy_call() -> None:
+    seen: list[str] = []
+
+    class Stamp:
+        @hookimpl
+        def erlen_after_request(self, app: Any, request: Any, response: Any) -> None:
+            seen.append(request.path)
+            response.headers["X-Stamp"] = "1"
+
+    app = Erlen(__name__, plugins=["testing", Stamp()])
+
+    @app.route("/hello")
+    async def hello() -> str:
+        return "hello"
+
+    client = app.test_client()
+    assert (await client.get("/hello")).headers["X-Stamp"] == "1"  # freezes the app
+    calls: list[str] = []
+    undo = app.plugin_manager.add_hookcall_monitoring(
+        lambda name, impls, kwargs: calls.append(name), lambda *args: None
+    )
+    try:
+        response = await client.get("/hello")
+    finally:
+        undo()
+    assert response.headers["X-Stamp"] == "1"
+    assert await response.get_data() == b"hello"
+    assert seen == ["/hello", "/hello"]
     assert calls == []
