@@ -21,6 +21,9 @@ from typing import TYPE_CHECKING, Any
 from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.routing import RequestRedirect, RoutingException
 
+from ..debug import traceback_response
+from ..wrappers.request import Request
+
 if TYPE_CHECKING:
     from ..app import Erlen
 
@@ -115,14 +118,32 @@ async def server_error(
             hooked = await hooked
         if hooked is not None:
             return await app.make_response(hooked), False
+    exc_info: Any = sys.exc_info()
+    if exc_info[1] is not error:
+        exc_info = (type(error), error, error.__traceback__)
     if app.should_propagate():
-        raise error
-    exc_info = sys.exc_info()
-    app.log_exception(
-        exc_info if exc_info[1] is error else (type(error), error, error.__traceback__)
-    )
+        if not _shows_debug_page(app, connection):
+            raise error
+        # Debug mode, a browser on the other end: the traceback page (erlen.debug), as
+        # Quart's debug server answers; tests/core/test_debug_page.py pins it.
+        app.log_exception(exc_info)
+        return traceback_response(error), False
+    app.log_exception(exc_info)
     internal: Any = InternalServerError(original_exception=error)
     handler = handlers.for_error(internal)
     if handler is not None:
         internal = await handler(internal)
     return internal, True
+
+
+def _shows_debug_page(app: Erlen, connection: Any) -> bool:
+    """Whether an unhandled error of an HTTP request gets the debug traceback page: in
+    debug mode, unless testing (the test client raises the error, as Flask's does) or
+    ``PROPAGATE_EXCEPTIONS`` asks for the error to reach the server."""
+    config = app.config
+    return (
+        isinstance(connection, Request)
+        and bool(config["DEBUG"])
+        and not config["TESTING"]
+        and config["PROPAGATE_EXCEPTIONS"] is None
+    )

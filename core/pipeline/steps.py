@@ -19,6 +19,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import RequestRedirect
 
 from .. import signals
+from ..globals import request_context_var
 from ..sessions import can_open_sync
 from .errors import handle_user_exception, server_error
 from .plan import Hooks, Pipeline, Plan, overrides
@@ -337,8 +338,8 @@ def make_response(app: Erlen, result: Any) -> Response:
         rv, status, headers = _unpack_tuple(rv)
     if rv is None:
         raise TypeError(
-            "The view function did not return a valid response. The function either"
-            " returned None or ended without a return statement."
+            f"The view function{_for_endpoint()} did not return a valid response. The"
+            " function either returned None or ended without a return statement."
         )
     response_class = app.response_class
     kind = type(rv)
@@ -358,9 +359,10 @@ def make_response(app: Erlen, result: Any) -> Response:
         converted = app.plugin_manager.hook.erlen_convert_return_value(app=app, value=rv)
         if converted is None:
             raise TypeError(
-                "The view function did not return a valid response. The return type"
-                " must be a string, dict, list, tuple with headers or status,"
+                f"The view function{_for_endpoint()} did not return a valid response. The"
+                " return type must be a string, dict, list, tuple with headers or status,"
                 f" Response instance, or iterator; but it was a {kind.__name__}."
+                + _missing_await_hint(rv)
             )
         response = converted
     if status is not None:
@@ -371,6 +373,24 @@ def make_response(app: Erlen, result: Any) -> Response:
     if headers:
         response.headers.update(headers)
     return response
+
+
+def _for_endpoint() -> str:
+    """`` for 'endpoint'``: which view returned a bad value (an error path only)."""
+    ctx = request_context_var.get(None)
+    rule = ctx.request.url_rule if ctx is not None else None
+    return f" for {rule.endpoint!r}" if rule is not None else ""
+
+
+def _missing_await_hint(value: Any) -> str:
+    if inspect.isawaitable(value):
+        if inspect.iscoroutine(value):
+            value.close()  # never awaited: no "coroutine was never awaited" warning later
+        return (
+            " It is awaitable: did you forget an 'await' (or call an async function from"
+            " a sync view)?"
+        )
+    return ""
 
 
 def _unpack_tuple(rv: tuple[Any, ...]) -> tuple[Any, Any, Any]:

@@ -3,6 +3,10 @@ request, everything escaped."""
 
 from __future__ import annotations
 
+import logging
+from typing import Any
+
+import pytest
 from erlen import Erlen
 from erlen.debug import traceback_page, traceback_response
 
@@ -55,3 +59,39 @@ async def test_the_response_is_a_500_with_the_request() -> None:
 
 def test_outside_a_request_the_page_has_no_request_section() -> None:
     assert "<h2>Request</h2>" not in traceback_page(ValueError("x"))
+
+
+def _failing_app(**config: object) -> Erlen:
+    app = Erlen(__name__)
+    app.config.update(config)
+
+    @app.route("/boom")
+    async def boom() -> str:
+        raise LookupError("no <row> 7")
+
+    return app
+
+
+async def test_debug_mode_answers_an_unhandled_error_with_the_page(caplog: Any) -> None:
+    app = _failing_app(DEBUG=True)
+    with caplog.at_level(logging.ERROR):
+        response = await app.test_client().get("/boom")
+    assert response.status_code == 500
+    body = await response.get_data(as_text=True)
+    assert "<title>LookupError // Erlen debugger</title>" in body
+    assert "no &lt;row&gt; 7" in body
+    assert "in <b>boom</b>" in body
+    assert [r.getMessage() for r in caplog.records] == ["Exception on request GET /boom"]
+
+
+async def test_without_debug_the_error_is_the_plain_500() -> None:
+    response = await _failing_app().test_client().get("/boom")
+    assert response.status_code == 500
+    body = await response.get_data(as_text=True)
+    assert "Erlen debugger" not in body and "LookupError" not in body
+
+
+async def test_testing_mode_raises_as_flask_does() -> None:
+    app = _failing_app(DEBUG=True, TESTING=True)
+    with pytest.raises(LookupError):
+        await app.test_client().get("/boom")

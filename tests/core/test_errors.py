@@ -100,8 +100,14 @@ async def test_propagate_false_overrides_testing(app: Erlen) -> None:
     assert response.status_code == 500
 
 
-async def test_debug_propagates(app: Erlen) -> None:
+async def test_debug_answers_with_the_traceback_page(app: Erlen) -> None:
+    # As Quart's debug mode (Flask re-raises into werkzeug's debugger instead); TESTING
+    # or PROPAGATE_EXCEPTIONS = True still re-raise.
     app.debug = True
+    response = await app.test_client().get("/boom")
+    assert response.status_code == 500
+    assert "Erlen debugger" in await response.get_data(as_text=True)
+    app.config["PROPAGATE_EXCEPTIONS"] = True
     with pytest.raises(RuntimeError):
         await app.test_client().get("/boom")
 
@@ -293,3 +299,33 @@ async def test_exception_in_after_request_is_500(app: Erlen) -> None:
 
     response = await app.test_client().get("/fine")
     assert response.status_code == 500
+
+
+async def test_a_view_returning_none_is_named() -> None:
+    app = Erlen(__name__)
+    app.config["PROPAGATE_EXCEPTIONS"] = True
+
+    @app.route("/nothing")
+    async def nothing() -> None:
+        return None
+
+    with pytest.raises(TypeError, match="The view function for 'nothing' did not return"):
+        await app.test_client().get("/nothing")
+
+
+async def test_a_forgotten_await_gets_a_hint() -> None:
+    app = Erlen(__name__)
+    app.config["PROPAGATE_EXCEPTIONS"] = True
+
+    async def load() -> str:
+        return "data"
+
+    @app.route("/forgot")
+    def forgot():  # type: ignore[no-untyped-def]
+        return load()  # a sync view calling an async function
+
+    with pytest.raises(TypeError) as info:
+        await app.test_client().get("/forgot")
+    message = str(info.value)
+    assert "The view function for 'forgot' did not return a valid response" in message
+    assert "but it was a coroutine. It is awaitable: did you forget an 'await'" in message
