@@ -109,7 +109,20 @@ def erlen_test_cli_runner_class(app: Any) -> type:
 
 @hookimpl
 def erlen_test_request_context(app: Any, path: str, options: dict[str, Any]) -> Any:
-    """``app.test_request_context(path, ...)``: a matched request with a complete body."""
+    """``app.test_request_context(path, ...)``: a matched request with a complete body,
+    whose form limits follow the app's config, as for a served request;
+    ``send_push_promise(path, headers)`` receives its server pushes."""
     from erlen.plugins.testing.testrequest import make_test_request_context
 
-    return make_test_request_context(app, path, **options)
+    send_push_promise = options.pop("send_push_promise", None)
+    ctx = make_test_request_context(app, path, **options)
+    request = ctx.request
+    request.max_form_memory_size = app.config["MAX_FORM_MEMORY_SIZE"]
+    request.max_form_parts = app.config["MAX_FORM_PARTS"]
+    if send_push_promise is not None:
+
+        async def _push(push_path: str) -> None:
+            await send_push_promise(push_path, request.headers)
+
+        request.send_push_promise = _push  # type: ignore[method-assign,assignment]
+    return ctx
