@@ -124,19 +124,7 @@ class CookieWriter:
             header = f"{self._browser[0]}{value}{self._browser[1]}"
         if len(header) > self._max_size > 0:
             # Too large for browsers: werkzeug's set_cookie sends it with its warning.
-            expires = date if permanent else None
-            s = self.settings
-            response.set_cookie(
-                s.name,
-                value,
-                expires=expires,
-                domain=s.domain,
-                path=s.path,
-                secure=s.secure,
-                httponly=s.httponly,
-                samesite=s.samesite,
-                partitioned=s.partitioned,
-            )
+            self._set_cookie(response, value, date if permanent else None)
             return
         _add_header(response, "Set-Cookie", header)
 
@@ -146,6 +134,10 @@ class CookieWriter:
         value = self._sign(data)
         if self._verified is not None:
             self._remember(value, data)
+        self._set_cookie(response, value, expires)
+
+    def _set_cookie(self, response: Any, value: str, expires: Any) -> None:
+        """The cookie through werkzeug's ``set_cookie`` (its size warning included)."""
         s = self.settings
         response.set_cookie(
             s.name,

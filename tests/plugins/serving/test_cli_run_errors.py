@@ -3,46 +3,12 @@ non-zero exit code."""
 
 from __future__ import annotations
 
-import os
-import sys
-import textwrap
-import uuid
 from pathlib import Path
 
-import pytest
-from click.testing import CliRunner
-from erlen.cli import make_cli
+from tests import cli_helpers
+from tests.cli_helpers import module_with, one_error_line
 
-
-@pytest.fixture
-def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    """A fresh directory as cwd; imports, sys.path and os.environ are restored after."""
-    monkeypatch.chdir(tmp_path)
-    saved_env, saved_path, saved_modules = dict(os.environ), list(sys.path), set(sys.modules)
-    for name in ("KERNEL_APP", "QUART_APP", "FLASK_APP"):
-        os.environ.pop(name, None)
-    yield tmp_path
-    os.environ.clear()
-    os.environ.update(saved_env)
-    sys.path[:] = saved_path
-    for name in set(sys.modules) - saved_modules:
-        del sys.modules[name]
-
-
-def module_with(directory: Path, source: str) -> str:
-    name = f"mod_{uuid.uuid4().hex[:8]}"
-    (directory / f"{name}.py").write_text(textwrap.dedent(source))
-    return name
-
-
-def one_error_line(*args: str) -> str:
-    result = CliRunner().invoke(make_cli(), list(args))
-    assert result.exit_code != 0
-    lines = result.output.strip().splitlines()
-    assert len(lines) == 1, result.output
-    assert "Traceback" not in result.output
-    assert lines[0].startswith("Error: ")
-    return lines[0]
+project = cli_helpers.project  # the fixture, shared with the other CLI error tests
 
 
 def test_bad_certificate_path(project: Path) -> None:
