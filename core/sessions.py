@@ -322,7 +322,8 @@ def open_session_lazily(app: Erlen, connection: Any) -> SessionMixin:
     # The app remembers the interface it found lazy: one identity test instead of the
     # class checks on every later request. Valid because the answer depends only on that
     # interface object, and an app given another interface misses the identity test
-    # (tests/plugins/sessions/test_plugin.py pins both kinds of interface).
+    # (tests/plugins/sessions/test_plugin.py,
+    # test_an_interface_set_after_requests_is_checked_again).
     lazy = app.__dict__.get("_lazy_session_interface")
     if interface is not lazy:
         if not can_open_sync(interface):
