@@ -319,16 +319,20 @@ def _defining_class(cls: type, name: str) -> type | None:
 def open_session_lazily(app: Erlen, connection: Any) -> SessionMixin:
     """Open the session on first use of ``session`` (sync interfaces only)."""
     interface = app.session_interface
-    # The app remembers the interface it found lazy (``_session_is_lazy``): one identity
-    # test instead of the class checks.
-    if interface is not app.__dict__.get("_lazy_session_interface") and not can_open_sync(
-        interface
-    ):
-        raise RuntimeError(
-            f"The session interface {type(interface).__name__} opens sessions with an async"
-            " open_session(); the session is opened when the context is entered with"
-            " `async with` (or by the request handling), not by a bare push()."
-        )
+    # The app remembers the interface it found lazy: one identity test instead of the
+    # class checks on every later request. Valid because the answer depends only on that
+    # interface object, and an app given another interface misses the identity test
+    # (tests/plugins/sessions/test_plugin.py,
+    # test_an_interface_set_after_requests_is_checked_again).
+    lazy = app.__dict__.get("_lazy_session_interface")
+    if interface is not lazy:
+        if not can_open_sync(interface):
+            raise RuntimeError(
+                f"The session interface {type(interface).__name__} opens sessions with an"
+                " async open_session(); the session is opened when the context is entered"
+                " with `async with` (or by the request handling), not by a bare push()."
+            )
+        app.__dict__["_lazy_session_interface"] = interface
     session = interface.open_session_sync(app, connection)
     if session is None:
         session = interface.make_null_session(app)

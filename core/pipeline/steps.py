@@ -195,8 +195,10 @@ async def full_dispatch(
         result = None
         if over.preprocess_request is not None:
             result = await over.preprocess_request(ctx)
-        elif (plan.flags or steps.flags_of(plan))[0]:
-            result = await preprocess(app, ctx, plan, steps.hooks)
+        elif (plan.flags or steps.flags_of(plan))[0]:  # preprocess(), one frame less
+            result = await run_before(
+                app, ctx.request, plan.preprocessors, steps.hooks.before, plan.http.before
+            )
         if result is None:
             if over.dispatch_request is not None:
                 result = await over.dispatch_request(ctx)
@@ -210,32 +212,24 @@ async def full_dispatch(
     if over.finalize_request is not None:
         return await over.finalize_request(result, ctx)
     kind = type(result)
-    if bare and (kind is str or kind is bytes) and (plan.flags or steps.flags_of(plan))[1]:
-        body = unseen_text(app, ctx, steps, result)
-        if body is not None:
-            return body
-    return await finalize(app, ctx, plan, steps, result)
-
-
-def unseen_text(
-    app: Erlen, ctx: RequestContext, steps: HttpSteps, result: str | bytes
-) -> bytes | None:
-    """Text ``result`` as the body to send bare, when nothing can see the response
-    object it would become: no after function (checked per plan), no
-    ``after_this_request`` function, no session opened or to refresh, no
-    ``request_finished`` receiver, and the app's response class the plain one. None
-    otherwise. (tests/core/test_hot_path.py compares such responses with the method
-    chain's; tests/core/test_pipeline_steps.py covers each override.)"""
+    # A text result is sent bare (as bytes, no response object) when nothing can see the
+    # response it would become: no after function or plugin after hook (per plan, the
+    # flag), no ``after_this_request`` function, no session opened or to refresh, no
+    # ``request_finished`` receiver, and the app's response class the plain one.
+    # tests/core/test_hot_path.py compares such responses with the method chain's;
+    # tests/core/test_pipeline_steps.py covers each override.
     if (
-        ctx._after_funcs
-        or ctx._session is not None
-        or (_receivers.connected and signals.request_finished.receivers)
-        or app.response_class is not steps.plain_class
+        bare
+        and (kind is str or kind is bytes)
+        and (plan.flags or steps.flags_of(plan))[1]
+        and not ctx._after_funcs
+        and ctx._session is None
+        and not (_receivers.connected and signals.request_finished.receivers)
+        and app.response_class is steps.plain_class
+        and not cookie_needs_refresh(app, ctx.request)
     ):
-        return None
-    if cookie_needs_refresh(app, ctx.request):
-        return None
-    return result.encode() if isinstance(result, str) else result
+        return result.encode() if kind is str else result
+    return await finalize(app, ctx, plan, steps, result)
 
 
 async def finalize(

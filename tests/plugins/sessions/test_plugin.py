@@ -219,3 +219,30 @@ async def test_an_interface_without_a_sync_opener_is_awaited_up_front() -> None:
     assert await response.get_data() == b"user=from-async in=True len=1"
     assert response.headers["X-Saved"] == "False"
     assert opened == ["/read"]
+
+
+async def test_an_interface_set_after_requests_is_checked_again() -> None:
+    # The app remembers the interface it found to open lazily; another interface set
+    # later is checked on its own: an async-only one is awaited up front, and a bare
+    # push() with it says so instead of calling a sync opener it lacks.
+    class AsyncOnly(SessionInterface):
+        async def open_session(self, app: Erlen, request: Any) -> SecureCookieSession:
+            return SecureCookieSession({"user": "from-async"})
+
+        async def save_session(self, app: Erlen, session: Any, response: Any) -> None:
+            return None
+
+    app = add_routes(Erlen(__name__))
+    client = app.test_client()
+    first = await client.get("/read")
+    assert await first.get_data() == b"user=None in=False len=0"
+    app.session_interface = AsyncOnly()
+    second = await client.get("/read")
+    assert await second.get_data() == b"user=from-async in=True len=1"
+    ctx = app.test_request_context("/read")
+    ctx.push()
+    try:
+        with pytest.raises(RuntimeError, match="async open_session"):
+            session.get("user")
+    finally:
+        await ctx.pop()
