@@ -213,20 +213,35 @@ def adopt_sockets(config: HyperConfig, sockets: Sockets) -> None:
         config.bind, config.insecure_bind = config.insecure_bind, []
 
 
-def quiet_error_log(config: HyperConfig) -> None:
-    """Our banner replaces hypercorn's "Running on" info lines; warnings still show."""
-    if config.errorlog != HyperConfig.errorlog or config.logconfig or config.logconfig_dict:
-        return  # the user configured hypercorn's logging: leave it alone
-    logger = logging.getLogger("erlen.serving")
+#: The one format of the console under ``kernel run``: the app logger's (Flask's
+#: ``[time] LEVEL in where: message``), for the server's warnings and access lines too.
+LOG_FORMAT = "[%(asctime)s] %(levelname)s in %(name)s: %(message)s"
+#: An access line: client, request line, status, bytes, duration in µs (as Quart's).
+ACCESS_LOG_FORMAT = '%(h)s "%(r)s" %(s)s %(b)s %(D)sus'
+
+
+def _console_logger(name: str, level: int) -> logging.Logger:
+    logger = logging.getLogger(name)
     if not logger.handlers:
         handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(
-            logging.Formatter("[%(asctime)s] [%(process)d] %(levelname)s %(message)s")
-        )
+        handler.setFormatter(logging.Formatter(LOG_FORMAT))
         logger.addHandler(handler)
         logger.propagate = False
-    logger.setLevel(logging.WARNING)
-    config.errorlog = logger
+    logger.setLevel(level)
+    return logger
+
+
+def quiet_error_log(config: HyperConfig) -> None:
+    """Our banner replaces hypercorn's "Running on" info lines; warnings still show. The
+    server's warnings and access lines take the app logger's format (one console
+    format), unless a hypercorn config decides its own logging."""
+    if config.logconfig or config.logconfig_dict:
+        return  # the user configured hypercorn's logging: leave it alone
+    if config.errorlog == HyperConfig.errorlog:
+        config.errorlog = _console_logger("erlen.server", logging.WARNING)
+    if config.accesslog == "-" and config.access_log_format == HyperConfig.access_log_format:
+        config.accesslog = _console_logger("erlen.access", logging.INFO)
+        config.access_log_format = ACCESS_LOG_FORMAT
 
 
 def socket_urls(sockets: Sockets) -> list[str]:

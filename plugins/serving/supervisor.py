@@ -42,6 +42,7 @@ from .config import (
     socket_urls,
 )
 from .hypercorn import serve_coroutine
+from .loaderror import load_error_app
 from .reloader import FileWatcher, watch_paths
 
 if TYPE_CHECKING:
@@ -68,9 +69,12 @@ def _worker_main(
     sockets: Sockets,
     stop_event: MPEvent,
     started_event: MPEvent,
+    reloading: bool = False,
 ) -> None:
     """Entry point of a worker process: load the app and serve on the inherited sockets;
-    ``started_event`` is set once the app's lifespan startup completed."""
+    ``started_event`` is set once the app's lifespan startup completed. Under ``--reload``
+    an app that fails to load (a syntax error being edited) is replaced by a page naming
+    the error until the next change, instead of leaving requests waiting for a worker."""
     debug = options.pop("debug", None)
     # This process serves through serve_coroutine below; an app.run() the app's module
     # makes at import time must be ignored, as inside any kernel command.
@@ -83,7 +87,9 @@ def _worker_main(
         app = info.load_app()
     except NoAppException as exc:
         echo(f"Error: {exc.format_message()}")
-        sys.exit(3)
+        if not reloading:
+            sys.exit(3)
+        app = load_error_app(exc)
     if debug is not None:
         app.debug = debug
 
@@ -135,6 +141,8 @@ class _Workers:
         self.count = count
         self.stop_timeout = stop_timeout
         self.stop_event = self.ctx.Event()
+        #: Under ``--reload`` a worker whose app fails to load serves the error page.
+        self.reloading = False
         self.processes: list[BaseProcess] = []
         #: Set by each worker once its app started serving.
         self.started: dict[BaseProcess, MPEvent] = {}
@@ -163,6 +171,7 @@ class _Workers:
                     "sockets": sockets,
                     "stop_event": self.stop_event,
                     "started_event": started,
+                    "reloading": self.reloading,
                 },
                 daemon=True,
             )
@@ -258,6 +267,7 @@ def supervise(
     sockets = bind_sockets(config)
     stop_timeout = float(config.graceful_timeout) + SHUTDOWN_MARGIN
     pool = _Workers(app_spec, host, port, options, sockets, workers, stop_timeout)
+    pool.reloading = reload
     watcher = None
     if reload:
         code_roots, asset_roots = watch_paths(app)

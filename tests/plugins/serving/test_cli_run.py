@@ -6,6 +6,7 @@ is bounded.
 
 from __future__ import annotations
 
+import re
 import signal
 import socket
 import ssl
@@ -129,6 +130,23 @@ def test_root_path_access_log_and_hypercorn_config(kernel, project: Path) -> Non
     assert response.json()["root_path"] == "/api"
     server.wait_for('"GET / 1.1" 200', timeout=10)
     assert server.stop() == 0
+
+
+def test_one_console_format_for_access_lines_and_app_errors(kernel, project: Path) -> None:
+    (project / "served.py").write_text(
+        APP + "\n@app.route('/boom')\nasync def boom():\n    raise LookupError('kaput')\n"
+    )
+    server = kernel("--port", "0")  # access log on by default
+    url = server.url()
+    assert httpx.get(url + "/", timeout=10).status_code == 200
+    assert httpx.get(url + "/boom", timeout=10).status_code == 500
+    access = server.wait_for('"GET / 1.1" 200', timeout=10)
+    error = server.wait_for("Exception on request GET /boom", timeout=10)
+    assert server.stop() == 0
+    shape = re.compile(r"^\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}\] (INFO|ERROR) in [\w.]+: ")
+    assert shape.match(access), access  # [2026-12-06 20:05:00,123] INFO in erlen.access: ...
+    assert shape.match(error), error  # [2026-12-06 20:05:00,124] ERROR in served: ...
+    assert access.split("] ", 1)[1].startswith("INFO in erlen.access: 127.0.0.1:")
 
 
 def make_certificate(directory: Path) -> tuple[Path, Path]:

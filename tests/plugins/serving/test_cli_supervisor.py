@@ -153,3 +153,31 @@ def test_workers_stop_when_the_supervisor_is_killed(kernel, project: Path) -> No
     assert not alive, f"workers {alive} outlived their supervisor"
     shut_down = {int(p) for p in (project / "marker").read_text().split()}
     assert shut_down == workers  # each ran its lifespan shutdown
+
+
+def test_reload_serves_a_page_naming_a_syntax_error_until_it_is_fixed(
+    kernel, project: Path
+) -> None:
+    server = kernel("--reload")
+    url = server.url()
+    assert httpx.get(url + "/", timeout=10).json()["version"] == 1
+    server.wait_for("Restarting on changes to")
+    source = project / "served.py"
+    good = source.read_text()
+    source.write_text(good + "\ndef broken(:\n    pass\n")
+    server.wait_for("Detected change in", timeout=20)
+    deadline = time.monotonic() + 20
+    response = httpx.get(url + "/", timeout=10)
+    while response.status_code == 200 and time.monotonic() < deadline:
+        time.sleep(0.1)
+        response = httpx.get(url + "/", timeout=10)
+    assert response.status_code == 500  # answered at once, not left waiting for a worker
+    assert "SyntaxError" in response.text
+    assert "served.py" in response.text
+    source.write_text(good.replace("VERSION = 1", "VERSION = 2"))
+    deadline = time.monotonic() + 20
+    while response.status_code != 200 and time.monotonic() < deadline:
+        time.sleep(0.1)
+        response = httpx.get(url + "/", timeout=10)
+    assert response.json()["version"] == 2
+    assert server.stop(signal.SIGINT) == 0
