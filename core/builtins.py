@@ -9,6 +9,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from .hookspecs import hookimpl
+from .json import DefaultJSONProvider
+from .lifespan import make_lifespan_handler
+from .pipeline.http import make_http_handler
 
 if TYPE_CHECKING:
     from .app import Erlen
@@ -17,15 +20,10 @@ if TYPE_CHECKING:
 @hookimpl(trylast=True)
 def erlen_protocol_handlers(app: Erlen) -> dict[str, Any]:
     """``http`` and ``lifespan``."""
-    from .lifespan import make_lifespan_handler
-    from .pipeline.http import make_http_handler
-
     return {"http": make_http_handler(app), "lifespan": make_lifespan_handler(app)}
 
 
 @hookimpl(trylast=True)
 def erlen_json_provider(app: Erlen) -> Any:
     """The stdlib ``json`` provider, used when no JSON plugin is loaded."""
-    from .json import DefaultJSONProvider
-
     return DefaultJSONProvider(app)
