@@ -1,0 +1,121 @@
+"""Make ``import quart`` resolve to Erlen, so Quart extensions run unchanged.
+
+Import this module before anything imports ``quart`` (or load it as a pytest plugin with
+``pytest -p erlen.quart_patch``)::
+
+    import erlen.quart_patch  # noqa: F401  (first)
+    import quart_cors          # its ``from quart import ...`` now gets Erlen's objects
+
+From then on ``quart`` is the module ``erlen`` and every ``quart.X`` submodule is
+``erlen.X`` (the same module object, so a monkeypatch on one is seen through the
+other), whether or not the real Quart is installed. Each aliased module also answers
+Quart's class names: ``quart.Quart`` is :class:`erlen.Erlen`, ``quart.testing.QuartClient``
+is ``erlen.testing.ErlenClient``, and so on for every ``Erlen*`` name.
+
+The patch is process-wide and cannot be undone: it is meant for an app's entry point or
+a test run, the way ``quart.flask_patch`` serves Flask extensions. Importing it after
+the real ``quart`` was imported raises :class:`RuntimeError`, because objects made from
+the real Quart would be mixed with Erlen's.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.abc
+import importlib.machinery
+import importlib.util
+import sys
+from collections.abc import Sequence
+from types import ModuleType
+
+__all__ = ["QuartAliasFinder", "install", "quart_name_for"]
+
+#: The import name this patch takes over.
+QUART = "quart"
+#: The import name it resolves to.
+ERLEN = "erlen"
+
+
+def quart_name_for(erlen_name: str) -> str | None:
+    """Return the Quart spelling of an ``Erlen*`` attribute name, or None if it has none.
+
+    >>> quart_name_for("ErlenClient")
+    'QuartClient'
+    """
+    if erlen_name.startswith("Erlen"):
+        return "Quart" + erlen_name[len("Erlen") :]
+    return None
+
+
+def _erlen_names(module: ModuleType) -> list[str]:
+    """The ``Erlen*`` names a module offers: its ``__all__`` and its namespace."""
+    names = set(getattr(module, "__all__", ()))
+    names.update(vars(module))
+    return sorted(name for name in names if name.startswith("Erlen"))
+
+
+def add_quart_names(module: ModuleType) -> None:
+    """Give ``module`` a ``Quart*`` alias for each of its ``Erlen*`` names."""
+    for name in _erlen_names(module):
+        quart_name = quart_name_for(name)
+        if quart_name is not None and quart_name not in vars(module):
+            setattr(module, quart_name, getattr(module, name))
+
+
+class _AliasLoader(importlib.abc.Loader):
+    """Hands the import system an already imported Erlen module under a ``quart`` name."""
+
+    def __init__(self, target: str) -> None:
+        self.target = target
+        self.erlen_spec: importlib.machinery.ModuleSpec | None = None
+
+    def create_module(self, spec: importlib.machinery.ModuleSpec) -> ModuleType:
+        module = importlib.import_module(self.target)
+        add_quart_names(module)
+        self.erlen_spec = module.__spec__
+        return module
+
+    def exec_module(self, module: ModuleType) -> None:
+        # The module was executed when Erlen imported it; nothing is run twice. The
+        # import system has just set ``__spec__`` to the ``quart`` spec: give the module
+        # back its own, so that ``__package__`` and ``__spec__.parent`` still agree.
+        module.__spec__ = self.erlen_spec
+
+
+class QuartAliasFinder(importlib.abc.MetaPathFinder):
+    """A meta path finder that resolves ``quart`` and ``quart.*`` to ``erlen`` modules."""
+
+    def find_spec(
+        self,
+        fullname: str,
+        path: Sequence[str] | None = None,
+        target: ModuleType | None = None,
+    ) -> importlib.machinery.ModuleSpec | None:
+        """Return a spec that loads ``erlen.X`` for ``quart.X``; None for other names."""
+        if fullname != QUART and not fullname.startswith(QUART + "."):
+            return None
+        erlen_name = ERLEN + fullname[len(QUART) :]
+        if importlib.util.find_spec(erlen_name) is None:
+            return None
+        return importlib.machinery.ModuleSpec(fullname, _AliasLoader(erlen_name))
+
+
+def install() -> None:
+    """Install the alias finder (idempotent); called when this module is imported."""
+    if any(isinstance(finder, QuartAliasFinder) for finder in sys.meta_path):
+        return
+    already = sorted(
+        name
+        for name, module in sys.modules.items()
+        if (name == QUART or name.startswith(QUART + "."))
+        and not getattr(module, "__name__", "").startswith(ERLEN)
+    )
+    if already:
+        raise RuntimeError(
+            "erlen.quart_patch must be imported before quart; already imported: "
+            + ", ".join(already)
+        )
+    sys.meta_path.insert(0, QuartAliasFinder())
+
+
+install()
