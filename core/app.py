@@ -37,6 +37,7 @@ from .sessions import (
     default_session_interface,
     open_session_lazily,
 )
+from .typing import AppOrBlueprintKey as AppOrBlueprintKey
 from .utils import run_sync as run_sync
 from .utils import run_sync_iterable as run_sync_iterable
 from .wrappers.request import Request

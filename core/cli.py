@@ -29,6 +29,8 @@ from .discovery import (
     SKIP_DOTENV_ENV,
     NoAppException,
     app_import_path_from_env,
+    find_app_by_string,
+    find_best_app,
     load_dotenv,
     locate_app,
     prepare_import,
@@ -64,6 +66,8 @@ __all__ = [
     "ScriptInfo",
     "app_import_path_from_env",
     "cli",
+    "find_app_by_string",
+    "find_best_app",
     "get_version",
     "import_module",
     "load_dotenv",
@@ -99,7 +103,7 @@ VERSION_DISTRIBUTIONS = (
 class ScriptInfo:
     """How the CLI finds the app: an import path or a factory (Flask's and Quart's class).
 
-    ``load_app`` imports with this module's :func:`import_module` (replaceable in tests,
+    ``load_app`` imports with this module's ``import_module`` (replaceable in tests,
     as in Quart). With ``set_debug_flag``, a debug setting given on the command line or
     in ``KERNEL_DEBUG`` is applied to the loaded app, over what its code set; without
     one the app keeps its own. After :meth:`load_app`, :attr:`resolved_import_path` is

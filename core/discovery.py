@@ -44,7 +44,9 @@ class NoAppException(click.ClickException):
     exit_code = 2
 
 
-def _find_app_in_module(module: Any) -> Erlen:
+def find_best_app(module: Any) -> Erlen:
+    """The app of ``module``: its ``app`` or ``application``, its only ``Erlen``
+    instance, or what its ``create_app()``/``make_app()`` returns (Flask's rules)."""
     from .app import Erlen
 
     for name in ("app", "application"):
@@ -99,7 +101,9 @@ def _call_user_code(func: Callable[..., Any], label: str, *args: Any, **kwargs: 
         raise NoAppException(f"Calling '{label}' raised {_describe(exc)}") from None
 
 
-def _call_factory(module: Any, expr: str) -> Erlen:
+def find_app_by_string(module: Any, expr: str) -> Erlen:
+    """The app ``expr`` names in ``module``: an attribute (``app``) or a factory call with
+    literal arguments (``create_app("dev", debug=True)``)."""
     from .app import Erlen
 
     try:
@@ -204,8 +208,8 @@ def locate_app(
     except Exception as exc:
         raise NoAppException(f"While importing {module_name!r}: {_describe(exc)}") from None
     if app_part:
-        return _call_factory(module, app_part)
-    return _find_app_in_module(module)
+        return find_app_by_string(module, app_part)
+    return find_best_app(module)
 
 
 def app_import_path_from_env() -> str | None:
