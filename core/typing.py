@@ -19,6 +19,11 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, ClassVar, Optional, Protocol, TypeVar, Union
 
 if TYPE_CHECKING:
+    from hypercorn.typing import ASGIReceiveCallable as ASGIReceiveCallable
+    from hypercorn.typing import ASGISendCallable as ASGISendCallable
+    from hypercorn.typing import HTTPScope as HTTPScope
+    from hypercorn.typing import LifespanScope as LifespanScope
+    from hypercorn.typing import WebsocketScope as WebsocketScope
     from werkzeug.datastructures import Headers
     from werkzeug.wrappers import Response as WerkzeugResponse
 
@@ -264,6 +269,23 @@ class TestAppProtocol(Protocol):
         exc_value: BaseException | None,
         tb: TracebackType | None,
     ) -> None: ...
+
+
+#: hypercorn's ASGI types, which Quart's ``quart.typing`` hands on (``HTTPScope``...):
+#: imported on first use, as hypercorn's typing module pulls in h11 and h2.
+_HYPERCORN_TYPES = frozenset(
+    ("ASGIReceiveCallable", "ASGISendCallable", "HTTPScope", "LifespanScope", "WebsocketScope")
+)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _HYPERCORN_TYPES:
+        import hypercorn.typing
+
+        value = getattr(hypercorn.typing, name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 T_route = TypeVar("T_route", bound=RouteCallable)

@@ -194,3 +194,24 @@ async def test_every_body_class_is_a_response_body(tmp_path: Path) -> None:
 
 def test_server_push_headers() -> None:
     assert {"accept", "accept-encoding", "user-agent"} <= set(SERVER_PUSH_HEADERS_TO_COPY)
+
+
+def test_typing_hands_on_hypercorns_asgi_types_on_first_use() -> None:
+    code = (
+        "import sys, erlen, erlen.typing as t\n"
+        "assert 'hypercorn.typing' not in sys.modules\n"
+        "import hypercorn.typing as h\n"
+        "assert t.HTTPScope is h.HTTPScope and t.WebsocketScope is h.WebsocketScope\n"
+        "assert t.ASGIReceiveCallable is h.ASGIReceiveCallable\n"
+        "print('ok')\n"
+    )
+    import subprocess
+
+    proc = subprocess.run(
+        [sys.executable, "-P", "-c", code], capture_output=True, text=True, timeout=60
+    )
+    assert proc.stdout == "ok\n", proc.stderr
+    import erlen.typing
+
+    with pytest.raises(AttributeError, match="no attribute 'NotAType'"):
+        erlen.typing.NotAType  # noqa: B018

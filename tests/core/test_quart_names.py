@@ -31,8 +31,18 @@ import pytest
 from erlen.quart_patch import quart_name_for
 
 #: Imports Quart's modules make for their own use that real code nonetheless imports from
-#: them (quart-gaps.md A20: a real app's ``from quart.helpers import safe_join``).
-REEXPORTED = {"quart.helpers": ["safe_join"]}
+#: them: quart-gaps.md A20 (a real app's ``from quart.helpers import safe_join``), and
+#: hypercorn's ASGI types in ``quart.typing`` (Quart's own tests import ``HTTPScope``).
+REEXPORTED = {
+    "quart.helpers": ["safe_join"],
+    "quart.typing": [
+        "ASGIReceiveCallable",
+        "ASGISendCallable",
+        "HTTPScope",
+        "LifespanScope",
+        "WebsocketScope",
+    ],
+}
 
 #: Names Erlen does not provide, on purpose, with the reason (docs/porting.md, "Not
 #: supported", says the same).
@@ -111,7 +121,9 @@ print(json.dumps({"version": quart.__version__ if hasattr(quart, "__version__") 
 @cache
 def quart_names() -> tuple[str, dict[str, list[str]]]:
     proc = subprocess.run(
-        [sys.executable, "-c", _READ_QUART, json.dumps(REEXPORTED)],
+        # -P: the current directory is not on sys.path (a stray cmd.py there must not
+        # shadow the standard library in the child).
+        [sys.executable, "-P", "-c", _READ_QUART, json.dumps(REEXPORTED)],
         capture_output=True,
         text=True,
         timeout=120,
