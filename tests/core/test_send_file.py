@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from erlen import Erlen, send_file
+from erlen import Erlen, send_file, send_from_directory
+from werkzeug.exceptions import NotFound
 from werkzeug.http import http_date
 
 from tests.asgi_helpers import serve_once
@@ -274,3 +275,11 @@ async def test_large_file_streams_in_blocks(tmp_path: Path) -> None:
     assert part.status_code == 206
     assert await part.get_data() == payload[500000:500010]
 
+
+async def test_a_missing_file_is_a_404_even_outside_an_app_context(tmp_path: Path) -> None:
+    with pytest.raises(NotFound):
+        await send_from_directory(tmp_path, "missing.txt")
+    with pytest.raises(NotFound):
+        await send_file(tmp_path / "missing.txt")
+    with pytest.raises(NotFound):  # a relative folder with no app to resolve it against
+        await send_from_directory("no-such-folder", "x.txt")
