@@ -6,6 +6,7 @@ import asyncio
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import datetime, timedelta
 from http.cookiejar import Cookie, CookieJar
 from types import TracebackType
 from typing import Any
@@ -22,6 +23,7 @@ from erlen.plugins.testing.testrequest import (
     with_peer,
 )
 from werkzeug.datastructures import Headers
+from werkzeug.http import dump_cookie
 
 from .connections import TestWebsocketConnection
 from .http_connection import TestHTTPConnection
@@ -131,19 +133,20 @@ class TestClient:
         server_name: str,
         key: str,
         value: str = "",
-        max_age: int | None = None,
-        expires: Any = None,
+        max_age: int | timedelta | None = None,
+        expires: int | float | datetime | None = None,
         path: str = "/",
         domain: str | None = None,
         secure: bool = False,
         httponly: bool = False,
         samesite: str | None = None,
     ) -> None:
-        """Put a cookie in the jar, as if ``server_name`` had set it."""
-        from werkzeug.sansio.response import Response as _SansIOResponse
+        """Put a cookie in the jar, as if ``server_name`` had set it (Quart's signature).
 
-        response = _SansIOResponse()
-        response.set_cookie(
+        The jar sends it with every request, whatever ``server_name``, ``path``,
+        ``domain`` or ``secure`` say, until it expires or is deleted.
+        """
+        cookie = dump_cookie(
             key,
             value,
             max_age=max_age,
@@ -154,7 +157,7 @@ class TestClient:
             httponly=httponly,
             samesite=samesite,
         )
-        self._store_cookies(f"http://{server_name}{path}", response.headers)
+        self._store_cookies(f"http://{server_name}{path}", Headers([("Set-Cookie", cookie)]))
 
     def delete_cookie(
         self, server_name: str, key: str, path: str = "/", domain: str | None = None

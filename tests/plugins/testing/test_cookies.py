@@ -6,6 +6,7 @@ and ``Secure`` attributes decide nothing (a test logs in once and stays logged i
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from erlen import Erlen, request
@@ -98,3 +99,10 @@ async def test_without_cookies_nothing_is_kept() -> None:
     assert client.cookie_jar is None
     assert client.get_cookie("token") is None
     assert await (await client.get("/cookies")).get_json() == {}
+
+
+async def test_set_cookie_takes_a_timedelta_and_a_datetime() -> None:
+    client = make_app().test_client()
+    client.set_cookie("localhost", "a", "1", max_age=timedelta(hours=1))
+    client.set_cookie("localhost", "b", "2", expires=datetime.now(UTC) + timedelta(hours=1))
+    assert await (await client.get("/cookies")).get_json() == {"a": "1", "b": "2"}
