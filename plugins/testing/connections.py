@@ -31,6 +31,7 @@ import asyncio
 from types import TracebackType
 from typing import Any
 
+from erlen.json import dumps as json_dumps
 from werkzeug.datastructures import Headers
 
 
@@ -317,8 +318,9 @@ class TestWebsocketConnection:
         await asyncio.sleep(0)  # let the handler run, as a network round trip would
 
     async def send_json(self, data: Any) -> None:
-        """Send ``data`` as JSON text (the app's JSON provider)."""
-        await self.send(self.app.json.dumps(data))
+        """Send ``data`` as JSON text, encoded as the test client's ``json=`` bodies are
+        (``json.dumps`` outside an app context, the app's provider inside one)."""
+        await self.send(json_dumps(data))
 
     async def receive(self) -> str | bytes:
         """The next message from the handler (``str`` or ``bytes`` as it was sent).

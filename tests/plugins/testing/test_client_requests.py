@@ -1,11 +1,12 @@
 """What the test client sends and gives back, as Quart's client does: form pairs, JSON
-as the caller wrote it, a HEAD answer with its body, the peer address, server pushes."""
+as the caller wrote it (over a websocket too), a HEAD answer with its body, the peer
+address, server pushes."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from erlen import Erlen, request
+from erlen import Erlen, request, websocket
 
 
 def echo_app() -> Erlen:
@@ -59,3 +60,15 @@ async def test_server_push_needs_http2() -> None:
     assert client.push_promises == []  # HTTP/1.1 has no server push
     await client.get("/push", http_version="2")
     assert [path for path, _headers in client.push_promises] == ["/style.css"]
+
+
+async def test_websocket_send_json_is_encoded_like_json_bodies() -> None:
+    app = Erlen(__name__)
+
+    @app.websocket("/ws")
+    async def ws() -> None:
+        await websocket.send(await websocket.receive())
+
+    async with app.test_client().websocket("/ws") as conn:
+        await conn.send_json({"b": 1, "a": 2})
+        assert await conn.receive() == '{"b": 1, "a": 2}'
