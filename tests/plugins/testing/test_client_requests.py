@@ -22,6 +22,10 @@ def echo_app() -> Erlen:
     async def form() -> Any:
         return (await request.form).to_dict(flat=False)
 
+    @app.post("/headers")
+    async def headers() -> Any:
+        return {"type": request.content_type, "length": request.content_length}
+
     @app.get("/push")
     async def push() -> str:
         await request.send_push_promise("/style.css")
@@ -38,6 +42,17 @@ async def test_form_pairs_repeat_a_field() -> None:
 async def test_json_reaches_the_app_as_the_test_wrote_it() -> None:
     response = await echo_app().test_client().post("/", json={"b": 1, "a": 2})
     assert await response.get_data(as_text=True) == '{"b": 1, "a": 2}'
+
+
+async def test_a_body_has_its_length_and_the_callers_content_type_wins() -> None:
+    client = echo_app().test_client()
+    response = await client.post(
+        "/headers", json={"op": "add"}, headers={"Content-Type": "application/json-patch+json"}
+    )
+    assert await response.get_json() == {
+        "type": "application/json-patch+json",
+        "length": len('{"op": "add"}'),
+    }
 
 
 async def test_a_head_answer_keeps_its_body() -> None:
