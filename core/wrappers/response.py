@@ -7,6 +7,8 @@ iterable (run in a thread, as Quart does), or a file path (streamed in blocks).
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
 import os
 from collections.abc import AsyncIterable, AsyncIterator, Iterable
 from http import HTTPStatus
@@ -21,6 +23,8 @@ from werkzeug.sansio.response import Response as _SansIOResponse
 from werkzeug.utils import get_content_type
 
 from .. import json as json_module
+from ..globals import _cv_app
+from ..synciter import iterate_in_thread
 from .headers import ResponseHeaders, content_length_item, header_items, header_value, set_item
 
 if TYPE_CHECKING:
@@ -123,8 +127,6 @@ class FileBody:
 
 
 def _iterate_sync(iterable: Iterable[Any]) -> AsyncIterator[Any]:
-    from ..synciter import iterate_in_thread
-
     return iterate_in_thread(iterable)
 
 
@@ -403,8 +405,6 @@ class Response(_SansIOResponse):
     def max_cookie_size(self) -> int:  # type: ignore[override]
         """``MAX_COOKIE_SIZE`` of the current app (4093 outside one): ``set_cookie`` warns
         about a larger cookie, which browsers may silently drop."""
-        from ..globals import _cv_app
-
         ctx = _cv_app.get(None)
         if ctx is not None:
             return int(ctx.app.config["MAX_COOKIE_SIZE"])
@@ -454,13 +454,9 @@ class Response(_SansIOResponse):
                     return None
                 raise
         try:
-            from ..globals import _cv_app
-
             ctx = _cv_app.get(None)
             if ctx is not None:
                 return ctx.app.json.loads(data)
-            import json
-
             return json.loads(data)
         except ValueError:
             if silent:
@@ -494,8 +490,6 @@ class Response(_SansIOResponse):
     async def add_etag(self, overwrite: bool = False, weak: bool = False) -> None:
         """Set an ETag from a hash of the body (in-memory bodies only)."""
         if overwrite or "etag" not in self.headers:
-            import hashlib
-
             data = await self.get_data()
             self.set_etag(hashlib.sha1(data).hexdigest(), weak)
 
