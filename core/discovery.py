@@ -14,9 +14,11 @@ import os
 import sys
 import traceback
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 import click
+
+from .appbase import AppBase
 
 if TYPE_CHECKING:
     from .app import Erlen
@@ -41,14 +43,18 @@ class NoAppException(click.ClickException):
     exit_code = 2
 
 
-def _find_app_in_module(module: Any) -> Erlen:
-    from .app import Erlen
+def _is_app(value: object) -> TypeGuard[Erlen]:
+    """Whether ``value`` is an app (an instance of the app class's protocol-independent
+    half, which every app class is)."""
+    return isinstance(value, AppBase)
 
+
+def _find_app_in_module(module: Any) -> Erlen:
     for name in ("app", "application"):
         candidate = getattr(module, name, None)
-        if isinstance(candidate, Erlen):
+        if _is_app(candidate):
             return candidate
-    matches = [v for v in vars(module).values() if isinstance(v, Erlen)]
+    matches = [v for v in vars(module).values() if _is_app(v)]
     if len(matches) == 1:
         return matches[0]
     if len(matches) > 1:
@@ -60,7 +66,7 @@ def _find_app_in_module(module: Any) -> Erlen:
         factory = getattr(module, name, None)
         if inspect.isfunction(factory):
             app = _call_user_code(factory, f"{module.__name__}:{name}()")
-            if isinstance(app, Erlen):
+            if _is_app(app):
                 return app
             raise NoAppException(
                 f"'{module.__name__}:{name}()' returned {type(app).__name__}, not an Erlen app."
@@ -97,8 +103,6 @@ def _call_user_code(func: Callable[..., Any], label: str, *args: Any, **kwargs: 
 
 
 def _call_factory(module: Any, expr: str) -> Erlen:
-    from .app import Erlen
-
     try:
         node = ast.parse(expr.strip(), mode="eval").body
     except SyntaxError:
@@ -134,7 +138,7 @@ def _call_factory(module: Any, expr: str) -> Erlen:
         raise NoAppException(f"'{module.__name__}:{name}' is not a function; it cannot be called.")
     else:
         app = attr
-    if not isinstance(app, Erlen):
+    if not _is_app(app):
         raise NoAppException(
             f"A valid Erlen application was not obtained from '{module.__name__}:{expr}'"
             f" (got {type(app).__name__})."
