@@ -18,10 +18,12 @@ from werkzeug.exceptions import HTTPException
 
 from . import builtins, lifespan, signals
 from .appbase import AppBase, make_timedelta
+from .appgroup import AppGroup
 from .config import ConfigAttribute
 from .ctx import AppContext, RequestContext, WebsocketContext
 from .exceptions import PluginError
 from .globals import _cv_request, _cv_websocket
+from .helpers import send_from_directory
 from .pipeline import connection, errors, http, steps
 from .pipeline.errors import ErrorHandlers
 from .pipeline.match import match_request
@@ -134,6 +136,7 @@ class Erlen(AppBase):
         # Read on every request: an attribute of the app is found faster than one of
         # its class (a subclass's own class value is the one copied).
         self.response_class = self.response_class
+        self.cli = AppGroup(self.name)
         self.background_tasks: set[asyncio.Task[Any]] = set()
         self.shutdown_event: asyncio.Event | None = None
         self._protocols: dict[str, ProtocolHandler] = {}
@@ -670,9 +673,6 @@ class Erlen(AppBase):
             raise RuntimeError("app.test_app() needs the 'testing' plugin, which is not loaded")
         return cls(self)
 
-    def _configure_cli(self, group: Any) -> None:
-        group.name = self.name
-
     def test_cli_runner(self, **kwargs: Any) -> Any:
         """A click test runner invoking this app's CLI (from the testing plugin)."""
         cls = self.test_cli_runner_class or self.plugin_manager.hook.erlen_test_cli_runner_class(
@@ -688,8 +688,6 @@ class Erlen(AppBase):
         """Serve ``filename`` from the static folder."""
         if not self.has_static_folder:
             raise RuntimeError("'static_folder' must be set to serve static_files.")
-        from .helpers import send_from_directory
-
         return await send_from_directory(
             self.static_folder,  # type: ignore[arg-type]
             filename,

@@ -27,8 +27,8 @@ from .asyncfile import AsyncFileOpener
 from .config import DEFAULT_CONFIG, Config, ConfigAttribute
 from .ctx import _AppCtxGlobals
 from .exceptions import AppFrozenError
-from .globals import _cv_app, _cv_request, _cv_websocket
-from .helpers import find_package, get_debug_flag
+from .globals import _cv_app, _cv_request, _cv_websocket, g
+from .helpers import _redirect_response, find_package, get_debug_flag
 from .logging import create_logger
 from .scaffold import Scaffold, endpoint_from_view_func, setupmethod
 from .utils import run_sync
@@ -123,6 +123,8 @@ class AppBase(Scaffold):
         self.while_serving_gens: list[AsyncGenerator[Any, None]] = []
         self.subdomain_matching = subdomain_matching
         self.url_map = self.url_map_class(host_matching=host_matching)
+        #: URL-building adapters shared by connections (``_url_builder``), bounded.
+        self._url_builders: dict[tuple[str, ...], MapAdapter] = {}
         self._frozen = False
 
     @staticmethod
@@ -254,36 +256,75 @@ class AppBase(Scaffold):
             else self.config["PREFERRED_URL_SCHEME"],
         )
 
-    def _bind_adapter(self, request: Any) -> MapAdapter:
-        trusted = self.config["TRUSTED_HOSTS"]
+    def _binding(self, request: Any) -> tuple[str, str, str, str]:
+        """``(server_name, script_name, subdomain, url_scheme)`` of the adapter bound to
+        ``request``; reading the host raises 400 for a ``Host`` outside
+        ``TRUSTED_HOSTS``."""
+        config = self.config
+        trusted = config["TRUSTED_HOSTS"]
         if trusted is not None:
             request.trusted_hosts = trusted
         host = request.host
         subdomain = None
-        server_name = self.config["SERVER_NAME"] or host
+        server_name = config["SERVER_NAME"] or host
         if self.url_map.host_matching:
             server_name = host
         elif not self.subdomain_matching:
             subdomain = self.url_map.default_subdomain or ""
-        elif self.config["SERVER_NAME"]:
-            subdomain = _subdomain_of(host, self.config["SERVER_NAME"])
+        elif config["SERVER_NAME"]:
+            subdomain = _subdomain_of(host, config["SERVER_NAME"])
             if subdomain is None:
                 # The host is not under SERVER_NAME (an IP, another name). werkzeug's
                 # "<invalid>" subdomain is meant to 404 but would match a "<user>"
                 # wildcard rule, so the request is refused here (dispatch raises it).
                 request.routing_exception = NotFound()
                 subdomain = "<invalid>"
-        adapter = MapAdapter(
-            self.url_map,
+        return (
             server_name.lower(),
             request.root_path or "/",
             subdomain if subdomain is not None else "",
             request.scheme,
+        )
+
+    def _bind_adapter(self, request: Any) -> MapAdapter:
+        server_name, script_name, subdomain, url_scheme = self._binding(request)
+        adapter = MapAdapter(
+            self.url_map,
+            server_name,
+            script_name,
+            subdomain,
+            url_scheme,
             request.path,
             request.method,
             request.query_string.decode("latin-1") if request.query_string else None,
         )
         request._url_adapter = adapter
+        return adapter
+
+    def _url_builder(self, connection: Any) -> MapAdapter:
+        """An adapter building URLs relative to ``connection``: the one bound to it if
+        any, else one shared by the connections with the same binding and method.
+
+        Building reads only the map and the binding (server name, script name,
+        subdomain, scheme) and the default method, never the path or the query
+        (werkzeug's ``MapAdapter.build``), so a shared adapter builds what one bound to
+        the connection builds. An app overriding ``create_url_adapter`` gets its own
+        method's adapter. tests/core/test_url_for.py pins both."""
+        adapter = getattr(connection, "_url_adapter", None)
+        if adapter is not None:
+            return adapter  # type: ignore[no-any-return]
+        if "create_url_adapter" in self.__dict__ or (
+            type(self).create_url_adapter is not AppBase.create_url_adapter
+        ):
+            return self.create_url_adapter(connection)  # type: ignore[return-value]
+        key = (*self._binding(connection), connection.method)
+        builders = self._url_builders
+        adapter = builders.get(key)
+        if adapter is None or adapter.map is not self.url_map:
+            adapter = MapAdapter(self.url_map, *key[:4], "/", key[4], None)
+            if len(builders) >= 256:
+                builders.clear()
+            builders[key] = adapter
         return adapter
 
     def inject_url_defaults(self, endpoint: str, values: dict[str, Any]) -> None:
@@ -323,11 +364,12 @@ class AppBase(Scaffold):
     ) -> str:
         """Build the URL of ``endpoint`` with ``values`` (unknown ones go to the query)."""
         conn_ctx: Any = _cv_request.get(None) or _cv_websocket.get(None)
+        url_adapter: MapAdapter | None
         if conn_ctx is not None:
             connection = conn_ctx._connection
-            url_adapter = self.create_url_adapter(connection)
-            blueprint_name = connection.blueprint
+            url_adapter = self._url_builder(connection)
             if endpoint[:1] == ".":
+                blueprint_name = connection.blueprint
                 endpoint = f"{blueprint_name}{endpoint}" if blueprint_name else endpoint[1:]
             if _external is None:
                 _external = _scheme is not None
@@ -364,8 +406,6 @@ class AppBase(Scaffold):
 
     def redirect(self, location: str, code: int = 302) -> Response:
         """A redirect response to ``location``."""
-        from .helpers import _redirect_response
-
         return _redirect_response(self.response_class, location, code)
 
     @setupmethod
@@ -401,8 +441,6 @@ class AppBase(Scaffold):
 
     def make_shell_context(self) -> dict[str, Any]:
         """The namespace of ``kernel shell``: ``app``, ``g`` and processor results."""
-        from .globals import g
-
         rv: dict[str, Any] = {"app": self, "g": g}
         for processor in self.shell_context_processors:
             rv.update(processor())

@@ -11,6 +11,9 @@ from collections import defaultdict
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from .appgroup import AppGroup
+from .globals import current_app
+from .helpers import send_from_directory
 from .scaffold import Scaffold, _sentinel, endpoint_from_view_func, setupmethod
 
 if TYPE_CHECKING:
@@ -106,6 +109,7 @@ class Blueprint(Scaffold):
         self.deferred_functions: list[DeferredSetupFunction] = []
         self.url_values_defaults = url_defaults or {}
         self.cli_group = cli_group
+        self.cli = AppGroup()
         self._blueprints: list[tuple[Blueprint, dict[str, Any]]] = []
 
     def _check_setup_finished(self, f_name: str) -> None:
@@ -173,7 +177,7 @@ class Blueprint(Scaffold):
         for deferred in self.deferred_functions:
             deferred(state)
         cli_resolved_group = options.get("cli_group", self.cli_group)
-        if "cli" in self.__dict__ and self.cli.commands:  # built lazily: unused, no click
+        if self.cli.commands:
             if cli_resolved_group is None:
                 app.cli.commands.update(self.cli.commands)
             elif cli_resolved_group is _sentinel:
@@ -393,14 +397,9 @@ class Blueprint(Scaffold):
         """Serve ``filename`` from this blueprint's static folder."""
         if not self.has_static_folder:
             raise RuntimeError("'static_folder' must be set to serve static_files.")
-        from .globals import current_app
-        from .helpers import send_from_directory
-
         max_age = current_app.get_send_file_max_age(filename)
         return await send_from_directory(self.static_folder, filename, max_age=max_age)  # type: ignore[arg-type]
 
     def get_send_file_max_age(self, filename: str | None) -> int | None:
         """Cache max age for static files (``SEND_FILE_MAX_AGE_DEFAULT``)."""
-        from .globals import current_app
-
         return current_app.get_send_file_max_age(filename)

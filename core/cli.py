@@ -8,10 +8,7 @@ documentation site's ``cli.html`` (``docs/cli.md`` in the source).
 
 from __future__ import annotations
 
-import asyncio
-import functools
 import importlib.metadata
-import inspect
 import os
 import platform
 import sys
@@ -21,6 +18,10 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from . import builtins, discovery
+from .appgroup import AppGroup as AppGroup
+from .appgroup import _leave_app_context
+from .appgroup import with_appcontext as with_appcontext
 from .discovery import (
     APP_ENV,
     DEFAULT_APP_FILES,
@@ -37,7 +38,6 @@ from .discovery import (
     skip_dotenv,
 )
 from .exceptions import PluginError
-from .helpers import DEBUG_ENV, get_debug_flag
 from .pluginmanager import (
     BUILTINS_NAME,
     ErlenPluginManager,
@@ -100,144 +100,22 @@ VERSION_DISTRIBUTIONS = (
 )
 
 
-class ScriptInfo:
+class ScriptInfo(discovery.ScriptInfo):
     """How the CLI finds the app: an import path or a factory (Flask's and Quart's class).
 
-    ``load_app`` imports with this module's ``import_module`` (replaceable in tests,
-    as in Quart). With ``set_debug_flag``, a debug setting given on the command line or
-    in ``KERNEL_DEBUG`` is applied to the loaded app, over what its code set; without
-    one the app keeps its own. After :meth:`load_app`, :attr:`resolved_import_path` is
-    the path the app came from (``--app``, the environment or a default file), so worker
-    processes can load it again. :attr:`data` is free for commands to share state.
+    The app's module is imported with this module's ``import_module``, looked up at call
+    time, so a test may replace it (Quart's tests do). Everything else is
+    :class:`erlen.discovery.ScriptInfo`.
     """
 
-    def __init__(
-        self,
-        app_import_path: str | None = None,
-        create_app: Callable[..., Erlen] | None = None,
-        set_debug_flag: bool = True,
-    ) -> None:
-        self.app_import_path = app_import_path
-        self.create_app = create_app
-        self.set_debug_flag = set_debug_flag
-        self.data: dict[Any, Any] = {}
-        self.resolved_import_path: str | None = None
-        self._loaded_app: Erlen | None = None
-
-    def load_app(self) -> Erlen:
-        """Load (once) and return the app."""
-        if self._loaded_app is not None:
-            return self._loaded_app
-        if self.create_app is not None:
-            app = self.create_app()
-        else:
-            path = self.app_import_path or app_import_path_from_env()
-            if not path:
-                path = next((f for f in DEFAULT_APP_FILES if os.path.isfile(f)), None)
-            if not path:
-                raise NoAppException(
-                    "Could not locate an Erlen application. Use the 'kernel --app'"
-                    f" option, the {APP_ENV} environment variable, or an 'app.py' file"
-                    " in the current directory."
-                )
-            # Looked up here, at call time: a test may have replaced it (Quart's do).
-            app = locate_app(path, import_module=import_module)
-            self.resolved_import_path = path
-        if self.set_debug_flag and os.environ.get(DEBUG_ENV):
-            app.debug = get_debug_flag()
-        self._loaded_app = app
-        return app
+    def import_app_module(self, name: str) -> Any:
+        """Import the app's module through ``erlen.cli.import_module``."""
+        return import_module(name)
 
 
 pass_script_info = click.make_pass_decorator(ScriptInfo, ensure=True)
-
-
-def _leave_app_context(ctx: Any, exc: BaseException | None) -> None:
-    """Pop an app context pushed synchronously (outside any event loop).
-
-    ``AppContext.pop`` is a coroutine, and ``asyncio.run`` runs it in a copy of the
-    context, where resetting the context variable is refused; so the teardown functions
-    run in the loop and the variable is reset here, in the context that set it.
-    """
-    from .globals import _cv_app
-
-    async def teardown() -> None:
-        if len(ctx._tokens) == 1:
-            await ctx.app.do_teardown_appcontext(exc)
-
-    try:
-        asyncio.run(teardown())
-    finally:
-        _cv_app.reset(ctx._tokens.pop())
-
-
-def _refuse_running_loop() -> None:
-    # The app context is pushed and popped with asyncio.run, which cannot run inside a
-    # loop: say so before the command runs, instead of failing half-way through it.
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return
-    raise RuntimeError(
-        "app.cli commands run outside any event loop, as from a terminal: call"
-        " app.test_cli_runner().invoke() from a sync test (def, not async def)"
-    )
-
-
-def with_appcontext(f: F) -> F:
-    """Run a click command inside the app's app context.
-
-    The command runs in the calling thread with no event loop running, so it may call
-    ``asyncio.run`` itself; an ``async def`` command is run with ``asyncio.run``.
-    """
-
-    @click.pass_context
-    @functools.wraps(f)
-    def decorator(ctx: click.Context, *args: Any, **kwargs: Any) -> Any:
-        _refuse_running_loop()
-        app = ctx.ensure_object(ScriptInfo).load_app()
-        app_ctx = app.app_context()
-        app_ctx.push()
-        error: BaseException | None = None
-        try:
-            rv = ctx.invoke(f, *args, **kwargs)
-            if inspect.isawaitable(rv):
-                rv = asyncio.run(_awaited(rv))
-            return rv
-        except BaseException as exc:
-            error = exc
-            raise
-        finally:
-            _leave_app_context(app_ctx, error if isinstance(error, Exception) else None)
-
-    return decorator  # type: ignore[return-value]
-
-
-async def _awaited(awaitable: Any) -> Any:
-    return await awaitable
-
-
-class AppGroup(click.Group):
-    """A click group for ``app.cli``: its commands run in the app context by default.
-
-    Pass ``with_appcontext=False`` to ``command`` for a command that does not need it.
-    """
-
-    def command(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
-        """Like ``click.Group.command``, wrapped in :func:`with_appcontext` unless told not."""
-        wrap = kwargs.pop("with_appcontext", True)
-
-        def decorator(f: Callable[..., Any]) -> click.Command:
-            if wrap:
-                f = with_appcontext(f)
-            return click.Group.command(self, *args, **kwargs)(f)  # type: ignore[no-any-return]
-
-        return decorator
-
-    def group(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
-        """Like ``click.Group.group``, defaulting to :class:`AppGroup`."""
-        kwargs.setdefault("cls", AppGroup)
-        return click.Group.group(self, *args, **kwargs)
+#: The kernel's own hook implementations, which every app registers first.
+_KERNEL_PLUGINS = ((builtins, BUILTINS_NAME),)
 
 
 def _set_app(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
@@ -514,12 +392,13 @@ def plugins_command(info: ScriptInfo, show_all: bool) -> None:
     try:
         app = info.load_app()
     except NoAppException:  # no app: the plugins an app naming none would load
-        rows = describe_installed()
+        rows = describe_installed(kernel=_KERNEL_PLUGINS)
     else:
         enabled = app.plugin_manager.describe()
         loaded = {row["name"] for row in enabled}
         rows = [{**row, "enabled": True} for row in enabled]
-        rows += [row for row in describe_installed(()) if row["name"] not in loaded]
+        installed = describe_installed((), kernel=_KERNEL_PLUGINS)
+        rows += [row for row in installed if row["name"] not in loaded]
     for row in rows:
         if row["enabled"] and (row["name"] != BUILTINS_NAME or show_all):
             click.echo(_plugin_line(row))

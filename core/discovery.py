@@ -1,6 +1,6 @@
 """Finding the app for the ``kernel`` command line, as Flask does; loading ``.env`` files.
 
-``locate_app("module:name")`` and the places :class:`erlen.cli.ScriptInfo` looks
+``locate_app("module:name")`` and :class:`ScriptInfo`, with the places it looks
 (``--app``, ``KERNEL_APP``, the legacy ``QUART_APP``/``FLASK_APP``, default files).
 Every failure is a :class:`NoAppException` whose message is one line naming the cause.
 """
@@ -14,12 +14,13 @@ import os
 import sys
 import traceback
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 import click
 
+from .appbase import AppBase
+from .helpers import DEBUG_ENV, get_debug_flag, get_load_dotenv
 from .helpers import SKIP_DOTENV_ENV as SKIP_DOTENV_ENV
-from .helpers import get_load_dotenv
 
 if TYPE_CHECKING:
     from .app import Erlen
@@ -44,16 +45,20 @@ class NoAppException(click.ClickException):
     exit_code = 2
 
 
+def _is_app(value: object) -> TypeGuard[Erlen]:
+    """Whether ``value`` is an app (an instance of the app class's protocol-independent
+    half, which every app class is)."""
+    return isinstance(value, AppBase)
+
+
 def find_best_app(module: Any) -> Erlen:
     """The app of ``module``: its ``app`` or ``application``, its only ``Erlen``
     instance, or what its ``create_app()``/``make_app()`` returns (Flask's rules)."""
-    from .app import Erlen
-
     for name in ("app", "application"):
         candidate = getattr(module, name, None)
-        if isinstance(candidate, Erlen):
+        if _is_app(candidate):
             return candidate
-    matches = [v for v in vars(module).values() if isinstance(v, Erlen)]
+    matches = [v for v in vars(module).values() if _is_app(v)]
     if len(matches) == 1:
         return matches[0]
     if len(matches) > 1:
@@ -65,7 +70,7 @@ def find_best_app(module: Any) -> Erlen:
         factory = getattr(module, name, None)
         if inspect.isfunction(factory):
             app = _call_user_code(factory, f"{module.__name__}:{name}()")
-            if isinstance(app, Erlen):
+            if _is_app(app):
                 return app
             raise NoAppException(
                 f"'{module.__name__}:{name}()' returned {type(app).__name__}, not an Erlen app."
@@ -104,8 +109,6 @@ def _call_user_code(func: Callable[..., Any], label: str, *args: Any, **kwargs: 
 def find_app_by_string(module: Any, expr: str) -> Erlen:
     """The app ``expr`` names in ``module``: an attribute (``app``) or a factory call with
     literal arguments (``create_app("dev", debug=True)``)."""
-    from .app import Erlen
-
     try:
         node = ast.parse(expr.strip(), mode="eval").body
     except SyntaxError:
@@ -141,7 +144,7 @@ def find_app_by_string(module: Any, expr: str) -> Erlen:
         raise NoAppException(f"'{module.__name__}:{name}' is not a function; it cannot be called.")
     else:
         app = attr
-    if not isinstance(app, Erlen):
+    if not _is_app(app):
         raise NoAppException(
             f"A valid Erlen application was not obtained from '{module.__name__}:{expr}'"
             f" (got {type(app).__name__})."
@@ -226,6 +229,59 @@ def app_import_path_from_env() -> str | None:
             )
             return value
     return None
+
+
+class ScriptInfo:
+    """How the CLI finds the app: an import path or a factory (Flask's and Quart's class).
+
+    ``load_app`` imports the app's module with :meth:`import_app_module` (the command
+    line's subclass, :class:`erlen.cli.ScriptInfo`, imports through a name tests may
+    replace, as Quart's do). With ``set_debug_flag``, a debug setting given on the command line or
+    in ``KERNEL_DEBUG`` is applied to the loaded app, over what its code set; without
+    one the app keeps its own. After :meth:`load_app`, :attr:`resolved_import_path` is
+    the path the app came from (``--app``, the environment or a default file), so worker
+    processes can load it again. :attr:`data` is free for commands to share state.
+    """
+
+    def __init__(
+        self,
+        app_import_path: str | None = None,
+        create_app: Callable[..., Erlen] | None = None,
+        set_debug_flag: bool = True,
+    ) -> None:
+        self.app_import_path = app_import_path
+        self.create_app = create_app
+        self.set_debug_flag = set_debug_flag
+        self.data: dict[Any, Any] = {}
+        self.resolved_import_path: str | None = None
+        self._loaded_app: Erlen | None = None
+
+    def import_app_module(self, name: str) -> Any:
+        """Import the module the app is in (``importlib.import_module``)."""
+        return importlib.import_module(name)
+
+    def load_app(self) -> Erlen:
+        """Load (once) and return the app."""
+        if self._loaded_app is not None:
+            return self._loaded_app
+        if self.create_app is not None:
+            app = self.create_app()
+        else:
+            path = self.app_import_path or app_import_path_from_env()
+            if not path:
+                path = next((f for f in DEFAULT_APP_FILES if os.path.isfile(f)), None)
+            if not path:
+                raise NoAppException(
+                    "Could not locate an Erlen application. Use the 'kernel --app'"
+                    f" option, the {APP_ENV} environment variable, or an 'app.py' file"
+                    " in the current directory."
+                )
+            app = locate_app(path, import_module=self.import_app_module)
+            self.resolved_import_path = path
+        if self.set_debug_flag and os.environ.get(DEBUG_ENV):
+            app.debug = get_debug_flag()
+        self._loaded_app = app
+        return app
 
 
 def load_dotenv(path: str | os.PathLike[str] | None = None, load_defaults: bool = True) -> bool:

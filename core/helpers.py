@@ -21,6 +21,7 @@ from .scaffold import get_root_path as get_root_path
 from .sendfile import DEFAULT_MIMETYPE as DEFAULT_MIMETYPE
 from .sendfile import send_file as send_file
 from .sendfile import send_from_directory as send_from_directory
+from .wrappers.response import Response as _Response
 
 if TYPE_CHECKING:
     from .wrappers.response import Response
@@ -156,8 +157,6 @@ def redirect(location: str, code: int = 302, Response: Any = None) -> Response:
         ctx = _cv_app.get(None)
         if ctx is not None:
             return ctx.app.redirect(location, code)
-        from .wrappers.response import Response as _Response
-
         Response = _Response
     return _redirect_response(Response, location, code)
 
@@ -172,7 +171,9 @@ def url_for(
     **values: Any,
 ) -> str:
     """Build the URL of ``endpoint`` with the current app (see ``Erlen.url_for``)."""
-    return current_app.url_for(
+    ctx = _cv_app.get(None)
+    app = ctx.app if ctx is not None else current_app  # the proxy raises out of context
+    return app.url_for(
         endpoint, _anchor=_anchor, _external=_external, _method=_method, _scheme=_scheme, **values
     )
 

@@ -28,7 +28,7 @@ from typing import Any
 
 import pluggy
 
-from . import builtins, hookspecs
+from . import hookspecs
 from .exceptions import PluginError, UnknownPluginError
 
 ENTRY_POINT_GROUP = "erlen"
@@ -224,16 +224,21 @@ class ErlenPluginManager(pluggy.PluginManager):
         return found
 
 
-def describe_installed(enabled: Iterable[str] | None = None) -> list[dict[str, Any]]:
+def describe_installed(
+    enabled: Iterable[str] | None = None, kernel: Iterable[tuple[object, str]] = ()
+) -> list[dict[str, Any]]:
     """:meth:`ErlenPluginManager.describe` rows for every installed plugin, without an app
     (``kernel plugins``). Each row has ``enabled``: whether the name is in ``enabled``
     (default: what an app that names no plugins loads). A plugin that fails to load gets a
-    row with an ``error`` message and no hooks instead of stopping the listing."""
+    row with an ``error`` message and no hooks instead of stopping the listing.
+    ``kernel``: ``(plugin, name)`` pairs registered first, as an app registers its
+    built-in implementations (the command line passes ``erlen.builtins``)."""
     if enabled is None:
         enabled = set(default_plugins()) - excluded_plugins()
     enabled = set(enabled)
     pm = ErlenPluginManager()
-    pm.register(builtins, BUILTINS_NAME)
+    for plugin, name in kernel:
+        pm.register(plugin, name)
     failed: dict[str, dict[str, Any]] = {}
     for name, ep in available_plugins().items():
         try:

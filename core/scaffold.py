@@ -30,6 +30,8 @@ from .typing import (
 if TYPE_CHECKING:
     from jinja2 import BaseLoader
 
+    from .appgroup import AppGroup
+
 F = TypeVar("F", bound=Callable[..., Any])
 T = TypeVar("T")
 
@@ -67,6 +69,9 @@ class Scaffold:
     """Route and lifecycle registration common to apps and blueprints."""
 
     name: str
+    #: The click group of the app's or blueprint's commands: the app and blueprint
+    #: classes build it (this protocol-independent half only declares it).
+    cli: AppGroup
     _static_folder: str | None = None
     _static_url_path: str | None = None
 
@@ -100,22 +105,6 @@ class Scaffold:
         self.teardown_websocket_funcs: dict[str | None, list[Callable[..., Any]]] = defaultdict(
             list
         )
-
-    @cached_property
-    def cli(self) -> Any:
-        """The click group of this app's or blueprint's commands (``AppGroup``).
-
-        Built on first use: importing click is a tenth of ``import erlen``, and a served
-        app that registers no commands never needs it.
-        """
-        from .cli import AppGroup
-
-        group = AppGroup()
-        self._configure_cli(group)
-        return group
-
-    def _configure_cli(self, group: Any) -> None:
-        """Set up a newly built :attr:`cli` group (the app names it after itself)."""
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name!r}>"

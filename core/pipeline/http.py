@@ -130,11 +130,12 @@ async def handle(app: Erlen, steps: HttpSteps, request: Any, bare: bool = False)
         raise
     finally:
         # What ctx.pop() does, without its calls, while no signal has a receiver and no
-        # uploaded file is to be closed (steps.direct_leave: no teardown_appcontext
+        # uploaded file is to be closed (no body parsed, or a form without files: pop()
+        # closes only a non-empty ``request._files``) (steps.direct_leave: no teardown_appcontext
         # function, no overridden teardown method): the teardown step if the plan has
         # teardown functions or hooks, then the contexts are reset.
         # tests/core/test_plan_flags.py and test_hot_path.py pin it.
-        if steps.direct_leave and not _receivers.connected and request._files is None:
+        if steps.direct_leave and not _receivers.connected and not request._files:
             if (plan.flags or steps.flags_of(plan))[2]:
                 ctx.leave()
             else:

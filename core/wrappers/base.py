@@ -14,6 +14,7 @@ from werkzeug.datastructures import Headers, ImmutableMultiDict
 from werkzeug.http import parse_options_header
 from werkzeug.sansio.http import parse_cookie
 from werkzeug.sansio.request import Request as _SansIORequest
+from werkzeug.sansio.utils import get_content_length, get_host
 from werkzeug.utils import cached_property
 
 from .. import json as json_module
@@ -33,6 +34,11 @@ _MAX_CACHED_COOKIE_HEADER = 8192
 #: Parsed ``Content-Type`` values: (mimetype, params), bounded; params copied per request.
 _PARSED_CONTENT_TYPES: dict[str, tuple[str, dict[str, str]]] = {}
 _MAX_PARSED_CONTENT_TYPES = 256
+
+#: ``get_host(scheme, header)`` by ``(scheme, header)``, for hosts not checked against a
+#: trusted list (bounded; emptied when full).
+_HOSTS: dict[tuple[str, str], str] = {}
+_MAX_HOSTS = 256
 
 #: Every ASCII character: only bytes >= 0x80 get percent-encoded.
 _ASCII = "".join(map(chr, range(128)))
@@ -99,6 +105,16 @@ def cookie_header(scope: Scope) -> bytes | None:
         if not raw:
             return None
     return raw
+
+
+def scope_header(scope: Scope, name: bytes) -> str | None:
+    """The first header called ``name`` (lowercase) in the scope, decoded as werkzeug's
+    ``Headers`` decode it: what ``headers.get(name)`` gives, without decoding the others
+    (None if there is none)."""
+    for key, value in scope.get("headers", ()):
+        if key == name or (len(key) == len(name) and key.lower() == name):
+            return value.decode("latin-1")  # type: ignore[no-any-return]
+    return None
 
 
 def _parse_cookies(obj: Any) -> Any:
@@ -203,22 +219,64 @@ class BaseRequestWebsocket(_SansIORequest):
         """The request headers."""
         return headers_from_scope(self.scope.get("headers", ()))
 
+    def _header(self, name: bytes) -> str | None:
+        """``headers.get(name)`` for a lowercase ``name``: read from the scope while
+        :attr:`headers` is the scope's and was not parsed (nothing can have changed it
+        then), so a request reading a few headers does not decode them all."""
+        if self._headers_from_scope and "headers" not in self.__dict__:
+            return scope_header(self.scope, name)
+        return self.headers.get(name.decode("latin-1"))  # type: ignore[no-any-return]
+
+    @cached_property
+    def content_length(self) -> int | None:  # type: ignore[override]
+        """werkzeug's ``content_length``: ``Content-Length`` as an int (0 if invalid),
+        None if absent or with a chunked ``Transfer-Encoding``."""
+        return get_content_length(
+            self._header(b"content-length"), self._header(b"transfer-encoding")
+        )
+
+    @cached_property
+    def host(self) -> str:  # type: ignore[override]
+        """werkzeug's ``host``: the ``Host`` header (else the server's address) with the
+        scheme's default port dropped, checked against :attr:`trusted_hosts` (``""`` for
+        an invalid one). A valid header is checked once per ``(scheme, header)`` while
+        no trusted list applies (``get_host`` depends on nothing else then)."""
+        header = self._header(b"host")
+        if header is None or self.trusted_hosts is not None:
+            return get_host(self.scheme, header, self.server, self.trusted_hosts)
+        key = (self.scheme, header)
+        host = _HOSTS.get(key)
+        if host is None:
+            host = get_host(key[0], header)
+            if len(header) <= 256:
+                if len(_HOSTS) >= _MAX_HOSTS:
+                    _HOSTS.clear()
+                _HOSTS[key] = host
+        return host
+
     cookies = _RequestCookies()
     cookies.__doc__ = """The request cookies, read straight from the scope's ``cookie``
     headers (all of them, joined as werkzeug does), without decoding every other header."""
     _cookies: Any = None  # what request.cookies gives, once read or set
 
+    #: Whether the class keeps :attr:`headers` as the scope's headers (then ``host`` may
+    #: read the scope; set per class in ``__init_subclass__``).
+    _headers_from_scope = True
+
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         if not isinstance(inspect.getattr_static(cls, "cookies"), _RequestCookies):
             cls._cookies = CUSTOM_COOKIES  # see CUSTOM_COOKIES
+        cls._headers_from_scope = (
+            inspect.getattr_static(cls, "headers") is vars(BaseRequestWebsocket)["headers"]
+        )
 
     def _parse_content_type(self) -> None:
         # werkzeug's own, with the parse of each distinct Content-Type value kept: a
         # JSON API sees the same one or two values on every request. The params dict
         # (``mimetype_params``) is copied, so a request changing it changes only its own.
         if "_parsed_content_type" not in self.__dict__:
-            value = self.headers.get("Content-Type", "")
+            value = self._header(b"content-type") or ""
             parsed = _PARSED_CONTENT_TYPES.get(value)
             if parsed is None:
                 parsed = parse_options_header(value)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import json
 from collections.abc import AsyncIterator, Awaitable
 from typing import TYPE_CHECKING, Any, NamedTuple, NoReturn
 
@@ -24,6 +25,7 @@ from werkzeug.exceptions import (
 from .. import json as json_module
 from ..exceptions import BodyTimeout
 from ..formparser import FormDataParser
+from ..globals import _cv_app
 from .base import BaseRequestWebsocket, split_root_path
 
 if TYPE_CHECKING:
@@ -197,15 +199,19 @@ class Body:
     def __aiter__(self) -> AsyncIterator[bytes]:
         return self._iterate()
 
+    def _start(self) -> None:
+        """Begin the one read of the body from ``receive`` (refused a second time)."""
+        if self._started:
+            raise RuntimeError("The request body was already consumed by an earlier read.")
+        self._started = True
+        self._check_declared_length()
+
     async def _iterate(self) -> AsyncIterator[bytes]:
         if self._data is not None:
             if self._data:
                 yield self._data
             return
-        if self._started:
-            raise RuntimeError("The request body was already consumed by an earlier read.")
-        self._started = True
-        self._check_declared_length()
+        self._start()
         while True:
             chunk = await self._next_chunk()
             if chunk is None:
@@ -216,11 +222,18 @@ class Body:
                 return
 
     async def read(self) -> bytes:
-        """Read and keep the whole body."""
+        """Read and keep the whole body (the chunks :meth:`_iterate` would give, read
+        without an async generator)."""
         if self._data is None:
             self.start_deadline()
-            parts = [chunk async for chunk in self._iterate()]
-            self._data = b"".join(parts)
+            self._start()
+            parts = []
+            while not self._complete:
+                chunk = await self._next_chunk()
+                if chunk is None:
+                    break
+                parts.append(chunk)
+            self._data = parts[0] if len(parts) == 1 else b"".join(parts)  # 0 or 2+ chunks
         return self._data
 
     def __await__(self) -> Any:
@@ -437,16 +450,12 @@ class Request(BaseRequestWebsocket):
             return None
         data = await self.get_data()
         try:
-            from ..globals import _cv_app
-
             ctx = _cv_app.get(None)
             if self.json_module is not json_module:  # swapped on the class or instance
                 rv = self.json_module.loads(data)
             elif ctx is not None:
                 rv = ctx.app.json.loads(data)
             else:
-                import json
-
                 rv = json.loads(data)
         except ValueError as e:
             if silent:
@@ -462,8 +471,6 @@ class Request(BaseRequestWebsocket):
 
         Override it to answer differently: its return value becomes ``get_json()``'s.
         """
-        from ..globals import _cv_app
-
         ctx = _cv_app.get(None)
         if ctx is not None and ctx.app.debug and error is not None:
             raise BadRequest(f"Failed to decode JSON object: {error}")

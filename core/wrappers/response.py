@@ -7,6 +7,8 @@ iterable (run in a thread, as Quart does), or a file path (streamed in blocks).
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
 import os
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterable, AsyncIterator, Iterable
@@ -22,6 +24,8 @@ from werkzeug.sansio.response import Response as _SansIOResponse
 from werkzeug.utils import get_content_type
 
 from .. import json as json_module
+from ..globals import _cv_app
+from ..synciter import iterate_in_thread
 from .headers import ResponseHeaders, content_length_item, header_items, header_value, set_item
 
 if TYPE_CHECKING:
@@ -124,8 +128,6 @@ class FileBody:
 
 
 def _iterate_sync(iterable: Iterable[Any]) -> AsyncIterator[Any]:
-    from ..synciter import iterate_in_thread
-
     return iterate_in_thread(iterable)
 
 
@@ -425,8 +427,6 @@ class Response(_SansIOResponse):
     def max_cookie_size(self) -> int:  # type: ignore[override]
         """``MAX_COOKIE_SIZE`` of the current app (4093 outside one): ``set_cookie`` warns
         about a larger cookie, which browsers may silently drop."""
-        from ..globals import _cv_app
-
         ctx = _cv_app.get(None)
         if ctx is not None:
             return int(ctx.app.config["MAX_COOKIE_SIZE"])
@@ -476,13 +476,9 @@ class Response(_SansIOResponse):
                     return None
                 raise
         try:
-            from ..globals import _cv_app
-
             ctx = _cv_app.get(None)
             if ctx is not None:
                 return ctx.app.json.loads(data)
-            import json
-
             return json.loads(data)
         except ValueError:
             if silent:
@@ -516,8 +512,6 @@ class Response(_SansIOResponse):
     async def add_etag(self, overwrite: bool = False, weak: bool = False) -> None:
         """Set an ETag from a hash of the body (in-memory bodies only)."""
         if overwrite or "etag" not in self.headers:
-            import hashlib
-
             data = await self.get_data()
             self.set_etag(hashlib.sha1(data).hexdigest(), weak)
 

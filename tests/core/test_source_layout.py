@@ -82,3 +82,31 @@ def test_the_checker_sees_each_kind_of_private_use() -> None:
         "other = app.config\n"
     )
     assert [use.split(":")[0] for use in private_uses(ast.parse(source))] == ["1", "2", "3", "4"]
+
+
+#: The kernel's imports inside functions: the lazy plugin facades at Quart's module
+#: paths (docs/architecture.md, "Import contracts"), nothing else of the kernel's own.
+FACADE_IMPORTS = {
+    ("core/__init__.py", ".plugins.websocket.wrapper"),
+    ("core/sessions.py", ".plugins.sessions"),
+    ("core/sessions.py", ".plugins"),
+    ("core/templating.py", ".plugins"),
+}
+
+
+def kernel_imports_in_functions(tree: ast.Module) -> Iterator[str]:
+    """Relative (kernel) imports made inside a function body."""
+    for func in ast.walk(tree):
+        if isinstance(func, ast.FunctionDef | ast.AsyncFunctionDef):
+            for node in ast.walk(func):
+                if isinstance(node, ast.ImportFrom) and node.level:
+                    yield "." * node.level + (node.module or "")
+
+
+def test_the_kernel_imports_its_modules_at_module_level() -> None:
+    found = {
+        (name, module)
+        for name, tree in modules("core")
+        for module in kernel_imports_in_functions(tree)
+    }
+    assert found == FACADE_IMPORTS
