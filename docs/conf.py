@@ -158,5 +158,8 @@ nitpick_ignore = [
         "erlen.wrappers.response.IOBody",
         "erlen.wrappers.response.IterableBody",
         "erlen.plugins.websocket.channel.WebsocketChannel",
+        # ``Erlen.jinja_environment`` reads it (autodoc: "alias of"); documented as
+        # ``erlen.plugins.templating.Environment``.
+        "erlen.plugins.templating.environment.Environment",
     )
 ] + [("py:func", "erlen.logging.create_logger")]
