@@ -86,7 +86,7 @@ nitpick_ignore_regex = [
         r"py:.*",
         r"(asyncio|contextvars|datetime|os|pathlib|logging|io|ssl|socket|enum|"
         r"concurrent|multiprocessing|http|email|json|decimal|uuid|argparse|threading|"
-        r"signal|inspect|functools|weakref|contextlib|subprocess)(\..*)?",
+        r"signal|inspect|functools|weakref|contextlib|subprocess|importlib|_frozen_importlib)(\..*)?",
     ),
     (
         r"py:.*",
