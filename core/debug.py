@@ -50,8 +50,9 @@ footer { color: #777; font-size: 13px; padding: 1rem 1.5rem 2rem; }
 """
 
 
-def traceback_response(error: BaseException) -> Response:
-    """A ``500 Internal Server Error`` response showing :func:`traceback_page` of ``error``."""
+async def traceback_response(error: BaseException) -> Response:
+    """A ``500 Internal Server Error`` response showing :func:`traceback_page` of ``error``
+    (a coroutine function, as Quart's)."""
     return Response(
         traceback_page(error),
         status=500,

@@ -127,7 +127,7 @@ async def server_error(
         # Debug mode, a browser on the other end: the traceback page (erlen.debug), as
         # Quart's debug server answers; tests/core/test_debug_page.py pins it.
         app.log_exception(exc_info)
-        return traceback_response(error), False
+        return await traceback_response(error), False
     app.log_exception(exc_info)
     internal: Any = InternalServerError(original_exception=error)
     handler = handlers.for_error(internal)

@@ -37,6 +37,11 @@ if TYPE_CHECKING:
 
 _receivers = signals.receiver_state
 
+#: A scope key asking for the body of a HEAD answer (the GET answer's body) instead of
+#: none. Servers never set it, and drop a HEAD body anyway; the test client sets it, so a
+#: test sees what the view returned, as with Quart's test client.
+HEAD_BODY = "_erlen_head_body"
+
 
 def request_limits(app: Erlen) -> RequestLimits:
     """The limits of ``app``'s requests, from its config."""
@@ -67,12 +72,15 @@ def make_http_handler(app: Erlen) -> ProtocolHandler:
             outcome = await handle_request(request)
         else:
             outcome = await handle(app, steps, request, True)
+        # A HEAD answer goes without its body, unless the scope asks for it (HEAD_BODY:
+        # the test client, as Quart's returns the body; tests/plugins/testing/test_head_body.py).
+        head = request.method == "HEAD" and HEAD_BODY not in scope
         if type(outcome) is bytes:
-            start, body = text_messages(outcome, plain_header, request.method == "HEAD")  # type: ignore[arg-type]
+            start, body = text_messages(outcome, plain_header, head)  # type: ignore[arg-type]
         elif outcome._is_data:
-            start, body = data_messages(outcome, request.method == "HEAD")
+            start, body = data_messages(outcome, head)
         else:
-            await send_response(outcome, request.method == "HEAD", send, receive, timeout)
+            await send_response(outcome, head, send, receive, timeout)
             return
         await send(start)
         await send(body)

@@ -150,3 +150,19 @@ def test_load_dotenv_order(empty_cwd: Path, files: dict[str, str], expected: str
 def test_load_dotenv_without_files(empty_cwd: Path) -> None:
     assert load_dotenv() is False
     assert "QN_VALUE" not in os.environ
+
+
+def test_find_best_app_and_find_app_by_string() -> None:
+    import types
+
+    from erlen.cli import NoAppException, find_app_by_string, find_best_app
+
+    module = types.ModuleType("project")
+    app = Erlen("project")
+    module.application = app  # type: ignore[attr-defined]
+    module.create = lambda name="project": Erlen(name)  # type: ignore[attr-defined]
+    assert find_best_app(module) is app
+    assert find_app_by_string(module, "application") is app
+    assert find_app_by_string(module, "create('other')").name == "other"
+    with pytest.raises(NoAppException, match="Failed to find attribute 'missing'"):
+        find_app_by_string(module, "missing")

@@ -95,7 +95,7 @@ def test_find_package() -> None:
     prefix, path = find_package("pytest")  # installed in the virtualenv
     assert prefix == Path(sys.prefix).resolve() or prefix == Path(os.path.abspath(sys.prefix))
     assert (path / "pytest").is_dir()
-    assert find_package("__main__")[0] is None
+    assert find_package("not_a_module_anywhere") == (None, Path.cwd())
 
 
 def test_locked_cached_property_is_a_property() -> None:
