@@ -14,6 +14,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -56,7 +57,7 @@ def _kernel_run(log: Path) -> Iterator[str]:
                 break
             except httpx.TransportError:
                 assert proc.poll() is None, "kernel run exited:\n" + log.read_text()
-                asyncio.run(asyncio.sleep(0.05))
+                time.sleep(0.05)
         else:
             pytest.fail("kernel run did not start serving within 15 s:\n" + log.read_text())
         yield base
