@@ -39,6 +39,7 @@ from .sessions import (
     default_session_interface,
     open_session_lazily,
 )
+from .swappable import PluginClass
 from .typing import AppOrBlueprintKey as AppOrBlueprintKey
 from .utils import run_sync as run_sync
 from .utils import run_sync_iterable as run_sync_iterable
@@ -75,19 +76,30 @@ class Erlen(AppBase):
 
     request_class = Request
     response_class = Response
-    test_client_class: type | None = None
-    test_app_class: type | None = None
-    test_cli_runner_class: type | None = None
+    #: The classes ``test_client()``, ``test_app()`` and ``test_cli_runner()`` build: the
+    #: ones the ``erlen_test_*_class`` hooks give (the testing plugin's; None without
+    #: it) unless set on the app or a subclass, as in Quart.
+    test_client_class: type[Any] = PluginClass(  # type: ignore[assignment]
+        "erlen.testing:ErlenClient", "erlen_test_client_class"
+    )
+    test_app_class: type[Any] = PluginClass(  # type: ignore[assignment]
+        "erlen.testing:TestApp", "erlen_test_app_class"
+    )
+    test_cli_runner_class: type[Any] = PluginClass(  # type: ignore[assignment]
+        "erlen.testing:ErlenCliRunner", "erlen_test_cli_runner_class"
+    )
     #: How sessions are opened and saved. Read on the class, Quart's shared cookie
     #: interface; an app gets the one the ``erlen_session_interface`` hook gives (the
     #: ``sessions`` plugin's) unless a subclass sets its own here.
     session_interface: SessionInterface = DefaultSessionInterface()  # type: ignore[assignment]
     event_class = asyncio.Event
     lock_class = asyncio.Lock
-    #: The jinja2 environment class; None means the templating plugin's ``Environment``.
-    jinja_environment: type | None = None
-    #: The websocket class; None means the websocket plugin's :class:`~erlen.Websocket`.
-    websocket_class: type | None = None
+    #: The jinja2 environment class: the templating plugin's ``Environment`` unless set.
+    jinja_environment: type[Any] = PluginClass(  # type: ignore[assignment]
+        "erlen.templating:Environment"
+    )
+    #: The websocket class: the websocket plugin's :class:`~erlen.Websocket` unless set.
+    websocket_class: type[Any] = PluginClass("erlen:Websocket")  # type: ignore[assignment]
     #: The JSON provider class; None means the one the ``erlen_json_provider`` hook picks
     #: (the ``json`` plugin's msgspec provider). Set it in a subclass to use your own; the
     #: instance attribute then names the class of :attr:`json` actually in use.

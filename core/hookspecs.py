@@ -294,9 +294,10 @@ def erlen_cli_commands(cli: click.Group) -> None:
 def erlen_test_client_class(app: Erlen) -> type | None:
     """Return the class ``app.test_client()`` instantiates.
 
-    Startup: called at each ``app.test_client()`` call, unless ``app.test_client_class``
-    is set. First non-None result wins; the ``testing`` plugin answers with its
-    ``TestClient``. The class is called as ``cls(app, use_cookies=..., **kwargs)``.
+    Startup: called when ``app.test_client_class`` is read (``app.test_client()`` reads
+    it), unless a class is set on the app or its class. First non-None result wins; the
+    ``testing`` plugin answers with its ``TestClient``. The class is called as
+    ``cls(app, use_cookies=..., **kwargs)``.
     """
 
 
@@ -304,9 +305,9 @@ def erlen_test_client_class(app: Erlen) -> type | None:
 def erlen_test_app_class(app: Erlen) -> type | None:
     """Return the class ``app.test_app()`` instantiates.
 
-    Startup: called at each ``app.test_app()`` call, unless ``app.test_app_class`` is
-    set. First non-None result wins; the ``testing`` plugin answers with its ``TestApp``.
-    The class is called as ``cls(app)``.
+    Startup: called when ``app.test_app_class`` is read (``app.test_app()`` reads it),
+    unless a class is set on the app or its class. First non-None result wins; the
+    ``testing`` plugin answers with its ``TestApp``. The class is called as ``cls(app)``.
     """
 
 
@@ -314,9 +315,10 @@ def erlen_test_app_class(app: Erlen) -> type | None:
 def erlen_test_cli_runner_class(app: Erlen) -> type | None:
     """Return the class ``app.test_cli_runner()`` instantiates.
 
-    Startup: called at each ``app.test_cli_runner()`` call, unless
-    ``app.test_cli_runner_class`` is set. First non-None result wins; the ``testing``
-    plugin answers with its ``ErlenCliRunner``. The class is called as ``cls(app, **kwargs)``.
+    Startup: called when ``app.test_cli_runner_class`` is read (``app.test_cli_runner()``
+    reads it), unless a class is set on the app or its class. First non-None result wins;
+    the ``testing`` plugin answers with its ``ErlenCliRunner``. The class is called as
+    ``cls(app, **kwargs)``.
     """
 
 

@@ -1,16 +1,24 @@
 """Make ``import quart`` resolve to Erlen, so Quart extensions run unchanged.
 
-Import this module before anything imports ``quart`` (or load it as a pytest plugin with
-``pytest -p erlen.quart_patch``)::
+Import this module before anything imports ``quart`` (in a test run, load it as a pytest
+plugin: ``pytest -p erlen.quart_patch``, which pytest imports before any conftest)::
 
     import erlen.quart_patch  # noqa: F401  (first)
     import quart_cors          # its ``from quart import ...`` now gets Erlen's objects
 
 From then on ``quart`` is the module ``erlen`` and every ``quart.X`` submodule is
 ``erlen.X`` (the same module object, so a monkeypatch on one is seen through the
-other), whether or not the real Quart is installed. Each aliased module also answers
-Quart's class names: ``quart.Quart`` is :class:`erlen.Erlen`, ``quart.testing.QuartClient``
-is ``erlen.testing.ErlenClient``, and so on for every ``Erlen*`` name.
+other), whether or not the real Quart is installed: pip installs it as the extensions'
+dependency, and none of its code runs. A ``quart.X`` that Erlen has no ``erlen.X`` for
+raises ``ModuleNotFoundError``; the real Quart's module is never used in its place.
+
+Each aliased module also answers Quart's class names: ``quart.Quart`` is
+:class:`erlen.Erlen`, ``quart.testing.QuartClient`` is ``erlen.testing.ErlenClient``,
+and so on for every ``Erlen*`` name (also added to the module's ``__all__``, so
+``from quart import *`` has ``Quart``). Quart's public API spells no other name
+differently. ``quart.flask_patch`` is refused with an ``ImportError`` that says why:
+Flask extensions are not supported this way. ``importlib.metadata`` is left alone:
+``version("quart")`` reports the installed Quart distribution, if any.
 
 The patch is process-wide and cannot be undone: it is meant for an app's entry point or
 a test run, the way ``quart.flask_patch`` serves Flask extensions. Importing it after
@@ -55,11 +63,17 @@ def _erlen_names(module: ModuleType) -> list[str]:
 
 
 def add_quart_names(module: ModuleType) -> None:
-    """Give ``module`` a ``Quart*`` alias for each of its ``Erlen*`` names."""
+    """Give ``module`` a ``Quart*`` alias for each of its ``Erlen*`` names (and add it to
+    ``__all__`` where the Erlen name is there, so ``from quart import *`` has ``Quart``)."""
+    exported = getattr(module, "__all__", None)
     for name in _erlen_names(module):
         quart_name = quart_name_for(name)
-        if quart_name is not None and quart_name not in vars(module):
+        if quart_name is None:
+            continue
+        if quart_name not in vars(module):
             setattr(module, quart_name, getattr(module, name))
+        if isinstance(exported, list) and name in exported and quart_name not in exported:
+            exported.append(quart_name)
 
 
 class _AliasLoader(importlib.abc.Loader):
@@ -82,6 +96,30 @@ class _AliasLoader(importlib.abc.Loader):
         module.__spec__ = self.erlen_spec
 
 
+#: Quart modules Erlen deliberately has no counterpart for, with the reason given when
+#: one is imported (instead of a bare "No module named ...").
+UNSUPPORTED = {
+    "quart.flask_patch": (
+        "Erlen has no quart.flask_patch: Flask extensions are not supported through"
+        " erlen.quart_patch (port the extension's Flask calls to Quart's API; see"
+        " docs/porting.md, 'Quart extensions')"
+    ),
+}
+
+
+class _RefusingLoader(importlib.abc.Loader):
+    """Raises ImportError, with the reason, for a module listed in :data:`UNSUPPORTED`."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+
+    def create_module(self, spec: importlib.machinery.ModuleSpec) -> ModuleType:
+        raise ImportError(self.reason, name=spec.name)
+
+    def exec_module(self, module: ModuleType) -> None:  # pragma: no cover - never reached
+        raise ImportError(self.reason, name=module.__name__)
+
+
 class QuartAliasFinder(importlib.abc.MetaPathFinder):
     """A meta path finder that resolves ``quart`` and ``quart.*`` to ``erlen`` modules."""
 
@@ -91,9 +129,15 @@ class QuartAliasFinder(importlib.abc.MetaPathFinder):
         path: Sequence[str] | None = None,
         target: ModuleType | None = None,
     ) -> importlib.machinery.ModuleSpec | None:
-        """Return a spec that loads ``erlen.X`` for ``quart.X``; None for other names."""
+        """Return a spec that loads ``erlen.X`` for ``quart.X``; None for other names.
+
+        A ``quart.X`` Erlen has no ``erlen.X`` for gets no spec here, and none from the
+        real Quart either (its parent ``quart`` is ``erlen``, whose ``__path__`` is
+        searched): ``ModuleNotFoundError``, never a mix of the two frameworks."""
         if fullname != QUART and not fullname.startswith(QUART + "."):
             return None
+        if fullname in UNSUPPORTED:
+            return importlib.machinery.ModuleSpec(fullname, _RefusingLoader(UNSUPPORTED[fullname]))
         erlen_name = ERLEN + fullname[len(QUART) :]
         if importlib.util.find_spec(erlen_name) is None:
             return None

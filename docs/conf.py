@@ -86,7 +86,7 @@ nitpick_ignore_regex = [
         r"py:.*",
         r"(asyncio|contextvars|datetime|os|pathlib|logging|io|ssl|socket|enum|"
         r"concurrent|multiprocessing|http|email|json|decimal|uuid|argparse|threading|"
-        r"signal|inspect|functools|weakref|contextlib|subprocess)(\..*)?",
+        r"signal|inspect|functools|weakref|contextlib|subprocess|importlib|_frozen_importlib)(\..*)?",
     ),
     (
         r"py:.*",
@@ -158,5 +158,8 @@ nitpick_ignore = [
         "erlen.wrappers.response.IOBody",
         "erlen.wrappers.response.IterableBody",
         "erlen.plugins.websocket.channel.WebsocketChannel",
+        # ``Erlen.jinja_environment`` reads it (autodoc: "alias of"); documented as
+        # ``erlen.plugins.templating.Environment``.
+        "erlen.plugins.templating.environment.Environment",
     )
 ] + [("py:func", "erlen.logging.create_logger")]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from typing import Any
 
 import click
 from erlen.cli import ScriptInfo, pass_script_info
@@ -114,7 +115,7 @@ def run_command(
         host = DEFAULT_HOST
     if port is None and not config_file:
         port = DEFAULT_PORT
-    given = {
+    given: dict[str, Any] = {
         "extra_files": _extra_files(extra_files) or None,
         "workers": workers,
         "ca_certs": ca_certs,

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 
 def run_python(source: str) -> subprocess.CompletedProcess[str]:
@@ -72,3 +74,90 @@ def test_importing_the_patch_after_quart_is_refused() -> None:
     assert result.returncode == 0, result.stderr
     assert "must be imported before quart" in result.stdout
     assert "quart" in result.stdout.split(":")[-1]
+
+
+def fake_installed_quart(site: Path) -> None:
+    """A stand-in for the real Quart installed beside Erlen: a ``quart`` package (with a
+    module Erlen has no counterpart for) and its distribution metadata."""
+    package = site / "quart"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("raise SystemExit('the real quart was imported')\n")
+    (package / "only_in_quart.py").write_text("raise SystemExit('quart.only_in_quart ran')\n")
+    dist = site / "quart-0.22.0.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: quart\nVersion: 0.22.0\n")
+
+
+def test_an_installed_quart_is_never_imported(tmp_path: Path) -> None:
+    fake_installed_quart(tmp_path)
+    result = run_python(
+        f"""
+        import sys
+        sys.path.insert(0, {str(tmp_path)!r})
+        import erlen.quart_patch
+        import importlib.metadata
+        import erlen, quart
+        print(quart is erlen, importlib.metadata.version("quart"))
+        try:
+            import quart.only_in_quart
+        except ModuleNotFoundError as error:
+            print(type(error).__name__, error.name)
+        """
+    )
+    assert result.returncode == 0, result.stderr + result.stdout
+    assert result.stdout.split() == ["True", "0.22.0", "ModuleNotFoundError", "quart.only_in_quart"]
+
+
+def test_star_import_and_flask_patch() -> None:
+    result = run_python(
+        """
+        import erlen.quart_patch
+        from quart import *
+        print(Quart.__name__, request is not None)
+        try:
+            import quart.flask_patch
+        except ImportError as error:
+            print(error)
+        """
+    )
+    assert result.returncode == 0, result.stderr
+    first, refusal = result.stdout.strip().splitlines()
+    assert first == "Erlen True"
+    assert refusal.startswith("Erlen has no quart.flask_patch: Flask extensions are not supported")
+
+
+def test_the_pytest_plugin_form_runs_before_conftest_imports_quart(tmp_path: Path) -> None:
+    """``pytest -p erlen.quart_patch``, as the extensions' suites are run: their conftest
+    and test modules import ``quart`` at the top, and the real Quart is installed."""
+    fake_installed_quart(tmp_path / "site")
+    (tmp_path / "conftest.py").write_text(
+        "import pytest\nfrom quart import Quart\n\n"
+        "@pytest.fixture\ndef app():\n    return Quart(__name__)\n"
+    )
+    (tmp_path / "test_ext.py").write_text(
+        textwrap.dedent(
+            """
+            from quart import Quart, jsonify
+
+            async def test_served_by_erlen(app: Quart) -> None:
+                @app.route("/")
+                async def index():
+                    return jsonify(framework=type(app).__name__)
+
+                response = await app.test_client().get("/")
+                assert await response.get_json() == {"framework": "Erlen"}
+            """
+        )
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "erlen.quart_patch", "-p", "no:cacheprovider"]
+        + ["-q", "-o", "asyncio_mode=auto", "-o", "addopts=", "test_ext.py"],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(tmp_path / "site")},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "1 passed" in result.stdout
