@@ -17,7 +17,6 @@ from werkzeug.urls import iri_to_uri
 
 from . import signals
 from .globals import _cv_app, _cv_request, _cv_websocket, current_app, session
-from .scaffold import get_root_path as get_root_path
 from .sendfile import DEFAULT_MIMETYPE as DEFAULT_MIMETYPE
 from .sendfile import send_file as send_file
 from .sendfile import send_from_directory as send_from_directory
@@ -37,6 +36,21 @@ _FALSE_VALUES = frozenset(("0", "false", "no"))
 #: Quart's name for a property computed on each access (Flask's thread-locked cache is
 #: not needed by an async app): kept so that code importing it runs.
 locked_cached_property = property
+
+
+def get_root_path(import_name: str) -> str:
+    """The folder of the module or package ``import_name`` (cwd when unknown)."""
+    mod = sys.modules.get(import_name)
+    mod_file = getattr(mod, "__file__", None) if mod is not None else None
+    if mod_file is not None:
+        return os.path.dirname(os.path.abspath(mod_file))
+    try:
+        spec = importlib.util.find_spec(import_name)
+    except (ImportError, ValueError):
+        spec = None
+    if spec is None or spec.origin in (None, "namespace", "built-in", "frozen"):
+        return os.getcwd()
+    return os.path.dirname(os.path.abspath(spec.origin))
 
 
 def get_debug_flag() -> bool:

@@ -7,9 +7,7 @@ registries into per-endpoint call chains when it starts serving.
 from __future__ import annotations
 
 import functools
-import importlib.util
 import os
-import sys
 from collections import defaultdict
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -18,6 +16,7 @@ from werkzeug.exceptions import HTTPException, default_exceptions
 from werkzeug.utils import cached_property
 
 from .asyncfile import AsyncFileOpener
+from .helpers import get_root_path as get_root_path
 from .typing import (
     T_after_request,
     T_before_request,
@@ -48,21 +47,6 @@ def setupmethod(f: F) -> F:
         return f(self, *args, **kwargs)
 
     return wrapper  # type: ignore[return-value]
-
-
-def get_root_path(import_name: str) -> str:
-    """The folder of the module or package ``import_name`` (cwd when unknown)."""
-    mod = sys.modules.get(import_name)
-    mod_file = getattr(mod, "__file__", None) if mod is not None else None
-    if mod_file is not None:
-        return os.path.dirname(os.path.abspath(mod_file))
-    try:
-        spec = importlib.util.find_spec(import_name)
-    except (ImportError, ValueError):
-        spec = None
-    if spec is None or spec.origin in (None, "namespace", "built-in", "frozen"):
-        return os.getcwd()
-    return os.path.dirname(os.path.abspath(spec.origin))
 
 
 class Scaffold:
