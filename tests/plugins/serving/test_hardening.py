@@ -226,6 +226,39 @@ def test_a_compression_bomb_is_refused_with_bounded_memory(ws_server: Any) -> No
     assert kernel.stop() == 0
 
 
+def rss(pid: int) -> int:
+    """The process's resident set size now (VmRSS), in bytes."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    raise AssertionError("no VmRSS")
+
+
+def test_an_idle_websocket_costs_under_20_kb(ws_server: Any) -> None:
+    """500 idle websockets (each proven alive by one echo) grow ``kernel run``'s resident
+    memory by under 20 KB each, hypercorn's share included (25 KB before the lean
+    connection state; bench/memory.py measures it with 1,000)."""
+    kernel, port = ws_server(compression=False)
+    clients: list[RawClient] = []
+    try:
+        for _ in range(20):  # the first connections also load code and fill caches
+            clients.append(RawClient(port, deflate=False))
+            clients[-1].sock.sendall(frame(0x1, b"warm"))
+            assert clients[-1].read_frame() == (0x1, b"got 4")
+        before = rss(kernel.proc.pid)
+        for index in range(500):
+            client = RawClient(port, deflate=False)
+            clients.append(client)
+            client.sock.sendall(frame(0x1, b"hello %d" % index))
+            assert client.read_frame()[0] == 0x1
+        per_connection = (rss(kernel.proc.pid) - before) / 500
+    finally:
+        for client in clients:
+            client.close()
+    assert per_connection < 20 * 1024, f"{per_connection / 1024:.1f} KB per idle websocket"
+    assert kernel.stop() == 0
+
+
 def _deflated(data: bytes) -> bytes:
     compressor = zlib.compressobj(9, zlib.DEFLATED, -15)
     return (compressor.compress(data) + compressor.flush(zlib.Z_SYNC_FLUSH))[:-4]
