@@ -4,6 +4,7 @@ Usage::
 
     python bench/memory.py                     # 7 import runs, 1,000 websockets
     python bench/memory.py --connections 2000 --frameworks raw,erlen
+    python bench/memory.py --app-settings    # Erlen served as `kernel run` serves it
     python bench/run.py --memory --quick       # same thing through run.py
 
 * import time / idle RSS: a fresh interpreter imports a hello-world app of each
@@ -87,6 +88,11 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--runs", type=int, default=7, help="interpreters per framework (7)")
     parser.add_argument("--connections", type=int, default=1000, help="idle websockets (1000)")
     parser.add_argument("--no-websockets", action="store_true", help="skip the websocket part")
+    parser.add_argument(
+        "--app-settings",
+        action="store_true",
+        help="serve Erlen as kernel run does (its hardened hypercorn classes, compression off)",
+    )
     parser.add_argument("--quick", action="store_true", help="2 runs, 100 websockets")
     parser.add_argument("--json", metavar="PATH", type=Path)
     parser.add_argument("--markdown", action="store_true")
@@ -192,13 +198,17 @@ async def hold_connections(pid: int, port: int, count: int) -> tuple[int, int]:
     return before, after
 
 
-def measure_websockets(frameworks: Sequence[str], count: int) -> list[WebSocketResult]:
-    """Per framework: serve under hypercorn, hold ``count`` idle websockets, read RSS."""
+def measure_websockets(
+    frameworks: Sequence[str], count: int, app_settings: bool = False
+) -> list[WebSocketResult]:
+    """Per framework: serve under hypercorn, hold ``count`` idle websockets, read RSS.
+    ``app_settings``: Erlen served as ``kernel run`` serves it (``serve.py --app-settings``)."""
     raise_fd_limit(2 * count + 1024)
     results = []
+    extra = ("--app-settings",) if app_settings else ()
     for fw in frameworks:
         result = WebSocketResult(fw, connections=count)
-        with ServerProcess("hypercorn", fw) as server:
+        with ServerProcess("hypercorn", fw, extra) as server:
             try:
                 server.wait_ready()
                 result.before_kb, result.after_kb = asyncio.run(
@@ -300,7 +310,11 @@ def main(argv: Sequence[str]) -> int:
     frameworks = parse_frameworks(args.frameworks)
     info = machine()
     startup = measure_startup(frameworks, max(1, args.runs))
-    sockets = [] if args.no_websockets else measure_websockets(frameworks, args.connections)
+    sockets = (
+        []
+        if args.no_websockets
+        else measure_websockets(frameworks, args.connections, args.app_settings)
+    )
     print(render(startup, sockets, info, args))
     if args.json:
         document = {

@@ -19,8 +19,12 @@ SERVERS = ("hypercorn", "uvicorn")
 HOST = "127.0.0.1"
 
 
-def serve_hypercorn(app: ASGIApp, port: int) -> None:
-    """Run hypercorn's asyncio worker in this process until SIGTERM/SIGINT."""
+def serve_hypercorn(app: ASGIApp, port: int, app_settings: bool = False) -> None:
+    """Run hypercorn's asyncio worker in this process until SIGTERM/SIGINT.
+
+    ``app_settings``: apply the settings an Erlen app's plugins ask for
+    (``erlen_server_settings``: the serving plugin's hardened connection classes,
+    websocket compression off), as ``kernel run`` does."""
     from hypercorn.asyncio import serve
     from hypercorn.config import Config
 
@@ -29,6 +33,10 @@ def serve_hypercorn(app: ASGIApp, port: int) -> None:
     config.accesslog = None
     config.loglevel = "WARNING"
     config.backlog = 2048
+    if app_settings and hasattr(app, "plugin_manager"):
+        from erlen.plugins.serving.config import apply_app_server_settings
+
+        apply_app_server_settings(app, config)
 
     async def main() -> None:
         stop = asyncio.Event()
@@ -62,10 +70,15 @@ def main(argv: Sequence[str]) -> int:
     parser.add_argument("--server", choices=SERVERS, required=True)
     parser.add_argument("--framework", choices=FRAMEWORKS, required=True)
     parser.add_argument("--port", type=int, required=True)
+    parser.add_argument(
+        "--app-settings",
+        action="store_true",
+        help="hypercorn: apply an Erlen app's erlen_server_settings, as kernel run does",
+    )
     args = parser.parse_args(argv)
     app = load_app(args.framework)
     if args.server == "hypercorn":
-        serve_hypercorn(app, args.port)
+        serve_hypercorn(app, args.port, args.app_settings)
     else:
         serve_uvicorn(app, args.port)
     return 0

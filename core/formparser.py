@@ -2,14 +2,16 @@
 
 Multipart bodies are fed chunk by chunk into werkzeug's sans-IO ``MultipartDecoder``;
 file parts go to spooled temporary files, so a large upload is never held in memory
-whole. ``MAX_FORM_MEMORY_SIZE`` bounds each non-file field and ``MAX_FORM_PARTS`` the
-number of parts (413 when exceeded).
+whole. ``MAX_FORM_MEMORY_SIZE`` bounds each non-file field, ``MAX_FORM_TOTAL_MEMORY_SIZE``
+all of them together and ``MAX_FORM_PARTS`` the number of parts (413 when exceeded); the
+file parts of a form share :data:`SPOOL_MAX_MEMORY` bytes of memory, the rest of their
+data is on disk.
 """
 
 from __future__ import annotations
 
 import codecs
-from tempfile import SpooledTemporaryFile
+from tempfile import SpooledTemporaryFile, TemporaryFile
 from typing import IO, TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
@@ -22,6 +24,8 @@ from .datastructures import FileStorage
 if TYPE_CHECKING:
     from .wrappers.request import Request
 
+#: Bytes of memory the file parts of one form share; the data past them is written to
+#: temporary files.
 SPOOL_MAX_MEMORY = 500 * 1024
 #: Bytes handed to the multipart decoder at a time.
 FEED_SIZE = 64 * 1024
@@ -64,6 +68,7 @@ async def _parse_multipart(
     request: Request, boundary: bytes
 ) -> tuple[ImmutableMultiDict[str, str], ImmutableMultiDict[str, FileStorage]]:
     memory_limit = request.max_form_memory_size
+    total_limit = _total_limit(request.max_form_total_memory_size, memory_limit)
     decoder = MultipartDecoder(boundary, memory_limit, max_parts=request.max_form_parts)
     feed_size = FEED_SIZE if memory_limit is None else max(1, min(FEED_SIZE, memory_limit // 2))
     fields: list[tuple[str, str]] = []
@@ -72,9 +77,11 @@ async def _parse_multipart(
     field_parts: list[bytes] = []
     container: IO[bytes] | None = None
     containers: list[IO[bytes]] = []
+    fields_size = 0  # the non-file fields' bytes so far, all in memory
+    spool_budget = SPOOL_MAX_MEMORY  # the memory left to the file parts' spools
 
     def drain() -> bool:
-        nonlocal current, container
+        nonlocal current, container, fields_size, spool_budget
         while True:
             event = decoder.next_event()
             if isinstance(event, NeedData):
@@ -85,13 +92,22 @@ async def _parse_multipart(
                 current, field_parts[:] = event, []
             elif isinstance(event, File):
                 current = event
-                container = SpooledTemporaryFile(max_size=SPOOL_MAX_MEMORY)
+                # Spooled in memory up to what the earlier file parts left of the budget
+                # (a spool rolls over to disk past its max_size; 0 would mean never).
+                container = (
+                    SpooledTemporaryFile(max_size=spool_budget)
+                    if spool_budget > 0
+                    else TemporaryFile()
+                )
                 containers.append(container)
             elif isinstance(event, Data):
                 if isinstance(current, File):
                     assert container is not None
                     container.write(event.data)
                     if not event.more_data:
+                        size = container.tell()
+                        if size <= spool_budget:  # still in memory (rolled over past it)
+                            spool_budget -= size
                         container.seek(0)
                         files.append(
                             (
@@ -108,6 +124,9 @@ async def _parse_multipart(
                     field_parts.append(event.data)
                     field_size = sum(map(len, field_parts))
                     if memory_limit is not None and field_size > memory_limit:
+                        raise RequestEntityTooLarge()
+                    fields_size += len(event.data)
+                    if total_limit is not None and fields_size > total_limit:
                         raise RequestEntityTooLarge()
                     if not event.more_data:
                         charset = _part_charset(current.headers)
@@ -141,6 +160,15 @@ async def _parse_multipart(
     return ImmutableMultiDict(fields), ImmutableMultiDict(files)
 
 
+def _total_limit(total: int | None, per_field: int | None) -> int | None:
+    """The bound of a form's non-file fields together: ``MAX_FORM_TOTAL_MEMORY_SIZE``,
+    never below one field's bound (an app that raised only ``MAX_FORM_MEMORY_SIZE``, as
+    a Flask app would, still takes one such field); ``None``: no bound."""
+    if total is None or per_field is None:
+        return total
+    return max(total, per_field)
+
+
 def _part_charset(headers: Any) -> str:
     content_type = headers.get("content-type", "") if headers else ""
     for param in content_type.split(";")[1:]:
@@ -161,6 +189,7 @@ class _ParseTarget:
         self.content_length = content_length
         self.max_form_memory_size = parser.max_form_memory_size
         self.max_form_parts = parser.max_form_parts
+        self.max_form_total_memory_size = parser.max_form_total_memory_size
 
     async def get_data(self) -> bytes:
         return await self.body.read()  # type: ignore[no-any-return]
@@ -183,11 +212,13 @@ class FormDataParser:
         max_form_memory_size: int | None = None,
         max_form_parts: int | None = None,
         silent: bool = True,
+        max_form_total_memory_size: int | None = None,
     ) -> None:
         self.cls = cls or ImmutableMultiDict
         self.max_content_length = max_content_length
         self.max_form_memory_size = max_form_memory_size
         self.max_form_parts = max_form_parts
+        self.max_form_total_memory_size = max_form_total_memory_size
         self.silent = silent
 
     async def parse(

@@ -12,6 +12,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import IO
 
@@ -78,7 +79,7 @@ async def http_get(port: int, path: str, timeout: float = 5.0) -> HttpReply:
 class ServerProcess:
     """One app served by hypercorn or uvicorn in a subprocess; use as a context manager."""
 
-    def __init__(self, server: str, framework: str) -> None:
+    def __init__(self, server: str, framework: str, extra_args: Sequence[str] = ()) -> None:
         self.server = server
         self.framework = framework
         self.port = free_port()
@@ -92,6 +93,7 @@ class ServerProcess:
             framework,
             "--port",
             str(self.port),
+            *extra_args,
         ]
         self.process = subprocess.Popen(
             command,

@@ -51,6 +51,7 @@ def request_limits(app: Erlen) -> RequestLimits:
         config["BODY_TIMEOUT"],
         config["MAX_FORM_MEMORY_SIZE"],
         config["MAX_FORM_PARTS"],
+        config["MAX_FORM_TOTAL_MEMORY_SIZE"],
     )
 
 
@@ -77,11 +78,16 @@ def make_http_handler(app: Erlen) -> ProtocolHandler:
         head = request.method == "HEAD" and HEAD_BODY not in scope
         if type(outcome) is bytes:
             start, body = text_messages(outcome, plain_header, head)  # type: ignore[arg-type]
-        elif outcome._is_data:
-            start, body = data_messages(outcome, head)
         else:
-            await send_response(outcome, head, send, receive, timeout)
-            return
+            try:
+                headers = encode_headers(outcome)
+            except UnicodeEncodeError as error:  # a header that is not latin-1
+                outcome = await answer_unsendable(app, steps, request, outcome, error)
+                headers = encode_headers(outcome)
+            if not outcome._is_data:
+                await send_response(outcome, headers, head, send, receive, timeout)
+                return
+            start, body = data_messages(outcome, headers, head)
         await send(start)
         await send(body)
 
@@ -175,20 +181,49 @@ _HEADERS_CLASSES = (Headers, ResponseHeaders)  # iterating them yields their `_l
 
 
 def encode_headers(response: Response) -> list[tuple[bytes, bytes]]:
-    """The response headers as ASGI byte pairs."""
+    """The response headers as ASGI byte pairs; ``UnicodeEncodeError`` for a header that
+    is not latin-1 (:func:`answer_unsendable` answers it)."""
     headers = response.headers
     items = headers._list if type(headers) in _HEADERS_CLASSES else headers
     return [*map(encoded_pair, items)]
 
 
-def data_messages(response: Response, head: bool) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The two ASGI messages sending ``response``, whose body is in memory (or not sent:
-    a HEAD request gets the headers only)."""
+async def answer_unsendable(
+    app: Erlen, steps: HttpSteps, request: Any, response: Response, error: UnicodeEncodeError
+) -> Any:
+    """The app's answer in place of ``response``, which cannot be sent (a header is not
+    latin-1): its 500 error handling (the error logged with the route, the 500 handler,
+    the after functions), run in the request's context entered again.
+
+    The request's teardown ran when it ended, so leaving runs nothing; the 500 handler
+    sees a fresh ``g`` and session. ``response``'s body is closed unsent. Pinned over a
+    real socket by ``tests/plugins/serving/test_hardening.py``."""
+    if not response._is_data:
+        await _close_body(response.response)
+    over = steps.over
+    rule = request.url_rule
+    plan = steps.plans.get(rule.endpoint if rule is not None else None) or steps.pipeline.plan_for(
+        request
+    )
+    ctx = RequestContext.enter(app, request)
+    try:
+        if over.handle_exception is not None:
+            return await over.handle_exception(error)
+        return await handle_exception(app, ctx, plan, steps, error)
+    finally:
+        ctx.leave()
+
+
+def data_messages(
+    response: Response, headers: list[tuple[bytes, bytes]], head: bool
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The two ASGI messages sending ``response`` (its ``headers`` encoded), whose body is
+    in memory (or not sent: a HEAD request gets the headers only)."""
     return (
         {
             "type": "http.response.start",
             "status": response.status_code,
-            "headers": encode_headers(response),
+            "headers": headers,
         },
         {
             "type": "http.response.body",
@@ -199,23 +234,23 @@ def data_messages(response: Response, head: bool) -> tuple[dict[str, Any], dict[
 
 
 async def send_response(
-    response: Response, head: bool, send: Send, receive: Receive, default_timeout: float | None
+    response: Response,
+    headers: list[tuple[bytes, bytes]],
+    head: bool,
+    send: Send,
+    receive: Receive,
+    default_timeout: float | None,
 ) -> None:
-    """Send ``response`` over ASGI; a HEAD request gets the headers only."""
+    """Send ``response`` (its ``headers`` encoded) over ASGI; a HEAD request gets the
+    headers only."""
     if response._is_data or head:
-        start, body = data_messages(response, head)
+        start, body = data_messages(response, headers, head)
         await send(start)
         await send(body)
         if head and not response._is_data:
             await _close_body(response.response)
         return
-    await send(
-        {
-            "type": "http.response.start",
-            "status": response.status_code,
-            "headers": encode_headers(response),
-        }
-    )
+    await send({"type": "http.response.start", "status": response.status_code, "headers": headers})
     timeout = response.timeout
     if timeout is ...:
         timeout = default_timeout

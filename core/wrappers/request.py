@@ -44,6 +44,7 @@ class RequestLimits(NamedTuple):
     body_timeout: float | None = None
     max_form_memory_size: int | None = 500_000
     max_form_parts: int | None = 1_000
+    max_form_total_memory_size: int | None = 2_500_000
 
 
 class _Expiry:
@@ -291,6 +292,7 @@ class Request(BaseRequestWebsocket):
         body_timeout: float | None = None,
         max_form_memory_size: int | None = 500_000,
         max_form_parts: int | None = 1_000,
+        max_form_total_memory_size: int | None = 2_500_000,
     ) -> None:
         super().__init__(scope)
         self._receive = receive or _empty_receive
@@ -298,6 +300,7 @@ class Request(BaseRequestWebsocket):
         self.body_timeout = body_timeout
         self.max_form_memory_size = max_form_memory_size
         self.max_form_parts = max_form_parts
+        self.max_form_total_memory_size = max_form_total_memory_size
 
     #: Whether :meth:`from_scope` may fill the fields itself: the class keeps this
     #: constructor and the fields it leaves to be derived on first read (set per class
@@ -340,6 +343,7 @@ class Request(BaseRequestWebsocket):
             request.body_timeout,
             request.max_form_memory_size,
             request.max_form_parts,
+            request.max_form_total_memory_size,
         ) = limits
         return request
 
@@ -435,6 +439,7 @@ class Request(BaseRequestWebsocket):
             max_content_length=self.max_content_length,
             max_form_memory_size=self.max_form_memory_size,
             max_form_parts=self.max_form_parts,
+            max_form_total_memory_size=self.max_form_total_memory_size,
         )
 
     async def get_json(self, force: bool = False, silent: bool = False, cache: bool = True) -> Any:

@@ -226,6 +226,39 @@ def test_a_compression_bomb_is_refused_with_bounded_memory(ws_server: Any) -> No
     assert kernel.stop() == 0
 
 
+def rss(pid: int) -> int:
+    """The process's resident set size now (VmRSS), in bytes."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    raise AssertionError("no VmRSS")
+
+
+def test_an_idle_websocket_costs_under_20_kb(ws_server: Any) -> None:
+    """500 idle websockets (each proven alive by one echo) grow ``kernel run``'s resident
+    memory by under 20 KB each, hypercorn's share included (25 KB before the lean
+    connection state; bench/memory.py measures it with 1,000)."""
+    kernel, port = ws_server(compression=False)
+    clients: list[RawClient] = []
+    try:
+        for _ in range(20):  # the first connections also load code and fill caches
+            clients.append(RawClient(port, deflate=False))
+            clients[-1].sock.sendall(frame(0x1, b"warm"))
+            assert clients[-1].read_frame() == (0x1, b"got 4")
+        before = rss(kernel.proc.pid)
+        for index in range(500):
+            client = RawClient(port, deflate=False)
+            clients.append(client)
+            client.sock.sendall(frame(0x1, b"hello %d" % index))
+            assert client.read_frame()[0] == 0x1
+        per_connection = (rss(kernel.proc.pid) - before) / 500
+    finally:
+        for client in clients:
+            client.close()
+    assert per_connection < 20 * 1024, f"{per_connection / 1024:.1f} KB per idle websocket"
+    assert kernel.stop() == 0
+
+
 def _deflated(data: bytes) -> bytes:
     compressor = zlib.compressobj(9, zlib.DEFLATED, -15)
     return (compressor.compress(data) + compressor.flush(zlib.Z_SYNC_FLUSH))[:-4]
@@ -490,3 +523,54 @@ async def test_cleartext_http2_can_be_turned_off() -> None:
         finally:
             writer.close()
     assert status_line.startswith(b"HTTP/1.1 101 ")
+
+
+def header_app() -> Erlen:
+    app = Erlen(__name__)
+    after: list[int] = []
+
+    @app.route("/name")
+    async def name() -> Any:
+        return "hello", {"X-Name": request.args.get("name", "")}
+
+    @app.route("/stream")
+    async def stream() -> Any:
+        async def body() -> Any:
+            yield "never sent"
+
+        return body(), {"X-Name": "Zoë ✓"}
+
+    @app.after_request
+    async def count(response: Any) -> Any:
+        after.append(response.status_code)
+        response.headers["X-After"] = str(len(after))
+        return response
+
+    @app.errorhandler(500)
+    async def server_error(error: Any) -> Any:
+        return f"app 500: {type(error.original_exception).__name__}", 500
+
+    return app
+
+
+async def test_a_header_outside_latin1_gets_the_apps_500(caplog: Any) -> None:
+    """A response header that is not latin-1 cannot be sent (RFC 9110 section 5.5): the
+    app's 500 handler answers (the server's bare 500 did), the error is logged with the
+    route, and the connection stays usable. A latin-1 value is sent as latin-1."""
+    get = "GET /name?name={} HTTP/1.1\r\nHost: x\r\n\r\n"
+    last = "GET /stream HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    pipelined = (get.format("Zo%C3%AB%20%E2%9C%93") + get.format("Zo%C3%AB") + last).encode()
+    async with serve_app(header_app()) as base_url:
+        received = await _raw_exchange(_port(base_url), pipelined)
+    first, second, third = received.split(b"HTTP/1.1 ")[1:]
+    assert first.startswith(b"500 ") and first.endswith(b"app 500: UnicodeEncodeError")
+    assert b"x-after: 2" in first.lower()  # after functions ran for the 500 too
+    assert second.startswith(b"200 ") and b"x-name: Zo\xeb\r\n" in second
+    assert third.startswith(b"500 ") and third.endswith(b"app 500: UnicodeEncodeError")
+    assert b"never sent" not in third
+    logged = [r for r in caplog.records if r.getMessage().startswith("Exception on request")]
+    assert [r.getMessage() for r in logged] == [
+        "Exception on request GET /name",
+        "Exception on request GET /stream",
+    ]
+    assert "response header 'X-Name'" in str(logged[0].exc_info[1])

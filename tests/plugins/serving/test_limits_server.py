@@ -4,6 +4,8 @@ whole body, and the 413 / 408 still arrives promptly."""
 from __future__ import annotations
 
 import asyncio
+import socket
+from pathlib import Path
 from typing import Any
 
 from erlen import Erlen, request
@@ -12,6 +14,7 @@ from erlen.plugins.testing.server import serve_app
 # Far longer than any wait below: an answer that arrives proves the server did not wait
 # for the body the client never sends.
 SERVER_BODY_TIMEOUT = 60
+MIB = 1024 * 1024
 
 
 def make_app(**config: Any) -> Erlen:
@@ -101,3 +104,94 @@ async def test_big_form_is_413_over_the_wire() -> None:
         )
         answer = await exchange(base, head, b"a=" + b"b" * 500)
     assert answer.startswith(b"HTTP/1.1 413")
+
+
+def multipart(parts: list[tuple[str, str | None, bytes]], boundary: str = "B") -> bytes:
+    """A multipart/form-data body of ``(name, filename or None, data)`` parts."""
+    body = b""
+    for name, filename, data in parts:
+        disposition = f'form-data; name="{name}"' + (f'; filename="{filename}"' if filename else "")
+        body += f"--{boundary}\r\nContent-Disposition: {disposition}\r\n\r\n".encode()
+        body += data + b"\r\n"
+    return body + f"--{boundary}--\r\n".encode()
+
+
+async def test_form_fields_together_are_bounded() -> None:
+    """MAX_FORM_TOTAL_MEMORY_SIZE bounds the non-file fields of a form together (each is
+    within MAX_FORM_MEMORY_SIZE): 413 before the rest of the body is sent; a form within
+    it is parsed."""
+    app = make_app(MAX_FORM_MEMORY_SIZE=1000, MAX_FORM_TOTAL_MEMORY_SIZE=3000)
+    fields = [(f"f{i}", None, b"x" * 900) for i in range(4)]
+    head = request_head(
+        "/form",
+        {"Content-Type": "multipart/form-data; boundary=B", "Content-Length": "100000"},
+    )
+    async with serve_app(app) as base:
+        refused = await exchange(base, head, multipart(fields)[:-8])
+        body = multipart(fields[:3])
+        length = {"Content-Type": "multipart/form-data; boundary=B"}
+        taken = await exchange(
+            base, request_head("/form", {**length, "Content-Length": str(len(body))}), body
+        )
+    assert refused.startswith(b"HTTP/1.1 413")
+    assert taken.startswith(b"HTTP/1.1 200") and taken.endswith(b"\r\n\r\n3")
+
+
+async def test_one_field_may_take_a_raised_per_field_limit() -> None:
+    """An app that raised only MAX_FORM_MEMORY_SIZE (as a Flask app would) still takes
+    one field of that size: the total is never below one field's limit."""
+    app = make_app(MAX_FORM_MEMORY_SIZE=4_000_000)
+    body = multipart([("big", None, b"x" * 3_000_000)])
+    head = request_head(
+        "/form",
+        {"Content-Type": "multipart/form-data; boundary=B", "Content-Length": str(len(body))},
+    )
+    async with serve_app(app) as base:
+        answer = await exchange(base, head, body)
+    assert answer.startswith(b"HTTP/1.1 200") and answer.endswith(b"\r\n\r\n1")
+
+
+FILES_APP = """
+from erlen import Erlen, request
+
+app = Erlen(__name__)
+app.config["MAX_CONTENT_LENGTH"] = 64 * 1024 * 1024
+
+@app.post("/files")
+async def files():
+    uploaded = await request.files
+    return str(sum(len(f.read()) for f in uploaded.values()))
+"""
+
+
+def _peak_rss(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) * 1024
+    raise AssertionError("no VmHWM")
+
+
+def test_file_parts_share_a_bounded_memory(tmp_path: Path, start_kernel: Any) -> None:
+    """60 file parts of 400 KiB each: their data goes to temporary files past the 500 KiB
+    they share, so the server's peak memory grows by far less than the upload (each
+    part up to 500 KiB stayed in memory before: +24 MiB)."""
+    (tmp_path / "filesapp.py").write_text(FILES_APP)
+    kernel = start_kernel(["--app", "filesapp", "run", "--port", "0"], tmp_path)
+    host, port = kernel.url().removeprefix("http://").split(":")
+    body = multipart([(f"f{i}", f"f{i}.bin", bytes([i]) * 400 * 1024) for i in range(60)])
+    head = request_head(
+        "/files",
+        {"Content-Type": "multipart/form-data; boundary=B", "Content-Length": str(len(body))},
+    )
+    before = _peak_rss(kernel.proc.pid)
+    with socket.create_connection((host, int(port)), timeout=30) as sock:
+        sock.sendall(head + body)
+        answer = b""
+        while not answer.endswith(str(60 * 400 * 1024).encode()):
+            chunk = sock.recv(65536)
+            assert chunk, answer
+            answer += chunk
+    growth = _peak_rss(kernel.proc.pid) - before
+    assert answer.startswith(b"HTTP/1.1 200")
+    assert growth < 10 * MIB, f"peak RSS grew by {growth / MIB:.1f} MiB"
+    assert kernel.stop() == 0
