@@ -19,9 +19,16 @@ def match_request(
     websocket mismatch).
 
     ``matcher`` answers without binding a werkzeug adapter while hosts are not checked
-    (no ``TRUSTED_HOSTS``); when it declines (or there is none) an adapter is bound.
-    tests/core/test_hot_path.py compares both on the routing corner cases."""
-    if matcher is not None and app.config["TRUSTED_HOSTS"] is None:
+    (no ``TRUSTED_HOSTS``) and the connection has the subdomain it matches (always without
+    ``SERVER_NAME``); when it declines (or there is none) an adapter is bound.
+    tests/core/test_hot_path.py compares both on the routing corner cases,
+    tests/core/test_host_routing.py on hosts."""
+    config = app.config
+    if (
+        matcher is not None
+        and config["TRUSTED_HOSTS"] is None
+        and (config["SERVER_NAME"] is None or matcher.serves(connection, config["SERVER_NAME"]))
+    ):
         try:
             found = matcher.match(connection.path, connection.method, websocket)
         except HTTPException as exc:
