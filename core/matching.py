@@ -44,6 +44,7 @@ class FastMatcher:
         "_domain",
         "_descents",
         "_fixed_subdomain",
+        "hostless_generation",
         "_dynamic",
         "_match",
         "_root",
@@ -60,6 +61,8 @@ class FastMatcher:
         self._domain = domain
         #: Whether the host plays no part in matching (see :meth:`serves`).
         self._fixed_subdomain = fixed_subdomain
+        #: The config generation at which :meth:`serves` found that no host is checked.
+        self.hostless_generation = -1
         self._match = url_map._matcher.match
         # Rules whose match needs no post-processing by MapAdapter.match (no redirect, no
         # defaults to merge or to redirect to), by id: rules compare by value, unhashable.
@@ -101,16 +104,24 @@ class FastMatcher:
             return None
         if not hasattr(url_map, "_matcher"):  # another werkzeug: always bind an adapter
             return None
+        if not hasattr(app.config, "generation"):  # not Erlen's Config: changes untracked
+            return None
         if url_map.default_subdomain and not app.subdomain_matching:
             # Every connection is bound with the default subdomain, whatever its host.
             return cls(url_map, url_map.default_subdomain, fixed_subdomain=True)
         return cls(url_map, "")
 
-    def serves(self, connection: Any, server_name: str) -> bool:
-        """Whether ``connection``'s host, under ``server_name`` (the app's
-        ``SERVER_NAME``), has the subdomain this matcher matches (``AppBase._bind_adapter``
-        gives the rules for binding)."""
-        if self._fixed_subdomain:
+    def serves(self, connection: Any, config: Any) -> bool:
+        """Whether this matcher may match ``connection`` with the app's ``config``: no
+        ``TRUSTED_HOSTS`` to check, and the connection's host has the subdomain this
+        matcher matches (``AppBase._bind_adapter`` gives the rules for binding). When
+        that holds whatever the host is, ``hostless_generation`` records the config's
+        generation, so that the caller can skip this call until the config changes."""
+        if config["TRUSTED_HOSTS"] is not None:
+            return False
+        server_name = config["SERVER_NAME"]
+        if server_name is None or self._fixed_subdomain:
+            self.hostless_generation = config.generation
             return True
         return subdomain_of(connection.host, server_name, connection.scheme) == self._domain
 

@@ -123,6 +123,11 @@ async def test_server_name_set_after_the_first_request_applies() -> None:
     with foreign():
         assert (await client.get("/", headers={"Host": "other.test"})).status_code == 404
     assert await body(await client.get("/")) == "index"
+    app.config["TRUSTED_HOSTS"] = ["example.test"]
+    assert await body(await client.get("/")) == "index"
+    assert (await client.get("/", headers={"Host": "api.example.test"})).status_code == 400
+    app.config.update(SERVER_NAME=None, TRUSTED_HOSTS=None)
+    assert await body(await client.get("/", headers={"Host": "other.test"})) == "index"
 
 
 async def test_without_server_name_any_host_is_served_and_has_no_subdomain() -> None:
