@@ -30,6 +30,7 @@ from .exceptions import AppFrozenError
 from .globals import _cv_app, _cv_request, _cv_websocket, g
 from .helpers import _redirect_response, find_package, get_debug_flag
 from .logging import create_logger
+from .routing import INVALID_SUBDOMAIN, ErlenMap, ErlenRule, subdomain_of, warn_foreign_host
 from .scaffold import Scaffold, endpoint_from_view_func, setupmethod
 from .utils import run_sync
 from .wrappers.response import Response
@@ -52,22 +53,6 @@ def _blueprint_chain(name: str) -> list[str]:
     return [".".join(parts[:i]) for i in range(len(parts), 0, -1)]
 
 
-def _subdomain_of(host: str, server_name: str) -> str | None:
-    """The subdomain of ``host`` under ``server_name``; None if it is not under it."""
-    host = _without_port(host).lower()
-    server = _without_port(server_name).lower()
-    if host == server:
-        return ""
-    if host.endswith("." + server):
-        return host[: -len(server) - 1]
-    return None
-
-
-def _without_port(host: str) -> str:
-    name, sep, port = host.rpartition(":")
-    return name if sep and port.isdigit() else host  # "[::1]" keeps its colons
-
-
 class AppBase(Scaffold):
     """Configuration, URL map and registries of an app (see :class:`~erlen.Erlen`)."""
 
@@ -75,8 +60,8 @@ class AppBase(Scaffold):
     app_ctx_globals_class = _AppCtxGlobals
     config_class = Config
     response_class = Response
-    url_map_class = Map
-    url_rule_class = Rule
+    url_map_class: type[Map] = ErlenMap
+    url_rule_class: type[Rule] = ErlenRule
     jinja_options: dict[str, Any] = {}
 
     testing = ConfigAttribute[bool]("TESTING")
@@ -268,17 +253,22 @@ class AppBase(Scaffold):
         subdomain = None
         server_name = config["SERVER_NAME"] or host
         if self.url_map.host_matching:
+            # Rules are matched against the request's host, even with SERVER_NAME set
+            # (Flask 3.1; Quart matches SERVER_NAME): tests/core/test_host_routing.py.
             server_name = host
-        elif not self.subdomain_matching:
-            subdomain = self.url_map.default_subdomain or ""
+        elif not self.subdomain_matching and self.url_map.default_subdomain:
+            subdomain = self.url_map.default_subdomain
         elif config["SERVER_NAME"]:
-            subdomain = _subdomain_of(host, config["SERVER_NAME"])
+            # Quart's rule, whatever subdomain_matching says: the subdomain is what
+            # the host has before SERVER_NAME (ErlenMap.bind_to_request).
+            subdomain = subdomain_of(host, server_name, request.scheme)
             if subdomain is None:
-                # The host is not under SERVER_NAME (an IP, another name). werkzeug's
-                # "<invalid>" subdomain is meant to 404 but would match a "<user>"
-                # wildcard rule, so the request is refused here (dispatch raises it).
+                warn_foreign_host(host, server_name)
+                # werkzeug's "<invalid>" subdomain is meant to 404 but would match a
+                # "<user>" wildcard rule, so the request is refused here (dispatch
+                # raises it; Quart serves the wildcard rule).
                 request.routing_exception = NotFound()
-                subdomain = "<invalid>"
+                subdomain = INVALID_SUBDOMAIN
         return (
             server_name.lower(),
             request.root_path or "/",

@@ -75,7 +75,11 @@ class BlueprintSetupState:
 
 
 class Blueprint(Scaffold):
-    """A set of routes and handlers to register on an app, under a name and URL prefix."""
+    """A set of routes and handlers to register on an app, under a name and URL prefix.
+
+    Its ``cli`` commands go to a command group named ``cli_group``: by default (or with
+    ``cli_group=...``) the blueprint's name; with ``None``, straight onto the app's CLI.
+    """
 
     _got_registered_once = False
 
@@ -180,7 +184,8 @@ class Blueprint(Scaffold):
         if self.cli.commands:
             if cli_resolved_group is None:
                 app.cli.commands.update(self.cli.commands)
-            elif cli_resolved_group is _sentinel:
+            elif cli_resolved_group is _sentinel or cli_resolved_group is Ellipsis:
+                # ``cli_group=...`` spells the default: a group named after the blueprint.
                 self.cli.name = name
                 app.cli.add_command(self.cli)
             else:

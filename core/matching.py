@@ -1,9 +1,10 @@
 """URL matching without binding a werkzeug ``MapAdapter`` per request.
 
 ``MapAdapter.match`` needs an adapter bound to the request's host, which parses every
-request header just to read ``Host``, although an app without host or subdomain matching
-never uses the host to match. :class:`FastMatcher`, built once at freeze, answers the
-common cases from the map's own state machine:
+request header just to read ``Host``, although an app without host matching uses the
+host only to find the subdomain, which is always the same without ``SERVER_NAME``.
+:class:`FastMatcher`, built once at freeze for one subdomain, answers the common cases
+from the map's own state machine (for a connection with that subdomain):
 
 * a path equal to a rule with no converters: one dict lookup;
 * any other path: the walk werkzeug's ``StateMachineMatcher.match`` does, over the same
@@ -30,6 +31,8 @@ from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import ValidationError, WebsocketMismatch
 from werkzeug.routing.exceptions import NoMatch
 
+from .routing import subdomain_of
+
 if TYPE_CHECKING:
     from werkzeug.routing import Map, Rule
 
@@ -40,6 +43,8 @@ class FastMatcher:
     __slots__ = (
         "_domain",
         "_descents",
+        "_fixed_subdomain",
+        "hostless_generation",
         "_dynamic",
         "_match",
         "_root",
@@ -50,10 +55,14 @@ class FastMatcher:
         "url_map",
     )
 
-    def __init__(self, url_map: Map, domain: str) -> None:
+    def __init__(self, url_map: Map, domain: str, fixed_subdomain: bool = False) -> None:
         url_map.update()
         self.url_map = url_map
         self._domain = domain
+        #: Whether the host plays no part in matching (see :meth:`serves`).
+        self._fixed_subdomain = fixed_subdomain
+        #: The config generation at which :meth:`serves` found that no host is checked.
+        self.hostless_generation = -1
         self._match = url_map._matcher.match
         # Rules whose match needs no post-processing by MapAdapter.match (no redirect, no
         # defaults to merge or to redirect to), by id: rules compare by value, unhashable.
@@ -89,18 +98,37 @@ class FastMatcher:
 
     @classmethod
     def for_app(cls, app: Any) -> FastMatcher | None:
-        """A matcher for ``app``, or ``None`` when matching depends on the host."""
+        """A matcher for ``app``, or ``None`` when matching depends on the whole host."""
         url_map = app.url_map
-        if url_map.host_matching or app.subdomain_matching:
+        if url_map.host_matching:
             return None
         if not hasattr(url_map, "_matcher"):  # another werkzeug: always bind an adapter
             return None
-        return cls(url_map, url_map.default_subdomain or "")
+        if not hasattr(app.config, "generation"):  # not Erlen's Config: changes untracked
+            return None
+        if url_map.default_subdomain and not app.subdomain_matching:
+            # Every connection is bound with the default subdomain, whatever its host.
+            return cls(url_map, url_map.default_subdomain, fixed_subdomain=True)
+        return cls(url_map, "")
+
+    def serves(self, connection: Any, config: Any) -> bool:
+        """Whether this matcher may match ``connection`` with the app's ``config``: no
+        ``TRUSTED_HOSTS`` to check, and the connection's host has the subdomain this
+        matcher matches (``AppBase._bind_adapter`` gives the rules for binding). When
+        that holds whatever the host is, ``hostless_generation`` records the config's
+        generation, so that the caller can skip this call until the config changes."""
+        if config["TRUSTED_HOSTS"] is not None:
+            return False
+        server_name = config["SERVER_NAME"]
+        if server_name is None or self._fixed_subdomain:
+            self.hostless_generation = config.generation
+            return True
+        return subdomain_of(connection.host, server_name, connection.scheme) == self._domain
 
     def match(self, path: str, method: str, websocket: bool) -> tuple[Rule, dict[str, Any]] | None:
         """``(rule, view_args)``; raises werkzeug's routing errors; ``None`` to decline."""
         if self.url_map._remap:  # a rule was added to the map directly, after freeze
-            self.__init__(self.url_map, self._domain)  # type: ignore[misc]
+            self.__init__(self.url_map, self._domain, self._fixed_subdomain)  # type: ignore[misc]
         if not websocket:
             by_method = self.http_static.get(path)
             if by_method is not None:

@@ -27,6 +27,7 @@ DEFAULT_INVENTORY = Path(__file__).with_name("_build") / "html" / "objects.inv"
 #: Quart's public submodules, and the names of each that Erlen documents.
 SUBMODULES = {
     "erlen.views": ["View", "MethodView", "http_method_funcs"],
+    "erlen.routing": ["ErlenRule", "ErlenMap"],
     "erlen.ctx": ["AppContext", "RequestContext", "WebsocketContext"],
     "erlen.signals": [
         "websocket_received",

@@ -19,9 +19,15 @@ def match_request(
     websocket mismatch).
 
     ``matcher`` answers without binding a werkzeug adapter while hosts are not checked
-    (no ``TRUSTED_HOSTS``); when it declines (or there is none) an adapter is bound.
-    tests/core/test_hot_path.py compares both on the routing corner cases."""
-    if matcher is not None and app.config["TRUSTED_HOSTS"] is None:
+    (no ``TRUSTED_HOSTS``) and the connection has the subdomain it matches (always without
+    ``SERVER_NAME``); when it declines (or there is none) an adapter is bound.
+    tests/core/test_hot_path.py compares both on the routing corner cases,
+    tests/core/test_host_routing.py on hosts (and on config changed after freeze)."""
+    if matcher is not None and (
+        # The config has not changed since the matcher found that no host is checked.
+        app.config.generation == matcher.hostless_generation
+        or matcher.serves(connection, app.config)
+    ):
         try:
             found = matcher.match(connection.path, connection.method, websocket)
         except HTTPException as exc:

@@ -42,7 +42,10 @@ DESCRIPTIONS: dict[str, str] = {
     "SECRET_KEY": "Signs the session cookie and flashed messages. Required for sessions.",
     "SECRET_KEY_FALLBACKS": "Older keys still accepted to read sessions (key rotation).",
     "SEND_FILE_MAX_AGE_DEFAULT": "`Cache-Control: max-age` of `send_file` and static files.",
-    "SERVER_NAME": "Host (and port) the app serves; enables subdomain routing.",
+    "SERVER_NAME": (
+        "Host (and port) the app serves: its subdomains route subdomain rules,"
+        " other hosts get a 404 and a warning."
+    ),
     "SESSION_COOKIE_DOMAIN": "`Domain` of the session cookie.",
     "SESSION_COOKIE_HTTPONLY": "`HttpOnly` on the session cookie.",
     "SESSION_COOKIE_NAME": "Name of the session cookie.",

@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 import pytest
 from click.testing import CliRunner
-from erlen import Erlen, current_app, g, hookimpl
+from erlen import Blueprint, Erlen, current_app, g, hookimpl
 from erlen.cli import ScriptInfo, make_cli
 from erlen.pluginmanager import available_plugins
 
@@ -174,6 +174,25 @@ def test_app_cli_add_command_and_groups() -> None:
     assert invoke(app, "db", "init").output == f"init {app.name}\n"
     listing = invoke(app, "--help").output
     assert "hello" in listing and "db" in listing and "routes" in listing
+
+
+@pytest.mark.parametrize(
+    "cli_group, args",
+    [("tools", ["tools", "hi"]), (None, ["hi"]), (..., ["greeter", "hi"])],
+)
+def test_blueprint_commands_and_their_group(cli_group: object, args: list[str]) -> None:
+    # cli_group=... is the default spelled out: a group named after the blueprint.
+    app = Erlen(__name__)
+    bp = Blueprint("greeter", __name__, cli_group=cli_group)  # type: ignore[arg-type]
+
+    @bp.cli.command("hi")
+    def hi() -> None:
+        click.echo("hi from the blueprint")
+
+    app.register_blueprint(bp)
+    result = app.test_cli_runner().invoke(args=args)
+    assert result.exit_code == 0, result.output
+    assert result.output == "hi from the blueprint\n"
 
 
 def test_test_cli_runner_invokes_app_commands() -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 
 import pytest
-from erlen import Erlen, abort, websocket
+from erlen import Blueprint, Erlen, abort, websocket
 from erlen.testing import WebsocketDisconnectError, WebsocketResponseError
 
 
@@ -134,6 +134,34 @@ async def test_unknown_path_is_a_404_rejection() -> None:
     with pytest.raises(WebsocketResponseError) as info:
         async with app.test_client().websocket("/nowhere"):
             pass
+    assert info.value.response.status_code == 404
+
+
+async def test_hosts_route_websockets_as_requests() -> None:
+    # With SERVER_NAME, a websocket's subdomain comes from its Host, and a Host outside
+    # SERVER_NAME is refused with a 404 and a warning (tests/core/test_host_routing.py).
+    app = Erlen(__name__)
+    app.config["SERVER_NAME"] = "example.test"
+    api = Blueprint("api", __name__, subdomain="api")
+
+    @app.websocket("/ws")
+    async def ws() -> None:
+        await websocket.send(f"main {websocket.host}")
+
+    @api.websocket("/ws")
+    async def api_ws() -> None:
+        await websocket.send(f"api {websocket.host}")
+
+    app.register_blueprint(api)
+    client = app.test_client()
+    async with client.websocket("/ws") as conn:
+        assert await conn.receive() == "main example.test"
+    async with client.websocket("/ws", subdomain="api") as conn:
+        assert await conn.receive() == "api api.example.test"
+    with pytest.warns(UserWarning, match="server name"):
+        with pytest.raises(WebsocketResponseError) as info:
+            async with client.websocket("/ws", headers={"Host": "other.test"}):
+                pass
     assert info.value.response.status_code == 404
 
 
