@@ -43,11 +43,11 @@ from typing import TYPE_CHECKING, Any
 
 from .. import signals
 from ..sessions import can_open_sync
-from .errors import handle_user_exception, server_error
+from .errors import answer_escaped_error, handle_user_exception, server_error
 from .match import match_request
 from .plan import NO_HOOKS, Hooks, Plan, compile_hooks, overrides, plan_for
 from .session import save_session
-from .steps import run_before
+from .steps import adopt_response, run_before
 
 if TYPE_CHECKING:
     from ..app import Erlen
@@ -55,6 +55,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Protocol",
+    "adopt_response",
+    "answer_escaped_error",
     "dispatch",
     "finalize",
     "full_dispatch",

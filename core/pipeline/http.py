@@ -27,8 +27,9 @@ from ..ctx import RequestContext
 from ..sessions import can_open_sync
 from ..wrappers.headers import ResponseHeaders, encoded_pair
 from ..wrappers.request import RequestLimits
+from .errors import answer_escaped_error
 from .match import match_request
-from .steps import HttpSteps, full_dispatch, handle_exception, teardown
+from .steps import HttpSteps, adopt_response, full_dispatch, handle_exception, teardown
 
 if TYPE_CHECKING:
     from ..app import Erlen
@@ -63,17 +64,25 @@ def make_http_handler(app: Erlen) -> ProtocolHandler:
 
     async def serve_http(scope: Scope, receive: Receive, send: Send) -> None:
         request = from_scope(scope, receive, send, limits)
-        if handle_request is not None:
-            outcome = await handle_request(request)
-        else:
-            outcome = await handle(app, steps, request, True)
+        try:
+            if handle_request is not None:
+                outcome = await handle_request(request)
+            else:
+                outcome = await handle(app, steps, request, True)
+        except Exception as error:  # it propagated (testing, debug, PROPAGATE_EXCEPTIONS)
+            outcome = answer_escaped_error(app, error, request)
         if type(outcome) is bytes:
             start, body = text_messages(outcome, plain_header, request.method == "HEAD")  # type: ignore[arg-type]
-        elif outcome._is_data:
-            start, body = data_messages(outcome, request.method == "HEAD")
         else:
-            await send_response(outcome, request.method == "HEAD", send, receive, timeout)
-            return
+            try:
+                in_memory = outcome._is_data
+            except AttributeError:  # a werkzeug Response (make_response keeps it, as Quart)
+                outcome = adopt_response(app, outcome)
+                in_memory = outcome._is_data
+            if not in_memory:
+                await send_response(outcome, request.method == "HEAD", send, receive, timeout)
+                return
+            start, body = data_messages(outcome, request.method == "HEAD")
         await send(start)
         await send(body)
 

@@ -159,8 +159,8 @@ async def test_teardown_gets_the_unhandled_exception(app: Erlen) -> None:
     assert isinstance(seen[1][1], KeyError)
 
 
-async def test_teardown_runs_even_when_testing_propagates(app: Erlen) -> None:
-    app.testing = True
+async def test_teardown_runs_even_when_the_error_propagates(app: Erlen) -> None:
+    app.config["PROPAGATE_EXCEPTIONS"] = True
     seen: list[str] = []
 
     @app.teardown_request
