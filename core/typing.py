@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any, Optional, TypeVar, Union
 
 if TYPE_CHECKING:
     from werkzeug.datastructures import Headers
+    from werkzeug.wrappers import Response as WerkzeugResponse
 
     from .wrappers.response import Response
 
@@ -39,6 +40,9 @@ ResponseReturnValue = Union[
     tuple[ResponseValue, StatusCode],
     tuple[ResponseValue, StatusCode, HeadersValue],
 ]
+#: What ``make_response`` gives and ``after_request`` functions receive: Erlen's response,
+#: or a werkzeug one a view returned (Quart's name).
+ResponseTypes = Union["Response", "WerkzeugResponse"]
 #: A view: sync or async, returning what :meth:`~erlen.Erlen.make_response` accepts. A
 #: decorator typed with it makes mypy reject a view returning ``None`` or an ``int``, as
 #: Flask's and Quart's types do.

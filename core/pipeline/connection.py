@@ -38,6 +38,7 @@ the chains are compiled per endpoint at freeze and the hooks per app.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -255,11 +256,15 @@ async def postprocess(
         saving = save_session(app, ctx, response)
         if saving is not None:
             await saving
-    elif ctx.session_opened and getattr(ctx.session, "modified", False):
-        app.logger.warning(
-            f"The session was modified during a {protocol.name} handler that returned no"
-            " response: the change is lost, as no cookie can be set after the handshake."
-        )
+    elif ctx.session_opened:
+        # No response to carry a cookie: the interface is called with None, as Quart
+        # does (a server-side store saves; the cookie interface warns about a change).
+        session = ctx.session
+        interface = app.session_interface
+        if not interface.is_null_session(session):
+            saved = interface.save_session(app, session, None)
+            if isinstance(saved, Awaitable):
+                await saved
     return response
 
 

@@ -144,7 +144,9 @@ def answer_escaped_error(app: Erlen, error: Exception, connection: Any) -> Respo
     tests/core/test_escaped_errors.py pins each mode."""
     if not (app.debug or app.testing):
         raise error
-    if connection.scope.get("type") == "websocket":
+    if connection is None:
+        where = "a connection"
+    elif connection.scope.get("type") == "websocket":
         where = f"websocket {connection.path}"
     else:
         where = f"request {connection.method} {connection.path}"
