@@ -248,6 +248,8 @@ class RequestContext(_ConnectionContext):
     def __init__(self, app: Erlen, request: Request, session: SessionMixin | None = None) -> None:
         super().__init__(app, request, session)
         self.request = request
+        if request.url_rule is None and request.routing_exception is None:
+            app.match_request(request)  # a request built by hand, as Quart matches it here
 
     @classmethod
     def enter(cls, app: Erlen, request: Request) -> RequestContext:
