@@ -37,6 +37,7 @@ from .sessions import (
     default_session_interface,
     open_session_lazily,
 )
+from .typing import AppOrBlueprintKey as AppOrBlueprintKey
 from .utils import run_sync as run_sync
 from .utils import run_sync_iterable as run_sync_iterable
 from .wrappers.request import Request
@@ -632,8 +633,11 @@ class Erlen(AppBase):
             "keyfile": keyfile,
             **kwargs,
         }
+        if not kwargs.get("config_file"):  # with one, None keeps the file's bind
+            host = host or "127.0.0.1"
+            port = 5000 if port is None else port
         served = self.plugin_manager.hook.erlen_serve(
-            app=self, host=host or "127.0.0.1", port=port or 5000, options=options
+            app=self, host=host, port=port, options=options
         )
         if served is None:
             raise RuntimeError(_no_server_message("app.run()"))

@@ -9,7 +9,6 @@ variables (``url_for`` in a request builds URLs relative to it).
 from __future__ import annotations
 
 import functools
-import importlib.util
 import inspect
 import logging
 import os
@@ -28,6 +27,7 @@ from .asyncfile import AsyncFileOpener
 from .config import DEFAULT_CONFIG, Config, ConfigAttribute
 from .ctx import _AppCtxGlobals
 from .globals import _cv_app, _cv_request, _cv_websocket
+from .helpers import find_package, get_debug_flag
 from .logging import create_logger
 from .scaffold import Scaffold, endpoint_from_view_func, setupmethod
 from .utils import run_sync
@@ -65,52 +65,6 @@ def _subdomain_of(host: str, server_name: str) -> str | None:
 def _without_port(host: str) -> str:
     name, sep, port = host.rpartition(":")
     return name if sep and port.isdigit() else host  # "[::1]" keeps its colons
-
-
-def _find_package(import_name: str) -> tuple[str | None, str]:
-    """``(install prefix or None, folder holding the top-level package or module)``."""
-    root_name = import_name.partition(".")[0]
-    try:
-        spec = importlib.util.find_spec(root_name)
-    except (ImportError, ValueError):
-        spec = None
-    if spec is None:
-        return None, os.getcwd()  # __main__ of a script, an interactive session
-    if spec.submodule_search_locations:
-        if spec.origin in (None, "namespace"):
-            package_path = os.path.dirname(list(spec.submodule_search_locations)[0])
-        else:
-            package_path = os.path.dirname(os.path.dirname(spec.origin))
-    elif spec.origin in (None, "built-in", "frozen"):
-        return None, os.getcwd()
-    else:
-        package_path = os.path.dirname(spec.origin)
-    package_path = os.path.abspath(package_path)
-    prefix = os.path.abspath(sys.prefix)
-    try:
-        installed = os.path.commonpath([prefix, package_path]) == prefix
-    except ValueError:  # different drives (Windows)
-        installed = False
-    if installed:
-        return prefix, package_path
-    site_parent, site_folder = os.path.split(package_path)
-    if site_folder.lower() == "site-packages":
-        lib_parent, lib_folder = os.path.split(site_parent)
-        if lib_folder.lower() == "lib":  # Windows: {prefix}/Lib/site-packages
-            return lib_parent, package_path
-        if os.path.basename(lib_parent).lower() == "lib":  # {prefix}/lib/pythonX.Y/...
-            return os.path.dirname(lib_parent), package_path
-    return None, package_path
-
-
-def _debug_from_env() -> bool:
-    # Like Quart's get_debug_flag(): the instance's DEBUG is a bool (False when unset),
-    # while default_config keeps None.
-    for var in ("KERNEL_DEBUG", "ERLEN_DEBUG"):
-        value = os.environ.get(var)
-        if value:
-            return value.lower() not in {"0", "false", "no"}
-    return False
 
 
 class AppBase(Scaffold):
@@ -183,7 +137,7 @@ class AppBase(Scaffold):
         """The default :attr:`instance_path`: an ``instance`` folder next to the app's
         package or module, or ``{sys.prefix}/var/{name}-instance`` when the app is
         installed (in ``site-packages``), as in Flask."""
-        prefix, package_path = _find_package(self.import_name)
+        prefix, package_path = find_package(self.import_name)
         if prefix is None:
             return os.path.join(package_path, "instance")
         return os.path.join(prefix, "var", f"{self.name}-instance")
@@ -201,7 +155,7 @@ class AppBase(Scaffold):
         """Create the config object from :attr:`default_config`."""
         root_path = self.instance_path if instance_relative else self.root_path
         defaults = dict(self.default_config)
-        defaults["DEBUG"] = _debug_from_env()
+        defaults["DEBUG"] = get_debug_flag()
         return self.config_class(root_path, defaults)
 
     @property

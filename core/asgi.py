@@ -81,7 +81,7 @@ class ASGIHTTPConnection:
         try:
             response: Any = await self.app.handle_request(request)
         except Exception as error:
-            response = answer_escaped_error(self.app, error, request)
+            response = await answer_escaped_error(self.app, error, request)
         await self._send_response(send, response, request.method == "HEAD")
 
     async def _send_response(self, send: Send, response: Any, head: bool = False) -> None:
@@ -190,4 +190,4 @@ async def _handle_exception(app: Erlen, error: Exception) -> Response:
     """Quart's answer to an error that escaped ``app``: the traceback page in debug or
     testing mode, else the error raised on
     (:func:`~erlen.pipeline.errors.answer_escaped_error`)."""
-    return answer_escaped_error(app, error, None)
+    return await answer_escaped_error(app, error, None)

@@ -13,8 +13,10 @@ import functools
 import importlib.metadata
 import inspect
 import os
+import platform
 import sys
 from collections.abc import Callable
+from importlib import import_module
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
@@ -26,14 +28,16 @@ from .discovery import (
     LEGACY_APP_ENVS,
     SKIP_DOTENV_ENV,
     NoAppException,
-    ScriptInfo,
     app_import_path_from_env,
+    find_app_by_string,
+    find_best_app,
     load_dotenv,
     locate_app,
     prepare_import,
     skip_dotenv,
 )
 from .exceptions import PluginError
+from .helpers import DEBUG_ENV, get_debug_flag
 from .pluginmanager import (
     BUILTINS_NAME,
     ErlenPluginManager,
@@ -53,17 +57,26 @@ __all__ = [
     "LEGACY_APP_ENVS",
     "SKIP_DOTENV_ENV",
     "FROM_CLI_ENV",
+    "QUART_API_VERSION",
+    "VERSION_DISTRIBUTIONS",
     "AppGroup",
+    "ErlenGroup",
     "KernelGroup",
     "NoAppException",
     "ScriptInfo",
     "app_import_path_from_env",
     "cli",
+    "find_app_by_string",
+    "find_best_app",
+    "get_version",
+    "import_module",
     "load_dotenv",
     "locate_app",
     "main",
     "make_cli",
     "prepare_import",
+    "version_option",
+    "versions_report",
     "with_appcontext",
 ]
 
@@ -71,6 +84,71 @@ F = TypeVar("F", bound=Callable[..., Any])
 #: Set while a ``kernel`` command runs: a module calling ``app.run()`` on import must not
 #: start a server (Flask's ``FLASK_RUN_FROM_CLI``); the ``run`` command sets its own value.
 FROM_CLI_ENV = "KERNEL_RUN_FROM_CLI"
+#: The Quart release whose API Erlen follows (``kernel --version`` prints it).
+QUART_API_VERSION = "0.22"
+#: The distributions ``kernel --version`` reports after Python and Erlen: the libraries
+#: Erlen's behaviour depends on (a bug report needs their versions).
+VERSION_DISTRIBUTIONS = (
+    "werkzeug",
+    "hypercorn",
+    "pluggy",
+    "click",
+    "jinja2",
+    "msgspec",
+    "itsdangerous",
+    "blinker",
+)
+
+
+class ScriptInfo:
+    """How the CLI finds the app: an import path or a factory (Flask's and Quart's class).
+
+    ``load_app`` imports with this module's ``import_module`` (replaceable in tests,
+    as in Quart). With ``set_debug_flag``, a debug setting given on the command line or
+    in ``KERNEL_DEBUG`` is applied to the loaded app, over what its code set; without
+    one the app keeps its own. After :meth:`load_app`, :attr:`resolved_import_path` is
+    the path the app came from (``--app``, the environment or a default file), so worker
+    processes can load it again. :attr:`data` is free for commands to share state.
+    """
+
+    def __init__(
+        self,
+        app_import_path: str | None = None,
+        create_app: Callable[..., Erlen] | None = None,
+        set_debug_flag: bool = True,
+    ) -> None:
+        self.app_import_path = app_import_path
+        self.create_app = create_app
+        self.set_debug_flag = set_debug_flag
+        self.data: dict[Any, Any] = {}
+        self.resolved_import_path: str | None = None
+        self._loaded_app: Erlen | None = None
+
+    def load_app(self) -> Erlen:
+        """Load (once) and return the app."""
+        if self._loaded_app is not None:
+            return self._loaded_app
+        if self.create_app is not None:
+            app = self.create_app()
+        else:
+            path = self.app_import_path or app_import_path_from_env()
+            if not path:
+                path = next((f for f in DEFAULT_APP_FILES if os.path.isfile(f)), None)
+            if not path:
+                raise NoAppException(
+                    "Could not locate an Erlen application. Use the 'kernel --app'"
+                    f" option, the {APP_ENV} environment variable, or an 'app.py' file"
+                    " in the current directory."
+                )
+            # Looked up here, at call time: a test may have replaced it (Quart's do).
+            app = locate_app(path, import_module=import_module)
+            self.resolved_import_path = path
+        if self.set_debug_flag and os.environ.get(DEBUG_ENV):
+            app.debug = get_debug_flag()
+        self._loaded_app = app
+        return app
+
+
 pass_script_info = click.make_pass_decorator(ScriptInfo, ensure=True)
 
 
@@ -188,26 +266,82 @@ def _env_file_callback(ctx: click.Context, param: click.Parameter, value: str | 
             raise click.BadParameter(
                 "python-dotenv must be installed to load an env file.", ctx=ctx, param=param
             ) from None
-    if value is not None or not skip_dotenv():
-        load_dotenv(value, load_defaults=not skip_dotenv())
+    # ErlenGroup(load_dotenv=False) reads only --env-file, as QuartGroup does.
+    load_defaults = getattr(ctx.command, "load_dotenv", True) and not skip_dotenv()
+    if value is not None or load_defaults:
+        load_dotenv(value, load_defaults=load_defaults)
     return None
 
 
-class KernelGroup(AppGroup):
+def _distribution_version(name: str) -> str:
+    try:
+        return importlib.metadata.version(name)
+    except importlib.metadata.PackageNotFoundError:
+        return "not installed"
+
+
+def versions_report() -> str:
+    """What ``kernel --version`` prints: Python's, Erlen's and the key libraries' versions,
+    one ``Name version`` per line (Flask's and Quart's ``--version`` print the first ones)."""
+    lines = [
+        f"Python {platform.python_version()}",
+        f"Erlen {_distribution_version('erlen')} (Quart {QUART_API_VERSION} API)",
+    ]
+    for name in VERSION_DISTRIBUTIONS:
+        try:
+            meta_name = importlib.metadata.metadata(name)["Name"]
+        except importlib.metadata.PackageNotFoundError:
+            meta_name = name
+        lines.append(f"{meta_name} {_distribution_version(name)}")
+    return "\n".join(lines)
+
+
+def get_version(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    """The ``--version`` callback: print :func:`versions_report` and exit."""
+    if not value or ctx.resilient_parsing:
+        return
+    click.echo(versions_report(), color=ctx.color)
+    ctx.exit()
+
+
+#: ``kernel --version`` (the option :class:`ErlenGroup` adds unless told not to).
+version_option = click.Option(
+    ["--version"],
+    help="Show the versions of Python, Erlen and the libraries it uses, and exit.",
+    expose_value=False,
+    callback=get_version,
+    is_flag=True,
+    is_eager=True,
+)
+
+
+class ErlenGroup(AppGroup):
     """The ``kernel`` group: built-in commands, plugin commands and ``app.cli`` commands.
 
     Options of every command can also come from ``KERNEL_<COMMAND>_<OPTION>`` environment
-    variables (``KERNEL_RUN_PORT=8000``), as Flask reads ``FLASK_RUN_PORT``.
+    variables (``KERNEL_RUN_PORT=8000``), as Flask reads ``FLASK_RUN_PORT``. The arguments
+    are Quart's ``QuartGroup``'s: ``add_default_commands`` (``routes``, ``plugins``,
+    ``shell``), ``create_app`` (a factory used instead of ``--app``),
+    ``add_version_option``, ``load_dotenv`` (read the default ``.env`` files) and
+    ``set_debug_flag`` (see :class:`ScriptInfo`).
     """
 
-    def __init__(self, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        add_default_commands: bool = True,
+        create_app: Callable[..., Erlen] | None = None,
+        add_version_option: bool = True,
+        load_dotenv: bool = True,
+        set_debug_flag: bool = True,
+        **kwargs: Any,
+    ) -> None:
         params = list(kwargs.pop("params", None) or ())
         params.append(
             click.Option(
                 ["-e", "--env-file"],
                 type=click.Path(exists=True, dir_okay=False),
                 help="Load environment variables from this file (needs python-dotenv);"
-                " .env and .kernelenv are loaded too.",
+                " .env, .kernelenv and .quartenv are loaded too.",
                 is_eager=True,
                 expose_value=False,
                 callback=_env_file_callback,
@@ -235,11 +369,19 @@ class KernelGroup(AppGroup):
                 callback=_set_app,
             )
         )
+        if add_version_option:
+            params.append(version_option)
         settings = dict(kwargs.pop("context_settings", None) or {})
         settings.setdefault("auto_envvar_prefix", "KERNEL")
         super().__init__(params=params, context_settings=settings, **kwargs)
+        self.create_app = create_app
+        self.load_dotenv = load_dotenv
+        self.set_debug_flag = set_debug_flag
         self._plugin_commands_loaded = False
         self._entry_point_plugins: list[object] = []
+        if add_default_commands:
+            for command in (routes_command, plugins_command, shell_command):
+                self.add_command(command)
 
     def command(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
         """Like :meth:`AppGroup.command`, but without the app context unless asked for
@@ -314,8 +456,14 @@ class KernelGroup(AppGroup):
         # An app.run() the app's module makes at import time must not start a server.
         os.environ.setdefault(FROM_CLI_ENV, "true")
         if "obj" not in extra and "obj" not in (self.context_settings or {}):
-            extra["obj"] = ScriptInfo()
+            extra["obj"] = ScriptInfo(
+                create_app=self.create_app, set_debug_flag=self.set_debug_flag
+            )
         return super().make_context(info_name, args, parent=parent, **extra)
+
+
+#: The name this class had first; both spellings are the same class.
+KernelGroup = ErlenGroup
 
 
 @click.command("routes", short_help="Show the routes of the app.")
@@ -432,18 +580,15 @@ def documentation_url(page: str = "") -> str | None:
     return None
 
 
-def make_cli() -> KernelGroup:
+def make_cli() -> ErlenGroup:
     """A new ``kernel`` group with the built-in commands (``cli`` is the one ``main`` runs)."""
     guide = documentation_url("cli.html")
-    group = KernelGroup(
+    return ErlenGroup(
         name="kernel",
         help="Run and manage an Erlen application.\n\nFind the app with --app, the"
         f" {APP_ENV} environment variable, or an app.py file in the current directory."
         + (f" Guide: {guide}" if guide else ""),
     )
-    for command in (routes_command, plugins_command, shell_command):
-        group.add_command(command)
-    return group
 
 
 cli = make_cli()

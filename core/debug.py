@@ -53,9 +53,10 @@ footer { color: #777; font-size: 13px; padding: 1rem 1.5rem 2rem; }
 """
 
 
-def traceback_response(error: BaseException, connection: Any = None) -> Response:
+async def traceback_response(error: BaseException, connection: Any = None) -> Response:
     """A ``500 Internal Server Error`` response showing :func:`traceback_page` of ``error``
-    (and of ``connection``, the request or websocket it failed, default: the current one)."""
+    (and of ``connection``, the request or websocket it failed, default: the current
+    one); a coroutine function, as Quart's."""
     return Response(
         traceback_page(error, connection),
         status=500,

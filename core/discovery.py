@@ -1,8 +1,8 @@
 """Finding the app for the ``kernel`` command line, as Flask does; loading ``.env`` files.
 
-``locate_app("module:name")`` and :class:`ScriptInfo` (``--app``, ``KERNEL_APP``, the
-legacy ``QUART_APP``/``FLASK_APP``, default files). Every failure is a
-:class:`NoAppException` whose message is one line naming the cause.
+``locate_app("module:name")`` and the places :class:`erlen.cli.ScriptInfo` looks
+(``--app``, ``KERNEL_APP``, the legacy ``QUART_APP``/``FLASK_APP``, default files).
+Every failure is a :class:`NoAppException` whose message is one line naming the cause.
 """
 
 from __future__ import annotations
@@ -18,6 +18,9 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from .helpers import SKIP_DOTENV_ENV as SKIP_DOTENV_ENV
+from .helpers import get_load_dotenv
+
 if TYPE_CHECKING:
     from .app import Erlen
 
@@ -27,12 +30,12 @@ LEGACY_APP_ENVS = ("QUART_APP", "FLASK_APP")
 #: Files tried, in this order, when no app is named.
 DEFAULT_APP_FILES = ("asgi.py", "wsgi.py", "app.py")
 #: Environment files loaded (when python-dotenv is installed) before the command line is
-#: read; the first one wins for a variable both set, and the real environment beats both.
-DOTENV_FILES = (".env", ".kernelenv")
-#: Other frameworks' env files: not read (their variables name FLASK_/QUART_ settings),
-#: but a user porting an app is told so instead of wondering why nothing happened.
-IGNORED_DOTENV_FILES = (".flaskenv", ".quartenv")
-SKIP_DOTENV_ENV = "KERNEL_SKIP_DOTENV"
+#: read; an earlier file wins for a variable several set, and the real environment beats
+#: them all. ``.quartenv`` is read as Quart reads it, so a ported project keeps working.
+DOTENV_FILES = (".env", ".kernelenv", ".quartenv")
+#: Flask's env file: not read (its variables name FLASK_ settings), but a user porting an
+#: app is told so instead of wondering why nothing happened.
+IGNORED_DOTENV_FILES = (".flaskenv",)
 
 
 class NoAppException(click.ClickException):
@@ -41,7 +44,9 @@ class NoAppException(click.ClickException):
     exit_code = 2
 
 
-def _find_app_in_module(module: Any) -> Erlen:
+def find_best_app(module: Any) -> Erlen:
+    """The app of ``module``: its ``app`` or ``application``, its only ``Erlen``
+    instance, or what its ``create_app()``/``make_app()`` returns (Flask's rules)."""
     from .app import Erlen
 
     for name in ("app", "application"):
@@ -96,7 +101,9 @@ def _call_user_code(func: Callable[..., Any], label: str, *args: Any, **kwargs: 
         raise NoAppException(f"Calling '{label}' raised {_describe(exc)}") from None
 
 
-def _call_factory(module: Any, expr: str) -> Erlen:
+def find_app_by_string(module: Any, expr: str) -> Erlen:
+    """The app ``expr`` names in ``module``: an attribute (``app``) or a factory call with
+    literal arguments (``create_app("dev", debug=True)``)."""
     from .app import Erlen
 
     try:
@@ -170,11 +177,15 @@ def _split_import_path(import_path: str) -> tuple[str, str]:
     return head + module_part, app_part
 
 
-def locate_app(import_path: str) -> Erlen:
+def locate_app(
+    import_path: str, import_module: Callable[[str], Any] = importlib.import_module
+) -> Erlen:
     """Import ``module[:name or factory(...)]`` (or a ``.py`` path) and return the app.
 
     Every failure is a :class:`NoAppException` with one line that names the cause: the
     module is missing, or importing it raised (the real error, with file and line).
+    ``import_module`` imports the module (:class:`erlen.cli.ScriptInfo` passes
+    ``erlen.cli.import_module``, which tests may replace, as Quart's do).
     """
     module_part, app_part = _split_import_path(import_path)
     if module_part.endswith(".py") or os.sep in module_part or "/" in module_part:
@@ -186,7 +197,7 @@ def locate_app(import_path: str) -> Erlen:
         if "" not in sys.path and os.getcwd() not in sys.path:
             sys.path.insert(0, os.getcwd())
     try:
-        module = importlib.import_module(module_name)
+        module = import_module(module_name)
     except ImportError as exc:
         if exc.name == module_name or (exc.name and module_name.startswith(exc.name + ".")):
             raise NoAppException(
@@ -197,8 +208,8 @@ def locate_app(import_path: str) -> Erlen:
     except Exception as exc:
         raise NoAppException(f"While importing {module_name!r}: {_describe(exc)}") from None
     if app_part:
-        return _call_factory(module, app_part)
-    return _find_app_in_module(module)
+        return find_app_by_string(module, app_part)
+    return find_best_app(module)
 
 
 def app_import_path_from_env() -> str | None:
@@ -217,48 +228,11 @@ def app_import_path_from_env() -> str | None:
     return None
 
 
-class ScriptInfo:
-    """How the CLI finds the app: an import path or a factory.
-
-    After :meth:`load_app`, :attr:`resolved_import_path` is the path the app came from
-    (``--app``, the environment or a default file), so worker processes can load it again.
-    """
-
-    def __init__(
-        self, app_import_path: str | None = None, create_app: Callable[..., Erlen] | None = None
-    ) -> None:
-        self.app_import_path = app_import_path
-        self.create_app = create_app
-        self.resolved_import_path: str | None = None
-        self._loaded_app: Erlen | None = None
-
-    def load_app(self) -> Erlen:
-        """Load (once) and return the app."""
-        if self._loaded_app is not None:
-            return self._loaded_app
-        if self.create_app is not None:
-            app = self.create_app()
-        else:
-            path = self.app_import_path or app_import_path_from_env()
-            if not path:
-                path = next((f for f in DEFAULT_APP_FILES if os.path.isfile(f)), None)
-            if not path:
-                raise NoAppException(
-                    "Could not locate an Erlen application. Use the 'kernel --app'"
-                    f" option, the {APP_ENV} environment variable, or an 'app.py' file"
-                    " in the current directory."
-                )
-            app = locate_app(path)
-            self.resolved_import_path = path
-        self._loaded_app = app
-        return app
-
-
 def load_dotenv(path: str | os.PathLike[str] | None = None, load_defaults: bool = True) -> bool:
-    """Load ``path`` (if given), then ``.env`` and ``.kernelenv``, into ``os.environ``.
+    """Load ``path`` (if given), then ``.env``, ``.kernelenv`` and ``.quartenv``.
 
     Variables already set are never overridden, so the real environment wins, then
-    ``path``, then ``.env``, then ``.kernelenv``. The default files are searched for from
+    ``path``, then ``.env``, ``.kernelenv``, ``.quartenv``. The default files are searched from
     the current directory upwards. Returns whether a file was loaded. Without
     python-dotenv nothing is loaded (a tip is printed when a default file exists).
     """
@@ -286,8 +260,8 @@ def load_dotenv(path: str | os.PathLike[str] | None = None, load_defaults: bool 
             if found:
                 click.secho(
                     f" * Warning: {found} is not read: the kernel command reads"
-                    f" {' and '.join(DOTENV_FILES)}. Move its variables to .kernelenv"
-                    " (FLASK_APP and QUART_APP become KERNEL_APP).",
+                    f" {', '.join(DOTENV_FILES)}. Move its variables to .kernelenv"
+                    " (FLASK_APP becomes KERNEL_APP).",
                     fg="yellow",
                     err=True,
                 )
@@ -296,4 +270,4 @@ def load_dotenv(path: str | os.PathLike[str] | None = None, load_defaults: bool 
 
 def skip_dotenv() -> bool:
     """Whether KERNEL_SKIP_DOTENV turns the default .env files off."""
-    return os.environ.get(SKIP_DOTENV_ENV, "").lower() in {"1", "true", "yes", "on"}
+    return not get_load_dotenv()

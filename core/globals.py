@@ -179,6 +179,15 @@ class _SessionProxy(LocalProxy):  # type: ignore[type-arg]
         setattr(_current_session(), name, value)
 
 
+#: The current contexts themselves, as Flask's and Quart's ``app_ctx``/``request_ctx``/
+#: ``websocket_ctx`` proxies (``request_ctx.request``, ``app_ctx.g``...).
+app_ctx: AppContext = cast("AppContext", LocalProxy(_cv_app, unbound_message=_no_app_msg))
+request_ctx: RequestContext = cast(
+    "RequestContext", LocalProxy(_cv_request, unbound_message=_no_req_msg)
+)
+websocket_ctx: WebsocketContext = cast(
+    "WebsocketContext", LocalProxy(_cv_websocket, unbound_message=_no_ws_msg)
+)
 current_app: Erlen = cast("Erlen", LocalProxy(_cv_app, "app", unbound_message=_no_app_msg))
 g: Any = _GlobalsProxy(_cv_app, "g", unbound_message=_no_app_msg)
 request: Request = cast(

@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import functools
+import importlib.util
 import inspect
+import os
+import sys
 from collections.abc import AsyncIterator, Callable, Iterable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 from markupsafe import escape
+from werkzeug.security import safe_join as safe_join
 from werkzeug.urls import iri_to_uri
 
 from . import signals
 from .globals import _cv_app, _cv_request, _cv_websocket, current_app, session
+from .scaffold import get_root_path as get_root_path
 from .sendfile import DEFAULT_MIMETYPE as DEFAULT_MIMETYPE
 from .sendfile import send_file as send_file
 from .sendfile import send_from_directory as send_from_directory
@@ -20,6 +26,79 @@ if TYPE_CHECKING:
     from .wrappers.response import Response
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+#: The environment variable read by :func:`get_debug_flag` (``ERLEN_DEBUG`` is read too).
+DEBUG_ENV = "KERNEL_DEBUG"
+#: The environment variable read by :func:`get_load_dotenv`.
+SKIP_DOTENV_ENV = "KERNEL_SKIP_DOTENV"
+_FALSE_VALUES = frozenset(("0", "false", "no"))
+
+#: Quart's name for a property computed on each access (Flask's thread-locked cache is
+#: not needed by an async app): kept so that code importing it runs.
+locked_cached_property = property
+
+
+def get_debug_flag() -> bool:
+    """Whether ``KERNEL_DEBUG`` (else ``ERLEN_DEBUG``) asks for debug mode.
+
+    Quart reads ``QUART_DEBUG`` the same way: unset or ``0``/``false``/``no`` is False,
+    any other value True. ``kernel --debug`` sets the variable; a new app reads it into
+    ``config["DEBUG"]``.
+    """
+    for name in (DEBUG_ENV, "ERLEN_DEBUG"):
+        value = os.environ.get(name)
+        if value:
+            return value.lower() not in _FALSE_VALUES
+    return False
+
+
+def get_load_dotenv(default: bool = True) -> bool:
+    """Whether the ``kernel`` command should load the default ``.env`` files.
+
+    ``default`` when ``KERNEL_SKIP_DOTENV`` is unset or empty; otherwise True only for
+    ``0``/``false``/``no`` (skipping turned off), as Quart reads ``QUART_SKIP_DOTENV``.
+    """
+    value = os.environ.get(SKIP_DOTENV_ENV)
+    if not value:
+        return default
+    return value.lower() in _FALSE_VALUES
+
+
+def find_package(name: str) -> tuple[Path | None, Path]:
+    """``(install prefix or None, folder holding the top-level package or module)``.
+
+    The prefix is set when the package is installed (under ``sys.prefix`` or a
+    ``site-packages`` folder): the app's instance folder then goes to
+    ``{prefix}/var/{name}-instance``. A name that cannot be found (``__main__``, an
+    interactive session) gives the current directory.
+    """
+    root_name = name.partition(".")[0]
+    try:
+        spec = importlib.util.find_spec(root_name)
+    except (ImportError, ValueError):
+        spec = None
+    if spec is None or (
+        not spec.submodule_search_locations and spec.origin in (None, "built-in", "frozen")
+    ):
+        return None, Path.cwd()
+    if spec.submodule_search_locations:
+        if spec.origin in (None, "namespace"):
+            package_path = Path(list(spec.submodule_search_locations)[0]).parent
+        else:
+            package_path = Path(str(spec.origin)).parent.parent
+    else:
+        package_path = Path(str(spec.origin)).parent
+    package_path = Path(os.path.abspath(package_path))
+    prefix = Path(os.path.abspath(sys.prefix))
+    if package_path == prefix or prefix in package_path.parents:
+        return prefix, package_path
+    if package_path.name.lower() == "site-packages":
+        lib = package_path.parent
+        if lib.name.lower() == "lib":  # Windows: {prefix}/Lib/site-packages
+            return lib.parent, package_path
+        if lib.parent.name.lower() == "lib":  # {prefix}/lib/pythonX.Y/site-packages
+            return lib.parent.parent, package_path
+    return None, package_path
 
 
 def abort(code: int | Response, *args: Any, **kwargs: Any) -> NoReturn:
@@ -223,14 +302,22 @@ async def get_template_attribute(template_name: str, attribute: str) -> Any:
 
 
 __all__ = [
+    "DEBUG_ENV",
     "DEFAULT_MIMETYPE",
+    "SKIP_DOTENV_ENV",
     "abort",
+    "find_package",
     "flash",
+    "get_debug_flag",
     "get_flashed_messages",
+    "get_load_dotenv",
+    "get_root_path",
     "get_template_attribute",
+    "locked_cached_property",
     "make_push_promise",
     "make_response",
     "redirect",
+    "safe_join",
     "send_file",
     "send_from_directory",
     "stream_with_context",

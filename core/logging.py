@@ -9,6 +9,7 @@ remove (``app.logger.removeHandler(default_handler)``).
 from __future__ import annotations
 
 import logging
+import logging.handlers
 import sys
 from typing import TYPE_CHECKING
 
@@ -21,6 +22,23 @@ default_handler = logging.StreamHandler(sys.stderr)
 default_handler.setFormatter(
     logging.Formatter("[%(asctime)s] %(levelname)s in %(module)s: %(message)s")
 )
+
+
+class LocalQueueHandler(logging.handlers.QueueHandler):
+    """A :class:`~logging.handlers.QueueHandler` for a queue read in the same process.
+
+    It puts the record on the queue as it is: the standard handler first formats the
+    message and drops ``args`` and ``exc_info``, so that a record can cross a process
+    boundary, which a local listener (a ``QueueListener`` thread keeping slow handlers off
+    the event loop) does not need.
+    """
+
+    def emit(self, record: logging.LogRecord) -> None:
+        """Put ``record`` on the queue unchanged."""
+        try:
+            self.enqueue(record)
+        except Exception:
+            self.handleError(record)
 
 
 def has_level_handler(logger: logging.Logger) -> bool:

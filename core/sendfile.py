@@ -24,7 +24,7 @@ from urllib.parse import quote
 from werkzeug.exceptions import NotFound
 from werkzeug.security import safe_join
 
-from .globals import _cv_request, current_app
+from .globals import _cv_app, _cv_request, current_app
 from .wrappers.response import FileBody
 
 if TYPE_CHECKING:
@@ -40,10 +40,13 @@ class MimetypeError(ValueError, TypeError):
 def _resolve(path: str | os.PathLike[str]) -> str:
     # Quart resolves a relative path against the working directory, Flask against the
     # app's root_path: take the first that exists, so code written for either works.
+    # Outside an app context there is no root_path: the working directory's path is the
+    # only candidate (a missing file is then a 404, as in Quart).
     path = os.fspath(path)
-    if os.path.isabs(path) or os.path.exists(path):
+    ctx = _cv_app.get(None)
+    if ctx is None or os.path.isabs(path) or os.path.exists(path):
         return os.path.abspath(path)
-    return os.path.join(current_app.root_path, path)
+    return os.path.join(ctx.app.root_path, path)
 
 
 def _stat_file(path: str) -> os.stat_result:
@@ -118,12 +121,11 @@ async def send_file(
         etag = add_etags
     if cache_timeout is not None and max_age is None:
         max_age = cache_timeout
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
     file_path: str | None = None
     body: Any
     if isinstance(filename_or_io, (str, os.PathLike)):
         file_path = _resolve(filename_or_io)
-        stat = _stat_file(file_path)
+        stat = _stat_file(file_path)  # a missing file is a 404 even outside an app context
         body = FileBody(file_path)
         size = stat.st_size
         if download_name is None:
@@ -135,6 +137,7 @@ async def send_file(
             data = await _read_io(filename_or_io)
         body = [data]
         size = len(data)
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
     if mimetype is None:
         if download_name is None:
             raise MimetypeError(

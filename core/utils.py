@@ -12,7 +12,9 @@ import asyncio
 import contextvars
 import functools
 import inspect
+import os
 from collections.abc import Awaitable, Callable, Iterable
+from pathlib import Path
 from typing import Any, TypeVar
 
 from werkzeug.datastructures import Headers
@@ -60,4 +62,40 @@ def decode_headers(headers: Iterable[tuple[bytes, bytes]]) -> Headers:
     return Headers([(key.decode("latin-1"), value.decode("latin-1")) for key, value in headers])
 
 
-__all__ = ["decode_headers", "encode_headers", "run_sync", "run_sync_iterable"]
+def file_path_to_path(*paths: bytes | str | os.PathLike[str]) -> Path:
+    """Join path parts into a :class:`~pathlib.Path`; ``bytes`` parts are decoded (Flask
+    accepts bytes paths)."""
+    return Path(*(os.fsdecode(part) if isinstance(part, bytes) else part for part in paths))
+
+
+def raise_task_exceptions(tasks: Iterable[asyncio.Task[Any]]) -> None:
+    """Raise the exception of the first finished, not cancelled task that has one.
+
+    The tasks must be done (``task.exception()`` raises ``InvalidStateError`` otherwise).
+    """
+    for task in tasks:
+        if not task.cancelled():
+            error = task.exception()
+            if error is not None:
+                raise error
+
+
+async def cancel_tasks(tasks: Iterable[asyncio.Task[Any]]) -> None:
+    """Cancel ``tasks``, wait until each has finished, then raise the first exception one
+    of them ended with other than its cancellation (:func:`raise_task_exceptions`)."""
+    tasks = list(tasks)
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    raise_task_exceptions(tasks)
+
+
+__all__ = [
+    "cancel_tasks",
+    "decode_headers",
+    "encode_headers",
+    "file_path_to_path",
+    "raise_task_exceptions",
+    "run_sync",
+    "run_sync_iterable",
+]

@@ -133,7 +133,7 @@ async def server_error(
     return internal, True
 
 
-def answer_escaped_error(app: Erlen, error: Exception, connection: Any) -> Response:
+async def answer_escaped_error(app: Erlen, error: Exception, connection: Any) -> Response:
     """What a protocol handler answers for ``error``, which escaped ``app``'s lifecycle of
     ``connection`` (it propagated: ``PROPAGATE_EXCEPTIONS``, or testing/debug): in debug
     or testing mode the traceback page (:func:`erlen.debug.traceback_response`, a 500),
@@ -151,4 +151,4 @@ def answer_escaped_error(app: Erlen, error: Exception, connection: Any) -> Respo
     else:
         where = f"request {connection.method} {connection.path}"
     app.logger.error(f"Exception on {where}", exc_info=(type(error), error, error.__traceback__))
-    return traceback_response(error, connection)
+    return await traceback_response(error, connection)

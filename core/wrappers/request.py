@@ -247,6 +247,8 @@ async def _empty_receive() -> dict[str, Any]:
 _PUSH_HEADERS = frozenset(
     ("accept", "accept-encoding", "accept-language", "cache-control", "user-agent")
 )
+#: Quart's name for the request headers a pushed request inherits.
+SERVER_PUSH_HEADERS_TO_COPY = _PUSH_HEADERS
 
 
 class Request(BaseRequestWebsocket):
@@ -494,4 +496,4 @@ def empty_form() -> tuple[ImmutableMultiDict[str, str], ImmutableMultiDict[str, 
     return ImmutableMultiDict(), ImmutableMultiDict()
 
 
-__all__ = ["Body", "MultiDict", "Request", "empty_form"]
+__all__ = ["SERVER_PUSH_HEADERS_TO_COPY", "Body", "MultiDict", "Request", "empty_form"]

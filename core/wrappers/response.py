@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+from abc import ABC, abstractmethod
 from collections.abc import AsyncIterable, AsyncIterator, Iterable
 from http import HTTPStatus
 from inspect import getattr_static
@@ -176,6 +177,27 @@ class IOBody(_BodyContext):
             if not block:
                 return
             yield block
+
+
+class ResponseBody(ABC):
+    """The interface of a response body, as Quart names it: used as
+    ``async with body as chunks: async for chunk in chunks``.
+
+    Subclass it for a body of your own; Erlen's :class:`DataBody`, :class:`IterableBody`,
+    :class:`IOBody` and :class:`FileBody` are registered as virtual subclasses.
+    """
+
+    @abstractmethod
+    async def __aenter__(self) -> AsyncIterable[Any]:
+        """Open the body (a file, say) and return what yields its chunks."""
+
+    @abstractmethod
+    async def __aexit__(self, *exc_info: Any) -> None:
+        """Release what ``__aenter__`` opened."""
+
+
+for _body_class in (DataBody, IterableBody, IOBody, FileBody):
+    ResponseBody.register(_body_class)
 
 
 class Response(_SansIOResponse):

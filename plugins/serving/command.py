@@ -6,8 +6,9 @@ import os
 
 import click
 from erlen.cli import ScriptInfo, pass_script_info
+from erlen.helpers import get_debug_flag
 
-from .config import mark_cli_serving
+from .config import DEFAULT_HOST, DEFAULT_PORT, mark_cli_serving
 
 
 def not_served_message(app_name: str) -> str:
@@ -96,30 +97,39 @@ def run_command(
     graceful_timeout: float | None,
     config_file: str | None,
 ) -> None:
-    """Serve the app with hypercorn until SIGINT/SIGTERM, then shut down gracefully."""
+    """Serve the app with hypercorn until SIGINT/SIGTERM, then shut down gracefully.
+
+    Serves through ``app.run()``, as Quart's ``run`` command does, so an app class that
+    overrides ``run`` is honoured. Debug mode comes from ``--debug``/``--no-debug`` or
+    ``KERNEL_DEBUG`` (unset: off, whatever the app's code set), as in Flask and Quart.
+    """
     app = info.load_app()
-    if debug is not None:
-        app.debug = debug
-    use_reloader = app.debug if reload is None else reload
-    mark_cli_serving()
-    served = app.plugin_manager.hook.erlen_serve(
-        app=app,
+    plugin_manager = getattr(app, "plugin_manager", None)
+    if plugin_manager is not None and not plugin_manager.hook.erlen_serve.get_hookimpls():
+        raise click.ClickException(not_served_message(app.name))
+    if debug is None:
+        debug = get_debug_flag()
+    # Without --host/--port a --config file's bind is kept (None), else Quart's defaults.
+    if host is None and not config_file:
+        host = DEFAULT_HOST
+    if port is None and not config_file:
+        port = DEFAULT_PORT
+    given = {
+        "extra_files": _extra_files(extra_files) or None,
+        "workers": workers,
+        "ca_certs": ca_certs,
+        "root_path": root_path,
+        "access_log": access_log,
+        "graceful_timeout": graceful_timeout,
+        "config_file": config_file,
+    }
+    mark_cli_serving(app_spec=info.resolved_import_path)
+    app.run(
+        debug=debug,
         host=host,
         port=port,
-        options={
-            "debug": debug,
-            "use_reloader": use_reloader,
-            "extra_files": _extra_files(extra_files),
-            "workers": workers,
-            "certfile": certfile,
-            "keyfile": keyfile,
-            "ca_certs": ca_certs,
-            "root_path": root_path,
-            "access_log": access_log,
-            "graceful_timeout": graceful_timeout,
-            "config_file": config_file,
-            "app_spec": info.resolved_import_path,
-        },
+        certfile=certfile,
+        keyfile=keyfile,
+        use_reloader=debug if reload is None else reload,
+        **{name: value for name, value in given.items() if value is not None},
     )
-    if served is None:
-        raise click.ClickException(not_served_message(app.name))

@@ -56,9 +56,21 @@ TASK_OPTIONS = frozenset({"root_path", "access_log", "graceful_timeout", "config
 _CLI_SERVING = "serving"
 
 
-def mark_cli_serving() -> None:
-    """``kernel run`` is about to serve: :func:`serve` must not ignore this call."""
+#: The import path ``kernel run`` loaded the app from (see :func:`mark_cli_serving`).
+_cli_app_spec: list[str | None] = [None]
+
+
+def mark_cli_serving(app_spec: str | None = None) -> None:
+    """``kernel run`` is about to serve through ``app.run()``: :func:`serve` must not
+    ignore that call, and worker processes load the app from ``app_spec`` (the ``--app``
+    path, which may name a factory) when ``app.run()`` is not given one."""
     os.environ[FROM_CLI_ENV] = _CLI_SERVING
+    _cli_app_spec[0] = app_spec
+
+
+def cli_app_spec() -> str | None:
+    """The import path given to :func:`mark_cli_serving` in this process, or None."""
+    return _cli_app_spec[0] if os.environ.get(FROM_CLI_ENV) == _CLI_SERVING else None
 
 
 def ignored_by_cli() -> bool:

@@ -26,6 +26,6 @@ def load_error_app(error: NoAppException) -> Erlen:
     @app.route("/", defaults={"path": ""}, methods=METHODS)
     @app.route("/<path:path>", methods=METHODS)
     async def load_failed(path: str) -> Response:
-        return traceback_response(cause)
+        return await traceback_response(cause)
 
     return app

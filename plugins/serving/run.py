@@ -17,6 +17,7 @@ from .config import (
     TASK_OPTIONS,
     WORKER_ENV,
     ServeError,
+    cli_app_spec,
     echo,
     ignored_by_cli,
     load_hypercorn_config,
@@ -82,7 +83,7 @@ def serve(app: Erlen, host: str | None, port: int | None, **options: Any) -> Non
         except ServeError as exc:
             echo(f"Error: {exc}")
             raise SystemExit(1) from None
-    app_spec = options.pop("app_spec", None)
+    app_spec = options.pop("app_spec", None) or cli_app_spec()
     extra_files = options.pop("extra_files", None) or ()
     try:
         if workers is None:

@@ -27,8 +27,8 @@ import time
 from multiprocessing.connection import wait
 from typing import TYPE_CHECKING, Any
 
-from erlen.cli import FROM_CLI_ENV
-from erlen.discovery import NoAppException, ScriptInfo
+from erlen.cli import FROM_CLI_ENV, ScriptInfo
+from erlen.discovery import NoAppException
 
 from .config import (
     WORKER_ENV,

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import datetime, timedelta
 from http.cookiejar import Cookie, CookieJar
 from types import TracebackType
 from typing import Any
@@ -12,13 +14,16 @@ from urllib.parse import urljoin, urlsplit
 from urllib.request import Request as _URLRequest
 
 from erlen.globals import app_context_var, request_context_var
+from erlen.pipeline.http import HEAD_BODY
 from erlen.plugins.testing.testrequest import (
     make_test_body_with_headers,
     make_test_headers_path_and_query_string,
     make_test_scope,
     sentinel,
+    with_peer,
 )
 from werkzeug.datastructures import Headers
+from werkzeug.http import dump_cookie
 
 from .connections import TestWebsocketConnection
 from .http_connection import TestHTTPConnection
@@ -58,12 +63,23 @@ class TestClient:
     def _url(self, scheme: str, host: str, path: str, root_path: str = "") -> str:
         return f"{scheme}://{host}{root_path}{path}"
 
-    def _cookie_header(self, url: str) -> str | None:
+    def _cookie_header(self) -> str | None:
+        """Every unexpired cookie of the jar as one ``Cookie`` value.
+
+        As Quart's client does, the jar's domain, path and ``Secure`` rules are not
+        applied: a cookie the test set for ``localhost`` (or ``None``), or that the app set
+        ``Secure`` over plain ``http``, goes with every request. Tests log in once and
+        expect to stay logged in (quart-auth's ``authenticated_client`` relies on it).
+        """
         if self.cookie_jar is None:
             return None
-        request = _URLRequest(url)
-        self.cookie_jar.add_cookie_header(request)
-        return request.get_header("Cookie")
+        now = int(time.time())
+        pairs = [
+            cookie.name if cookie.value is None else f"{cookie.name}={cookie.value}"
+            for cookie in self.cookie_jar
+            if not cookie.is_expired(now)
+        ]
+        return "; ".join(pairs) or None
 
     def _scope_with_cookies(
         self,
@@ -77,16 +93,17 @@ class TestClient:
         http_version: str,
         scope_base: dict[str, Any] | None,
     ) -> tuple[dict[str, Any], str]:
-        """The ASGI scope of a test connection, with the jar's cookies for its URL (unless
-        the caller set a ``Cookie`` header); also returns that URL, to store the answer's
-        cookies under."""
+        """The ASGI scope of a test connection, with the jar's cookies after any
+        ``Cookie`` header the caller gave (the caller's value of a name wins: the first
+        one counts); also returns the URL to store the answer's cookies under."""
         http_scheme = {"ws": "http", "wss": "https"}.get(scheme, scheme)
         # ``path`` is the full path, ``root_path`` included, as Quart's client takes it
         # (and as ASGI servers give it); the app takes the root off.
         url = self._url(http_scheme, headers["Host"], path)
-        cookie = self._cookie_header(url)
-        if cookie and "Cookie" not in headers:
-            headers["Cookie"] = cookie
+        cookie = self._cookie_header()
+        if cookie:
+            given = headers.get("Cookie")
+            headers["Cookie"] = f"{given}; {cookie}" if given else cookie
         scope = make_test_scope(
             scope_type,
             path,
@@ -97,8 +114,17 @@ class TestClient:
             root_path,
             http_version,
             scope_base,
+            _preserve_context=self.preserve_context,
         )
-        return scope, url
+        # The ASGI version the websocket plugin reads close reasons by (Quart's helper
+        # says 2.1, which has none), then scope_base again, over the extensions too: a
+        # test may remove them.
+        scope["asgi"] = {"version": "3.0", "spec_version": "2.3"}
+        if scope_base is not None:
+            scope.update(scope_base)
+        if scope_type == "http":
+            scope[HEAD_BODY] = True  # a HEAD answer keeps its body, as in Quart's client
+        return with_peer(scope), url
 
     def _store_cookies(self, url: str, headers: Headers) -> None:
         if self.cookie_jar is not None:
@@ -109,19 +135,20 @@ class TestClient:
         server_name: str,
         key: str,
         value: str = "",
-        max_age: int | None = None,
-        expires: Any = None,
+        max_age: int | timedelta | None = None,
+        expires: int | float | datetime | None = None,
         path: str = "/",
         domain: str | None = None,
         secure: bool = False,
         httponly: bool = False,
         samesite: str | None = None,
     ) -> None:
-        """Put a cookie in the jar, as if ``server_name`` had set it."""
-        from werkzeug.sansio.response import Response as _SansIOResponse
+        """Put a cookie in the jar, as if ``server_name`` had set it (Quart's signature).
 
-        response = _SansIOResponse()
-        response.set_cookie(
+        The jar sends it with every request, whatever ``server_name``, ``path``,
+        ``domain`` or ``secure`` say, until it expires or is deleted.
+        """
+        cookie = dump_cookie(
             key,
             value,
             max_age=max_age,
@@ -132,7 +159,7 @@ class TestClient:
             httponly=httponly,
             samesite=samesite,
         )
-        self._store_cookies(f"http://{server_name}{path}", response.headers)
+        self._store_cookies(f"http://{server_name}{path}", Headers([("Set-Cookie", cookie)]))
 
     def delete_cookie(
         self, server_name: str, key: str, path: str = "/", domain: str | None = None
@@ -420,9 +447,10 @@ class TestClient:
             raise RuntimeError("Session transactions only make sense with cookies enabled.")
         headers = Headers(kwargs.pop("headers", None))
         host = self.app.config["SERVER_NAME"] or "localhost"
-        cookie = self._cookie_header(self._url(kwargs.get("scheme", "http"), host, path))
+        cookie = self._cookie_header()
         if cookie:
-            headers["Cookie"] = cookie
+            given = headers.get("Cookie")
+            headers["Cookie"] = f"{given}; {cookie}" if given else cookie
         ctx = self.app.test_request_context(path, headers=headers, **kwargs)
         interface = self.app.session_interface
         async with ctx:

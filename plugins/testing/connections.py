@@ -11,10 +11,12 @@ handler that hangs, or swallows its cancellation, fails the test quickly.
 How outcomes surface:
 
 - the handler answered the handshake with an HTTP response (``return "No", 401``,
-  ``abort(401)``): entering the block raises :class:`WebsocketResponseError`, whose
-  ``.response`` has ``status_code`` and ``await get_data()``;
-- it closed before accepting: a real server answers HTTP 403, so entering the block
-  raises :class:`WebsocketClosedBeforeAcceptError`, both a ``WebsocketResponseError``
+  ``abort(401)``): the first ``receive()`` raises :class:`WebsocketResponseError`, whose
+  ``.response`` has ``status_code`` and ``await get_data()`` (as Quart's client does:
+  entering the block works, ``send()`` goes nowhere, and leaving the block raises it if
+  no ``receive()`` did);
+- it closed before accepting: a real server answers HTTP 403, so the same places raise
+  :class:`WebsocketClosedBeforeAcceptError`, both a ``WebsocketResponseError``
   (status 403) and a :class:`WebsocketDisconnectError` (the ``code`` and ``reason``
   the handler gave);
 - it closed after accepting: ``receive()`` raises :class:`WebsocketDisconnectError` with
@@ -29,6 +31,7 @@ import asyncio
 from types import TracebackType
 from typing import Any
 
+from erlen.json import dumps as json_dumps
 from werkzeug.datastructures import Headers
 
 
@@ -136,6 +139,7 @@ class TestWebsocketConnection:
         self._task: asyncio.Task[None] | None = None
         self._handshake: asyncio.Future[None] | None = None
         self._rejection: WebsocketResponseError | None = None
+        self._rejection_seen = False  # raised to the test once (by receive or the exit)
         self._closed_error: WebsocketDisconnectError | None = None
         self._body: list[bytes] = []
         self._disconnect_sent = False
@@ -250,8 +254,8 @@ class TestWebsocketConnection:
                 f" connection within {self.timeout}s"
             ) from None
         if self._rejection is not None:
-            await self._wait_app()
-            raise self._rejection
+            await self._wait_app()  # raised by the first receive(), or on leaving the block
+            return self
         if self._task.done():
             self._raise_app_error()
         return self
@@ -265,6 +269,9 @@ class TestWebsocketConnection:
         self._disconnect(1000)
         await self._wait_app()
         if exc is None:
+            if self._rejection is not None and not self._rejection_seen:
+                self._rejection_seen = True
+                raise self._rejection
             self._raise_app_error()
 
     async def _wait_app(self) -> None:
@@ -298,9 +305,10 @@ class TestWebsocketConnection:
             raise error
 
     async def send(self, data: str | bytes) -> None:
-        """Send a text (``str``) or binary (``bytes``) message to the handler."""
+        """Send a text (``str``) or binary (``bytes``) message to the handler (nowhere,
+        after a refused handshake: ``receive()`` raises the refusal)."""
         if self._rejection is not None:
-            raise self._rejection
+            return
         if isinstance(data, str):
             self._to_app.put_nowait({"type": "websocket.receive", "text": data})
         elif isinstance(data, (bytes, bytearray, memoryview)):
@@ -310,8 +318,9 @@ class TestWebsocketConnection:
         await asyncio.sleep(0)  # let the handler run, as a network round trip would
 
     async def send_json(self, data: Any) -> None:
-        """Send ``data`` as JSON text (the app's JSON provider)."""
-        await self.send(self.app.json.dumps(data))
+        """Send ``data`` as JSON text, encoded as the test client's ``json=`` bodies are
+        (``json.dumps`` outside an app context, the app's provider inside one)."""
+        await self.send(json_dumps(data))
 
     async def receive(self) -> str | bytes:
         """The next message from the handler (``str`` or ``bytes`` as it was sent).
@@ -320,6 +329,7 @@ class TestWebsocketConnection:
         own exception if it raised one, and ``TimeoutError`` after ``timeout`` seconds.
         """
         if self._rejection is not None:
+            self._rejection_seen = True
             raise self._rejection
         if self._closed_error is not None:
             raise self._closed_error

@@ -9,13 +9,25 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlencode
 
+from erlen.json import dumps as json_dumps
 from werkzeug.datastructures import Authorization, Headers
+from werkzeug.sansio.multipart import Data, Epilogue, Field, File, MultipartEncoder, Preamble
+from werkzeug.urls import iri_to_uri
 
 if TYPE_CHECKING:
     from erlen import Erlen
     from erlen.ctx import RequestContext
 
 sentinel = object()
+
+#: The ``User-Agent`` of test requests that set none: Quart's, so that tests ported from
+#: Quart which check it pass unchanged.
+USER_AGENT = "Quart"
+#: The multipart boundary of ``files=`` bodies: fixed, as Quart's, so that a test can
+#: compare a whole body.
+MULTIPART_BOUNDARY = "----QuartBoundary"
+#: How much of an uploaded file is read at a time while encoding a ``files=`` body.
+_CHUNK = 16384
 
 
 def make_test_headers_path_and_query_string(
@@ -26,110 +38,124 @@ def make_test_headers_path_and_query_string(
     auth: Authorization | tuple[str, str] | None = None,
     subdomain: str | None = None,
 ) -> tuple[Headers, str, bytes]:
-    """Headers (with Host), path and raw query string for a test request."""
+    """The headers, path and raw query string of a test request (Quart's function).
+
+    ``headers`` (a dict, a list of pairs or ``Headers``; copied) get ``Authorization``
+    from ``auth`` (a ``(username, password)`` pair is Basic), ``User-Agent`` and ``Host``
+    (``SERVER_NAME``, or ``localhost``, under ``subdomain``) unless they have them. The
+    query string comes from ``query_string`` (a dict, lists for repeated keys; or raw
+    ``bytes``/``str``) or from the part of ``path`` after ``?``, never both
+    (``ValueError``). The path is percent-decoded, as ASGI servers put it in the scope.
+    """
     headers = Headers(headers)
     if auth is not None:
         if isinstance(auth, tuple):
             auth = Authorization("basic", {"username": auth[0], "password": auth[1]})
         headers.setdefault("Authorization", auth.to_header())
-    server_name = app.config["SERVER_NAME"] or "localhost"
-    if subdomain:
-        server_name = f"{subdomain}.{server_name}"
-    headers.setdefault("Host", server_name)
-    headers.setdefault("User-Agent", "Erlen")
-    if "?" in path:
-        if query_string is not None:
-            raise ValueError("Query string is defined in the path and as an argument")
-        path, _, qs = path.partition("?")
-        query_bytes = qs.encode("latin-1")
-    elif query_string is None:
-        query_bytes = b""
+    headers.setdefault("User-Agent", USER_AGENT)
+    host = app.config["SERVER_NAME"] or "localhost"
+    if subdomain is not None:
+        host = f"{subdomain}.{host}"
+    headers.setdefault("Host", host)
+    if "?" in path and query_string is not None:
+        raise ValueError("Query string is defined in the path and as an argument")
+    if query_string is None:
+        path, _, raw = path.partition("?")
+        query_bytes = raw.encode("latin-1")
     elif isinstance(query_string, bytes):
         query_bytes = query_string
     elif isinstance(query_string, str):
         query_bytes = query_string.encode("latin-1")
     else:
-        query_bytes = urlencode(query_string, doseq=True).encode("latin-1")
-    # ASGI servers put the percent-decoded path in the scope; so does the test client.
+        query_bytes = urlencode(query_string, doseq=True).encode("ascii")
     return headers, unquote(path), query_bytes
 
 
 def make_test_body_with_headers(
     *,
-    data: Any = None,
-    form: dict[str, Any] | None = None,
-    files: dict[str, Any] | None = None,
+    data: str | bytes | None = None,
+    form: Any = None,
+    files: Any = None,
     json: Any = sentinel,
     app: Erlen | None = None,
 ) -> tuple[bytes, Headers]:
-    """Encode one of ``data``, ``form``(+``files``) or ``json`` as a body with its headers."""
-    given = sum(x is not None for x in (data, form)) + (json is not sentinel)
-    if given > 1 or (files is not None and (data is not None or json is not sentinel)):
-        raise ValueError("Test args 'json', 'form'/'files', and 'data' are mutually exclusive")
+    """The body of a test request and its ``Content-Type`` (Quart's function).
+
+    One of ``data`` (``str``, UTF-8 encoded, or ``bytes``), ``json`` (encoded with the
+    current app's JSON provider inside an app context, else ``json.dumps``: the keys in
+    the caller's order) or ``form``; ``files`` (name to ``FileStorage``) goes with
+    ``form`` as ``multipart/form-data``. ``form`` and ``files`` are a dict, a
+    ``MultiDict`` (every value) or a list of pairs (repeated names). ``app`` is accepted
+    for Quart's signature; the JSON provider is the current app's, as in Quart.
+    """
+    if (json is not sentinel) + (form is not None) + (data is not None) > 1:
+        raise ValueError("Test args 'json', 'form', and 'data' are mutually exclusive")
+    if (json is not sentinel) + (files is not None) + (data is not None) > 1:
+        raise ValueError("Test args 'files', 'json', and 'data' are mutually exclusive")
     headers = Headers()
     if data is not None:
         if isinstance(data, str):
-            body = data.encode()
-        elif isinstance(data, (bytes, bytearray, memoryview)):
-            body = bytes(data)
-        else:
-            # Flask's client turns a dict into a form; Quart's drops it silently.
-            raise TypeError(
-                f"data must be str or bytes, not {type(data).__name__}:"
-                " pass form=... for form fields, json=... for JSON"
-            )
-    elif json is not sentinel:
-        if app is not None:
-            body = app.json.dumps(json).encode()
-        else:
-            import json as _json
-
-            body = _json.dumps(json).encode()
+            return data.encode("utf-8"), headers
+        if isinstance(data, (bytes, bytearray, memoryview)):
+            return bytes(data), headers
+        # Flask's client turns a dict into a form; Quart's drops it silently.
+        raise TypeError(
+            f"data must be str or bytes, not {type(data).__name__}:"
+            " pass form=... for form fields, json=... for JSON"
+        )
+    if json is not sentinel:
         headers["Content-Type"] = "application/json"
-    elif files is not None:
-        body, content_type = _encode_multipart(form or {}, files)
-        headers["Content-Type"] = content_type
-    elif form is not None:
-        body = urlencode(_form_items(form), doseq=True).encode("ascii")
+        return json_dumps(json).encode("utf-8"), headers
+    if files is not None:
+        headers["Content-Type"] = f"multipart/form-data; boundary={MULTIPART_BOUNDARY}"
+        return encode_multipart(form, files, MULTIPART_BOUNDARY), headers
+    if form is not None:
         headers["Content-Type"] = "application/x-www-form-urlencoded"
-    else:
-        body = b""
-    return body, headers
+        return urlencode(_pairs(form), doseq=True).encode("ascii"), headers
+    return b"", headers
 
 
-def _form_items(form: Any) -> list[tuple[str, Any]]:
-    items = form.items(multi=True) if hasattr(form, "getlist") else form.items()
-    return list(items)
+def _pairs(fields: Any) -> list[tuple[str, Any]]:
+    """The ``(name, value)`` pairs of a dict, a ``MultiDict`` (all values) or a list of
+    pairs."""
+    if fields is None:
+        return []
+    if hasattr(fields, "getlist"):
+        return list(fields.items(multi=True))
+    if hasattr(fields, "items"):
+        return list(fields.items())
+    return [(name, value) for name, value in fields]
 
 
-def _encode_multipart(form: Any, files: Any) -> tuple[bytes, str]:
-    import secrets
-
-    boundary = f"----ErlenBoundary{secrets.token_hex(8)}"
-    parts: list[bytes] = []
-    for name, value in _form_items(form):
+def encode_multipart(form: Any, files: Any, boundary: str) -> bytes:
+    """A ``multipart/form-data`` body: the files, then the form fields (Quart's order),
+    written with werkzeug's multipart encoder."""
+    encoder = MultipartEncoder(boundary.encode("ascii"))
+    parts = [encoder.send_event(Preamble(data=b""))]
+    for name, upload in _pairs(files):
+        filename = getattr(upload, "filename", None)
+        part_headers = getattr(upload, "headers", None)
         parts.append(
-            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'.encode()
-            + str(value).encode()
-            + b"\r\n"
+            encoder.send_event(
+                File(name=name, filename=filename or name, headers=Headers(part_headers))
+            )
         )
-    for name, storage in _form_items(files):
-        filename = getattr(storage, "filename", None) or name
-        content_type = getattr(storage, "content_type", None) or "application/octet-stream"
-        stream = getattr(storage, "stream", storage)
-        content = stream.read() if hasattr(stream, "read") else bytes(stream)
-        if isinstance(content, str):
-            content = content.encode()
-        parts.append(
-            (
-                f'--{boundary}\r\nContent-Disposition: form-data; name="{name}";'
-                f' filename="{filename}"\r\nContent-Type: {content_type}\r\n\r\n'
-            ).encode()
-            + content
-            + b"\r\n"
-        )
-    parts.append(f"--{boundary}--\r\n".encode())
-    return b"".join(parts), f"multipart/form-data; boundary={boundary}"
+        if isinstance(upload, (bytes, bytearray, memoryview)):
+            parts.append(encoder.send_event(Data(data=bytes(upload), more_data=True)))
+        else:
+            chunk = upload.read(_CHUNK)
+            while chunk:
+                if isinstance(chunk, str):
+                    chunk = chunk.encode("utf-8")
+                parts.append(encoder.send_event(Data(data=chunk, more_data=True)))
+                chunk = upload.read(_CHUNK)
+        parts.append(encoder.send_event(Data(data=b"", more_data=False)))
+    for name, value in _pairs(form):
+        parts.append(encoder.send_event(Field(name=name, headers=Headers())))
+        text = value if isinstance(value, (bytes, bytearray)) else str(value).encode("utf-8")
+        parts.append(encoder.send_event(Data(data=bytes(text), more_data=False)))
+    parts.append(encoder.send_event(Epilogue(data=b"")))
+    return b"".join(parts)
 
 
 def make_test_scope(
@@ -142,29 +168,45 @@ def make_test_scope(
     root_path: str,
     http_version: str,
     scope_base: dict[str, Any] | None = None,
+    *,
+    _preserve_context: bool = False,
 ) -> dict[str, Any]:
-    """An ASGI scope for a test request or websocket."""
+    """The ASGI scope of a test request or websocket (Quart's function, the same dict).
+
+    ``path`` is the decoded path (``raw_path`` is its URI form); ``scope_base`` updates
+    the scope; an HTTP/2 or HTTP/3 request gets the server-push extension, a websocket
+    the HTTP-response extension (refusing a handshake with a response). It has no
+    ``client`` or ``server``: the test client adds them.
+    """
     scope: dict[str, Any] = {
         "type": type_,
         "http_version": http_version,
-        "asgi": {"spec_version": "2.3", "version": "3.0"},
-        "path": path,
-        "root_path": root_path,
+        "asgi": {"spec_version": "2.1"},
+        "method": method,
         "scheme": scheme,
+        "path": path,
+        "raw_path": iri_to_uri(path).encode("ascii"),
         "query_string": query_string,
-        "raw_path": path.encode("utf-8"),
-        "headers": [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()],
-        "client": ("127.0.0.1", 50000),
-        "server": ("localhost", 80 if scheme in {"http", "ws"} else 443),
+        "root_path": root_path,
+        "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()],
         "extensions": {},
+        "_quart._preserve_context": _preserve_context,
     }
-    if type_ == "http":
-        scope["method"] = method
+    if scope_base is not None:
+        scope.update(scope_base)
+    if type_ == "http" and http_version in {"2", "3"}:
         scope["extensions"] = {"http.response.push": {}}
     elif type_ == "websocket":
         scope["extensions"] = {"websocket.http.response": {}}
-    if scope_base is not None:
-        scope.update(scope_base)
+    return scope
+
+
+def with_peer(scope: dict[str, Any]) -> dict[str, Any]:
+    """``scope`` with the ``client`` and ``server`` a local connection has, unless it
+    names them: the test client's requests come from ``127.0.0.1`` (``remote_addr``), as
+    Flask's do (Quart's leave ``remote_addr`` ``None``)."""
+    scope.setdefault("client", ("127.0.0.1", 50000))
+    scope.setdefault("server", ("localhost", 80 if scope["scheme"] in {"http", "ws"} else 443))
     return scope
 
 
@@ -208,6 +250,7 @@ def make_test_request_context(
         http_version,
         scope_base,
     )
+    with_peer(scope)
     request = app.request_class(
         scope,
         max_content_length=app.config["MAX_CONTENT_LENGTH"],

@@ -77,7 +77,7 @@ def make_websocket_handler(app: Erlen) -> ProtocolHandler:
                 websocket._take_back_cancels()
                 websocket._task = None
                 try:  # testing/debug: the traceback page, as the handshake's answer
-                    response = answer_escaped_error(app, error, websocket)
+                    response = await answer_escaped_error(app, error, websocket)
                 except BaseException:
                     await _abort(websocket, CLOSE_INTERNAL_ERROR)
                     raise

@@ -204,15 +204,32 @@ def test_skip_dotenv(project: Path) -> None:
     assert "Could not locate an Erlen application" in result.output
 
 
-@pytest.mark.parametrize("name", [".flaskenv", ".quartenv"])
-def test_another_frameworks_env_file_is_named_as_ignored(project: Path, name: str) -> None:
+def test_flaskenv_is_named_as_ignored(project: Path) -> None:
     module = unique()
     write_app(project, module)
-    write(project, name, f"FLASK_APP={module}\n")
+    write(project, ".flaskenv", f"FLASK_APP={module}\n")
     result = routes("--app", module)
     assert result.exit_code == 0, result.output
-    assert f"{project / name} is not read" in result.stderr
+    assert f"{project / '.flaskenv'} is not read" in result.stderr
     assert "Move its variables to .kernelenv" in result.stderr
+
+
+def test_quartenv_is_read_after_env_and_kernelenv(project: Path) -> None:
+    # As Quart reads it: a ported project's .quartenv keeps working, and .env wins.
+    module = unique()
+    write_app(project, module)
+    write(project, ".quartenv", f"KERNEL_APP={module}\nQN_ONLY_QUART=quart\nQN_BOTH=quart\n")
+    write(project, ".env", "QN_BOTH=env\n")
+    try:
+        result = routes()
+        assert result.exit_code == 0, result.output
+        assert f"/{module}" in result.output
+        assert os.environ["QN_ONLY_QUART"] == "quart"
+        assert os.environ["QN_BOTH"] == "env"
+        assert "not read" not in result.stderr
+    finally:
+        for name in ("QN_ONLY_QUART", "QN_BOTH", "KERNEL_APP"):
+            os.environ.pop(name, None)
 
 
 DEBUG_APP = """

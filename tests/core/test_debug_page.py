@@ -45,7 +45,7 @@ def test_the_page_shows_the_chain_with_source_escaped() -> None:
 async def test_the_response_is_a_500_with_the_request() -> None:
     app = Erlen(__name__)
     async with app.test_request_context("/orders?id=<7>", headers={"X-Token": "t<1>"}):
-        response = traceback_response(ValueError("bad <id>"))
+        response = await traceback_response(ValueError("bad <id>"))
         body = await response.get_data(as_text=True)
     assert response.status_code == 500
     assert response.headers["Content-Type"] == "text/html; charset=utf-8"

@@ -30,7 +30,9 @@ def push_app() -> Erlen:
 
 async def test_test_client_records_push_promises() -> None:
     client = push_app().test_client()
-    response = await client.get("/", headers={"Accept-Language": "fr", "X-Other": "1"})
+    response = await client.get(
+        "/", headers={"Accept-Language": "fr", "X-Other": "1"}, http_version="2"
+    )
     assert response.status_code == 200
     [(path, headers)] = client.push_promises
     assert path == "/style.css"

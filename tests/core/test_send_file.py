@@ -8,8 +8,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from erlen import Erlen, send_file
+from erlen import Erlen, send_file, send_from_directory
+from werkzeug.exceptions import NotFound
 from werkzeug.http import http_date
+
+from tests.asgi_helpers import serve_once
 
 CONTENT = b"0123456789abcdefghij"  # 20 bytes
 
@@ -237,9 +240,10 @@ async def test_range_on_head_and_post(app: Erlen) -> None:
         return await send_file(io.BytesIO(CONTENT), "text/plain")
 
     client = app.test_client()
+    status, _headers, body = await serve_once(app, "HEAD", "/path", {"Range": "bytes=0-3"})
+    assert (status, body) == (206, b"")
     head = await client.head("/path", headers={"Range": "bytes=0-3"})
-    assert head.status_code == 206
-    assert await head.get_data() == b""
+    assert (head.status_code, await head.get_data()) == (206, CONTENT[:4])
     post = await client.post("/post", headers={"Range": "bytes=0-3"})
     assert post.status_code == 200  # conditional requests apply to GET and HEAD only
     assert await post.get_data() == CONTENT
@@ -270,3 +274,12 @@ async def test_large_file_streams_in_blocks(tmp_path: Path) -> None:
     part = await client.get("/big", headers={"Range": "bytes=500000-500009"})
     assert part.status_code == 206
     assert await part.get_data() == payload[500000:500010]
+
+
+async def test_a_missing_file_is_a_404_even_outside_an_app_context(tmp_path: Path) -> None:
+    with pytest.raises(NotFound):
+        await send_from_directory(tmp_path, "missing.txt")
+    with pytest.raises(NotFound):
+        await send_file(tmp_path / "missing.txt")
+    with pytest.raises(NotFound):  # a relative folder with no app to resolve it against
+        await send_from_directory("no-such-folder", "x.txt")

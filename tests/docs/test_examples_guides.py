@@ -22,7 +22,7 @@ def test_every_marked_example_is_checked(example_names: Any) -> None:
         "signals",
         "macro",
     }
-    assert example_names(CLI) == {"shell", "seed", "seed-test"}
+    assert example_names(CLI) == {"shell", "seed", "seed-test", "manage"}
     assert example_names("docs/porting.md") == {"port-quart"}
 
 
@@ -128,6 +128,17 @@ def test_cli_command_and_runner(run_example: Any) -> None:
     assert ns["users"] == [0, 1, 2]
     result = ns["app"].test_cli_runner().invoke(args=["hello"])
     assert result.output == "hello\n"
+
+
+def test_management_group(run_example: Any) -> None:
+    from click.testing import CliRunner
+
+    prelude = APP + "@app.route('/from-manage')\nasync def index():\n    return ''\n"
+    ns = run_example(CLI, "manage", prelude=prelude)
+    result = CliRunner().invoke(ns["manage"], ["routes"], env={"KERNEL_RUN_FROM_CLI": None})
+    assert result.exit_code == 0, result.output
+    assert "/from-manage" in result.output
+    assert CliRunner().invoke(ns["manage"], ["--version"]).output.startswith("Python ")
 
 
 def test_shell_context_processor(run_example: Any) -> None:

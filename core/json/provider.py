@@ -1,7 +1,8 @@
-"""JSON for the app: the provider protocol, a stdlib fallback and Flask's helpers.
+"""The app's JSON providers: Flask's provider protocol and the kernel's stdlib fallback.
 
 ``app.json`` is the provider chosen through the ``erlen_json_provider`` hook (the ``json``
 plugin answers with msgspec); :class:`DefaultJSONProvider` is the kernel's fallback.
+Quart's ``quart.json.provider`` module path; :mod:`erlen.json` exports the same names.
 """
 
 from __future__ import annotations
@@ -15,11 +16,11 @@ from typing import IO, TYPE_CHECKING, Any
 
 from werkzeug.http import http_date
 
-from .globals import _cv_app
-
 if TYPE_CHECKING:
-    from .app import Erlen
-    from .wrappers.response import Response
+    from ..app import Erlen
+    from ..wrappers.response import Response
+
+__all__ = ["DefaultJSONProvider", "JSONDecodeError", "JSONProvider"]
 
 
 class JSONDecodeError(_json.JSONDecodeError):
@@ -91,6 +92,7 @@ class JSONProvider:
 
 
 def _default(o: Any) -> Any:
+    """The stdlib encoder's ``default``: dates, Decimals, UUIDs, dataclasses, ``__html__``."""
     if isinstance(o, date):
         return http_date(o)
     if isinstance(o, (decimal.Decimal, uuid.UUID)):
@@ -135,45 +137,3 @@ class DefaultJSONProvider(JSONProvider):
         else:
             dump_args.setdefault("separators", (",", ":"))
         return self._app.response_class(f"{self.dumps(obj, **dump_args)}\n", mimetype=self.mimetype)
-
-
-def _provider() -> Any:
-    ctx = _cv_app.get(None)
-    return ctx.app.json if ctx is not None else None
-
-
-def dumps(obj: Any, **kwargs: Any) -> str:
-    """Serialize with the current app's provider (stdlib outside an app context)."""
-    provider = _provider()
-    if provider is not None:
-        return provider.dumps(obj, **kwargs)  # type: ignore[no-any-return]
-    kwargs.setdefault("default", _default)
-    return _json.dumps(obj, **kwargs)
-
-
-def dump(obj: Any, fp: IO[str], **kwargs: Any) -> None:
-    """Serialize to a file with the current app's provider."""
-    fp.write(dumps(obj, **kwargs))
-
-
-def loads(s: str | bytes, **kwargs: Any) -> Any:
-    """Parse with the current app's provider (stdlib outside an app context)."""
-    provider = _provider()
-    if provider is not None:
-        return provider.loads(s, **kwargs)
-    return _json.loads(s, **kwargs)
-
-
-def load(fp: IO[Any], **kwargs: Any) -> Any:
-    """Parse a file with the current app's provider."""
-    return loads(fp.read(), **kwargs)
-
-
-def jsonify(*args: Any, **kwargs: Any) -> Response:
-    """A JSON response of ``args`` (one value, or several as a list) or ``kwargs``."""
-    ctx = _cv_app.get(None)  # _provider(), inline: jsonify is on many requests' path
-    if ctx is None:
-        raise RuntimeError("jsonify() needs an application context")
-    if kwargs or len(args) != 1:
-        return ctx.app.json.response(*args, **kwargs)  # type: ignore[no-any-return]
-    return ctx.app.json.response(args[0])  # type: ignore[no-any-return]  # no */** call

@@ -1,0 +1,117 @@
+"""``kernel run`` serves through ``app.run()`` with Quart's arguments: an app class that
+overrides ``run`` sees what the command line asked for (the real serving path is tested
+in test_cli_run.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from erlen import Erlen
+from erlen.cli import ScriptInfo, make_cli
+
+
+class RecordingApp(Erlen):
+    """A user's app class whose ``run`` records its arguments instead of serving."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.run_calls: list[dict[str, Any]] = []
+
+    def run(self, **kwargs: Any) -> None:  # type: ignore[override]
+        self.run_calls.append(kwargs)
+
+
+def run(app: Erlen, *args: str, env: dict[str, str | None] | None = None) -> Any:
+    # The kernel group marks the process as a CLI run; keep that out of later tests.
+    env = {"KERNEL_RUN_FROM_CLI": None, "KERNEL_DEBUG": None, **(env or {})}
+    return CliRunner().invoke(
+        make_cli(), ["run", *args], obj=ScriptInfo(create_app=lambda: app), env=env
+    )
+
+
+QUART_DEFAULTS = {
+    "debug": False,
+    "host": "127.0.0.1",
+    "port": 5000,
+    "certfile": None,
+    "keyfile": None,
+    "use_reloader": False,
+}
+
+
+def test_defaults_are_quarts() -> None:
+    app = RecordingApp(__name__)
+    result = run(app)
+    assert result.exit_code == 0, result.output
+    assert app.run_calls == [QUART_DEFAULTS]
+
+
+def test_debug_set_in_code_is_not_debug_mode_for_kernel_run() -> None:
+    # As `flask run` and `quart run`: debug mode comes from --debug or KERNEL_DEBUG.
+    app = RecordingApp(__name__)
+    app.debug = True
+    result = run(app)
+    assert result.exit_code == 0, result.output
+    assert app.run_calls == [QUART_DEFAULTS]
+
+
+@pytest.mark.parametrize(
+    ("args", "env"),
+    [(["--debug"], {}), ([], {"KERNEL_DEBUG": "1"})],
+    ids=["option", "environment"],
+)
+def test_debug_mode_turns_the_reloader_on(args: list[str], env: dict[str, str]) -> None:
+    app = RecordingApp(__name__)
+    result = run(app, *args, env=env)
+    assert result.exit_code == 0, result.output
+    assert app.run_calls == [{**QUART_DEFAULTS, "debug": True, "use_reloader": True}]
+
+
+def test_no_reload_wins_over_debug() -> None:
+    app = RecordingApp(__name__)
+    result = run(app, "--debug", "--no-reload")
+    assert result.exit_code == 0, result.output
+    assert app.run_calls == [{**QUART_DEFAULTS, "debug": True}]
+
+
+def test_options_beyond_quarts_are_passed_only_when_given(tmp_path: Any) -> None:
+    app = RecordingApp(__name__)
+    result = run(
+        app,
+        "--host",
+        "0.0.0.0",
+        "--port",
+        "8123",
+        "--workers",
+        "2",
+        "--root-path",
+        "/app",
+        "--no-access-log",
+        "--graceful-timeout",
+        "1.5",
+    )
+    assert result.exit_code == 0, result.output
+    assert app.run_calls == [
+        {
+            **QUART_DEFAULTS,
+            "host": "0.0.0.0",
+            "port": 8123,
+            "workers": 2,
+            "root_path": "/app",
+            "access_log": False,
+            "graceful_timeout": 1.5,
+        }
+    ]
+
+
+def test_a_config_file_keeps_its_bind_unless_host_or_port_is_given(tmp_path: Any) -> None:
+    config = tmp_path / "hypercorn.toml"
+    config.write_text('bind = ["127.0.0.1:8765"]\n')
+    app = RecordingApp(__name__)
+    result = run(app, "--config", str(config))
+    assert result.exit_code == 0, result.output
+    assert app.run_calls == [
+        {**QUART_DEFAULTS, "host": None, "port": None, "config_file": str(config)}
+    ]
