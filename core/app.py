@@ -491,7 +491,7 @@ class Erlen(AppBase):
         """Build the dispatch tables; called at the first request or lifespan startup.
 
         A setup method called after this (a route added once the app serves, as Quart
-        0.22 accepts) undoes it (:meth:`_thaw`): the next connection freezes again, with
+        0.22 accepts) undoes it (``_thaw``): the next connection freezes again, with
         the change. Connections already running finish with what they started with.
         """
         if self._frozen:

@@ -1,7 +1,7 @@
 """Quart's ASGI connection classes (``quart.asgi``): one object per ASGI connection.
 
 Erlen serves each scope type with a protocol handler built once per app
-(:mod:`erlen.protocols`), which is what ``Erlen.__call__`` uses. These classes give
+(``erlen.protocols``), which is what ``Erlen.__call__`` uses. These classes give
 Quart's interface over the same handlers, for code written against it:
 
 - ``await ASGIHTTPConnection(app, scope)(receive, send)`` serves one HTTP request through
@@ -60,8 +60,8 @@ class ASGIHTTPConnection:
 
     async def handle_messages(self, request: Request, receive: Receive) -> None:
         """Pass the server's messages to ``request`` (its body reads them) until the
-        client disconnects; for a request built by :meth:`_create_request_from_scope`
-        outside :meth:`__call__`."""
+        client disconnects; for a request built by ``_create_request_from_scope``
+        outside ``__call__``."""
         while True:
             message = await receive()
             await self._messages.put(message)
@@ -77,7 +77,8 @@ class ASGIHTTPConnection:
 
     async def handle_request(self, request: Request, send: Send) -> None:
         """``app.handle_request(request)``, an error that propagates answered as the app's
-        handler answers it (:func:`_handle_exception`), then the answer sent."""
+        handler answers it (the traceback page in debug or testing mode), then the answer
+        sent."""
         try:
             response: Any = await self.app.handle_request(request)
         except Exception as error:

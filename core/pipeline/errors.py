@@ -136,7 +136,7 @@ async def server_error(
 async def answer_escaped_error(app: Erlen, error: Exception, connection: Any) -> Response:
     """What a protocol handler answers for ``error``, which escaped ``app``'s lifecycle of
     ``connection`` (it propagated: ``PROPAGATE_EXCEPTIONS``, or testing/debug): in debug
-    or testing mode the traceback page (:func:`erlen.debug.traceback_response`, a 500),
+    or testing mode the traceback page (``erlen.debug.traceback_response``, a 500),
     as Quart 0.22 answers, after one log line; otherwise the error is raised on, to the
     ASGI server (``PROPAGATE_EXCEPTIONS`` alone asks for that).
 
