@@ -97,6 +97,9 @@ class Erlen(AppBase):
     asgi_websocket_class: type | None = None
     asgi_lifespan_class: type | None = None
     _serving_gens: list[Any]
+    #: Whether plugin middleware wraps the entry (a class default: one instance attribute
+    #: more would cost every attribute read of the app, see bench/RESULTS.md).
+    _wrapped = False
     # On this class (the session interface checks them here to know they are stock).
     secret_key = ConfigAttribute[Any]("SECRET_KEY")
     permanent_session_lifetime = ConfigAttribute[timedelta | None](
@@ -141,7 +144,6 @@ class Erlen(AppBase):
         # The protocol table ``__call__`` may use directly (set by ``freeze``; empty
         # while something wraps the entry).
         self._direct_protocols: dict[str, ProtocolHandler] = {}
-        self._wrapped = False  # whether plugin middleware wraps the entry
 
         self.plugin_manager = ErlenPluginManager()
         self.plugin_manager.register(builtins, BUILTINS_NAME)

@@ -112,6 +112,9 @@ class ASGIWebsocketConnection:
         the plugin's :class:`~erlen.Websocket`), reading from :attr:`queue`."""
         # erlen.Websocket: the declared lazy facade for the plugin's class
         cls = self.app.websocket_class or erlen.Websocket
+        from_scope = getattr(cls, "from_scope", None)  # a class with Quart's constructor
+        if from_scope is not None:
+            return from_scope(self.scope, self.queue.get, send)
         return cls(self.scope, self.queue.get, send)
 
     async def accept_connection(

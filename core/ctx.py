@@ -274,6 +274,11 @@ class RequestContext(_ConnectionContext):
         ctx._tokens = [(_cv_request.set(ctx), pushed)]
         return ctx
 
+    @property
+    def _after_request_functions(self) -> list[Callable[[Any], Any]] | tuple[()]:
+        # Quart's name of the after_this_request functions (its own tests read it)
+        return self._after_funcs
+
     def leave(self) -> None:
         """Leave this context and the app context it pushed, running nothing: what
         ``pop()`` does when there is nothing to tear down. The caller vouches for that:

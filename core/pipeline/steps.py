@@ -344,10 +344,10 @@ def make_response(app: Erlen, result: Any) -> Response:
         response = app.json.response(rv)
     elif isinstance(rv, response_class):
         response = rv
-    elif isinstance(rv, WerkzeugResponse):  # werkzeug.utils.redirect() makes one
-        response = rv  # sent as it is (adopt_response), as Quart and Flask do
     elif isinstance(rv, HTTPException):
         response = http_exception_response(app, rv)
+    elif isinstance(rv, WerkzeugResponse):  # werkzeug.utils.redirect() makes one
+        response = rv  # sent as it is (adopt_response), as Quart and Flask do
     elif isinstance(rv, (bytearray, memoryview)):
         response = response_class(bytes(rv))
     elif isinstance(rv, AsyncIterable) or inspect.isgenerator(rv) or isinstance(rv, Iterator):
