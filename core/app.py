@@ -111,6 +111,9 @@ class Erlen(AppBase):
     asgi_websocket_class: type | None = None
     asgi_lifespan_class: type | None = None
     _serving_gens: list[Any]
+    #: Whether plugin middleware wraps the entry (a class default: one instance attribute
+    #: more would cost every attribute read of the app, see bench/RESULTS.md).
+    _wrapped = False
     # On this class (the session interface checks them here to know they are stock).
     secret_key = ConfigAttribute[Any]("SECRET_KEY")
     permanent_session_lifetime = ConfigAttribute[timedelta | None](
@@ -504,7 +507,9 @@ class Erlen(AppBase):
     def freeze(self) -> None:
         """Build the dispatch tables; called at the first request or lifespan startup.
 
-        After this, setup methods raise :class:`~erlen.exceptions.AppFrozenError`.
+        A setup method called after this (a route added once the app serves, as Quart
+        0.22 accepts) undoes it (``_thaw``): the next connection freezes again, with
+        the change. Connections already running finish with what they started with.
         """
         if self._frozen:
             return
@@ -515,16 +520,16 @@ class Erlen(AppBase):
         self._http = HttpSteps(self, self._pipeline)
         protocols = protocol_table(self)
         self._protocols = protocols
-        entry: Callable[[Scope, Receive, Send], Awaitable[None]] = self._dispatch_scope
-        wrapped = False
-        for wrappers in hook.erlen_asgi_middleware(app=self):
-            for wrap in wrappers or ():
-                entry = wrap(entry)
-                wrapped = True
-        self._asgi_entry = entry
+        if self._asgi_entry is None:  # once: middleware keeps its state across freezes
+            entry: Callable[[Scope, Receive, Send], Awaitable[None]] = self._dispatch_scope
+            for wrappers in hook.erlen_asgi_middleware(app=self):
+                for wrap in wrappers or ():
+                    entry = wrap(entry)
+                    self._wrapped = True
+            self._asgi_entry = entry
         cls = type(self)
         if (
-            not wrapped
+            not self._wrapped
             and cls.asgi_app is Erlen.asgi_app
             and cls._dispatch_scope is Erlen._dispatch_scope
             and "asgi_app" not in self.__dict__
@@ -533,11 +538,24 @@ class Erlen(AppBase):
         self._frozen = True
         hook.erlen_app_frozen(app=self)
 
+    def _thaw(self) -> None:
+        """Setup goes on after serving started: drop what :meth:`freeze` compiled. The
+        protocol table is emptied, so the next connection finds no handler and freezes
+        again (:meth:`_resolve_unknown_scope`): nothing is checked per request.
+        tests/core/test_setup_after_serving.py."""
+        self._frozen = False
+        self.__dict__.pop("_pipeline", None)
+        self.__dict__.pop("_http", None)
+        self._protocols = {}
+        self._direct_protocols = {}
+
     def __setattr__(self, name: str, value: Any) -> None:
         if name == "asgi_app":
             # ``app.asgi_app = Middleware(app.asgi_app)``, even after the first request:
             # from now on __call__ goes through it (this keeps that test off __call__).
             object.__setattr__(self, "_direct_protocols", {})
+        elif name in _COMPILED_METHODS and self.__dict__.get("_frozen"):
+            self._thaw()  # a method the pipeline reads at freeze, replaced on the instance
         object.__setattr__(self, name, value)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -567,6 +585,11 @@ class Erlen(AppBase):
         await handler(scope, receive, send)
 
     def _resolve_unknown_scope(self, scope_type: str) -> ProtocolHandler:
+        if not self._frozen:  # setup went on after serving started (_thaw)
+            self.freeze()
+            handler = self._protocols.get(scope_type)
+            if handler is not None:
+                return handler
         handler = self.plugin_manager.hook.erlen_unknown_scope(app=self, scope_type=scope_type)
         if handler is None:
             if scope_type == "websocket":
@@ -708,3 +731,7 @@ class Erlen(AppBase):
 
 
 _ = _sentinel  # re-exported for blueprints
+
+#: Methods the compiled pipeline reads at freeze (:class:`~erlen.pipeline.steps.Overrides`,
+#: the matcher): replacing one on a frozen instance compiles again.
+_COMPILED_METHODS = frozenset((*steps.STEP_METHODS, "create_url_adapter"))

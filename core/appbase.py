@@ -26,7 +26,6 @@ from werkzeug.urls import quote as _url_quote
 from .asyncfile import AsyncFileOpener
 from .config import DEFAULT_CONFIG, Config, ConfigAttribute
 from .ctx import _AppCtxGlobals
-from .exceptions import AppFrozenError
 from .globals import _cv_app, _cv_request, _cv_websocket, g
 from .helpers import _redirect_response, find_package, get_debug_flag
 from .logging import create_logger
@@ -167,13 +166,12 @@ class AppBase(Scaffold):
         return self._frozen
 
     def _check_setup_finished(self, f_name: str) -> None:
-        if self._frozen:
-            raise AppFrozenError(
-                f"The setup method '{f_name}' can no longer be called on the application."
-                " It has already started serving, so changes would not be applied"
-                " consistently. Make sure all routes, hooks and plugins are registered"
-                " before the first request or the server's startup."
-            )
+        if self._frozen:  # setup after serving started: accepted, as Quart 0.22 does
+            self._thaw()
+
+    def _thaw(self) -> None:
+        """Undo :meth:`freeze` so that setup may go on (the app compiles again at its
+        next connection). The app class defines it."""
 
     @setupmethod
     def add_url_rule(

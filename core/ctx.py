@@ -248,6 +248,8 @@ class RequestContext(_ConnectionContext):
     def __init__(self, app: Erlen, request: Request, session: SessionMixin | None = None) -> None:
         super().__init__(app, request, session)
         self.request = request
+        if request.url_rule is None and request.routing_exception is None:
+            app.match_request(request)  # a request built by hand, as Quart matches it here
 
     @classmethod
     def enter(cls, app: Erlen, request: Request) -> RequestContext:
@@ -271,6 +273,11 @@ class RequestContext(_ConnectionContext):
         ctx._connection = ctx.request = request
         ctx._tokens = [(_cv_request.set(ctx), pushed)]
         return ctx
+
+    @property
+    def _after_request_functions(self) -> list[Callable[[Any], Any]] | tuple[()]:
+        # Quart's name of the after_this_request functions (its own tests read it)
+        return self._after_funcs
 
     def leave(self) -> None:
         """Leave this context and the app context it pushed, running nothing: what

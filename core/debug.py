@@ -1,10 +1,12 @@
 """The debug traceback page: what a browser shows for an unhandled error in debug mode.
 
-In debug mode (``--debug``, ``app.run(debug=True)``, ``DEBUG = True``) and outside
-``TESTING``, an error no handler dealt with is answered with :func:`traceback_response`:
-a 500 page with the exception chain, each frame's source around the failing line, and
-the request that caused it. It is never sent otherwise: it shows source code and
-request data, which a production server must not give away.
+In debug mode (``--debug``, ``app.run(debug=True)``, ``DEBUG = True``) or with
+``TESTING``, an error no handler dealt with propagates out of ``app.handle_request``
+(Flask's and Quart's rule) and the protocol handler answers it with
+:func:`traceback_response`, as Quart 0.22 does: a 500 page with the exception chain, each
+frame's source around the failing line, and the request that caused it. It is never sent
+otherwise: it shows source code and request data, which a production server must not
+give away.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import linecache
 import sys
 import traceback
+from typing import Any
 
 from markupsafe import Markup, escape
 
@@ -50,19 +53,21 @@ footer { color: #777; font-size: 13px; padding: 1rem 1.5rem 2rem; }
 """
 
 
-async def traceback_response(error: BaseException) -> Response:
+async def traceback_response(error: BaseException, connection: Any = None) -> Response:
     """A ``500 Internal Server Error`` response showing :func:`traceback_page` of ``error``
-    (a coroutine function, as Quart's)."""
+    (and of ``connection``, the request or websocket it failed, default: the current
+    one); a coroutine function, as Quart's."""
     return Response(
-        traceback_page(error),
+        traceback_page(error, connection),
         status=500,
         content_type="text/html; charset=utf-8",
         headers={"Cache-Control": "no-store"},
     )
 
 
-def traceback_page(error: BaseException) -> str:
-    """The debug page of ``error`` as HTML: every value escaped, no script."""
+def traceback_page(error: BaseException, connection: Any = None) -> str:
+    """The debug page of ``error`` as HTML: every value escaped, no script. The request
+    shown is ``connection`` (default: the current request, if any)."""
     title = f"{type(error).__module__}.{type(error).__qualname__}".removeprefix("builtins.")
     parts = [
         "<!doctype html><html lang=en><head><meta charset=utf-8>",
@@ -75,7 +80,7 @@ def traceback_page(error: BaseException) -> str:
             parts.append(f'<p class="chain">{escape(link)}</p>')
         parts.append(f"<h2>{escape(_describe(exc))}</h2>")
         parts.extend(_frame_html(frame) for frame in traceback.extract_tb(exc.__traceback__))
-    parts.append(_request_html())
+    parts.append(_request_html(connection))
     parts.append(
         "</main><footer>Shown because the app runs in debug mode. Never run a public server"
         " with <code>--debug</code>: this page shows your source code and request data."
@@ -132,11 +137,13 @@ def _frame_html(frame: traceback.FrameSummary) -> str:
     )
 
 
-def _request_html() -> str:
-    if not has_request_context():
-        return ""
-    rows = [("Method", request.method), ("URL", request.url)]
-    rows += [(f"Header {name}", value) for name, value in request.headers.items()]
-    rows += [(f"Query {name}", value) for name, value in request.args.items(multi=True)]
+def _request_html(connection: Any) -> str:
+    if connection is None:
+        if not has_request_context():
+            return ""
+        connection = request
+    rows = [("Method", getattr(connection, "method", "GET")), ("URL", connection.url)]
+    rows += [(f"Header {name}", value) for name, value in connection.headers.items()]
+    rows += [(f"Query {name}", value) for name, value in connection.args.items(multi=True)]
     cells = "".join(f"<tr><th>{escape(k)}</th><td>{escape(v)}</td></tr>" for k, v in rows)
     return f"<h2>Request</h2><table>{Markup(cells)}</table>"

@@ -202,8 +202,12 @@ class SessionInterface:
         """Open the session for ``request`` (None: use a null session)."""
         raise NotImplementedError
 
-    async def save_session(self, app: Erlen, session: SessionMixin, response: Response) -> None:
-        """Write ``session`` into ``response``."""
+    async def save_session(
+        self, app: Erlen, session: SessionMixin, response: Response | None
+    ) -> None:
+        """Write ``session`` into ``response``. After a websocket whose handler returned no
+        response (the connection was accepted), ``response`` is None, as in Quart: a
+        store keeping sessions server-side saves then; a cookie cannot be set."""
         raise NotImplementedError
 
     def open_session_sync(self, app: Erlen, request: Any) -> SessionMixin | None:
@@ -254,7 +258,9 @@ class NullSessionInterface(SessionInterface):
         """No session: the kernel uses :meth:`make_null_session`."""
         return None
 
-    async def save_session(self, app: Erlen, session: SessionMixin, response: Response) -> None:
+    async def save_session(
+        self, app: Erlen, session: SessionMixin, response: Response | None
+    ) -> None:
         """Nothing is ever saved."""
 
     def save_session_sync(self, app: Erlen, session: SessionMixin, response: Response) -> bool:
@@ -359,7 +365,8 @@ def save_if_unchanged(app: Erlen, ctx: Any, response: Response) -> bool:
     session = ctx._session
     if session is None:
         return False
-    return app.session_interface.save_session_sync(app, session, response)
+    # ``is True``: an interface answering anything else (a mock's attribute) is awaited
+    return app.session_interface.save_session_sync(app, session, response) is True
 
 
 def must_open_untouched(app: Erlen, connection: Any, cookie: bytes | None = None) -> bool:

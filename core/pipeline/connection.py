@@ -38,16 +38,17 @@ the chains are compiled per endpoint at freeze and the hooks per app.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from .. import signals
 from ..sessions import can_open_sync
-from .errors import handle_user_exception, server_error
+from .errors import answer_escaped_error, handle_user_exception, server_error
 from .match import match_request
 from .plan import NO_HOOKS, Hooks, Plan, compile_hooks, overrides, plan_for
 from .session import save_session
-from .steps import run_before
+from .steps import adopt_response, run_before
 
 if TYPE_CHECKING:
     from ..app import Erlen
@@ -55,6 +56,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Protocol",
+    "adopt_response",
+    "answer_escaped_error",
     "dispatch",
     "finalize",
     "full_dispatch",
@@ -253,11 +256,15 @@ async def postprocess(
         saving = save_session(app, ctx, response)
         if saving is not None:
             await saving
-    elif ctx.session_opened and getattr(ctx.session, "modified", False):
-        app.logger.warning(
-            f"The session was modified during a {protocol.name} handler that returned no"
-            " response: the change is lost, as no cookie can be set after the handshake."
-        )
+    elif ctx.session_opened:
+        # No response to carry a cookie: the interface is called with None, as Quart
+        # does (a server-side store saves; the cookie interface warns about a change).
+        session = ctx.session
+        interface = app.session_interface
+        if not interface.is_null_session(session):
+            saved = interface.save_session(app, session, None)
+            if isinstance(saved, Awaitable):
+                await saved
     return response
 
 

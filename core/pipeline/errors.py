@@ -22,10 +22,10 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.routing import RequestRedirect, RoutingException
 
 from ..debug import traceback_response
-from ..wrappers.request import Request
 
 if TYPE_CHECKING:
     from ..app import Erlen
+    from ..wrappers.response import Response
 
 Handler = Callable[[Any], Awaitable[Any]]
 
@@ -107,8 +107,10 @@ async def server_error(
     app: Erlen, error: Exception, connection: Any, handlers: ErrorHandlers
 ) -> tuple[Any, bool]:
     """The unhandled-error path shared by every protocol, after its signal: the plugins'
-    ``erlen_handle_exception`` answer, else propagation (testing/debug), else one log
-    line and the 500 handler's answer (or the 500 error itself).
+    ``erlen_handle_exception`` answer, else propagation (``should_propagate``: testing,
+    debug or ``PROPAGATE_EXCEPTIONS``; the protocol handler then answers it with
+    :func:`answer_escaped_error`), else one log line and the 500 handler's answer (or
+    the 500 error itself).
 
     Returns ``(result, finalize)``: a plugin's answer is a finished response
     (``finalize`` False); the 500 answer still goes through the protocol's finalizing."""
@@ -122,12 +124,7 @@ async def server_error(
     if exc_info[1] is not error:
         exc_info = (type(error), error, error.__traceback__)
     if app.should_propagate():
-        if not _shows_debug_page(app, connection):
-            raise error
-        # Debug mode, a browser on the other end: the traceback page (erlen.debug), as
-        # Quart's debug server answers; tests/core/test_debug_page.py pins it.
-        app.log_exception(exc_info)
-        return await traceback_response(error), False
+        raise error
     app.log_exception(exc_info)
     internal: Any = InternalServerError(original_exception=error)
     handler = handlers.for_error(internal)
@@ -136,14 +133,22 @@ async def server_error(
     return internal, True
 
 
-def _shows_debug_page(app: Erlen, connection: Any) -> bool:
-    """Whether an unhandled error of an HTTP request gets the debug traceback page: in
-    debug mode, unless testing (the test client raises the error, as Flask's does) or
-    ``PROPAGATE_EXCEPTIONS`` asks for the error to reach the server."""
-    config = app.config
-    return (
-        isinstance(connection, Request)
-        and bool(config["DEBUG"])
-        and not config["TESTING"]
-        and config["PROPAGATE_EXCEPTIONS"] is None
-    )
+async def answer_escaped_error(app: Erlen, error: Exception, connection: Any) -> Response:
+    """What a protocol handler answers for ``error``, which escaped ``app``'s lifecycle of
+    ``connection`` (it propagated: ``PROPAGATE_EXCEPTIONS``, or testing/debug): in debug
+    or testing mode the traceback page (``erlen.debug.traceback_response``, a 500),
+    as Quart 0.22 answers, after one log line; otherwise the error is raised on, to the
+    ASGI server (``PROPAGATE_EXCEPTIONS`` alone asks for that).
+
+    Called from an ``except`` clause around the lifecycle: nothing on the normal path.
+    tests/core/test_escaped_errors.py pins each mode."""
+    if not (app.debug or app.testing):
+        raise error
+    if connection is None:
+        where = "a connection"
+    elif connection.scope.get("type") == "websocket":
+        where = f"websocket {connection.path}"
+    else:
+        where = f"request {connection.method} {connection.path}"
+    app.logger.error(f"Exception on {where}", exc_info=(type(error), error, error.__traceback__))
+    return await traceback_response(error, connection)

@@ -27,8 +27,9 @@ from ..ctx import RequestContext
 from ..sessions import can_open_sync
 from ..wrappers.headers import ResponseHeaders, encoded_pair
 from ..wrappers.request import RequestLimits
+from .errors import answer_escaped_error
 from .match import match_request
-from .steps import HttpSteps, full_dispatch, handle_exception, teardown
+from .steps import HttpSteps, adopt_response, full_dispatch, handle_exception, teardown
 
 if TYPE_CHECKING:
     from ..app import Erlen
@@ -68,11 +69,16 @@ def make_http_handler(app: Erlen) -> ProtocolHandler:
     handle_request = steps.over.handle_request
 
     async def serve_http(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope.get("http_version") == "1.0":
+            add_missing_host(scope, app.config["SERVER_NAME"])
         request = from_scope(scope, receive, send, limits)
-        if handle_request is not None:
-            outcome = await handle_request(request)
-        else:
-            outcome = await handle(app, steps, request, True)
+        try:
+            if handle_request is not None:
+                outcome = await handle_request(request)
+            else:
+                outcome = await handle(app, steps, request, True)
+        except Exception as error:  # it propagated (testing, debug, PROPAGATE_EXCEPTIONS)
+            outcome = await answer_escaped_error(app, error, request)
         # A HEAD answer goes without its body, unless the scope asks for it (HEAD_BODY:
         # the test client, as Quart's returns the body; tests/plugins/testing/test_head_body.py).
         head = request.method == "HEAD" and HEAD_BODY not in scope
@@ -80,11 +86,17 @@ def make_http_handler(app: Erlen) -> ProtocolHandler:
             start, body = text_messages(outcome, plain_header, head)  # type: ignore[arg-type]
         else:
             try:
+                in_memory = outcome._is_data
+            except AttributeError:  # a werkzeug Response (make_response keeps it, as Quart)
+                outcome = adopt_response(app, outcome)
+                in_memory = outcome._is_data
+            try:
                 headers = encode_headers(outcome)
             except UnicodeEncodeError as error:  # a header that is not latin-1
                 outcome = await answer_unsendable(app, steps, request, outcome, error)
                 headers = encode_headers(outcome)
-            if not outcome._is_data:
+                in_memory = outcome._is_data
+            if not in_memory:
                 await send_response(outcome, headers, head, send, receive, timeout)
                 return
             start, body = data_messages(outcome, headers, head)
@@ -92,6 +104,14 @@ def make_http_handler(app: Erlen) -> ProtocolHandler:
         await send(body)
 
     return serve_http
+
+
+def add_missing_host(scope: Scope, server_name: str | None) -> None:
+    """Give an HTTP/1.0 request without ``Host`` one, as Quart does: ``server_name``, or
+    empty (HTTP/1.1 requires the header; servers refuse a request without it)."""
+    headers = scope.get("headers") or []
+    if not any(name.lower() == b"host" for name, _ in headers):
+        scope["headers"] = [*headers, (b"host", (server_name or "").encode("latin-1"))]
 
 
 async def handle(app: Erlen, steps: HttpSteps, request: Any, bare: bool = False) -> Any:

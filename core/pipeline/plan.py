@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from ..appbase import AppBase
 from ..matching import FastMatcher
 from ..pluginmanager import Compiled, compile_hook
 from .errors import ErrorHandlers
@@ -173,7 +174,10 @@ class Pipeline:
                     shared = errors[names] = ErrorHandlers(app, names)
                 plans[endpoint] = Plan(app, endpoint, shared)
         self.plans = plans
-        self.matcher = FastMatcher.for_app(app)
+        #: Matches without binding a werkzeug adapter; None binds one per request with
+        #: ``app.create_url_adapter``, which an app overriding it gets (Flask/Quart call
+        #: it per request): decided here, so other apps pay nothing for it.
+        self.matcher = None if adapter_overridden(app) else FastMatcher.for_app(app)
 
     def plan_for(self, connection: Any) -> Plan:
         """The plan of the endpoint ``connection`` matched."""
@@ -184,6 +188,14 @@ class Pipeline:
         if plan is None:  # a rule added to url_map after freeze: its endpoint's view
             plan = self.plans[rule.endpoint] = Plan(self.app, rule.endpoint)
         return plan
+
+
+def adapter_overridden(app: Erlen) -> bool:
+    """Whether ``app`` (its class or the instance) replaces ``create_url_adapter``."""
+    return (
+        "create_url_adapter" in vars(app)
+        or type(app).create_url_adapter is not AppBase.create_url_adapter
+    )
 
 
 def plan_for(app: Erlen, connection: Any) -> Plan:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from werkzeug.datastructures import Headers
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import RequestRedirect
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from .. import signals
 from ..globals import request_context_var
@@ -345,6 +346,8 @@ def make_response(app: Erlen, result: Any) -> Response:
         response = rv
     elif isinstance(rv, HTTPException):
         response = http_exception_response(app, rv)
+    elif isinstance(rv, WerkzeugResponse):  # werkzeug.utils.redirect() makes one
+        response = rv  # sent as it is (adopt_response), as Quart and Flask do
     elif isinstance(rv, (bytearray, memoryview)):
         response = response_class(bytes(rv))
     elif isinstance(rv, AsyncIterable) or inspect.isgenerator(rv) or isinstance(rv, Iterator):
@@ -410,3 +413,15 @@ def http_exception_response(app: Erlen, error: HTTPException) -> Response:
     if wrapped is not None and isinstance(wrapped, app.response_class):
         return wrapped
     return app.response_class(error.get_body(), error.code, Headers(error.get_headers()))  # type: ignore[no-any-return]
+
+
+def adopt_response(app: Erlen, response: Any) -> Response:
+    """``response``, a ``werkzeug.wrappers.Response`` (a view or a function after it may
+    return one, as in Quart), as ``app``'s response class: same status, headers and body
+    (read now when it is in memory, else streamed from its iterator). The send step
+    calls it when an answer is not one of ours; tests/core/test_werkzeug_responses.py."""
+    if response.is_sequence:
+        body: Any = response.get_data()
+    else:
+        body = response.iter_encoded()
+    return app.response_class(body, status=response.status, headers=response.headers)  # type: ignore[no-any-return]

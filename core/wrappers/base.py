@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import inspect
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote_from_bytes
+from urllib.parse import quote_from_bytes, urlsplit
 
 from werkzeug.datastructures import Headers, ImmutableMultiDict
 from werkzeug.http import parse_options_header
@@ -142,13 +142,33 @@ def _ascii_query_string(scope: Scope) -> bytes:
     return query_string  # type: ignore[no-any-return]
 
 
+#: The path of a connection outside the app's root: no rule can match it (a 404), as
+#: in Quart.
+OUTSIDE_ROOT = " "
+
+
 def split_root_path(root_path: str, path: str) -> tuple[str, str]:
     """``(root_path, path)`` with the root's trailing slash dropped and the root taken
-    off the front of ``path`` (ASGI servers may give the full path)."""
+    off the front of ``path``: ASGI gives the full path (``root_path`` included). A path
+    outside the root, or the root itself without its slash, is :data:`OUTSIDE_ROOT`
+    (Quart's rule: ``/app`` and ``/`` under the root ``/app`` are 404s, ``/app/`` is
+    ``/``). tests/core/test_root_path.py pins it."""
     root_path = root_path.rstrip("/")
-    if root_path and path.startswith(root_path):
-        path = path[len(root_path) :]
+    if root_path:
+        if path.startswith(root_path) and path[len(root_path) : len(root_path) + 1] == "/":
+            path = path[len(root_path) :]
+        else:
+            path = OUTSIDE_ROOT
     return root_path, path
+
+
+def origin_form(path: str) -> str:
+    """``scope["path"]`` that does not start with ``/`` as a path: the path of an
+    absolute-form target (``http://host/path`` -> ``/path``, as Quart reads it), else
+    the path with a leading slash."""
+    if "://" in path:
+        return urlsplit(path).path or "/"
+    return "/" + path
 
 
 class _FromScope:
@@ -204,7 +224,7 @@ class BaseRequestWebsocket(_SansIORequest):
         else:
             root_path = ""
         self.root_path = root_path
-        self.path = path if path[:1] == "/" else "/" + path
+        self.path = path if path[:1] == "/" else origin_form(path)
         self.query_string = _ascii_query_string(scope)
         self.http_version = scope.get("http_version", "1.1")
 
@@ -216,7 +236,8 @@ class BaseRequestWebsocket(_SansIORequest):
 
     @cached_property
     def headers(self) -> Headers:  # type: ignore[override]
-        """The request headers."""
+        """The request headers (an HTTP/1.0 request without ``Host`` was given one by the
+        app's HTTP handler: :func:`erlen.pipeline.http.add_missing_host`)."""
         return headers_from_scope(self.scope.get("headers", ()))
 
     def _header(self, name: bytes) -> str | None:

@@ -26,7 +26,7 @@ from .. import json as json_module
 from ..exceptions import BodyTimeout
 from ..formparser import FormDataParser
 from ..globals import _cv_app
-from .base import BaseRequestWebsocket, split_root_path
+from .base import BaseRequestWebsocket, origin_form, split_root_path
 
 if TYPE_CHECKING:
     from ..datastructures import FileStorage
@@ -335,7 +335,7 @@ class Request(BaseRequestWebsocket):
         root_path = scope.get("root_path")
         if root_path:
             request.root_path, path = split_root_path(root_path, path)
-        request.path = path if path[:1] == "/" else "/" + path
+        request.path = path if path[:1] == "/" else origin_form(path)
         request._receive = receive
         request._push_send = send
         (

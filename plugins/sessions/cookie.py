@@ -389,7 +389,17 @@ class SecureCookieSessionInterface(SessionInterface):
         )
 
     async def save_session(self, app: Erlen, session: SessionMixin, response: Any) -> None:
-        """Set, refresh or delete the session cookie (Flask's rules)."""
+        """Set, refresh or delete the session cookie (Flask's rules). ``response`` is None
+        after a websocket handler that returned none: no cookie can be set, and a
+        modified session is lost (logged)."""
+        if response is None:
+            if session.modified:
+                app.logger.warning(
+                    "The session was modified during a websocket handler that returned no"
+                    " response: the change is lost, as no cookie can be set after the"
+                    " handshake."
+                )
+            return
         self._write(app, session, response)
 
     def _write(self, app: Erlen, session: SessionMixin, response: Any) -> None:

@@ -97,14 +97,16 @@ class TestClient:
         ``Cookie`` header the caller gave (the caller's value of a name wins: the first
         one counts); also returns the URL to store the answer's cookies under."""
         http_scheme = {"ws": "http", "wss": "https"}.get(scheme, scheme)
-        url = self._url(http_scheme, headers["Host"], path, root_path)
+        # ``path`` is the full path, ``root_path`` included, as Quart's client takes it
+        # (and as ASGI servers give it); the app takes the root off.
+        url = self._url(http_scheme, headers["Host"], path)
         cookie = self._cookie_header()
         if cookie:
             given = headers.get("Cookie")
             headers["Cookie"] = f"{given}; {cookie}" if given else cookie
         scope = make_test_scope(
             scope_type,
-            root_path + path,
+            path,
             method.upper(),
             headers,
             query_bytes,

@@ -236,8 +236,19 @@ def make_test_request_context(
     req_headers.update(body_headers)
     if body:
         req_headers["Content-Length"] = str(len(body))
+    # ``path`` is the request's path under ``root_path`` (as Quart's Request takes it);
+    # the ASGI scope's path is the full one.
+    full_path = root_path.rstrip("/") + path
     scope = make_test_scope(
-        "http", path, method, req_headers, query_bytes, scheme, root_path, http_version, scope_base
+        "http",
+        full_path,
+        method,
+        req_headers,
+        query_bytes,
+        scheme,
+        root_path,
+        http_version,
+        scope_base,
     )
     with_peer(scope)
     request = app.request_class(

@@ -25,6 +25,7 @@ import contextlib
 from typing import TYPE_CHECKING
 
 from erlen.exceptions import ConnectionClosed
+from erlen.pipeline.connection import adopt_response, answer_escaped_error
 
 from . import EXTENSION_KEY, WEBSOCKET
 from .channel import ACCEPTING, HANDSHAKE, OPEN, RESPONDED, encode_headers
@@ -72,15 +73,25 @@ def make_websocket_handler(app: Erlen) -> ProtocolHandler:
                     await _abort(websocket, CLOSE_GOING_AWAY)  # the server is stopping
                     raise
                 response = None
+            except Exception as error:  # propagated (testing, debug, PROPAGATE_EXCEPTIONS)
+                websocket._take_back_cancels()
+                websocket._task = None
+                try:  # testing/debug: the traceback page, as the handshake's answer
+                    response = await answer_escaped_error(app, error, websocket)
+                except BaseException:
+                    await _abort(websocket, CLOSE_INTERNAL_ERROR)
+                    raise
             except BaseException:
                 websocket._take_back_cancels()
                 websocket._task = None
-                await _abort(websocket, CLOSE_INTERNAL_ERROR)  # propagated (testing, debug)
+                await _abort(websocket, CLOSE_INTERNAL_ERROR)
                 raise
             websocket._take_back_cancels()  # the handler may have swallowed one
             websocket._task = None  # the handler is over: nothing may cancel the cleanup
             if response is not None and not isinstance(response, response_class):
                 response = await app.make_response(response)  # e.g. from an overridden stage
+                if not isinstance(response, response_class):  # a werkzeug Response
+                    response = adopt_response(app, response)
             try:
                 await _finish(websocket, response)
             finally:

@@ -91,7 +91,16 @@ async def test_without_debug_the_error_is_the_plain_500() -> None:
     assert "Erlen debugger" not in body and "LookupError" not in body
 
 
-async def test_testing_mode_raises_as_flask_does() -> None:
-    app = _failing_app(DEBUG=True, TESTING=True)
+async def test_testing_mode_answers_with_the_page_too() -> None:
+    # Quart 0.22's rule: the error propagates out of handle_request in testing or debug
+    # mode, and the server side answers it with the traceback page.
+    app = _failing_app(TESTING=True)
+    response = await app.test_client().get("/boom")
+    assert response.status_code == 500
+    assert "<title>LookupError // Erlen debugger</title>" in await response.get_data(as_text=True)
+
+
+async def test_propagate_exceptions_alone_lets_the_error_reach_the_server() -> None:
+    app = _failing_app(PROPAGATE_EXCEPTIONS=True)
     with pytest.raises(LookupError):
         await app.test_client().get("/boom")

@@ -61,10 +61,6 @@ NOT_PROVIDED = {
 
 #: Names other lanes of issue 15 add (remove an entry once its lane has merged).
 OTHER_LANES = {
-    "quart.asgi": "lane qapp",
-    "quart.asgi.ASGIHTTPConnection": "lane qapp",
-    "quart.asgi.ASGILifespan": "lane qapp",
-    "quart.asgi.ASGIWebsocketConnection": "lane qapp",
     "quart.formparser.MultiPartParser": "lane qwrappers",
     "quart.formparser.ParserFunc": "lane qwrappers",
     "quart.formparser.StreamFactory": "lane qwrappers",

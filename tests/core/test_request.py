@@ -90,7 +90,7 @@ async def test_https_scheme_and_root_path(app: Erlen) -> None:
     async def view() -> str:
         return f"{request.scheme} {request.is_secure} {request.root_path} {request.url}"
 
-    response = await app.test_client().get("/x", scheme="https", root_path="/app")
+    response = await app.test_client().get("/app/x", scheme="https", root_path="/app")
     assert await response.get_data(as_text=True) == "https True /app https://localhost/app/x"
 
 

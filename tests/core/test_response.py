@@ -196,8 +196,8 @@ async def test_invalid_return_values_are_500(app: Erlen) -> None:
         assert response.status_code == 500
 
 
-async def test_invalid_return_value_propagates_in_testing(app: Erlen) -> None:
-    app.testing = True
+async def test_invalid_return_value_propagates_when_asked(app: Erlen) -> None:
+    app.config["PROPAGATE_EXCEPTIONS"] = True
 
     @app.route("/")
     async def none() -> Any:

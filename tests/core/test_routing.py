@@ -297,7 +297,7 @@ async def test_url_for_in_view_and_root_path(app: Erlen) -> None:
     async def link() -> str:
         return url_for("user", name="x", _external=True)
 
-    response = await app.test_client().get("/link", root_path="/prefix")
+    response = await app.test_client().get("/prefix/link", root_path="/prefix")
     assert await text(response) == "http://localhost/prefix/user/x"
 
 
@@ -377,7 +377,7 @@ async def test_url_for_with_server_name_application_root_and_secure_urls() -> No
             "http://example.test:8080/app/x/1"
         )
     response = await app.test_client().get(
-        "/x/1", headers={"Host": "example.test:8080"}, root_path="/app"
+        "/app/x/1", headers={"Host": "example.test:8080"}, root_path="/app"
     )
     assert await text(response) == "/app/x/2 http://example.test:8080/app/x/1"
 

@@ -118,7 +118,7 @@ async def test_non_ascii_download_name(app: Erlen) -> None:
 
 
 async def test_programming_errors_are_explained(app: Erlen) -> None:
-    app.testing = True
+    app.config["PROPAGATE_EXCEPTIONS"] = True
     client = app.test_client()
     with pytest.raises(ValueError, match="MIME type"):
         await client.get("/no-name")

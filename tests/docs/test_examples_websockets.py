@@ -161,7 +161,7 @@ async def test_broadcast(run_example: Any) -> None:
 
 
 async def test_storing_the_proxy_fails_naming_the_fix(run_example: Any) -> None:
-    prelude = PRELUDE + "app.config['TESTING'] = True\nconnections = set()\n"
+    prelude = PRELUDE + "app.config['PROPAGATE_EXCEPTIONS'] = True\nconnections = set()\n"
     ns = run_example(DOC, prelude=prelude)
     app = ns["app"]
 

@@ -126,9 +126,10 @@ def test_root_path_access_log_and_hypercorn_config(kernel, project: Path) -> Non
     server = kernel("--config", "hypercorn.toml", "--root-path", "/api", "--access-log")
     url = server.url()  # the bind came from the config file
     assert url.startswith("http://127.0.0.1:")
-    response = httpx.get(url + "/", timeout=10)
+    response = httpx.get(url + "/api/", timeout=10)  # the full path, as a proxy sends it
     assert response.json()["root_path"] == "/api"
-    server.wait_for('"GET / 1.1" 200', timeout=10)
+    server.wait_for('"GET /api/ 1.1" 200', timeout=10)
+    assert httpx.get(url + "/", timeout=10).status_code == 404  # outside the root
     assert server.stop() == 0
 
 

@@ -95,7 +95,7 @@ async def test_run_task_serves_and_shuts_down(served) -> None:
 
     address, stop, events = await served(app, root_path="/mounted", graceful_timeout=1)
     async with httpx.AsyncClient(timeout=5) as client:
-        response = await client.get(f"http://{address}/")
+        response = await client.get(f"http://{address}/mounted/")
     assert response.status_code == 200
     assert response.text == "hello"
     stop.set()

@@ -82,7 +82,7 @@ async def test_no_flash_leaves_no_cookie() -> None:
 async def test_flash_without_secret_key_fails_clearly() -> None:
     app = make_app()
     app.secret_key = None
-    app.testing = True
+    app.config["PROPAGATE_EXCEPTIONS"] = True
     with pytest.raises(RuntimeError, match="secret key"):
         await app.test_client().get("/post")
 

@@ -274,7 +274,7 @@ async def test_without_secret_key_reading_works_and_writing_fails() -> None:
     failed = await client.get("/set/user/ada")
     assert failed.status_code == 500
     assert b"secret" not in await failed.get_data()
-    app.testing = True  # errors propagate to the test, naming the fix
+    app.config["PROPAGATE_EXCEPTIONS"] = True  # errors reach the test, naming the fix
     with pytest.raises(RuntimeError, match="no secret key was set"):
         await client.get("/set/user/ada")
 

@@ -63,8 +63,8 @@ async def test_a_missing_template_in_a_view_is_a_bare_500_in_production(
     assert isinstance(logged[0].exc_info[1], TemplateNotFound)  # type: ignore[index]
 
 
-async def test_a_missing_template_in_a_view_propagates_when_testing(app: Erlen) -> None:
-    app.config["TESTING"] = True
+async def test_a_missing_template_in_a_view_propagates_when_asked(app: Erlen) -> None:
+    app.config["PROPAGATE_EXCEPTIONS"] = True
 
     @app.route("/")
     async def index() -> str:

@@ -95,9 +95,9 @@ async def test_exiting_without_completing_the_body_disconnects() -> None:
     assert b"7" not in connection.response_data
 
 
-async def test_the_apps_error_is_raised_when_testing() -> None:
+async def test_the_apps_error_is_raised_when_it_propagates() -> None:
     app = make_app()
-    app.testing = True
+    app.config["PROPAGATE_EXCEPTIONS"] = True
     client = app.test_client()
     with pytest.raises(ValueError, match="broken view"):
         async with client.request("/boom", method="POST") as connection:

@@ -1,5 +1,6 @@
 """Errors in websocket handlers: error handlers, the unhandled path (500 before accept,
-close 1011 after, logged once), propagation in testing mode, and the plugin missing."""
+close 1011 after, logged once), propagation (``PROPAGATE_EXCEPTIONS``), the traceback page
+in testing mode, and the plugin missing."""
 
 from __future__ import annotations
 
@@ -117,9 +118,9 @@ async def test_500_handler_is_used_for_unhandled_errors() -> None:
     assert await info.value.response.get_data() == b"sorry"
 
 
-async def test_errors_propagate_to_the_test_in_testing_mode() -> None:
+async def test_errors_propagate_to_the_test_when_asked() -> None:
     app = Erlen(__name__)
-    app.testing = True
+    app.config["PROPAGATE_EXCEPTIONS"] = True
 
     @app.websocket("/ws")
     async def ws():
@@ -183,3 +184,34 @@ async def test_app_websocket_methods_name_the_missing_plugin() -> None:
     app = Erlen(__name__, exclude_plugins=["websocket"])
     with pytest.raises(RuntimeError, match="'websocket' plugin"):
         await app.handle_websocket(None)
+
+
+async def test_in_testing_mode_an_error_before_accepting_is_answered_with_the_page() -> None:
+    app = Erlen(__name__)
+    app.testing = True
+
+    @app.websocket("/ws")
+    async def ws():
+        raise Boom("shown on the page")
+
+    with pytest.raises(WebsocketResponseError) as info:
+        async with app.test_client().websocket("/ws") as conn:
+            await conn.receive()
+    assert info.value.response.status_code == 500
+    assert "shown on the page" in await info.value.response.get_data(as_text=True)
+
+
+async def test_in_testing_mode_an_error_after_accepting_closes_with_1011() -> None:
+    app = Erlen(__name__)
+    app.testing = True
+
+    @app.websocket("/ws")
+    async def ws():
+        await websocket.send("first")
+        raise Boom("after accept")
+
+    async with app.test_client().websocket("/ws") as conn:
+        assert await conn.receive() == "first"
+        with pytest.raises(WebsocketDisconnectError) as info:
+            await conn.receive()
+    assert info.value.code == 1011
