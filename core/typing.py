@@ -71,3 +71,8 @@ T_before_request = TypeVar("T_before_request", bound=BeforeRequestCallable)
 T_after_request = TypeVar("T_after_request", bound=AfterRequestCallable)
 T_teardown = TypeVar("T_teardown", bound=TeardownCallable)
 T_error_handler = TypeVar("T_error_handler", bound=ErrorHandlerCallable)
+
+#: The ASGI scope of an HTTP request / a websocket connection (Quart's names; Erlen
+#: types every scope as :data:`Scope`).
+HTTPScope = Scope
+WebsocketScope = Scope

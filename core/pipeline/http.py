@@ -183,7 +183,7 @@ def data_messages(response: Response, head: bool) -> tuple[dict[str, Any], dict[
         },
         {
             "type": "http.response.body",
-            "body": b"" if head else b"".join(response.response),
+            "body": b"" if head else b"".join(response._response),
             "more_body": False,
         },
     )
@@ -198,7 +198,7 @@ async def send_response(
         await send(start)
         await send(body)
         if head and not response._is_data:
-            await _close_body(response.response)
+            await _close_body(response._response)
         return
     await send(
         {
@@ -262,4 +262,4 @@ async def _send_streamed(
         watcher.cancel()
         if timer is not None:
             timer.cancel()
-        await _close_body(response.response)
+        await _close_body(response._response)

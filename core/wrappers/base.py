@@ -101,8 +101,20 @@ def cookie_header(scope: Scope) -> bytes | None:
     return raw
 
 
+def connection_cookie_header(connection: Any) -> bytes | None:
+    """The ``Cookie`` headers of a request or websocket joined with ``;`` (None if there
+    is none): from ``connection.headers`` once they were read or given (so a change made
+    to them is seen, as in Quart), else straight from the scope without decoding the
+    other headers."""
+    headers = connection.__dict__.get("headers")
+    if headers is None:
+        return cookie_header(connection.scope)
+    values = headers.getlist("Cookie")
+    return ";".join(values).encode("latin-1") if values else None
+
+
 def _parse_cookies(obj: Any) -> Any:
-    raw = cookie_header(obj.scope) or b""
+    raw = connection_cookie_header(obj) or b""
     cls: Any = obj.dict_storage_class
     if cls is not ImmutableMultiDict:
         return parse_cookie(raw.decode("latin-1"), cls=cls)
@@ -176,21 +188,58 @@ class BaseRequestWebsocket(_SansIORequest):
     #: app's provider, as Quart sets ``app.json`` per request). Set it to swap.
     json_module: Any = json_module
 
-    def __init__(self, scope: Scope) -> None:
-        # werkzeug's __init__ is skipped on purpose: every field is derived lazily.
+    def __init__(
+        self,
+        method: str,
+        scheme: str,
+        path: str,
+        query_string: bytes,
+        headers: Headers,
+        root_path: str,
+        http_version: str,
+        scope: Scope,
+    ) -> None:
+        """Quart's constructor: every field given (``path`` without ``root_path``).
+
+        The server builds its connections from the ASGI scope instead (``from_scope``),
+        deriving each field from the scope when it is first read.
+        """
+        # werkzeug's __init__ is skipped: it sets these same fields, and the rest
+        # (server, remote address, ...) are derived from the scope on first read.
+        self.scope = scope
+        self.method = method.upper()
+        self.scheme = scheme
+        self.root_path = root_path.rstrip("/")
+        self.path = path if path[:1] == "/" else "/" + path
+        self.query_string = query_string
+        self.headers = headers
+        self.http_version = http_version
+
+    def set_scope(self, scope: Scope) -> None:
+        """Take this connection's fields from the ASGI ``scope``: the method, root path
+        and path now; the scheme, HTTP version, query string and headers when first read
+        (what a connection built by the server gets instead of the constructor)."""
         self.scope = scope
         self.method = scope.get("method", "GET")
-        self.scheme = scope.get("scheme", "http")
         path = scope["path"]
         root_path = scope.get("root_path")
         if root_path:
-            root_path, path = split_root_path(root_path, path)
-        else:
-            root_path = ""
-        self.root_path = root_path
+            self.root_path, path = split_root_path(root_path, path)
         self.path = path if path[:1] == "/" else "/" + path
-        self.query_string = _ascii_query_string(scope)
-        self.http_version = scope.get("http_version", "1.1")
+
+    def scope_fields(self) -> tuple[str, str, str, bytes, Headers, str, str]:
+        """``(method, scheme, path, query_string, headers, root_path, http_version)``: the
+        constructor's arguments for a connection like this one (for a subclass whose own
+        constructor the server must call)."""
+        return (
+            self.method,
+            self.scheme,
+            self.path,
+            self.query_string,
+            self.headers,
+            self.root_path,
+            self.http_version,
+        )
 
     @cached_property
     def server(self) -> tuple[str, int | None] | None:  # type: ignore[override]
@@ -204,8 +253,9 @@ class BaseRequestWebsocket(_SansIORequest):
         return headers_from_scope(self.scope.get("headers", ()))
 
     cookies = _RequestCookies()
-    cookies.__doc__ = """The request cookies, read straight from the scope's ``cookie``
-    headers (all of them, joined as werkzeug does), without decoding every other header."""
+    cookies.__doc__ = """The request cookies, from its ``Cookie`` headers (all of them, joined
+    as werkzeug does): read straight from the scope, without decoding every other header,
+    unless ``headers`` were read or set before (then from them, as in Quart)."""
     _cookies: Any = None  # what request.cookies gives, once read or set
 
     def __init_subclass__(cls, **kwargs: Any) -> None:

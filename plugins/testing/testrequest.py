@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlencode
 
+from erlen.wrappers.request import RequestLimits
 from werkzeug.datastructures import Authorization, Headers
 
 if TYPE_CHECKING:
@@ -197,11 +198,14 @@ def make_test_request_context(
     scope = make_test_scope(
         "http", path, method, req_headers, query_bytes, scheme, root_path, http_version, scope_base
     )
-    request = app.request_class(
-        scope,
-        max_content_length=app.config["MAX_CONTENT_LENGTH"],
-        body_timeout=app.config["BODY_TIMEOUT"],
+    config = app.config
+    limits = RequestLimits(
+        config["MAX_CONTENT_LENGTH"],
+        config["BODY_TIMEOUT"],
+        config["MAX_FORM_MEMORY_SIZE"],
+        config["MAX_FORM_PARTS"],
     )
+    request = app.request_class.from_scope(scope, None, None, limits)
     request.body.set_result(body)
     app.match_request(request)
     return app.request_context(request)

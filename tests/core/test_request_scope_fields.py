@@ -88,7 +88,7 @@ async def test_fields_are_assignable_and_match_the_constructor() -> None:
 
     @app.route("/assign")
     async def assign() -> str:
-        built = Request(request.scope)
+        built = Request.from_scope(request.scope)
         seen["same"] = [
             (getattr(request, name), getattr(built, name))
             for name in ("scheme", "http_version", "query_string", "root_path", "path")
