@@ -81,6 +81,16 @@ class Websocket(WebsocketChannel, BaseRequestWebsocket):
 
     #: The subprotocols Quart's constructor was given (None: the scope's).
     _subprotocols: list[str] | None = None
+    #: Whether :meth:`from_scope` may skip the constructor: the class keeps it and the
+    #: fields derived from the scope on first read (worked out per class).
+    _fills_from_scope = True
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._fills_from_scope = cls.__init__ is Websocket.__init__ and all(
+            getattr(cls, name) is getattr(Websocket, name)
+            for name in ("scheme", "http_version", "query_string", "root_path")
+        )
 
     def __init__(
         self,
@@ -127,7 +137,7 @@ class Websocket(WebsocketChannel, BaseRequestWebsocket):
         rest are derived from the scope on first read); any other class gets its
         constructor, called with the fields taken from the scope the same way.
         """
-        if cls.__init__ is Websocket.__init__:
+        if cls._fills_from_scope:
             websocket = _new_object(cls)
             websocket.set_scope(scope)
         else:

@@ -95,3 +95,18 @@ async def test_a_subclass_constructor_runs_for_served_connections() -> None:
     async with app.test_client().websocket("/ws?x=1", subprotocols=["p"]) as conn:
         assert await conn.receive() == "Recording"
     assert made == [("/ws", b"x=1", "ws", ["p"])]
+
+
+async def test_a_subclass_redefining_a_field_gets_the_scope_value() -> None:
+    class Fixed(Websocket):
+        scheme = "https"  # a class default; the connection's own scheme wins
+
+    app = Erlen(__name__)
+    app.websocket_class = Fixed
+
+    @app.websocket("/ws")
+    async def ws() -> None:
+        await websocket.send(f"{type(websocket._get_current_object()).__name__} {websocket.scheme}")
+
+    async with app.test_client().websocket("/ws", scheme="wss") as conn:
+        assert await conn.receive() == "Fixed wss"
