@@ -114,7 +114,10 @@ def connection_cookie_header(connection: Any) -> bytes | None:
 
 
 def _parse_cookies(obj: Any) -> Any:
-    raw = connection_cookie_header(obj) or b""
+    if "headers" in obj.__dict__:  # read or set: they may have changed (A15)
+        raw = connection_cookie_header(obj) or b""
+    else:  # connection_cookie_header's other branch, without its call
+        raw = cookie_header(obj.scope) or b""
     cls: Any = obj.dict_storage_class
     if cls is not ImmutableMultiDict:
         return parse_cookie(raw.decode("latin-1"), cls=cls)
