@@ -119,7 +119,7 @@ def unparsed_cookie_header(connection: Any) -> bytes | None:
     """
     if connection._cookies is not None:
         return None
-    if "headers" in connection.__dict__:  # read or set: what they say now (Quart's rule)
+    if connection._headers_used:  # read or set: what they say now (Quart's rule)
         return connection_cookie_header(connection) or b""
     raw = None
     for name, value in connection.scope.get("headers", ()):

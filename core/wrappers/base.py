@@ -106,15 +106,14 @@ def connection_cookie_header(connection: Any) -> bytes | None:
     is none): from ``connection.headers`` once they were read or given (so a change made
     to them is seen, as in Quart), else straight from the scope without decoding the
     other headers."""
-    headers = connection.__dict__.get("headers")
-    if headers is None:
+    if not connection._headers_used:
         return cookie_header(connection.scope)
-    values = headers.getlist("Cookie")
+    values = connection.headers.getlist("Cookie")
     return ";".join(values).encode("latin-1") if values else None
 
 
 def _parse_cookies(obj: Any) -> Any:
-    if "headers" in obj.__dict__:  # read or set: they may have changed (A15)
+    if obj._headers_used:  # read or set: they may have changed (A15)
         raw = connection_cookie_header(obj) or b""
     else:  # connection_cookie_header's other branch, without its call
         raw = cookie_header(obj.scope) or b""
@@ -170,6 +169,14 @@ class _FromScope:
         return value
 
 
+class _HeadersProperty(cached_property):  # type: ignore[type-arg]
+    """werkzeug's ``cached_property`` that marks the connection when it is assigned."""
+
+    def __set__(self, obj: Any, value: Any) -> None:
+        super().__set__(obj, value)
+        obj._headers_used = True
+
+
 class BaseRequestWebsocket(_SansIORequest):
     """URL, headers and routing data of an HTTP request or websocket connection."""
 
@@ -215,7 +222,7 @@ class BaseRequestWebsocket(_SansIORequest):
         self.root_path = root_path.rstrip("/")
         self.path = path if path[:1] == "/" else "/" + path
         self.query_string = query_string
-        self.headers = headers
+        self.headers = headers  # (marks _headers_used)
         self.http_version = http_version
 
     def set_scope(self, scope: Scope) -> None:
@@ -250,10 +257,16 @@ class BaseRequestWebsocket(_SansIORequest):
         server = self.scope.get("server")
         return tuple(server) if server else None  # type: ignore[return-value]
 
-    @cached_property
+    @_HeadersProperty
     def headers(self) -> Headers:  # type: ignore[override]
         """The request headers."""
+        self._headers_used = True
         return headers_from_scope(self.scope.get("headers", ()))
+
+    #: Whether ``headers`` were read or set (then cookies follow them). A flag, not a
+    #: look into ``__dict__``: reading an instance's ``__dict__`` turns its attributes
+    #: into a real dict, which makes every later attribute access of the request slower.
+    _headers_used = False
 
     cookies = _RequestCookies()
     cookies.__doc__ = """The request cookies, from its ``Cookie`` headers (all of them, joined

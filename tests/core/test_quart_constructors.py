@@ -190,6 +190,9 @@ async def test_cookies_follow_the_headers() -> None:
     async with app.test_request_context("/", headers={"Cookie": "old=1"}):
         request.headers["Cookie"] = "a=b"
         assert dict(request.cookies) == {"a": "b"}
+    async with app.test_request_context("/", headers={"Cookie": "old=1"}):
+        request.headers = Headers({"Cookie": "x=y"})
+        assert dict(request.cookies) == {"x": "y"}
     made = built(headers={"Cookie": "k=v; j=w"})
     assert dict(made.cookies) == {"k": "v", "j": "w"}
 
