@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from werkzeug.datastructures import ImmutableMultiDict
 
-from .wrappers.base import cookie_header
+from .wrappers.base import connection_cookie_header, cookie_header
 
 if TYPE_CHECKING:
     from .app import Erlen
@@ -119,6 +119,8 @@ def unparsed_cookie_header(connection: Any) -> bytes | None:
     """
     if connection._cookies is not None:
         return None
+    if connection._headers_used:  # read or set: what they say now (Quart's rule)
+        return connection_cookie_header(connection) or b""
     raw = None
     for name, value in connection.scope.get("headers", ()):
         if name == b"cookie":  # ASGI header names are lowercase

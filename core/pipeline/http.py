@@ -247,7 +247,7 @@ def data_messages(
         },
         {
             "type": "http.response.body",
-            "body": b"" if head else b"".join(response.response),
+            "body": b"" if head else b"".join(response._response),
             "more_body": False,
         },
     )
@@ -268,7 +268,7 @@ async def send_response(
         await send(start)
         await send(body)
         if head and not response._is_data:
-            await _close_body(response.response)
+            await _close_body(response._response)
         return
     await send({"type": "http.response.start", "status": response.status_code, "headers": headers})
     timeout = response.timeout
@@ -326,4 +326,4 @@ async def _send_streamed(
         watcher.cancel()
         if timer is not None:
             timer.cancel()
-        await _close_body(response.response)
+        await _close_body(response._response)

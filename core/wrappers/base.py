@@ -117,8 +117,22 @@ def scope_header(scope: Scope, name: bytes) -> str | None:
     return None
 
 
+def connection_cookie_header(connection: Any) -> bytes | None:
+    """The ``Cookie`` headers of a request or websocket joined with ``;`` (None if there
+    is none): from ``connection.headers`` once they were read or given (so a change made
+    to them is seen, as in Quart), else straight from the scope without decoding the
+    other headers."""
+    if not connection._headers_used:
+        return cookie_header(connection.scope)
+    values = connection.headers.getlist("Cookie")
+    return ";".join(values).encode("latin-1") if values else None
+
+
 def _parse_cookies(obj: Any) -> Any:
-    raw = cookie_header(obj.scope) or b""
+    if obj._headers_used:  # read or set: they may have changed (A15)
+        raw = connection_cookie_header(obj) or b""
+    else:  # connection_cookie_header's other branch, without its call
+        raw = cookie_header(obj.scope) or b""
     cls: Any = obj.dict_storage_class
     if cls is not ImmutableMultiDict:
         return parse_cookie(raw.decode("latin-1"), cls=cls)
@@ -191,6 +205,14 @@ class _FromScope:
         return value
 
 
+class _HeadersProperty(cached_property):  # type: ignore[type-arg]
+    """werkzeug's ``cached_property`` that marks the connection when it is assigned."""
+
+    def __set__(self, obj: Any, value: Any) -> None:
+        super().__set__(obj, value)
+        obj._headers_used = True
+
+
 class BaseRequestWebsocket(_SansIORequest):
     """URL, headers and routing data of an HTTP request or websocket connection."""
 
@@ -212,21 +234,58 @@ class BaseRequestWebsocket(_SansIORequest):
     #: app's provider, as Quart sets ``app.json`` per request). Set it to swap.
     json_module: Any = json_module
 
-    def __init__(self, scope: Scope) -> None:
-        # werkzeug's __init__ is skipped on purpose: every field is derived lazily.
+    def __init__(
+        self,
+        method: str,
+        scheme: str,
+        path: str,
+        query_string: bytes,
+        headers: Headers,
+        root_path: str,
+        http_version: str,
+        scope: Scope,
+    ) -> None:
+        """Quart's constructor: every field given (``path`` without ``root_path``).
+
+        The server builds its connections from the ASGI scope instead (``from_scope``),
+        deriving each field from the scope when it is first read.
+        """
+        # werkzeug's __init__ is skipped: it sets these same fields, and the rest
+        # (server, remote address, ...) are derived from the scope on first read.
+        self.scope = scope
+        self.method = method.upper()
+        self.scheme = scheme
+        self.root_path = root_path.rstrip("/")
+        self.path = path if path[:1] == "/" else "/" + path
+        self.query_string = query_string
+        self.headers = headers  # (marks _headers_used)
+        self.http_version = http_version
+
+    def set_scope(self, scope: Scope) -> None:
+        """Take this connection's fields from the ASGI ``scope``: the method, root path
+        and path now; the scheme, HTTP version, query string and headers when first read
+        (what a connection built by the server gets instead of the constructor)."""
         self.scope = scope
         self.method = scope.get("method", "GET")
-        self.scheme = scope.get("scheme", "http")
         path = scope["path"]
         root_path = scope.get("root_path")
         if root_path:
-            root_path, path = split_root_path(root_path, path)
-        else:
-            root_path = ""
-        self.root_path = root_path
+            self.root_path, path = split_root_path(root_path, path)
         self.path = path if path[:1] == "/" else origin_form(path)
-        self.query_string = _ascii_query_string(scope)
-        self.http_version = scope.get("http_version", "1.1")
+
+    def scope_fields(self) -> tuple[str, str, str, bytes, Headers, str, str]:
+        """``(method, scheme, path, query_string, headers, root_path, http_version)``: the
+        constructor's arguments for a connection like this one (for a subclass whose own
+        constructor the server must call)."""
+        return (
+            self.method,
+            self.scheme,
+            self.path,
+            self.query_string,
+            self.headers,
+            self.root_path,
+            self.http_version,
+        )
 
     @cached_property
     def server(self) -> tuple[str, int | None] | None:  # type: ignore[override]
@@ -234,17 +293,24 @@ class BaseRequestWebsocket(_SansIORequest):
         server = self.scope.get("server")
         return tuple(server) if server else None  # type: ignore[return-value]
 
-    @cached_property
+    @_HeadersProperty
     def headers(self) -> Headers:  # type: ignore[override]
         """The request headers (an HTTP/1.0 request without ``Host`` was given one by the
         app's HTTP handler: :func:`erlen.pipeline.http.add_missing_host`)."""
+        self._headers_used = True
         return headers_from_scope(self.scope.get("headers", ()))
+
+    #: Whether ``headers`` were read or set (then cookies and single-header reads follow
+    #: them). A flag, not a look into ``__dict__``: reading an instance's ``__dict__``
+    #: turns its attributes into a real dict, which makes every later attribute access
+    #: of the request slower.
+    _headers_used = False
 
     def _header(self, name: bytes) -> str | None:
         """``headers.get(name)`` for a lowercase ``name``: read from the scope while
-        :attr:`headers` is the scope's and was not parsed (nothing can have changed it
-        then), so a request reading a few headers does not decode them all."""
-        if self._headers_from_scope and "headers" not in self.__dict__:
+        :attr:`headers` is the scope's and was neither read nor set (nothing can have
+        changed it then), so a request reading a few headers does not decode them all."""
+        if self._headers_from_scope and not self._headers_used:
             return scope_header(self.scope, name)
         return self.headers.get(name.decode("latin-1"))  # type: ignore[no-any-return]
 
@@ -276,8 +342,9 @@ class BaseRequestWebsocket(_SansIORequest):
         return host
 
     cookies = _RequestCookies()
-    cookies.__doc__ = """The request cookies, read straight from the scope's ``cookie``
-    headers (all of them, joined as werkzeug does), without decoding every other header."""
+    cookies.__doc__ = """The request cookies, from its ``Cookie`` headers (all of them, joined
+    as werkzeug does): read straight from the scope, without decoding every other header,
+    unless ``headers`` were read or set before (then from them, as in Quart)."""
     _cookies: Any = None  # what request.cookies gives, once read or set
 
     #: Whether the class keeps :attr:`headers` as the scope's headers (then ``host`` may

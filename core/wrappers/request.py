@@ -12,10 +12,10 @@ from __future__ import annotations
 import asyncio
 import inspect
 import json
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TYPE_CHECKING, Any, NamedTuple, NoReturn
 
-from werkzeug.datastructures import CombinedMultiDict, ImmutableMultiDict, MultiDict
+from werkzeug.datastructures import CombinedMultiDict, Headers, ImmutableMultiDict, MultiDict
 from werkzeug.exceptions import (
     BadRequest,
     ClientDisconnected,
@@ -45,6 +45,10 @@ class RequestLimits(NamedTuple):
     max_form_memory_size: int | None = 500_000
     max_form_parts: int | None = 1_000
     max_form_total_memory_size: int | None = 2_500_000
+
+
+#: The limits of a request built without an app's (Erlen's defaults).
+DEFAULT_LIMITS = RequestLimits()
 
 
 class _Expiry:
@@ -128,24 +132,49 @@ class _Resumed:
             coro.close()  # no-op once finished; stops it if this await is abandoned
 
 
-class Body:
-    """The request body, streamed from ASGI ``receive``.
+class _Pushed:
+    """The ``receive`` of a body fed with :meth:`Body.append` and :meth:`Body.set_complete`
+    (Quart's way of building a body by hand) rather than read from the ASGI server."""
 
-    ``async for chunk in body`` yields chunks as they arrive (once); ``await body`` returns
-    the whole body and keeps it, so later awaits return the same bytes.
+    __slots__ = ("chunks", "complete", "waiter")
+
+    def __init__(self) -> None:
+        self.chunks: list[bytes] = []
+        self.complete = False
+        self.waiter: asyncio.Future[None] | None = None
+
+    def wake(self) -> None:
+        waiter, self.waiter = self.waiter, None
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    async def __call__(self) -> dict[str, Any]:
+        while not self.chunks and not self.complete:
+            self.waiter = asyncio.get_running_loop().create_future()
+            await self.waiter
+        data = b"".join(self.chunks)
+        self.chunks.clear()
+        return {"type": "http.request", "body": data, "more_body": not self.complete}
+
+
+class Body:
+    """The request body: Quart's ``Body(expected_content_length, max_content_length)``.
+
+    ``async for chunk in body`` yields chunks as they arrive (once; a later ``await``
+    returns what was not iterated yet); ``await body`` returns the whole body and keeps
+    it, so later awaits return the same bytes. A body over ``max_content_length`` (declared
+    or received) raises 413 when read.
+
+    A request's body reads the ASGI ``receive`` of its request; a body built by hand is
+    fed with :meth:`append` and :meth:`set_complete` (or :meth:`set_result`).
     """
 
-    def __init__(
-        self,
-        receive: Receive,
-        expected_length: int | None,
-        max_content_length: int | None,
-        timeout: float | None,
-    ) -> None:
-        self._receive = receive
-        self._expected = expected_length
+    def __init__(self, expected_content_length: int | None, max_content_length: int | None) -> None:
+        self._expected = expected_content_length
         self._max = max_content_length
-        self._timeout = timeout
+        #: The ASGI ``receive`` read from (set by the request); None: fed by ``append``.
+        self._receive: Any = None
+        self._timeout: float | None = None
         self._received = 0
         self._complete = False
         self._started = False
@@ -163,10 +192,38 @@ class Body:
         if self._max is not None and self._expected is not None and self._expected > self._max:
             raise RequestEntityTooLarge()
 
+    def _pushed(self) -> _Pushed:
+        receive = self._receive
+        if receive is None:
+            receive = self._receive = _Pushed()
+        elif not isinstance(receive, _Pushed):
+            raise RuntimeError("This body is read from the ASGI server; append() cannot add to it.")
+        return receive
+
+    def append(self, data: bytes) -> None:
+        """Add a chunk to a body built by hand (Quart's API)."""
+        if data:
+            pushed = self._pushed()
+            pushed.chunks.append(bytes(data))
+            pushed.wake()
+
+    def set_complete(self) -> None:
+        """Mark a body built by hand as complete: no more chunks follow."""
+        pushed = self._pushed()
+        pushed.complete = True
+        pushed.wake()
+
+    def clear(self) -> None:
+        """Drop the kept body: later reads return ``b""`` (``get_data(cache=False)``)."""
+        if self._data is not None:
+            self._data = b""
+
     async def _next_chunk(self) -> bytes | None:
         if self._complete:
             return None
         receive = self._receive
+        if receive is None:  # built by hand and not fed yet: wait for append()
+            receive = self._pushed()
         while True:
             if self._timeout:
                 timeout = self._timeout
@@ -201,11 +258,11 @@ class Body:
         return self._iterate()
 
     def _start(self) -> None:
-        """Begin the one read of the body from ``receive`` (refused a second time)."""
-        if self._started:
-            raise RuntimeError("The request body was already consumed by an earlier read.")
-        self._started = True
-        self._check_declared_length()
+        """Begin reading the body from ``receive`` (once: a read after an earlier partial
+        one gets the rest, as in Quart)."""
+        if not self._started:
+            self._started = True
+            self._check_declared_length()
 
     async def _iterate(self) -> AsyncIterator[bytes]:
         if self._data is not None:
@@ -213,7 +270,7 @@ class Body:
                 yield self._data
             return
         self._start()
-        while True:
+        while True:  # (after an earlier partial read: the rest)
             chunk = await self._next_chunk()
             if chunk is None:
                 return
@@ -253,10 +310,6 @@ class Body:
         self._started = True
 
 
-async def _empty_receive() -> dict[str, Any]:
-    return {"type": "http.request", "body": b"", "more_body": False}
-
-
 # Request headers a pushed request inherits (the ones that shape the pushed response).
 _PUSH_HEADERS = frozenset(
     ("accept", "accept-encoding", "accept-language", "cache-control", "user-agent")
@@ -283,24 +336,43 @@ class Request(BaseRequestWebsocket):
     _form: ImmutableMultiDict[str, str] | None = None
     _files: ImmutableMultiDict[str, FileStorage] | None = None
 
+    #: The ASGI ``receive`` the body is read from (None: the body is fed by hand).
+    _receive: Receive | None = None
+    #: Quart's push callable ``(path, headers)``, when the constructor was given one.
+    _send_push_promise: Callable[[str, Headers], Awaitable[None]] | None = None
+
     def __init__(
         self,
+        method: str,
+        scheme: str,
+        path: str,
+        query_string: bytes,
+        headers: Headers,
+        root_path: str,
+        http_version: str,
         scope: Scope,
-        receive: Receive | None = None,
         *,
         max_content_length: int | None = None,
         body_timeout: float | None = None,
+        send_push_promise: Callable[[str, Headers], Awaitable[None]] | None = None,
         max_form_memory_size: int | None = 500_000,
         max_form_parts: int | None = 1_000,
         max_form_total_memory_size: int | None = 2_500_000,
     ) -> None:
-        super().__init__(scope)
-        self._receive = receive or _empty_receive
+        """Quart's constructor. The body of a request built this way is fed by hand
+        (``request.body.append(chunk)``, ``request.body.set_complete()``); the server
+        builds its requests with :meth:`from_scope`, reading the body from ASGI.
+        ``send_push_promise(path, headers)`` is awaited by :meth:`send_push_promise`."""
+        super().__init__(
+            method, scheme, path, query_string, headers, root_path, http_version, scope
+        )
         self._max_content_length = max_content_length
         self.body_timeout = body_timeout
         self.max_form_memory_size = max_form_memory_size
         self.max_form_parts = max_form_parts
         self.max_form_total_memory_size = max_form_total_memory_size
+        if send_push_promise is not None:
+            self._send_push_promise = send_push_promise
 
     #: Whether :meth:`from_scope` may fill the fields itself: the class keeps this
     #: constructor and the fields it leaves to be derived on first read (set per class
@@ -315,27 +387,44 @@ class Request(BaseRequestWebsocket):
         )
 
     @classmethod
-    def from_scope(cls, scope: Scope, receive: Receive, send: Send, limits: RequestLimits) -> Any:
-        """The request the ``http`` protocol handler builds for ``scope``: what
-        ``cls(scope, receive, **limits._asdict())`` makes, with ``send`` kept for server
-        push.
+    def from_scope(
+        cls,
+        scope: Scope,
+        receive: Receive | None = None,
+        send: Send | None = None,
+        limits: RequestLimits = DEFAULT_LIMITS,
+    ) -> Any:
+        """The request the ``http`` protocol handler builds for ``scope``: its body read
+        from ``receive`` (None: fed by hand), ``send`` kept for server push.
 
-        For a class keeping this constructor the fields are set directly, and the ones
-        most requests never read (scheme, HTTP version, query string) are left to be
-        derived from the scope on first read; any other class gets its constructor.
+        For a class keeping this constructor the constructor is skipped:
+        ``set_scope`` sets the fields, and
+        the ones most requests never read (scheme, HTTP version, query string, headers)
+        are derived from the scope on first read. Any other class gets its constructor,
+        called with the fields taken from the scope the same way.
         """
-        if not cls._fills_from_scope:
-            request = cls(scope, receive, **limits._asdict())
-            request._push_send = send
-            return request
-        request = _new_object(cls)
-        request.scope = scope
-        request.method = scope.get("method", "GET")
-        path = scope["path"]
-        root_path = scope.get("root_path")
-        if root_path:
-            request.root_path, path = split_root_path(root_path, path)
-        request.path = path if path[:1] == "/" else origin_form(path)
+        if cls._fills_from_scope:
+            # set_scope(scope), inlined: a method call is ~450 instructions of a ~70,000
+            # request. Pinned equal by tests/core/test_request_scope_fields.py
+            # (test_from_scope_sets_what_set_scope_sets).
+            request = _new_object(cls)
+            request.scope = scope
+            request.method = scope.get("method", "GET")
+            path = scope["path"]
+            root_path = scope.get("root_path")
+            if root_path:
+                request.root_path, path = split_root_path(root_path, path)
+            request.path = path if path[:1] == "/" else origin_form(path)
+        else:
+            fields = _new_object(Request)
+            fields.set_scope(scope)
+            request = cls(
+                *fields.scope_fields(),
+                scope,
+                max_content_length=limits.max_content_length,
+                body_timeout=limits.body_timeout,
+                send_push_promise=None,
+            )
         request._receive = receive
         request._push_send = send
         (
@@ -361,11 +450,16 @@ class Request(BaseRequestWebsocket):
     @property
     def body(self) -> Body:
         """The body: ``async for chunk in request.body`` or ``await request.body``."""
-        if self._body is None:
-            self._body = self.body_class(
-                self._receive, self.content_length, self._max_content_length, self.body_timeout
-            )
-        return self._body
+        body = self._body
+        if body is None:
+            body = self._body = self.body_class(self.content_length, self._max_content_length)
+            body._receive = self._receive  # None for a request built by hand: fed by append()
+            body._timeout = self.body_timeout
+        return body
+
+    @body.setter
+    def body(self, value: Body) -> None:
+        self._body = value
 
     @property
     def stream(self) -> NoReturn:
@@ -378,7 +472,10 @@ class Request(BaseRequestWebsocket):
         """The whole body as bytes (or text with ``as_text``)."""
         if parse_form_data:
             await self._load_form_data()
-        data = await self.body.read()
+        body = self.body
+        data = await body.read()
+        if not cache:
+            body.clear()
         # Invalid UTF-8 from the client is replaced, not a 500 (werkzeug does the same).
         return data.decode("utf-8", "replace") if as_text else data
 
@@ -484,17 +581,23 @@ class Request(BaseRequestWebsocket):
     async def send_push_promise(self, path: str) -> None:
         """Ask the client to fetch ``path`` (HTTP/2 server push); see ``make_push_promise``.
 
-        A no-op unless the server offers the ASGI ``http.response.push`` extension.
+        The pushed request carries this one's ``Accept*``, ``Cache-Control`` and
+        ``User-Agent`` headers. It goes to the ``send_push_promise`` callable the
+        constructor was given, else to the ASGI server: a no-op unless the server offers
+        the ``http.response.push`` extension.
         """
+        headers = Headers(
+            [item for item in self.headers.items() if item[0].lower() in _PUSH_HEADERS]
+        )
+        push = self._send_push_promise
+        if push is not None:
+            await push(path, headers)
+            return
         send = self._push_send
         if send is None or "http.response.push" not in (self.scope.get("extensions") or {}):
             return
-        headers = [
-            (name.encode("latin-1"), value.encode("latin-1"))
-            for name, value in self.headers.items()
-            if name.lower() in _PUSH_HEADERS
-        ]
-        await send({"type": "http.response.push", "path": path, "headers": headers})
+        raw = [(name.encode("latin-1"), value.encode("latin-1")) for name, value in headers.items()]
+        await send({"type": "http.response.push", "path": path, "headers": raw})
 
     async def close(self) -> None:
         """Close uploaded files."""
@@ -508,4 +611,12 @@ def empty_form() -> tuple[ImmutableMultiDict[str, str], ImmutableMultiDict[str, 
     return ImmutableMultiDict(), ImmutableMultiDict()
 
 
-__all__ = ["SERVER_PUSH_HEADERS_TO_COPY", "Body", "MultiDict", "Request", "empty_form"]
+__all__ = [
+    "DEFAULT_LIMITS",
+    "SERVER_PUSH_HEADERS_TO_COPY",
+    "Body",
+    "MultiDict",
+    "Request",
+    "RequestLimits",
+    "empty_form",
+]

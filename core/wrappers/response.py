@@ -16,7 +16,7 @@ from http import HTTPStatus
 from inspect import getattr_static
 from typing import TYPE_CHECKING, Any
 
-from werkzeug.datastructures import Headers
+from werkzeug.datastructures import ContentRange, Headers
 from werkzeug.exceptions import RequestedRangeNotSatisfiable
 from werkzeug.http import HTTP_STATUS_CODES, parse_etags, parse_range_header
 from werkzeug.sansio.http import is_resource_modified
@@ -73,11 +73,31 @@ def _content_type_item(mimetype: str) -> tuple[str, str]:
 
 
 _STATUS_LINES = _StatusLines()
-_EMPTY_LENGTH = content_length_item(0)
 _CONTENT_TYPE_ITEMS = _ContentTypeItems()
 
 
-class FileBody:
+class _BodyContext:
+    # Quart's body objects are used as ``async with body as b: async for chunk in b``.
+    async def __aenter__(self) -> Any:
+        return self
+
+    async def __aexit__(self, *exc_info: Any) -> None:
+        return None
+
+
+def _restrict(body: Any, begin: int, end: int | None, size: int) -> int:
+    """Restrict a body of ``size`` bytes to ``[begin, end)`` (``end`` clamped to the size,
+    a negative ``begin`` counted from the end); 416 for an empty or outside range."""
+    end = size if end is None else min(end, size)
+    if begin < 0:
+        begin = max(0, size + begin)
+    if begin >= end:
+        raise RequestedRangeNotSatisfiable(length=size)
+    body.begin, body.end = begin, end
+    return size
+
+
+class FileBody(_BodyContext):
     """A file on disk, sent in blocks (optionally one byte range of it)."""
 
     def __init__(self, path: str | os.PathLike[str], buffer_size: int = FILE_BLOCK_SIZE) -> None:
@@ -87,10 +107,10 @@ class FileBody:
         self.end: int | None = None
         self.size = os.path.getsize(self.path)
 
-    def make_conditional(self, begin: int, end: int | None) -> int:
-        """Restrict the body to ``[begin, end)``; returns the full size."""
-        self.begin, self.end = begin, end
-        return self.size
+    async def make_conditional(self, begin: int, end: int | None) -> int:
+        """Restrict the body to the bytes ``[begin, end)`` (Quart's rules: ``end`` clamped
+        to the size, 416 for a range outside the file); returns the full size."""
+        return _restrict(self, begin, end, self.size)
 
     def _read_blocks(self) -> list[bytes]:
         end = self.size if self.end is None else self.end
@@ -131,13 +151,21 @@ def _iterate_sync(iterable: Iterable[Any]) -> AsyncIterator[Any]:
     return iterate_in_thread(iterable)
 
 
-class _BodyContext:
-    # Quart's body objects are used as ``async with body as b: async for chunk in b``.
-    async def __aenter__(self) -> Any:
+class BodyChunks(list):  # type: ignore[type-arg]
+    """The chunks of a body in memory (a list of bytes), usable as Quart's body classes
+    are: ``async with response.response as body: async for chunk in body``."""
+
+    __slots__ = ()
+
+    async def __aenter__(self) -> BodyChunks:
         return self
 
     async def __aexit__(self, *exc_info: Any) -> None:
         return None
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        for chunk in self:
+            yield chunk
 
 
 class DataBody(_BodyContext):
@@ -145,16 +173,37 @@ class DataBody(_BodyContext):
 
     def __init__(self, data: bytes) -> None:
         self.data = data
+        self.begin = 0
+        self.end = len(data)
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
-        yield self.data
+        data = self.data
+        yield data if (self.begin, self.end) == (0, len(data)) else data[self.begin : self.end]
+
+    async def make_conditional(self, begin: int, end: int | None) -> int:
+        """Restrict the body to ``[begin, end)`` (as :meth:`FileBody.make_conditional`)."""
+        return _restrict(self, begin, end, len(self.data))
 
 
 class IterableBody(_BodyContext):
-    """A sync or async iterable as a response body (``iterable_body_class``)."""
+    """A sync or async iterable as a response body (``iterable_body_class``); leaving
+    ``async with`` closes the iterable."""
 
     def __init__(self, iterable: Any) -> None:
         self.iterable = iterable
+
+    async def __aexit__(self, *exc_info: Any) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the iterable (a generator's ``aclose``/``close``), if it has one."""
+        aclose = getattr(self.iterable, "aclose", None)
+        if aclose is not None:
+            await aclose()
+            return
+        close = getattr(self.iterable, "close", None)
+        if close is not None:
+            close()
 
     async def __aiter__(self) -> AsyncIterator[Any]:
         if isinstance(self.iterable, AsyncIterable):
@@ -207,7 +256,8 @@ class Response(_SansIOResponse):
 
     # Slots for what every response sets: a response made per request needs no instance
     # dict for them (werkzeug's own attributes still go to one).
-    __slots__ = ("headers", "response")
+    __slots__ = ("headers", "_response")
+    _response: Any  # the body as stored; read through the ``response`` property
 
     default_mimetype: str | None = "text/html"
     automatically_set_content_length = True
@@ -322,22 +372,20 @@ class Response(_SansIOResponse):
         kind = response.__class__
         if (kind is str or kind is bytes) and cls._own_set_data:  # set_data, inline
             data = response.encode() if kind is str else response
-            self.response = [data]
+            self._response = [data]
             if cls.automatically_set_content_length:
                 length_item = content_length_item(len(data))
             if cls._is_data is not True:
                 self._is_data = True
-        elif response is None:
-            self.response = []
-            if cls.automatically_set_content_length:
-                length_item = _EMPTY_LENGTH
+        elif response is None:  # no Content-Length until a body is set (Quart's rule)
+            self._response = []
             if cls._is_data is not True:
                 self._is_data = True
         elif isinstance(response, (str, bytes, bytearray, memoryview)):
             self.set_data(response if isinstance(response, (str, bytes)) else bytes(response))
         else:
             self._is_data = False
-            self.response = response
+            self._response = response
         if length_item is not None:
             if items is None:
                 self.headers["Content-Length"] = length_item[1]
@@ -399,6 +447,23 @@ class Response(_SansIOResponse):
         return content_type
 
     @property
+    def response(self) -> Any:
+        """The body: the chunks of a body in memory (``BodyChunks``, a list), a body
+        object given (``FileBody``...), or an iterable given, wrapped in
+        :attr:`iterable_body_class` on this first read; each one works as
+        ``async with response.response as body: async for chunk in body``."""
+        body = self._response
+        if body.__class__ is list:
+            body = self._response = BodyChunks(body)
+        elif not self._is_data and not hasattr(body, "__aenter__"):
+            body = self._response = self.iterable_body_class(body)
+        return body
+
+    @response.setter
+    def response(self, value: Any) -> None:
+        self._response = value
+
+    @property
     def status(self) -> str:
         """The status line, e.g. ``"404 NOT FOUND"``; set it to an int, a line or an
         ``HTTPStatus`` (werkzeug's rules)."""
@@ -418,7 +483,7 @@ class Response(_SansIOResponse):
             data = data.encode()
         elif not isinstance(data, bytes):
             data = bytes(data)
-        self.response = [data]
+        self._response = [data]
         self._is_data = True
         if self.automatically_set_content_length:
             self.headers["Content-Length"] = str(len(data))
@@ -444,9 +509,9 @@ class Response(_SansIOResponse):
             if not self.implicit_sequence_conversion:
                 data = b"".join(chunks)
                 return data.decode() if as_text else data
-            self.response = chunks
+            self._response = chunks
             self._is_data = True
-        data = b"".join(self.response)
+        data = b"".join(self._response)
         return data.decode() if as_text else data
 
     @property
@@ -493,7 +558,7 @@ class Response(_SansIOResponse):
 
     async def iter_body(self) -> AsyncIterator[Any]:
         """Iterate the body as it is (chunks may be str or bytes)."""
-        body = self.response
+        body = self._response
         if self._is_data or isinstance(body, (list, tuple)):
             for chunk in body:
                 yield chunk
@@ -518,7 +583,7 @@ class Response(_SansIOResponse):
     async def make_sequence(self) -> None:
         """Read a streamed body into memory, so it can be read again and measured."""
         if not self._is_data:
-            self.response = [self._encode(c) async for c in self.iter_body()]
+            self._response = [self._encode(c) async for c in self.iter_body()]
             self._is_data = True
 
     async def freeze(self) -> None:
@@ -532,13 +597,20 @@ class Response(_SansIOResponse):
         complete_length: int | None = None,
     ) -> Response:
         """Answer ``If-None-Match``/``If-Modified-Since``/``If-Match`` (304/412) and
-        ``Range``/``If-Range`` (206, or 416 for an unsatisfiable range) for GET and HEAD."""
+        ``Range``/``If-Range`` for GET and HEAD, as Quart and werkzeug do.
+
+        A single byte range is served as a 206 when ``complete_length`` (the full size) is
+        given, or with ``accept_ranges`` when the size is known (bytes in memory, a file);
+        a range running past the end is clamped; several ranges, another unit or a range
+        outside the body raise 416 (``RequestedRangeNotSatisfiable``). ``accept_ranges``
+        (True: ``"bytes"``) also sets ``Accept-Ranges``.
+        """
         if request.method not in ("GET", "HEAD"):
             return self
         headers = request.headers
         if accept_ranges:
-            self.headers["Accept-Ranges"] = "bytes" if accept_ranges is True else accept_ranges
-        if self._process_range(request, complete_length, accept_ranges):
+            self.headers["Accept-Ranges"] = _accept_ranges_value(accept_ranges)
+        if await self._process_range(request, complete_length, accept_ranges):
             return self
         if not is_resource_modified(
             http_if_modified_since=headers.get("If-Modified-Since"),
@@ -551,16 +623,31 @@ class Response(_SansIOResponse):
                 self.status_code = 412
             else:
                 self.status_code = 304
-                self.response, self._is_data = [], True
+                self._response, self._is_data = [], True
                 self.headers.pop("Content-Length", None)
         return self
 
-    def _process_range(
+    def _range_length(self, complete_length: int | None, accept_ranges: Any) -> int | None:
+        # The size ranges are served against: the one given, else (with accept_ranges)
+        # the body's own when it is known without reading it.
+        if complete_length is not None or not accept_ranges:
+            return complete_length
+        body = self._response
+        if isinstance(body, (FileBody, DataBody)):
+            return body.size if isinstance(body, FileBody) else len(body.data)
+        if self._is_data:
+            return sum(len(c) for c in body)
+        return None  # a stream of unknown size: ranges cannot be served
+
+    async def _process_range(
         self, request: BaseRequestWebsocket, complete_length: int | None, accept_ranges: Any
     ) -> bool:
         headers = request.headers
         range_header = headers.get("Range")
-        if not accept_ranges or range_header is None:
+        if range_header is None:
+            return False
+        length = self._range_length(complete_length, accept_ranges)
+        if not length:
             return False
         if_range = headers.get("If-Range")
         if if_range and is_resource_modified(
@@ -571,34 +658,38 @@ class Response(_SansIOResponse):
             ignore_if_range=False,
         ):
             return False  # the client's copy is stale: send the whole body
-        if isinstance(self.response, FileBody):
-            length: int | None = self.response.size
-        elif self._is_data:
-            length = sum(len(c) for c in self.response)
-        else:
-            length = complete_length
-        if length is None:
-            return False  # a stream of unknown size: ranges cannot be served
         http_range = parse_range_header(range_header)
-        if http_range is None or len(http_range.ranges) != 1:
+        if http_range is None or http_range.units != "bytes" or len(http_range.ranges) != 1:
             raise RequestedRangeNotSatisfiable(length=length)
-        start, stop = http_range.ranges[0]
-        if stop is None and start < 0 and -start >= length:
+        begin, end = http_range.ranges[0]
+        if end is None and begin < 0 and -begin > length:
             return False  # a suffix longer than the body means all of it (RFC 9110 14.1.2)
-        bounds = http_range.range_for_length(length)
-        content_range = http_range.make_content_range(length)
-        if bounds is None or content_range is None:
-            raise RequestedRangeNotSatisfiable(length=length)
-        begin, end = bounds
-        if (begin, end) == (0, length):
-            return False  # the whole body: a plain 200
-        if isinstance(self.response, FileBody):
-            self.response.make_conditional(begin, end)
-        elif self._is_data:
-            self.response = [b"".join(self.response)[begin:end]]
+        body = self._response
+        restricted: Any
+        if self._is_data:
+            restricted = DataBody(b"".join(body))
+            length = await restricted.make_conditional(begin, end)
+            self._response = [restricted.data[restricted.begin : restricted.end]]
         else:
-            return False
+            if not callable(getattr(body, "make_conditional", None)):
+                await self.make_sequence()  # a stream: read into memory, then cut (Quart's way)
+                return await self._process_range(request, length, accept_ranges)
+            length = await body.make_conditional(begin, end)
+            restricted = body
+        begin, end = restricted.begin, restricted.end
         self.headers["Content-Length"] = str(end - begin)
-        self.content_range = content_range  # type: ignore[assignment]
+        self.headers["Accept-Ranges"] = _accept_ranges_value(accept_ranges)
+        self.content_range = ContentRange("bytes", begin, end, length)  # type: ignore[assignment]
         self.status_code = 206
         return True
+
+
+def _accept_ranges_value(accept_ranges: bool | str) -> str:
+    # werkzeug's and Quart's spelling: True -> "bytes", False -> "none", a str as is
+    if accept_ranges is True:
+        return "bytes"
+    if accept_ranges is False:
+        return "none"
+    if isinstance(accept_ranges, str):
+        return accept_ranges
+    raise ValueError("accept_ranges must be a bool or a str")

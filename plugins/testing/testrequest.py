@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlencode
 
 from erlen.json import dumps as json_dumps
+from erlen.wrappers.request import RequestLimits
 from werkzeug.datastructures import Authorization, Headers
 from werkzeug.sansio.multipart import Data, Epilogue, Field, File, MultipartEncoder, Preamble
 from werkzeug.urls import iri_to_uri
@@ -251,11 +252,15 @@ def make_test_request_context(
         scope_base,
     )
     with_peer(scope)
-    request = app.request_class(
-        scope,
-        max_content_length=app.config["MAX_CONTENT_LENGTH"],
-        body_timeout=app.config["BODY_TIMEOUT"],
+    config = app.config
+    limits = RequestLimits(
+        config["MAX_CONTENT_LENGTH"],
+        config["BODY_TIMEOUT"],
+        config["MAX_FORM_MEMORY_SIZE"],
+        config["MAX_FORM_PARTS"],
+        config["MAX_FORM_TOTAL_MEMORY_SIZE"],
     )
+    request = app.request_class.from_scope(scope, None, None, limits)
     request.body.set_result(body)
     app.match_request(request)
     return app.request_context(request)

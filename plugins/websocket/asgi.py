@@ -44,7 +44,7 @@ def make_websocket_handler(app: Erlen) -> ProtocolHandler:
     settings = WebsocketSettings(app.config)
     # The lifecycle with this app's plugin hooks compiled (plugins are final at freeze).
     app.extensions[EXTENSION_KEY] = WEBSOCKET.compiled(app)
-    websocket_class = getattr(app, "websocket_class", None) or Websocket
+    from_scope = (getattr(app, "websocket_class", None) or Websocket).from_scope
     json = app.json
     response_class = app.response_class
     handle_websocket = app.handle_websocket  # the app's: a subclass may override it
@@ -57,7 +57,7 @@ def make_websocket_handler(app: Erlen) -> ProtocolHandler:
         message = await receive()
         if message["type"] != "websocket.connect":
             return  # the client left before the handshake reached the app
-        websocket = websocket_class(scope, receive, send, settings=settings, json=json)
+        websocket = from_scope(scope, receive, send, settings=settings, json=json)
         websocket._task = asyncio.current_task()
         watch = watch_for(watches, send_timeout, disconnect_timeout, logger)
         watch.add(websocket)

@@ -61,12 +61,6 @@ NOT_PROVIDED = {
 
 #: Names other lanes of issue 15 add (remove an entry once its lane has merged).
 OTHER_LANES = {
-    "quart.formparser.MultiPartParser": "lane qwrappers",
-    "quart.formparser.ParserFunc": "lane qwrappers",
-    "quart.formparser.StreamFactory": "lane qwrappers",
-    "quart.wrappers.Websocket": "lane qwrappers",
-    "quart.wrappers.websocket": "lane qwrappers",
-    "quart.wrappers.websocket.Websocket": "lane qwrappers",
     "quart.testing.app.DEFAULT_TIMEOUT": "lane qtesting",
     "quart.testing.utils.no_op_push": "lane qtesting",
 }

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import pytest
 from erlen import Erlen, request
 from erlen.wrappers import Request
 
@@ -88,7 +89,7 @@ async def test_fields_are_assignable_and_match_the_constructor() -> None:
 
     @app.route("/assign")
     async def assign() -> str:
-        built = Request(request.scope)
+        built = Request.from_scope(request.scope)
         seen["same"] = [
             (getattr(request, name), getattr(built, name))
             for name in ("scheme", "http_version", "query_string", "root_path", "path")
@@ -113,3 +114,25 @@ async def test_a_request_class_redefining_a_field_still_gets_the_scope_values() 
     status, body = await call(app, scheme="http", http_version="1.0")
     assert status == 200
     assert body.decode() == repr(("http", "1.0", b"", ""))
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"path": "/x"},
+        {"path": "x", "method": "POST"},
+        {"path": "/app/x", "root_path": "/app/"},
+        {"path": "/other", "root_path": "/app"},
+        {"path": "/", "root_path": ""},
+        {"path": "//double", "scheme": "https", "query_string": b"q=1", "http_version": "2"},
+    ],
+)
+def test_from_scope_sets_what_set_scope_sets(fields: dict[str, Any]) -> None:
+    # Request.from_scope inlines set_scope for the stock class: the same fields, always.
+    scope = {"type": "http", "headers": [(b"host", b"h")], **fields}
+    fast = Request.from_scope(scope)
+    slow = object.__new__(Request)
+    slow.set_scope(scope)
+    names = ("scope", "method", "root_path", "path", "scheme", "http_version", "query_string")
+    assert [getattr(fast, n) for n in names] == [getattr(slow, n) for n in names]
+    assert vars(fast).keys() >= vars(slow).keys()

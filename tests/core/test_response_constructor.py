@@ -39,10 +39,8 @@ def reference(
     rv._status, rv._status_code = rv._clean_status(cls.default_status if status is None else status)
     rv.timeout = ...
     rv._is_data = True
-    if response is None:
+    if response is None:  # no Content-Length until a body is set (Quart's rule)
         rv.response = []
-        if cls.automatically_set_content_length:
-            rv.headers["Content-Length"] = "0"
     elif isinstance(response, (str, bytes, bytearray, memoryview)):
         rv.set_data(response if isinstance(response, (str, bytes)) else bytes(response))
     else:
@@ -64,7 +62,7 @@ def observed(build: Any) -> Any:
         rv.status_code,
         [(k, v, type(k), type(v)) for k, v in headers],
         isinstance(headers, Headers),
-        rv.response if rv._is_data else id(rv.response),
+        rv.response if rv._is_data else id(rv._response),  # the iterable as given
         rv.is_streamed,
         rv.timeout,
         rv.mimetype,

@@ -91,6 +91,7 @@ FACADE_IMPORTS = {
     ("core/sessions.py", ".plugins.sessions"),
     ("core/sessions.py", ".plugins"),
     ("core/templating.py", ".plugins"),
+    ("core/wrappers/__init__.py", ".websocket"),  # erlen.wrappers.Websocket, on first use
 }
 
 

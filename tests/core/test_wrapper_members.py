@@ -290,11 +290,9 @@ async def test_form_data_parser_class_swap() -> None:
 async def test_form_data_parser_directly() -> None:
     from erlen.wrappers.request import Body
 
-    async def receive() -> dict[str, Any]:
-        return {"type": "http.request", "body": b"a=1&a=2&b=3", "more_body": False}
-
     parser = FormDataParser(cls=MultiDict)
-    body = Body(receive, 11, None, None)
+    body = Body(11, None)
+    body.set_result(b"a=1&a=2&b=3")
     form, files = await parser.parse(body, "application/x-www-form-urlencoded", 11)
     assert isinstance(form, MultiDict) and form.getlist("a") == ["1", "2"]
     assert not files
