@@ -26,8 +26,8 @@ import erlen
 
 from .lifespan import make_lifespan_handler
 from .pipeline.errors import answer_escaped_error
+from .pipeline.http import add_missing_host, request_limits, send_response
 from .pipeline.http import encode_headers as response_headers
-from .pipeline.http import request_limits, send_response
 from .pipeline.steps import adopt_response
 from .utils import encode_headers
 
@@ -72,6 +72,8 @@ class ASGIHTTPConnection:
     def _create_request_from_scope(self, send: Send) -> Request:
         """The request of this connection, as the app's ``http`` handler builds it."""
         app = self.app
+        if self.scope.get("http_version") == "1.0":
+            add_missing_host(self.scope, app.config["SERVER_NAME"])
         return app.request_class.from_scope(  # type: ignore[no-any-return]
             self.scope, self._receive, send, request_limits(app)
         )
