@@ -8,9 +8,10 @@ from typing import TYPE_CHECKING
 from . import lazy_names
 
 if TYPE_CHECKING:
+    from erlen.plugins.testing.app import DEFAULT_TIMEOUT as DEFAULT_TIMEOUT
     from erlen.plugins.testing.app import LifespanError as LifespanError
     from erlen.plugins.testing.app import TestApp as TestApp
 
-__all__ = ["LifespanError", "TestApp"]
+__all__ = ["DEFAULT_TIMEOUT", "LifespanError", "TestApp"]
 
 __getattr__ = lazy_names(__name__, __all__, "erlen.plugins.testing.app")

@@ -15,12 +15,14 @@ if TYPE_CHECKING:
         make_test_headers_path_and_query_string as make_test_headers_path_and_query_string,
     )
     from erlen.plugins.testing.testrequest import make_test_scope as make_test_scope
+    from erlen.plugins.testing.testrequest import no_op_push as no_op_push
     from erlen.plugins.testing.testrequest import sentinel as sentinel
 
 __all__ = [
     "make_test_body_with_headers",
     "make_test_headers_path_and_query_string",
     "make_test_scope",
+    "no_op_push",
     "sentinel",
 ]
 

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
         make_test_headers_path_and_query_string as make_test_headers_path_and_query_string,
     )
     from erlen.plugins.testing.testrequest import make_test_scope as make_test_scope
+    from erlen.plugins.testing.testrequest import no_op_push as no_op_push
     from erlen.plugins.testing.testrequest import sentinel as sentinel
 
     ErlenClient = TestClient
@@ -58,11 +59,12 @@ _LAZY: dict[str, tuple[str, str]] = {
     ),
     "make_test_scope": ("erlen.plugins.testing.testrequest", "make_test_scope"),
     "sentinel": ("erlen.plugins.testing.testrequest", "sentinel"),
+    "no_op_push": ("erlen.plugins.testing.testrequest", "no_op_push"),
     "serve_app": ("erlen.plugins.testing.server", "serve_app"),
     "serve_app_in_thread": ("erlen.plugins.testing.server", "serve_app_in_thread"),
 }
 
-__all__ = sorted([*_LAZY, "no_op_push"])
+__all__ = sorted(_LAZY)
 
 
 def __getattr__(name: str) -> Any:
@@ -77,10 +79,6 @@ def __getattr__(name: str) -> Any:
 
 def __dir__() -> list[str]:
     return sorted(set(globals()) | set(_LAZY))
-
-
-async def no_op_push(path: str, headers: Any) -> None:
-    """A server-push callback that does nothing (Quart's ``no_op_push``)."""
 
 
 @hookimpl

@@ -6,6 +6,11 @@ import asyncio
 from types import TracebackType
 from typing import Any
 
+#: Seconds ``TestApp`` waits for the app's lifespan startup and shutdown by default
+#: (Quart's name; Quart waits 6 s, Erlen 60 s, so a slow startup on a loaded CI machine
+#: is not reported as a failure).
+DEFAULT_TIMEOUT = 60.0
+
 
 class LifespanError(Exception):
     """Lifespan startup or shutdown failed (the app sent ``*.failed``)."""
@@ -16,7 +21,12 @@ class TestApp:
 
     __test__ = False  # not a pytest test class
 
-    def __init__(self, app: Any, startup_timeout: float = 60, shutdown_timeout: float = 60) -> None:
+    def __init__(
+        self,
+        app: Any,
+        startup_timeout: float = DEFAULT_TIMEOUT,
+        shutdown_timeout: float = DEFAULT_TIMEOUT,
+    ) -> None:
         self.app = app
         self.startup_timeout = startup_timeout
         self.shutdown_timeout = shutdown_timeout

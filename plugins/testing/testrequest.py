@@ -264,3 +264,7 @@ def make_test_request_context(
     request.body.set_result(body)
     app.match_request(request)
     return app.request_context(request)
+
+
+async def no_op_push(path: str, headers: Any) -> None:
+    """A server-push callback that does nothing (Quart's ``no_op_push``)."""

@@ -60,10 +60,7 @@ NOT_PROVIDED = {
 }
 
 #: Names other lanes of issue 15 add (remove an entry once its lane has merged).
-OTHER_LANES = {
-    "quart.testing.app.DEFAULT_TIMEOUT": "lane qtesting",
-    "quart.testing.utils.no_op_push": "lane qtesting",
-}
+OTHER_LANES = {}
 
 # Run in a fresh interpreter: prints {module path: [public names]} for the installed Quart.
 _READ_QUART = r"""
