@@ -105,7 +105,7 @@ class ScriptInfo(discovery.ScriptInfo):
 
     The app's module is imported with this module's ``import_module``, looked up at call
     time, so a test may replace it (Quart's tests do). Everything else is
-    :class:`erlen.discovery.ScriptInfo`.
+    ``erlen.discovery.ScriptInfo``.
     """
 
     def import_app_module(self, name: str) -> Any:
