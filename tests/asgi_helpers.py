@@ -53,3 +53,29 @@ async def serve_once(
 
     await asyncio.wait_for(app(scope, receive, send), 10)
     return sent["status"], sent["headers"], sent["body"]
+
+
+async def call_asgi(app: Any, body: bytes = b"", **scope_fields: Any) -> tuple[int, bytes]:
+    """The status and body ``app`` sends for one request made as a server makes it:
+    ``scope_fields`` over a GET of ``/`` from ``localhost``, ``body`` its one body chunk."""
+    out: dict[str, Any] = {"body": b""}
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.start":
+            out["status"] = message["status"]
+        else:
+            out["body"] += message.get("body", b"")
+
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "method": "GET",
+        "path": "/",
+        "headers": [(b"host", b"localhost")],
+        **scope_fields,
+    }
+    await asyncio.wait_for(app(scope, receive, send), 10)
+    return out["status"], out["body"]

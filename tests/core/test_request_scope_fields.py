@@ -4,37 +4,18 @@ request built by the constructor, and assignable like plain attributes."""
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import pytest
 from erlen import Erlen, request
 from erlen.wrappers import Request
 
+from tests.asgi_helpers import call_asgi
+
 
 async def call(app: Erlen, **scope_fields: Any) -> tuple[int, bytes]:
-    """One GET through ``app(scope, receive, send)``, as a server calls it."""
-    out: dict[str, Any] = {"body": b""}
-
-    async def receive() -> dict[str, Any]:
-        return {"type": "http.request", "body": b"", "more_body": False}
-
-    async def send(message: dict[str, Any]) -> None:
-        if message["type"] == "http.response.start":
-            out["status"] = message["status"]
-        else:
-            out["body"] += message.get("body", b"")
-
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "method": "GET",
-        "path": "/fields",
-        "headers": [(b"host", b"localhost")],
-        **scope_fields,
-    }
-    await asyncio.wait_for(app(scope, receive, send), 10)
-    return out["status"], out["body"]
+    """One GET of ``/fields`` through ``app(scope, receive, send)``, as a server calls it."""
+    return await call_asgi(app, **{"path": "/fields", **scope_fields})
 
 
 def fields_app() -> Erlen:

@@ -5,7 +5,6 @@ invalid ``Host`` as ``""``; a request class with its own ``headers`` is read thr
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import pytest
@@ -13,34 +12,24 @@ from erlen import Erlen, request
 from erlen.wrappers import Request
 from werkzeug.datastructures import Headers
 
+from tests.asgi_helpers import call_asgi
+
 FIELDS = "host content_length mimetype json".split()
 
 
 async def call(app: Erlen, headers: list[tuple[bytes, bytes]], body: bytes = b"") -> Any:
     """One POST through ``app(scope, receive, send)``, as a server calls it."""
-    out: dict[str, Any] = {"body": b""}
-
-    async def receive() -> dict[str, Any]:
-        return {"type": "http.request", "body": body, "more_body": False}
-
-    async def send(message: dict[str, Any]) -> None:
-        if message["type"] == "http.response.start":
-            out["status"] = message["status"]
-        else:
-            out["body"] += message.get("body", b"")
-
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "method": "POST",
-        "scheme": "https",
-        "path": "/fields",
-        "headers": headers,
-        "server": ("10.0.0.1", 8443),
-    }
-    await asyncio.wait_for(app(scope, receive, send), 10)
-    assert out["status"] == 200, out
-    return out["body"].decode()
+    status, answer = await call_asgi(
+        app,
+        body,
+        method="POST",
+        scheme="https",
+        path="/fields",
+        headers=headers,
+        server=("10.0.0.1", 8443),
+    )
+    assert status == 200, (status, answer)
+    return answer.decode()
 
 
 def fields_app(read_headers_first: bool, request_class: type[Request] = Request) -> Erlen:

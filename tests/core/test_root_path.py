@@ -5,37 +5,18 @@ targets and HTTP/1.0 requests without ``Host``."""
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import pytest
 from erlen import Erlen, request, url_for
 
+from tests.asgi_helpers import call_asgi
+
 
 async def call(app: Erlen, path: str, **scope_fields: Any) -> tuple[int, bytes]:
     """One GET through ``app(scope, receive, send)``, as a server calls it."""
-    out: dict[str, Any] = {"body": b""}
-
-    async def receive() -> dict[str, Any]:
-        return {"type": "http.request", "body": b"", "more_body": False}
-
-    async def send(message: dict[str, Any]) -> None:
-        if message["type"] == "http.response.start":
-            out["status"] = message["status"]
-        else:
-            out["body"] += message.get("body", b"")
-
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "GET",
-        "path": path,
-        "headers": [(b"host", b"example.test")],
-        **scope_fields,
-    }
-    await asyncio.wait_for(app(scope, receive, send), 10)
-    return out["status"], out["body"]
+    fields = {"http_version": "1.1", "headers": [(b"host", b"example.test")], **scope_fields}
+    return await call_asgi(app, path=path, **fields)
 
 
 def where_app() -> Erlen:
