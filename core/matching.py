@@ -27,7 +27,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from werkzeug.exceptions import MethodNotAllowed, NotFound
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import ValidationError, WebsocketMismatch
 from werkzeug.routing.exceptions import NoMatch
 
@@ -45,6 +45,7 @@ class FastMatcher:
         "_descents",
         "_fixed_subdomain",
         "hostless_generation",
+        "_app",
         "_dynamic",
         "_match",
         "_root",
@@ -55,9 +56,14 @@ class FastMatcher:
         "url_map",
     )
 
-    def __init__(self, url_map: Map, domain: str, fixed_subdomain: bool = False) -> None:
+    def __init__(
+        self, url_map: Map, domain: str, fixed_subdomain: bool = False, app: Any = None
+    ) -> None:
         url_map.update()
         self.url_map = url_map
+        #: The app whose connections :meth:`match_connection` matches (its config says
+        #: whether hosts are checked; its ``create_url_adapter`` answers what this declines).
+        self._app = app
         self._domain = domain
         #: Whether the host plays no part in matching (see :meth:`serves`).
         self._fixed_subdomain = fixed_subdomain
@@ -108,8 +114,8 @@ class FastMatcher:
             return None
         if url_map.default_subdomain and not app.subdomain_matching:
             # Every connection is bound with the default subdomain, whatever its host.
-            return cls(url_map, url_map.default_subdomain, fixed_subdomain=True)
-        return cls(url_map, "")
+            return cls(url_map, url_map.default_subdomain, fixed_subdomain=True, app=app)
+        return cls(url_map, "", app=app)
 
     def serves(self, connection: Any, config: Any) -> bool:
         """Whether this matcher may match ``connection`` with the app's ``config``: no
@@ -125,16 +131,46 @@ class FastMatcher:
             return True
         return subdomain_of(connection.host, server_name, connection.scheme) == self._domain
 
+    def match_connection(self, connection: Any, websocket: bool = False) -> None:
+        """The match step of a connection (a request or websocket) of the app: set its
+        ``url_rule`` and ``view_args``, or its ``routing_exception`` (404, 405, websocket
+        mismatch). This matcher answers while hosts are not checked (no ``TRUSTED_HOSTS``)
+        and the connection has the subdomain it matches (always without ``SERVER_NAME``);
+        otherwise, and for what :meth:`match` declines, :func:`match_with_adapter`
+        binds a werkzeug adapter. tests/core/test_hot_path.py compares both on the routing
+        corner cases, tests/core/test_host_routing.py on hosts (and on config changed
+        after freeze)."""
+        app = self._app
+        config = app.config
+        # The config has not changed since serves() found that no host is checked.
+        if config.generation == self.hostless_generation or self.serves(connection, config):
+            path = connection.path
+            method = connection.method
+            if not websocket and not self.url_map._remap:
+                # http_static is match()'s answer for every all-static path, precomputed:
+                # valid while no rule was added to the map after freeze (``_remap``).
+                # tests/core/test_hot_path.py (test_static_table_agrees_with_match).
+                by_method = self.http_static.get(path)
+                if by_method is not None:
+                    rule = by_method.get(method)
+                    if rule is not None:
+                        connection.url_rule = rule
+                        connection.view_args = {}
+                        return
+            try:
+                found = self.match(path, method, websocket)
+            except HTTPException as exc:
+                connection.routing_exception = exc
+                return
+            if found is not None:
+                connection.url_rule, connection.view_args = found
+                return
+        match_with_adapter(app, connection, websocket)
+
     def match(self, path: str, method: str, websocket: bool) -> tuple[Rule, dict[str, Any]] | None:
         """``(rule, view_args)``; raises werkzeug's routing errors; ``None`` to decline."""
         if self.url_map._remap:  # a rule was added to the map directly, after freeze
-            self.__init__(self.url_map, self._domain, self._fixed_subdomain)  # type: ignore[misc]
-        if not websocket:
-            by_method = self.http_static.get(path)
-            if by_method is not None:
-                rule = by_method.get(method, _UNKNOWN)
-                if rule is not _UNKNOWN:
-                    return None if rule is None else (rule, {})  # type: ignore[return-value]
+            self.__init__(self.url_map, self._domain, self._fixed_subdomain, self._app)  # type: ignore[misc]
         if not method.isupper():
             method = method.upper()
         rules = self._static.get(path)
@@ -318,7 +354,20 @@ def _dynamic_transitions(root: Any) -> dict[int, list[tuple[Any, bool, bool, lis
     return table
 
 
-_UNKNOWN = object()
+def match_with_adapter(app: Any, connection: Any, websocket: bool = False) -> None:
+    """The match step through a werkzeug adapter that ``app.create_url_adapter`` binds
+    for ``connection``: set its ``url_rule`` and ``view_args``, or its
+    ``routing_exception`` (404, 405, redirect, websocket mismatch, 400 for an untrusted
+    ``Host``)."""
+    try:
+        # Binding reads connection.host, which raises 400 for an untrusted Host header.
+        adapter = app.create_url_adapter(connection)
+        rule, view_args = adapter.match(return_rule=True, websocket=websocket)
+    except HTTPException as exc:
+        connection.routing_exception = exc
+    else:
+        connection.url_rule = rule
+        connection.view_args = view_args
 
 
 def _http_static_rules(

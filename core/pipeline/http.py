@@ -7,7 +7,7 @@ session (interfaces that cannot open lazily), full dispatch (before functions, v
 return-value conversion, after functions, session save), errors, teardown. What a plan
 knows to be empty is skipped (:class:`~.steps.HttpSteps`), and an app overriding one of
 Quart's methods has that method called in its step's place. A text return value that
-nothing can see is sent without building a response object (:func:`text_messages`).
+nothing can see is sent without building a response object.
 
 The view runs inline in the server's task: no extra task and no extra loop turns for a
 plain response. Only a streamed body gets a helper task, which watches for
@@ -28,7 +28,6 @@ from ..sessions import can_open_sync
 from ..wrappers.headers import ResponseHeaders, encoded_pair
 from ..wrappers.request import RequestLimits
 from .errors import answer_escaped_error
-from .match import match_request
 from .steps import HttpSteps, adopt_response, full_dispatch, handle_exception, teardown
 
 if TYPE_CHECKING:
@@ -83,7 +82,19 @@ def make_http_handler(app: Erlen) -> ProtocolHandler:
         # the test client, as Quart's returns the body; tests/plugins/testing/test_head_body.py).
         head = request.method == "HEAD" and HEAD_BODY not in scope
         if type(outcome) is bytes:
-            start, body = text_messages(outcome, plain_header, head)  # type: ignore[arg-type]
+            # Text nothing could see (full_dispatch's bare result): sent as the status 200
+            # response the app's response class would make of it (Content-Type of its
+            # default mimetype, Content-Length), without building it.
+            start = {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [plain_header, (b"content-length", b"%d" % len(outcome))],
+            }
+            body = {
+                "type": "http.response.body",
+                "body": b"" if head else outcome,
+                "more_body": False,
+            }
         else:
             try:
                 in_memory = outcome._is_data
@@ -118,10 +129,7 @@ async def handle(app: Erlen, steps: HttpSteps, request: Any, bare: bool = False)
     """``handle_request``: match, enter the contexts, dispatch, leave; unhandled errors
     become the 500 answer. ``bare``: text nothing can see comes back as ``bytes``."""
     over = steps.over
-    if over.match_request is None:
-        match_request(app, steps.pipeline.matcher, request)
-    else:
-        over.match_request(request)
+    steps.match(request)
     rule = request.url_rule
     plan = steps.plans.get(rule.endpoint if rule is not None else None) or steps.pipeline.plan_for(
         request
@@ -181,22 +189,6 @@ async def handle(app: Erlen, steps: HttpSteps, request: Any, bare: bool = False)
     return outcome
 
 
-def text_messages(
-    body: bytes, content_type: tuple[bytes, bytes], head: bool
-) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The two ASGI messages sending ``body`` as the status 200 response the app's
-    response class would make of it (``Content-Type`` of its default mimetype and
-    ``Content-Length``), without building it; a HEAD request gets the headers only."""
-    return (
-        {
-            "type": "http.response.start",
-            "status": 200,
-            "headers": [content_type, (b"content-length", b"%d" % len(body))],
-        },
-        {"type": "http.response.body", "body": b"" if head else body, "more_body": False},
-    )
-
-
 _HEADERS_CLASSES = (Headers, ResponseHeaders)  # iterating them yields their `_list`
 
 
@@ -242,7 +234,11 @@ def data_messages(
     return (
         {
             "type": "http.response.start",
-            "status": response.status_code,
+            # status_code's value, read from its field when the class keeps werkzeug's
+            # property (Response._status_code_field).
+            "status": response._status_code
+            if response._status_code_field
+            else response.status_code,
             "headers": headers,
         },
         {

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import AsyncIterable, Awaitable, Iterator
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from werkzeug.datastructures import Headers
@@ -21,6 +22,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from .. import signals
 from ..globals import request_context_var
+from ..matching import match_with_adapter
 from ..sessions import can_open_sync
 from .errors import handle_user_exception, server_error
 from .plan import Hooks, Pipeline, Plan, overrides
@@ -84,6 +86,16 @@ class HttpSteps:
         self.plans = pipeline.plans
         self.hooks: Hooks = pipeline.http_hooks
         self.over = over = Overrides(app)
+        matcher = pipeline.matcher
+        #: The match step: the app's ``match_request``, else the fast matcher's, else
+        #: an adapter bound per request (``app.create_url_adapter`` overridden).
+        self.match: Any = (
+            over.match_request
+            if over.match_request is not None
+            else matcher.match_connection
+            if matcher is not None
+            else partial(match_with_adapter, app)
+        )
         interface = app.session_interface
         #: The session interface found to open sessions on first use (none is awaited
         #: when the request starts while the app keeps it).

@@ -284,6 +284,9 @@ class Response(_SansIOResponse):
     # itself). Worked out per class when it is defined (__init_subclass__).
     _own_status = True
     _own_set_data = True
+    #: Whether ``status_code`` is werkzeug's property reading ``_status_code`` (the send
+    #: step then reads the field; tests/core/test_response_constructor.py).
+    _status_code_field = True
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -294,6 +297,9 @@ class Response(_SansIOResponse):
             and cls._status_code == 200
         )
         cls._own_set_data = cls.set_data is Response.set_data
+        cls._status_code_field = getattr_static(cls, "status_code") is getattr_static(
+            Response, "status_code"
+        )
 
     # The common arguments take a short path with werkzeug's result (pinned, shape by
     # shape, by tests/core/test_response_constructor.py): a dict or list of headers is

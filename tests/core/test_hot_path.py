@@ -25,6 +25,7 @@ from erlen import (
     request,
     session,
 )
+from erlen.matching import FastMatcher
 from erlen.testing import make_test_scope
 from werkzeug.datastructures import Headers
 
@@ -401,3 +402,19 @@ async def test_one_plugin_after_hook_is_one_call_per_request_and_no_pluggy_call(
     assert await response.get_data() == b"hello"
     assert seen == ["/hello", "/hello"]
     assert calls == []
+
+
+def test_static_table_agrees_with_match() -> None:
+    """The matcher's table of all-static paths answers what its general match() does."""
+    app = build(Erlen, [])
+    app.freeze()
+    matcher = FastMatcher.for_app(app)
+    assert matcher is not None
+    assert matcher.http_static  # the app has all-static paths
+    for path, by_method in matcher.http_static.items():
+        for method, rule in by_method.items():
+            found = matcher.match(path, method, False)
+            if rule is None:  # the answer needs werkzeug: match() declines too
+                assert found is None, (method, path)
+            else:
+                assert found == (rule, {}), (method, path)

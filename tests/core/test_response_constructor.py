@@ -509,3 +509,27 @@ async def test_redirect_pages_are_the_same_every_time(location: str, uri: str, s
         body = await response.get_data(as_text=True)
         assert f'<a href="{escape(uri)}">{shown}</a>. If not, click the link.\n' in body
         assert body.startswith("<!doctype html>\n<html lang=en>\n<title>Redirecting...</title>")
+
+
+async def test_a_status_code_property_of_its_own_is_what_is_sent() -> None:
+    """The send step reads ``_status_code`` only for a class keeping werkzeug's property."""
+
+    class Teapot(Response):
+        @property
+        def status_code(self) -> int:
+            return 418
+
+        @status_code.setter
+        def status_code(self, value: int) -> None:
+            self.status = value
+
+    app = Erlen(__name__)
+    app.response_class = Teapot
+
+    @app.route("/")
+    async def index() -> Any:
+        return {"a": 1}
+
+    response = await app.test_client().get("/")
+    assert response.status_code == 418
+    assert await response.get_json() == {"a": 1}
