@@ -20,6 +20,8 @@ framework alone instead, driven as ``bench/run.py`` drives it (no server, no soc
 ``PYTHONHASHSEED=0``): repeatable to about a hundred instructions, which is what it takes
 to see a change of a few hundred. It takes one scenario, a comma-separated list, or
 ``all`` (every handler shape of ``bench/run.py --list``); ``--json`` saves the counts.
+``--baseline-python PATH`` also counts the Erlen of another interpreter (an older erlen
+installed in another environment) in the same run, and gives each shape's change from it.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from benchlib.frameworks import DEFAULT_BASELINE_LABEL, Column, columns_for, probe_baseline
 from benchlib.report import machine
 from benchlib.scenarios import SCENARIO_NAMES, parse_scenarios
 from benchlib.servers import free_port
@@ -83,9 +86,10 @@ def count(framework: str, path: str, requests: int) -> int:
         return _program_total(out)
 
 
-def count_in_process(framework: str, scenario: str, requests: int) -> int:
-    """Instructions of a process that served ``requests`` requests of ``scenario`` in
-    process (after verifying the app and 200 warm-up requests)."""
+def count_in_process(column: Column, scenario: str, requests: int) -> int:
+    """Instructions of a process (``column``'s interpreter) that served ``requests``
+    requests of ``scenario`` in process (after verifying the app and 200 warm-up
+    requests)."""
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "callgrind.out"
         subprocess.run(
@@ -93,10 +97,10 @@ def count_in_process(framework: str, scenario: str, requests: int) -> int:
                 "valgrind",
                 "--tool=callgrind",
                 f"--callgrind-out-file={out}",
-                sys.executable,
+                column.python,
                 str(Path(__file__).resolve()),
                 "--drive",
-                framework,
+                column.framework,
                 scenario,
                 str(requests),
             ],
@@ -155,31 +159,46 @@ def _connect(port: int, path: str) -> http.client.HTTPConnection:
 
 
 def per_request_in_process(
-    frameworks: Sequence[str], scenarios: Sequence[str], small: int, large: int, jobs: int
+    columns: Sequence[Column], scenarios: Sequence[str], small: int, large: int, jobs: int
 ) -> dict[str, dict[str, float]]:
-    """Instructions per request of each (scenario, framework) pair that serves it, in
-    process; ``jobs`` valgrind runs at a time (counts do not depend on load)."""
+    """Instructions per request of each (scenario, column) pair that serves it, in
+    process; ``jobs`` valgrind runs at a time (counts do not depend on load). A shape a
+    baseline Erlen cannot serve is left out of its column instead of failing the run."""
     pairs = [
-        (scenario.name, framework)
+        (scenario.name, column)
         for scenario in parse_scenarios(",".join(scenarios))
-        for framework in frameworks
-        if scenario.serves(framework)
+        for column in columns
+        if scenario.serves(column.framework)
     ]
 
-    def one(pair: tuple[str, str]) -> float:
-        scenario, framework = pair
-        low = count_in_process(framework, scenario, small)
-        high = count_in_process(framework, scenario, large)
+    def one(pair: tuple[str, Column]) -> float | None:
+        scenario, column = pair
+        try:
+            low = count_in_process(column, scenario, small)
+            high = count_in_process(column, scenario, large)
+        except subprocess.CalledProcessError:
+            if not column.baseline:
+                raise
+            print(f"{scenario} {column.name}: n/a (its erlen failed)", file=sys.stderr)
+            return None
         value = (high - low) / (large - small)
-        print(f"{scenario} {framework}: {value:,.0f}", file=sys.stderr, flush=True)
+        print(f"{scenario} {column.name}: {value:,.0f}", file=sys.stderr, flush=True)
         return value
 
     with ThreadPoolExecutor(max(1, jobs)) as pool:
         values = list(pool.map(one, pairs))
     counts: dict[str, dict[str, float]] = {}
-    for (scenario, framework), value in zip(pairs, values, strict=True):
-        counts.setdefault(scenario, {})[framework] = value
+    for (scenario, column), value in zip(pairs, values, strict=True):
+        if value is not None:
+            counts.setdefault(scenario, {})[column.name] = value
     return counts
+
+
+def same_run_baseline(
+    counts: dict[str, dict[str, float]], label: str
+) -> dict[str, dict[str, float]]:
+    """The ``label`` column's counts as a ``--baseline`` for the ``erlen`` column."""
+    return {name: {"erlen": row[label]} for name, row in counts.items() if label in row}
 
 
 def print_counts(
@@ -217,17 +236,31 @@ def main(argv: Sequence[str]) -> int:
     )
     parser.add_argument("--jobs", type=int, default=1, help="valgrind runs at a time (1)")
     parser.add_argument("--json", metavar="PATH", type=Path, help="also save the counts")
-    parser.add_argument(
+    compare = parser.add_mutually_exclusive_group()
+    compare.add_argument(
         "--baseline",
         metavar="PATH",
         type=Path,
         help="a --json file to compare with (e.g. bench/results-instructions-baseline.json)",
+    )
+    compare.add_argument(
+        "--baseline-python",
+        metavar="PATH",
+        help="with --in-process: also count erlen under this interpreter (an older erlen in"
+        " another environment) and compare with it",
+    )
+    parser.add_argument(
+        "--baseline-label",
+        default=DEFAULT_BASELINE_LABEL,
+        help=f"name of the --baseline-python column (default {DEFAULT_BASELINE_LABEL})",
     )
     parser.add_argument("--drive", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.drive:
         drive(args.drive[0], args.drive[1], int(args.drive[2]))
         return 0
+    if args.baseline_python and not args.in_process:
+        parser.error("--baseline-python counts in process: give --in-process SCENARIO too")
     if shutil.which("valgrind") is None or shutil.which("callgrind_annotate") is None:
         print("valgrind is not installed (Debian: apt install valgrind)", file=sys.stderr)
         return 2
@@ -238,14 +271,25 @@ def main(argv: Sequence[str]) -> int:
         small_n = args.small if "--small" in given else 1000
         large_n = args.large if "--large" in given else 6000
         names = SCENARIO_NAMES if args.in_process == "all" else args.in_process.split(",")
-        frameworks = args.frameworks.split(",")
-        counts = per_request_in_process(frameworks, names, small_n, large_n, args.jobs)
+        info = machine()
+        try:
+            columns = columns_for(
+                args.frameworks.split(","), args.baseline_python, args.baseline_label
+            )
+            if args.baseline_python:
+                info["baseline"] = probe_baseline(args.baseline_python, args.baseline_label)
+        except ValueError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
+        counts = per_request_in_process(columns, names, small_n, large_n, args.jobs)
         baseline = None
         if args.baseline:
             baseline = json.loads(args.baseline.read_text(encoding="utf-8"))["counts"]
-        print_counts(counts, frameworks, baseline)
+        if args.baseline_python:
+            baseline = same_run_baseline(counts, args.baseline_label)
+        print_counts(counts, [column.name for column in columns], baseline)
         if args.json:
-            document = {"machine": machine(), "small": small_n, "large": large_n, "counts": counts}
+            document = {"machine": info, "small": small_n, "large": large_n, "counts": counts}
             args.json.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
         return 0
     for framework in args.frameworks.split(","):

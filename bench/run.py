@@ -6,6 +6,7 @@ Usage::
     python bench/run.py --smoke              # CI: verifies every app and scenario, no timings
     python bench/run.py --scenarios plaintext,json --frameworks raw,erlen --rounds 9
     python bench/run.py --json out.json --markdown
+    python bench/run.py --baseline-python ../old8623/bin/python --baseline-label 8623f07
     python bench/run.py --server [...]       # same as python bench/server.py [...]
     python bench/run.py --memory [...]       # same as python bench/memory.py [...]
 
@@ -23,10 +24,26 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
 
-from benchlib.frameworks import FRAMEWORKS, parse_frameworks, twin_mismatch
+from benchlib.frameworks import (
+    DEFAULT_BASELINE_LABEL,
+    FRAMEWORKS,
+    Column,
+    columns_for,
+    parse_frameworks,
+    probe_baseline,
+    twin_mismatch,
+)
 from benchlib.report import machine
-from benchlib.scenarios import SCENARIO_NAMES, parse_scenarios
-from benchlib.suite import Cell, errors, failure_details, render, run_scenario, run_smoke
+from benchlib.scenarios import SCENARIO_NAMES, Scenario, parse_scenarios
+from benchlib.suite import (
+    Cell,
+    errors,
+    failure_details,
+    render,
+    run_failures,
+    run_scenario,
+    run_smoke,
+)
 from benchlib.worker import Settings
 
 
@@ -81,6 +98,17 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
         help="warm-up per worker before calibration in ms (default 300)",
     )
     parser.add_argument(
+        "--baseline-python",
+        metavar="PATH",
+        help="also run Erlen's app under this interpreter (another environment with an older"
+        " erlen installed) as one more interleaved column, with an 'erlen vs' ratio",
+    )
+    parser.add_argument(
+        "--baseline-label",
+        default=DEFAULT_BASELINE_LABEL,
+        help=f"name of the --baseline-python column (default {DEFAULT_BASELINE_LABEL})",
+    )
+    parser.add_argument(
         "--json", metavar="PATH", type=Path, help="also write every measurement to this JSON file"
     )
     parser.add_argument(
@@ -120,32 +148,48 @@ def main(argv: Sequence[str]) -> int:
     if args.list:
         list_scenarios()
         return 0
+    info = machine()
     try:
         frameworks = parse_frameworks(args.frameworks)
         scenarios = parse_scenarios(args.scenarios)
+        columns = columns_for(frameworks, args.baseline_python, args.baseline_label)
+        if args.baseline_python:
+            info["baseline"] = probe_baseline(args.baseline_python, args.baseline_label)
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     settings, rounds = settings_from(args)
-    info = machine()
     started = time.monotonic()
-    results: dict[str, dict[str, Cell]] = {}
-    if args.smoke:
-        results = run_smoke(scenarios, frameworks, settings.fixed_count)
-    for index, scenario in enumerate(scenarios, 1):
-        if not args.smoke:
-            results[scenario.name] = run_scenario(scenario, frameworks, settings, rounds)
-        progress(index, len(scenarios), scenario.name, results[scenario.name], args.smoke)
+    results = run_all(scenarios, columns, settings, rounds, args.smoke)
     print(f"elapsed {time.monotonic() - started:.0f}s", file=sys.stderr)
     mismatch = twin_mismatch() if "erlen" in frameworks and "quart" in frameworks else None
-    print(render(results, frameworks, info, args.markdown, args.smoke))
+    print(render(results, columns, info, args.markdown, args.smoke))
     if args.verbose and errors(results):
         print("\n" + failure_details(results), file=sys.stderr)
     if mismatch:
         print(f"\nERROR: {mismatch}")
     if args.json:
-        write_json(args.json, info, settings, rounds, results)
-    return 1 if errors(results) or mismatch else 0
+        write_json(args.json, info, settings, rounds, columns, results)
+    return 1 if run_failures(results, columns) or mismatch else 0
+
+
+def run_all(
+    scenarios: Sequence[Scenario],
+    columns: Sequence[Column],
+    settings: Settings,
+    rounds: int,
+    smoke: bool,
+) -> dict[str, dict[str, Cell]]:
+    """Every scenario in every column (verified only with ``smoke``), with one progress
+    line per scenario."""
+    results: dict[str, dict[str, Cell]] = {}
+    if smoke:
+        results = run_smoke(scenarios, columns, settings.fixed_count)
+    for index, scenario in enumerate(scenarios, 1):
+        if not smoke:
+            results[scenario.name] = run_scenario(scenario, columns, settings, rounds)
+        progress(index, len(scenarios), scenario.name, results[scenario.name], smoke)
+    return results
 
 
 def progress(index: int, total: int, name: str, cells: dict[str, Cell], smoke: bool) -> None:
@@ -162,12 +206,15 @@ def write_json(
     info: dict[str, object],
     settings: Settings,
     rounds: int,
+    columns: Sequence[Column],
     results: dict[str, dict[str, Cell]],
 ) -> None:
-    """Dump the machine, settings and every cell (with all rounds) as JSON."""
+    """Dump the machine, settings, columns and every cell (with all rounds) as JSON; a
+    cell's ``framework`` is its column's name."""
     document = {
         "machine": info,
         "settings": {**asdict(settings), "rounds": rounds},
+        "columns": [asdict(column) for column in columns],
         "cells": [cell.to_json() for cells in results.values() for cell in cells.values()],
     }
     path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")

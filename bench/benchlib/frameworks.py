@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import importlib.util
+import subprocess
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +55,86 @@ HELLO_SOURCES: dict[str, str] = {
 }
 
 ASGIApp = Callable[..., Any]
+
+#: The name of the ``--baseline-python`` column unless ``--baseline-label`` gives one.
+DEFAULT_BASELINE_LABEL = "erlen@base"
+
+#: Run by the baseline interpreter: its Python version and where its ``erlen`` lives.
+_PROBE = "import sys, erlen; print(sys.version.split()[0]); print(erlen.__file__)"
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of the in-process table: the bench app of ``framework``, run by the
+    interpreter ``python`` under the name ``name``.
+
+    ``baseline`` marks an older Erlen from another environment (``--baseline-python``):
+    Erlen is compared with it, and a shape it cannot serve does not fail the run.
+    """
+
+    name: str
+    framework: str
+    python: str = sys.executable
+    baseline: bool = False
+
+
+def columns_for(
+    frameworks: Sequence[str],
+    baseline_python: str | None = None,
+    label: str = DEFAULT_BASELINE_LABEL,
+) -> list[Column]:
+    """One column per framework, plus the baseline Erlen (if any) right after ``erlen``."""
+    columns = [Column(fw, fw) for fw in frameworks]
+    if baseline_python is None:
+        return columns
+    if label in FRAMEWORKS or not label.strip() or "," in label:
+        raise ValueError(f"--baseline-label {label!r}: pick a name that is not a framework's")
+    where = frameworks.index("erlen") + 1 if "erlen" in frameworks else len(columns)
+    columns.insert(where, Column(label, "erlen", baseline_python, baseline=True))
+    return columns
+
+
+def probe_baseline(python: str, label: str) -> dict[str, str]:
+    """The baseline column ``label``: which erlen the interpreter ``python`` imports (the
+    package's folder and its git commit) on which Python. Raise ``ValueError`` if it
+    cannot import erlen at all (a usage error, unlike a shape its erlen cannot serve)."""
+    try:
+        probe = subprocess.run(
+            [python, "-c", _PROBE], capture_output=True, text=True, timeout=120, check=False
+        )
+    except (OSError, subprocess.TimeoutExpired) as error:
+        raise ValueError(f"--baseline-python {python}: {error}") from error
+    lines = probe.stdout.splitlines()
+    if probe.returncode != 0 or len(lines) < 2:
+        reason = (probe.stderr.strip().splitlines() or ["no output"])[-1]
+        raise ValueError(f"--baseline-python {python} cannot import erlen: {reason}")
+    package = Path(lines[-1]).resolve().parent
+    return {
+        "label": label,
+        "python": python,
+        "python_version": lines[-2],
+        "erlen": str(package),
+        "commit": git_commit(package),
+    }
+
+
+def git_commit(folder: Path) -> str:
+    """The short commit checked out in ``folder`` (``+modified`` if tracked files
+    changed), or ``-`` outside a git work tree."""
+    try:
+        commit = _git(folder, "rev-parse", "--short", "HEAD")
+        modified = _git(folder, "status", "--porcelain", "--untracked-files=no") if commit else ""
+    except OSError:  # no git on PATH
+        return "-"
+    return (commit + ("+modified" if modified else "")) or "-"
+
+
+def _git(folder: Path, *args: str) -> str:
+    """The stripped output of ``git -C folder ARGS``, or ``""`` if it fails."""
+    result = subprocess.run(
+        ["git", "-C", str(folder), *args], capture_output=True, text=True, check=False
+    )
+    return result.stdout.strip() if result.returncode == 0 else ""
 
 
 def parse_frameworks(text: str) -> list[str]:

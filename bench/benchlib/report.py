@@ -57,12 +57,19 @@ def machine() -> dict[str, Any]:
 def machine_lines(info: dict[str, Any]) -> list[str]:
     """The machine description as short ``key: value`` lines."""
     packages = ", ".join(f"{k} {v}" for k, v in info["packages"].items())
-    return [
+    lines = [
         f"date: {info['date']}",
         f"python: {info['python']}",
         f"machine: nproc={info['nproc']}, {info['cpu']}, {info['platform']}",
         f"packages: {packages}",
     ]
+    if "baseline" in info:  # bench/run.py --baseline-python
+        base = info["baseline"]
+        lines.append(
+            f"{base['label']}: erlen from {base['erlen']} (git {base['commit']}),"
+            f" Python {base['python_version']} at {base['python']}"
+        )
+    return lines
 
 
 def error_cell(error: str, width: int = 48) -> str:

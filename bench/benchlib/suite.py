@@ -6,7 +6,6 @@ import json
 import queue
 import statistics
 import subprocess
-import sys
 import tempfile
 import threading
 from collections.abc import Sequence
@@ -14,6 +13,7 @@ from dataclasses import asdict, dataclass, field
 from typing import IO, Any
 
 from benchlib import BENCH_DIR
+from benchlib.frameworks import Column
 from benchlib.report import format_number, format_ratio, machine_lines, markdown_table, text_table
 from benchlib.scenarios import Scenario
 from benchlib.worker import Settings
@@ -26,7 +26,7 @@ SMOKE_TIMEOUT_S = 300.0
 
 @dataclass
 class Cell:
-    """The result of one (framework, scenario) pair."""
+    """The result of one (column, scenario) pair; ``framework`` is the column's name."""
 
     framework: str
     scenario: str
@@ -49,15 +49,16 @@ class Cell:
 
 
 class WorkerProcess:
-    """A running worker subprocess and a thread that reads its replies."""
+    """A running worker subprocess (``column``'s interpreter) and a thread that reads its
+    replies."""
 
-    def __init__(self, framework: str, scenario: str, settings: Settings) -> None:
+    def __init__(self, column: Column, scenario: str, settings: Settings) -> None:
         self.stderr: IO[bytes] = tempfile.TemporaryFile()
         command = [
-            sys.executable,
+            column.python,
             str(RUN_PY),
             "--worker",
-            framework,
+            column.framework,
             scenario,
             json.dumps(asdict(settings)),
         ]
@@ -142,11 +143,12 @@ def fail(cell: Cell, reply: dict[str, Any], worker: WorkerProcess) -> None:
 
 
 def run_scenario(
-    scenario: Scenario, frameworks: Sequence[str], settings: Settings, rounds: int
+    scenario: Scenario, columns: Sequence[Column], settings: Settings, rounds: int
 ) -> dict[str, Cell]:
-    """Measure one scenario on every framework that serves it, interleaving the rounds."""
-    cells = {fw: Cell(fw, scenario.name) for fw in frameworks if scenario.serves(fw)}
-    workers = {fw: WorkerProcess(fw, scenario.name, settings) for fw in cells}
+    """Measure one scenario in every column whose app serves it, interleaving the rounds."""
+    serving = [c for c in columns if scenario.serves(c.framework)]
+    cells = {c.name: Cell(c.name, scenario.name) for c in serving}
+    workers = {c.name: WorkerProcess(c, scenario.name, settings) for c in serving}
     try:
         for fw, worker in workers.items():
             reply = worker.reply(READY_TIMEOUT_S)
@@ -168,21 +170,25 @@ def run_scenario(
 
 
 def run_smoke(
-    scenarios: Sequence[Scenario], frameworks: Sequence[str], count: int
+    scenarios: Sequence[Scenario], columns: Sequence[Column], count: int
 ) -> dict[str, dict[str, Cell]]:
-    """Verify every scenario on every framework: one process per framework, all in parallel
+    """Verify every scenario in every column: one process per column, all in parallel
     (``run.py --verify``), each checking its scenarios one after the other."""
     results: dict[str, dict[str, Cell]] = {s.name: {} for s in scenarios}
     processes: dict[str, tuple[subprocess.Popen[str], IO[bytes], list[str]]] = {}
-    for fw in frameworks:
-        names = [s.name for s in scenarios if s.serves(fw)]
+    for column in columns:
+        names = [s.name for s in scenarios if s.serves(column.framework)]
         if names:
-            command = [sys.executable, str(RUN_PY), "--verify", fw, ",".join(names), str(count)]
+            command = [column.python, str(RUN_PY), "--verify", column.framework]
             stderr: IO[bytes] = tempfile.TemporaryFile()
             process = subprocess.Popen(
-                command, stdout=subprocess.PIPE, stderr=stderr, text=True, cwd=BENCH_DIR.parent
+                [*command, ",".join(names), str(count)],
+                stdout=subprocess.PIPE,
+                stderr=stderr,
+                text=True,
+                cwd=BENCH_DIR.parent,
             )
-            processes[fw] = (process, stderr, names)
+            processes[column.name] = (process, stderr, names)
     for fw, (process, stderr, names) in processes.items():
         try:
             output, _ = process.communicate(timeout=SMOKE_TIMEOUT_S)
@@ -239,43 +245,52 @@ def ratio(cells: dict[str, Cell], baseline: str, subject: str) -> float | None:
     return base / this
 
 
-def table_rows(
-    results: dict[str, dict[str, Cell]], frameworks: Sequence[str], smoke: bool = False
-) -> tuple[list[str], list[list[str]]]:
-    """Header and rows: scenarios down, µs per framework across, then ratios.
+#: The other frameworks Erlen is compared with, in column order.
+COMPETITORS = ("starlette", "quart")
 
-    In smoke mode a cell says only whether the framework answered correctly.
-    """
-    comparisons = [
-        other
-        for other in ("starlette", "quart")
-        if "erlen" in frameworks and other in frameworks and not smoke
+
+def comparisons(columns: Sequence[Column]) -> list[str]:
+    """The columns Erlen's throughput is compared with: Starlette, Quart, then any
+    baseline Erlen (``--baseline-python``); none without an ``erlen`` column."""
+    names = [column.name for column in columns]
+    if "erlen" not in names:
+        return []
+    return [name for name in COMPETITORS if name in names] + [
+        column.name for column in columns if column.baseline
     ]
+
+
+def table_rows(
+    results: dict[str, dict[str, Cell]], columns: Sequence[Column], smoke: bool = False
+) -> tuple[list[str], list[list[str]]]:
+    """Header and rows: scenarios down, µs per column across, then ratios.
+
+    In smoke mode a cell says only whether the column's app answered correctly.
+    """
+    others = [] if smoke else comparisons(columns)
     title = "scenario (verified)" if smoke else "scenario (µs/req)"
-    header = [title, *frameworks, *(f"erlen vs {o}" for o in comparisons)]
+    header = [title, *(c.name for c in columns), *(f"erlen vs {o}" for o in others)]
     rows = []
     for name, cells in results.items():
         row = [name]
-        for fw in frameworks:
-            cell = cells.get(fw)
+        for column in columns:
+            cell = cells.get(column.name)
             if cell is None:
                 row.append("-")
             elif smoke and cell.error is None:
                 row.append("ok")
             else:
                 row.append(format_number(cell.median_us, cell.error))
-        row += [format_ratio(ratio(cells, other, "erlen")) for other in comparisons]
+        row += [format_ratio(ratio(cells, other, "erlen")) for other in others]
         rows.append(row)
     return header, rows
 
 
-def summary_lines(results: dict[str, dict[str, Cell]], frameworks: Sequence[str]) -> list[str]:
-    """Per comparison: the worst shape (lowest Erlen ratio), the median ratio, and how
-    many shapes are below 1.00x."""
+def summary_lines(results: dict[str, dict[str, Cell]], columns: Sequence[Column]) -> list[str]:
+    """Per comparison: the worst shape (lowest Erlen ratio), the median ratio, and the
+    shapes below 1.00x."""
     lines = []
-    for other in ("starlette", "quart"):
-        if "erlen" not in frameworks or other not in frameworks:
-            continue
+    for other in comparisons(columns):
         ratios = {
             name: value
             for name, cells in results.items()
@@ -309,29 +324,74 @@ def errors(results: dict[str, dict[str, Cell]]) -> list[Cell]:
     return [cell for cells in results.values() for cell in cells.values() if cell.error]
 
 
+def baseline_names(columns: Sequence[Column]) -> list[str]:
+    """The names of the baseline Erlen columns (``--baseline-python``)."""
+    return [column.name for column in columns if column.baseline]
+
+
+def run_failures(results: dict[str, dict[str, Cell]], columns: Sequence[Column]) -> list[Cell]:
+    """The failed cells that fail the run: all but a baseline Erlen's, since an older
+    Erlen may lack what a shape needs."""
+    baselines = baseline_names(columns)
+    return [cell for cell in errors(results) if cell.framework not in baselines]
+
+
+def notes(results: dict[str, dict[str, Cell]], columns: Sequence[Column], smoke: bool) -> list[str]:
+    """What the cells and ratios mean, and how failures count."""
+    baselines = baseline_names(columns)
+    if smoke:
+        text = "--smoke: 'ok' = every response was verified (status, headers, body); no timings."
+    else:
+        text = (
+            "Lower µs is better; 'erlen vs X' = X µs / erlen µs, so > 1.00x means "
+            "Erlen serves more requests per second than X. raw '-': the floor app implements"
+            " only the original scenarios."
+        )
+    lines = [text]
+    if not smoke:
+        lines += [
+            f"{name}: the same bench app on the Erlen of another interpreter"
+            f" (--baseline-python), interleaved with the other columns; 'erlen vs {name}'"
+            " > 1.00x means this Erlen is faster."
+            for name in baselines
+        ]
+    counted = run_failures(results, columns)
+    if len(counted) < len(errors(results)):
+        lines.append(
+            f"n/a in {', '.join(baselines)}: that Erlen cannot serve the shape (its worker"
+            " failed); this does not fail the run."
+        )
+    if counted:
+        lines.append(
+            "n/a: that framework failed the scenario (message below; --verbose for the"
+            " traceback); the other cells are unaffected."
+        )
+    return lines
+
+
+def failure_lines(results: dict[str, dict[str, Cell]], columns: Sequence[Column]) -> list[str]:
+    """One line per failed cell; a baseline Erlen's say they do not fail the run."""
+    baselines = baseline_names(columns)
+    return [
+        f"{c.framework}/{c.scenario}: {c.error}"
+        + (" (baseline Erlen: not a failure of the run)" if c.framework in baselines else "")
+        for c in errors(results)
+    ]
+
+
 def render(
     results: dict[str, dict[str, Cell]],
-    frameworks: Sequence[str],
+    columns: Sequence[Column],
     info: dict[str, Any],
     markdown: bool,
     smoke: bool = False,
 ) -> str:
-    """The final report: machine lines, the table, then one line per failure."""
-    header, rows = table_rows(results, frameworks, smoke)
-    summary = [] if smoke else summary_lines(results, frameworks)
-    failures = [f"{c.framework}/{c.scenario}: {c.error}" for c in errors(results)]
-    note = (
-        "Lower µs is better; 'erlen vs X' = X µs / erlen µs, so > 1.00x means "
-        "Erlen serves more requests per second than X. raw '-': the floor app implements"
-        " only the original scenarios."
-    )
-    if smoke:
-        note = "--smoke: 'ok' = every response was verified (status, headers, body); no timings."
-    if failures:
-        note += (
-            " n/a: that framework failed the scenario (message below; --verbose for the"
-            " traceback); the other cells are unaffected."
-        )
+    """The final report: machine lines, the table, the verdict, notes, then one line per
+    failure."""
+    header, rows = table_rows(results, columns, smoke)
+    summary = [] if smoke else summary_lines(results, columns)
+    note = " ".join(notes(results, columns, smoke))
+    failures = failure_lines(results, columns)
     if markdown:
         parts = [
             "## In-process ASGI benchmark",
