@@ -26,8 +26,7 @@ import erlen
 
 from .lifespan import make_lifespan_handler
 from .pipeline.errors import answer_escaped_error
-from .pipeline.http import add_missing_host, request_limits, send_response
-from .pipeline.http import encode_headers as response_headers
+from .pipeline.http import add_missing_host, request_limits, send_response, start_message
 from .pipeline.steps import adopt_response
 from .utils import encode_headers
 
@@ -93,7 +92,7 @@ class ASGIHTTPConnection:
             response = adopt_response(self.app, response)
         await send_response(
             response,
-            response_headers(response),
+            start_message(response),
             head,
             send,
             self._receive,

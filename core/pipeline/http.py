@@ -102,15 +102,19 @@ def make_http_handler(app: Erlen) -> ProtocolHandler:
                 outcome = adopt_response(app, outcome)
                 in_memory = outcome._is_data
             try:
-                headers = encode_headers(outcome)
+                start = start_message(outcome)
             except UnicodeEncodeError as error:  # a header that is not latin-1
                 outcome = await answer_unsendable(app, steps, request, outcome, error)
-                headers = encode_headers(outcome)
+                start = start_message(outcome)
                 in_memory = outcome._is_data
             if not in_memory:
-                await send_response(outcome, headers, head, send, receive, timeout)
+                await send_response(outcome, start, head, send, receive, timeout)
                 return
-            start, body = data_messages(outcome, headers, head)
+            body = {
+                "type": "http.response.body",
+                "body": b"" if head else b"".join(outcome._response),
+                "more_body": False,
+            }
         await send(start)
         await send(body)
 
@@ -192,12 +196,19 @@ async def handle(app: Erlen, steps: HttpSteps, request: Any, bare: bool = False)
 _HEADERS_CLASSES = (Headers, ResponseHeaders)  # iterating them yields their `_list`
 
 
-def encode_headers(response: Response) -> list[tuple[bytes, bytes]]:
-    """The response headers as ASGI byte pairs; ``UnicodeEncodeError`` for a header that
-    is not latin-1 (:func:`answer_unsendable` answers it)."""
+def start_message(response: Response) -> dict[str, Any]:
+    """The ``http.response.start`` message of ``response``: its status, and its headers
+    as ASGI byte pairs; ``UnicodeEncodeError`` for a header that is not latin-1
+    (:func:`answer_unsendable` answers it)."""
     headers = response.headers
     items = headers._list if type(headers) in _HEADERS_CLASSES else headers
-    return [*map(encoded_pair, items)]
+    return {
+        "type": "http.response.start",
+        # status_code's value, read from its field when the class keeps werkzeug's
+        # property (Response._status_code_field).
+        "status": response._status_code if response._status_code_field else response.status_code,
+        "headers": [*map(encoded_pair, items)],
+    }
 
 
 async def answer_unsendable(
@@ -226,47 +237,28 @@ async def answer_unsendable(
         ctx.leave()
 
 
-def data_messages(
-    response: Response, headers: list[tuple[bytes, bytes]], head: bool
-) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The two ASGI messages sending ``response`` (its ``headers`` encoded), whose body is
-    in memory (or not sent: a HEAD request gets the headers only)."""
-    return (
-        {
-            "type": "http.response.start",
-            # status_code's value, read from its field when the class keeps werkzeug's
-            # property (Response._status_code_field).
-            "status": response._status_code
-            if response._status_code_field
-            else response.status_code,
-            "headers": headers,
-        },
-        {
-            "type": "http.response.body",
-            "body": b"" if head else b"".join(response._response),
-            "more_body": False,
-        },
-    )
-
-
 async def send_response(
     response: Response,
-    headers: list[tuple[bytes, bytes]],
+    start: dict[str, Any],
     head: bool,
     send: Send,
     receive: Receive,
     default_timeout: float | None,
 ) -> None:
-    """Send ``response`` (its ``headers`` encoded) over ASGI; a HEAD request gets the
-    headers only."""
+    """Send ``response`` over ASGI, ``start`` its :func:`start_message`; a HEAD request
+    gets the headers only."""
+    await send(start)
     if response._is_data or head:
-        start, body = data_messages(response, headers, head)
-        await send(start)
-        await send(body)
+        await send(
+            {
+                "type": "http.response.body",
+                "body": b"" if head else b"".join(response._response),
+                "more_body": False,
+            }
+        )
         if head and not response._is_data:
             await _close_body(response._response)
         return
-    await send({"type": "http.response.start", "status": response.status_code, "headers": headers})
     timeout = response.timeout
     if timeout is ...:
         timeout = default_timeout

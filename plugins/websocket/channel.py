@@ -51,6 +51,7 @@ from erlen import signals
 from erlen.exceptions import BadRequest, ConnectionClosed
 from erlen.globals import websocket_context_var
 from erlen.json import JSONDecodeError
+from erlen.utils import encode_headers as encode_header_pairs
 from werkzeug.datastructures import Headers
 
 from .settings import (
@@ -106,10 +107,7 @@ class AcceptCall:
 
 def encode_headers(headers: Any) -> list[tuple[bytes, bytes]]:
     """``dict``/``Headers``/pairs as ASGI ``[(name, value)]`` bytes, names lower-cased."""
-    return [
-        (name.lower().encode("latin-1"), value.encode("latin-1"))
-        for name, value in Headers(headers).items()
-    ]
+    return encode_header_pairs(Headers(headers))
 
 
 def _sent_from_elsewhere(connection: WebsocketChannel) -> bool:
