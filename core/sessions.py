@@ -3,8 +3,8 @@
 The kernel owns the protocol: :class:`SessionMixin`, :class:`SessionInterface` (Quart's
 methods plus three optional ones with generic defaults, see below), :class:`NullSession`
 and the functions the request pipeline calls (:func:`open_session_lazily`,
-:func:`open_session_async`, :func:`save_if_unchanged`, :func:`must_open_untouched`,
-``can_open_sync``). Which interface an app uses is chosen once, in
+:func:`open_session_async`, ``can_open_sync``; the save step is
+``erlen.pipeline.session``). Which interface an app uses is chosen once, in
 ``Erlen.__init__``, by the ``erlen_session_interface`` hook; the ``sessions`` plugin
 answers with its signed-cookie interface. With no plugin answering, the app gets a
 :class:`NullSessionInterface`: ``session`` reads empty and refuses writes.
@@ -45,10 +45,8 @@ __all__ = [
     "TaggedJSONSerializer",
     "can_open_sync",
     "cookie_value",
-    "must_open_untouched",
     "open_session_async",
     "open_session_lazily",
-    "save_if_unchanged",
     "session_json_serializer",
     "unparsed_cookie_header",
 ]
@@ -356,28 +354,6 @@ async def open_session_async(app: Erlen, connection: Any) -> SessionMixin:
     if session is None:
         session = interface.make_null_session(app)
     return session  # type: ignore[no-any-return]
-
-
-def save_if_unchanged(app: Erlen, ctx: Any, response: Response) -> bool:
-    """Save the context's opened session without awaiting, when the interface can
-    (:meth:`SessionInterface.save_session_sync`; for the cookie interface, every session
-    but under a subclass replacing ``save_session``). True when done; False, with nothing
-    done, for a session not opened or one ``save_session`` must save (awaited).
-    """
-    session = ctx._session
-    if session is None:
-        return False
-    # ``is True``: an interface answering anything else (a mock's attribute) is awaited
-    return app.session_interface.save_session_sync(app, session, response) is True
-
-
-def must_open_untouched(app: Erlen, connection: Any, cookie: bytes | None = None) -> bool:
-    """Whether a request that sent cookies but never touched ``session`` must still open
-    and save it (to refresh a permanent session's cookie): the interface's
-    :meth:`SessionInterface.must_refresh_untouched`. ``cookie``: the request's ``Cookie``
-    header (as :func:`~erlen.wrappers.base.cookie_header` gives it), when the caller has it.
-    """
-    return app.session_interface.must_refresh_untouched(app, connection, cookie)
 
 
 #: The plugin's names served from here (Quart's module has them), imported on first use.

@@ -1,13 +1,12 @@
-"""The session steps of every protocol: open (for interfaces that cannot open lazily)
-and save. The pipeline reaches sessions only through the kernel functions of
-:mod:`erlen.sessions` and the app's ``session_interface``."""
+"""The session steps of every protocol: whether an untouched session must be saved, and
+the save. The pipeline reaches sessions only through the app's ``session_interface``
+(the :class:`~erlen.sessions.SessionInterface` protocol)."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable
 from typing import TYPE_CHECKING, Any
 
-from ..sessions import must_open_untouched, save_if_unchanged
 from ..wrappers.base import cookie_header
 
 if TYPE_CHECKING:
@@ -27,7 +26,7 @@ def cookie_needs_refresh(app: Erlen, connection: Any) -> bool:
     cookie = cookie_header(connection.scope)
     if cookie is None or not app.config["SESSION_REFRESH_EACH_REQUEST"]:
         return False
-    return must_open_untouched(app, connection, cookie)
+    return app.session_interface.must_refresh_untouched(app, connection, cookie)  # type: ignore[no-any-return]
 
 
 def save_session(app: Erlen, ctx: Any, response: Response) -> Awaitable[Any] | None:
@@ -35,14 +34,19 @@ def save_session(app: Erlen, ctx: Any, response: Response) -> Awaitable[Any] | N
     ``save_session`` returned when it must be awaited (Quart's interfaces are async,
     Flask's sync), else None.
 
-    Nothing is saved for a session never opened (unless its cookie needs a refresh), and
-    ``erlen.sessions.save_if_unchanged`` answers for an unchanged one."""
-    if ctx._session is None and not cookie_needs_refresh(app, ctx._connection):
-        return None
-    session = ctx.session  # opened now if only its cookie needs a refresh
-    if save_if_unchanged(app, ctx, response):
-        return None
+    Nothing is saved for a session never opened (unless its cookie needs a refresh); an
+    interface that saves without awaiting does it in ``save_session_sync`` (True), the
+    cookie interface for every session but under a subclass replacing ``save_session``.
+    """
+    session = ctx._session
+    if session is None:
+        if not cookie_needs_refresh(app, ctx._connection):
+            return None
+        session = ctx.session  # opened now: only its cookie needs a refresh
     interface = app.session_interface
+    # ``is True``: an interface answering anything else (a mock's attribute) is awaited
+    if interface.save_session_sync(app, session, response) is True:
+        return None
     if interface.is_null_session(session):
         return None
     saved = interface.save_session(app, session, response)
