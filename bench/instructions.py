@@ -6,6 +6,7 @@ Usage::
     python bench/instructions.py --frameworks raw,erlen,starlette --path /json
     python bench/instructions.py --in-process json        # no server: run.py's driver
     python bench/instructions.py --in-process all --frameworks erlen --jobs 2 --json out.json
+    python bench/instructions.py --path /tuple --connections 64 --keep cg/   # as under wrk
 
 Each app is served by ``bench/serve.py`` under ``valgrind --tool=callgrind`` twice: once
 answering ``--small`` requests and once ``--large`` (sequential, one keep-alive
@@ -13,6 +14,13 @@ connection). The difference of the two totals divided by the difference of the c
 the cost of one request with start-up and shutdown cancelled out. Instruction counts do not
 depend on what else runs on the machine, which timings here do; they do not see cache
 misses, which is why ``bench/server.py`` stays the measure of record.
+
+``--connections N`` sends the requests over N concurrent keep-alive connections instead of
+one, as ``bench/server.py``'s wrk load does (64): the server then reads several requests
+per turn of its event loop and its garbage collector sees N requests in flight, so its
+own share of a request differs from the sequential case. ``--keep DIR`` keeps every
+callgrind output file there, for ``callgrind_annotate`` (compare two apps function by
+function: the difference of the large and small runs of each).
 
 Under a server the count of one app moves by a few thousand from run to run (the server's
 event loop does not take the same turns every time). ``--in-process SCENARIO`` counts the
@@ -27,6 +35,7 @@ installed in another environment) in the same run, and gives each shape's change
 from __future__ import annotations
 
 import argparse
+import asyncio
 import http.client
 import json
 import os
@@ -41,6 +50,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from benchlib.frameworks import DEFAULT_BASELINE_LABEL, Column, columns_for, probe_baseline
+from benchlib.loadgen import HOST, read_response
 from benchlib.report import machine
 from benchlib.scenarios import SCENARIO_NAMES, parse_scenarios
 from benchlib.servers import free_port
@@ -49,11 +59,19 @@ BENCH_DIR = Path(__file__).resolve().parent
 TOTAL = re.compile(r"([\d,]+)\s+\(100\.0%\)\s+PROGRAM TOTALS")
 
 
-def count(framework: str, path: str, requests: int) -> int:
-    """Instructions of one server process that answered ``requests`` requests."""
+def count(
+    framework: str, path: str, requests: int, keep: Path | None = None, connections: int = 1
+) -> int:
+    """Instructions of one server process that answered ``requests`` requests over
+    ``connections`` concurrent keep-alive connections; with ``keep``, its callgrind output
+    stays there as ``callgrind.<framework>.<path>.<n>``."""
     port = free_port()
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "callgrind.out"
+        if keep is not None:
+            keep.mkdir(parents=True, exist_ok=True)
+            name = path.strip("/").replace("/", "_")
+            out = keep / f"callgrind.{framework}.{name}.c{connections}.{requests}"
         server = subprocess.Popen(
             [
                 "valgrind",
@@ -73,12 +91,15 @@ def count(framework: str, path: str, requests: int) -> int:
         )
         try:
             connection = _connect(port, path)
-            for _ in range(requests):
-                connection.request("GET", path)
-                response = connection.getresponse()
-                response.read()
-                if not 200 <= response.status < 300:
-                    raise RuntimeError(f"{framework} {path}: status {response.status}")
+            if connections > 1:
+                asyncio.run(_concurrent_load(port, path, requests, connections))
+            else:
+                for _ in range(requests):
+                    connection.request("GET", path)
+                    response = connection.getresponse()
+                    response.read()
+                    if not 200 <= response.status < 300:
+                        raise RuntimeError(f"{framework} {path}: status {response.status}")
             connection.close()
         finally:
             server.terminate()
@@ -86,12 +107,15 @@ def count(framework: str, path: str, requests: int) -> int:
         return _program_total(out)
 
 
-def count_in_process(column: Column, scenario: str, requests: int) -> int:
+def count_in_process(column: Column, scenario: str, requests: int, keep: Path | None = None) -> int:
     """Instructions of a process (``column``'s interpreter) that served ``requests``
     requests of ``scenario`` in process (after verifying the app and 200 warm-up
-    requests)."""
+    requests); ``keep`` as in :func:`count`."""
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "callgrind.out"
+        if keep is not None:
+            keep.mkdir(parents=True, exist_ok=True)
+            out = keep / f"callgrind.{column.name}.{scenario}.{requests}"
         subprocess.run(
             [
                 "valgrind",
@@ -127,8 +151,6 @@ def _program_total(out: Path) -> int:
 def drive(framework: str, scenario: str, requests: int) -> None:
     """Verify ``framework`` on ``scenario``, warm it up, then serve ``requests`` requests
     in process (what ``--in-process`` runs under valgrind)."""
-    import asyncio
-
     from benchlib.frameworks import load_app
     from benchlib.scenarios import BY_NAME
     from benchlib.worker import Target
@@ -142,6 +164,28 @@ def drive(framework: str, scenario: str, requests: int) -> None:
             await target.run(requests)
 
     asyncio.run(main())
+
+
+async def _concurrent_load(port: int, path: str, requests: int, connections: int) -> None:
+    """Send ``requests`` GETs of ``path`` over ``connections`` keep-alive connections at
+    once, as a load generator does (the server then takes several requests per turn of
+    its event loop, which sequential requests never show)."""
+    request = f"GET {path} HTTP/1.1\r\nHost: {HOST}:{port}\r\n\r\n".encode()
+    left = [requests]
+
+    async def one_connection() -> None:
+        reader, writer = await asyncio.open_connection(HOST, port)
+        try:
+            while left[0] > 0:
+                left[0] -= 1
+                writer.write(request)
+                status, _ = await read_response(reader)
+                if not 200 <= status < 300:
+                    raise RuntimeError(f"{path}: status {status}")
+        finally:
+            writer.close()
+
+    await asyncio.wait_for(asyncio.gather(*(one_connection() for _ in range(connections))), 3600)
 
 
 def _connect(port: int, path: str) -> http.client.HTTPConnection:
@@ -159,7 +203,12 @@ def _connect(port: int, path: str) -> http.client.HTTPConnection:
 
 
 def per_request_in_process(
-    columns: Sequence[Column], scenarios: Sequence[str], small: int, large: int, jobs: int
+    columns: Sequence[Column],
+    scenarios: Sequence[str],
+    small: int,
+    large: int,
+    jobs: int,
+    keep: Path | None = None,
 ) -> dict[str, dict[str, float]]:
     """Instructions per request of each (scenario, column) pair that serves it, in
     process; ``jobs`` valgrind runs at a time (counts do not depend on load). A shape a
@@ -174,8 +223,8 @@ def per_request_in_process(
     def one(pair: tuple[str, Column]) -> float | None:
         scenario, column = pair
         try:
-            low = count_in_process(column, scenario, small)
-            high = count_in_process(column, scenario, large)
+            low = count_in_process(column, scenario, small, keep)
+            high = count_in_process(column, scenario, large, keep)
         except subprocess.CalledProcessError:
             if not column.baseline:
                 raise
@@ -234,6 +283,13 @@ def main(argv: Sequence[str]) -> int:
         help="count bench/run.py scenarios in process: a name, a comma-separated list or"
         " 'all' (defaults --small 1000 --large 6000)",
     )
+    parser.add_argument(
+        "--connections",
+        type=int,
+        default=1,
+        help="under the server: concurrent keep-alive connections the requests go over"
+        " (1: sequential; bench/server.py's wrk load uses 64)",
+    )
     parser.add_argument("--jobs", type=int, default=1, help="valgrind runs at a time (1)")
     parser.add_argument("--json", metavar="PATH", type=Path, help="also save the counts")
     compare = parser.add_mutually_exclusive_group()
@@ -253,6 +309,12 @@ def main(argv: Sequence[str]) -> int:
         "--baseline-label",
         default=DEFAULT_BASELINE_LABEL,
         help=f"name of the --baseline-python column (default {DEFAULT_BASELINE_LABEL})",
+    )
+    parser.add_argument(
+        "--keep",
+        metavar="DIR",
+        type=Path,
+        help="keep the callgrind output files in DIR (for callgrind_annotate)",
     )
     parser.add_argument("--drive", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -281,7 +343,7 @@ def main(argv: Sequence[str]) -> int:
         except ValueError as error:
             print(f"error: {error}", file=sys.stderr)
             return 2
-        counts = per_request_in_process(columns, names, small_n, large_n, args.jobs)
+        counts = per_request_in_process(columns, names, small_n, large_n, args.jobs, args.keep)
         baseline = None
         if args.baseline:
             baseline = json.loads(args.baseline.read_text(encoding="utf-8"))["counts"]
@@ -293,11 +355,14 @@ def main(argv: Sequence[str]) -> int:
             args.json.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
         return 0
     for framework in args.frameworks.split(","):
-        small = count(framework, args.path, small_n)
-        large = count(framework, args.path, large_n)
+        small = count(framework, args.path, small_n, args.keep, args.connections)
+        large = count(framework, args.path, large_n, args.keep, args.connections)
         per_request[framework] = (large - small) / (large_n - small_n)
     base = per_request.get("raw")
-    print(f"| app ({args.path}) | instructions / request | over raw |")
+    print(
+        f"| app ({args.path}, {args.connections} connection(s)) | instructions / request"
+        " | over raw |"
+    )
     print("| :--- | ---: | ---: |")
     for framework, value in per_request.items():
         over = "-" if base is None or framework == "raw" else f"{value - base:+,.0f}"
