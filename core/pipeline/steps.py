@@ -342,7 +342,19 @@ def make_response(app: Erlen, result: Any) -> Response:
     rv = result
     status = headers = None
     if type(rv) is tuple:
-        rv, status, headers = _unpack_tuple(rv)
+        length = len(rv)
+        if length == 3:
+            rv, status, headers = rv
+        elif length == 2:
+            if isinstance(rv[1], (Headers, dict, tuple, list)):
+                rv, headers = rv
+            else:
+                rv, status = rv
+        else:
+            raise TypeError(
+                "The view function did not return a valid response tuple. The tuple must"
+                " have the form (body, status, headers), (body, status), or (body, headers)."
+            )
     if rv is None:
         raise TypeError(
             f"The view function{_for_endpoint()} did not return a valid response. The"
@@ -400,20 +412,6 @@ def _missing_await_hint(value: Any) -> str:
             " a sync view)?"
         )
     return ""
-
-
-def _unpack_tuple(rv: tuple[Any, ...]) -> tuple[Any, Any, Any]:
-    length = len(rv)
-    if length == 3:
-        return rv  # type: ignore[return-value]
-    if length == 2:
-        if isinstance(rv[1], (Headers, dict, tuple, list)):
-            return rv[0], None, rv[1]
-        return rv[0], rv[1], None
-    raise TypeError(
-        "The view function did not return a valid response tuple. The tuple must have the"
-        " form (body, status, headers), (body, status), or (body, headers)."
-    )
 
 
 def http_exception_response(app: Erlen, error: HTTPException) -> Response:
