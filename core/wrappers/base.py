@@ -44,9 +44,38 @@ _MAX_HOSTS = 256
 _ASCII = "".join(map(chr, range(128)))
 
 
-def headers_from_scope(raw: Any) -> Headers:
-    """Decode ASGI ``[(name, value)]`` byte pairs into werkzeug ``Headers``."""
-    items = [(name.decode("latin-1"), value.decode("latin-1")) for name, value in raw]
+class _HeaderNames(dict):  # type: ignore[type-arg]
+    """b"x-request-id" -> "X-Request-Id": a header name as ``request.headers`` spells it.
+
+    Servers send names lowercased (HTTP/2 and ASGI require it); Quart title-cases them, as
+    werkzeug's WSGI headers do, so ``dict(request.headers)`` and iteration show
+    ``Content-Type``, not ``content-type``. A miss decodes and title-cases the name and
+    keeps it (bounded: emptied when full); a hit is dict's own ``__getitem__``.
+    """
+
+    def __missing__(self, name: bytes) -> str:
+        title = name.decode("latin-1").title()
+        if len(self) >= _MAX_HEADER_NAMES:
+            self.clear()
+        if len(name) <= _MAX_CACHED_HEADER_NAME:
+            self[name] = title
+        return title
+
+
+_MAX_HEADER_NAMES = 512
+_MAX_CACHED_HEADER_NAME = 64
+_header_name = _HeaderNames().__getitem__
+
+
+def headers_from_scope(scope: Scope) -> Headers:
+    """The scope's ASGI ``[(name, value)]`` byte pairs as werkzeug ``Headers``, as Quart
+    builds them: names title-cased (``x-api-key`` -> ``X-Api-Key``), after a first
+    ``Remote-Addr`` with the client's host (``<local>`` without one), so that it wins
+    over a ``Remote-Addr`` the client sent."""
+    client = scope.get("client")
+    name_of = _header_name
+    items = [("Remote-Addr", client[0] if client else "<local>")]
+    items += [(name_of(name), value.decode("latin-1")) for name, value in scope.get("headers", ())]
     headers = Headers()
     for _name, value in items:
         if "\n" in value or "\r" in value:
@@ -298,7 +327,7 @@ class BaseRequestWebsocket(_SansIORequest):
         """The request headers (an HTTP/1.0 request without ``Host`` was given one by the
         app's HTTP handler: :func:`erlen.pipeline.http.add_missing_host`)."""
         self._headers_used = True
-        return headers_from_scope(self.scope.get("headers", ()))
+        return headers_from_scope(self.scope)
 
     #: Whether ``headers`` were read or set (then cookies and single-header reads follow
     #: them). A flag, not a look into ``__dict__``: reading an instance's ``__dict__``

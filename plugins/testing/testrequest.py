@@ -261,6 +261,9 @@ def make_test_request_context(
         config["MAX_FORM_TOTAL_MEMORY_SIZE"],
     )
     request = app.request_class.from_scope(scope, None, None, limits)
+    # The headers as the test spelled them, as Quart's test_request_context hands them to
+    # the request's constructor (a served request's come from the scope, title-cased).
+    request.headers = req_headers
     request.body.set_result(body)
     app.match_request(request)
     return app.request_context(request)

@@ -52,7 +52,7 @@ async def test_the_response_is_a_500_with_the_request() -> None:
     assert response.headers["Cache-Control"] == "no-store"
     assert "<h2>Request</h2>" in body
     assert "<th>URL</th><td>http://localhost/orders?id=&lt;7&gt;</td>" in body
-    assert "<th>Header x-token</th><td>t&lt;1&gt;</td>" in body
+    assert "<th>Header X-Token</th><td>t&lt;1&gt;</td>" in body
     assert "<th>Query id</th><td>&lt;7&gt;</td>" in body
     assert "debug mode" in body
 

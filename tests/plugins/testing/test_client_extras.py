@@ -371,3 +371,14 @@ async def test_preserved_context_is_per_task() -> None:
     async with app.test_client() as client:
         await asyncio.wait_for(asyncio.ensure_future(client.get("/")), 5)
         assert not has_request_context()
+
+
+async def test_request_context_headers_are_spelled_as_the_test_gave_them() -> None:
+    # As in Quart: the test's own Headers, not rebuilt from a scope (no title-casing, no
+    # Remote-Addr); lookups ignore case.
+    app = Erlen(__name__)
+    async with app.test_request_context("/", headers={"x-lower": "1", "X-Upper": "2"}):
+        names = list(request.headers.keys())
+        assert names[:2] == ["x-lower", "X-Upper"]
+        assert "Remote-Addr" not in names
+        assert request.headers["X-LOWER"] == "1"
