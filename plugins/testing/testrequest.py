@@ -6,6 +6,7 @@ test client.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlencode
 
@@ -74,7 +75,7 @@ def make_test_headers_path_and_query_string(
 
 def make_test_body_with_headers(
     *,
-    data: str | bytes | None = None,
+    data: str | bytes | Mapping[str, Any] | None = None,
     form: Any = None,
     files: Any = None,
     json: Any = sentinel,
@@ -82,7 +83,8 @@ def make_test_body_with_headers(
 ) -> tuple[bytes, Headers]:
     """The body of a test request and its ``Content-Type`` (Quart's function).
 
-    One of ``data`` (``str``, UTF-8 encoded, or ``bytes``), ``json`` (encoded with the
+    One of ``data`` (``str``, UTF-8 encoded, ``bytes``, or a mapping of form fields as
+    Flask's client takes it), ``json`` (encoded with the
     current app's JSON provider inside an app context, else ``json.dumps``: the keys in
     the caller's order) or ``form``; ``files`` (name to ``FileStorage``) goes with
     ``form`` as ``multipart/form-data``. ``form`` and ``files`` are a dict, a
@@ -99,11 +101,13 @@ def make_test_body_with_headers(
             return data.encode("utf-8"), headers
         if isinstance(data, (bytes, bytearray, memoryview)):
             return bytes(data), headers
-        # Flask's client turns a dict into a form; Quart's drops it silently.
-        raise TypeError(
-            f"data must be str or bytes, not {type(data).__name__}:"
-            " pass form=... for form fields, json=... for JSON"
-        )
+        if not isinstance(data, Mapping):
+            raise TypeError(
+                f"data must be str, bytes or a mapping of form fields, not"
+                f" {type(data).__name__}: pass form=... for form fields, json=... for JSON"
+            )
+        # A mapping is form fields, as Flask's client takes it (Quart's sends no body).
+        form, data = data, None
     if json is not sentinel:
         headers["Content-Type"] = "application/json"
         return json_dumps(json).encode("utf-8"), headers
