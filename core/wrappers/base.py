@@ -18,6 +18,7 @@ from werkzeug.sansio.utils import get_content_length, get_host
 from werkzeug.utils import cached_property
 
 from .. import json as json_module
+from .headers import LookupHeaders
 
 if TYPE_CHECKING:
     from werkzeug.exceptions import HTTPException
@@ -45,9 +46,10 @@ _ASCII = "".join(map(chr, range(128)))
 
 
 def headers_from_scope(raw: Any) -> Headers:
-    """Decode ASGI ``[(name, value)]`` byte pairs into werkzeug ``Headers``."""
+    """Decode ASGI ``[(name, value)]`` byte pairs into werkzeug ``Headers`` (their
+    :class:`~erlen.wrappers.headers.LookupHeaders` subclass)."""
     items = [(name.decode("latin-1"), value.decode("latin-1")) for name, value in raw]
-    headers = Headers()
+    headers = LookupHeaders()
     for _name, value in items:
         if "\n" in value or "\r" in value:
             # werkzeug refuses these (ValueError): let Headers.add say so, as before
