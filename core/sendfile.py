@@ -21,7 +21,9 @@ from stat import S_ISREG
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
+from werkzeug.datastructures import ResponseCacheControl
 from werkzeug.exceptions import NotFound
+from werkzeug.http import parse_cache_control_header
 from werkzeug.security import safe_join
 
 from .globals import _cv_app, _cv_request, current_app
@@ -166,13 +168,19 @@ async def send_file(
         response.set_etag(etag)
     if callable(max_age):
         max_age = max_age(file_path)
-    response.cache_control.no_cache = True
+    # Parsed once and written once: each change made through ``response.cache_control``
+    # would parse the header again and write it back.
+    cache_control = parse_cache_control_header(
+        response.headers.get("Cache-Control"), cls=ResponseCacheControl
+    )
+    cache_control.no_cache = True
     if max_age is not None:
         if max_age > 0:
-            response.cache_control.no_cache = None
-            response.cache_control.public = True
-        response.cache_control.max_age = max_age
+            cache_control.no_cache = None
+            cache_control.public = True
+        cache_control.max_age = max_age
         response.expires = int(time.time() + max_age)  # type: ignore[assignment]
+    response.headers["Cache-Control"] = cache_control.to_header()
     if conditional:
         ctx: Any = _cv_request.get(None)
         if ctx is not None:

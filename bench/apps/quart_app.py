@@ -8,7 +8,9 @@ shapes pay for them; every other shape measures its bare request path.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any, NoReturn
 
 from quart import (
@@ -16,6 +18,7 @@ from quart import (
     Quart,
     Response,
     abort,
+    flash,
     g,
     jsonify,
     make_response,
@@ -23,15 +26,21 @@ from quart import (
     render_template,
     render_template_string,
     request,
+    send_file,
     session,
+    stream_with_context,
     url_for,
     websocket,
 )
+from quart.views import MethodView
+from werkzeug.exceptions import HTTPException
 
 TEMPLATE = "<h1>{{ title }}</h1><ul>{% for item in items %}<li>{{ item }}</li>{% endfor %}</ul>"
 ITEMS = [f"item {i}" for i in range(10)]
 ROUTE_COUNT = 300
 API_TOKEN = "Bearer bench-token"
+HELLO_FILE = Path(__file__).resolve().parent / "static" / "hello.txt"
+ROWS = [{"id": i, "name": f"row {i}", "active": i % 2 == 0} for i in range(100)]
 
 # The Erlen twin loads only Erlen's own plugins, whatever else is installed: an installed
 # third-party plugin is loaded only when an app selects it (load_app checks it).
@@ -321,6 +330,163 @@ async def shop_item(item_id: int) -> NoReturn:
     abort(404)
 
 
+# --- more shapes: class-based views, URL building, files, errors, cookies ---
+
+
+class ItemAPI(MethodView):
+    """A class-based view, one method per HTTP verb."""
+
+    async def get(self, item_id: int) -> Any:
+        """Read one item."""
+        return {"id": item_id, "name": f"item {item_id}"}
+
+    async def delete(self, item_id: int) -> Any:
+        """Delete one item."""
+        return "", 204
+
+
+app.add_url_rule("/api-items/<int:item_id>", view_func=ItemAPI.as_view("item_api"))
+
+
+@app.route("/links")
+async def links() -> Any:
+    """Build several URLs with url_for: plain, with parameters, with a query argument."""
+    return {
+        "self": url_for("links"),
+        "user": url_for("user", user_id=42),
+        "post": url_for("user_post", user_id=42, slug="hello"),
+        "search": url_for("search", q="erlen"),
+    }
+
+
+@app.route("/whoami")
+async def whoami() -> str:
+    """Read a query argument and request headers together."""
+    name = request.args.get("name", "anonymous")
+    language = request.headers.get("Accept-Language", "en")
+    agent = request.headers.get("User-Agent", "")
+    return f"name={name} lang={language} agent={agent}"
+
+
+@app.route("/download")
+async def download() -> Any:
+    """Send a small file from disk."""
+    return await send_file(HELLO_FILE)
+
+
+@app.route("/forbidden")
+async def forbidden() -> NoReturn:
+    """abort(403) with no error handler: the default error page."""
+    abort(403)
+
+
+@app.route("/cookie-swap")
+async def cookie_swap() -> Any:
+    """make_response, set one cookie and delete another."""
+    response = await make_response("swapped")
+    response.set_cookie("theme", "dark", max_age=3600, httponly=True)
+    response.delete_cookie("legacy")
+    return response
+
+
+@app.route("/stream-context")
+async def stream_context() -> Any:
+    """Stream a generator that reads the request inside (stream_with_context)."""
+
+    @stream_with_context
+    async def lines() -> AsyncIterator[bytes]:
+        name = request.args.get("name", "anonymous")
+        for i in range(5):
+            yield f"{name} {i}\n".encode()
+
+    return lines(), 200, {"Content-Type": "text/plain; charset=utf-8"}
+
+
+@app.route("/upload", methods=["POST"])
+async def upload() -> str:
+    """Read a raw request body."""
+    data = await request.get_data()
+    return f"received {len(data)} bytes"
+
+
+@app.route("/rows")
+async def rows() -> Any:
+    """jsonify a list of 100 small dicts."""
+    return jsonify(ROWS)
+
+
+@app.route("/async-wait")
+async def async_wait() -> str:
+    """Await something once (here, a yield to the event loop)."""
+    await asyncio.sleep(0)
+    return "waited"
+
+
+# --- blueprints: flash, short-circuit hook, catch-all handler, context processor ---
+
+messages = Blueprint("messages", __name__)
+
+
+@messages.route("/flash/add")
+async def add_message() -> Any:
+    """Flash a message and redirect to the page that shows it."""
+    await flash("Saved.")
+    return redirect(url_for("messages.show_messages"))
+
+
+@messages.route("/flash")
+async def show_messages() -> str:
+    """Render the flashed messages (the template calls get_flashed_messages())."""
+    return await render_template("messages.html")
+
+
+maintenance = Blueprint("maintenance", __name__, url_prefix="/maintenance")
+
+
+@maintenance.before_request
+async def closed() -> Any:
+    """Answer every request of the blueprint before its view runs."""
+    return "down for maintenance", 503
+
+
+@maintenance.route("/status")
+async def maintenance_status() -> str:
+    """Never reached: the hook answers first."""
+    return "up"
+
+
+guarded = Blueprint("guarded", __name__, url_prefix="/guarded")
+
+
+@guarded.errorhandler(Exception)
+async def any_error(error: Exception) -> Any:
+    """Turn any exception into a 500 page; HTTP errors keep their own response."""
+    if isinstance(error, HTTPException):
+        return error
+    return f"error: {type(error).__name__}", 500
+
+
+@guarded.route("/fail")
+async def guarded_fail() -> NoReturn:
+    """A bug in the view."""
+    raise ValueError("bad input")
+
+
+site = Blueprint("site", __name__)
+
+
+@site.context_processor
+async def site_context() -> dict[str, Any]:
+    """Variables every template of the blueprint sees."""
+    return {"site_name": "Bench", "user": "alice"}
+
+
+@site.route("/profile")
+async def profile() -> str:
+    """Render a template that uses the context processor's variables."""
+    return await render_template("profile.html", title="Profile")
+
+
 OPEN_CONNECTIONS: set[object] = set()
 db = Blueprint("db", __name__)
 
@@ -340,7 +506,7 @@ async def use_connection() -> str:
     return f"open={len(OPEN_CONNECTIONS)}"
 
 
-for blueprint in (hooks, api, shop, db):
+for blueprint in (hooks, api, shop, db, messages, maintenance, guarded, site):
     app.register_blueprint(blueprint)
 
 

@@ -7,18 +7,22 @@ and error handlers (so, as there, only their own routes pay for them);
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
 from pathlib import Path
 from typing import Any, NoReturn
+from urllib.parse import urlencode
 
 import jinja2
 from starlette.applications import Starlette
+from starlette.endpoints import HTTPEndpoint
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.exceptions import ExceptionMiddleware
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
 from starlette.responses import (
+    FileResponse,
     HTMLResponse,
     JSONResponse,
     PlainTextResponse,
@@ -27,6 +31,7 @@ from starlette.responses import (
     StreamingResponse,
 )
 from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
+from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
@@ -41,9 +46,35 @@ TEMPLATE = "<h1>{{ title }}</h1><ul>{% for item in items %}<li>{{ item }}</li>{%
 ITEMS = [f"item {i}" for i in range(10)]
 ROUTE_COUNT = 300
 API_TOKEN = "Bearer bench-token"
+APP_DIR = Path(__file__).resolve().parent
+HELLO_FILE = APP_DIR / "static" / "hello.txt"
+ROWS = [{"id": i, "name": f"row {i}", "active": i % 2 == 0} for i in range(100)]
 JINJA = jinja2.Environment(autoescape=True)
-TEMPLATES = Jinja2Templates(directory=Path(__file__).resolve().parent / "templates")
+TEMPLATES = Jinja2Templates(directory=APP_DIR / "templates")
 HTML = "text/html; charset=utf-8"
+
+
+def flash(request: Request, message: str) -> None:
+    """Store a message in the session for the next page (Starlette has no flash)."""
+    request.session.setdefault("_messages", []).append(message)
+
+
+@jinja2.pass_context
+def get_flashed_messages(context: Any) -> list[str]:
+    """Pop the session's messages; a template global, as in Flask."""
+    messages: list[str] = context["request"].session.pop("_messages", [])
+    return messages
+
+
+TEMPLATES.env.globals["get_flashed_messages"] = get_flashed_messages
+
+
+def site_context(request: Request) -> dict[str, Any]:
+    """Variables every template of the site's routes sees."""
+    return {"site_name": "Bench", "user": "alice"}
+
+
+SITE_TEMPLATES = Jinja2Templates(directory=APP_DIR / "templates", context_processors=[site_context])
 
 
 class ConflictError(Exception):
@@ -100,6 +131,17 @@ class CloseConnection:
             await self.app(scope, receive, send)
         finally:
             OPEN_CONNECTIONS.discard(scope.get("state", {}).pop("connection", None))
+
+
+class Maintenance:
+    """Pure ASGI middleware: answer every request before the route runs."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Always 503."""
+        await PlainTextResponse("down for maintenance", status_code=503)(scope, receive, send)
 
 
 SESSION = [Middleware(SessionMiddleware, secret_key=SECRET_KEY)]
@@ -318,6 +360,117 @@ async def use_connection(request: Request) -> PlainTextResponse:
     return PlainTextResponse(f"open={len(OPEN_CONNECTIONS)}")
 
 
+class ItemAPI(HTTPEndpoint):
+    """A class-based endpoint, one method per HTTP verb."""
+
+    async def get(self, request: Request) -> JSONResponse:
+        """Read one item."""
+        item_id = request.path_params["item_id"]
+        return JSONResponse({"id": item_id, "name": f"item {item_id}"})
+
+    async def delete(self, request: Request) -> Response:
+        """Delete one item."""
+        return Response(status_code=204)
+
+
+async def links(request: Request) -> JSONResponse:
+    """Build several URLs: plain, with parameters, with a query argument."""
+    url_path_for = request.app.url_path_for
+    return JSONResponse(
+        {
+            "self": url_path_for("links"),
+            "user": url_path_for("user", user_id=42),
+            "post": url_path_for("user_post", user_id=42, slug="hello"),
+            "search": f"{url_path_for('search')}?{urlencode({'q': 'erlen'})}",
+        }
+    )
+
+
+async def whoami(request: Request) -> PlainTextResponse:
+    """Read a query argument and request headers together."""
+    name = request.query_params.get("name", "anonymous")
+    language = request.headers.get("accept-language", "en")
+    agent = request.headers.get("user-agent", "")
+    return PlainTextResponse(f"name={name} lang={language} agent={agent}")
+
+
+async def download(request: Request) -> FileResponse:
+    """Send a small file from disk."""
+    return FileResponse(HELLO_FILE)
+
+
+async def forbidden(request: Request) -> NoReturn:
+    """HTTPException(403) with no handler: the default error response."""
+    raise HTTPException(status_code=403)
+
+
+async def cookie_swap(request: Request) -> PlainTextResponse:
+    """Set one cookie and delete another."""
+    response = PlainTextResponse("swapped")
+    response.set_cookie("theme", "dark", max_age=3600, httponly=True)
+    response.delete_cookie("legacy")
+    return response
+
+
+async def stream_context(request: Request) -> StreamingResponse:
+    """Stream a generator that reads the request."""
+
+    async def lines() -> AsyncIterator[bytes]:
+        name = request.query_params.get("name", "anonymous")
+        for i in range(5):
+            yield f"{name} {i}\n".encode()
+
+    return StreamingResponse(lines(), media_type="text/plain")
+
+
+async def upload(request: Request) -> PlainTextResponse:
+    """Read a raw request body."""
+    data = await request.body()
+    return PlainTextResponse(f"received {len(data)} bytes")
+
+
+async def rows(request: Request) -> JSONResponse:
+    """A list of 100 small dicts as JSON."""
+    return JSONResponse(ROWS)
+
+
+async def async_wait(request: Request) -> PlainTextResponse:
+    """Await something once (here, a yield to the event loop)."""
+    await asyncio.sleep(0)
+    return PlainTextResponse("waited")
+
+
+async def add_message(request: Request) -> RedirectResponse:
+    """Flash a message and redirect to the page that shows it."""
+    flash(request, "Saved.")
+    return RedirectResponse(request.app.url_path_for("show_messages"), status_code=302)
+
+
+async def show_messages(request: Request) -> Response:
+    """Render the flashed messages (the template calls get_flashed_messages())."""
+    return TEMPLATES.TemplateResponse(request, "messages.html")
+
+
+async def maintenance_status(request: Request) -> PlainTextResponse:
+    """Never reached: the middleware answers first."""
+    return PlainTextResponse("up")
+
+
+async def any_error(request: Request, error: Exception) -> Response:
+    """Turn any exception into a 500 page."""
+    return PlainTextResponse(f"error: {type(error).__name__}", status_code=500)
+
+
+async def guarded_fail(request: Request) -> NoReturn:
+    """A bug in the view."""
+    raise ValueError("bad input")
+
+
+async def profile(request: Request) -> Response:
+    """Render a template that uses the context processor's variables."""
+    return SITE_TEMPLATES.TemplateResponse(request, "profile.html", {"title": "Profile"})
+
+
 def _numbered_route(index: int) -> Route:
     """Build ``/r<index>`` returning ``route <index>``."""
 
@@ -367,6 +520,30 @@ routes: list[BaseRoute] = [
         middleware=[Middleware(ExceptionMiddleware, handlers={404: no_item})],
     ),
     Route("/db", use_connection, middleware=[Middleware(CloseConnection)]),
+    Route("/api-items/{item_id:int}", ItemAPI),
+    Route("/links", links),
+    Route("/whoami", whoami),
+    Route("/download", download),
+    Route("/forbidden", forbidden),
+    Route("/cookie-swap", cookie_swap),
+    Route("/stream-context", stream_context),
+    Route("/upload", upload, methods=["POST"]),
+    Route("/rows", rows),
+    Route("/async-wait", async_wait),
+    Route("/flash/add", add_message, middleware=SESSION),
+    Route("/flash", show_messages, middleware=SESSION),
+    Mount(
+        "/maintenance",
+        routes=[Route("/status", maintenance_status)],
+        middleware=[Middleware(Maintenance)],
+    ),
+    Mount(
+        "/guarded",
+        routes=[Route("/fail", guarded_fail)],
+        middleware=[Middleware(ExceptionMiddleware, handlers={Exception: any_error})],
+    ),
+    Route("/profile", profile),
+    Mount("/static", StaticFiles(directory=APP_DIR / "static"), name="static"),
     *(_numbered_route(i) for i in range(ROUTE_COUNT)),
 ]
 

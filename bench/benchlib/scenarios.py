@@ -15,6 +15,18 @@ PAGE_OUTPUT = (
     "<!doctype html><html><head><title>Items</title></head><body>" + ITEMS_HTML + "</body></html>"
 ).encode()
 STREAM_OUTPUT = "".join(f"chunk{i}\n" for i in range(10)).encode()
+CONTEXT_STREAM_OUTPUT = "".join(f"bob {i}\n" for i in range(5)).encode()
+HELLO_FILE_BODY = b"Hello from a small file on disk.\n"
+UPLOAD_BODY = bytes(range(256)) * 4  # 1 KB of binary data
+ROWS = [{"id": i, "name": f"row {i}", "active": i % 2 == 0} for i in range(100)]
+FLASH_PAGE = (
+    b"<!doctype html><html><head><title>Messages</title></head><body>"
+    b'<p class="flash">Saved.</p></body></html>'
+)
+PROFILE_PAGE = (
+    b"<!doctype html><html><head><title>Profile - Bench</title></head><body>"
+    b"<h1>Profile</h1><p>Signed in as alice</p></body></html>"
+)
 WS_MESSAGE = "Hello, websocket!"
 FORM_BODY = b"name=alice&age=30"
 JSON_POST_BODY = b'{"name":"alice","age":30}'
@@ -107,7 +119,8 @@ class Scenario:
 
     ``raw``: the hand-written ASGI floor (``apps/raw.py``) serves it too; the other
     shapes exist in the three framework apps only. ``ws_json``: websocket messages are
-    JSON documents, compared after parsing.
+    JSON documents, compared after parsing. ``login``: a path to GET once before the
+    run; its ``Set-Cookie`` values are sent as the ``Cookie`` of every request.
     """
 
     name: str
@@ -119,7 +132,7 @@ class Scenario:
     body: bytes = b""
     headers: tuple[tuple[bytes, bytes], ...] = ()
     query: bytes = b""
-    login: bool = False
+    login: str = ""
     raw: bool = False
     ws_json: bool = False
 
@@ -262,7 +275,7 @@ SCENARIOS: tuple[Scenario, ...] = (
         "before/after hooks + session read",
         "/lifecycle",
         expect(body=b"x=1 user=alice", content_types=TEXT, headers={"x-after": "1"}),
-        login=True,
+        login="/login",
         raw=True,
     ),
     Scenario(
@@ -283,7 +296,7 @@ SCENARIOS: tuple[Scenario, ...] = (
         "session read (logged-in cookie)",
         "/session",
         expect(body=b"user=alice", content_types=TEXT),
-        login=True,
+        login="/login",
     ),
     Scenario(
         "session_write",
@@ -358,6 +371,111 @@ SCENARIOS: tuple[Scenario, ...] = (
         f"/r{ROUTE_COUNT - 1}",
         expect(body=f"route {ROUTE_COUNT - 1}".encode(), content_types=TEXT),
         raw=True,
+    ),
+    Scenario(
+        "method_view",
+        "MethodView class-based view, GET returns a dict",
+        "/api-items/7",
+        expect(json_body={"id": 7, "name": "item 7"}, content_types=JSON),
+    ),
+    Scenario(
+        "url_for_many",
+        "four url_for calls (params, query argument), dict out",
+        "/links",
+        expect(
+            json_body={
+                "self": "/links",
+                "user": "/users/42",
+                "post": "/users/42/posts/hello",
+                "search": "/search?q=erlen",
+            },
+            content_types=JSON,
+        ),
+    ),
+    Scenario(
+        "args_headers",
+        "request.args.get + request.headers.get together",
+        "/whoami",
+        expect(body=b"name=bob lang=fr agent=erlen-bench/1", content_types=TEXT),
+        headers=((b"accept-language", b"fr"),),
+        query=b"name=bob",
+    ),
+    Scenario(
+        "send_file",
+        "send_file of a small file on disk",
+        "/download",
+        expect(body=HELLO_FILE_BODY, content_types=("text/plain",)),
+    ),
+    Scenario(
+        "static_file",
+        "GET /static/hello.txt (the static folder route)",
+        "/static/hello.txt",
+        expect(body=HELLO_FILE_BODY, content_types=("text/plain",)),
+    ),
+    Scenario(
+        "abort_default",
+        "abort(403) with no handler: default error page",
+        "/forbidden",
+        expect(403),
+    ),
+    Scenario(
+        "before_response",
+        "blueprint before_request returns a response (503)",
+        "/maintenance/status",
+        expect(503, body=b"down for maintenance", content_types=TEXT),
+    ),
+    Scenario(
+        "error_any",
+        "raise ValueError -> @errorhandler(Exception) (blueprint)",
+        "/guarded/fail",
+        expect(500, body=b"error: ValueError", content_types=TEXT),
+    ),
+    Scenario(
+        "cookie_swap",
+        "make_response, set_cookie + delete_cookie",
+        "/cookie-swap",
+        expect(body=b"swapped", content_types=TEXT, set_cookies=("theme=dark", "legacy=")),
+    ),
+    Scenario(
+        "stream_context",
+        "stream_with_context generator reading request.args, 5 chunks",
+        "/stream-context",
+        expect(body=CONTEXT_STREAM_OUTPUT, content_types=("text/plain",), min_chunks=5),
+        query=b"name=bob",
+    ),
+    Scenario(
+        "get_data",
+        "POST 1 KB binary body, await request.get_data()",
+        "/upload",
+        expect(body=b"received 1024 bytes", content_types=TEXT),
+        method="POST",
+        body=UPLOAD_BODY,
+        headers=body_headers(b"application/octet-stream", UPLOAD_BODY),
+    ),
+    Scenario(
+        "jsonify_rows",
+        "jsonify of a list of 100 small dicts",
+        "/rows",
+        expect(json_body=ROWS, content_types=JSON),
+    ),
+    Scenario(
+        "async_await",
+        "async view awaiting asyncio.sleep(0) once",
+        "/async-wait",
+        expect(body=b"waited", content_types=TEXT),
+    ),
+    Scenario(
+        "flash",
+        "page rendering get_flashed_messages() (flash cookie from a redirect)",
+        "/flash",
+        expect(body=FLASH_PAGE, content_types=HTML, set_cookies=("session",)),
+        login="/flash/add",
+    ),
+    Scenario(
+        "context_processor",
+        "blueprint context_processor + render_template from a file",
+        "/profile",
+        expect(body=PROFILE_PAGE, content_types=HTML),
     ),
     Scenario(
         "ws_echo",

@@ -80,13 +80,15 @@ class Target:
             await self._login()
 
     async def _login(self) -> None:
-        """GET /login and reuse its ``Set-Cookie`` values as the request's cookie."""
-        login = http_scope("GET", "/login")
+        """GET the scenario's ``login`` path and reuse its ``Set-Cookie`` values as the
+        request's cookie (a 200 or a redirect)."""
+        path = self.scenario.login
+        login = http_scope("GET", path)
         login["state"] = self.lifespan.state
         response = await request_once(self.app, login)
         cookies = [value.split(";", 1)[0] for value in response.header_values("set-cookie")]
-        if response.status != 200 or not cookies:
-            raise VerificationError(f"GET /login: status {response.status}, set-cookie {cookies!r}")
+        if response.status not in (200, 302) or not cookies:
+            raise VerificationError(f"GET {path}: status {response.status}, set-cookie {cookies!r}")
         self.scope["headers"] = [*self.scope["headers"], (b"cookie", "; ".join(cookies).encode())]
 
     async def verify(self) -> None:

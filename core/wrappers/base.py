@@ -18,6 +18,7 @@ from werkzeug.sansio.utils import get_content_length, get_host
 from werkzeug.utils import cached_property
 
 from .. import json as json_module
+from .headers import LookupHeaders
 
 if TYPE_CHECKING:
     from werkzeug.exceptions import HTTPException
@@ -68,15 +69,16 @@ _header_name = _HeaderNames().__getitem__
 
 
 def headers_from_scope(scope: Scope) -> Headers:
-    """The scope's ASGI ``[(name, value)]`` byte pairs as werkzeug ``Headers``, as Quart
-    builds them: names title-cased (``x-api-key`` -> ``X-Api-Key``), after a first
-    ``Remote-Addr`` with the client's host (``<local>`` without one), so that it wins
-    over a ``Remote-Addr`` the client sent."""
+    """The scope's ASGI ``[(name, value)]`` byte pairs as werkzeug ``Headers`` (their
+    :class:`~erlen.wrappers.headers.LookupHeaders` subclass), as Quart builds them: names
+    title-cased (``x-api-key`` -> ``X-Api-Key``), after a first ``Remote-Addr`` with the
+    client's host (``<local>`` without one), so that it wins over a ``Remote-Addr`` the
+    client sent."""
     client = scope.get("client")
     name_of = _header_name
     items = [("Remote-Addr", client[0] if client else "<local>")]
     items += [(name_of(name), value.decode("latin-1")) for name, value in scope.get("headers", ())]
-    headers = Headers()
+    headers = LookupHeaders()
     for _name, value in items:
         if "\n" in value or "\r" in value:
             # werkzeug refuses these (ValueError): let Headers.add say so, as before

@@ -78,13 +78,63 @@ _MAX_ENCODED_PAIRS = 1024
 _MAX_CACHED_VALUE = 128
 
 
-class ResponseHeaders(Headers):
+class LookupHeaders(Headers):
+    """werkzeug ``Headers`` whose ``get`` and ``in`` answer a missing header without an
+    exception: the request's headers, and the base of :class:`ResponseHeaders`.
+
+    werkzeug answers both through ``headers[name]``, which builds a ``BadRequestKeyError``
+    (an ``HTTPException``, several Python calls) for each name that is not there:
+    ``request.headers.get("Authorization")`` on an anonymous request, the
+    ``If-None-Match``/``Range`` checks of every file response. Same results for every
+    input: a name that is not a ``str`` takes werkzeug's path, ``headers[name]`` still
+    raises ``BadRequestKeyError``; it compares equal to a ``Headers`` with the same items.
+    """
+
+    def get(self, key: Any, default: Any = None, type: Any = None) -> Any:  # type: ignore[override]
+        """werkzeug's ``get``: the first value of header ``key`` (any case), ``default``
+        if there is none; with ``type``, the value converted (``default`` on
+        ``ValueError``)."""
+        if key.__class__ is not str:
+            return super().get(key, default, type)
+        wanted = key.lower()
+        for name, value in self._list:
+            if name.lower() == wanted:
+                if type is None:
+                    return value
+                try:
+                    return type(value)
+                except ValueError:
+                    return default
+        return default
+
+    def __contains__(self, key: Any) -> bool:
+        if key.__class__ is not str:
+            return super().__contains__(key)
+        wanted = key.lower()
+        return any(name.lower() == wanted for name, _value in self._list)
+
+    def __eq__(self, other: object) -> bool:
+        # werkzeug compares only headers of the very same class: keep `==` with a plain
+        # Headers (e.g. `response.headers == Headers([...])`) as it was.
+        if not isinstance(other, Headers):
+            return NotImplemented
+
+        def lowered(item: tuple[str, ...]) -> tuple[str, ...]:
+            return item[0].lower(), *item[1:]
+
+        return set(map(lowered, other._list)) == set(map(lowered, self._list))
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+class ResponseHeaders(LookupHeaders):
     """werkzeug ``Headers`` with a one-call ``headers[name] = "value"`` for a new header.
 
     Same results as ``Headers`` for every input: a header already present, a value with a
     newline (refused with werkzeug's ``ValueError``) or any other non-printable character,
     a non-ASCII name and anything but a ``str`` name and value take werkzeug's path; it
-    compares equal to a ``Headers`` with the same items.
+    compares equal to a ``Headers`` with the same items. ``get`` and ``in`` are
+    :class:`LookupHeaders`'.
     """
 
     __slots__ = ("_list",)  # in a slot: no instance dict per response
@@ -120,19 +170,6 @@ class ResponseHeaders(Headers):
                 self[key] = value
             else:
                 self.set(key, value)
-
-    def __eq__(self, other: object) -> bool:
-        # werkzeug compares only headers of the very same class: keep `==` with a plain
-        # Headers (e.g. `response.headers == Headers([...])`) as it was.
-        if not isinstance(other, Headers):
-            return NotImplemented
-
-        def lowered(item: tuple[str, ...]) -> tuple[str, ...]:
-            return item[0].lower(), *item[1:]
-
-        return set(map(lowered, other._list)) == set(map(lowered, self._list))
-
-    __hash__ = None  # type: ignore[assignment]
 
 
 def header_value(value: Any) -> str:
