@@ -128,7 +128,7 @@ async def send_file(
     if isinstance(filename_or_io, (str, os.PathLike)):
         file_path = _resolve(filename_or_io)
         stat = _stat_file(file_path)  # a missing file is a 404 even outside an app context
-        body = FileBody(file_path)
+        body = FileBody(file_path, size=stat.st_size)
         size = stat.st_size
         if download_name is None:
             download_name = os.path.basename(file_path)

@@ -289,3 +289,17 @@ async def test_a_missing_file_is_a_404_even_outside_an_app_context(tmp_path: Pat
         await send_file(tmp_path / "missing.txt")
     with pytest.raises(NotFound):  # a relative folder with no app to resolve it against
         await send_from_directory("no-such-folder", "x.txt")
+
+
+async def test_if_match_and_unconditional_requests(app: Erlen) -> None:
+    client = app.test_client()
+    plain = await client.get("/path")
+    assert plain.status_code == 200
+    etag = plain.headers["ETag"]
+    body = await plain.get_data()
+    assert body
+    matching = await client.get("/path", headers={"If-Match": etag})
+    assert matching.status_code == 200
+    assert await matching.get_data() == body
+    stale = await client.get("/path", headers={"If-Match": '"someone-else"'})
+    assert stale.status_code == 412
