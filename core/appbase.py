@@ -436,6 +436,13 @@ class AppBase(Scaffold):
 
     def ensure_async(self, func: Callable[..., Any]) -> Callable[..., Awaitable[Any]]:
         """Return ``func`` if it is async, else a wrapper running it in a thread."""
+        # An ``async def`` function or a method of one (MethodView's handlers, called per
+        # request): its code says so, and inspect.iscoroutinefunction would say the same
+        # after its unwrapping. Anything else takes the full checks below.
+        # tests/core/test_views.py (async and sync handlers of a MethodView).
+        code = getattr(getattr(func, "__func__", func), "__code__", None)
+        if code is not None and code.co_flags & inspect.CO_COROUTINE:
+            return func
         if inspect.iscoroutinefunction(func) or getattr(func, "_erlen_sync_wrapped", False):
             return func
         if isinstance(func, functools.partial) and inspect.iscoroutinefunction(func.func):

@@ -187,3 +187,19 @@ async def test_class_based_view_in_a_blueprint() -> None:
     bp.add_url_rule("/ping", view_func=Ping.as_view("ping"))
     app.register_blueprint(bp)
     assert await (await app.test_client().get("/api/ping")).get_data() == b"api.ping"
+
+
+async def test_method_view_handlers_sync_in_a_thread_async_in_the_loop() -> None:
+    app = make_app()
+
+    class Mixed(MethodView):
+        def get(self) -> str:
+            return f"get in main thread: {threading.current_thread() is threading.main_thread()}"
+
+        async def post(self) -> str:
+            return f"post in main thread: {threading.current_thread() is threading.main_thread()}"
+
+    app.add_url_rule("/mixed", view_func=Mixed.as_view("mixed"))
+    client = app.test_client()
+    assert await (await client.get("/mixed")).get_data() == b"get in main thread: False"
+    assert await (await client.post("/mixed")).get_data() == b"post in main thread: True"
