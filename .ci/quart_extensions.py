@@ -2,12 +2,14 @@
 
     python .ci/quart_extensions.py [NAME ...] [--work DIR]
 
-For each extension (all four by default: quart-schema, quart-auth, quart-cors,
-quart-rate-limiter, at the versions pinned below), this downloads its sdist from PyPI
-(the sdists carry the tests; nothing of theirs is in this repository), unpacks it,
-installs it with its test requirements into a virtualenv of its own next to an editable
-Erlen (pip also installs the real Quart, the extensions' dependency: the patch must win
-over it), and runs its suite with ``pytest -p erlen.quart_patch``.
+For each extension (all eight by default: quart-schema, quart-auth, quart-cors,
+quart-rate-limiter, quart-tasks, quart-dishka, quart-httpauth and quart-db, at the
+versions pinned below), this downloads its sdist from PyPI (the sdists carry the tests;
+nothing of theirs is in this repository), unpacks it, installs it with its test
+requirements into a virtualenv shared by the extensions, next to an editable Erlen (pip
+also installs the real Quart, the extensions' dependency: the patch must win over it), and
+runs its suite with ``pytest -p erlen.quart_patch``, with the extension's own pytest
+arguments where it has some (quart-db: only its sqlite cases; the others need PostgreSQL).
 
 A test that does not pass must be listed, with its reason, in
 ``tests/quart_extensions/<name>.txt`` (one ``NODE_ID  # reason`` a line; a module that
@@ -24,6 +26,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -43,12 +46,14 @@ REPORT_VARIABLE = "QEXT_REPORT"
 
 @dataclass(frozen=True)
 class Extension:
-    """A Quart extension whose suite is run: its PyPI name, pinned version, and what its
-    tests import besides the extension and pytest."""
+    """A Quart extension whose suite is run: its PyPI name, pinned version, what its
+    tests import besides the extension and pytest, and the pytest arguments its suite
+    needs (a selection such as ``-k``), added to the runner's own before ``tests``."""
 
     name: str
     version: str
     test_requires: tuple[str, ...] = ()
+    pytest_args: tuple[str, ...] = ()
 
     @property
     def requirement(self) -> str:
@@ -68,6 +73,28 @@ EXTENSIONS = (
     Extension("quart-cors", "0.8.0"),
     # Its conftest imports the redis and valkey stores (the tests use the memory store).
     Extension("quart-rate-limiter", "0.12.1", ("redis==8.2.0", "valkey==6.2.0")),
+    # Its tests freeze the clock (croniter comes with it).
+    Extension("quart-tasks", "0.5.0", ("freezegun==1.5.5",)),
+    # Its tests build dishka containers and providers.
+    Extension("quart-dishka", "1.0.1", ("dishka==1.10.1",)),
+    # Its tests assert with PyHamcrest, draw inputs with hypothesis, and one serves the app
+    # with hypercorn on 127.0.0.1 and calls it with requests. The plugins its addopts ask
+    # for (pytest-randomly, -fail-slow, -cov) only shape its own CI: not installed.
+    Extension(
+        "quart-httpauth",
+        "0.0.1",
+        ("PyHamcrest==2.1.0", "hypothesis==6.170.27", "requests==2.34.2"),
+    ),
+    # Every test takes a database URL parametrized over aiosqlite, asyncpg and psycopg; the
+    # last two need a PostgreSQL server, so only the sqlite cases run (18). Its enum test
+    # skips itself on every backend but asyncpg: deselected with them. Its test modules
+    # import all three backends (psycopg's binary build: no system libpq needed).
+    Extension(
+        "quart-db",
+        "0.12.0",
+        ("aiosqlite==0.22.1", "psycopg[binary]==3.3.9", "psycopg-pool==3.3.3"),
+        pytest_args=("-k", "aiosqlite and not test_enum_conversion"),
+    ),
 )
 #: The test runner in the extensions' virtualenv (Erlen's test extra allows these).
 RUNNER_REQUIRES = ("pytest==9.2.0", "pytest-asyncio==1.5.0")
@@ -162,15 +189,19 @@ def prepare(extensions: Sequence[Extension], work: Path) -> Path:
         run([sys.executable, "-m", "venv", venv])
     sdists = work / "sdists"
     sdists.mkdir(parents=True, exist_ok=True)
-    missing = [ext.requirement for ext in extensions if not list(sdists.glob(sdist_glob(ext)))]
+    missing = [ext for ext in extensions if not list(sdists.glob(sdist_glob(ext)))]
     if missing:
-        pip = [python, "-m", "pip", "download", "-q", "--no-deps", "--no-binary", ":all:"]
-        run([*pip, "-d", sdists, *missing])
+        # The extensions' sdists, not ``:all:``: that also builds their build backends from
+        # source to read the sdists' metadata (minutes, on a machine without pip's cache).
+        no_binary = ",".join(ext.name for ext in missing)
+        pip = [python, "-m", "pip", "download", "-q", "--no-deps", "--no-binary", no_binary]
+        run([*pip, "-d", sdists, *(ext.requirement for ext in missing)])
     sources = work / "src"
     shutil.rmtree(sources, ignore_errors=True)
     sources.mkdir()
     folders = [unpack(next(sdists.glob(sdist_glob(ext))), sources) for ext in extensions]
-    test_requires = [req for ext in extensions for req in ext.test_requires]
+    # Two suites may pin the same requirement: each once.
+    test_requires = list(dict.fromkeys(req for ext in extensions for req in ext.test_requires))
     run(
         [python, "-m", "pip", "install", "-q", "-e", REPO, *RUNNER_REQUIRES, *test_requires]
         + [str(folder) for folder in folders]
@@ -200,12 +231,14 @@ def run_suite(python: Path, extension: Extension, work: Path) -> dict[str, str]:
         "PYTHONPATH": str(Path(__file__).resolve().parent),
     }
     command = [python, "-m", "pytest", "-p", "erlen.quart_patch", "-p", "quart_extensions"]
-    # Their addopts ask for pytest-cov's options; the suite does not need coverage.
+    # Their addopts ask for options of plugins only their own CI uses (pytest-cov's,
+    # pytest-fail-slow's): the suites need none of them.
     command += ["-p", "no:cacheprovider", "-o", "addopts=--strict-markers"]
     # One line per failure (rerun the suite by hand for the tracebacks); a module that
     # fails to import does not stop the others.
-    command += ["-q", "--tb=line", "--continue-on-collection-errors", "tests"]
-    print(f"== {extension.requirement}: {' '.join(map(str, command[1:]))}", flush=True)
+    command += ["-q", "--tb=line", "--continue-on-collection-errors", *extension.pytest_args]
+    command += ["tests"]
+    print(f"== {extension.requirement}: {shlex.join(map(str, command[1:]))}", flush=True)
     result = subprocess.run([str(part) for part in command], cwd=folder, env=env, check=False)
     if not report.exists():
         return {f"<pytest exited with status {result.returncode}>": "error"}
