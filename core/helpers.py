@@ -194,11 +194,13 @@ def url_for(
 
 async def make_response(*args: Any) -> Response:
     """Turn view-style return values into a response (``await make_response(...)``)."""
+    ctx = _cv_app.get(None)
+    app = ctx.app if ctx is not None else current_app  # the proxy raises out of context
     if not args:
-        return current_app.response_class()
+        return app.response_class()  # type: ignore[no-any-return]
     if len(args) == 1:
         args = args[0]
-    return await current_app.make_response(args)
+    return await app.make_response(args)  # type: ignore[no-any-return]
 
 
 def stream_with_context(func: F) -> F:

@@ -590,3 +590,12 @@ async def test_content_length_is_right_for_every_body_size(app: Erlen) -> None:
         response = await client.get(f"/size/{size}")
         assert response.headers["Content-Length"] == str(size)
         assert len(await response.get_data()) == size
+
+
+async def test_make_response_helper_needs_an_app_context(app: Erlen) -> None:
+    with pytest.raises(RuntimeError, match="application context"):
+        await make_response("outside")
+    async with app.app_context():
+        response = await make_response("inside", 201)
+    assert response.status_code == 201
+    assert await response.get_data() == b"inside"
