@@ -59,9 +59,15 @@ async def call_asgi(app: Any, body: bytes = b"", **scope_fields: Any) -> tuple[i
     """The status and body ``app`` sends for one request made as a server makes it:
     ``scope_fields`` over a GET of ``/`` from ``localhost``, ``body`` its one body chunk."""
     out: dict[str, Any] = {"body": b""}
+    requested = False
 
     async def receive() -> dict[str, Any]:
-        return {"type": "http.request", "body": body, "more_body": False}
+        nonlocal requested
+        if not requested:
+            requested = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        await asyncio.sleep(3600)  # the client stays until the answer is complete
+        return {"type": "http.disconnect"}
 
     async def send(message: dict[str, Any]) -> None:
         if message["type"] == "http.response.start":

@@ -16,6 +16,8 @@ import pytest
 from erlen import Erlen, request
 from erlen.plugins.testing.server import serve_app
 
+from tests.asgi_helpers import call_asgi
+
 SECRET = "TOP-SECRET-CONTENT"
 
 
@@ -172,39 +174,20 @@ async def drive(
     app: Erlen, headers: list[tuple[bytes, bytes]], body: bytes, query_string: bytes = b""
 ) -> tuple[int, bytes]:
     """One request straight through ASGI, with headers no server would fix up for us."""
-    out: dict[str, Any] = {"body": b""}
-    sent = False
-
-    async def receive() -> dict[str, Any]:
-        nonlocal sent
-        if sent:
-            await asyncio.sleep(10)
-            return {"type": "http.disconnect"}
-        sent = True
-        return {"type": "http.request", "body": body, "more_body": False}
-
-    async def send(message: dict[str, Any]) -> None:
-        if message["type"] == "http.response.start":
-            out["status"] = message["status"]
-        else:
-            out["body"] += message.get("body", b"")
-
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "POST",
-        "scheme": "http",
-        "path": "/p/a",
-        "raw_path": b"/p/a",
-        "query_string": query_string,
-        "root_path": "",
-        "headers": [(b"host", b"localhost"), *headers],
-        "client": ("127.0.0.1", 1),
-        "server": ("localhost", 80),
-    }
-    await asyncio.wait_for(app(scope, receive, send), 5)
-    return out["status"], out["body"]
+    return await call_asgi(
+        app,
+        body,
+        http_version="1.1",
+        method="POST",
+        scheme="http",
+        path="/p/a",
+        raw_path=b"/p/a",
+        query_string=query_string,
+        root_path="",
+        headers=[(b"host", b"localhost"), *headers],
+        client=("127.0.0.1", 1),
+        server=("localhost", 80),
+    )
 
 
 @pytest.mark.parametrize("length", [b"abc", b"-5", b"1.5", b"", b" 3 ", b"0x10", b"3, 3"])
