@@ -26,7 +26,7 @@ from .. import json as json_module
 from ..exceptions import BodyTimeout
 from ..formparser import FormDataParser
 from ..globals import _cv_app
-from .base import BaseRequestWebsocket, origin_form, split_root_path
+from .base import BaseRequestWebsocket
 
 if TYPE_CHECKING:
     from ..datastructures import FileStorage
@@ -398,23 +398,14 @@ class Request(BaseRequestWebsocket):
         from ``receive`` (None: fed by hand), ``send`` kept for server push.
 
         For a class keeping this constructor the constructor is skipped:
-        ``set_scope`` sets the fields, and
-        the ones most requests never read (scheme, HTTP version, query string, headers)
-        are derived from the scope on first read. Any other class gets its constructor,
-        called with the fields taken from the scope the same way.
+        ``set_scope`` sets the fields, and the ones most requests never read (scheme,
+        HTTP version, query string, headers) are derived from the scope on first read.
+        Any other class gets its constructor, called with the fields taken from the scope
+        the same way.
         """
         if cls._fills_from_scope:
-            # set_scope(scope), inlined: a method call is ~450 instructions of a ~70,000
-            # request. Pinned equal by tests/core/test_request_scope_fields.py
-            # (test_from_scope_sets_what_set_scope_sets).
             request = _new_object(cls)
-            request.scope = scope
-            request.method = scope.get("method", "GET")
-            path = scope["path"]
-            root_path = scope.get("root_path")
-            if root_path:
-                request.root_path, path = split_root_path(root_path, path)
-            request.path = path if path[:1] == "/" else origin_form(path)
+            request.set_scope(scope)
         else:
             fields = _new_object(Request)
             fields.set_scope(scope)
