@@ -363,6 +363,8 @@ def make_response(app: Erlen, result: Any) -> Response:
     response_class = app.response_class
     kind = type(rv)
     if kind is str or kind is bytes:
+        if status is None and headers is None:  # no keywords: no dict built for the call
+            return response_class(rv)  # type: ignore[no-any-return]
         return response_class(rv, status=status, headers=headers)  # type: ignore[no-any-return]
     if kind is dict or kind is list:
         response = app.json.response(rv)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from erlen import Erlen, Response, request, request_finished, session
+from erlen import Erlen, Response, has_request_context, request, request_finished, session
 
 from tests.asgi_helpers import serve_once
 
@@ -132,3 +132,37 @@ async def test_subclass_overriding_match_request_is_honoured() -> None:
     response = await app.test_client().get("/alias")
     assert response.status_code == 200
     assert await response.get_data(as_text=True) == "index"
+
+
+async def test_response_class_gets_the_body_alone_or_quarts_keywords() -> None:
+    # make_response calls the class with the body alone when the view gave no status or
+    # headers, and with Quart's keywords (status=, headers=) otherwise, as Quart does.
+    calls: list[tuple[tuple[Any, ...], dict[str, Any]]] = []
+
+    class RecordingResponse(Response):
+        def __init__(self, response: Any = None, *args: Any, **kwargs: Any) -> None:
+            if has_request_context():  # the app's responses, not the test client's
+                calls.append((args, kwargs))
+            super().__init__(response, *args, **kwargs)
+
+    app = Erlen(__name__)
+    app.response_class = RecordingResponse
+
+    @app.route("/plain")
+    async def plain() -> str:
+        return "plain"
+
+    @app.route("/tuple")
+    async def with_status() -> Any:
+        return "made", 201, {"X-Made": "1"}
+
+    @app.after_request
+    async def keep(response: Any) -> Any:  # the response is built, not sent bare
+        return response
+
+    client = app.test_client()
+    response = await client.get("/plain")
+    assert (response.status_code, await response.get_data(as_text=True)) == (200, "plain")
+    response = await client.get("/tuple")
+    assert (response.status_code, response.headers["X-Made"]) == (201, "1")
+    assert calls == [((), {}), ((), {"status": 201, "headers": {"X-Made": "1"}})]
