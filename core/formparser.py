@@ -106,22 +106,22 @@ class MultiPartParser:
         if memory_limit is not None:
             feed_size = max(1, min(feed_size, memory_limit // 2))
         parts = _Parts(self, decoder, content_length)
-        done = False
+        feeder = _Feeder(decoder, parts, boundary, feed_size)
+        pending = bytearray()  # received, not yet fed: chunks are fed in blocks
         empty = True
         body.start_deadline()
         try:
             async for chunk in body:
-                # Feed in slices: the decoder bounds its buffer by MAX_FORM_MEMORY_SIZE,
-                # and a file part is drained to its file after each slice.
                 empty = empty and not chunk
-                for start in range(0, len(chunk), feed_size):
-                    if done:
-                        break  # the epilogue is ignored, but the body is still read to its end
-                    decoder.receive_data(chunk[start : start + feed_size])
-                    done = parts.drain()
-            if not done and not empty:  # an empty body is an empty form, not a broken one
-                decoder.receive_data(None)
-                parts.drain()
+                if not feeder.done:  # after the epilogue the body is still read to its end
+                    pending += chunk
+                    if len(pending) >= feed_size:
+                        feeder.feed(pending, final=False)
+            if not feeder.done and not empty:  # an empty body is an empty form, not a broken one
+                feeder.feed(pending, final=True)
+                if not feeder.done:
+                    decoder.receive_data(None)
+                    parts.drain()
         except BaseException as e:
             for container in parts.containers:  # nothing will read them: release them
                 container.close()
@@ -130,6 +130,46 @@ class MultiPartParser:
             raise
         body.mark_parsed()
         return self.cls(parts.fields), self.cls(parts.files)
+
+
+class _Feeder:
+    """Hands a multipart body to the decoder in blocks of ``size`` bytes, however small
+    the chunks it arrived in (a call and an event per one-byte chunk cost time and, for a
+    field, an object per byte), and never with the data fed so far ending in the closing
+    delimiter less its last byte (``CRLF--boundary-``): werkzeug's decoder then appends
+    the delimiter's CR to the part's data (werkzeug issue 3285, seen on 3.1.9; pinned by
+    ``test_a_part_is_the_same_however_the_body_is_cut``)."""
+
+    def __init__(
+        self, decoder: MultipartDecoder, parts: _Parts, boundary: bytes, size: int
+    ) -> None:
+        self.decoder = decoder
+        self.parts = parts
+        self.size = size
+        self.unsafe_end = b"\r\n--" + boundary + b"-"
+        self.tail = b""  # the last bytes fed, as long as unsafe_end at most
+        self.done = False  # the epilogue was reached
+
+    def feed(self, pending: bytearray, final: bool) -> None:
+        """Feed ``pending`` in blocks of ``size`` and remove what was fed; a rest shorter
+        than a block stays, unless ``final`` (the body is complete)."""
+        fed, available, size = 0, len(pending), self.size
+        while not self.done and fed < available and (final or available - fed >= size):
+            end = min(fed + size, available)
+            if (end < available or not final) and (
+                self.tail + pending[max(fed, end - len(self.unsafe_end)) : end]
+            ).endswith(self.unsafe_end):
+                # One byte more ends elsewhere (the delimiter starts with the only CR in
+                # it); with no byte more yet, the last one waits for the next chunk.
+                end = end + 1 if end < available else end - 1
+                if end <= fed:
+                    break
+            block = bytes(pending[fed:end])
+            self.tail = (self.tail + block)[-len(self.unsafe_end) :]
+            self.decoder.receive_data(block)
+            self.done = self.parts.drain()
+            fed = end
+        del pending[:fed]
 
 
 class _Parts:

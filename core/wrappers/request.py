@@ -285,13 +285,22 @@ class Body:
         if self._data is None:
             self.start_deadline()
             self._start()
-            parts = []
+            first = b""
+            more: bytearray | None = None  # from the second chunk on: chunks can be tiny
             while not self._complete:
                 chunk = await self._next_chunk()
                 if chunk is None:
                     break
-                parts.append(chunk)
-            self._data = parts[0] if len(parts) == 1 else b"".join(parts)  # 0 or 2+ chunks
+                if more is not None:
+                    more += chunk
+                elif first:
+                    more = bytearray(first)
+                    more += chunk
+                else:
+                    first = chunk
+            # Not a list of chunks joined at the end: a chunked body of one-byte chunks
+            # would cost an object per byte (tests/core/test_bad_input.py).
+            self._data = first if more is None else bytes(more)
         return self._data
 
     def __await__(self) -> Any:

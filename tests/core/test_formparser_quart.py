@@ -3,10 +3,13 @@ functions, stream factory and file storage class."""
 
 from __future__ import annotations
 
+import asyncio
+import json
 from io import BytesIO
 from typing import IO, Any
 
 import pytest
+from erlen import Erlen, request
 from erlen.datastructures import FileStorage
 from erlen.formparser import FormDataParser, MultiPartParser
 from erlen.wrappers.request import Body
@@ -86,3 +89,75 @@ async def test_parse_functions_pick_the_parser_by_mimetype() -> None:
 async def test_a_missing_boundary_is_400() -> None:
     with pytest.raises(BadRequest):
         await FormDataParser().parse(fed(MULTIPART), "multipart/form-data", 10, {})
+
+
+def upload_app() -> Erlen:
+    app = Erlen(__name__)
+
+    @app.post("/upload")
+    async def upload() -> dict[str, Any]:
+        files = await request.files
+        contents = {name: storage.read().decode("latin-1") for name, storage in files.items()}
+        return {"form": (await request.form).to_dict(flat=False), "files": contents}
+
+    return app
+
+
+async def upload_in_pieces(app: Erlen, data: bytes, *cuts: int) -> Any:
+    """The answer of ``/upload`` to ``data`` sent as one ASGI message per piece ``data``
+    is cut into at ``cuts`` (a server passes each chunk the client sent as one)."""
+    edges = [0, *cuts, len(data)]
+    pieces = [data[start:end] for start, end in zip(edges, edges[1:], strict=False)]
+    out: dict[str, Any] = {"body": b""}
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": pieces.pop(0), "more_body": bool(pieces)}
+
+    async def send(message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.start":
+            out["status"] = message["status"]
+        else:
+            out["body"] += message.get("body", b"")
+
+    content_type = b"multipart/form-data; boundary=bound"
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "method": "POST",
+        "path": "/upload",
+        "headers": [(b"host", b"localhost"), (b"content-type", content_type)],
+    }
+    await asyncio.wait_for(app(scope, receive, send), 10)
+    assert out["status"] == 200, out
+    return json.loads(out["body"])
+
+
+ENDINGS = (
+    b"--bound\r\nContent-Disposition: form-data; name=a\r\n\r\nline\r\nend\r\r\n"
+    b"--bound\r\nContent-Disposition: form-data; name=up; filename=f.txt\r\n\r\n"
+    b"data\r\n-\r\n--boun\r\n--bound-\r\n--bound--\r\n"
+)
+
+
+async def test_a_part_is_the_same_however_the_body_is_cut() -> None:
+    """A multipart body gives the same fields and files wherever the client's chunks end,
+    e.g. a chunk ending in ``\\r\\n--bound-``, just before the closing delimiter's last
+    byte (werkzeug's decoder then appends a stray ``\\r`` to the last part, werkzeug
+    issue 3285: a file upload gained a byte)."""
+    app = upload_app()
+    whole = await upload_in_pieces(app, ENDINGS)
+    assert whole == {
+        "form": {"a": ["line\r\nend\r"]},
+        "files": {"up": "data\r\n-\r\n--boun\r\n--bound-"},
+    }
+    for first in range(1, len(ENDINGS)):
+        assert await upload_in_pieces(app, ENDINGS, first) == whole, first
+    for first in range(1, len(ENDINGS) - 12, 7):
+        for second in range(first + 1, len(ENDINGS)):
+            assert await upload_in_pieces(app, ENDINGS, first, second) == whole, (first, second)
+
+
+async def test_a_body_in_one_byte_chunks_gives_the_same_form() -> None:
+    app = upload_app()
+    cuts = range(1, len(ENDINGS))
+    assert await upload_in_pieces(app, ENDINGS, *cuts) == await upload_in_pieces(app, ENDINGS)
