@@ -255,7 +255,7 @@ class _Parts:
                         raise RequestEntityTooLarge()
                     if not event.more_data:
                         charset = parser.get_part_charset(current.headers)
-                        value = b"".join(self.field_parts).decode(charset, "replace")
+                        value = _decode_field(b"".join(self.field_parts), charset)
                         self.fields.append((current.name or "", value))  # a part may lack a name
 
 
@@ -266,6 +266,17 @@ def _total_limit(total: int | None, per_field: int | None) -> int | None:
     if total is None or per_field is None:
         return total
     return max(total, per_field)
+
+
+def _decode_field(data: bytes, charset: str) -> str:
+    """A field's bytes as text in ``charset``, bad bytes replaced; as UTF-8 when the
+    charset cannot decode text that way: a codec that is not a text encoding (``rot13``,
+    ``hex``: LookupError) or refuses ``errors="replace"`` (``idna``, ``punycode``:
+    UnicodeError) is the client's mistake, not a 500."""
+    try:
+        return data.decode(charset, "replace")
+    except (LookupError, UnicodeError):
+        return data.decode("utf-8", "replace")
 
 
 def _part_charset(headers: Any) -> str:

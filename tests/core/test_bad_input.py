@@ -348,3 +348,29 @@ async def test_a_chunked_upload_cut_before_the_closing_delimiter_arrives_whole()
     async with serve_app(app) as base:
         status, answer = await raw_exchange(base, head + chunks + b"0\r\n\r\n")
     assert (status, answer) == (200, b"b'file data'")
+
+
+@pytest.mark.parametrize("charset", [b"rot13", b"hex", b"idna", b"punycode", b"no-such"])
+async def test_a_part_charset_that_cannot_decode_text_is_not_a_500(charset: bytes) -> None:
+    """A multipart field's ``charset`` naming a codec that is not a text encoding
+    (``rot13``: LookupError) or refuses ``errors="replace"`` (``idna``: UnicodeError)
+    was a 500; the field is read as UTF-8, as for a charset Python does not know."""
+    app = Erlen(__name__)
+
+    @app.post("/form")
+    async def form() -> dict[str, Any]:
+        return (await request.form).to_dict()
+
+    body = (
+        b'--B\r\nContent-Disposition: form-data; name="a"\r\n'
+        b"Content-Type: text/plain; charset=" + charset + b"\r\n\r\nvalue \xc3\xa9\r\n--B--\r\n"
+    )
+    head = get(
+        b"/form",
+        b"Content-Type: multipart/form-data; boundary=B",
+        b"Content-Length: %d" % len(body),
+        method=b"POST",
+    )
+    async with serve_app(app) as base:
+        status, answer = await raw_exchange(base, head + body)
+    assert (status, json.loads(answer)) == (200, {"a": "value é"})
