@@ -9,7 +9,8 @@ connection ends:
   does), else the handshake is closed, which the server answers with HTTP 403;
 - it returned nothing before accepting: close, so the server answers 403 (if it called
   ``websocket.accept()`` without awaiting it, the accept is sent first, then close 1000);
-- it returned after accepting: close 1000 (1011 when an unhandled error ended it);
+- it returned after accepting: close 1000; 1008 with the status as the reason when it
+  ended with a 4xx (an ``HTTPException``), 1011 with an unhandled error or a 5xx;
 - the client went away (``ConnectionClosed``, or the handler was cancelled because its
   connection ended while it awaited something else, see :mod:`.channel`: those
   cancellations are taken back here): nothing more is sent.
@@ -26,10 +27,17 @@ from typing import TYPE_CHECKING
 
 from erlen.exceptions import ConnectionClosed
 from erlen.pipeline.connection import adopt_response, answer_escaped_error
+from werkzeug.http import HTTP_STATUS_CODES
 
 from . import EXTENSION_KEY, WEBSOCKET
 from .channel import ACCEPTING, HANDSHAKE, OPEN, RESPONDED, encode_headers
-from .settings import CLOSE_GOING_AWAY, CLOSE_INTERNAL_ERROR, CLOSE_NORMAL, WebsocketSettings
+from .settings import (
+    CLOSE_GOING_AWAY,
+    CLOSE_INTERNAL_ERROR,
+    CLOSE_NORMAL,
+    CLOSE_POLICY_VIOLATION,
+    WebsocketSettings,
+)
 from .watch import ConnectionWatch, watch_for
 from .wrapper import Websocket
 
@@ -124,7 +132,21 @@ async def _finish(websocket: Websocket, response: Response | None) -> None:
                 await websocket._accept_now()
         await websocket.close(CLOSE_NORMAL)
     elif state == OPEN or state == ACCEPTING:
-        await websocket.close(CLOSE_INTERNAL_ERROR if websocket.failed else CLOSE_NORMAL)
+        await websocket.close(*_close_after_accept(websocket, response))
+
+
+def _close_after_accept(websocket: Websocket, response: Response | None) -> tuple[int, str]:
+    """The close code and reason once an accepted handler ended with ``response``: 1011
+    for an unhandled error or a 5xx, 1008 with the status (``"400 Bad Request"``) for a
+    4xx (an ``HTTPException`` such as invalid JSON for ``receive_json()``, an
+    ``abort(403)``), else 1000. Quart closes with 1000 whatever the status, which tells a
+    client sending bad input that nothing went wrong."""
+    status = response.status_code if response is not None else 200
+    if websocket.failed or status >= 500:
+        return CLOSE_INTERNAL_ERROR, ""
+    if status >= 400:
+        return CLOSE_POLICY_VIOLATION, f"{status} {HTTP_STATUS_CODES.get(status, '')}".strip()
+    return CLOSE_NORMAL, ""
 
 
 async def _reject(websocket: Websocket, response: Response) -> None:

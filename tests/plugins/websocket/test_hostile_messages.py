@@ -1,8 +1,8 @@
 """Hostile messages over a real socket: too big (1009), right at the limit, text vs
 binary, multi-byte text measured in UTF-8 bytes, a flood of small messages, invalid
-UTF-8 in a text frame (hypercorn's job: it drops the connection), pings answered by the
-server, and an app limit above hypercorn's own 16 MiB default (the app's setting is what
-the server applies)."""
+UTF-8 in a text frame (close 1007, then the connection is dropped), invalid JSON and other
+HTTP errors after accepting (1008), pings answered by the server, and an app limit above
+hypercorn's own 16 MiB default (the app's setting is what the server applies)."""
 
 from __future__ import annotations
 
@@ -12,8 +12,9 @@ import os
 from collections.abc import AsyncIterator
 from typing import Any
 
+import pytest
 import pytest_asyncio
-from erlen import Erlen, websocket
+from erlen import Erlen, abort, websocket
 from erlen.exceptions import ConnectionClosed
 from erlen.plugins.serving.config import apply_app_server_settings, make_config
 from erlen.plugins.testing.server import serve_app
@@ -161,3 +162,63 @@ async def test_an_app_limit_above_hypercorns_default_is_what_the_server_applies(
         ) as ws:
             await ws.send(b"x" * size)
             assert await asyncio.wait_for(ws.recv(), TIMEOUT) == str(size)
+
+
+def json_app() -> Erlen:
+    app = Erlen(__name__)
+
+    @app.websocket("/json")
+    async def echo_json():
+        while True:
+            data = await websocket.receive_json()
+            if data == "forbidden":
+                abort(403)
+            if data == "teapot":
+                return "short and stout", 418
+            await websocket.send_json({"got": data})
+
+    @app.websocket("/handled")
+    async def handled():
+        await websocket.accept()
+        raise Boom()
+
+    @app.errorhandler(Boom)
+    async def boom(error: Boom) -> Any:
+        return "handled", 200
+
+    return app
+
+
+class Boom(Exception):
+    pass
+
+
+async def closed_with(ws: Any, message: str) -> tuple[int, str]:
+    await ws.send(message)
+    try:
+        await asyncio.wait_for(ws.recv(), TIMEOUT)
+    except ClientConnectionClosed as closed:
+        assert closed.rcvd is not None
+        return closed.rcvd.code, closed.rcvd.reason
+    raise AssertionError("the connection stayed open")
+
+
+async def test_an_http_error_after_accept_closes_with_a_code_that_says_so() -> None:
+    """Invalid JSON for ``receive_json()`` (a 400 the handler does not catch), or an
+    ``abort(403)``, after accepting: close 1008 with the status as the reason (Quart
+    closes with 1000, a normal closure, which tells a client nothing went wrong). A
+    handled error's 2xx answer still closes with 1000."""
+    async with serve_app(json_app()) as url:
+        base = url.replace("http://", "ws://")
+        async with connect(f"{base}/json") as ws:
+            await ws.send('{"a": 1}')
+            assert await asyncio.wait_for(ws.recv(), TIMEOUT) == '{"got":{"a":1}}'
+            assert await closed_with(ws, "{not json") == (1008, "400 Bad Request")
+        async with connect(f"{base}/json") as ws:
+            assert await closed_with(ws, '"forbidden"') == (1008, "403 Forbidden")
+        async with connect(f"{base}/json") as ws:  # a value returned after accept
+            assert await closed_with(ws, '"teapot"') == (1008, "418 I'm a teapot")
+        async with connect(f"{base}/handled") as ws:
+            with pytest.raises(ClientConnectionClosed) as info:
+                await asyncio.wait_for(ws.recv(), TIMEOUT)
+            assert info.value.rcvd is not None and info.value.rcvd.code == 1000
