@@ -33,6 +33,7 @@ from .steps import HttpSteps, adopt_response, full_dispatch, handle_exception, t
 if TYPE_CHECKING:
     from ..app import Erlen
     from ..typing import ProtocolHandler, Receive, Scope, Send
+    from ..wrappers.request import Request
     from ..wrappers.response import Response
 
 _receivers = signals.receiver_state
@@ -108,7 +109,12 @@ def make_http_handler(app: Erlen) -> ProtocolHandler:
                 start = start_message(outcome)
                 in_memory = outcome._is_data
             if not in_memory:
-                await send_response(outcome, start, head, send, receive, timeout)
+                try:
+                    await send_response(outcome, start, head, send, receive, timeout)
+                except Exception as error:
+                    if app.should_propagate():
+                        raise
+                    log_unsent_body(app, request, error)
                 return
             body = {
                 "type": "http.response.body",
@@ -119,6 +125,18 @@ def make_http_handler(app: Erlen) -> ProtocolHandler:
         await send(body)
 
     return serve_http
+
+
+def log_unsent_body(app: Erlen, request: Request, error: Exception) -> None:
+    """Log ``error``, raised by a streamed body after its status was sent, naming the
+    request. The answer is left incomplete (no final chunk), so the server closes the
+    connection and the client sees a cut-off response, as it would if the error reached
+    the server; the server would log it as a generic "Error in ASGI Framework"."""
+    app.logger.error(
+        f"Exception on request {request.method} {request.path} while sending its body"
+        " (the response is cut off)",
+        exc_info=(type(error), error, error.__traceback__),
+    )
 
 
 def add_missing_host(scope: Scope, server_name: str | None) -> None:

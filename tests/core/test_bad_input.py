@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import tracemalloc
 from pathlib import Path
 from typing import Any
@@ -374,3 +375,39 @@ async def test_a_part_charset_that_cannot_decode_text_is_not_a_500(charset: byte
     async with serve_app(app) as base:
         status, answer = await raw_exchange(base, head + body)
     assert (status, json.loads(answer)) == (200, {"a": "value é"})
+
+
+async def test_an_error_while_streaming_is_logged_with_the_route_and_cuts_the_body(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A streamed body whose generator fails after the status was sent: the client gets
+    a cut-off response (no final chunk, the connection closed), the log names the route
+    once, and the server's generic "Error in ASGI Framework" traceback is not logged."""
+    app = Erlen(__name__)
+
+    @app.route("/broken")
+    async def broken() -> Any:
+        async def body() -> Any:
+            yield "first part "
+            raise ValueError("failed half way")
+
+        return body()
+
+    async with serve_app(app) as base:
+        host, port = base.removeprefix("http://").split(":")
+        reader, writer = await asyncio.open_connection(host, int(port))
+        try:
+            writer.write(get(b"/broken"))
+            data = await asyncio.wait_for(reader.read(), 5)
+        finally:
+            writer.close()
+        status, _body = await raw_exchange(base, get(b"/p/a"))  # and it still serves
+    head, _, chunked = data.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200 ") and b"transfer-encoding: chunked" in head.lower()
+    assert b"first part " in chunked and not chunked.endswith(b"0\r\n\r\n")
+    assert status == 404
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert [r.getMessage() for r in errors] == [
+        "Exception on request GET /broken while sending its body (the response is cut off)"
+    ]
+    assert errors[0].exc_info is not None and errors[0].exc_info[0] is ValueError
