@@ -107,18 +107,16 @@ class MultiPartParser:
             feed_size = max(1, min(feed_size, memory_limit // 2))
         parts = _Parts(self, decoder, content_length)
         feeder = _Feeder(decoder, parts, boundary, feed_size)
-        pending = bytearray()  # received, not yet fed: chunks are fed in blocks
+        rest = b""  # not fed yet: a byte at most, waiting for the next chunk
         empty = True
         body.start_deadline()
         try:
             async for chunk in body:
                 empty = empty and not chunk
                 if not feeder.done:  # after the epilogue the body is still read to its end
-                    pending += chunk
-                    if len(pending) >= feed_size:
-                        feeder.feed(pending, final=False)
+                    rest = feeder.feed(rest + chunk if rest else chunk, final=False)
             if not feeder.done and not empty:  # an empty body is an empty form, not a broken one
-                feeder.feed(pending, final=True)
+                feeder.feed(rest, final=True)
                 if not feeder.done:
                     decoder.receive_data(None)
                     parts.drain()
@@ -133,12 +131,12 @@ class MultiPartParser:
 
 
 class _Feeder:
-    """Hands a multipart body to the decoder in blocks of ``size`` bytes, however small
-    the chunks it arrived in (a call and an event per one-byte chunk cost time and, for a
-    field, an object per byte), and never with the data fed so far ending in the closing
-    delimiter less its last byte (``CRLF--boundary-``): werkzeug's decoder then appends
-    the delimiter's CR to the part's data (werkzeug issue 3285, seen on 3.1.9; pinned by
-    ``test_a_part_is_the_same_however_the_body_is_cut``)."""
+    """Hands a multipart body to the decoder as it arrives, in slices of at most ``size``
+    bytes, and never with the data fed so far ending in the closing delimiter less its
+    last byte (``CRLF--boundary-``): werkzeug's decoder then appends the delimiter's CR
+    to the part's data (werkzeug issue 3285, seen on 3.1.9; pinned by
+    ``test_a_part_is_the_same_however_the_body_is_cut``). That byte waits for the next
+    chunk."""
 
     def __init__(
         self, decoder: MultipartDecoder, parts: _Parts, boundary: bytes, size: int
@@ -150,26 +148,26 @@ class _Feeder:
         self.tail = b""  # the last bytes fed, as long as unsafe_end at most
         self.done = False  # the epilogue was reached
 
-    def feed(self, pending: bytearray, final: bool) -> None:
-        """Feed ``pending`` in blocks of ``size`` and remove what was fed; a rest shorter
-        than a block stays, unless ``final`` (the body is complete)."""
-        fed, available, size = 0, len(pending), self.size
-        while not self.done and fed < available and (final or available - fed >= size):
+    def feed(self, data: bytes, final: bool) -> bytes:
+        """Feed ``data``; returns what was not fed: nothing when ``final`` (the body is
+        complete), else at most its last byte (see the class)."""
+        fed, available, size, unsafe = 0, len(data), self.size, self.unsafe_end
+        while not self.done and fed < available:
             end = min(fed + size, available)
             if (end < available or not final) and (
-                self.tail + pending[max(fed, end - len(self.unsafe_end)) : end]
-            ).endswith(self.unsafe_end):
+                self.tail + data[max(fed, end - len(unsafe)) : end]
+            ).endswith(unsafe):
                 # One byte more ends elsewhere (the delimiter starts with the only CR in
                 # it); with no byte more yet, the last one waits for the next chunk.
                 end = end + 1 if end < available else end - 1
                 if end <= fed:
                     break
-            block = bytes(pending[fed:end])
-            self.tail = (self.tail + block)[-len(self.unsafe_end) :]
+            block = data[fed:end]  # the chunk itself when it is fed whole
+            self.tail = (self.tail + block[-len(unsafe) :])[-len(unsafe) :]
             self.decoder.receive_data(block)
             self.done = self.parts.drain()
             fed = end
-        del pending[:fed]
+        return data[fed:] if not self.done else b""
 
 
 class _Parts:
@@ -185,8 +183,7 @@ class _Parts:
         self.files: list[tuple[str, FileStorage]] = []
         self.containers: list[IO[bytes]] = []
         self.current: Any = None
-        self.field_parts: list[bytes] = []
-        self.field_size = 0
+        self.field_data = bytearray()  # the current field's bytes so far
         self.container: IO[bytes] | None = None
         self.fields_size = 0  # the non-file fields' bytes so far, all in memory
         self.total_limit = _total_limit(
@@ -221,7 +218,7 @@ class _Parts:
             if isinstance(event, Epilogue):
                 return True
             if isinstance(event, Field):
-                self.current, self.field_parts, self.field_size = event, [], 0
+                self.current, self.field_data = event, bytearray()
             elif isinstance(event, File):
                 self.current = event
                 self.container = self.open_file(event)
@@ -246,16 +243,15 @@ class _Parts:
                         )
                         self.files.append((current.name or "", storage))
                 else:
-                    self.field_parts.append(event.data)
-                    self.field_size += len(event.data)
-                    if memory_limit is not None and self.field_size > memory_limit:
+                    self.field_data += event.data
+                    if memory_limit is not None and len(self.field_data) > memory_limit:
                         raise RequestEntityTooLarge()
                     self.fields_size += len(event.data)
                     if self.total_limit is not None and self.fields_size > self.total_limit:
                         raise RequestEntityTooLarge()
                     if not event.more_data:
                         charset = parser.get_part_charset(current.headers)
-                        value = _decode_field(b"".join(self.field_parts), charset)
+                        value = _decode_field(self.field_data, charset)
                         self.fields.append((current.name or "", value))  # a part may lack a name
 
 
@@ -268,7 +264,7 @@ def _total_limit(total: int | None, per_field: int | None) -> int | None:
     return max(total, per_field)
 
 
-def _decode_field(data: bytes, charset: str) -> str:
+def _decode_field(data: bytes | bytearray, charset: str) -> str:
     """A field's bytes as text in ``charset``, bad bytes replaced; as UTF-8 when the
     charset cannot decode text that way: a codec that is not a text encoding (``rot13``,
     ``hex``: LookupError) or refuses ``errors="replace"`` (``idna``, ``punycode``:
