@@ -587,7 +587,7 @@ class AppBase(Scaffold):
     async def make_default_options_response(self) -> Response:
         """The automatic ``OPTIONS`` answer: an empty 200 with ``Allow``."""
         adapter = self.create_url_adapter(_cv_request.get().request)
-        rv = self.response_class()
+        rv = self.response_class("")  # an empty body with its length, as Quart's
         rv.allow.update(adapter.allowed_methods())  # type: ignore[union-attr]
         return rv
 

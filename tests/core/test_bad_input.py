@@ -411,3 +411,23 @@ async def test_an_error_while_streaming_is_logged_with_the_route_and_cuts_the_bo
         "Exception on request GET /broken while sending its body (the response is cut off)"
     ]
     assert errors[0].exc_info is not None and errors[0].exc_info[0] is ValueError
+
+
+async def test_the_automatic_options_answer_has_a_length(app: Erlen) -> None:
+    """``OPTIONS`` on any route, over hypercorn: an empty 200 with ``Allow`` and
+    ``Content-Length: 0``, as Quart's ``response_class("")`` has (it went out chunked,
+    with no length)."""
+    async with serve_app(app) as base:
+        host, port = base.removeprefix("http://").split(":")
+        reader, writer = await asyncio.open_connection(host, int(port))
+        try:
+            writer.write(get(b"/p/a", method=b"OPTIONS"))
+            data = await asyncio.wait_for(reader.read(), 5)
+        finally:
+            writer.close()
+    head, _, body = data.partition(b"\r\n\r\n")
+    lines = head.lower().split(b"\r\n")
+    assert lines[0].startswith(b"http/1.1 200 ")
+    assert b"content-length: 0" in lines and b"transfer-encoding: chunked" not in lines
+    assert any(line.startswith(b"allow: ") for line in lines)
+    assert body == b""
