@@ -2,17 +2,19 @@
 ``FormDataParser`` and ``MultiPartParser``).
 
 Multipart bodies are fed chunk by chunk into werkzeug's sans-IO ``MultipartDecoder``;
-file parts go to spooled temporary files, so a large upload is never held in memory
-whole. ``MAX_FORM_MEMORY_SIZE`` bounds each non-file field (and a urlencoded body),
+file parts go to memory, then to a temporary file, so a large upload is never held in
+memory whole. ``MAX_FORM_MEMORY_SIZE`` bounds each non-file field (and a urlencoded body),
 ``MAX_FORM_TOTAL_MEMORY_SIZE`` all of them together and ``MAX_FORM_PARTS`` the number of
 parts (413 when exceeded); a malformed body is a 400. With the default stream factory the
 file parts of a form share :data:`SPOOL_MAX_MEMORY` bytes of memory, the rest of their
-data is on disk.
+data is in one temporary file per form (one descriptor, however many parts).
 """
 
 from __future__ import annotations
 
 import codecs
+import io
+import os
 from collections.abc import Awaitable, Callable
 from tempfile import SpooledTemporaryFile, TemporaryFile
 from typing import IO, TYPE_CHECKING, Any
@@ -28,7 +30,7 @@ if TYPE_CHECKING:
     from .wrappers.request import Body
 
 #: Bytes of memory the file parts of one form share (with the default stream factory);
-#: the data past them is written to temporary files.
+#: the data past them is written to the form's one temporary file.
 SPOOL_MAX_MEMORY = 500 * 1024
 #: Bytes handed to the multipart decoder at a time.
 FEED_SIZE = 64 * 1024
@@ -170,6 +172,83 @@ class _Feeder:
         return data[fed:] if not self.done else b""
 
 
+class _Spill:
+    """The temporary file of one form holding its file parts past the memory budget,
+    one after the other; each part reads its own :class:`_Region`. The file is closed
+    with the last region (a part's ``FileStorage``, closed when the request ends)."""
+
+    def __init__(self) -> None:
+        self.file: IO[bytes] = TemporaryFile()
+        self.regions = 0
+
+    def release(self) -> None:
+        """A region is closed; the last one closes the file."""
+        self.regions -= 1
+        if self.regions == 0:
+            self.file.close()
+
+
+class _Region(io.RawIOBase):
+    """A read-only, seekable file over ``size`` bytes of a :class:`_Spill` from
+    ``start``. Reads are ``os.pread`` calls, so regions of one file share no position:
+    two parts may be saved at once (``FileStorage.save`` copies in a thread)."""
+
+    def __init__(self, spill: _Spill, start: int, size: int) -> None:
+        super().__init__()
+        spill.regions += 1
+        self._spill = spill
+        self._fd = spill.file.fileno()
+        self._start = start
+        self._size = size
+        self._position = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self._pread(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+    def readall(self) -> bytes:
+        return self._pread(self._size - self._position)
+
+    def _pread(self, size: int) -> bytes:
+        if self.closed:
+            raise ValueError("I/O operation on closed file.")
+        size = min(size, self._size - self._position)
+        if size <= 0:
+            return b""
+        data = os.pread(self._fd, size, self._start + self._position)
+        self._position += len(data)
+        return data
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        if whence == io.SEEK_SET:
+            position = offset
+        elif whence == io.SEEK_CUR:
+            position = self._position + offset
+        elif whence == io.SEEK_END:
+            position = self._size + offset
+        else:
+            raise ValueError(f"invalid whence ({whence})")
+        if position < 0:
+            raise ValueError(f"negative seek position {position}")
+        self._position = position
+        return position
+
+    def tell(self) -> int:
+        return self._position
+
+    def close(self) -> None:
+        if not self.closed:
+            self._spill.release()
+        super().close()
+
+
 class _Parts:
     """The fields and files of one multipart body, built from the decoder's events."""
 
@@ -189,8 +268,11 @@ class _Parts:
         self.total_limit = _total_limit(
             parser.max_form_total_memory_size, parser.max_form_memory_size
         )
-        # The default factory's files share one memory budget (a spool rolls over to
-        # disk past its max_size); a custom factory or start_file_streaming is used as is.
+        # The default factory's files share one memory budget, and the parts past it
+        # one temporary file (a descriptor per form, not per part); a custom factory or
+        # start_file_streaming is used as is.
+        self.spill: _Spill | None = None
+        self.part_start: int | None = None  # where the current part begins in the spill
         self.spool_budget: int | None = (
             SPOOL_MAX_MEMORY
             if parser.stream_factory is spooled_stream_factory
@@ -199,13 +281,56 @@ class _Parts:
         )
 
     def open_file(self, event: File) -> IO[bytes]:
-        """The file ``event``'s part is written to."""
+        """The file ``event``'s part is written to: the app's (a custom factory), else
+        memory while the form's budget lasts, else the form's :class:`_Spill`."""
         budget = self.spool_budget
         if budget is None:
             return self.parser.start_file_streaming(event, self.total)
         if budget > 0:
-            return SpooledTemporaryFile(max_size=budget)  # type: ignore[return-value]
-        return TemporaryFile()
+            return io.BytesIO()
+        return self.to_spill(b"")
+
+    def to_spill(self, data: bytes) -> IO[bytes]:
+        """Go on writing the current part at the end of the form's spill file, ``data``
+        (what the part had in memory) first."""
+        if self.spill is None:
+            self.spill = _Spill()
+            self.containers.append(self.spill.file)
+        file = self.spill.file
+        file.seek(0, io.SEEK_END)
+        self.part_start = file.tell()
+        file.write(data)
+        return file
+
+    def write_file_data(self, event: Data) -> None:
+        """Write ``event``'s data to the current file part; at its end, the part's
+        :class:`FileStorage`."""
+        container = self.container
+        assert container is not None
+        container.write(event.data)
+        budget = self.spool_budget
+        in_memory = self.part_start is None and budget is not None
+        if in_memory and container.tell() > budget:  # type: ignore[operator]
+            assert isinstance(container, io.BytesIO)
+            container = self.container = self.to_spill(container.getvalue())
+            in_memory = False
+        if event.more_data:
+            return
+        stream: Any = container
+        if self.part_start is not None:  # in the spill file
+            assert self.spill is not None
+            container.flush()  # regions read the descriptor, not the file's buffer
+            stream = _Region(self.spill, self.part_start, container.tell() - self.part_start)
+            self.part_start = None
+        else:
+            if in_memory:
+                self.spool_budget = budget - container.tell()  # type: ignore[operator]
+            container.seek(0)
+        current = self.current
+        storage = self.parser.file_storage_cls(
+            stream, current.filename, current.name, headers=Headers(current.headers)
+        )
+        self.files.append((current.name or "", storage))
 
     def drain(self) -> bool:
         """Handle the decoder's pending events; True once the epilogue is reached."""
@@ -226,22 +351,7 @@ class _Parts:
             elif isinstance(event, Data):
                 current = self.current
                 if isinstance(current, File):
-                    container = self.container
-                    assert container is not None
-                    container.write(event.data)
-                    if not event.more_data:
-                        size = container.tell()
-                        budget = self.spool_budget
-                        if budget is not None and size <= budget:  # still in memory
-                            self.spool_budget = budget - size
-                        container.seek(0)
-                        storage = parser.file_storage_cls(
-                            container,
-                            current.filename,
-                            current.name,
-                            headers=Headers(current.headers),
-                        )
-                        self.files.append((current.name or "", storage))
+                    self.write_file_data(event)
                 else:
                     self.field_data += event.data
                     if memory_limit is not None and len(self.field_data) > memory_limit:
