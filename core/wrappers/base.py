@@ -10,7 +10,7 @@ import inspect
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote_from_bytes, urlsplit
 
-from werkzeug.datastructures import Headers, ImmutableMultiDict
+from werkzeug.datastructures import Authorization, Headers, ImmutableMultiDict
 from werkzeug.http import parse_options_header
 from werkzeug.sansio.http import parse_cookie
 from werkzeug.sansio.request import Request as _SansIORequest
@@ -344,6 +344,17 @@ class BaseRequestWebsocket(_SansIORequest):
         if self._headers_from_scope and not self._headers_used:
             return scope_header(self.scope, name)
         return self.headers.get(name.decode("latin-1"))  # type: ignore[no-any-return]
+
+    @cached_property
+    def authorization(self) -> Authorization | None:
+        """werkzeug's ``authorization``: the ``Authorization`` header parsed, None if
+        absent or malformed. A ``Basic`` credential with non-ASCII characters is
+        malformed too: werkzeug 3.1 lets base64's ``ValueError`` for it escape (a 500
+        for any client sending one)."""
+        try:
+            return Authorization.from_header(self._header(b"authorization"))
+        except ValueError:
+            return None
 
     @cached_property
     def content_length(self) -> int | None:  # type: ignore[override]

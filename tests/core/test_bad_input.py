@@ -103,6 +103,8 @@ MALFORMED = [
     get(b"/p/a?q=%ff%zz&%=%%&&=&a=%E2%82"),
     get(b"/p/a", b'Cookie: \xff\xfe=\x01; ;;=;a="unterminated; =v; k=='),
     get(b"/p/a", b"Authorization: Basic ????"),
+    get(b"/p/a", b"Authorization: Basic \xc3\xa9t\xc3\xa9"),  # werkzeug raised ValueError: 500
+    get(b"/p/a", b"Authorization: basic \xff"),
     get(b"/p/a", b"Authorization: Bearer"),
     get(b"/p/a", b'Authorization: Digest username="x'),
     get(b"/p/a", b"Accept: ;;;q=abc,,,*/*;q=2"),
