@@ -647,7 +647,7 @@ class WebsocketChannel:
 
     async def _send_close(self, code: int, reason: str) -> None:
         message: dict[str, Any] = {"type": "websocket.close", "code": code}
-        if reason and self._spec >= (2, 3):
+        if self._spec >= (2, 3):  # the key exists from ASGI 2.3 on; Quart sends it empty too
             message["reason"] = reason
         with contextlib.suppress(OSError):
             await self._asgi_send(message)
