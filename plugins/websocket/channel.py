@@ -442,10 +442,12 @@ class WebsocketChannel:
                 return
             await self._prepare_io()
         message: dict[str, Any]
+        # Both keys, the unused one None, as Quart sends them: clients that read
+        # message["bytes"] of a text message (Starlette's test client) get None.
         if type(data) is str or isinstance(data, str):
-            message = {"type": "websocket.send", "text": data}
+            message = {"type": "websocket.send", "bytes": None, "text": data}
         elif isinstance(data, (bytes, bytearray, memoryview)):
-            message = {"type": "websocket.send", "bytes": bytes(data)}
+            message = {"type": "websocket.send", "bytes": bytes(data), "text": None}
         else:
             raise TypeError(
                 f"websocket.send() takes str or bytes, not {type(data).__name__};"

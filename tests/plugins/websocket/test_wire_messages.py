@@ -1,6 +1,6 @@
-"""The ``websocket.close`` message the app sends: its ``reason`` key follows the ASGI
-spec version of the scope, as Quart's does (clients such as Starlette's test client read
-``message["reason"]`` whenever the server announced ASGI 2.3)."""
+"""The ASGI messages a websocket handler sends have Quart's keys: ``websocket.send`` has
+both ``bytes`` and ``text`` (the unused one None) and ``websocket.close`` has ``reason``
+from ASGI 2.3 on. Clients such as Starlette's test client read these keys directly."""
 
 from __future__ import annotations
 
@@ -74,3 +74,41 @@ async def test_asgi_2_3_close_always_carries_a_reason(text: str, expected: dict[
 async def test_older_asgi_close_has_no_reason_key(asgi: dict[str, str] | None) -> None:
     message = await close_message(make_app(), "bye", asgi)
     assert message == {"type": "websocket.close", "code": 4003}
+
+
+async def test_send_messages_carry_both_keys() -> None:
+    app = Erlen(__name__)
+
+    @app.websocket("/ws")
+    async def ws() -> None:
+        await websocket.send("text ✓")
+        await websocket.send(b"\x00bytes")
+        await websocket.send_json({"a": 1})
+
+    incoming: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+    incoming.put_nowait({"type": "websocket.connect"})
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return await incoming.get()
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+        if message["type"] == "websocket.close":
+            incoming.put_nowait({"type": "websocket.disconnect", "code": message["code"]})
+
+    scope = {
+        "type": "websocket",
+        "asgi": ASGI_23,
+        "scheme": "ws",
+        "path": "/ws",
+        "query_string": b"",
+        "headers": [(b"host", b"localhost")],
+        "subprotocols": [],
+    }
+    await asyncio.wait_for(app(scope, receive, send), 5)
+    assert [m for m in sent if m["type"] == "websocket.send"] == [
+        {"type": "websocket.send", "bytes": None, "text": "text ✓"},
+        {"type": "websocket.send", "bytes": b"\x00bytes", "text": None},
+        {"type": "websocket.send", "bytes": None, "text": '{"a":1}'},
+    ]
