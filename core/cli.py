@@ -199,9 +199,9 @@ class ErlenGroup(AppGroup):
     Options of every command can also come from ``KERNEL_<COMMAND>_<OPTION>`` environment
     variables (``KERNEL_RUN_PORT=8000``), as Flask reads ``FLASK_RUN_PORT``. The arguments
     are Quart's ``QuartGroup``'s: ``add_default_commands`` (``routes``, ``plugins``,
-    ``shell`` and the default plugins' commands, ``run`` among them), ``create_app`` (a factory used instead of ``--app``),
-    ``add_version_option``, ``load_dotenv`` (read the default ``.env`` files) and
-    ``set_debug_flag`` (see :class:`ScriptInfo`).
+    ``shell`` and the default plugins' commands, ``run`` among them), ``create_app`` (a
+    factory used instead of ``--app``), ``add_version_option``, ``load_dotenv`` (read the
+    default ``.env`` files) and ``set_debug_flag`` (see :class:`ScriptInfo`).
     """
 
     def __init__(
