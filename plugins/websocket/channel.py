@@ -260,9 +260,12 @@ class WebsocketChannel:
         headers, subprotocol = self._accept_args or (None, None)
         self._state = ACCEPTING
         self._accepting = asyncio.get_running_loop().create_future()
-        message: dict[str, Any] = {"type": "websocket.accept", "subprotocol": subprotocol}
-        if headers:
-            message["headers"] = encode_headers(headers)
+        # ``headers`` always present (empty without any), as in Quart's accept message.
+        message: dict[str, Any] = {
+            "type": "websocket.accept",
+            "subprotocol": subprotocol,
+            "headers": encode_headers(headers) if headers else [],
+        }
         try:
             await self._asgi_send(message)
         except BaseException as exc:

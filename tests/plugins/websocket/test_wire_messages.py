@@ -1,6 +1,6 @@
-"""The ASGI messages a websocket handler sends have Quart's keys: ``websocket.send`` has
-both ``bytes`` and ``text`` (the unused one None) and ``websocket.close`` has ``reason``
-from ASGI 2.3 on. Clients such as Starlette's test client read these keys directly."""
+"""The ASGI messages a websocket handler sends have Quart's keys: ``websocket.accept``
+has ``headers`` (empty without any), ``websocket.send`` has both ``bytes`` and ``text``
+(the unused one None) and ``websocket.close`` has ``reason`` from ASGI 2.3 on. Clients such as Starlette's test client read these keys directly."""
 
 from __future__ import annotations
 
@@ -76,7 +76,7 @@ async def test_older_asgi_close_has_no_reason_key(asgi: dict[str, str] | None) -
     assert message == {"type": "websocket.close", "code": 4003}
 
 
-async def test_send_messages_carry_both_keys() -> None:
+async def test_accept_and_send_messages_carry_quarts_keys() -> None:
     app = Erlen(__name__)
 
     @app.websocket("/ws")
@@ -107,6 +107,7 @@ async def test_send_messages_carry_both_keys() -> None:
         "subprotocols": [],
     }
     await asyncio.wait_for(app(scope, receive, send), 5)
+    assert sent[0] == {"type": "websocket.accept", "subprotocol": None, "headers": []}
     assert [m for m in sent if m["type"] == "websocket.send"] == [
         {"type": "websocket.send", "bytes": None, "text": "text ✓"},
         {"type": "websocket.send", "bytes": b"\x00bytes", "text": None},
