@@ -1,6 +1,7 @@
 """The ASGI messages a websocket handler sends have Quart's keys: ``websocket.accept``
 has ``headers`` (empty without any), ``websocket.send`` has both ``bytes`` and ``text``
-(the unused one None) and ``websocket.close`` has ``reason`` from ASGI 2.3 on. Clients such as Starlette's test client read these keys directly."""
+(the unused one None) and ``websocket.close`` has ``reason`` from ASGI 2.3 on. Clients
+such as Starlette's test client read these keys directly."""
 
 from __future__ import annotations
 
