@@ -2,14 +2,15 @@
 
     python .ci/quart_extensions.py [NAME ...] [--work DIR]
 
-For each extension (all eight by default: quart-schema, quart-auth, quart-cors,
-quart-rate-limiter, quart-tasks, quart-dishka, quart-httpauth and quart-db, at the
-versions pinned below), this downloads its sdist from PyPI (the sdists carry the tests;
-nothing of theirs is in this repository), unpacks it, installs it with its test
-requirements into a virtualenv shared by the extensions, next to an editable Erlen (pip
-also installs the real Quart, the extensions' dependency: the patch must win over it), and
-runs its suite with ``pytest -p erlen.quart_patch``, with the extension's own pytest
-arguments where it has some (quart-db: only its sqlite cases; the others need PostgreSQL).
+For each extension (all nine by default: quart-schema, quart-auth, quart-cors,
+quart-rate-limiter, quart-tasks, quart-dishka, quart-httpauth, quart-db and
+quart-enciphers, at the versions pinned below), this downloads its sdist from PyPI (the
+sdists carry the tests; nothing of theirs is in this repository), unpacks it, installs it
+with its test requirements into a virtualenv shared by the extensions, next to an
+editable Erlen (pip also installs the real Quart, the extensions' dependency: the patch
+must win over it), and runs its suite with ``pytest -p erlen.quart_patch``, with the
+extension's own pytest arguments where it has some (quart-db: only its sqlite cases; the
+others need PostgreSQL).
 
 A test that does not pass must be listed, with its reason, in
 ``tests/quart_extensions/<name>.txt`` (one ``NODE_ID  # reason`` a line; a module that
@@ -95,6 +96,8 @@ EXTENSIONS = (
         ("aiosqlite==0.22.1", "psycopg[binary]==3.3.9", "psycopg-pool==3.3.3"),
         pytest_args=("-k", "aiosqlite and not test_enum_conversion"),
     ),
+    # An encrypted cookie session interface: its tests read the cookies the app sets.
+    Extension("quart-enciphers", "3.0.0", ("enciphers==3.0.0", "orjson==3.13.0")),
 )
 #: The test runner in the extensions' virtualenv (Erlen's test extra allows these).
 RUNNER_REQUIRES = ("pytest==9.2.0", "pytest-asyncio==1.5.0")

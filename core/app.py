@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import os
+import weakref
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -152,6 +153,7 @@ class Erlen(AppBase):
         # its class (a subclass's own class value is the one copied).
         self.response_class = self.response_class
         self.cli = AppGroup(self.name)
+        self.cli.owner = weakref.ref(self)  # its commands run in this app's context
         self.background_tasks: set[asyncio.Task[Any]] = set()
         self.shutdown_event: asyncio.Event | None = None
         self._protocols: dict[str, ProtocolHandler] = {}

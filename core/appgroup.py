@@ -61,12 +61,25 @@ def with_appcontext(f: F) -> F:
     The command runs in the calling thread with no event loop running, so it may call
     ``asyncio.run`` itself; an ``async def`` command is run with ``asyncio.run``.
     """
+    return _in_app_context(f, None)
+
+
+def _in_app_context(f: F, owner: Callable[[], Any] | None) -> F:
+    """:func:`with_appcontext`, where ``owner`` (a weak reference) may name the app.
+
+    A command of an app's own ``app.cli`` runs in that app's context: the app is known,
+    so ``app.cli.main(["cmd"])`` works without a :class:`ScriptInfo` that can load it (as
+    in Quart, whose commands do not load the app). Other commands load the app through
+    the context's :class:`ScriptInfo`, as Flask's do.
+    """
 
     @click.pass_context
     @functools.wraps(f)
     def decorator(ctx: click.Context, *args: Any, **kwargs: Any) -> Any:
         _refuse_running_loop()
-        app = ctx.ensure_object(ScriptInfo).load_app()
+        app = owner() if owner is not None else None
+        if app is None:
+            app = ctx.ensure_object(ScriptInfo).load_app()
         app_ctx = app.app_context()
         app_ctx.push()
         error: BaseException | None = None
@@ -92,7 +105,13 @@ class AppGroup(click.Group):
     """A click group for ``app.cli``: its commands run in the app context by default.
 
     Pass ``with_appcontext=False`` to ``command`` for a command that does not need it.
+    The app's own group (``app.cli``, and the groups made from it with ``group``) runs
+    its commands in that app's context; a blueprint's group, or one made by hand, loads
+    the app through the command line's :class:`ScriptInfo`.
     """
+
+    #: A weak reference to the app whose ``cli`` this group is (set by the app), or None.
+    owner: Callable[[], Any] | None = None
 
     def command(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
         """Like ``click.Group.command``, wrapped in :func:`with_appcontext` unless told not."""
@@ -100,7 +119,7 @@ class AppGroup(click.Group):
 
         def decorator(f: Callable[..., Any]) -> click.Command:
             if wrap:
-                f = with_appcontext(f)
+                f = _in_app_context(f, self.owner)
             return click.Group.command(self, *args, **kwargs)(f)  # type: ignore[no-any-return]
 
         return decorator
@@ -108,4 +127,14 @@ class AppGroup(click.Group):
     def group(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
         """Like ``click.Group.group``, defaulting to :class:`AppGroup`."""
         kwargs.setdefault("cls", AppGroup)
-        return click.Group.group(self, *args, **kwargs)
+        made = click.Group.group(self, *args, **kwargs)
+        if self.owner is None:
+            return made
+
+        def decorator(f: Callable[..., Any]) -> click.Group:
+            group = made(f)
+            if isinstance(group, AppGroup) and group.owner is None:
+                group.owner = self.owner
+            return group  # type: ignore[no-any-return]
+
+        return decorator

@@ -199,9 +199,9 @@ class ErlenGroup(AppGroup):
     Options of every command can also come from ``KERNEL_<COMMAND>_<OPTION>`` environment
     variables (``KERNEL_RUN_PORT=8000``), as Flask reads ``FLASK_RUN_PORT``. The arguments
     are Quart's ``QuartGroup``'s: ``add_default_commands`` (``routes``, ``plugins``,
-    ``shell``), ``create_app`` (a factory used instead of ``--app``),
-    ``add_version_option``, ``load_dotenv`` (read the default ``.env`` files) and
-    ``set_debug_flag`` (see :class:`ScriptInfo`).
+    ``shell`` and the default plugins' commands, ``run`` among them), ``create_app`` (a
+    factory used instead of ``--app``), ``add_version_option``, ``load_dotenv`` (read the
+    default ``.env`` files) and ``set_debug_flag`` (see :class:`ScriptInfo`).
     """
 
     def __init__(
@@ -255,7 +255,9 @@ class ErlenGroup(AppGroup):
         self.create_app = create_app
         self.load_dotenv = load_dotenv
         self.set_debug_flag = set_debug_flag
-        self._plugin_commands_loaded = False
+        # Without the default commands, no plugin adds any either (Quart's group then
+        # has no ``run``): the group holds the project's own commands alone.
+        self._plugin_commands_loaded = not add_default_commands
         self._entry_point_plugins: list[object] = []
         if add_default_commands:
             for command in (routes_command, plugins_command, shell_command):

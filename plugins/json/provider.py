@@ -82,15 +82,20 @@ class MsgspecJSONProvider(JSONProvider):
         """Serialize ``obj``; stdlib-json keyword arguments (``indent``...) are honoured."""
         if kwargs:
             return self._stdlib_dumps(obj, **kwargs)
-        if self.ensure_ascii:
-            return self._stdlib_dumps(obj, separators=(",", ":"))
-        return self._encoder.encode(obj).decode()
+        return self.dumps_bytes(obj).decode()
 
     def dumps_bytes(self, obj: Any) -> bytes:
         """Serialize ``obj`` to bytes (the fast path used for responses)."""
         if self.ensure_ascii:
-            return self.dumps(obj).encode()
-        return self._encoder.encode(obj)
+            return self._stdlib_dumps(obj, separators=(",", ":")).encode()
+        try:
+            return self._encoder.encode(obj)
+        except TypeError:
+            # msgspec refuses what the stdlib writes: keys that are not strings (int,
+            # float, bool, None) in sorted order. The stdlib path writes them as Flask
+            # does (sorted by their own value, then as strings), and raises the same
+            # TypeError for an object no path can write.
+            return self._stdlib_dumps(obj, separators=(",", ":")).encode()
 
     def loads(self, s: str | bytes, **kwargs: Any) -> Any:
         """Parse JSON; raises :class:`~erlen.json.JSONDecodeError` on invalid input."""
@@ -116,7 +121,7 @@ class MsgspecJSONProvider(JSONProvider):
             obj = args[0]
         else:
             obj = self._prepare_response_obj(args, kwargs)
-        body = self.dumps(obj).encode() if self.ensure_ascii else self._encoder.encode(obj)
+        body = self.dumps_bytes(obj)
         compact = self.compact
         if compact is False or (compact is None and self._app.config["DEBUG"]):
             body = msgspec.json.format(body, indent=2)

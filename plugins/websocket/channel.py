@@ -260,9 +260,12 @@ class WebsocketChannel:
         headers, subprotocol = self._accept_args or (None, None)
         self._state = ACCEPTING
         self._accepting = asyncio.get_running_loop().create_future()
-        message: dict[str, Any] = {"type": "websocket.accept", "subprotocol": subprotocol}
-        if headers:
-            message["headers"] = encode_headers(headers)
+        # ``headers`` always present (empty without any), as in Quart's accept message.
+        message: dict[str, Any] = {
+            "type": "websocket.accept",
+            "subprotocol": subprotocol,
+            "headers": encode_headers(headers) if headers else [],
+        }
         try:
             await self._asgi_send(message)
         except BaseException as exc:
@@ -442,10 +445,12 @@ class WebsocketChannel:
                 return
             await self._prepare_io()
         message: dict[str, Any]
+        # Both keys, the unused one None, as Quart sends them: clients that read
+        # message["bytes"] of a text message (Starlette's test client) get None.
         if type(data) is str or isinstance(data, str):
-            message = {"type": "websocket.send", "text": data}
+            message = {"type": "websocket.send", "bytes": None, "text": data}
         elif isinstance(data, (bytes, bytearray, memoryview)):
-            message = {"type": "websocket.send", "bytes": bytes(data)}
+            message = {"type": "websocket.send", "bytes": bytes(data), "text": None}
         else:
             raise TypeError(
                 f"websocket.send() takes str or bytes, not {type(data).__name__};"
@@ -647,7 +652,7 @@ class WebsocketChannel:
 
     async def _send_close(self, code: int, reason: str) -> None:
         message: dict[str, Any] = {"type": "websocket.close", "code": code}
-        if reason and self._spec >= (2, 3):
+        if self._spec >= (2, 3):  # the key exists from ASGI 2.3 on; Quart sends it empty too
             message["reason"] = reason
         with contextlib.suppress(OSError):
             await self._asgi_send(message)

@@ -176,6 +176,37 @@ def test_app_cli_add_command_and_groups() -> None:
     assert "hello" in listing and "db" in listing and "routes" in listing
 
 
+def test_app_cli_main_runs_a_command_in_its_own_app_without_loading_one(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # Quart runs app.cli commands without loading the app, so tests call app.cli.main()
+    # directly, even with a ScriptInfo that could not load it: the group's own app is used.
+    app = Erlen(__name__)
+
+    @app.cli.command("count")
+    def count() -> None:
+        click.echo(f"{current_app.name}: {len(list(current_app.url_map.iter_rules()))}")
+
+    @app.cli.group("db")
+    def db() -> None:
+        """Database commands."""
+
+    @db.command("fail")
+    def fail() -> None:
+        raise ZeroDivisionError(current_app.name)
+
+    def cannot_load(_: object) -> Erlen:
+        raise AssertionError("the app is not loaded through the ScriptInfo")
+
+    for obj in (None, ScriptInfo(create_app=cannot_load)):
+        with pytest.raises(SystemExit) as done:
+            app.cli.main(args=["count"], prog_name="app", obj=obj)
+        assert done.value.code == 0
+        assert capsys.readouterr().out == f"{app.name}: 1\n"  # the static route
+        with pytest.raises(ZeroDivisionError, match=app.name):
+            app.cli.main(args=["db", "fail"], prog_name="app", obj=obj, standalone_mode=False)
+
+
 @pytest.mark.parametrize(
     "cli_group, args",
     [("tools", ["tools", "hi"]), (None, ["hi"]), (..., ["greeter", "hi"])],

@@ -52,7 +52,10 @@ def test_group_without_default_commands_and_version() -> None:
         click.echo("hi")
 
     assert CliRunner().invoke(group, ["hello"]).output == "hi\n"
-    assert CliRunner().invoke(group, ["routes"]).exit_code == 2
+    for default in ("routes", "run", "plugins", "shell"):  # built-in and plugin commands
+        assert CliRunner().invoke(group, [default]).exit_code == 2, default
+    listing = CliRunner().invoke(group, ["--help"]).output
+    assert listing.split("Commands:")[1].split() == ["hello"]
     assert "No such option" in CliRunner().invoke(group, ["--version"]).output
 
 

@@ -111,6 +111,30 @@ async def test_response(app: Erlen) -> None:
         app.json.response(1, a=2)
 
 
+async def test_keys_that_are_not_strings_are_written_as_flask_writes_them(app: Erlen) -> None:
+    # An OpenAPI document read from YAML has int status codes as keys; Flask's provider
+    # (the stdlib) sorts such keys by value and writes them as strings.
+    spec = {"paths": {"/": {"get": {"responses": {404: "no", 200: "ok"}}}}}
+    expected = '{"paths":{"/":{"get":{"responses":{"200":"ok","404":"no"}}}}}'
+    assert app.json.dumps(spec) == expected
+    assert app.json.dumps({2.5: "x", 1: "y"}) == '{"1":"y","2.5":"x"}'
+    assert app.json.dumps({True: 1}) == '{"true":1}'
+    assert app.json.dumps({None: 1}) == '{"null":1}'
+    assert await app.json.response(spec).get_data() == expected.encode() + b"\n"
+
+    @app.route("/spec")
+    async def view() -> Any:
+        return spec
+
+    response = await app.test_client().get("/spec")
+    assert response.status_code == 200
+    assert await response.get_json() == {
+        "paths": {"/": {"get": {"responses": {"200": "ok", "404": "no"}}}}
+    }
+    with pytest.raises(TypeError):  # unsortable keys fail as in Flask
+        app.json.dumps({1: "a", "b": 2})
+
+
 def test_sort_keys_can_be_turned_off(app: Erlen) -> None:
     app.json.sort_keys = False
     assert app.json.dumps({"b": 1, "a": 2}) == '{"b":1,"a":2}'
