@@ -202,7 +202,7 @@ class _Parts:
                             container,
                             current.filename,
                             current.name,
-                            headers=Headers(current.headers),
+                            headers=current.headers,  # the decoder's own, made for this part
                         )
                         self.files.append((current.name or "", storage))
                 else:
@@ -229,7 +229,13 @@ def _total_limit(total: int | None, per_field: int | None) -> int | None:
 
 
 def _part_charset(headers: Any) -> str:
-    content_type = headers.get("content-type", "") if headers else ""
+    # A scan, not headers.get(): werkzeug's get builds a BadRequestKeyError for a missing
+    # name, and most fields have no Content-Type.
+    content_type = ""
+    for name, value in headers.items() if headers else ():
+        if name.lower() == "content-type":
+            content_type = value
+            break
     for param in content_type.split(";")[1:]:
         key, _, value = param.strip().partition("=")
         if key.lower() == "charset" and value:
