@@ -328,7 +328,10 @@ class _Parts:
             container.seek(0)
         current = self.current
         storage = self.parser.file_storage_cls(
-            stream, current.filename, current.name, headers=Headers(current.headers)
+            stream,
+            current.filename,
+            current.name,
+            headers=current.headers,  # the decoder's own, made for this part
         )
         self.files.append((current.name or "", storage))
 
@@ -386,7 +389,13 @@ def _decode_field(data: bytes | bytearray, charset: str) -> str:
 
 
 def _part_charset(headers: Any) -> str:
-    content_type = headers.get("content-type", "") if headers else ""
+    # A scan, not headers.get(): werkzeug's get builds a BadRequestKeyError for a missing
+    # name, and most fields have no Content-Type.
+    content_type = ""
+    for name, value in headers.items() if headers else ():
+        if name.lower() == "content-type":
+            content_type = value
+            break
     for param in content_type.split(";")[1:]:
         key, _, value = param.strip().partition("=")
         if key.lower() == "charset" and value:

@@ -9,7 +9,9 @@ shapes pay for them; every other shape measures its bare request path.
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -18,6 +20,7 @@ from quart import (
     Quart,
     Response,
     abort,
+    current_app,
     flash,
     g,
     jsonify,
@@ -41,11 +44,29 @@ ROUTE_COUNT = 300
 API_TOKEN = "Bearer bench-token"
 HELLO_FILE = Path(__file__).resolve().parent / "static" / "hello.txt"
 ROWS = [{"id": i, "name": f"row {i}", "active": i % 2 == 0} for i in range(100)]
+CATALOG = [
+    {"id": i, "name": f"item {i}", "price": i * 0.25, "tags": ["a", "b"], "active": i % 3 == 0}
+    for i in range(1000)
+]
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Strict-Transport-Security": "max-age=63072000; includeSubDomains",
+    "Content-Security-Policy": "default-src 'self'",
+    "Permissions-Policy": "geolocation=()",
+    "Cache-Control": "no-store",
+    "X-Request-Id": "bench-1",
+}
+ARTICLE = "<h1>Article</h1>" + "<p>Lorem ipsum dolor sit amet.</p>" * 20
+COOKIE_EXPIRES = datetime(2030, 1, 1, tzinfo=UTC)
 
 # The Erlen twin loads only Erlen's own plugins, whatever else is installed: an installed
 # third-party plugin is loaded only when an app selects it (load_app checks it).
 app = Quart(__name__)
 app.config["SECRET_KEY"] = "bench-secret-key"
+app.config["PAGE_SIZE"] = 20
+app.config["SITE_NAME"] = "Bench"
 
 
 class ConflictError(Exception):
@@ -506,7 +527,233 @@ async def use_connection() -> str:
     return f"open={len(OPEN_CONNECTIONS)}"
 
 
-for blueprint in (hooks, api, shop, db, messages, maintenance, guarded, site):
+# --- round 3 shapes: big JSON, validation, request data, converters, conditionals ---
+
+
+@app.route("/catalog")
+async def catalog() -> Any:
+    """A large JSON document: 1,000 objects in a dict."""
+    return {"count": len(CATALOG), "items": CATALOG}
+
+
+@app.route("/things", methods=["POST"])
+async def create_thing() -> Any:
+    """Validate a JSON body and echo it back with 201."""
+    data = await request.get_json()
+    if not isinstance(data, dict) or not isinstance(data.get("name"), str):
+        abort(400)
+    if not isinstance(data.get("price"), int | float) or data["price"] < 0:
+        abort(400)
+    return {"id": 1, "name": data["name"], "price": data["price"], "tags": data["tags"]}, 201
+
+
+@app.route("/meta")
+async def meta() -> str:
+    """Read the request's metadata: method, path, URL, client address, host, headers."""
+    return (
+        f"{request.method} {request.path} {request.url} {request.remote_addr} "
+        f"{request.host} {request.scheme} {request.headers['Accept']}"
+    )
+
+
+@app.route("/tags")
+async def tags() -> str:
+    """A repeated query argument (getlist) and a typed one."""
+    names = request.args.getlist("tag")
+    limit = request.args.get("limit", 10, type=int)
+    return f"tags={','.join(names)} limit={limit}"
+
+
+@app.route("/secure")
+async def secure() -> Any:
+    """A response with eight headers (a security-headers set)."""
+    return "secure", SECURITY_HEADERS
+
+
+@app.route("/cookie-full")
+async def cookie_full() -> Any:
+    """set_cookie with every attribute."""
+    response = await make_response("cookie set")
+    response.set_cookie(
+        "sid",
+        "abc123",
+        max_age=3600,
+        expires=COOKIE_EXPIRES,
+        path="/",
+        domain="example.com",
+        secure=True,
+        httponly=True,
+        samesite="Lax",
+    )
+    return response
+
+
+@app.route("/objects/<uuid:object_id>")
+async def object_by_uuid(object_id: Any) -> Any:
+    """A uuid converter."""
+    return {"id": str(object_id), "version": object_id.version}
+
+
+@app.route("/files/<path:subpath>")
+async def file_path(subpath: str) -> str:
+    """A path converter (slashes included)."""
+    return f"path {subpath}"
+
+
+@app.route("/share")
+async def share() -> Any:
+    """An absolute URL (url_for with _external)."""
+    return {"url": url_for("user", user_id=42, _external=True)}
+
+
+@app.route("/made-tuple")
+async def made_tuple() -> Any:
+    """make_response with body, status and headers, then one more header."""
+    response = await make_response("created", 201, {"X-Custom": "1"})
+    response.headers["X-Extra"] = "2"
+    return response
+
+
+@app.route("/raw-json")
+async def raw_json() -> Response:
+    """A Response of hand-serialised JSON with a JSON mimetype."""
+    payload = {"id": 7, "name": "widget", "tags": ["a", "b"]}
+    return Response(json.dumps(payload), mimetype="application/json")
+
+
+@app.route("/article")
+async def article() -> Any:
+    """A conditional GET: an ETag from the content, 304 when the client has it."""
+    response = await make_response(ARTICLE)
+    await response.add_etag()
+    return await response.make_conditional(request)
+
+
+@app.route("/resource")
+async def resource() -> str:
+    """A plain GET route; OPTIONS is answered automatically."""
+    return "resource"
+
+
+@app.route("/upload-file", methods=["POST"])
+async def upload_file() -> str:
+    """A small multipart upload: one file and one text field."""
+    form = await request.form
+    files = await request.files
+    upload = files["file"]
+    data = upload.read()
+    return f"{form['title']}: {upload.filename} {len(data)} bytes"
+
+
+@app.route("/stream-100")
+async def stream_100() -> Any:
+    """Stream a hundred chunks from an async generator."""
+
+    async def chunks() -> AsyncIterator[bytes]:
+        for i in range(100):
+            yield f"line {i}\n".encode()
+
+    return chunks(), 200, {"Content-Type": "text/plain; charset=utf-8"}
+
+
+@app.route("/g-heavy")
+async def g_heavy() -> str:
+    """Per-request state on g: set, read, test, default, pop."""
+    g.user = "alice"
+    g.role = "admin"
+    g.request_id = "r-1"
+    g.items = []
+    for i in range(5):
+        g.items.append(i)
+    g.setdefault("counter", 0)
+    seen = "user" in g
+    missing = g.get("missing", "none")
+    role = g.pop("role")
+    count = len(g.items)
+    return f"{g.user} {role} {g.request_id} {count} {g.counter} {seen} {missing}"
+
+
+@app.route("/settings")
+async def settings() -> Any:
+    """Read the app's configuration through current_app."""
+    config = current_app.config
+    return {
+        "page_size": config["PAGE_SIZE"],
+        "site": config.get("SITE_NAME", ""),
+        "missing": config.get("NOT_SET", "default"),
+        "debug": current_app.debug,
+    }
+
+
+@app.route("/sync-cpu")
+def sync_cpu() -> str:
+    """A sync view doing a little CPU work (run in a thread)."""
+    total = sum(i * i for i in range(200))
+    return f"sum={total}"
+
+
+@app.websocket("/ws-fanout")
+async def ws_fanout() -> None:
+    """Answer every message with ten."""
+    while True:
+        data = await websocket.receive()
+        for i in range(10):
+            await websocket.send(f"{data} {i}")
+
+
+@app.websocket("/ws-bytes")
+async def ws_bytes() -> None:
+    """Echo binary messages."""
+    while True:
+        data = await websocket.receive()
+        await websocket.send(data)
+
+
+private = Blueprint("private", __name__, url_prefix="/private")
+
+
+@private.before_request
+async def refuse() -> Any:
+    """Refuse requests without the token with a JSON 401 (the view never runs)."""
+    if request.headers.get("Authorization") != API_TOKEN:
+        return jsonify(error="unauthorized"), 401
+    return None
+
+
+@private.route("/data")
+async def private_data() -> str:
+    """Reached only with the token."""
+    return "secret"
+
+
+admin = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+@admin.errorhandler(403)
+async def admin_forbidden(error: HTTPException) -> Any:
+    """A JSON error body carrying abort()'s description."""
+    return jsonify(error="forbidden", detail=error.description), 403
+
+
+@admin.route("/users")
+async def admin_users() -> NoReturn:
+    """abort(403) with a description."""
+    abort(403, description="admins only")
+
+
+v1 = Blueprint("v1", __name__, url_prefix="/v1")
+v1_users = Blueprint("users", __name__, url_prefix="/users")
+
+
+@v1_users.route("/<int:user_id>/profile")
+async def v1_profile(user_id: int) -> Any:
+    """A route of a blueprint nested in another, both with a url_prefix."""
+    return {"id": user_id, "name": f"user {user_id}"}
+
+
+v1.register_blueprint(v1_users)
+
+for blueprint in (hooks, api, shop, db, messages, maintenance, guarded, site, private, admin, v1):
     app.register_blueprint(blueprint)
 
 

@@ -8,7 +8,10 @@ and error handlers (so, as there, only their own routes pay for them);
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NoReturn
 from urllib.parse import urlencode
@@ -49,6 +52,23 @@ API_TOKEN = "Bearer bench-token"
 APP_DIR = Path(__file__).resolve().parent
 HELLO_FILE = APP_DIR / "static" / "hello.txt"
 ROWS = [{"id": i, "name": f"row {i}", "active": i % 2 == 0} for i in range(100)]
+CATALOG = [
+    {"id": i, "name": f"item {i}", "price": i * 0.25, "tags": ["a", "b"], "active": i % 3 == 0}
+    for i in range(1000)
+]
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Strict-Transport-Security": "max-age=63072000; includeSubDomains",
+    "Content-Security-Policy": "default-src 'self'",
+    "Permissions-Policy": "geolocation=()",
+    "Cache-Control": "no-store",
+    "X-Request-Id": "bench-1",
+}
+ARTICLE = "<h1>Article</h1>" + "<p>Lorem ipsum dolor sit amet.</p>" * 20
+COOKIE_EXPIRES = datetime(2030, 1, 1, tzinfo=UTC)
+CONFIG = {"PAGE_SIZE": 20, "SITE_NAME": "Bench"}
 JINJA = jinja2.Environment(autoescape=True)
 TEMPLATES = Jinja2Templates(directory=APP_DIR / "templates")
 HTML = "text/html; charset=utf-8"
@@ -142,6 +162,21 @@ class Maintenance:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Always 503."""
         await PlainTextResponse("down for maintenance", status_code=503)(scope, receive, send)
+
+
+class RefuseWithoutToken:
+    """Pure ASGI middleware: a JSON 401 for requests without the API token."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Answer 401 unless the ``Authorization`` header carries the token."""
+        if Request(scope).headers.get("authorization") != API_TOKEN:
+            response = JSONResponse({"error": "unauthorized"}, status_code=401)
+            await response(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
 
 
 SESSION = [Middleware(SessionMiddleware, secret_key=SECRET_KEY)]
@@ -471,6 +506,213 @@ async def profile(request: Request) -> Response:
     return SITE_TEMPLATES.TemplateResponse(request, "profile.html", {"title": "Profile"})
 
 
+async def catalog(request: Request) -> JSONResponse:
+    """A large JSON document: 1,000 objects in a dict."""
+    return JSONResponse({"count": len(CATALOG), "items": CATALOG})
+
+
+async def create_thing(request: Request) -> JSONResponse:
+    """Validate a JSON body and echo it back with 201."""
+    data = await request.json()
+    if not isinstance(data, dict) or not isinstance(data.get("name"), str):
+        raise HTTPException(status_code=400)
+    if not isinstance(data.get("price"), int | float) or data["price"] < 0:
+        raise HTTPException(status_code=400)
+    document = {"id": 1, "name": data["name"], "price": data["price"], "tags": data["tags"]}
+    return JSONResponse(document, status_code=201)
+
+
+async def meta(request: Request) -> HTMLResponse:
+    """Read the request's metadata: method, path, URL, client address, host, headers."""
+    client = request.client.host if request.client else ""
+    return HTMLResponse(
+        f"{request.method} {request.url.path} {request.url} {client} "
+        f"{request.headers['host']} {request.url.scheme} {request.headers['accept']}"
+    )
+
+
+async def tags(request: Request) -> HTMLResponse:
+    """A repeated query argument (getlist) and a typed one."""
+    names = request.query_params.getlist("tag")
+    limit = int(request.query_params.get("limit", 10))
+    return HTMLResponse(f"tags={','.join(names)} limit={limit}")
+
+
+async def secure(request: Request) -> HTMLResponse:
+    """A response with eight headers (a security-headers set)."""
+    return HTMLResponse("secure", headers=SECURITY_HEADERS)
+
+
+async def cookie_full(request: Request) -> HTMLResponse:
+    """set_cookie with every attribute."""
+    response = HTMLResponse("cookie set")
+    response.set_cookie(
+        "sid",
+        "abc123",
+        max_age=3600,
+        expires=COOKIE_EXPIRES,
+        path="/",
+        domain="example.com",
+        secure=True,
+        httponly=True,
+        samesite="lax",
+    )
+    return response
+
+
+async def object_by_uuid(request: Request) -> JSONResponse:
+    """A uuid converter."""
+    object_id = request.path_params["object_id"]
+    return JSONResponse({"id": str(object_id), "version": object_id.version})
+
+
+async def file_path(request: Request) -> HTMLResponse:
+    """A path converter (slashes included)."""
+    return HTMLResponse(f"path {request.path_params['subpath']}")
+
+
+async def share(request: Request) -> JSONResponse:
+    """An absolute URL."""
+    return JSONResponse({"url": str(request.url_for("user", user_id=42))})
+
+
+async def made_tuple(request: Request) -> HTMLResponse:
+    """A response with body, status and headers, then one more header."""
+    response = HTMLResponse("created", status_code=201, headers={"X-Custom": "1"})
+    response.headers["X-Extra"] = "2"
+    return response
+
+
+async def raw_json(request: Request) -> Response:
+    """A Response of hand-serialised JSON with a JSON media type."""
+    payload = {"id": 7, "name": "widget", "tags": ["a", "b"]}
+    return Response(json.dumps(payload), media_type="application/json")
+
+
+async def article(request: Request) -> Response:
+    """A conditional GET: an ETag from the content, 304 when the client has it."""
+    body = ARTICLE.encode()
+    etag = f'"{hashlib.md5(body).hexdigest()}"'
+    if request.headers.get("if-none-match") == etag:
+        return Response(status_code=304, headers={"ETag": etag})
+    return HTMLResponse(body, headers={"ETag": etag})
+
+
+class ResourceEndpoint(HTTPEndpoint):
+    """A GET endpoint that also answers OPTIONS with its methods."""
+
+    async def get(self, request: Request) -> HTMLResponse:
+        """The resource."""
+        return HTMLResponse("resource")
+
+    async def options(self, request: Request) -> Response:
+        """The methods this resource allows."""
+        return Response(headers={"Allow": "GET, HEAD, OPTIONS"})
+
+
+async def upload_file(request: Request) -> HTMLResponse:
+    """A small multipart upload: one file and one text field."""
+    form = await request.form()
+    upload = form["file"]
+    assert not isinstance(upload, str)
+    data = await upload.read()
+    return HTMLResponse(f"{form['title']}: {upload.filename} {len(data)} bytes")
+
+
+async def stream_100(request: Request) -> StreamingResponse:
+    """Stream a hundred chunks from an async generator."""
+
+    async def chunks() -> AsyncIterator[bytes]:
+        for i in range(100):
+            yield f"line {i}\n".encode()
+
+    return StreamingResponse(chunks(), media_type="text/plain")
+
+
+async def g_heavy(request: Request) -> HTMLResponse:
+    """Per-request state on request.state: set, read, test, default, delete."""
+    state = request.state
+    state.user = "alice"
+    state.role = "admin"
+    state.request_id = "r-1"
+    state.items = []
+    for i in range(5):
+        state.items.append(i)
+    if not hasattr(state, "counter"):
+        state.counter = 0
+    seen = hasattr(state, "user")
+    missing = getattr(state, "missing", "none")
+    role = state.role
+    del state.role
+    count = len(state.items)
+    return HTMLResponse(
+        f"{state.user} {role} {state.request_id} {count} {state.counter} {seen} {missing}"
+    )
+
+
+async def settings(request: Request) -> JSONResponse:
+    """Read the app's configuration from app.state."""
+    config = request.app.state.config
+    return JSONResponse(
+        {
+            "page_size": config["PAGE_SIZE"],
+            "site": config.get("SITE_NAME", ""),
+            "missing": config.get("NOT_SET", "default"),
+            "debug": request.app.debug,
+        }
+    )
+
+
+def sync_cpu(request: Request) -> HTMLResponse:
+    """A sync endpoint doing a little CPU work (threadpool)."""
+    total = sum(i * i for i in range(200))
+    return HTMLResponse(f"sum={total}")
+
+
+async def ws_fanout(websocket: WebSocket) -> None:
+    """Answer every message with ten until the client goes away."""
+    await websocket.accept()
+    try:
+        while True:
+            data = await websocket.receive_text()
+            for i in range(10):
+                await websocket.send_text(f"{data} {i}")
+    except WebSocketDisconnect:
+        pass
+
+
+async def ws_bytes(websocket: WebSocket) -> None:
+    """Echo binary messages until the client goes away."""
+    await websocket.accept()
+    try:
+        while True:
+            await websocket.send_bytes(await websocket.receive_bytes())
+    except WebSocketDisconnect:
+        pass
+
+
+async def private_data(request: Request) -> HTMLResponse:
+    """Reached only with the token."""
+    return HTMLResponse("secret")
+
+
+async def admin_forbidden(request: Request, error: Exception) -> JSONResponse:
+    """A JSON error body carrying the exception's detail."""
+    detail = error.detail if isinstance(error, HTTPException) else ""
+    return JSONResponse({"error": "forbidden", "detail": detail}, status_code=403)
+
+
+async def admin_users(request: Request) -> NoReturn:
+    """HTTPException(403) with a detail."""
+    raise HTTPException(status_code=403, detail="admins only")
+
+
+async def v1_profile(request: Request) -> JSONResponse:
+    """A route in a Mount nested in another."""
+    user_id = request.path_params["user_id"]
+    return JSONResponse({"id": user_id, "name": f"user {user_id}"})
+
+
 def _numbered_route(index: int) -> Route:
     """Build ``/r<index>`` returning ``route <index>``."""
 
@@ -543,8 +785,40 @@ routes: list[BaseRoute] = [
         middleware=[Middleware(ExceptionMiddleware, handlers={Exception: any_error})],
     ),
     Route("/profile", profile),
+    Route("/catalog", catalog),
+    Route("/things", create_thing, methods=["POST"]),
+    Route("/meta", meta),
+    Route("/tags", tags),
+    Route("/secure", secure),
+    Route("/cookie-full", cookie_full),
+    Route("/objects/{object_id:uuid}", object_by_uuid),
+    Route("/files/{subpath:path}", file_path),
+    Route("/share", share),
+    Route("/made-tuple", made_tuple),
+    Route("/raw-json", raw_json),
+    Route("/article", article),
+    Route("/resource", ResourceEndpoint),
+    Route("/upload-file", upload_file, methods=["POST"]),
+    Route("/stream-100", stream_100),
+    Route("/g-heavy", g_heavy),
+    Route("/settings", settings),
+    Route("/sync-cpu", sync_cpu),
+    WebSocketRoute("/ws-fanout", ws_fanout),
+    WebSocketRoute("/ws-bytes", ws_bytes),
+    Mount(
+        "/private",
+        routes=[Route("/data", private_data)],
+        middleware=[Middleware(RefuseWithoutToken)],
+    ),
+    Mount(
+        "/admin",
+        routes=[Route("/users", admin_users)],
+        middleware=[Middleware(ExceptionMiddleware, handlers={403: admin_forbidden})],
+    ),
+    Mount("/v1", routes=[Mount("/users", routes=[Route("/{user_id:int}/profile", v1_profile)])]),
     Mount("/static", StaticFiles(directory=APP_DIR / "static"), name="static"),
     *(_numbered_route(i) for i in range(ROUTE_COUNT)),
 ]
 
 app = Starlette(routes=routes, exception_handlers={ConflictError: conflict})
+app.state.config = CONFIG

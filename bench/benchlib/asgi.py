@@ -296,6 +296,13 @@ async def stop_task(task: asyncio.Task[None], timeout: float) -> BaseException |
     return task.exception()
 
 
+def receive_message(payload: str | bytes) -> Message:
+    """The ``websocket.receive`` event carrying ``payload`` (binary if bytes)."""
+    if isinstance(payload, bytes):
+        return {"type": "websocket.receive", "bytes": payload}
+    return {"type": "websocket.receive", "text": payload}
+
+
 class WebSocketClient:
     """One websocket connection to an app, driven message by message."""
 
@@ -314,20 +321,32 @@ class WebSocketClient:
         if reply["type"] != "websocket.accept":
             raise DriverError(f"expected websocket.accept, got {reply['type']!r}")
 
-    async def echo(self, text: str, timeout: float = 10.0) -> Message:
-        """Send one text message and return the app's reply (with a deadline)."""
-        self.channel.push({"type": "websocket.receive", "text": text})
+    async def echo(self, payload: str | bytes, timeout: float = 10.0) -> Message:
+        """Send one message (text, or binary if bytes) and return the app's reply."""
+        return await self.echo_reply(payload, timeout)
+
+    async def echo_reply(self, payload: str | bytes | None, timeout: float = 10.0) -> Message:
+        """Send ``payload`` unless it is None, then return the app's next message."""
+        if payload is not None:
+            self.channel.push(receive_message(payload))
         return await self.channel.pull_within(timeout, self.task)
 
-    async def time_echoes(self, text: str, count: int) -> int:
-        """Send ``count`` messages one at a time, each awaiting its echo; return ns."""
+    async def time_echoes(self, payload: str | bytes, count: int, replies: int = 1) -> int:
+        """Send ``count`` messages one at a time, each awaiting its ``replies`` answers;
+        return ns."""
         channel = self.channel
-        message = {"type": "websocket.receive", "text": text}
+        message = receive_message(payload)
         clock = time.perf_counter_ns
         start = clock()
-        for _ in range(count):
-            channel.push(message)
-            await channel.pull()
+        if replies == 1:
+            for _ in range(count):
+                channel.push(message)
+                await channel.pull()
+        else:
+            for _ in range(count):
+                channel.push(message)
+                for _ in range(replies):
+                    await channel.pull()
         return clock() - start
 
     async def close(self, timeout: float = 5.0) -> BaseException | None:

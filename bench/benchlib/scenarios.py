@@ -30,6 +30,37 @@ PROFILE_PAGE = (
 WS_MESSAGE = "Hello, websocket!"
 FORM_BODY = b"name=alice&age=30"
 JSON_POST_BODY = b'{"name":"alice","age":30}'
+CATALOG = [
+    {"id": i, "name": f"item {i}", "price": i * 0.25, "tags": ["a", "b"], "active": i % 3 == 0}
+    for i in range(1000)
+]
+SECURITY_HEADERS = {
+    "x-content-type-options": "nosniff",
+    "x-frame-options": "DENY",
+    "referrer-policy": "no-referrer",
+    "strict-transport-security": "max-age=63072000; includeSubDomains",
+    "content-security-policy": "default-src 'self'",
+    "permissions-policy": "geolocation=()",
+    "cache-control": "no-store",
+    "x-request-id": "bench-1",
+}
+THING = {"name": "widget", "price": 9.5, "tags": ["a", "b"]}
+ARTICLE = "<h1>Article</h1>" + "<p>Lorem ipsum dolor sit amet.</p>" * 20
+OBJECT_ID = "4f1c2a3e-8b7d-4c6e-9a5f-0e1d2c3b4a59"
+BIG_UPLOAD_BODY = bytes(range(256)) * 256  # 64 KiB
+MULTIPART_BOUNDARY = "bench-boundary-7f3a"
+MULTIPART_BODY = (
+    (
+        f"--{MULTIPART_BOUNDARY}\r\n"
+        'Content-Disposition: form-data; name="title"\r\n\r\n'
+        f"report\r\n--{MULTIPART_BOUNDARY}\r\n"
+        'Content-Disposition: form-data; name="file"; filename="data.bin"\r\n'
+        "Content-Type: application/octet-stream\r\n\r\n"
+    ).encode()
+    + UPLOAD_BODY
+    + f"\r\n--{MULTIPART_BOUNDARY}--\r\n".encode()
+)
+STREAM_100_OUTPUT = "".join(f"line {i}\n" for i in range(100)).encode()
 ROUTE_COUNT = 300  # numbered routes /r0../r299 in every app; the last one is measured
 
 
@@ -119,8 +150,13 @@ class Scenario:
 
     ``raw``: the hand-written ASGI floor (``apps/raw.py``) serves it too; the other
     shapes exist in the three framework apps only. ``ws_json``: websocket messages are
-    JSON documents, compared after parsing. ``login``: a path to GET once before the
+    JSON documents, compared after parsing; ``ws_binary``: they are bytes;
+    ``ws_replies``: the app answers each message with that many (``"<sent> <i>"`` each
+    when more than one). ``login``: a path to GET once before the
     run; its ``Set-Cookie`` values are sent as the ``Cookie`` of every request.
+    ``revalidate``: GET ``path`` once before the run and send its ``ETag`` as the
+    ``If-None-Match`` of every request (a client revalidating its cached copy; each
+    framework picks its own ETag, so it is not part of the scenario).
     """
 
     name: str
@@ -135,6 +171,9 @@ class Scenario:
     login: str = ""
     raw: bool = False
     ws_json: bool = False
+    ws_binary: bool = False
+    ws_replies: int = 1
+    revalidate: bool = False
 
     def serves(self, framework: str) -> bool:
         """Whether ``framework``'s app implements this shape."""
@@ -478,6 +517,171 @@ SCENARIOS: tuple[Scenario, ...] = (
         expect(body=PROFILE_PAGE, content_types=HTML),
     ),
     Scenario(
+        "json_large",
+        "return dict holding 1,000 objects (large JSON)",
+        "/catalog",
+        expect(json_body={"count": len(CATALOG), "items": CATALOG}, content_types=JSON),
+    ),
+    Scenario(
+        "json_validate",
+        "POST JSON validated field by field, echoed as (dict, 201)",
+        "/things",
+        expect(201, json_body={"id": 1, **THING}, content_types=JSON),
+        method="POST",
+        body=json.dumps(THING).encode(),
+        headers=body_headers(b"application/json", json.dumps(THING).encode()),
+    ),
+    Scenario(
+        "request_meta",
+        "request.method/path/url/remote_addr/host/scheme/headers[...]",
+        "/meta",
+        expect(
+            body=b"GET /meta http://127.0.0.1:8000/meta?x=1 127.0.0.1 127.0.0.1:8000 http */*",
+            content_types=TEXT,
+        ),
+        query=b"x=1",
+    ),
+    Scenario(
+        "args_getlist",
+        "request.args.getlist (repeated argument) + get(type=int)",
+        "/tags",
+        expect(body=b"tags=a,b,c limit=5", content_types=TEXT),
+        query=b"tag=a&tag=b&tag=c&limit=5",
+    ),
+    Scenario(
+        "many_headers",
+        "return str, dict of 8 response headers",
+        "/secure",
+        expect(body=b"secure", content_types=TEXT, headers=SECURITY_HEADERS),
+    ),
+    Scenario(
+        "cookie_full",
+        "set_cookie with max_age, expires, path, domain, secure, httponly, samesite",
+        "/cookie-full",
+        expect(
+            body=b"cookie set",
+            content_types=TEXT,
+            set_cookies=("sid=abc123",),
+            header_has={"set-cookie": "Domain=example.com"},
+        ),
+    ),
+    Scenario(
+        "auth_401",
+        "blueprint before_request answers (jsonify, 401) without a token",
+        "/private/data",
+        expect(401, json_body={"error": "unauthorized"}, content_types=JSON),
+    ),
+    Scenario(
+        "abort_json",
+        "abort(403, description) -> blueprint @errorhandler(403) returning jsonify",
+        "/admin/users",
+        expect(403, json_body={"error": "forbidden", "detail": "admins only"}, content_types=JSON),
+    ),
+    Scenario(
+        "uuid_param",
+        "uuid converter, dict out",
+        f"/objects/{OBJECT_ID}",
+        expect(json_body={"id": OBJECT_ID, "version": 4}, content_types=JSON),
+    ),
+    Scenario(
+        "path_converter",
+        "path converter (slashes in the value)",
+        "/files/docs/2024/report.txt",
+        expect(body=b"path docs/2024/report.txt", content_types=TEXT),
+    ),
+    Scenario(
+        "nested_blueprint",
+        "blueprint nested in a blueprint, both with url_prefix",
+        "/v1/users/42/profile",
+        expect(json_body={"id": 42, "name": "user 42"}, content_types=JSON),
+    ),
+    Scenario(
+        "url_external",
+        "url_for(..., _external=True)",
+        "/share",
+        expect(json_body={"url": "http://127.0.0.1:8000/users/42"}, content_types=JSON),
+    ),
+    Scenario(
+        "make_response_full",
+        "make_response(str, 201, headers), then a header",
+        "/made-tuple",
+        expect(201, body=b"created", content_types=TEXT, headers={"x-custom": "1", "x-extra": "2"}),
+    ),
+    Scenario(
+        "response_json",
+        'Response(json.dumps(...), mimetype="application/json")',
+        "/raw-json",
+        expect(json_body={"id": 7, "name": "widget", "tags": ["a", "b"]}, content_types=JSON),
+    ),
+    Scenario(
+        "etag_304",
+        "add_etag + make_conditional, If-None-Match matches: 304",
+        "/article",
+        expect(304, body=b""),
+        revalidate=True,
+    ),
+    Scenario(
+        "head",
+        "HEAD of a GET route",
+        "/plaintext",
+        expect(headers={"content-length": "13"}),
+        method="HEAD",
+    ),
+    Scenario(
+        "options",
+        "OPTIONS of a GET route (automatic answer)",
+        "/resource",
+        expect(header_has={"allow": "OPTIONS"}),
+        method="OPTIONS",
+    ),
+    Scenario(
+        "multipart",
+        "POST multipart: a 1 KB file + a field (request.files, request.form)",
+        "/upload-file",
+        expect(body=b"report: data.bin 1024 bytes", content_types=TEXT),
+        method="POST",
+        body=MULTIPART_BODY,
+        headers=body_headers(
+            f"multipart/form-data; boundary={MULTIPART_BOUNDARY}".encode(), MULTIPART_BODY
+        ),
+    ),
+    Scenario(
+        "get_data_64k",
+        "POST 64 KiB binary body, await request.get_data()",
+        "/upload",
+        expect(body=b"received 65536 bytes", content_types=TEXT),
+        method="POST",
+        body=BIG_UPLOAD_BODY,
+        headers=body_headers(b"application/octet-stream", BIG_UPLOAD_BODY),
+    ),
+    Scenario(
+        "stream_100",
+        "GET /stream-100, 100 chunks from an async generator",
+        "/stream-100",
+        expect(body=STREAM_100_OUTPUT, content_types=("text/plain",), min_chunks=100),
+    ),
+    Scenario(
+        "g_heavy",
+        "view setting and reading g (attributes, in, get, setdefault, pop)",
+        "/g-heavy",
+        expect(body=b"alice admin r-1 5 0 True none", content_types=TEXT),
+    ),
+    Scenario(
+        "config_reads",
+        "current_app.config reads, dict out",
+        "/settings",
+        expect(
+            json_body={"page_size": 20, "site": "Bench", "missing": "default", "debug": False},
+            content_types=JSON,
+        ),
+    ),
+    Scenario(
+        "sync_cpu",
+        "def view() summing 200 squares (sync, run in a thread)",
+        "/sync-cpu",
+        expect(body=b"sum=2646700", content_types=TEXT),
+    ),
+    Scenario(
         "ws_echo",
         "websocket text echo, per message",
         "/ws",
@@ -493,27 +697,54 @@ SCENARIOS: tuple[Scenario, ...] = (
         kind="ws",
         ws_json=True,
     ),
+    Scenario(
+        "ws_fanout",
+        "websocket: ten messages sent per message received",
+        "/ws-fanout",
+        expect(),
+        kind="ws",
+        ws_replies=10,
+    ),
+    Scenario(
+        "ws_bytes",
+        "websocket binary echo, per message",
+        "/ws-bytes",
+        expect(),
+        kind="ws",
+        ws_binary=True,
+    ),
 )
 SCENARIO_NAMES: tuple[str, ...] = tuple(s.name for s in SCENARIOS)
 BY_NAME: dict[str, Scenario] = {s.name: s for s in SCENARIOS}
 
 
-def ws_message(scenario: Scenario, index: int = 0) -> str:
-    """The text of websocket message ``index`` of ``scenario``."""
+def ws_message(scenario: Scenario, index: int = 0) -> str | bytes:
+    """The payload of websocket message ``index`` of ``scenario`` (bytes if binary)."""
     if scenario.ws_json:
         return json.dumps({"message": WS_MESSAGE, "n": index}, separators=(",", ":"))
+    if scenario.ws_binary:
+        return f"{WS_MESSAGE} #{index}".encode() + bytes(range(16))
     return f"{WS_MESSAGE} #{index}"
 
 
-def ws_echo_matches(scenario: Scenario, sent: str, reply: Any) -> bool:
-    """Whether a websocket reply echoes ``sent`` (JSON compared parsed)."""
+def ws_expected(scenario: Scenario, sent: str | bytes) -> list[str | bytes]:
+    """The replies ``scenario``'s app sends for the message ``sent``, in order."""
+    if scenario.ws_replies == 1:
+        return [sent]
+    return [f"{sent!s} {i}" for i in range(scenario.ws_replies)]
+
+
+def ws_echo_matches(scenario: Scenario, expected: str | bytes, reply: Any) -> bool:
+    """Whether a websocket reply carries ``expected`` (JSON compared parsed)."""
     if reply.get("type") != "websocket.send":
         return False
+    if isinstance(expected, bytes):
+        return bool(reply.get("bytes") == expected)
     if not scenario.ws_json:
-        return bool(reply.get("text") == sent)
+        return bool(reply.get("text") == expected)
     text = reply.get("text") if reply.get("text") is not None else reply.get("bytes")
     try:
-        return bool(json.loads(text) == json.loads(sent))
+        return bool(json.loads(text) == json.loads(expected))
     except (TypeError, ValueError):
         return False
 

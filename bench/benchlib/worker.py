@@ -37,7 +37,7 @@ from benchlib.asgi import (
     time_requests,
 )
 from benchlib.frameworks import load_app
-from benchlib.scenarios import BY_NAME, Scenario, ws_echo_matches, ws_message
+from benchlib.scenarios import BY_NAME, Scenario, ws_echo_matches, ws_expected, ws_message
 
 
 @dataclass(frozen=True)
@@ -78,6 +78,8 @@ class Target:
         self.scope["state"] = self.lifespan.state
         if self.scenario.login:
             await self._login()
+        if self.scenario.revalidate:
+            await self._fetch_etag()
 
     async def _login(self) -> None:
         """GET the scenario's ``login`` path and reuse its ``Set-Cookie`` values as the
@@ -90,6 +92,17 @@ class Target:
         if response.status not in (200, 302) or not cookies:
             raise VerificationError(f"GET {path}: status {response.status}, set-cookie {cookies!r}")
         self.scope["headers"] = [*self.scope["headers"], (b"cookie", "; ".join(cookies).encode())]
+
+    async def _fetch_etag(self) -> None:
+        """GET the scenario's path once and send its ``ETag`` back as ``If-None-Match``."""
+        fetch = http_scope("GET", self.scenario.path)
+        fetch["state"] = self.lifespan.state
+        response = await request_once(self.app, fetch)
+        etag = response.header("etag")
+        if response.status != 200 or not etag:
+            path = self.scenario.path
+            raise VerificationError(f"GET {path}: status {response.status}, etag {etag!r}")
+        self.scope["headers"] = [*self.scope["headers"], (b"if-none-match", etag.encode())]
 
     async def verify(self) -> None:
         """Check the scenario's response; raise ``VerificationError`` if wrong."""
@@ -108,10 +121,13 @@ class Target:
         try:
             await client.connect()
             for index in range(3):
-                text = ws_message(self.scenario, index)
-                reply = await client.echo(text)
-                if not ws_echo_matches(self.scenario, text, reply):
-                    problems.append(f"sent {text!r}, got {dict(reply)!r}")
+                sent = ws_message(self.scenario, index)
+                for position, expected in enumerate(ws_expected(self.scenario, sent)):
+                    reply = await client.echo_reply(None if position else sent)
+                    if not ws_echo_matches(self.scenario, expected, reply):
+                        problems.append(
+                            f"sent {sent!r}, expected {expected!r}, got {dict(reply)!r}"
+                        )
         finally:
             error = await client.close()
         if error is not None and not problems:
@@ -124,7 +140,8 @@ class Target:
             client = WebSocketClient(self.app, self.scenario.path, self.lifespan.state)
             await client.connect()
             try:
-                return await client.time_echoes(ws_message(self.scenario), count)
+                message = ws_message(self.scenario)
+                return await client.time_echoes(message, count, self.scenario.ws_replies)
             finally:
                 await client.close()
         return await time_requests(self.app, self.scope, self.scenario.body, count)

@@ -7,6 +7,7 @@ first time they are read, so a handler that never looks at them does not pay for
 from __future__ import annotations
 
 import inspect
+import re
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote_from_bytes, urlsplit
 
@@ -14,7 +15,7 @@ from werkzeug.datastructures import Authorization, Headers, ImmutableMultiDict
 from werkzeug.http import parse_options_header
 from werkzeug.sansio.http import parse_cookie
 from werkzeug.sansio.request import Request as _SansIORequest
-from werkzeug.sansio.utils import get_content_length, get_host
+from werkzeug.sansio.utils import get_content_length, get_current_url, get_host
 from werkzeug.utils import cached_property
 
 from .. import json as json_module
@@ -40,6 +41,48 @@ _MAX_PARSED_CONTENT_TYPES = 256
 #: trusted list (bounded; emptied when full).
 _HOSTS: dict[tuple[str, str], str] = {}
 _MAX_HOSTS = 256
+
+#: The start of a URL that werkzeug's ``get_current_url`` returns exactly as its parts
+#: join: a scheme, a lowercase host of letters, digits, dots and dashes (``urlsplit``
+#: lowercases hosts; Python's IDNA codec returns an ASCII host without ``xn--`` as it
+#: is), a port without a leading zero below 60000 (``urlsplit``'s ``port`` is an int),
+#: then root path and path made only of characters its ``quote`` keeps (no ``%``, no
+#: ``?`` or ``#``, nothing outside ASCII); ``_PLAIN_QUERY``: such a query string.
+#: ``uri_to_iri`` then unquotes nothing and rebuilds the same string.
+#: tests/core/test_request_url.py compares both, over URLs outside these patterns too.
+_PLAIN_URL_PATH = re.compile(
+    r"[a-z][a-z0-9+.\-]*://[a-z0-9.\-]+(?::(?:[1-9][0-9]{0,3}|[1-5][0-9]{4}))?"
+    r"/[A-Za-z0-9\-._~!$&'()*+,/:;=@]*"
+)
+_PLAIN_QUERY = re.compile(r"[A-Za-z0-9\-._~!$&'()*+,/:;=?@]*")
+
+
+def current_url(
+    scheme: str,
+    host: str,
+    root_path: str | None = None,
+    path: str | None = None,
+    query_string: bytes | None = None,
+) -> str:
+    """werkzeug's ``get_current_url``: the request's URL as an IRI, up to the first part
+    not given (what ``request.url``, ``base_url``, ``root_url`` and ``host_url`` are).
+
+    The parts of an ordinary URL are joined as they are instead of being quoted, split,
+    unquoted and joined again (``_PLAIN_URL_PATH`` says when that gives the same
+    string)."""
+    url = f"{scheme}://{host}/"
+    if root_path is not None:
+        url = f"{scheme}://{host}{root_path.rstrip('/')}/"
+        if path is not None:
+            url += path.lstrip("/")
+    if "xn--" not in url and _PLAIN_URL_PATH.fullmatch(url) is not None:
+        if not query_string or path is None or root_path is None:
+            return url
+        query = query_string.decode("latin-1")
+        if _PLAIN_QUERY.fullmatch(query) is not None:
+            return f"{url}?{query}"
+    return get_current_url(scheme, host, root_path, path, query_string)
+
 
 #: Every ASCII character: only bytes >= 0x80 get percent-encoded.
 _ASCII = "".join(map(chr, range(128)))
@@ -415,6 +458,26 @@ class BaseRequestWebsocket(_SansIORequest):
                         del _PARSED_CONTENT_TYPES[next(iter(_PARSED_CONTENT_TYPES))]
                     _PARSED_CONTENT_TYPES[value] = parsed
             self._parsed_content_type = (parsed[0], dict(parsed[1]))
+
+    @cached_property
+    def url(self) -> str:  # type: ignore[override]
+        """The full URL: scheme, host, root path, path and query string."""
+        return current_url(self.scheme, self.host, self.root_path, self.path, self.query_string)
+
+    @cached_property
+    def base_url(self) -> str:  # type: ignore[override]
+        """Like :attr:`url` without the query string."""
+        return current_url(self.scheme, self.host, self.root_path, self.path)
+
+    @cached_property
+    def root_url(self) -> str:  # type: ignore[override]
+        """The scheme, host and root path: where the application is mounted."""
+        return current_url(self.scheme, self.host, self.root_path)
+
+    @cached_property
+    def host_url(self) -> str:  # type: ignore[override]
+        """The scheme and host only."""
+        return current_url(self.scheme, self.host)
 
     @cached_property
     def remote_addr(self) -> str | None:  # type: ignore[override]

@@ -79,10 +79,10 @@ _MAX_CACHED_VALUE = 128
 
 
 class LookupHeaders(Headers):
-    """werkzeug ``Headers`` whose ``get`` and ``in`` answer a missing header without an
-    exception: the request's headers, and the base of :class:`ResponseHeaders`.
+    """werkzeug ``Headers`` whose ``get``, ``in`` and ``pop`` answer a missing header
+    without an exception: the request's headers, and the base of :class:`ResponseHeaders`.
 
-    werkzeug answers both through ``headers[name]``, which builds a ``BadRequestKeyError``
+    werkzeug answers them through ``headers[name]``, which builds a ``BadRequestKeyError``
     (an ``HTTPException``, several Python calls) for each name that is not there:
     ``request.headers.get("Authorization")`` on an anonymous request, the
     ``If-None-Match``/``Range`` checks of every file response. Same results for every
@@ -111,7 +111,28 @@ class LookupHeaders(Headers):
         if key.__class__ is not str:
             return super().__contains__(key)
         wanted = key.lower()
-        return any(name.lower() == wanted for name, _value in self._list)
+        for name, _value in self._list:  # a plain loop: cheaper than any() over a generator
+            if name.lower() == wanted:
+                return True
+        return False
+
+    def pop(self, key: Any = None, default: Any = ...) -> Any:
+        """werkzeug's ``pop``: for a ``str`` name, the first value of that header (any
+        case) with every header of that name removed, ``default`` if there is none;
+        ``KeyError`` (werkzeug's ``BadRequestKeyError``) without a default. An index
+        or None pops that item (the last), as werkzeug does."""
+        if key.__class__ is not str:
+            return super().pop(key) if default is ... else super().pop(key, default)
+        wanted = key.lower()
+        items = self._list
+        for index, (name, value) in enumerate(items):
+            if name.lower() == wanted:
+                rest = items[index + 1 :]
+                items[index:] = [pair for pair in rest if pair[0].lower() != wanted]
+                return value
+        if default is ...:
+            return super().pop(key)  # raises werkzeug's BadRequestKeyError
+        return default
 
     def __eq__(self, other: object) -> bool:
         # werkzeug compares only headers of the very same class: keep `==` with a plain

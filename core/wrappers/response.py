@@ -11,7 +11,7 @@ import hashlib
 import json
 import os
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterable, AsyncIterator, Iterable
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable
 from http import HTTPStatus
 from inspect import getattr_static
 from typing import TYPE_CHECKING, Any
@@ -620,14 +620,14 @@ class Response(_SansIOResponse):
         """
         if request.method not in ("GET", "HEAD"):
             return self
-        headers = request.headers
+        header = _single_header_reader(request)
         if accept_ranges:
             self.headers["Accept-Ranges"] = _accept_ranges_value(accept_ranges)
-        if await self._process_range(request, complete_length, accept_ranges):
+        if await self._process_range(header, complete_length, accept_ranges):
             return self
-        if_modified_since = headers.get("If-Modified-Since")
-        if_none_match = headers.get("If-None-Match")
-        if_match = headers.get("If-Match")
+        if_modified_since = header(b"if-modified-since")
+        if_none_match = header(b"if-none-match")
+        if_match = header(b"if-match")
         # Without any of the three, is_resource_modified answers True whatever the ETag
         # and Last-Modified (it would still parse them): an unconditional GET.
         # tests/core/test_send_file.py (conditional requests) pins both ways.
@@ -638,7 +638,7 @@ class Response(_SansIOResponse):
             etag=self.headers.get("ETag"),
             last_modified=self.headers.get("Last-Modified"),
         ):
-            if parse_etags(if_match):
+            if if_match and parse_etags(if_match):
                 self.status_code = 412
             else:
                 self.status_code = 304
@@ -659,16 +659,15 @@ class Response(_SansIOResponse):
         return None  # a stream of unknown size: ranges cannot be served
 
     async def _process_range(
-        self, request: BaseRequestWebsocket, complete_length: int | None, accept_ranges: Any
+        self, header: Callable[[bytes], str | None], complete_length: int | None, accept_ranges: Any
     ) -> bool:
-        headers = request.headers
-        range_header = headers.get("Range")
+        range_header = header(b"range")
         if range_header is None:
             return False
         length = self._range_length(complete_length, accept_ranges)
         if not length:
             return False
-        if_range = headers.get("If-Range")
+        if_range = header(b"if-range")
         if if_range and is_resource_modified(
             http_range=range_header,
             http_if_range=if_range,
@@ -692,7 +691,7 @@ class Response(_SansIOResponse):
         else:
             if not callable(getattr(body, "make_conditional", None)):
                 await self.make_sequence()  # a stream: read into memory, then cut (Quart's way)
-                return await self._process_range(request, length, accept_ranges)
+                return await self._process_range(header, length, accept_ranges)
             length = await body.make_conditional(begin, end)
             restricted = body
         begin, end = restricted.begin, restricted.end
@@ -712,3 +711,15 @@ def _accept_ranges_value(accept_ranges: bool | str) -> str:
     if isinstance(accept_ranges, str):
         return accept_ranges
     raise ValueError("accept_ranges must be a bool or a str")
+
+
+def _single_header_reader(request: Any) -> Callable[[bytes], str | None]:
+    """How :meth:`Response.make_conditional` reads one header of ``request`` (by its
+    lowercase name): the request's own single-header read, which takes it from the scope
+    without decoding the other headers until ``headers`` were read or set
+    (``BaseRequestWebsocket._header``), else ``request.headers.get``."""
+    single = getattr(request, "_header", None)
+    if single is not None:
+        return single  # type: ignore[no-any-return]
+    headers = request.headers
+    return lambda name: headers.get(name.decode("latin-1"))  # type: ignore[no-any-return]

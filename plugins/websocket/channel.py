@@ -1,15 +1,15 @@
 """The ASGI side of one websocket connection: accept, receive, send and close.
 
 Per message, ``receive()`` is one await on the server's ``receive`` and ``send()`` one
-await on its ``send``: no queue, no task, no pluggy call. Only when a handler sends
-without receiving (two sends in a row while nobody waits in ``receive()``) does the
-connection start a small *reader* task. It reads ahead (at most ``_READ_AHEAD``
-messages, then it waits: backpressure) so that a client going away is noticed by a
-handler that only sends instead of it writing into a closed socket forever (hypercorn
-drops such sends silently). Echo, chat and request/response handlers never start it. The
-connection watch (:mod:`.watch`, one timer per loop) starts it too for a handler that
-stays outside ``receive()``/``send()``, and drops a client whose sends make no progress
-for ``WEBSOCKET_SEND_TIMEOUT`` (1008).
+await on its ``send``: no queue, no task, no pluggy call. Only when a handler that never
+received sends twice in a row does the connection start a small *reader* task. It reads
+ahead (at most ``_READ_AHEAD`` messages, then it waits: backpressure) so that a client
+going away is noticed by a handler that only sends instead of it writing into a closed
+socket forever (hypercorn drops such sends silently). Echo, chat, fan-out and
+request/response handlers never start it. The connection watch (:mod:`.watch`, one timer
+per loop) starts it too for a handler that stays outside ``receive()`` (sending or
+awaiting something else) at two ticks in a row, and drops a client whose sends make no
+progress for ``WEBSOCKET_SEND_TIMEOUT`` (1008).
 
 When the connection ends, the handler is **cancelled** unless it is the one that found
 out (Quart cancels a handler whose client left): the task that sees the end calls
@@ -149,6 +149,7 @@ class WebsocketChannel:
     _accepting: asyncio.Future[None] | None = None
     # True while a receive() waits; None is the watch's mark "idle since last tick".
     _receiving: bool | None = False
+    _received = False  # the handler has called receive() (itself) on this connection
     _unwatched_sends = 0
     _reader: asyncio.Task[None] | None = None
     _buffer: collections.deque[Any] | None = None  # the reader's, made with it
@@ -320,6 +321,7 @@ class WebsocketChannel:
                     finally:
                         self._receiving = False
                     self._unwatched_sends = 0
+                    self._received = True
                 else:
                     message = await self._next_buffered()
             except asyncio.CancelledError:
@@ -483,7 +485,13 @@ class WebsocketChannel:
             self._sends_done += 1
         unwatched = self._unwatched_sends + 1  # sends since the last receive()
         self._unwatched_sends = unwatched
-        if unwatched >= 2 and self._reader is None and not self._receiving:
+        # A handler that never received gets the reader at its second send in a row (a
+        # feed: it learns at once that its client left). One that received reads the
+        # socket itself (a reply in several messages, a fan-out) and would pay the
+        # reader's extra hop on every message from then on: the watch starts it if the
+        # handler stays away from receive() for two ticks. Both kinds end when the client
+        # leaves: tests/plugins/websocket/test_disconnect.py (test_*_after_receiving_*).
+        if not self._received and unwatched >= 2 and self._reader is None and not self._receiving:
             self._start_reader()
         if _receivers.connected and signals.websocket_sent.receivers:
             await signals.send_async(signals.websocket_sent, self, data=data)

@@ -94,3 +94,50 @@ async def test_response_headers_get_and_in_for_missing_names() -> None:
     assert response.headers["X-Response"] == repr(
         [None, None, None, "fallback", None, -1, -1, False, False, False]
     )
+
+
+def pops(headers: Any) -> list[Any]:
+    """The same pops on any headers object, and what is left after them."""
+    results: list[Any] = [
+        headers.pop("x-COUNT"),  # the first of two, both removed
+        headers.pop("X-Missing", "fallback"),
+        headers.pop("X-Missing", None),
+        headers.pop("X-Token", None),
+        headers.pop(0),
+        headers.pop(),
+    ]
+    try:
+        headers.pop("X-Missing")
+    except KeyError as error:
+        results.append(type(error).__name__)
+    return [*results, list(headers.items())]
+
+
+async def test_response_headers_pop_matches_werkzeug() -> None:
+    """``response.headers.pop`` (``make_conditional`` drops ``Content-Length`` with it):
+    werkzeug's results, whatever the case of the name, for present and missing names."""
+    app = Erlen(__name__)
+    items = [
+        ("Host", "localhost"),
+        ("X-Count", "7"),
+        ("X-Token", "abc"),
+        ("x-count", "8"),
+        ("X-Word", "seven"),
+        ("X-Last", "1"),
+        ("X-Final", "2"),
+    ]
+
+    @app.route("/pop")
+    async def pop() -> Any:
+        response = await app.make_response("popped")
+        response.headers.clear()
+        response.headers.extend(items)
+        response.headers["X-Result"] = repr(pops(response.headers))
+        return response
+
+    expected = pops(Headers(items))
+    assert expected[:3] == ["7", "fallback", None]
+    assert expected[-2:] == ["BadRequestKeyError", [("X-Word", "seven"), ("X-Last", "1")]]
+    response = await app.test_client().get("/pop")
+    assert response.status_code == 200
+    assert response.headers["X-Result"] == repr(expected)

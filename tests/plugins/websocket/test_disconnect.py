@@ -64,6 +64,59 @@ async def test_a_handler_that_only_sends_ends_when_its_client_leaves() -> None:
     assert ended == [1000]
 
 
+async def test_a_fan_out_handler_after_receiving_ends_when_its_client_leaves() -> None:
+    """Ten messages per message received: the handler learns of the departure in
+    receive(), with the client's close code."""
+    app = Erlen(__name__)
+    ended: list[Any] = []
+
+    @app.websocket("/fanout")
+    async def fanout():
+        try:
+            while True:
+                data = await websocket.receive()
+                for i in range(10):
+                    await websocket.send(f"{data} {i}")
+        except ConnectionClosed as closed:
+            ended.append(closed.code)
+            raise
+
+    async with app.test_client().websocket("/fanout") as conn:
+        for word in ("a", "b", "c"):
+            await conn.send(word)
+            assert [await conn.receive() for _ in range(10)] == [f"{word} {i}" for i in range(10)]
+        await conn.close(4003, "done")
+    assert ended == [4003]
+
+
+async def test_a_handler_pushing_after_receiving_once_ends_when_its_client_leaves() -> None:
+    """One message received (a subscription), then only sends: the connection watch
+    starts the reader, which sees the client leave and cancels the handler."""
+    app = Erlen(__name__)
+    ended: list[Any] = []
+
+    @app.websocket("/subscribe")
+    async def subscribe():
+        topic = await websocket.receive()
+        count = 0
+        try:
+            while True:
+                count += 1
+                await websocket.send(f"{topic} {count}")
+                await asyncio.sleep(0.005)
+        except asyncio.CancelledError:  # ConnectionClosed in send(), else cancelled
+            ended.append(websocket.close_code)
+            raise
+
+    async def scenario() -> None:
+        async with app.test_client().websocket("/subscribe") as conn:
+            await conn.send("news")
+            assert [await conn.receive() for _ in range(3)] == ["news 1", "news 2", "news 3"]
+
+    await asyncio.wait_for(scenario(), 10)
+    assert ended == [1000]
+
+
 async def test_a_sending_handler_still_receives_what_the_client_sent() -> None:
     app = Erlen(__name__)
 
