@@ -588,10 +588,11 @@ class Response(_SansIOResponse):
             yield self._encode(chunk)
 
     async def add_etag(self, overwrite: bool = False, weak: bool = False) -> None:
-        """Set an ETag from a hash of the body (in-memory bodies only)."""
+        """Set an ETag from the MD5 hash of the body, as Quart does (so the ETags a
+        client cached from a Quart app still match after a port)."""
         if overwrite or "etag" not in self.headers:
             data = await self.get_data()
-            self.set_etag(hashlib.sha1(data).hexdigest(), weak)
+            self.set_etag(hashlib.md5(data, usedforsecurity=False).hexdigest(), weak)
 
     async def make_sequence(self) -> None:
         """Read a streamed body into memory, so it can be read again and measured."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import threading
 from datetime import UTC, datetime
 from typing import Any
@@ -599,3 +600,12 @@ async def test_make_response_helper_needs_an_app_context(app: Erlen) -> None:
         response = await make_response("inside", 201)
     assert response.status_code == 201
     assert await response.get_data() == b"inside"
+
+
+async def test_add_etag_is_the_md5_of_the_body_as_in_quart(conditional_app: Erlen) -> None:
+    # The same ETag a Quart app gives the same body: a client's cached ETag survives a port.
+    client = conditional_app.test_client()
+    response = await client.get("/auto-etag")
+    assert response.headers["ETag"] == f'"{hashlib.md5(b"hash me").hexdigest()}"'
+    again = await client.get("/auto-etag", headers={"If-None-Match": response.headers["ETag"]})
+    assert again.status_code == 304
