@@ -11,10 +11,20 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NoReturn
 
+from benchlib.appdata import (
+    API_TOKEN,
+    ARTICLE,
+    CATALOG,
+    COOKIE_EXPIRES,
+    ITEMS,
+    ROUTE_COUNT,
+    ROWS,
+    SECURITY_HEADERS,
+    TEMPLATE,
+)
 from quart import (
     Blueprint,
     Quart,
@@ -38,28 +48,7 @@ from quart import (
 from quart.views import MethodView
 from werkzeug.exceptions import HTTPException
 
-TEMPLATE = "<h1>{{ title }}</h1><ul>{% for item in items %}<li>{{ item }}</li>{% endfor %}</ul>"
-ITEMS = [f"item {i}" for i in range(10)]
-ROUTE_COUNT = 300
-API_TOKEN = "Bearer bench-token"
 HELLO_FILE = Path(__file__).resolve().parent / "static" / "hello.txt"
-ROWS = [{"id": i, "name": f"row {i}", "active": i % 2 == 0} for i in range(100)]
-CATALOG = [
-    {"id": i, "name": f"item {i}", "price": i * 0.25, "tags": ["a", "b"], "active": i % 3 == 0}
-    for i in range(1000)
-]
-SECURITY_HEADERS = {
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-    "Referrer-Policy": "no-referrer",
-    "Strict-Transport-Security": "max-age=63072000; includeSubDomains",
-    "Content-Security-Policy": "default-src 'self'",
-    "Permissions-Policy": "geolocation=()",
-    "Cache-Control": "no-store",
-    "X-Request-Id": "bench-1",
-}
-ARTICLE = "<h1>Article</h1>" + "<p>Lorem ipsum dolor sit amet.</p>" * 20
-COOKIE_EXPIRES = datetime(2030, 1, 1, tzinfo=UTC)
 
 # The Erlen twin loads only Erlen's own plugins, whatever else is installed: an installed
 # third-party plugin is loaded only when an app selects it (load_app checks it).

@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
 from typing import Any
 
 import jinja2
+from benchlib.appdata import ITEMS, ROUTE_COUNT, TEMPLATE
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -19,13 +20,10 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 Handler = Callable[[Scope, Receive, Send], Awaitable[None]]
 
-TEMPLATE = "<h1>{{ title }}</h1><ul>{% for item in items %}<li>{{ item }}</li>{% endfor %}</ul>"
-ITEMS = [f"item {i}" for i in range(10)]
 JINJA = jinja2.Environment(autoescape=True)
 TEXT = b"text/plain; charset=utf-8"
 HTML = b"text/html; charset=utf-8"
 JSON = b"application/json"
-ROUTE_COUNT = 300
 
 
 async def respond(

@@ -11,12 +11,22 @@ import asyncio
 import hashlib
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NoReturn
 from urllib.parse import urlencode
 
 import jinja2
+from benchlib.appdata import (
+    API_TOKEN,
+    ARTICLE,
+    CATALOG,
+    COOKIE_EXPIRES,
+    ITEMS,
+    ROUTE_COUNT,
+    ROWS,
+    SECURITY_HEADERS,
+    TEMPLATE,
+)
 from starlette.applications import Starlette
 from starlette.endpoints import HTTPEndpoint
 from starlette.exceptions import HTTPException
@@ -45,29 +55,8 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 SECRET_KEY = "bench-secret-key"
-TEMPLATE = "<h1>{{ title }}</h1><ul>{% for item in items %}<li>{{ item }}</li>{% endfor %}</ul>"
-ITEMS = [f"item {i}" for i in range(10)]
-ROUTE_COUNT = 300
-API_TOKEN = "Bearer bench-token"
 APP_DIR = Path(__file__).resolve().parent
 HELLO_FILE = APP_DIR / "static" / "hello.txt"
-ROWS = [{"id": i, "name": f"row {i}", "active": i % 2 == 0} for i in range(100)]
-CATALOG = [
-    {"id": i, "name": f"item {i}", "price": i * 0.25, "tags": ["a", "b"], "active": i % 3 == 0}
-    for i in range(1000)
-]
-SECURITY_HEADERS = {
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-    "Referrer-Policy": "no-referrer",
-    "Strict-Transport-Security": "max-age=63072000; includeSubDomains",
-    "Content-Security-Policy": "default-src 'self'",
-    "Permissions-Policy": "geolocation=()",
-    "Cache-Control": "no-store",
-    "X-Request-Id": "bench-1",
-}
-ARTICLE = "<h1>Article</h1>" + "<p>Lorem ipsum dolor sit amet.</p>" * 20
-COOKIE_EXPIRES = datetime(2030, 1, 1, tzinfo=UTC)
 CONFIG = {"PAGE_SIZE": 20, "SITE_NAME": "Bench"}
 JINJA = jinja2.Environment(autoescape=True)
 TEMPLATES = Jinja2Templates(directory=APP_DIR / "templates")

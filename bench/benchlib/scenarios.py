@@ -7,6 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from benchlib import appdata
+from benchlib.appdata import CATALOG, ROUTE_COUNT, ROWS
 from benchlib.asgi import Response
 
 ITEMS_HTML = "<h1>Items</h1><ul>" + "".join(f"<li>item {i}</li>" for i in range(10)) + "</ul>"
@@ -18,7 +20,6 @@ STREAM_OUTPUT = "".join(f"chunk{i}\n" for i in range(10)).encode()
 CONTEXT_STREAM_OUTPUT = "".join(f"bob {i}\n" for i in range(5)).encode()
 HELLO_FILE_BODY = b"Hello from a small file on disk.\n"
 UPLOAD_BODY = bytes(range(256)) * 4  # 1 KB of binary data
-ROWS = [{"id": i, "name": f"row {i}", "active": i % 2 == 0} for i in range(100)]
 FLASH_PAGE = (
     b"<!doctype html><html><head><title>Messages</title></head><body>"
     b'<p class="flash">Saved.</p></body></html>'
@@ -30,22 +31,8 @@ PROFILE_PAGE = (
 WS_MESSAGE = "Hello, websocket!"
 FORM_BODY = b"name=alice&age=30"
 JSON_POST_BODY = b'{"name":"alice","age":30}'
-CATALOG = [
-    {"id": i, "name": f"item {i}", "price": i * 0.25, "tags": ["a", "b"], "active": i % 3 == 0}
-    for i in range(1000)
-]
-SECURITY_HEADERS = {
-    "x-content-type-options": "nosniff",
-    "x-frame-options": "DENY",
-    "referrer-policy": "no-referrer",
-    "strict-transport-security": "max-age=63072000; includeSubDomains",
-    "content-security-policy": "default-src 'self'",
-    "permissions-policy": "geolocation=()",
-    "cache-control": "no-store",
-    "x-request-id": "bench-1",
-}
+SECURITY_HEADERS = {name.lower(): value for name, value in appdata.SECURITY_HEADERS.items()}
 THING = {"name": "widget", "price": 9.5, "tags": ["a", "b"]}
-ARTICLE = "<h1>Article</h1>" + "<p>Lorem ipsum dolor sit amet.</p>" * 20
 OBJECT_ID = "4f1c2a3e-8b7d-4c6e-9a5f-0e1d2c3b4a59"
 BIG_UPLOAD_BODY = bytes(range(256)) * 256  # 64 KiB
 MULTIPART_BOUNDARY = "bench-boundary-7f3a"
@@ -61,7 +48,6 @@ MULTIPART_BODY = (
     + f"\r\n--{MULTIPART_BOUNDARY}--\r\n".encode()
 )
 STREAM_100_OUTPUT = "".join(f"line {i}\n" for i in range(100)).encode()
-ROUTE_COUNT = 300  # numbered routes /r0../r299 in every app; the last one is measured
 
 
 def echo_payload(size: int = 1024) -> dict[str, Any]:

@@ -1,0 +1,29 @@
+"""The data every benchmark app serves and every scenario expects: one copy, imported by
+the apps (``bench/apps/*.py``) and by :mod:`benchlib.scenarios`."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+TEMPLATE = "<h1>{{ title }}</h1><ul>{% for item in items %}<li>{{ item }}</li>{% endfor %}</ul>"
+ITEMS = [f"item {i}" for i in range(10)]
+ROUTE_COUNT = 300  # numbered routes /r0../r299 in every app; the last one is measured
+API_TOKEN = "Bearer bench-token"
+ROWS = [{"id": i, "name": f"row {i}", "active": i % 2 == 0} for i in range(100)]
+CATALOG: list[dict[str, Any]] = [
+    {"id": i, "name": f"item {i}", "price": i * 0.25, "tags": ["a", "b"], "active": i % 3 == 0}
+    for i in range(1000)
+]
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Strict-Transport-Security": "max-age=63072000; includeSubDomains",
+    "Content-Security-Policy": "default-src 'self'",
+    "Permissions-Policy": "geolocation=()",
+    "Cache-Control": "no-store",
+    "X-Request-Id": "bench-1",
+}
+ARTICLE = "<h1>Article</h1>" + "<p>Lorem ipsum dolor sit amet.</p>" * 20
+COOKIE_EXPIRES = datetime(2030, 1, 1, tzinfo=UTC)
