@@ -82,6 +82,19 @@ def get(target: bytes, *headers: bytes, method: bytes = b"GET") -> bytes:
     return b"\r\n".join([*lines, b"Connection: close", b"", b""])
 
 
+async def post_multipart(app: Erlen, target: bytes, body: bytes) -> tuple[int, bytes]:
+    """POST ``body`` (multipart, boundary ``B``, with its length) to ``app`` served on a
+    real socket: the status and body of the answer."""
+    head = get(
+        target,
+        b"Content-Type: multipart/form-data; boundary=B",
+        b"Content-Length: %d" % len(body),
+        method=b"POST",
+    )
+    async with serve_app(app) as base:
+        return await raw_exchange(base, head + body)
+
+
 TRAVERSALS = [
     b"/static/../secret.txt",
     b"/static/%2e%2e/secret.txt",
@@ -370,14 +383,7 @@ async def test_a_part_charset_that_cannot_decode_text_is_not_a_500(charset: byte
         b'--B\r\nContent-Disposition: form-data; name="a"\r\n'
         b"Content-Type: text/plain; charset=" + charset + b"\r\n\r\nvalue \xc3\xa9\r\n--B--\r\n"
     )
-    head = get(
-        b"/form",
-        b"Content-Type: multipart/form-data; boundary=B",
-        b"Content-Length: %d" % len(body),
-        method=b"POST",
-    )
-    async with serve_app(app) as base:
-        status, answer = await raw_exchange(base, head + body)
+    status, answer = await post_multipart(app, b"/form", body)
     assert (status, json.loads(answer)) == (200, {"a": "value é"})
 
 
@@ -473,14 +479,7 @@ async def test_many_file_parts_past_the_memory_budget_share_one_descriptor() -> 
         + b"".join(part(f"f{i}", b"%d" % (i % 10)) for i in range(300))
         + b"--B--\r\n"
     )
-    head = get(
-        b"/files",
-        b"Content-Type: multipart/form-data; boundary=B",
-        b"Content-Length: %d" % len(body),
-        method=b"POST",
-    )
-    async with serve_app(app) as base:
-        status, answer = await raw_exchange(base, head + body)
+    status, answer = await post_multipart(app, b"/files", body)
     assert status == 200, answer
     result = json.loads(answer)
     assert result["sizes"] == [1, 500 * 1024]
