@@ -75,7 +75,7 @@ __all__ = [
     "main",
     "make_cli",
     "prepare_import",
-    "run_command",
+    "run_command",  # noqa: F822  (made on first use by the module __getattr__ below)
     "version_option",
     "versions_report",
     "with_appcontext",
