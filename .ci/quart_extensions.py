@@ -2,9 +2,9 @@
 
     python .ci/quart_extensions.py [NAME ...] [--work DIR]
 
-For each extension (all nine by default: quart-schema, quart-auth, quart-cors,
-quart-rate-limiter, quart-tasks, quart-dishka, quart-httpauth, quart-db and
-quart-enciphers, at the versions pinned below), this downloads its sdist from PyPI (the
+For each extension (all ten by default: quart-schema, quart-auth, quart-cors,
+quart-rate-limiter, quart-tasks, quart-dishka, quart-httpauth, quart-db, quart-enciphers
+and quart-rapidoc, at the versions pinned below), this downloads its sdist from PyPI (the
 sdists carry the tests; nothing of theirs is in this repository), unpacks it, installs it
 with its test requirements into a virtualenv shared by the extensions, next to an
 editable Erlen (pip also installs the real Quart, the extensions' dependency: the patch
@@ -98,6 +98,9 @@ EXTENSIONS = (
     ),
     # An encrypted cookie session interface: its tests read the cookies the app sets.
     Extension("quart-enciphers", "3.0.0", ("enciphers==3.0.0", "orjson==3.13.0")),
+    # Serves the RapiDoc page for an OpenAPI document given as a dict, JSON or YAML file
+    # (PyYAML comes with it).
+    Extension("quart-rapidoc", "0.5.1"),
 )
 #: The test runner in the extensions' virtualenv (Erlen's test extra allows these).
 RUNNER_REQUIRES = ("pytest==9.2.0", "pytest-asyncio==1.5.0")
@@ -192,7 +195,7 @@ def prepare(extensions: Sequence[Extension], work: Path) -> Path:
         run([sys.executable, "-m", "venv", venv])
     sdists = work / "sdists"
     sdists.mkdir(parents=True, exist_ok=True)
-    missing = [ext for ext in extensions if not list(sdists.glob(sdist_glob(ext)))]
+    missing = [ext for ext in extensions if find_sdist(sdists, ext) is None]
     if missing:
         # The extensions' sdists, not ``:all:``: that also builds their build backends from
         # source to read the sdists' metadata (minutes, on a machine without pip's cache).
@@ -202,7 +205,7 @@ def prepare(extensions: Sequence[Extension], work: Path) -> Path:
     sources = work / "src"
     shutil.rmtree(sources, ignore_errors=True)
     sources.mkdir()
-    folders = [unpack(next(sdists.glob(sdist_glob(ext))), sources) for ext in extensions]
+    folders = [unpack(found_sdist(sdists, ext), sources / source_folder(ext)) for ext in extensions]
     # Two suites may pin the same requirement: each once.
     test_requires = list(dict.fromkeys(req for ext in extensions for req in ext.test_requires))
     run(
@@ -212,19 +215,41 @@ def prepare(extensions: Sequence[Extension], work: Path) -> Path:
     return python
 
 
-def sdist_glob(extension: Extension) -> str:
-    return f"{extension.name.replace('-', '_')}-{extension.version}.tar.gz"
+def source_folder(extension: Extension) -> str:
+    """The folder under ``src`` its sdist is unpacked to: ``quart_db-0.12.0``."""
+    return f"{extension.name.replace('-', '_')}-{extension.version}"
 
 
-def unpack(sdist: Path, into: Path) -> Path:
+def find_sdist(sdists: Path, extension: Extension) -> Path | None:
+    """Its downloaded sdist, whatever the spelling of the name in the file's name (older
+    sdists keep the project's: ``Quart-Rapidoc-0.5.1.tar.gz``)."""
+    wanted = f"{source_folder(extension)}.tar.gz".lower().replace("-", "_")
+    for sdist in sdists.glob("*.tar.gz"):
+        if sdist.name.lower().replace("-", "_") == wanted:
+            return sdist
+    return None
+
+
+def found_sdist(sdists: Path, extension: Extension) -> Path:
+    sdist = find_sdist(sdists, extension)
+    if sdist is None:
+        raise FileNotFoundError(f"no sdist of {extension.requirement} in {sdists}")
+    return sdist
+
+
+def unpack(sdist: Path, folder: Path) -> Path:
+    """Unpack ``sdist`` (one top folder) as ``folder``."""
     with tarfile.open(sdist) as archive:
-        archive.extractall(into, filter="data")
-    return into / sdist.name.removesuffix(".tar.gz")
+        archive.extractall(folder.parent, filter="data")
+    unpacked = folder.parent / sdist.name.removesuffix(".tar.gz")
+    if unpacked != folder:
+        unpacked.rename(folder)
+    return folder
 
 
 def run_suite(python: Path, extension: Extension, work: Path) -> dict[str, str]:
     """Run the extension's suite through the patch; its outcomes by node id."""
-    folder = work / "src" / sdist_glob(extension).removesuffix(".tar.gz")
+    folder = work / "src" / source_folder(extension)
     report = work / f"{extension.name}.json"
     report.unlink(missing_ok=True)
     env = {

@@ -75,6 +75,7 @@ __all__ = [
     "main",
     "make_cli",
     "prepare_import",
+    "run_command",  # noqa: F822  (made on first use by the module __getattr__ below)
     "version_option",
     "versions_report",
     "with_appcontext",
@@ -473,6 +474,24 @@ def make_cli() -> ErlenGroup:
 
 
 cli = make_cli()
+
+
+def __getattr__(name: str) -> Any:
+    # Quart's ``quart.cli.run_command`` (quart-flask-patch re-exports it, a custom group
+    # may add it): the ``run`` command of the default plugins, as ``kernel run`` finds it.
+    # Asked of the plugins on first use, so that the kernel imports none of them.
+    if name == "run_command":
+        group = make_cli()
+        group._load_plugin_commands()
+        command = group.commands.get("run")
+        if command is None:
+            raise AttributeError(
+                "erlen.cli.run_command: no enabled plugin adds a 'run' command"
+                " (the serving plugin does)"
+            )
+        globals()[name] = command
+        return command
+    raise AttributeError(f"module 'erlen.cli' has no attribute {name!r}")
 
 
 def main(prog_name: str = "kernel") -> None:

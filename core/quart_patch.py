@@ -12,7 +12,8 @@ other), whether or not the real Quart is installed: pip installs it as the exten
 dependency, and none of its code runs. A ``quart.X`` that Erlen has no ``erlen.X`` for
 raises ``ModuleNotFoundError``; the real Quart's module is never used in its place.
 
-Each aliased module also answers Quart's class names: ``quart.Quart`` is
+Each aliased module, and each of its submodules imported by then (an attribute of it,
+as ``quart.app`` is after ``import quart``), also answers Quart's class names: ``quart.Quart`` is
 :class:`erlen.Erlen`, ``quart.testing.QuartClient`` is ``erlen.testing.ErlenClient``,
 and so on for every ``Erlen*`` name (also added to the module's ``__all__``, so
 ``from quart import *`` has ``Quart``). Quart's public API spells no other name
@@ -76,6 +77,12 @@ def add_quart_names(module: ModuleType) -> None:
             exported.append(quart_name)
 
 
+#: The submodules ``import quart`` leaves reachable as attributes (``quart.testing``) that
+#: ``import erlen`` imports only on use; the patch imports them with ``quart``, so code
+#: that reaches them without an import of its own finds them, as on Quart.
+REACHABLE_AFTER_IMPORT = ("asgi", "cli", "testing", "wrappers.websocket")
+
+
 class _AliasLoader(importlib.abc.Loader):
     """Hands the import system an already imported Erlen module under a ``quart`` name."""
 
@@ -85,7 +92,14 @@ class _AliasLoader(importlib.abc.Loader):
 
     def create_module(self, spec: importlib.machinery.ModuleSpec) -> ModuleType:
         module = importlib.import_module(self.target)
-        add_quart_names(module)
+        if self.target == ERLEN:
+            for name in REACHABLE_AFTER_IMPORT:
+                importlib.import_module(f"{ERLEN}.{name}")
+        # Not only this module: its imported submodules are already attributes of it,
+        # reached without an import statement (``import quart`` then ``quart.app.Quart``).
+        for name, loaded in list(sys.modules.items()):
+            if name == self.target or name.startswith(self.target + "."):
+                add_quart_names(loaded)
         self.erlen_spec = module.__spec__
         return module
 

@@ -4,10 +4,12 @@ plugin records what each test gave. (CI runs the real extension suites with it.)
 from __future__ import annotations
 
 import importlib.util
+import io
 import json
 import os
 import subprocess
 import sys
+import tarfile
 import textwrap
 from pathlib import Path
 
@@ -51,6 +53,28 @@ def test_the_repository_lists_are_readable_and_name_the_pinned_extensions() -> N
             f"{extension.name} {extension.version}"
             in (extension.expected_failures_file.read_text().splitlines()[0])
         )
+
+
+def test_an_sdist_is_found_and_unpacked_whatever_the_spelling_of_its_name(
+    tmp_path: Path,
+) -> None:
+    sdists = tmp_path / "sdists"
+    sdists.mkdir()
+    for top in ("Quart-Rapidoc-0.5.1", "quart_db-0.12.0"):
+        with tarfile.open(sdists / f"{top}.tar.gz", "w:gz") as archive:
+            info = tarfile.TarInfo(f"{top}/setup.py")
+            info.size = 2
+            archive.addfile(info, io.BytesIO(b"# "))
+    rapidoc = runner.Extension("quart-rapidoc", "0.5.1")
+    db = runner.Extension("quart-db", "0.12.0")
+    assert runner.find_sdist(sdists, rapidoc) == sdists / "Quart-Rapidoc-0.5.1.tar.gz"
+    assert runner.find_sdist(sdists, db) == sdists / "quart_db-0.12.0.tar.gz"
+    assert runner.find_sdist(sdists, runner.Extension("quart-db", "0.11.0")) is None
+    folder = runner.unpack(
+        runner.found_sdist(sdists, rapidoc), tmp_path / "src" / "quart_rapidoc-0.5.1"
+    )
+    assert (folder / "setup.py").read_text() == "# "
+    assert sorted(p.name for p in (tmp_path / "src").iterdir()) == ["quart_rapidoc-0.5.1"]
 
 
 def test_the_plugin_records_each_tests_final_outcome(tmp_path: Path) -> None:

@@ -50,8 +50,6 @@ REEXPORTED = {
 #: supported", says the same).
 NOT_PROVIDED = {
     "quart.app.iscoroutinefunction": "Quart's private copy of inspect.iscoroutinefunction",
-    "quart.cli.run_command": "the run command is the serving plugin's, "
-    "erlen.plugins.serving.command.run_command (the kernel never imports a plugin)",
     "quart.debug.TEMPLATE": "the Jinja source of Quart's traceback page; Erlen's page is "
     "built by erlen.debug.traceback_page",
     "quart.utils.MustReloadError": "Quart's reloader; Erlen's is the serving plugin's",

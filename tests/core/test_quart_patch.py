@@ -36,6 +36,27 @@ def test_quart_modules_are_erlen_modules_with_quart_names() -> None:
     assert result.stdout.split() == ["True"] * 5 + ["erlen.testing"]
 
 
+def test_submodules_reached_as_attributes_answer_quart_names() -> None:
+    # Quart-Cmark annotates with ``quart.app.Quart`` after a bare ``import quart``.
+    result = run_python(
+        """
+        import erlen.quart_patch
+        import quart
+        print(quart.app.Quart.__name__, quart.testing.QuartClient.__name__)
+        print(quart.cli.ScriptInfo.__module__, quart.wrappers.websocket.Websocket.__name__)
+        print(quart.asgi.ASGIHTTPConnection.__name__)
+        """
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        "Erlen",
+        "TestClient",
+        "erlen.cli",
+        "Websocket",
+        "ASGIHTTPConnection",
+    ]
+
+
 def test_a_quart_app_runs_through_the_patch() -> None:
     result = run_python(
         """
