@@ -18,7 +18,10 @@ leaves the rest to hypercorn:
 - :class:`HardenedH2Protocol`: a client resetting streams as fast as it opens them
   (HTTP/2 "rapid reset") gets GOAWAY (ENHANCE_YOUR_CALM) and the connection is closed;
   hypercorn started the app for every stream and, past 1,000 waiting streams, ended the
-  connection with an unhandled ``TooManyStreamsError`` traceback.
+  connection with an unhandled ``TooManyStreamsError`` traceback. A request whose
+  ``:path`` or ``:method`` is not ASCII has its stream reset (PROTOCOL_ERROR), and DATA
+  for a stream already answered is acknowledged and dropped; each ended the whole
+  connection with a traceback.
 - :class:`HardenedWSStream`: a websocket message over the limit, or a frame wsproto cannot
   parse, *fails* the connection (RFC 6455 section 7.1.7): the close frame (1009, 1007,
   1002) is sent and the connection closed, instead of waiting for a close frame the
@@ -28,6 +31,17 @@ leaves the rest to hypercorn:
 - :class:`BoundedPerMessageDeflate`: inflates at most the message size limit (plus one
   byte) of each message and fails the connection with 1009 beyond it; wsproto inflated a
   whole frame whatever its size (a 254 kB frame became 256 MiB).
+- :class:`CheckedHandshake`: a websocket handshake whose ``Connection`` or
+  ``Sec-WebSocket-*`` value is not ASCII gets 400 (wsproto's parser raised: no answer, a
+  traceback in the log).
+- :class:`ClosedAwareHTTPStream`: a response body sent after the client left is dropped
+  without being written, and the sender yields to the loop, so the app's disconnect
+  watcher runs (hypercorn wrote every chunk to the dead socket, each logging
+  ``socket.send() raised exception.``, and a body that awaits nothing else ran to its end
+  without the loop turning).
+- :class:`FlowControlledStreamBuffer`: an HTTP/2 response waits while the client's flow
+  control window is closed (hypercorn let the app go on as soon as it sent nothing, so a
+  client that never opened its window had the whole response buffered in the server).
 
 Lean connection state, for the memory of idle websockets (``kernel run`` with 1,000 idle
 websockets: 25.0 KB each before, 19.3 KB now, hypercorn's share included): the empty
@@ -66,9 +80,10 @@ from hypercorn.asyncio.task_group import TaskGroup
 from hypercorn.asyncio.tcp_server import TCPServer
 from hypercorn.events import Closed
 from hypercorn.protocol.events import Response, StreamClosed
-from hypercorn.protocol.h2 import H2Protocol
+from hypercorn.protocol.h2 import BUFFER_LOW_WATER, H2Protocol, StreamBuffer
 from hypercorn.protocol.h11 import H11Protocol, H11WSConnection
-from hypercorn.protocol.ws_stream import FrameTooLargeError, WSStream
+from hypercorn.protocol.http_stream import HTTPStream
+from hypercorn.protocol.ws_stream import FrameTooLargeError, Handshake, WSStream
 from wsproto.connection import ConnectionState
 from wsproto.events import CloseConnection, Message, Ping
 from wsproto.extensions import PerMessageDeflate
@@ -161,6 +176,54 @@ class BoundedPerMessageDeflate(PerMessageDeflate):
         if fin:
             self._inflated = 0
         return super().frame_inbound_complete(proto, fin)
+
+
+class CheckedHandshake(Handshake):
+    """hypercorn's websocket handshake, invalid (400) when a header it splits is not
+    ASCII: wsproto's ``split_comma_header`` raised ``UnicodeDecodeError`` for
+    ``Sec-WebSocket-Protocol: \\xff``, and the connection ended unanswered."""
+
+    garbled = False
+
+    def __init__(self, headers: list[tuple[bytes, bytes]], http_version: str) -> None:
+        try:
+            super().__init__(headers, http_version)
+        except UnicodeDecodeError:
+            self.garbled = True
+
+    def is_valid(self) -> bool:
+        return not self.garbled and super().is_valid()
+
+
+class ClosedAwareHTTPStream(HTTPStream):
+    """hypercorn's HTTP stream, dropping what the app sends once the stream is closed."""
+
+    async def app_send(self, message: Any) -> None:
+        if self.closed and message is not None:
+            # The client left (or the response is complete): hypercorn would write the
+            # body to the dead socket, asyncio logging each write, and a body that
+            # awaits nothing else would never let the loop run the app's disconnect
+            # watcher. Nothing is written; the yield lets the watcher stop the body.
+            await asyncio.sleep(0)
+            return
+        await super().app_send(message)
+
+
+class FlowControlledStreamBuffer(StreamBuffer):
+    """hypercorn's buffer of an HTTP/2 response, whose writer is let go only once the
+    buffer has drained below the low-water mark (hypercorn let it go whenever one pop
+    took less than that: a closed flow-control window takes nothing, so the app's whole
+    response piled up here)."""
+
+    async def pop(self, max_length: int) -> bytes:
+        length = min(len(self.buffer), max_length)
+        data = bytes(self.buffer[:length])
+        del self.buffer[:length]
+        if len(self.buffer) < BUFFER_LOW_WATER:
+            await self._paused.set()
+        if not self.buffer:
+            await self._is_empty.set()
+        return data
 
 
 class HardenedWSStream(WSStream):
@@ -275,16 +338,70 @@ class HardenedH11Protocol(H11Protocol):
         await super().stream_send(event)
 
 
+class _GoneStream:
+    """Stands for a stream hypercorn has already closed and forgotten."""
+
+    async def handle(self, event: Any) -> None:
+        return None
+
+
+_GONE_STREAM = _GoneStream()
+
+
+class _Streams(dict):  # type: ignore[type-arg]
+    """An HTTP/2 connection's streams by id; a stream already closed is a no-op stream.
+
+    hypercorn forgets a stream once its response is sent; a client that goes on sending
+    the request body (legal: the stream is only half-closed) made ``self.streams[id]``
+    raise ``KeyError``, which ended the connection and every stream on it with a
+    traceback. Its DATA is still acknowledged (hypercorn does that after ``handle``), so
+    the connection's flow-control window stays open."""
+
+    __slots__ = ()
+
+    def __missing__(self, stream_id: int) -> Any:
+        return _GONE_STREAM
+
+
+def _malformed(event: h2.events.RequestReceived) -> bool:
+    """True when the request's ``:method`` or the path of its ``:path`` is not ASCII
+    (hypercorn decodes them as ASCII; HPACK carries any bytes). The query string is
+    passed on as bytes, as over HTTP/1.1 by other servers."""
+    for name, value in event.headers or ():
+        if name == b":method" and not value.isascii():
+            return True
+        if name == b":path" and not value.partition(b"?")[0].isascii():
+            return True
+    return False
+
+
 class HardenedH2Protocol(H2Protocol):
     """hypercorn's HTTP/2 protocol, ending connections that reset streams as fast as they
-    open them (the "rapid reset" attack, CVE-2023-44487)."""
+    open them (the "rapid reset" attack, CVE-2023-44487), resetting malformed requests,
+    and ignoring frames for streams it has closed."""
 
     _client_resets = 0
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.streams = _Streams()
+
     async def _handle_events(self, events: list[h2.events.Event]) -> None:
+        malformed = None
         for event in events:
             if isinstance(event, h2.events.StreamReset) and event.remote_reset:
                 self._client_resets += 1
+            elif isinstance(event, h2.events.RequestReceived) and _malformed(event):
+                # A :path or :method that is not ASCII: a malformed request (RFC 9113
+                # section 8.1.1), a stream error; hypercorn's UnicodeDecodeError ended
+                # the whole connection with a traceback.
+                self.connection.reset_stream(
+                    event.stream_id, error_code=h2.errors.ErrorCodes.PROTOCOL_ERROR
+                )
+                malformed = malformed or []
+                malformed.append(event)
+        if malformed is not None:
+            events = [event for event in events if event not in malformed]
         # More than twice the concurrency limit in resets, and more than half of every
         # stream the client opened: no browser cancels like that.
         limit = 2 * self.config.h2_max_concurrent_streams
@@ -347,7 +464,11 @@ _REPLACEMENTS: tuple[tuple[Any, str, type, type], ...] = (
     (hypercorn_protocol, "H2Protocol", H2Protocol, HardenedH2Protocol),
     (hypercorn_h11, "WSStream", WSStream, HardenedWSStream),
     (hypercorn_h2, "WSStream", WSStream, HardenedWSStream),
+    (hypercorn_h11, "HTTPStream", HTTPStream, ClosedAwareHTTPStream),
+    (hypercorn_h2, "HTTPStream", HTTPStream, ClosedAwareHTTPStream),
+    (hypercorn_h2, "StreamBuffer", StreamBuffer, FlowControlledStreamBuffer),
     (hypercorn_ws, "PerMessageDeflate", PerMessageDeflate, BoundedPerMessageDeflate),
+    (hypercorn_ws, "Handshake", Handshake, CheckedHandshake),
 )
 
 
