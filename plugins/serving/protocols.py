@@ -15,6 +15,8 @@ leaves the rest to hypercorn:
   the request body was read announces ``Connection: close``, since hypercorn closes such a
   connection after the response (Erlen's early 413 and 408). With ``HTTP2_CLEARTEXT``
   off, cleartext HTTP/2 (``Upgrade: h2c``, the prior-knowledge preface) is not spoken.
+  Bytes after a request that closes the connection are ignored
+  (:class:`ClosingConnection`), not answered with 400 in place of that request's response.
 - :class:`HardenedH2Protocol`: a client resetting streams as fast as it opens them
   (HTTP/2 "rapid reset") gets GOAWAY (ENHANCE_YOUR_CALM) and the connection is closed;
   hypercorn started the app for every stream and, past 1,000 waiting streams, ended the
@@ -292,12 +294,37 @@ class _Switched:
 _SWITCHED: Any = _Switched()
 
 
+class ClosingConnection(h11.Connection):
+    """h11's connection, deaf to what a client sends after a request that closes the
+    connection (``Connection: close``, or HTTP/1.0 without keep-alive).
+
+    RFC 9112 section 9.6: the server must not process further requests on it, and answers
+    the one it has. h11 raised "Got data when expecting EOF" instead, and hypercorn answered
+    that valid request with 400: a POST followed by a stray CRLF, or two pipelined
+    HTTP/1.0 requests, lost the response to the first. What arrives later is dropped
+    unbuffered (hypercorn goes on reading while the response is sent), and hypercorn
+    closes the connection after the response."""
+
+    def receive_data(self, data: bytes) -> None:
+        if data and self.their_state is h11.MUST_CLOSE:
+            return
+        super().receive_data(data)
+
+    def next_event(self) -> Any:
+        if self.their_state is h11.MUST_CLOSE:
+            return h11.NEED_DATA
+        return super().next_event()
+
+
 class HardenedH11Protocol(H11Protocol):
     """hypercorn's HTTP/1.1 protocol, refusing ambiguous framing and announcing closes."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         _slim(getattr(self.can_read, "_event", None), "_waiters")  # an asyncio.Event's
+        self.connection = ClosingConnection(
+            h11.SERVER, max_incomplete_event_size=self.config.h11_max_incomplete_size
+        )
 
     async def _check_protocol(self, event: h11.Request) -> None:
         if getattr(self.config, H2C_SETTING, True):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
+import tracemalloc
 from collections.abc import Callable
 from typing import Any
 
@@ -82,6 +83,69 @@ async def test_a_client_leaving_a_streamed_response_stops_the_body(
     assert produced[0] < chunks, "the generator ran to its end for a client that left"
     assert after.startswith(b"HTTP/1.1 200 ") and after.endswith(b"still serving")
     assert _tracebacks(caplog) == []
+
+
+@pytest.mark.parametrize(
+    "request_bytes",
+    [
+        b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nConnection: close\r\n\r\nab\r\n",
+        b"GET / HTTP/1.0\r\n\r\nGET / HTTP/1.0\r\n\r\n",
+        b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n",
+    ],
+    ids=["stray-crlf-after-body", "pipelined-http-1.0", "pipelined-after-close"],
+)
+async def test_bytes_after_a_closing_request_do_not_cost_its_answer(request_bytes: bytes) -> None:
+    """A request that closes the connection (``Connection: close``, HTTP/1.0), followed in
+    the same packet by more bytes: that request is answered and the connection closed,
+    the rest ignored (RFC 9112 section 9.6). Before, h11 raised "Got data when expecting
+    EOF" and hypercorn answered the valid request with 400."""
+    app = Erlen(__name__)
+
+    @app.route("/", methods=["GET", "POST"])
+    async def index() -> str:
+        return "answered"
+
+    async with serve_app(app) as base_url:
+        received = await _raw_exchange(_port(base_url), request_bytes)
+    assert received.startswith(b"HTTP/1.1 200 ") and received.endswith(b"answered")
+    assert received.count(b"HTTP/1.1 ") == 1
+
+
+async def test_bytes_sent_after_a_closing_request_are_not_buffered() -> None:
+    """8 MiB sent after an HTTP/1.0 request while its streamed response is held: the
+    server's memory for them stays at hypercorn's one read (64 KiB) and the response
+    comes whole. With h11 buffering what it could not parse, they would pile up."""
+    release = asyncio.Event()
+    app = Erlen(__name__)
+
+    @app.route("/slow")
+    async def slow() -> Any:
+        async def body() -> Any:
+            yield b"first "
+            await release.wait()
+            yield b"last"
+
+        return body()
+
+    async with serve_app(app) as base_url:
+        reader, writer = await asyncio.open_connection("127.0.0.1", _port(base_url))
+        try:
+            writer.write(b"GET /slow HTTP/1.0\r\n\r\n")
+            await asyncio.wait_for(reader.readuntil(b"first "), TIMEOUT)
+            tracemalloc.start()
+            try:
+                for _ in range(128):
+                    writer.write(b"x" * 65536)
+                    await asyncio.wait_for(writer.drain(), TIMEOUT)
+                peak = tracemalloc.get_traced_memory()[1]
+            finally:
+                tracemalloc.stop()
+            release.set()
+            rest = await asyncio.wait_for(reader.read(), TIMEOUT)
+        finally:
+            writer.close()
+    assert rest == b"last"
+    assert peak < 2 * 1024 * 1024, f"{peak / 1e6:.1f} MB held for 8 MiB of ignored bytes"
 
 
 # --- HTTP/2 ------------------------------------------------------------------------------
