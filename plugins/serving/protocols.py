@@ -8,7 +8,13 @@ leaves the rest to hypercorn:
 - :class:`HardenedTCPServer`: when the client closes its side, the connection is closed
   at once (hypercorn kept it, in CLOSE_WAIT, until its keep-alive timer ran out: 5 s of a
   file descriptor per closed connection); a connection accepted just as the server
-  begins to stop gets its request answered instead of being closed unanswered.
+  begins to stop gets its request answered instead of being closed unanswered. Once the
+  client is gone, what the app sends is dropped without a write, and the sender yields
+  to the loop, so the app's disconnect watcher runs (hypercorn wrote every chunk to the
+  dead socket, each logging ``socket.send() raised exception.``, and a body that awaits
+  nothing else ran to its end without the loop turning). A client that half-closed
+  after its requests gets the connection closed once they are answered, not after the
+  keep-alive timeout.
 - :class:`HardenedH11Protocol`: a request with both ``Content-Length`` and
   ``Transfer-Encoding`` gets 400 and the connection is closed (RFC 9112 section 6.1: the
   two framings disagree, the classic request-smuggling vector); a response sent before
@@ -36,11 +42,6 @@ leaves the rest to hypercorn:
 - :class:`CheckedHandshake`: a websocket handshake whose ``Connection`` or
   ``Sec-WebSocket-*`` value is not ASCII gets 400 (wsproto's parser raised: no answer, a
   traceback in the log).
-- :class:`ClosedAwareHTTPStream`: a response body sent after the client left is dropped
-  without being written, and the sender yields to the loop, so the app's disconnect
-  watcher runs (hypercorn wrote every chunk to the dead socket, each logging
-  ``socket.send() raised exception.``, and a body that awaits nothing else ran to its end
-  without the loop turning).
 - :class:`FlowControlledStreamBuffer`: an HTTP/2 response waits while the client's flow
   control window is closed (hypercorn let the app go on as soon as it sent nothing, so a
   client that never opened its window had the whole response buffered in the server).
@@ -68,6 +69,8 @@ import zlib
 from contextvars import ContextVar
 from typing import Any
 
+import h2.config
+import h2.connection
 import h2.errors
 import h2.events
 import h11
@@ -80,11 +83,10 @@ import hypercorn.protocol.ws_stream as hypercorn_ws
 import priority
 from hypercorn.asyncio.task_group import TaskGroup
 from hypercorn.asyncio.tcp_server import TCPServer
-from hypercorn.events import Closed
+from hypercorn.events import Closed, RawData, Updated
 from hypercorn.protocol.events import Response, StreamClosed
 from hypercorn.protocol.h2 import BUFFER_LOW_WATER, H2Protocol, StreamBuffer
 from hypercorn.protocol.h11 import H11Protocol, H11WSConnection
-from hypercorn.protocol.http_stream import HTTPStream
 from hypercorn.protocol.ws_stream import FrameTooLargeError, Handshake, WSStream
 from wsproto.connection import ConnectionState
 from wsproto.events import CloseConnection, Message, Ping
@@ -197,20 +199,6 @@ class CheckedHandshake(Handshake):
         return not self.garbled and super().is_valid()
 
 
-class ClosedAwareHTTPStream(HTTPStream):
-    """hypercorn's HTTP stream, dropping what the app sends once the stream is closed."""
-
-    async def app_send(self, message: Any) -> None:
-        if self.closed and message is not None:
-            # The client left (or the response is complete): hypercorn would write the
-            # body to the dead socket, asyncio logging each write, and a body that
-            # awaits nothing else would never let the loop run the app's disconnect
-            # watcher. Nothing is written; the yield lets the watcher stop the body.
-            await asyncio.sleep(0)
-            return
-        await super().app_send(message)
-
-
 class FlowControlledStreamBuffer(StreamBuffer):
     """hypercorn's buffer of an HTTP/2 response, whose writer is let go only once the
     buffer has drained below the low-water mark (hypercorn let it go whenever one pop
@@ -284,6 +272,23 @@ def _both_framings(headers: Any) -> bool:
     return length and chunked
 
 
+def _usable_h2c_settings(headers: Any) -> bool:
+    """False when the request has an ``HTTP2-Settings`` header that HTTP/2 cannot start
+    from (not base64url, or settings h2 refuses): hypercorn sent the 101, then h2 raised
+    and the connection ended with a traceback. Such an upgrade is ignored and the request
+    answered in HTTP/1.1, as RFC 7540 section 3.2.1 allows. Only an upgrade request
+    carries the header, so ordinary requests pay one pass over the header names."""
+    for _raw, name, value in headers._full_items:
+        if name == b"http2-settings":
+            try:
+                h2.connection.H2Connection(
+                    h2.config.H2Configuration(client_side=False)
+                ).initiate_upgrade_connection(value)
+            except Exception:  # binascii.Error, h2's ProtocolError, ValueError...
+                return False
+    return True
+
+
 class _Switched:
     """Stands for the h11 connection of a websocket once its handshake is answered."""
 
@@ -327,7 +332,7 @@ class HardenedH11Protocol(H11Protocol):
         )
 
     async def _check_protocol(self, event: h11.Request) -> None:
-        if getattr(self.config, H2C_SETTING, True):
+        if getattr(self.config, H2C_SETTING, True) and _usable_h2c_settings(event.headers):
             await super()._check_protocol(event)
         # Else ``Upgrade: h2c`` is ignored (RFC 9110 section 7.8 lets a server), and the
         # HTTP/2 preface is refused in _create_stream.
@@ -476,6 +481,27 @@ class HardenedTCPServer(TCPServer):
                 await asyncio.sleep(FIRST_REQUEST_GRACE)
         await super()._idle_timeout()
 
+    async def protocol_send(self, event: Any) -> None:
+        if isinstance(event, RawData) and self.writer.transport.is_closing():
+            # The client is gone (a write failed, or the connection was reset): nothing
+            # can reach it. hypercorn went on writing what the app sent, asyncio logging
+            # "socket.send() raised exception." for each write, and since nothing here
+            # awaited, a body that awaits nothing else ran to its end without the loop
+            # turning to deliver the app its disconnect. The yield lets it run.
+            await asyncio.sleep(0)
+            return
+        if isinstance(event, Updated) and event.idle and self.reader.at_eof():
+            # Every request is answered and the client has sent EOF: none can follow, so
+            # the connection closes now (hypercorn restarted the keep-alive timer and
+            # held it that long after answering a client that half-closed, as
+            # ``printf 'GET / ...' | nc`` does).
+            await self.idle_task.restart(self._task_group, self._close_now)
+            return
+        await super().protocol_send(event)
+
+    async def _close_now(self) -> None:
+        await asyncio.shield(self._initiate_server_close())
+
     async def _read_data(self) -> None:
         await super()._read_data()
         # The client sent EOF: no further request can come, so the keep-alive timer has
@@ -491,8 +517,6 @@ _REPLACEMENTS: tuple[tuple[Any, str, type, type], ...] = (
     (hypercorn_protocol, "H2Protocol", H2Protocol, HardenedH2Protocol),
     (hypercorn_h11, "WSStream", WSStream, HardenedWSStream),
     (hypercorn_h2, "WSStream", WSStream, HardenedWSStream),
-    (hypercorn_h11, "HTTPStream", HTTPStream, ClosedAwareHTTPStream),
-    (hypercorn_h2, "HTTPStream", HTTPStream, ClosedAwareHTTPStream),
     (hypercorn_h2, "StreamBuffer", StreamBuffer, FlowControlledStreamBuffer),
     (hypercorn_ws, "PerMessageDeflate", PerMessageDeflate, BoundedPerMessageDeflate),
     (hypercorn_ws, "Handshake", Handshake, CheckedHandshake),

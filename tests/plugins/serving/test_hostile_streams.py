@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
+import struct
 import tracemalloc
 from collections.abc import Callable
 from typing import Any
@@ -148,6 +149,71 @@ async def test_bytes_sent_after_a_closing_request_are_not_buffered() -> None:
     assert peak < 2 * 1024 * 1024, f"{peak / 1e6:.1f} MB held for 8 MiB of ignored bytes"
 
 
+async def test_a_half_closed_connection_closes_once_its_requests_are_answered() -> None:
+    """A client that sends three pipelined requests and then EOF (``shutdown(SHUT_WR)``,
+    as ``printf 'GET / ...' | nc`` does) gets its three answers, then the server's EOF at
+    once. Before, the connection was held for the keep-alive timeout after the last
+    answer (set to 60 s here, past the test's bounded wait)."""
+    app = Erlen(__name__)
+
+    @app.route("/")
+    async def index() -> str:
+        return "answered"
+
+    def client(port: int) -> bytes:
+        sock = socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT)
+        try:
+            sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n" * 3)
+            sock.shutdown(socket.SHUT_WR)
+            received = b""
+            while chunk := sock.recv(65536):  # a TimeoutError if the server holds it
+                received += chunk
+            return received
+        finally:
+            sock.close()
+
+    async with serve_app(app, keep_alive_timeout=60) as base_url:
+        received = await asyncio.to_thread(client, _port(base_url))
+    assert received.count(b"HTTP/1.1 200 ") == 3 and received.endswith(b"answered")
+
+
+async def test_pipelined_requests_after_a_reset_are_not_logged(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """1,000 pipelined requests in one packet, then a reset while the server answers
+    them: the requests hypercorn had read are still run, but their answers are not
+    written, so asyncio logs nothing (it logged ``socket.send() raised exception.`` for
+    the writes: 273 lines for 2,000 requests)."""
+    requests = 1000
+    answered = [0]
+    all_run = asyncio.Event()
+    app = Erlen(__name__)
+
+    @app.route("/")
+    async def index() -> str:
+        answered[0] += 1
+        if answered[0] == requests:
+            all_run.set()
+        return "hello " * 2000
+
+    def client(port: int) -> None:
+        sock = socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n" * requests)  # 31 kB: one read
+        sock.recv(1)  # the server is answering
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        sock.close()  # RST
+
+    async with serve_app(app) as base_url:
+        await asyncio.to_thread(client, _port(base_url))
+        await asyncio.wait_for(all_run.wait(), TIMEOUT)
+        after = await _raw_exchange(
+            _port(base_url), b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+        )
+    assert after.startswith(b"HTTP/1.1 200 ")
+    assert _tracebacks(caplog) == []
+
+
 # --- HTTP/2 ------------------------------------------------------------------------------
 
 
@@ -225,6 +291,27 @@ def h2_app() -> Erlen:
         return "hi"  # a POST is answered without reading its body
 
     return app
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [b"AAMAAABkAAQ", b"MTIzNDU=", b"AASAAAAA"],
+    ids=["bad-base64", "not-settings", "window-over-2**31"],
+)
+async def test_an_h2c_upgrade_with_unusable_settings_is_answered_in_http1(
+    settings: bytes, caplog: pytest.LogCaptureFixture
+) -> None:
+    """``Upgrade: h2c`` whose ``HTTP2-Settings`` HTTP/2 cannot start from: the upgrade is
+    ignored and the request answered in HTTP/1.1 (RFC 7540 section 3.2.1). Before,
+    hypercorn sent the 101, h2 raised, and the connection ended with a traceback."""
+    upgrade = (
+        b"GET / HTTP/1.1\r\nHost: x\r\nConnection: Upgrade, HTTP2-Settings, close\r\n"
+        b"Upgrade: h2c\r\nHTTP2-Settings: " + settings + b"\r\n\r\n"
+    )
+    async with serve_app(h2_app()) as base_url:
+        received = await _raw_exchange(_port(base_url), upgrade)
+    assert received.startswith(b"HTTP/1.1 200 ") and received.endswith(b"hi")
+    assert _tracebacks(caplog) == []
 
 
 async def test_http2_requests_with_non_ascii_path_or_method_are_reset(
