@@ -8,17 +8,28 @@ leaves the rest to hypercorn:
 - :class:`HardenedTCPServer`: when the client closes its side, the connection is closed
   at once (hypercorn kept it, in CLOSE_WAIT, until its keep-alive timer ran out: 5 s of a
   file descriptor per closed connection); a connection accepted just as the server
-  begins to stop gets its request answered instead of being closed unanswered.
+  begins to stop gets its request answered instead of being closed unanswered. Once the
+  client is gone, what the app sends is dropped without a write, and the sender yields
+  to the loop, so the app's disconnect watcher runs (hypercorn wrote every chunk to the
+  dead socket, each logging ``socket.send() raised exception.``, and a body that awaits
+  nothing else ran to its end without the loop turning). A client that half-closed
+  after its requests gets the connection closed once they are answered, not after the
+  keep-alive timeout.
 - :class:`HardenedH11Protocol`: a request with both ``Content-Length`` and
   ``Transfer-Encoding`` gets 400 and the connection is closed (RFC 9112 section 6.1: the
   two framings disagree, the classic request-smuggling vector); a response sent before
   the request body was read announces ``Connection: close``, since hypercorn closes such a
   connection after the response (Erlen's early 413 and 408). With ``HTTP2_CLEARTEXT``
   off, cleartext HTTP/2 (``Upgrade: h2c``, the prior-knowledge preface) is not spoken.
+  Bytes after a request that closes the connection are ignored
+  (:class:`ClosingConnection`), not answered with 400 in place of that request's response.
 - :class:`HardenedH2Protocol`: a client resetting streams as fast as it opens them
   (HTTP/2 "rapid reset") gets GOAWAY (ENHANCE_YOUR_CALM) and the connection is closed;
   hypercorn started the app for every stream and, past 1,000 waiting streams, ended the
-  connection with an unhandled ``TooManyStreamsError`` traceback.
+  connection with an unhandled ``TooManyStreamsError`` traceback. A request whose
+  ``:path`` or ``:method`` is not ASCII has its stream reset (PROTOCOL_ERROR), and DATA
+  for a stream already answered is acknowledged and dropped; each ended the whole
+  connection with a traceback.
 - :class:`HardenedWSStream`: a websocket message over the limit, or a frame wsproto cannot
   parse, *fails* the connection (RFC 6455 section 7.1.7): the close frame (1009, 1007,
   1002) is sent and the connection closed, instead of waiting for a close frame the
@@ -28,6 +39,12 @@ leaves the rest to hypercorn:
 - :class:`BoundedPerMessageDeflate`: inflates at most the message size limit (plus one
   byte) of each message and fails the connection with 1009 beyond it; wsproto inflated a
   whole frame whatever its size (a 254 kB frame became 256 MiB).
+- :class:`CheckedHandshake`: a websocket handshake whose ``Connection`` or
+  ``Sec-WebSocket-*`` value is not ASCII gets 400 (wsproto's parser raised: no answer, a
+  traceback in the log).
+- :class:`FlowControlledStreamBuffer`: an HTTP/2 response waits while the client's flow
+  control window is closed (hypercorn let the app go on as soon as it sent nothing, so a
+  client that never opened its window had the whole response buffered in the server).
 
 Lean connection state, for the memory of idle websockets (``kernel run`` with 1,000 idle
 websockets: 25.0 KB each before, 19.3 KB now, hypercorn's share included): the empty
@@ -52,6 +69,8 @@ import zlib
 from contextvars import ContextVar
 from typing import Any
 
+import h2.config
+import h2.connection
 import h2.errors
 import h2.events
 import h11
@@ -64,11 +83,11 @@ import hypercorn.protocol.ws_stream as hypercorn_ws
 import priority
 from hypercorn.asyncio.task_group import TaskGroup
 from hypercorn.asyncio.tcp_server import TCPServer
-from hypercorn.events import Closed
+from hypercorn.events import Closed, RawData, Updated
 from hypercorn.protocol.events import Response, StreamClosed
-from hypercorn.protocol.h2 import H2Protocol
+from hypercorn.protocol.h2 import BUFFER_LOW_WATER, H2Protocol, StreamBuffer
 from hypercorn.protocol.h11 import H11Protocol, H11WSConnection
-from hypercorn.protocol.ws_stream import FrameTooLargeError, WSStream
+from hypercorn.protocol.ws_stream import FrameTooLargeError, Handshake, WSStream
 from wsproto.connection import ConnectionState
 from wsproto.events import CloseConnection, Message, Ping
 from wsproto.extensions import PerMessageDeflate
@@ -163,6 +182,40 @@ class BoundedPerMessageDeflate(PerMessageDeflate):
         return super().frame_inbound_complete(proto, fin)
 
 
+class CheckedHandshake(Handshake):
+    """hypercorn's websocket handshake, invalid (400) when a header it splits is not
+    ASCII: wsproto's ``split_comma_header`` raised ``UnicodeDecodeError`` for
+    ``Sec-WebSocket-Protocol: \\xff``, and the connection ended unanswered."""
+
+    garbled = False
+
+    def __init__(self, headers: list[tuple[bytes, bytes]], http_version: str) -> None:
+        try:
+            super().__init__(headers, http_version)
+        except UnicodeDecodeError:
+            self.garbled = True
+
+    def is_valid(self) -> bool:
+        return not self.garbled and super().is_valid()
+
+
+class FlowControlledStreamBuffer(StreamBuffer):
+    """hypercorn's buffer of an HTTP/2 response, whose writer is let go only once the
+    buffer has drained below the low-water mark (hypercorn let it go whenever one pop
+    took less than that: a closed flow-control window takes nothing, so the app's whole
+    response piled up here)."""
+
+    async def pop(self, max_length: int) -> bytes:
+        length = min(len(self.buffer), max_length)
+        data = bytes(self.buffer[:length])
+        del self.buffer[:length]
+        if len(self.buffer) < BUFFER_LOW_WATER:
+            await self._paused.set()
+        if not self.buffer:
+            await self._is_empty.set()
+        return data
+
+
 class HardenedWSStream(WSStream):
     """hypercorn's websocket stream, failing the connection on a protocol error."""
 
@@ -219,6 +272,23 @@ def _both_framings(headers: Any) -> bool:
     return length and chunked
 
 
+def _usable_h2c_settings(headers: Any) -> bool:
+    """False when the request has an ``HTTP2-Settings`` header that HTTP/2 cannot start
+    from (not base64url, or settings h2 refuses): hypercorn sent the 101, then h2 raised
+    and the connection ended with a traceback. Such an upgrade is ignored and the request
+    answered in HTTP/1.1, as RFC 7540 section 3.2.1 allows. Only an upgrade request
+    carries the header, so ordinary requests pay one pass over the header names."""
+    for _raw, name, value in headers._full_items:
+        if name == b"http2-settings":
+            try:
+                h2.connection.H2Connection(
+                    h2.config.H2Configuration(client_side=False)
+                ).initiate_upgrade_connection(value)
+            except Exception:  # binascii.Error, h2's ProtocolError, ValueError...
+                return False
+    return True
+
+
 class _Switched:
     """Stands for the h11 connection of a websocket once its handshake is answered."""
 
@@ -229,15 +299,40 @@ class _Switched:
 _SWITCHED: Any = _Switched()
 
 
+class ClosingConnection(h11.Connection):
+    """h11's connection, deaf to what a client sends after a request that closes the
+    connection (``Connection: close``, or HTTP/1.0 without keep-alive).
+
+    RFC 9112 section 9.6: the server must not process further requests on it, and answers
+    the one it has. h11 raised "Got data when expecting EOF" instead, and hypercorn answered
+    that valid request with 400: a POST followed by a stray CRLF, or two pipelined
+    HTTP/1.0 requests, lost the response to the first. What arrives later is dropped
+    unbuffered (hypercorn goes on reading while the response is sent), and hypercorn
+    closes the connection after the response."""
+
+    def receive_data(self, data: bytes) -> None:
+        if data and self.their_state is h11.MUST_CLOSE:
+            return
+        super().receive_data(data)
+
+    def next_event(self) -> Any:
+        if self.their_state is h11.MUST_CLOSE:
+            return h11.NEED_DATA
+        return super().next_event()
+
+
 class HardenedH11Protocol(H11Protocol):
     """hypercorn's HTTP/1.1 protocol, refusing ambiguous framing and announcing closes."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         _slim(getattr(self.can_read, "_event", None), "_waiters")  # an asyncio.Event's
+        self.connection = ClosingConnection(
+            h11.SERVER, max_incomplete_event_size=self.config.h11_max_incomplete_size
+        )
 
     async def _check_protocol(self, event: h11.Request) -> None:
-        if getattr(self.config, H2C_SETTING, True):
+        if getattr(self.config, H2C_SETTING, True) and _usable_h2c_settings(event.headers):
             await super()._check_protocol(event)
         # Else ``Upgrade: h2c`` is ignored (RFC 9110 section 7.8 lets a server), and the
         # HTTP/2 preface is refused in _create_stream.
@@ -275,16 +370,70 @@ class HardenedH11Protocol(H11Protocol):
         await super().stream_send(event)
 
 
+class _GoneStream:
+    """Stands for a stream hypercorn has already closed and forgotten."""
+
+    async def handle(self, event: Any) -> None:
+        return None
+
+
+_GONE_STREAM = _GoneStream()
+
+
+class _Streams(dict):  # type: ignore[type-arg]
+    """An HTTP/2 connection's streams by id; a stream already closed is a no-op stream.
+
+    hypercorn forgets a stream once its response is sent; a client that goes on sending
+    the request body (legal: the stream is only half-closed) made ``self.streams[id]``
+    raise ``KeyError``, which ended the connection and every stream on it with a
+    traceback. Its DATA is still acknowledged (hypercorn does that after ``handle``), so
+    the connection's flow-control window stays open."""
+
+    __slots__ = ()
+
+    def __missing__(self, stream_id: int) -> Any:
+        return _GONE_STREAM
+
+
+def _malformed(event: h2.events.RequestReceived) -> bool:
+    """True when the request's ``:method`` or the path of its ``:path`` is not ASCII
+    (hypercorn decodes them as ASCII; HPACK carries any bytes). The query string is
+    passed on as bytes, as over HTTP/1.1 by other servers."""
+    for name, value in event.headers or ():
+        if name == b":method" and not value.isascii():
+            return True
+        if name == b":path" and not value.partition(b"?")[0].isascii():
+            return True
+    return False
+
+
 class HardenedH2Protocol(H2Protocol):
     """hypercorn's HTTP/2 protocol, ending connections that reset streams as fast as they
-    open them (the "rapid reset" attack, CVE-2023-44487)."""
+    open them (the "rapid reset" attack, CVE-2023-44487), resetting malformed requests,
+    and ignoring frames for streams it has closed."""
 
     _client_resets = 0
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.streams = _Streams()
+
     async def _handle_events(self, events: list[h2.events.Event]) -> None:
+        malformed = None
         for event in events:
             if isinstance(event, h2.events.StreamReset) and event.remote_reset:
                 self._client_resets += 1
+            elif isinstance(event, h2.events.RequestReceived) and _malformed(event):
+                # A :path or :method that is not ASCII: a malformed request (RFC 9113
+                # section 8.1.1), a stream error; hypercorn's UnicodeDecodeError ended
+                # the whole connection with a traceback.
+                self.connection.reset_stream(
+                    event.stream_id, error_code=h2.errors.ErrorCodes.PROTOCOL_ERROR
+                )
+                malformed = malformed or []
+                malformed.append(event)
+        if malformed is not None:
+            events = [event for event in events if event not in malformed]
         # More than twice the concurrency limit in resets, and more than half of every
         # stream the client opened: no browser cancels like that.
         limit = 2 * self.config.h2_max_concurrent_streams
@@ -332,6 +481,27 @@ class HardenedTCPServer(TCPServer):
                 await asyncio.sleep(FIRST_REQUEST_GRACE)
         await super()._idle_timeout()
 
+    async def protocol_send(self, event: Any) -> None:
+        if isinstance(event, RawData) and self.writer.transport.is_closing():
+            # The client is gone (a write failed, or the connection was reset): nothing
+            # can reach it. hypercorn went on writing what the app sent, asyncio logging
+            # "socket.send() raised exception." for each write, and since nothing here
+            # awaited, a body that awaits nothing else ran to its end without the loop
+            # turning to deliver the app its disconnect. The yield lets it run.
+            await asyncio.sleep(0)
+            return
+        if isinstance(event, Updated) and event.idle and self.reader.at_eof():
+            # Every request is answered and the client has sent EOF: none can follow, so
+            # the connection closes now (hypercorn restarted the keep-alive timer and
+            # held it that long after answering a client that half-closed, as
+            # ``printf 'GET / ...' | nc`` does).
+            await self.idle_task.restart(self._task_group, self._close_now)
+            return
+        await super().protocol_send(event)
+
+    async def _close_now(self) -> None:
+        await asyncio.shield(self._initiate_server_close())
+
     async def _read_data(self) -> None:
         await super()._read_data()
         # The client sent EOF: no further request can come, so the keep-alive timer has
@@ -347,7 +517,9 @@ _REPLACEMENTS: tuple[tuple[Any, str, type, type], ...] = (
     (hypercorn_protocol, "H2Protocol", H2Protocol, HardenedH2Protocol),
     (hypercorn_h11, "WSStream", WSStream, HardenedWSStream),
     (hypercorn_h2, "WSStream", WSStream, HardenedWSStream),
+    (hypercorn_h2, "StreamBuffer", StreamBuffer, FlowControlledStreamBuffer),
     (hypercorn_ws, "PerMessageDeflate", PerMessageDeflate, BoundedPerMessageDeflate),
+    (hypercorn_ws, "Handshake", Handshake, CheckedHandshake),
 )
 
 
