@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from werkzeug.datastructures import Headers
 
 from .. import signals
+from ..config import ConfigReads
 from ..ctx import RequestContext
 from ..sessions import can_open_sync
 from ..wrappers.headers import ResponseHeaders, encoded_pair
@@ -46,7 +47,11 @@ HEAD_BODY = "_erlen_head_body"
 
 def request_limits(app: Erlen) -> RequestLimits:
     """The limits of ``app``'s requests, from its config."""
-    config = app.config
+    return limits_of(app.config)
+
+
+def limits_of(config: Any) -> RequestLimits:
+    """The request limits a config sets."""
     return RequestLimits(
         config["MAX_CONTENT_LENGTH"],
         config["BODY_TIMEOUT"],
@@ -56,13 +61,17 @@ def request_limits(app: Erlen) -> RequestLimits:
     )
 
 
+def http_settings(config: Any) -> tuple[RequestLimits, float | None]:
+    """``(request limits, RESPONSE_TIMEOUT)``: the config values every request uses."""
+    return limits_of(config), config["RESPONSE_TIMEOUT"]
+
+
 def make_http_handler(app: Erlen) -> ProtocolHandler:
-    """Build the ``http`` protocol handler of ``app`` (its pipeline compiled, config read
-    once here)."""
+    """Build the ``http`` protocol handler of ``app`` (its pipeline compiled; the config
+    values every request uses read again when the config changes)."""
     steps = HttpSteps(app, app._pipeline)
     from_scope = app.request_class.from_scope
-    limits = request_limits(app)
-    timeout = app.config["RESPONSE_TIMEOUT"]
+    settings = ConfigReads(http_settings)
     plain_header = (
         (b"content-type", steps.plain_type.encode("latin-1")) if steps.plain_type else None
     )
@@ -71,6 +80,7 @@ def make_http_handler(app: Erlen) -> ProtocolHandler:
     async def serve_http(scope: Scope, receive: Receive, send: Send) -> None:
         if scope.get("http_version") == "1.0":
             add_missing_host(scope, app.config["SERVER_NAME"])
+        limits, timeout = settings.of(app.config)
         request = from_scope(scope, receive, send, limits)
         try:
             if handle_request is not None:
