@@ -735,8 +735,15 @@ class Erlen(AppBase):
 _ = _sentinel  # re-exported for blueprints
 
 #: What the compiled pipeline reads at freeze: methods (:class:`~erlen.pipeline.steps.Overrides`,
-#: the matcher) and the classes the protocol handlers build their connections with.
+#: the matcher), the classes the protocol handlers build their connections with, and the
+#: session interface.
 #: Replacing one on a frozen instance compiles again (tests/core/test_setup_after_serving.py).
 _COMPILED_NAMES = frozenset(
-    (*steps.STEP_METHODS, "create_url_adapter", "request_class", "websocket_class")
+    (
+        *steps.STEP_METHODS,
+        "create_url_adapter",
+        "request_class",
+        "websocket_class",
+        "session_interface",
+    )
 )

@@ -25,7 +25,6 @@ from werkzeug.datastructures import Headers
 from .. import signals
 from ..config import ConfigReads
 from ..ctx import RequestContext
-from ..sessions import can_open_sync
 from ..wrappers.headers import ResponseHeaders, encoded_pair
 from ..wrappers.request import RequestLimits
 from .errors import answer_escaped_error
@@ -38,6 +37,11 @@ if TYPE_CHECKING:
     from ..wrappers.response import Response
 
 _receivers = signals.receiver_state
+#: ``RequestContext.enter``, bound once. A method read from a class or an imported name,
+#: or a callable stored on an instance, is looked up the slow way at every call on
+#: CPython 3.11 (its specializing interpreter covers methods defined on the instance's
+#: class only), and this one runs on every request.
+_enter = RequestContext.enter
 
 #: A scope key asking for the body of a HEAD answer (the GET answer's body) instead of
 #: none. Servers never set it, and drop a HEAD body anyway; the test client sets it, so a
@@ -161,13 +165,14 @@ async def handle(app: Erlen, steps: HttpSteps, request: Any, bare: bool = False)
     """``handle_request``: match, enter the contexts, dispatch, leave; unhandled errors
     become the 500 answer. ``bare``: text nothing can see comes back as ``bytes``."""
     over = steps.over
-    steps.match(request)
+    match = steps.match  # an attribute read, then a call: see _enter below
+    match(request)
     rule = request.url_rule
     plan = steps.plans.get(rule.endpoint if rule is not None else None) or steps.pipeline.plan_for(
         request
     )
     if over.request_context is None:
-        ctx = RequestContext.enter(app, request)
+        ctx = _enter(app, request)
     else:
         ctx = over.request_context(request)
         ctx.push(_signal=False)
@@ -176,8 +181,7 @@ async def handle(app: Erlen, steps: HttpSteps, request: Any, bare: bool = False)
         try:
             if _receivers.connected and signals.appcontext_pushed.receivers:
                 await ctx._send_appcontext_pushed()
-            interface = app.session_interface
-            if interface is not steps.lazy_interface and not can_open_sync(interface):
+            if steps.open_session_eagerly:
                 await ctx.open_session()
             if over.full_dispatch_request is not None:
                 outcome = await over.full_dispatch_request(ctx)

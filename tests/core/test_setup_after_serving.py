@@ -9,6 +9,7 @@ from typing import Any
 
 from erlen import Blueprint, Erlen, g, request
 from erlen.ctx import RequestContext
+from erlen.sessions import SecureCookieSession, SessionInterface
 from erlen.wrappers.request import Request, RequestLimits
 
 
@@ -209,3 +210,30 @@ async def test_a_request_class_set_after_the_first_request_builds_the_next() -> 
 
     app.request_class = AppRequest
     assert await (await client.get("/")).get_data() == b"AppRequest"
+
+
+async def test_a_session_interface_set_after_the_first_request_opens_the_next() -> None:
+    """An interface that cannot open lazily (only an async ``open_session``, Quart's
+    kind) set on an app that already served requests: each request opens its session
+    when it starts, before the view, as when the interface was there from the start."""
+    opened: list[str] = []
+
+    class RecordingInterface(SessionInterface):
+        async def open_session(self, app: Any, request: Any) -> Any:
+            opened.append(request.path)
+            return SecureCookieSession({"user": "alice"})
+
+        async def save_session(self, app: Any, session: Any, response: Any) -> None:
+            return None
+
+    app = Erlen(__name__)
+
+    @app.get("/plain")
+    async def plain() -> str:
+        return "plain"
+
+    client = app.test_client()
+    assert await (await client.get("/plain")).get_data() == b"plain"
+    app.session_interface = RecordingInterface()
+    assert await (await client.get("/plain")).get_data() == b"plain"
+    assert opened == ["/plain"]
