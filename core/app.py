@@ -556,8 +556,8 @@ class Erlen(AppBase):
             # ``app.asgi_app = Middleware(app.asgi_app)``, even after the first request:
             # from now on __call__ goes through it (this keeps that test off __call__).
             object.__setattr__(self, "_direct_protocols", {})
-        elif name in _COMPILED_METHODS and self.__dict__.get("_frozen"):
-            self._thaw()  # a method the pipeline reads at freeze, replaced on the instance
+        elif name in _COMPILED_NAMES and self.__dict__.get("_frozen"):
+            self._thaw()  # something the pipeline reads at freeze, replaced on the instance
         object.__setattr__(self, name, value)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -734,6 +734,16 @@ class Erlen(AppBase):
 
 _ = _sentinel  # re-exported for blueprints
 
-#: Methods the compiled pipeline reads at freeze (:class:`~erlen.pipeline.steps.Overrides`,
-#: the matcher): replacing one on a frozen instance compiles again.
-_COMPILED_METHODS = frozenset((*steps.STEP_METHODS, "create_url_adapter"))
+#: What the compiled pipeline reads at freeze: methods (:class:`~erlen.pipeline.steps.Overrides`,
+#: the matcher), the classes the protocol handlers build their connections with, and the
+#: session interface.
+#: Replacing one on a frozen instance compiles again (tests/core/test_setup_after_serving.py).
+_COMPILED_NAMES = frozenset(
+    (
+        *steps.STEP_METHODS,
+        "create_url_adapter",
+        "request_class",
+        "websocket_class",
+        "session_interface",
+    )
+)

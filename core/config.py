@@ -257,3 +257,31 @@ class Config(dict):  # type: ignore[type-arg]
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {dict.__repr__(self)}>"
+
+
+class ConfigReads(Generic[T]):
+    """A value made from a config by ``read(config)``, made again when the config has
+    changed since (its :attr:`~erlen.Config.generation`): what a handler compiled at freeze uses
+    on every request or connection (the request limits, ``RESPONSE_TIMEOUT``, a plugin's
+    settings), so that setting a key after the app has served requests (a test changing
+    ``MAX_CONTENT_LENGTH``) applies from the next one, as in Flask and Quart, which read
+    these keys per request. A mapping that does not track its changes is read every time.
+    """
+
+    __slots__ = ("_generation", "_read", "_value")
+
+    def __init__(self, read: Callable[[Any], T]) -> None:
+        self._read = read
+        self._generation: int | None = None
+        self._value: Any = None
+
+    def of(self, config: Any) -> T:
+        """The value for ``config`` as it is now."""
+        try:
+            if config.generation == self._generation:
+                return self._value  # type: ignore[no-any-return]
+        except AttributeError:  # not a Config: its changes are not tracked
+            return self._read(config)
+        self._value = value = self._read(config)
+        self._generation = config.generation
+        return value

@@ -28,6 +28,14 @@ if TYPE_CHECKING:
 
 F = TypeVar("F", bound=Callable[..., Any])
 _new_object = object.__new__
+# The context variables' methods, bound once: ``RequestContext.enter`` and ``leave`` run on
+# every request, and a method of a name imported from a module is looked up anew at each
+# call (the compiler treats the name as a module attribute).
+_current_app_ctx = _cv_app.get
+_set_app_ctx = _cv_app.set
+_reset_app_ctx = _cv_app.reset
+_set_request_ctx = _cv_request.set
+_reset_request_ctx = _cv_request.reset
 
 
 class _AppCtxGlobals:
@@ -257,21 +265,22 @@ class RequestContext(_ConnectionContext):
         not current), without sending ``appcontext_pushed``: what
         ``ctx = cls(app, request); ctx.push(_signal=False)`` does, field by field. The
         ``http`` pipeline enters every request this way and sends the signal itself."""
-        app_ctx = _cv_app.get(None)
+        app_ctx = _current_app_ctx(None)
         pushed: AppContext | None = None
         if app_ctx is None or app_ctx.app is not app:
             pushed = app_ctx = _new_object(AppContext)
             app_ctx.app = app
             app_ctx.g = app.app_ctx_globals_class()
             app_ctx._url_adapter = None
-            app_ctx._tokens = [_cv_app.set(app_ctx)]
+            app_ctx._tokens = [_set_app_ctx(app_ctx)]
         ctx = _new_object(cls)
         ctx.app = app
         ctx.app_ctx = app_ctx
         ctx._session = None
         ctx.flashes = None
+        ctx._after_funcs = ()  # on the instance: the pipeline reads it up to three times
         ctx._connection = ctx.request = request
-        ctx._tokens = [(_cv_request.set(ctx), pushed)]
+        ctx._tokens = [(_set_request_ctx(ctx), pushed)]
         return ctx
 
     @property
@@ -286,9 +295,9 @@ class RequestContext(_ConnectionContext):
         no signal receiver, no uploaded file to close (the ``http`` pipeline checks it;
         tests/core/test_hot_path.py and test_plan_flags.py pin it)."""
         token, pushed = self._tokens.pop()
-        _cv_request.reset(token)
+        _reset_request_ctx(token)
         if pushed is not None:
-            _cv_app.reset(pushed._tokens.pop())
+            _reset_app_ctx(pushed._tokens.pop())
 
     async def _teardown(self, exc: BaseException | None) -> None:
         try:

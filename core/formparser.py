@@ -380,8 +380,8 @@ def _total_limit(total: int | None, per_field: int | None) -> int | None:
 def _decode_field(data: bytes | bytearray, charset: str) -> str:
     """A field's bytes as text in ``charset``, bad bytes replaced; as UTF-8 when the
     charset cannot decode text that way: a codec that is not a text encoding (``rot13``,
-    ``hex``: LookupError) or refuses ``errors="replace"`` (``idna``, ``punycode``:
-    UnicodeError) is the client's mistake, not a 500."""
+    ``hex``: LookupError) or refuses ``errors="replace"`` (``idna``, and
+    ``punycode`` before Python 3.13: UnicodeError) is the client's mistake, not a 500."""
     try:
         return data.decode(charset, "replace")
     except (LookupError, UnicodeError):

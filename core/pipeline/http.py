@@ -23,8 +23,8 @@ from typing import TYPE_CHECKING, Any
 from werkzeug.datastructures import Headers
 
 from .. import signals
+from ..config import ConfigReads
 from ..ctx import RequestContext
-from ..sessions import can_open_sync
 from ..wrappers.headers import ResponseHeaders, encoded_pair
 from ..wrappers.request import RequestLimits
 from .errors import answer_escaped_error
@@ -37,6 +37,11 @@ if TYPE_CHECKING:
     from ..wrappers.response import Response
 
 _receivers = signals.receiver_state
+#: ``RequestContext.enter``, bound once. A method read from a class or an imported name,
+#: or a callable stored on an instance, is looked up the slow way at every call on
+#: CPython 3.11 (its specializing interpreter covers methods defined on the instance's
+#: class only), and this one runs on every request.
+_enter = RequestContext.enter
 
 #: A scope key asking for the body of a HEAD answer (the GET answer's body) instead of
 #: none. Servers never set it, and drop a HEAD body anyway; the test client sets it, so a
@@ -46,7 +51,11 @@ HEAD_BODY = "_erlen_head_body"
 
 def request_limits(app: Erlen) -> RequestLimits:
     """The limits of ``app``'s requests, from its config."""
-    config = app.config
+    return limits_of(app.config)
+
+
+def limits_of(config: Any) -> RequestLimits:
+    """The request limits a config sets."""
     return RequestLimits(
         config["MAX_CONTENT_LENGTH"],
         config["BODY_TIMEOUT"],
@@ -56,13 +65,17 @@ def request_limits(app: Erlen) -> RequestLimits:
     )
 
 
+def http_settings(config: Any) -> tuple[RequestLimits, float | None]:
+    """``(request limits, RESPONSE_TIMEOUT)``: the config values every request uses."""
+    return limits_of(config), config["RESPONSE_TIMEOUT"]
+
+
 def make_http_handler(app: Erlen) -> ProtocolHandler:
-    """Build the ``http`` protocol handler of ``app`` (its pipeline compiled, config read
-    once here)."""
+    """Build the ``http`` protocol handler of ``app`` (its pipeline compiled; the config
+    values every request uses read again when the config changes)."""
     steps = HttpSteps(app, app._pipeline)
     from_scope = app.request_class.from_scope
-    limits = request_limits(app)
-    timeout = app.config["RESPONSE_TIMEOUT"]
+    settings = ConfigReads(http_settings)
     plain_header = (
         (b"content-type", steps.plain_type.encode("latin-1")) if steps.plain_type else None
     )
@@ -71,6 +84,7 @@ def make_http_handler(app: Erlen) -> ProtocolHandler:
     async def serve_http(scope: Scope, receive: Receive, send: Send) -> None:
         if scope.get("http_version") == "1.0":
             add_missing_host(scope, app.config["SERVER_NAME"])
+        limits, timeout = settings.of(app.config)
         request = from_scope(scope, receive, send, limits)
         try:
             if handle_request is not None:
@@ -151,13 +165,14 @@ async def handle(app: Erlen, steps: HttpSteps, request: Any, bare: bool = False)
     """``handle_request``: match, enter the contexts, dispatch, leave; unhandled errors
     become the 500 answer. ``bare``: text nothing can see comes back as ``bytes``."""
     over = steps.over
-    steps.match(request)
+    match = steps.match  # an attribute read, then a call: see _enter below
+    match(request)
     rule = request.url_rule
     plan = steps.plans.get(rule.endpoint if rule is not None else None) or steps.pipeline.plan_for(
         request
     )
     if over.request_context is None:
-        ctx = RequestContext.enter(app, request)
+        ctx = _enter(app, request)
     else:
         ctx = over.request_context(request)
         ctx.push(_signal=False)
@@ -166,8 +181,7 @@ async def handle(app: Erlen, steps: HttpSteps, request: Any, bare: bool = False)
         try:
             if _receivers.connected and signals.appcontext_pushed.receivers:
                 await ctx._send_appcontext_pushed()
-            interface = app.session_interface
-            if interface is not steps.lazy_interface and not can_open_sync(interface):
+            if steps.open_session_eagerly:
                 await ctx.open_session()
             if over.full_dispatch_request is not None:
                 outcome = await over.full_dispatch_request(ctx)

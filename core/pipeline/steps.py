@@ -96,10 +96,10 @@ class HttpSteps:
             if matcher is not None
             else partial(match_with_adapter, app)
         )
-        interface = app.session_interface
-        #: The session interface found to open sessions on first use (none is awaited
-        #: when the request starts while the app keeps it).
-        self.lazy_interface = interface if can_open_sync(interface) else None
+        #: Whether each request opens its session when it starts (an interface that
+        #: cannot open lazily, Quart's way); else on first use. The interface is read
+        #: here: setting ``app.session_interface`` on a frozen app compiles it again.
+        self.open_session_eagerly = not can_open_sync(app.session_interface)
         #: The response class whose plain text responses the send step may write itself
         #: (``Content-Type`` of its default mimetype, ``Content-Length``, status 200).
         self.plain_class = app.response_class

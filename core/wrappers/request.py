@@ -427,6 +427,9 @@ class Request(BaseRequestWebsocket):
             )
         request._receive = receive
         request._push_send = send
+        # Class defaults set on the instance: the pipeline reads them on every request.
+        request.routing_exception = None
+        request._files = None
         (
             request._max_content_length,
             request.body_timeout,

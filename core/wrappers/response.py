@@ -373,9 +373,10 @@ class Response(_SansIOResponse):
         if status is None:
             status = cls.default_status
         if status.__class__ is int and cls._own_status:
-            if status != 200:  # 200: the class defaults
+            if status != 200:  # 200: the class default status line
                 self._status = _STATUS_LINES[status]  # type: ignore[index]
-                self._status_code = status  # type: ignore[assignment]
+            # On the instance even when it is the class default: the send step reads it.
+            self._status_code = status  # type: ignore[assignment]
         else:
             self.status = status  # type: ignore[assignment]
         # --- the body, and its Content-Length
@@ -388,12 +389,10 @@ class Response(_SansIOResponse):
             self._response = [data]
             if cls.automatically_set_content_length:
                 length_item = content_length_item(len(data))
-            if cls._is_data is not True:
-                self._is_data = True
+            self._is_data = True  # on the instance, as below: the send step reads it
         elif response is None:  # no Content-Length until a body is set (Quart's rule)
             self._response = []
-            if cls._is_data is not True:
-                self._is_data = True
+            self._is_data = True
         elif isinstance(response, (str, bytes, bytearray, memoryview)):
             self.set_data(response if isinstance(response, (str, bytes)) else bytes(response))
         else:

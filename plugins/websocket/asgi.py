@@ -25,6 +25,7 @@ import asyncio
 import contextlib
 from typing import TYPE_CHECKING
 
+from erlen.config import ConfigReads
 from erlen.exceptions import ConnectionClosed
 from erlen.pipeline.connection import adopt_response, answer_escaped_error
 from werkzeug.http import HTTP_STATUS_CODES
@@ -48,8 +49,9 @@ if TYPE_CHECKING:
 
 
 def make_websocket_handler(app: Erlen) -> ProtocolHandler:
-    """Build the ``websocket`` protocol handler for ``app`` (config read once here)."""
-    settings = WebsocketSettings(app.config)
+    """Build the ``websocket`` protocol handler for ``app`` (its settings read again from
+    the config when it changes)."""
+    settings_of = ConfigReads(WebsocketSettings).of
     # The lifecycle with this app's plugin hooks compiled (plugins are final at freeze).
     app.extensions[EXTENSION_KEY] = WEBSOCKET.compiled(app)
     from_scope = (getattr(app, "websocket_class", None) or Websocket).from_scope
@@ -57,17 +59,16 @@ def make_websocket_handler(app: Erlen) -> ProtocolHandler:
     response_class = app.response_class
     handle_websocket = app.handle_websocket  # the app's: a subclass may override it
     watches: dict[asyncio.AbstractEventLoop, ConnectionWatch] = {}
-    send_timeout = settings.send_timeout
-    disconnect_timeout = settings.disconnect_timeout
     logger = app.logger
 
     async def serve_websocket(scope: Scope, receive: Receive, send: Send) -> None:
         message = await receive()
         if message["type"] != "websocket.connect":
             return  # the client left before the handshake reached the app
+        settings = settings_of(app.config)
         websocket = from_scope(scope, receive, send, settings=settings, json=json)
         websocket._task = asyncio.current_task()
-        watch = watch_for(watches, send_timeout, disconnect_timeout, logger)
+        watch = watch_for(watches, settings.send_timeout, settings.disconnect_timeout, logger)
         watch.add(websocket)
         try:
             try:

@@ -1,4 +1,4 @@
-"""The websocket plugin's config keys, their defaults, and the values read at freeze.
+"""The websocket plugin's config keys, their defaults, and the values read from them.
 
 ``WEBSOCKET_MAX_MESSAGE_SIZE`` (bytes, 16 MiB): the largest message a client may send;
 a bigger one closes the connection with 1009 ("message too big") and the handler's
@@ -47,7 +47,7 @@ CLOSE_INTERNAL_ERROR = 1011
 
 
 class WebsocketSettings:
-    """The limits of one app, read from its config once (at freeze)."""
+    """The limits of one app, read from its config (again whenever the config changes)."""
 
     __slots__ = ("disconnect_timeout", "max_message_size", "send_queue_size", "send_timeout")
 

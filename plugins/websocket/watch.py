@@ -111,10 +111,15 @@ def watch_for(
     disconnect_timeout: float | None = None,
     logger: logging.Logger | None = None,
 ) -> ConnectionWatch:
-    """The running loop's watch in ``watches`` (made on first use)."""
+    """The running loop's watch in ``watches`` (made on first use, and anew when the
+    timeouts changed: the connections already watched keep the old watch and timeouts)."""
     loop = asyncio.get_running_loop()
     watch = watches.get(loop)
-    if watch is None:
+    if (
+        watch is None
+        or watch._send_timeout != send_timeout
+        or watch._disconnect_timeout != disconnect_timeout
+    ):
         watch = watches[loop] = ConnectionWatch(
             loop, send_timeout, watches, disconnect_timeout, logger
         )

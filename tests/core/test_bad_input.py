@@ -12,6 +12,7 @@ import io
 import json
 import logging
 import os
+import sys
 import tracemalloc
 from pathlib import Path
 from typing import Any
@@ -384,7 +385,12 @@ async def test_a_part_charset_that_cannot_decode_text_is_not_a_500(charset: byte
         b"Content-Type: text/plain; charset=" + charset + b"\r\n\r\nvalue \xc3\xa9\r\n--B--\r\n"
     )
     status, answer = await post_multipart(app, b"/form", body)
-    assert (status, json.loads(answer)) == (200, {"a": "value é"})
+    if charset == b"punycode" and sys.version_info >= (3, 13):
+        # Python 3.13's punycode codec decodes with errors="replace" (earlier ones raise
+        # UnicodeError): the field is then whatever text the client's charset gives.
+        assert (status, type(json.loads(answer)["a"])) == (200, str)
+    else:
+        assert (status, json.loads(answer)) == (200, {"a": "value é"})
 
 
 async def test_an_error_while_streaming_is_logged_with_the_route_and_cuts_the_body(

@@ -7,8 +7,9 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from erlen import Blueprint, Erlen, g
+from erlen import Blueprint, Erlen, g, request
 from erlen.ctx import RequestContext
+from erlen.sessions import SecureCookieSession, SessionInterface
 from erlen.wrappers.request import Request, RequestLimits
 
 
@@ -172,3 +173,67 @@ async def test_a_request_context_matches_a_request_built_by_hand() -> None:
     async with RequestContext(app, build("/nowhere")) as ctx:
         assert ctx.request.routing_exception is not None
         assert ctx.request.routing_exception.code == 404
+
+
+async def test_config_limits_set_after_the_first_request_apply_to_the_next() -> None:
+    """``MAX_CONTENT_LENGTH`` (and the other limits the handler reads) changed on an app
+    that already served requests, as a test sharing one app does: Flask and Quart read
+    them per request, and so does the next request here."""
+    app = Erlen(__name__)
+
+    @app.post("/")
+    async def size() -> str:
+        return str(len(await request.get_data()))
+
+    client = app.test_client()
+    response = await client.post("/", data=b"x" * 100)
+    assert (response.status_code, await response.get_data()) == (200, b"100")
+    app.config["MAX_CONTENT_LENGTH"] = 10
+    assert (await client.post("/", data=b"x" * 100)).status_code == 413
+    assert (await client.post("/", data=b"x" * 5)).status_code == 200
+    app.config["MAX_CONTENT_LENGTH"] = None
+    assert (await client.post("/", data=b"x" * 100)).status_code == 200
+
+
+async def test_a_request_class_set_after_the_first_request_builds_the_next() -> None:
+    app = Erlen(__name__)
+
+    @app.get("/")
+    async def kind() -> str:
+        return type(request._get_current_object()).__name__
+
+    client = app.test_client()
+    assert await (await client.get("/")).get_data() == b"Request"
+
+    class AppRequest(Request):
+        pass
+
+    app.request_class = AppRequest
+    assert await (await client.get("/")).get_data() == b"AppRequest"
+
+
+async def test_a_session_interface_set_after_the_first_request_opens_the_next() -> None:
+    """An interface that cannot open lazily (only an async ``open_session``, Quart's
+    kind) set on an app that already served requests: each request opens its session
+    when it starts, before the view, as when the interface was there from the start."""
+    opened: list[str] = []
+
+    class RecordingInterface(SessionInterface):
+        async def open_session(self, app: Any, request: Any) -> Any:
+            opened.append(request.path)
+            return SecureCookieSession({"user": "alice"})
+
+        async def save_session(self, app: Any, session: Any, response: Any) -> None:
+            return None
+
+    app = Erlen(__name__)
+
+    @app.get("/plain")
+    async def plain() -> str:
+        return "plain"
+
+    client = app.test_client()
+    assert await (await client.get("/plain")).get_data() == b"plain"
+    app.session_interface = RecordingInterface()
+    assert await (await client.get("/plain")).get_data() == b"plain"
+    assert opened == ["/plain"]

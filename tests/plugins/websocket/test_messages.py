@@ -113,6 +113,27 @@ async def test_message_over_the_size_limit_closes_1009(message: str | bytes) -> 
     assert seen == [1009]
 
 
+async def test_a_size_limit_set_after_connections_were_served_applies_to_the_next() -> None:
+    """The plugin's settings follow the config: a test that lowers the limit on an app
+    that already served a connection gets it from the next connection on."""
+    app = Erlen(__name__)
+
+    @app.websocket("/ws")
+    async def ws():
+        while True:
+            await websocket.send(await websocket.receive())
+
+    async with app.test_client().websocket("/ws") as conn:
+        await conn.send(b"y" * 20)
+        assert await conn.receive() == b"y" * 20
+    app.config["WEBSOCKET_MAX_MESSAGE_SIZE"] = 10
+    async with app.test_client().websocket("/ws") as conn:
+        await conn.send(b"y" * 20)
+        with pytest.raises(WebsocketDisconnectError) as info:
+            await conn.receive()
+    assert info.value.code == 1009
+
+
 async def test_sends_piling_up_on_a_slow_client_close_it_1008() -> None:
     """A server whose socket to the client is stuck: sends wait until it drains."""
     app = Erlen(__name__)
