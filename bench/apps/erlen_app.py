@@ -19,17 +19,23 @@ from benchlib.appdata import (
     ARTICLE,
     CATALOG,
     COOKIE_EXPIRES,
+    CSV_ROWS,
     ITEMS,
+    PRELOAD_LINKS,
+    PRICES,
+    REPORT_MODIFIED,
     ROUTE_COUNT,
     ROWS,
     SECURITY_HEADERS,
     TEMPLATE,
+    WS_SUBPROTOCOL,
 )
 from erlen import (
     Blueprint,
     Erlen,
     Response,
     abort,
+    after_this_request,
     current_app,
     flash,
     g,
@@ -40,6 +46,7 @@ from erlen import (
     render_template_string,
     request,
     send_file,
+    send_from_directory,
     session,
     stream_with_context,
     url_for,
@@ -48,7 +55,8 @@ from erlen import (
 from erlen.views import MethodView
 from werkzeug.exceptions import HTTPException
 
-HELLO_FILE = Path(__file__).resolve().parent / "static" / "hello.txt"
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+HELLO_FILE = STATIC_DIR / "hello.txt"
 
 # The Erlen twin loads only Erlen's own plugins, whatever else is installed: an installed
 # third-party plugin is loaded only when an app selects it (load_app checks it).
@@ -742,7 +750,233 @@ async def v1_profile(user_id: int) -> Any:
 
 v1.register_blueprint(v1_users)
 
-for blueprint in (hooks, api, shop, db, messages, maintenance, guarded, site, private, admin, v1):
+# --- round 4 shapes: PRG, negotiation, converters, hooks in depth, subprotocols ---
+
+
+@app.errorhandler(LookupError)
+async def not_in_catalog(error: LookupError) -> Any:
+    """Any failed lookup (KeyError, IndexError) becomes a 404."""
+    return f"missing: {error}", 404
+
+
+@app.route("/notes", methods=["POST"])
+async def create_note() -> Any:
+    """Read the JSON body through the ``request.json`` property; answer 201."""
+    data = await request.json
+    return {"id": 3, "title": data["title"], "done": data["done"]}, 201
+
+
+@app.route("/contact", methods=["POST"])
+async def contact() -> Any:
+    """Post/Redirect/Get: read the form, redirect to the thank-you page with a 303."""
+    form = await request.form
+    return redirect(url_for("contact_thanks", name=form["name"]), 303)
+
+
+@app.route("/contact/thanks")
+async def contact_thanks() -> str:
+    """Where the contact form redirects."""
+    return f"thanks {request.args.get('name', '')}"
+
+
+@app.route("/link-page")
+async def link_page() -> str:
+    """A template building absolute URLs with url_for."""
+    return await render_template("links.html")
+
+
+@app.route("/preload")
+async def preload() -> Any:
+    """Two cookies and repeated headers added to one response."""
+    response = await make_response("preloaded")
+    response.set_cookie("a", "1")
+    response.set_cookie("b", "2", httponly=True)
+    for link in PRELOAD_LINKS:
+        response.headers.add("Link", link)
+    response.headers.add("Vary", "Cookie")
+    return response
+
+
+@app.route("/teapot")
+async def teapot() -> NoReturn:
+    """abort() with a ready response."""
+    abort(Response("short and stout", 418, mimetype="text/plain"))
+
+
+@app.route("/products/<name>")
+async def product(name: str) -> str:
+    """A dict lookup that fails for unknown names (the LookupError handler answers)."""
+    return f"price {PRICES[name]}"
+
+
+@app.route("/timed")
+async def timed() -> str:
+    """Register a callback that adds a header to this request's response."""
+
+    @after_this_request
+    async def add_header(response: Any) -> Any:
+        response.headers["X-Timed"] = "1"
+        return response
+
+    return "timed"
+
+
+@app.route("/list-items")
+async def list_items() -> str:
+    """Typed query arguments with defaults (a missing and an invalid one fall back)."""
+    page = request.args.get("page", 1, type=int)
+    per_page = request.args.get("per_page", 20, type=int)
+    sort = request.args.get("sort", "id")
+    desc = request.args.get("desc", "0") == "1"
+    return f"page={page} per_page={per_page} sort={sort} desc={desc}"
+
+
+@app.route("/assets/<path:filename>")
+async def asset(filename: str) -> Any:
+    """Serve a file from a folder, the name taken from the URL."""
+    return await send_from_directory(STATIC_DIR, filename)
+
+
+@app.route("/export.csv")
+async def export_csv() -> Response:
+    """A CSV download."""
+    lines = ["id,name,active", *(f"{r['id']},{r['name']},{r['active']}" for r in CSV_ROWS)]
+    return Response(
+        "\n".join(lines) + "\n",
+        mimetype="text/csv",
+        headers={"Content-Disposition": "attachment; filename=export.csv"},
+    )
+
+
+@app.route("/notes/raw", methods=["POST"])
+async def raw_note() -> str:
+    """A text body read as str."""
+    text = await request.get_data(as_text=True)
+    lines = text.splitlines()
+    return f"{len(lines)} lines, first: {lines[0]}"
+
+
+@app.route("/negotiate")
+async def negotiate() -> Any:
+    """Content negotiation on the Accept header."""
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    if best == "application/json":
+        return {"format": "json"}
+    return "<p>format: html</p>"
+
+
+@app.route("/mix/<int:a>/<float:b>/<uuid:c>/<string:d>/<path:e>")
+async def mixed(a: int, b: float, c: Any, d: str, e: str) -> str:
+    """Five converters in one rule."""
+    return f"{a} {b} {c} {d} {e}"
+
+
+@app.route("/report")
+async def report() -> Any:
+    """A conditional GET on Last-Modified: 304 when the client's copy is current."""
+    response = await make_response(ARTICLE)
+    response.last_modified = REPORT_MODIFIED
+    return await response.make_conditional(request)
+
+
+@app.route("/remember")
+async def remember() -> str:
+    """Copy a cookie into a permanent session."""
+    theme = request.cookies.get("theme", "light")
+    session.permanent = True
+    session["theme"] = theme
+    return f"remembered {theme}"
+
+
+@app.websocket("/ws-json-multi")
+async def ws_json_multi() -> None:
+    """Answer every JSON message with three."""
+    while True:
+        data = await websocket.receive_json()
+        for i in range(3):
+            await websocket.send_json({"n": data["n"], "reply": i})
+
+
+@app.websocket("/ws-chat")
+async def ws_chat() -> None:
+    """Accept with the subprotocol we speak, then echo."""
+    if WS_SUBPROTOCOL not in websocket.requested_subprotocols:
+        abort(400)
+    await websocket.accept(subprotocol=WS_SUBPROTOCOL)
+    while True:
+        await websocket.send(await websocket.receive())
+
+
+tenant = Blueprint("tenant", __name__, url_prefix="/t")
+team = Blueprint("team", __name__, url_prefix="/teams")
+member = Blueprint("member", __name__, url_prefix="/members")
+
+
+def _count_hook() -> None:
+    """Count the hooks that ran for this request on g."""
+    g.hooks = g.get("hooks", 0) + 1
+
+
+@tenant.before_request
+async def load_tenant() -> None:
+    """The outer blueprint's hook."""
+    g.tenant = "acme"
+    _count_hook()
+
+
+@team.before_request
+async def load_team() -> None:
+    """The middle blueprint's hook."""
+    g.team = "core"
+    _count_hook()
+
+
+@member.before_request
+async def load_member() -> None:
+    """The inner blueprint's hook."""
+    _count_hook()
+
+
+@member.route("/<int:member_id>")
+async def member_detail(member_id: int) -> str:
+    """A view three blueprints deep reading what every hook stored."""
+    return f"{g.tenant}/{g.team}/{member_id} via {g.hooks} hooks"
+
+
+team.register_blueprint(member)
+tenant.register_blueprint(team)
+
+sync_bp = Blueprint("sync_bp", __name__, url_prefix="/sync-bp")
+
+
+@sync_bp.before_request
+async def load_user() -> None:
+    """An async hook in front of a sync view."""
+    g.user = "alice"
+
+
+@sync_bp.route("/whoami")
+def sync_whoami() -> str:
+    """A sync view (run in a thread) reading the hook's g."""
+    return f"user={g.user}"
+
+
+BLUEPRINTS = (
+    hooks,
+    api,
+    shop,
+    db,
+    messages,
+    maintenance,
+    guarded,
+    site,
+    private,
+    admin,
+    v1,
+    tenant,
+    sync_bp,
+)
+for blueprint in BLUEPRINTS:
     app.register_blueprint(blueprint)
 
 

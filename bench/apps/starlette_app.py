@@ -11,6 +11,7 @@ import asyncio
 import hashlib
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
+from email.utils import format_datetime, parsedate_to_datetime
 from pathlib import Path
 from typing import Any, NoReturn
 from urllib.parse import urlencode
@@ -21,11 +22,16 @@ from benchlib.appdata import (
     ARTICLE,
     CATALOG,
     COOKIE_EXPIRES,
+    CSV_ROWS,
     ITEMS,
+    PRELOAD_LINKS,
+    PRICES,
+    REPORT_MODIFIED,
     ROUTE_COUNT,
     ROWS,
     SECURITY_HEADERS,
     TEMPLATE,
+    WS_SUBPROTOCOL,
 )
 from starlette.applications import Starlette
 from starlette.endpoints import HTTPEndpoint
@@ -56,7 +62,8 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 SECRET_KEY = "bench-secret-key"
 APP_DIR = Path(__file__).resolve().parent
-HELLO_FILE = APP_DIR / "static" / "hello.txt"
+STATIC_DIR = APP_DIR / "static"
+HELLO_FILE = STATIC_DIR / "hello.txt"
 CONFIG = {"PAGE_SIZE": 20, "SITE_NAME": "Bench"}
 JINJA = jinja2.Environment(autoescape=True)
 TEMPLATES = Jinja2Templates(directory=APP_DIR / "templates")
@@ -702,6 +709,223 @@ async def v1_profile(request: Request) -> JSONResponse:
     return JSONResponse({"id": user_id, "name": f"user {user_id}"})
 
 
+class ResponseError(Exception):
+    """An exception carrying a ready response (Starlette's stand-in for abort(Response))."""
+
+    def __init__(self, response: Response) -> None:
+        super().__init__(response.status_code)
+        self.response = response
+
+
+async def response_error(request: Request, error: Exception) -> Response:
+    """Send the response the exception carries."""
+    assert isinstance(error, ResponseError)
+    return error.response
+
+
+async def not_in_catalog(request: Request, error: Exception) -> HTMLResponse:
+    """Any failed lookup (KeyError, IndexError) becomes a 404."""
+    return HTMLResponse(f"missing: {error}", status_code=404)
+
+
+class SetState:
+    """Pure ASGI middleware: store a value in the request state and count the hooks run."""
+
+    def __init__(self, app: ASGIApp, key: str = "", value: Any = None) -> None:
+        self.app = app
+        self.key = key
+        self.value = value
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Set ``state[key]`` (if a key is given), count this hook, run the route."""
+        state = scope.setdefault("state", {})
+        if self.key:
+            state[self.key] = self.value
+        state["hooks"] = state.get("hooks", 0) + 1
+        await self.app(scope, receive, send)
+
+
+def int_arg(request: Request, name: str, default: int) -> int:
+    """A query argument as an int, ``default`` when missing or not a number."""
+    try:
+        return int(request.query_params[name])
+    except (KeyError, ValueError):
+        return default
+
+
+def best_match(accept: str, offered: list[str]) -> str | None:
+    """The offered media type the ``Accept`` header prefers (Starlette has no parser)."""
+    quality: dict[str, float] = {}
+    for part in accept.split(","):
+        media, *params = part.split(";")
+        q = 1.0
+        for param in params:
+            key, _, value = param.strip().partition("=")
+            if key == "q":
+                q = float(value)
+        quality[media.strip()] = q
+    ranked = [(quality.get(m, quality.get("*/*", 0.0)), -i, m) for i, m in enumerate(offered)]
+    score, _, media = max(ranked)
+    return media if score > 0 else None
+
+
+async def create_note(request: Request) -> JSONResponse:
+    """A JSON body in; 201 with a dict out."""
+    data = await request.json()
+    return JSONResponse({"id": 3, "title": data["title"], "done": data["done"]}, status_code=201)
+
+
+async def contact(request: Request) -> RedirectResponse:
+    """Post/Redirect/Get: read the form, redirect to the thank-you page with a 303."""
+    form = await request.form()
+    target = f"{request.app.url_path_for('contact_thanks')}?{urlencode({'name': form['name']})}"
+    return RedirectResponse(target, status_code=303)
+
+
+async def contact_thanks(request: Request) -> HTMLResponse:
+    """Where the contact form redirects."""
+    return HTMLResponse(f"thanks {request.query_params.get('name', '')}")
+
+
+async def link_page(request: Request) -> Response:
+    """A template building absolute URLs with url_for."""
+    return TEMPLATES.TemplateResponse(request, "links_starlette.html")
+
+
+async def preload(request: Request) -> HTMLResponse:
+    """Two cookies and repeated headers added to one response."""
+    response = HTMLResponse("preloaded")
+    response.set_cookie("a", "1")
+    response.set_cookie("b", "2", httponly=True)
+    for link in PRELOAD_LINKS:
+        response.headers.append("Link", link)
+    response.headers.append("Vary", "Cookie")
+    return response
+
+
+async def teapot(request: Request) -> NoReturn:
+    """Raise a ready response."""
+    raise ResponseError(PlainTextResponse("short and stout", status_code=418))
+
+
+async def product(request: Request) -> HTMLResponse:
+    """A dict lookup that fails for unknown names (the LookupError handler answers)."""
+    return HTMLResponse(f"price {PRICES[request.path_params['name']]}")
+
+
+async def timed(request: Request) -> HTMLResponse:
+    """A header added to the response (no after-this-request callbacks in Starlette)."""
+    response = HTMLResponse("timed")
+    response.headers["X-Timed"] = "1"
+    return response
+
+
+async def list_items(request: Request) -> HTMLResponse:
+    """Typed query arguments with defaults (a missing and an invalid one fall back)."""
+    page = int_arg(request, "page", 1)
+    per_page = int_arg(request, "per_page", 20)
+    sort = request.query_params.get("sort", "id")
+    desc = request.query_params.get("desc", "0") == "1"
+    return HTMLResponse(f"page={page} per_page={per_page} sort={sort} desc={desc}")
+
+
+async def asset(request: Request) -> FileResponse:
+    """Serve a file from a folder, the name taken from the URL (kept inside the folder)."""
+    path = (STATIC_DIR / request.path_params["filename"]).resolve()
+    if not path.is_relative_to(STATIC_DIR) or not path.is_file():
+        raise HTTPException(status_code=404)
+    return FileResponse(path)
+
+
+async def export_csv(request: Request) -> Response:
+    """A CSV download."""
+    lines = ["id,name,active", *(f"{r['id']},{r['name']},{r['active']}" for r in CSV_ROWS)]
+    return Response(
+        "\n".join(lines) + "\n",
+        media_type="text/csv",
+        headers={"Content-Disposition": "attachment; filename=export.csv"},
+    )
+
+
+async def raw_note(request: Request) -> HTMLResponse:
+    """A text body read as str."""
+    text = (await request.body()).decode()
+    lines = text.splitlines()
+    return HTMLResponse(f"{len(lines)} lines, first: {lines[0]}")
+
+
+async def negotiate(request: Request) -> Response:
+    """Content negotiation on the Accept header."""
+    best = best_match(request.headers.get("accept", "*/*"), ["text/html", "application/json"])
+    if best == "application/json":
+        return JSONResponse({"format": "json"})
+    return HTMLResponse("<p>format: html</p>")
+
+
+async def mixed(request: Request) -> HTMLResponse:
+    """Five converters in one route."""
+    p = request.path_params
+    return HTMLResponse(f"{p['a']} {p['b']} {p['c']} {p['d']} {p['e']}")
+
+
+async def report(request: Request) -> Response:
+    """A conditional GET on Last-Modified: 304 when the client's copy is current."""
+    last_modified = format_datetime(REPORT_MODIFIED, usegmt=True)
+    since = request.headers.get("if-modified-since")
+    if since is not None:
+        try:
+            current = parsedate_to_datetime(since) >= REPORT_MODIFIED
+        except (TypeError, ValueError):
+            current = False
+        if current:
+            return Response(status_code=304, headers={"Last-Modified": last_modified})
+    return HTMLResponse(ARTICLE, headers={"Last-Modified": last_modified})
+
+
+async def remember(request: Request) -> HTMLResponse:
+    """Copy a cookie into the session (SessionMiddleware's cookie always has a max_age)."""
+    theme = request.cookies.get("theme", "light")
+    request.session["theme"] = theme
+    return HTMLResponse(f"remembered {theme}")
+
+
+async def ws_json_multi(websocket: WebSocket) -> None:
+    """Answer every JSON message with three until the client goes away."""
+    await websocket.accept()
+    try:
+        while True:
+            data = await websocket.receive_json()
+            for i in range(3):
+                await websocket.send_json({"n": data["n"], "reply": i})
+    except WebSocketDisconnect:
+        pass
+
+
+async def ws_chat(websocket: WebSocket) -> None:
+    """Accept with the subprotocol we speak, then echo until the client goes away."""
+    if WS_SUBPROTOCOL not in websocket.scope["subprotocols"]:
+        await websocket.close(code=1002)
+        return
+    await websocket.accept(subprotocol=WS_SUBPROTOCOL)
+    try:
+        while True:
+            await websocket.send_text(await websocket.receive_text())
+    except WebSocketDisconnect:
+        pass
+
+
+async def member_detail(request: Request) -> HTMLResponse:
+    """A route three mounts deep reading what every middleware stored."""
+    state = request.state
+    member_id = request.path_params["member_id"]
+    return HTMLResponse(f"{state.tenant}/{state.team}/{member_id} via {state.hooks} hooks")
+
+
+def sync_whoami(request: Request) -> HTMLResponse:
+    """A sync endpoint (threadpool) reading the middleware's state."""
+    return HTMLResponse(f"user={request.state.user}")
+
+
 def _numbered_route(index: int) -> Route:
     """Build ``/r<index>`` returning ``route <index>``."""
 
@@ -805,9 +1029,56 @@ routes: list[BaseRoute] = [
         middleware=[Middleware(ExceptionMiddleware, handlers={403: admin_forbidden})],
     ),
     Mount("/v1", routes=[Mount("/users", routes=[Route("/{user_id:int}/profile", v1_profile)])]),
-    Mount("/static", StaticFiles(directory=APP_DIR / "static"), name="static"),
+    Route("/notes", create_note, methods=["POST"]),
+    Route("/contact", contact, methods=["POST"]),
+    Route("/contact/thanks", contact_thanks),
+    Route("/link-page", link_page),
+    Route("/preload", preload),
+    Route("/teapot", teapot),
+    Route("/products/{name}", product),
+    Route("/timed", timed),
+    Route("/list-items", list_items),
+    Route("/assets/{filename:path}", asset),
+    Route("/export.csv", export_csv),
+    Route("/notes/raw", raw_note, methods=["POST"]),
+    Route("/negotiate", negotiate),
+    Route("/mix/{a:int}/{b:float}/{c:uuid}/{d:str}/{e:path}", mixed),
+    Route("/report", report),
+    Route("/remember", remember, middleware=SESSION),
+    WebSocketRoute("/ws-json-multi", ws_json_multi),
+    WebSocketRoute("/ws-chat", ws_chat),
+    Mount(
+        "/t",
+        routes=[
+            Mount(
+                "/teams",
+                routes=[
+                    Mount(
+                        "/members",
+                        routes=[Route("/{member_id:int}", member_detail)],
+                        middleware=[Middleware(SetState)],
+                    )
+                ],
+                middleware=[Middleware(SetState, key="team", value="core")],
+            )
+        ],
+        middleware=[Middleware(SetState, key="tenant", value="acme")],
+    ),
+    Mount(
+        "/sync-bp",
+        routes=[Route("/whoami", sync_whoami)],
+        middleware=[Middleware(SetState, key="user", value="alice")],
+    ),
+    Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
     *(_numbered_route(i) for i in range(ROUTE_COUNT)),
 ]
 
-app = Starlette(routes=routes, exception_handlers={ConflictError: conflict})
+app = Starlette(
+    routes=routes,
+    exception_handlers={
+        ConflictError: conflict,
+        ResponseError: response_error,
+        LookupError: not_in_catalog,
+    },
+)
 app.state.config = CONFIG

@@ -27,3 +27,8 @@ SECURITY_HEADERS = {
 }
 ARTICLE = "<h1>Article</h1>" + "<p>Lorem ipsum dolor sit amet.</p>" * 20
 COOKIE_EXPIRES = datetime(2030, 1, 1, tzinfo=UTC)
+PRICES = {"apple": 3, "pear": 4}  # the product lookup of ``error_mro`` (an unknown name: KeyError)
+CSV_ROWS = ROWS[:20]  # the rows ``csv_response`` exports
+PRELOAD_LINKS = ("</app.css>; rel=preload; as=style", "</app.js>; rel=preload; as=script")
+REPORT_MODIFIED = datetime(2025, 1, 1, tzinfo=UTC)  # ``if_modified_since``'s Last-Modified
+WS_SUBPROTOCOL = "v2.chat"  # the subprotocol ``ws_subprotocol`` picks from the client's offer

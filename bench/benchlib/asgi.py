@@ -43,7 +43,12 @@ class DriverError(Exception):
 def http_scope(
     method: str, path: str, headers: tuple[tuple[bytes, bytes], ...] = (), query: bytes = b""
 ) -> Scope:
-    """Build the scope of an HTTP/1.1 request, as a server would."""
+    """Build the scope of an HTTP/1.1 request, as a server would.
+
+    ``headers`` are added to the base headers, replacing a base header of the same name
+    (a scenario's own ``Accept``).
+    """
+    own = {name for name, _ in headers}
     return {
         "type": "http",
         "asgi": ASGI_VERSION,
@@ -54,14 +59,14 @@ def http_scope(
         "raw_path": path.encode(),
         "query_string": query,
         "root_path": "",
-        "headers": [*BASE_HEADERS, *headers],
+        "headers": [*(h for h in BASE_HEADERS if h[0] not in own), *headers],
         "client": CLIENT,
         "server": SERVER,
     }
 
 
-def websocket_scope(path: str) -> Scope:
-    """Build the scope of a websocket handshake."""
+def websocket_scope(path: str, subprotocols: tuple[str, ...] = ()) -> Scope:
+    """Build the scope of a websocket handshake offering ``subprotocols``."""
     return {
         "type": "websocket",
         "asgi": ASGI_VERSION,
@@ -74,7 +79,7 @@ def websocket_scope(path: str) -> Scope:
         "headers": list(WS_HEADERS),
         "client": CLIENT,
         "server": SERVER,
-        "subprotocols": [],
+        "subprotocols": list(subprotocols),
     }
 
 
@@ -306,20 +311,23 @@ def receive_message(payload: str | bytes) -> Message:
 class WebSocketClient:
     """One websocket connection to an app, driven message by message."""
 
-    def __init__(self, app: ASGIApp, path: str, state: dict[str, Any]) -> None:
+    def __init__(
+        self, app: ASGIApp, path: str, state: dict[str, Any], subprotocols: tuple[str, ...] = ()
+    ) -> None:
         self.channel = Channel()
-        scope = websocket_scope(path)
+        scope = websocket_scope(path, subprotocols)
         scope["state"] = state.copy()
         self.task: asyncio.Task[None] = asyncio.ensure_future(
             app(scope, self.channel.receive, self.channel.send)
         )
 
-    async def connect(self, timeout: float = 10.0) -> None:
-        """Handshake: expect ``websocket.accept``."""
+    async def connect(self, timeout: float = 10.0) -> Message:
+        """Handshake: expect ``websocket.accept`` and return it."""
         self.channel.push({"type": "websocket.connect"})
         reply = await self.channel.pull_within(timeout, self.task)
         if reply["type"] != "websocket.accept":
             raise DriverError(f"expected websocket.accept, got {reply['type']!r}")
+        return reply
 
     async def echo(self, payload: str | bytes, timeout: float = 10.0) -> Message:
         """Send one message (text, or binary if bytes) and return the app's reply."""

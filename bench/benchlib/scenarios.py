@@ -8,7 +8,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from benchlib import appdata
-from benchlib.appdata import CATALOG, ROUTE_COUNT, ROWS
+from benchlib.appdata import (
+    CATALOG,
+    CSV_ROWS,
+    PRELOAD_LINKS,
+    REPORT_MODIFIED,
+    ROUTE_COUNT,
+    ROWS,
+    WS_SUBPROTOCOL,
+)
 from benchlib.asgi import Response
 
 ITEMS_HTML = "<h1>Items</h1><ul>" + "".join(f"<li>item {i}</li>" for i in range(10)) + "</ul>"
@@ -48,6 +56,18 @@ MULTIPART_BODY = (
     + f"\r\n--{MULTIPART_BOUNDARY}--\r\n".encode()
 )
 STREAM_100_OUTPUT = "".join(f"line {i}\n" for i in range(100)).encode()
+NOTE = {"title": "write docs", "done": False}
+CONTACT_BODY = b"name=alice&message=hello+there"
+LINKS_PAGE = (
+    b"<!doctype html><html><head><title>Links</title></head><body>"
+    b'<a href="http://127.0.0.1:8000/users/42">user</a>'
+    b'<a href="http://127.0.0.1:8000/static/hello.txt">file</a></body></html>'
+)
+CSV_OUTPUT = (
+    "id,name,active\n" + "".join(f"{r['id']},{r['name']},{r['active']}\n" for r in CSV_ROWS)
+).encode()
+NOTE_TEXT = b"line one\nline two\nline three\n"
+HTTP_DATE = "%a, %d %b %Y %H:%M:%S GMT"
 
 
 def echo_payload(size: int = 1024) -> dict[str, Any]:
@@ -84,11 +104,13 @@ def expect(
     header_has: dict[str, str] | None = None,
     set_cookies: tuple[str, ...] = (),
     min_chunks: int = 0,
+    header_lists: dict[str, tuple[str, ...]] | None = None,
 ) -> Check:
     """Build a check of a response; it returns a list of problems (empty if fine).
 
-    ``headers`` must match exactly, ``header_has`` values must occur in the header, and
-    each ``set_cookies`` entry (``name`` or ``name=value``) must start a ``Set-Cookie``.
+    ``headers`` must match exactly, ``header_has`` values must occur in the header,
+    ``header_lists`` gives every value of a repeated header in order, and each
+    ``set_cookies`` entry (``name`` or ``name=value``) must start a ``Set-Cookie``.
     """
 
     def check(response: Response) -> list[str]:
@@ -108,6 +130,9 @@ def expect(
         for name, part in (header_has or {}).items():
             if part not in (response.header(name) or ""):
                 problems.append(f"header {name}: {response.header(name)!r}, lacks {part!r}")
+        for name, values in (header_lists or {}).items():
+            if tuple(response.header_values(name)) != values:
+                problems.append(f"headers {name}: {response.header_values(name)!r}, not {values}")
         sent = response.header_values("set-cookie")
         for cookie in set_cookies:
             prefix = cookie if "=" in cookie else cookie + "="
@@ -138,7 +163,9 @@ class Scenario:
     shapes exist in the three framework apps only. ``ws_json``: websocket messages are
     JSON documents, compared after parsing; ``ws_binary``: they are bytes;
     ``ws_replies``: the app answers each message with that many (``"<sent> <i>"`` each
-    when more than one). ``login``: a path to GET once before the
+    when more than one; for JSON, ``{"n": <sent n>, "reply": <i>}``);
+    ``ws_subprotocols``: the handshake offers them and ``websocket.accept`` must pick
+    ``ws_subprotocol``. ``login``: a path to GET once before the
     run; its ``Set-Cookie`` values are sent as the ``Cookie`` of every request.
     ``revalidate``: GET ``path`` once before the run and send its ``ETag`` as the
     ``If-None-Match`` of every request (a client revalidating its cached copy; each
@@ -159,6 +186,8 @@ class Scenario:
     ws_json: bool = False
     ws_binary: bool = False
     ws_replies: int = 1
+    ws_subprotocols: tuple[str, ...] = ()
+    ws_subprotocol: str = ""
     revalidate: bool = False
 
     def serves(self, framework: str) -> bool:
@@ -699,6 +728,155 @@ SCENARIOS: tuple[Scenario, ...] = (
         kind="ws",
         ws_binary=True,
     ),
+    Scenario(
+        "json_attr_201",
+        "POST JSON read with await request.json, return (dict, 201)",
+        "/notes",
+        expect(201, json_body={"id": 3, **NOTE}, content_types=JSON),
+        method="POST",
+        body=json.dumps(NOTE).encode(),
+        headers=body_headers(b"application/json", json.dumps(NOTE).encode()),
+    ),
+    Scenario(
+        "form_prg",
+        "POST form, redirect(url_for(..., query), 303) (Post/Redirect/Get)",
+        "/contact",
+        expect(303, headers={"location": "/contact/thanks?name=alice"}),
+        method="POST",
+        body=CONTACT_BODY,
+        headers=body_headers(b"application/x-www-form-urlencoded", CONTACT_BODY),
+    ),
+    Scenario(
+        "template_urls",
+        "render_template of a file calling url_for(_external=True) and url_for('static')",
+        "/link-page",
+        expect(body=LINKS_PAGE, content_types=HTML),
+    ),
+    Scenario(
+        "headers_add",
+        "make_response, two set_cookie, headers.add of a repeated Link and a Vary",
+        "/preload",
+        expect(
+            body=b"preloaded",
+            content_types=TEXT,
+            set_cookies=("a=1", "b=2"),
+            header_lists={"link": PRELOAD_LINKS, "vary": ("Cookie",)},
+        ),
+    ),
+    Scenario(
+        "abort_response",
+        "abort(Response(..., 418)): the view's own response raised",
+        "/teapot",
+        expect(418, body=b"short and stout", content_types=("text/plain",)),
+    ),
+    Scenario(
+        "error_mro",
+        "KeyError -> app @errorhandler(LookupError) (found through the exception's MRO)",
+        "/products/plum",
+        expect(404, body=b"missing: 'plum'", content_types=TEXT),
+    ),
+    Scenario(
+        "after_this_request",
+        "after_this_request callback adding a header",
+        "/timed",
+        expect(body=b"timed", content_types=TEXT, headers={"x-timed": "1"}),
+    ),
+    Scenario(
+        "g_nested3",
+        "three nested blueprints (url_prefix each), a before_request on each setting g",
+        "/t/teams/members/7",
+        expect(body=b"acme/core/7 via 3 hooks", content_types=TEXT),
+    ),
+    Scenario(
+        "args_defaults",
+        "four request.args.get with type and defaults (one missing, one invalid)",
+        "/list-items",
+        expect(body=b"page=1 per_page=20 sort=name desc=True", content_types=TEXT),
+        query=b"page=abc&sort=name&desc=1",
+    ),
+    Scenario(
+        "method_view_delete",
+        "DELETE to a MethodView: an empty 204",
+        "/api-items/7",
+        expect(204, body=b""),
+        method="DELETE",
+    ),
+    Scenario(
+        "send_from_directory",
+        "send_from_directory(folder, <path:filename>)",
+        "/assets/hello.txt",
+        expect(body=HELLO_FILE_BODY, content_types=("text/plain",)),
+    ),
+    Scenario(
+        "csv_response",
+        'Response(csv text, mimetype="text/csv") + Content-Disposition',
+        "/export.csv",
+        expect(
+            body=CSV_OUTPUT,
+            content_types=("text/csv",),
+            headers={"content-disposition": "attachment; filename=export.csv"},
+        ),
+    ),
+    Scenario(
+        "get_data_text",
+        "POST text, await request.get_data(as_text=True)",
+        "/notes/raw",
+        expect(body=b"3 lines, first: line one", content_types=TEXT),
+        method="POST",
+        body=NOTE_TEXT,
+        headers=body_headers(b"text/plain; charset=utf-8", NOTE_TEXT),
+    ),
+    Scenario(
+        "accept_best_match",
+        "request.accept_mimetypes.best_match picks JSON over HTML",
+        "/negotiate",
+        expect(json_body={"format": "json"}, content_types=JSON),
+        headers=((b"accept", b"text/html;q=0.9, application/json"),),
+    ),
+    Scenario(
+        "five_converters",
+        "int, float, uuid, string and path converters in one rule",
+        f"/mix/7/2.5/{OBJECT_ID}/name/a/b.txt",
+        expect(body=f"7 2.5 {OBJECT_ID} name a/b.txt".encode(), content_types=TEXT),
+    ),
+    Scenario(
+        "if_modified_since",
+        "last_modified + make_conditional, If-Modified-Since matches: 304",
+        "/report",
+        expect(304, body=b""),
+        headers=((b"if-modified-since", REPORT_MODIFIED.strftime(HTTP_DATE).encode()),),
+    ),
+    Scenario(
+        "session_permanent",
+        "request.cookies.get + session.permanent = True + a session write",
+        "/remember",
+        expect(body=b"remembered dark", content_types=TEXT, set_cookies=("session",)),
+        headers=((b"cookie", b"theme=dark"),),
+    ),
+    Scenario(
+        "sync_hooked",
+        "def view() in a blueprint with an async before_request setting g",
+        "/sync-bp/whoami",
+        expect(body=b"user=alice", content_types=TEXT),
+    ),
+    Scenario(
+        "ws_json_multi",
+        "websocket receive_json, three send_json replies per message",
+        "/ws-json-multi",
+        expect(),
+        kind="ws",
+        ws_json=True,
+        ws_replies=3,
+    ),
+    Scenario(
+        "ws_subprotocol",
+        "websocket accepted with a subprotocol the client offered, then echo",
+        "/ws-chat",
+        expect(),
+        kind="ws",
+        ws_subprotocols=("v1.chat", WS_SUBPROTOCOL),
+        ws_subprotocol=WS_SUBPROTOCOL,
+    ),
 )
 SCENARIO_NAMES: tuple[str, ...] = tuple(s.name for s in SCENARIOS)
 BY_NAME: dict[str, Scenario] = {s.name: s for s in SCENARIOS}
@@ -717,6 +895,9 @@ def ws_expected(scenario: Scenario, sent: str | bytes) -> list[str | bytes]:
     """The replies ``scenario``'s app sends for the message ``sent``, in order."""
     if scenario.ws_replies == 1:
         return [sent]
+    if scenario.ws_json:
+        number = json.loads(sent)["n"]
+        return [json.dumps({"n": number, "reply": i}) for i in range(scenario.ws_replies)]
     return [f"{sent!s} {i}" for i in range(scenario.ws_replies)]
 
 

@@ -116,10 +116,18 @@ class Target:
 
     async def _verify_websocket(self) -> list[str]:
         """Handshake, echo three distinct messages, disconnect cleanly."""
-        client = WebSocketClient(self.app, self.scenario.path, self.lifespan.state)
+        scenario = self.scenario
+        client = WebSocketClient(
+            self.app, scenario.path, self.lifespan.state, scenario.ws_subprotocols
+        )
         problems: list[str] = []
         try:
-            await client.connect()
+            accept = await client.connect()
+            if scenario.ws_subprotocols and accept.get("subprotocol") != scenario.ws_subprotocol:
+                problems.append(
+                    f"accepted subprotocol {accept.get('subprotocol')!r}, "
+                    f"expected {scenario.ws_subprotocol!r}"
+                )
             for index in range(3):
                 sent = ws_message(self.scenario, index)
                 for position, expected in enumerate(ws_expected(self.scenario, sent)):
@@ -137,7 +145,10 @@ class Target:
     async def run(self, count: int) -> int:
         """Time ``count`` iterations; return elapsed nanoseconds."""
         if self.scenario.kind == "ws":
-            client = WebSocketClient(self.app, self.scenario.path, self.lifespan.state)
+            scenario = self.scenario
+            client = WebSocketClient(
+                self.app, scenario.path, self.lifespan.state, scenario.ws_subprotocols
+            )
             await client.connect()
             try:
                 message = ws_message(self.scenario)

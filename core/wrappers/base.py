@@ -11,8 +11,16 @@ import re
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote_from_bytes, urlsplit
 
-from werkzeug.datastructures import Authorization, Headers, ImmutableMultiDict
-from werkzeug.http import parse_options_header
+from werkzeug.datastructures import (
+    Accept,
+    Authorization,
+    CharsetAccept,
+    Headers,
+    ImmutableMultiDict,
+    LanguageAccept,
+    MIMEAccept,
+)
+from werkzeug.http import parse_accept_header, parse_options_header
 from werkzeug.sansio.http import parse_cookie
 from werkzeug.sansio.request import Request as _SansIORequest
 from werkzeug.sansio.utils import get_content_length, get_current_url, get_host
@@ -36,6 +44,13 @@ _MAX_CACHED_COOKIE_HEADER = 8192
 #: Parsed ``Content-Type`` values: (mimetype, params), bounded; params copied per request.
 _PARSED_CONTENT_TYPES: dict[str, tuple[str, dict[str, str]]] = {}
 _MAX_PARSED_CONTENT_TYPES = 256
+
+#: Parsed ``Accept*`` headers by ``(value, Accept class)``, bounded (oldest entry dropped
+#: first). Shared between requests: werkzeug's ``Accept`` classes are immutable lists
+#: (tests/core/test_request_accept.py checks that a view cannot change one).
+_PARSED_ACCEPT: dict[tuple[str | None, type[Accept]], Accept] = {}
+_MAX_PARSED_ACCEPT = 256
+_MAX_CACHED_ACCEPT_HEADER = 1024
 
 #: ``get_host(scheme, header)`` by ``(scheme, header)``, for hosts not checked against a
 #: trusted list (bounded; emptied when full).
@@ -86,6 +101,20 @@ def current_url(
 
 #: Every ASCII character: only bytes >= 0x80 get percent-encoded.
 _ASCII = "".join(map(chr, range(128)))
+
+
+def parse_accept(value: str | None, cls: type[Accept]) -> Accept:
+    """werkzeug's ``parse_accept_header(value, cls)``, parsed once per distinct value: a
+    client sends the same ``Accept`` string with every request."""
+    key = (value, cls)
+    parsed = _PARSED_ACCEPT.get(key)
+    if parsed is None:
+        parsed = parse_accept_header(value, cls)
+        if value is None or len(value) <= _MAX_CACHED_ACCEPT_HEADER:
+            if len(_PARSED_ACCEPT) >= _MAX_PARSED_ACCEPT:
+                del _PARSED_ACCEPT[next(iter(_PARSED_ACCEPT))]
+            _PARSED_ACCEPT[key] = parsed
+    return parsed
 
 
 class _HeaderNames(dict):  # type: ignore[type-arg]
@@ -458,6 +487,29 @@ class BaseRequestWebsocket(_SansIORequest):
                         del _PARSED_CONTENT_TYPES[next(iter(_PARSED_CONTENT_TYPES))]
                     _PARSED_CONTENT_TYPES[value] = parsed
             self._parsed_content_type = (parsed[0], dict(parsed[1]))
+
+    @cached_property
+    def accept_mimetypes(self) -> MIMEAccept:  # type: ignore[override]
+        """The ``Accept`` header as werkzeug's :class:`~werkzeug.datastructures.MIMEAccept`
+        (immutable; one parse per distinct value, see :func:`parse_accept`)."""
+        return parse_accept(self._header(b"accept"), MIMEAccept)  # type: ignore[return-value]
+
+    @cached_property
+    def accept_charsets(self) -> CharsetAccept:  # type: ignore[override]
+        """The ``Accept-Charset`` header as werkzeug's ``CharsetAccept``."""
+        accept = parse_accept(self._header(b"accept-charset"), CharsetAccept)
+        return accept  # type: ignore[return-value]
+
+    @cached_property
+    def accept_encodings(self) -> Accept:  # type: ignore[override]
+        """The ``Accept-Encoding`` header as werkzeug's ``Accept``."""
+        return parse_accept(self._header(b"accept-encoding"), Accept)
+
+    @cached_property
+    def accept_languages(self) -> LanguageAccept:  # type: ignore[override]
+        """The ``Accept-Language`` header as werkzeug's ``LanguageAccept``."""
+        accept = parse_accept(self._header(b"accept-language"), LanguageAccept)
+        return accept  # type: ignore[return-value]
 
     @cached_property
     def url(self) -> str:  # type: ignore[override]

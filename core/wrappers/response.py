@@ -631,12 +631,12 @@ class Response(_SansIOResponse):
         # Without any of the three, is_resource_modified answers True whatever the ETag
         # and Last-Modified (it would still parse them): an unconditional GET.
         # tests/core/test_send_file.py (conditional requests) pins both ways.
-        if (if_modified_since or if_none_match or if_match) and not is_resource_modified(
-            http_if_modified_since=if_modified_since,
-            http_if_none_match=if_none_match,
-            http_if_match=if_match,
-            etag=self.headers.get("ETag"),
-            last_modified=self.headers.get("Last-Modified"),
+        if (if_modified_since or if_none_match or if_match) and not resource_modified(
+            if_modified_since,
+            if_none_match,
+            if_match,
+            self.headers.get("ETag"),
+            self.headers.get("Last-Modified"),
         ):
             if if_match and parse_etags(if_match):
                 self.status_code = 412
@@ -711,6 +711,41 @@ def _accept_ranges_value(accept_ranges: bool | str) -> str:
     if isinstance(accept_ranges, str):
         return accept_ranges
     raise ValueError("accept_ranges must be a bool or a str")
+
+
+#: ``resource_modified``'s answers by its five header values (bounded; oldest dropped
+#: first). A client revalidating a resource sends the same validators every time.
+_MODIFIED: dict[tuple[str | None, ...], bool] = {}
+_MAX_MODIFIED = 256
+_MAX_MODIFIED_KEY = 1024  # characters over the five values; longer ones are not kept
+
+
+def resource_modified(
+    if_modified_since: str | None,
+    if_none_match: str | None,
+    if_match: str | None,
+    etag: str | None,
+    last_modified: str | None,
+) -> bool:
+    """werkzeug's ``is_resource_modified`` for these request and response headers,
+    remembered per distinct combination: given strings and no body or range, it reads
+    nothing else (no clock), and parsing two dates costs most of a 304.
+    tests/core/test_conditional_requests.py compares it with werkzeug's, repeated."""
+    key = (if_modified_since, if_none_match, if_match, etag, last_modified)
+    modified = _MODIFIED.get(key)
+    if modified is None:
+        modified = is_resource_modified(
+            http_if_modified_since=if_modified_since,
+            http_if_none_match=if_none_match,
+            http_if_match=if_match,
+            etag=etag,
+            last_modified=last_modified,
+        )
+        if sum(len(value) for value in key if value is not None) <= _MAX_MODIFIED_KEY:
+            if len(_MODIFIED) >= _MAX_MODIFIED:
+                del _MODIFIED[next(iter(_MODIFIED))]
+            _MODIFIED[key] = modified
+    return modified
 
 
 def _single_header_reader(request: Any) -> Callable[[bytes], str | None]:
