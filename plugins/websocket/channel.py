@@ -173,6 +173,7 @@ class WebsocketChannel:
     ) -> None:
         self._asgi_receive = receive
         self._asgi_send = send
+        self._reader = None  # on the instance: every receive() reads it
         self._json = json
         max_size = settings.max_message_size if settings is not None else None
         self._max_size = max_size
@@ -316,8 +317,11 @@ class WebsocketChannel:
                     if self._receiving:
                         raise RuntimeError(_CONCURRENT_RECEIVE)
                     self._receiving = True
+                    # Read, then called: a callable stored on the instance is looked up
+                    # the slow way when called as a method (CPython 3.11).
+                    asgi_receive = self._asgi_receive
                     try:
-                        message = await self._asgi_receive()
+                        message = await asgi_receive()
                     finally:
                         self._receiving = False
                     self._unwatched_sends = 0
@@ -466,8 +470,9 @@ class WebsocketChannel:
                 return  # as for a client that left: a broadcasting view goes on
             raise self._closed_error()
         self._sends_started = started + 1
+        asgi_send = self._asgi_send  # read, then called: as in receive()
         try:
-            await self._asgi_send(message)
+            await asgi_send(message)
         except OSError as exc:  # ASGI 2.4 servers raise an OSError for a gone client
             self._set_closed(CLOSE_ABNORMAL, "")
             if not self._receiving and self._waiter is None:  # else the receiver sees it
