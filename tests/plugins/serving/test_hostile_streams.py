@@ -12,7 +12,7 @@ import logging
 import socket
 import struct
 import tracemalloc
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import h2.config
@@ -25,6 +25,21 @@ from erlen import Erlen
 from erlen.plugins.testing.server import serve_app
 
 from tests.plugins.serving.test_hardening import TIMEOUT, _port, _raw_exchange, handshake_request
+
+
+async def counted_body(
+    chunks: int, produced: list[int], stopped: Callable[[], None]
+) -> AsyncIterator[bytes]:
+    """A streamed body of ``chunks`` 1 KiB chunks that, when it stops (finished, or closed
+    early), appends how many it produced to ``produced`` and calls ``stopped``."""
+    count = 0
+    try:
+        for _ in range(chunks):
+            count += 1
+            yield b"x" * 1024
+    finally:
+        produced.append(count)
+        stopped()
 
 
 def _tracebacks(caplog: pytest.LogCaptureFixture) -> list[str]:
@@ -55,17 +70,7 @@ async def test_a_client_leaving_a_streamed_response_stops_the_body(
 
     @app.route("/export")
     async def export() -> Any:
-        async def body() -> Any:
-            count = 0
-            try:
-                for _ in range(chunks):
-                    count += 1
-                    yield b"x" * 1024
-            finally:
-                produced.append(count)
-                stopped.set()
-
-        return body()
+        return counted_body(chunks, produced, stopped.set)
 
     @app.route("/")
     async def index() -> str:
@@ -386,20 +391,13 @@ async def test_http2_closed_flow_control_window_holds_the_response_back() -> Non
     app = Erlen(__name__)
     app.config["RESPONSE_TIMEOUT"] = 1
 
+    def stopped() -> None:
+        if len(produced) == len(streams):
+            all_stopped.set()
+
     @app.route("/big")
     async def big() -> Any:
-        async def body() -> Any:
-            count = 0
-            try:
-                for _ in range(chunks):
-                    count += 1
-                    yield b"x" * 1024
-            finally:
-                produced.append(count)
-                if len(produced) == len(streams):
-                    all_stopped.set()
-
-        return body()
+        return counted_body(chunks, produced, stopped)
 
     def started(events: list[Any]) -> bool:
         return sum(isinstance(e, h2.events.ResponseReceived) for e in events) == len(streams)
