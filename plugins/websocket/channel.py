@@ -453,9 +453,12 @@ class WebsocketChannel:
         message: dict[str, Any]
         # Both keys, the unused one None, as Quart sends them: clients that read
         # message["bytes"] of a text message (Starlette's test client) get None.
-        if type(data) is str or isinstance(data, str):
+        kind = type(data)
+        if kind is str or (kind is not bytes and isinstance(data, str)):
             message = {"type": "websocket.send", "bytes": None, "text": data}
-        elif isinstance(data, (bytes, bytearray, memoryview)):
+        elif kind is bytes:
+            message = {"type": "websocket.send", "bytes": data, "text": None}
+        elif isinstance(data, (bytes, bytearray, memoryview)):  # a subclass or a buffer
             message = {"type": "websocket.send", "bytes": bytes(data), "text": None}
         else:
             raise TypeError(

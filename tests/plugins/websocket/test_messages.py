@@ -185,3 +185,32 @@ async def test_sends_piling_up_on_a_slow_client_close_it_1008() -> None:
     assert all(o.code == 1008 for o in outcomes)
     closes = [m for m in sent if m["type"] == "websocket.close"]
     assert closes == [{"type": "websocket.close", "code": 1008, "reason": "Client too slow"}]
+
+
+async def test_send_takes_str_bytes_and_their_kin() -> None:
+    """``send`` sends a ``str`` (or a subclass) as text and ``bytes``, a ``bytearray`` or a
+    ``memoryview`` as binary; anything else is a ``TypeError`` naming its type."""
+
+    class Text(str):
+        pass
+
+    errors: list[str] = []
+    app = Erlen(__name__)
+
+    @app.websocket("/ws")
+    async def ws():
+        for data in ("text", Text("sub"), b"raw", bytearray(b"array"), memoryview(b"view")):
+            await websocket.send(data)
+        try:
+            await websocket.send(42)  # type: ignore[arg-type]
+        except TypeError as error:
+            errors.append(str(error))
+        await websocket.send("done")
+
+    async with app.test_client().websocket("/ws") as conn:
+        received = [await conn.receive() for _ in range(6)]
+    assert received == ["text", "sub", b"raw", b"array", b"view", "done"]
+    assert [type(item) for item in received[2:5]] == [bytes, bytes, bytes]
+    assert errors == [
+        "websocket.send() takes str or bytes, not int; use send_json() for other values"
+    ]
