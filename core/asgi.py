@@ -74,7 +74,7 @@ class ASGIHTTPConnection:
         if self.scope.get("http_version") == "1.0":
             add_missing_host(self.scope, app.config["SERVER_NAME"])
         return app.request_class.from_scope(  # type: ignore[no-any-return]
-            self.scope, self._receive, send, request_limits(app)
+            self.scope, self._receive, send, request_limits(app.config)
         )
 
     async def handle_request(self, request: Request, send: Send) -> None:

@@ -49,13 +49,8 @@ _enter = RequestContext.enter
 HEAD_BODY = "_erlen_head_body"
 
 
-def request_limits(app: Erlen) -> RequestLimits:
-    """The limits of ``app``'s requests, from its config."""
-    return limits_of(app.config)
-
-
-def limits_of(config: Any) -> RequestLimits:
-    """The request limits a config sets."""
+def request_limits(config: Any) -> RequestLimits:
+    """The request limits an app's config sets."""
     return RequestLimits(
         config["MAX_CONTENT_LENGTH"],
         config["BODY_TIMEOUT"],
@@ -67,7 +62,7 @@ def limits_of(config: Any) -> RequestLimits:
 
 def http_settings(config: Any) -> tuple[RequestLimits, float | None]:
     """``(request limits, RESPONSE_TIMEOUT)``: the config values every request uses."""
-    return limits_of(config), config["RESPONSE_TIMEOUT"]
+    return request_limits(config), config["RESPONSE_TIMEOUT"]
 
 
 def make_http_handler(app: Erlen) -> ProtocolHandler:
@@ -165,7 +160,7 @@ async def handle(app: Erlen, steps: HttpSteps, request: Any, bare: bool = False)
     """``handle_request``: match, enter the contexts, dispatch, leave; unhandled errors
     become the 500 answer. ``bare``: text nothing can see comes back as ``bytes``."""
     over = steps.over
-    match = steps.match  # an attribute read, then a call: see _enter below
+    match = steps.match  # an attribute read, then a call: see _enter's comment
     match(request)
     rule = request.url_rule
     plan = steps.plans.get(rule.endpoint if rule is not None else None) or steps.pipeline.plan_for(
