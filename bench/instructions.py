@@ -1,4 +1,5 @@
-"""Instructions per request under hypercorn, counted by valgrind (steady on a busy machine).
+"""Instructions per request under hypercorn (or uvicorn: ``--server``), counted by valgrind
+(steady on a busy machine).
 
 Usage::
 
@@ -60,7 +61,12 @@ TOTAL = re.compile(r"([\d,]+)\s+\(100\.0%\)\s+PROGRAM TOTALS")
 
 
 def count(
-    framework: str, path: str, requests: int, keep: Path | None = None, connections: int = 1
+    framework: str,
+    path: str,
+    requests: int,
+    keep: Path | None = None,
+    connections: int = 1,
+    server_name: str = "hypercorn",
 ) -> int:
     """Instructions of one server process that answered ``requests`` requests over
     ``connections`` concurrent keep-alive connections; with ``keep``, its callgrind output
@@ -71,7 +77,7 @@ def count(
         if keep is not None:
             keep.mkdir(parents=True, exist_ok=True)
             name = path.strip("/").replace("/", "_")
-            out = keep / f"callgrind.{framework}.{name}.c{connections}.{requests}"
+            out = keep / f"callgrind.{server_name}.{framework}.{name}.c{connections}.{requests}"
         server = subprocess.Popen(
             [
                 "valgrind",
@@ -80,7 +86,7 @@ def count(
                 sys.executable,
                 str(BENCH_DIR / "serve.py"),
                 "--server",
-                "hypercorn",
+                server_name,
                 "--framework",
                 framework,
                 "--port",
@@ -275,6 +281,12 @@ def main(argv: Sequence[str]) -> int:
     parser = argparse.ArgumentParser(prog="python bench/instructions.py", description=__doc__)
     parser.add_argument("--frameworks", default="raw,erlen")
     parser.add_argument("--path", default="/plaintext")
+    parser.add_argument(
+        "--server",
+        default="hypercorn",
+        choices=("hypercorn", "uvicorn"),
+        help="the server the apps run under (hypercorn)",
+    )
     parser.add_argument("--small", type=int, default=300)
     parser.add_argument("--large", type=int, default=1300)
     parser.add_argument(
@@ -355,13 +367,13 @@ def main(argv: Sequence[str]) -> int:
             args.json.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
         return 0
     for framework in args.frameworks.split(","):
-        small = count(framework, args.path, small_n, args.keep, args.connections)
-        large = count(framework, args.path, large_n, args.keep, args.connections)
+        small = count(framework, args.path, small_n, args.keep, args.connections, args.server)
+        large = count(framework, args.path, large_n, args.keep, args.connections, args.server)
         per_request[framework] = (large - small) / (large_n - small_n)
     base = per_request.get("raw")
     print(
-        f"| app ({args.path}, {args.connections} connection(s)) | instructions / request"
-        " | over raw |"
+        f"| app ({args.server} {args.path}, {args.connections} connection(s))"
+        " | instructions / request | over raw |"
     )
     print("| :--- | ---: | ---: |")
     for framework, value in per_request.items():
