@@ -8,7 +8,6 @@ looks the scope type up in a table built once at freeze from ``erlen_protocol_ha
 from __future__ import annotations
 
 import asyncio
-import inspect
 import os
 import weakref
 from collections.abc import Awaitable, Callable, Iterable, Sequence
@@ -17,29 +16,23 @@ from typing import TYPE_CHECKING, Any
 
 from werkzeug.exceptions import HTTPException
 
-from . import builtins, lifespan, signals
+from . import appplugins, lifespan, signals
 from .appbase import AppBase, make_timedelta
 from .appgroup import AppGroup
 from .config import ConfigAttribute
 from .ctx import AppContext, RequestContext, WebsocketContext
-from .exceptions import PluginError
 from .globals import _cv_request, _cv_websocket
 from .helpers import send_from_directory
+from .json.provider import JSONProvider
 from .pipeline import connection, errors, http, steps
 from .pipeline.errors import ErrorHandlers
 from .pipeline.match import match_request
 from .pipeline.plan import Pipeline, Plan, plan_for, step
 from .pipeline.steps import HttpSteps
-from .pluginmanager import BUILTINS_NAME, ErlenPluginManager, load_plugin, resolve_plugins
+from .pluginmanager import BUILTINS_NAME, ErlenPluginManager
 from .protocols import protocol_table
 from .scaffold import _sentinel, setupmethod
-from .sessions import (
-    DefaultSessionInterface,
-    NullSessionInterface,
-    SessionInterface,
-    default_session_interface,
-    open_session_lazily,
-)
+from .sessions import DefaultSessionInterface, SessionInterface, open_session_lazily
 from .swappable import PluginClass
 from .typing import AppOrBlueprintKey as AppOrBlueprintKey
 from .utils import run_sync as run_sync
@@ -105,6 +98,8 @@ class Erlen(AppBase):
     #: (the ``json`` plugin's msgspec provider). Set it in a subclass to use your own; the
     #: instance attribute then names the class of :attr:`json` actually in use.
     json_provider_class: type | None = None
+    #: The app's JSON provider (``app.json.dumps(...)``), made when the app is.
+    json: JSONProvider
     #: Quart's swappable ASGI connection classes. None (the default) serves the scope
     #: type through the ``erlen_protocol_handlers`` plugins. A class set here is used
     #: as in Quart: ``await cls(app, scope)(receive, send)`` for every scope of its type.
@@ -163,24 +158,7 @@ class Erlen(AppBase):
         self._direct_protocols: dict[str, ProtocolHandler] = {}
 
         self.plugin_manager = ErlenPluginManager()
-        self.plugin_manager.register(builtins, BUILTINS_NAME)
-        for name, plugin in resolve_plugins(plugins, exclude_plugins, extra_plugins):
-            self._register(plugin, name)
-        hook = self.plugin_manager.hook
-        for converters in hook.erlen_url_converters(app=self):
-            if converters:
-                self.url_map.converters.update(converters)
-        provider_class = self.json_provider_class
-        if provider_class is not None:
-            self.json = provider_class(self)
-        else:
-            self.json = hook.erlen_json_provider(app=self)
-            self.json_provider_class = type(self.json)
-        declared = inspect.getattr_static(type(self), "session_interface")
-        if isinstance(declared, DefaultSessionInterface):
-            self.session_interface = default_session_interface(self)
-        else:  # a subclass's own (Quart's way), kept on the instance too
-            self.session_interface = self.session_interface
+        appplugins.load_app_plugins(self, plugins, exclude_plugins, extra_plugins)
 
         if self.has_static_folder:
             if bool(static_host) != host_matching:
@@ -191,16 +169,7 @@ class Erlen(AppBase):
                 host=static_host,
                 view_func=self.send_static_file,
             )
-        try:
-            hook.erlen_configure(app=self)
-        except Exception as exc:  # name the plugin: a bare traceback hides whose code it was
-            raise self.plugin_manager.plugin_error("erlen_configure", exc) from exc
-
-    def _register(self, plugin: object, name: str | None) -> None:
-        try:
-            self.plugin_manager.register(plugin, name)
-        except ValueError as exc:
-            raise PluginError(f"Cannot register Erlen plugin {name!r}: {exc}") from exc
+        appplugins.configure(self)
 
     @property
     def plugins(self) -> dict[str, object]:
@@ -219,25 +188,7 @@ class Erlen(AppBase):
         installed entry-point plugin: ``app.register_plugin("cors")`` (a no-op when the app
         already has a plugin of that name).
         """
-        if isinstance(plugin, str):
-            if self.plugin_manager.get_plugin(plugin) is not None:
-                return  # already enabled under that name: selecting it again changes nothing
-            name = name or plugin
-            plugin = load_plugin(plugin)
-        self._register(plugin, name)
-        if getattr(plugin, "erlen_session_interface", None) is not None and isinstance(
-            self.session_interface, NullSessionInterface
-        ):
-            self.session_interface = default_session_interface(self)
-        configure = getattr(plugin, "erlen_configure", None)
-        if configure is not None:
-            try:
-                self.plugin_manager.subset_hook_caller(
-                    "erlen_configure",
-                    [p for p in self.plugin_manager.get_plugins() if p is not plugin],
-                )(app=self)
-            except Exception as exc:
-                raise self.plugin_manager.plugin_error("erlen_configure", exc) from exc
+        appplugins.register_plugin(self, plugin, name)
 
     def add_background_task(self, func: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
         """Run ``func(*args, **kwargs)`` in its own task, in a copy of the app context.
@@ -698,28 +649,16 @@ class Erlen(AppBase):
 
     def test_client(self, use_cookies: bool = True, **kwargs: Any) -> Any:
         """A test client for this app (from the testing plugin)."""
-        cls = self.test_client_class or self.plugin_manager.hook.erlen_test_client_class(app=self)
-        if cls is None:
-            raise RuntimeError("app.test_client() needs the 'testing' plugin, which is not loaded")
-        return cls(self, use_cookies=use_cookies, **kwargs)
+        client_class = appplugins.testing_class(self, "test_client_class")
+        return client_class(self, use_cookies=use_cookies, **kwargs)
 
     def test_app(self) -> Any:
         """A wrapper driving lifespan startup/shutdown (``async with app.test_app()``)."""
-        cls = self.test_app_class or self.plugin_manager.hook.erlen_test_app_class(app=self)
-        if cls is None:
-            raise RuntimeError("app.test_app() needs the 'testing' plugin, which is not loaded")
-        return cls(self)
+        return appplugins.testing_class(self, "test_app_class")(self)
 
     def test_cli_runner(self, **kwargs: Any) -> Any:
         """A click test runner invoking this app's CLI (from the testing plugin)."""
-        cls = self.test_cli_runner_class or self.plugin_manager.hook.erlen_test_cli_runner_class(
-            app=self
-        )
-        if cls is None:
-            raise RuntimeError(
-                "app.test_cli_runner() needs the 'testing' plugin, which is not loaded"
-            )
-        return cls(self, **kwargs)
+        return appplugins.testing_class(self, "test_cli_runner_class")(self, **kwargs)
 
     async def send_static_file(self, filename: str) -> Response:
         """Serve ``filename`` from the static folder."""

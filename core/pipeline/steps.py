@@ -367,7 +367,7 @@ def make_response(app: Erlen, result: Any) -> Response:
             return response_class(rv)  # type: ignore[no-any-return]
         return response_class(rv, status=status, headers=headers)  # type: ignore[no-any-return]
     if kind is dict or kind is list:
-        response = app.json.response(rv)
+        response: Any = app.json.response(rv)
     elif isinstance(rv, response_class):
         response = rv
     elif isinstance(rv, HTTPException):

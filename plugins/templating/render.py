@@ -12,7 +12,7 @@ from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
 from erlen import signals
-from erlen.globals import _cv_app, _cv_request, _cv_websocket
+from erlen.globals import app_context_var, request_context_var, websocket_context_var
 
 if TYPE_CHECKING:
     from erlen import Erlen
@@ -20,7 +20,11 @@ if TYPE_CHECKING:
 
     from .sync import SyncTwins
 
-_CONTEXT_VARS: tuple[ContextVar[Any], ...] = (_cv_app, _cv_request, _cv_websocket)
+_CONTEXT_VARS: tuple[ContextVar[Any], ...] = (
+    app_context_var,
+    request_context_var,
+    websocket_context_var,
+)
 
 
 async def render(
