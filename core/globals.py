@@ -105,7 +105,8 @@ class _WebsocketProxy(LocalProxy):  # type: ignore[type-arg]
 # `websocket.receive`, `request.method`, `g.user`, `session.get(...)`: code reads these
 # proxies many times per request or message. Inside a context any name is read from the
 # current object with one ContextVar lookup, instead of a failed lookup on the proxy plus
-# werkzeug's descriptor chain (~3x faster; no test of the name on that path, ~10% more).
+# werkzeug's descriptor chain (tests/core/test_globals_proxies.py pins what each kind of
+# name gives, inside a context and outside).
 # werkzeug's LocalProxy forwards dunders such as `__class__` and `__dict__` to the object
 # too, so only a name the object lacks differs: an underscore one (the proxy's own
 # `_get_current_object`, `__wrapped__`) then takes werkzeug's usual path, which is also
