@@ -207,7 +207,14 @@ class AppBase(Scaffold):
         methods |= required_methods
         rule_obj = self.url_rule_class(rule, methods=methods, **options)
         rule_obj.provide_automatic_options = provide_automatic_options  # type: ignore[attr-defined]
-        self.url_map.add(rule_obj)
+        try:
+            self.url_map.add(rule_obj)
+        except LookupError as exc:  # werkzeug: "the converter 'integer' does not exist"
+            known = ", ".join(sorted(self.url_map.converters))
+            raise LookupError(
+                f"{exc} (in the rule {rule!r}). The converters are: {known}; add one to"
+                " app.url_map.converters to use another name."
+            ) from None
         if view_func is not None:
             old_func = self.view_functions.get(endpoint)
             if old_func is not None and old_func != view_func:

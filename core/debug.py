@@ -81,7 +81,7 @@ def traceback_page(error: BaseException, connection: Any = None) -> str:
             parts.append(f'<p class="chain">{escape(link)}</p>')
         parts.append(f"<h2>{escape(_describe(exc))}</h2>")
         parts.extend(f'<p class="note">{escape(note)}</p>' for note in _notes(exc))
-        parts.extend(_frame_html(frame) for frame in traceback.extract_tb(exc.__traceback__))
+        parts.extend(_frame_html(frame) for frame in _frames(exc))
     parts.append(_request_html(connection))
     parts.append(
         "</main><footer>Shown because the app runs in debug mode. Never run a public server"
@@ -113,6 +113,15 @@ def _chain(error: BaseException) -> list[tuple[BaseException, str]]:
 
 _CAUSE = "The above exception was the direct cause of the following exception:"
 _CONTEXT = "During handling of the above exception, another exception occurred:"
+
+
+def _frames(exc: BaseException) -> list[traceback.FrameSummary]:
+    """The frames of ``exc``'s traceback; a ``SyntaxError`` (a module being edited) ends
+    with the broken line itself, which its traceback, ending in the import, lacks."""
+    frames = list(traceback.extract_tb(exc.__traceback__))
+    if isinstance(exc, SyntaxError) and exc.filename and exc.lineno:
+        frames.append(traceback.FrameSummary(exc.filename, exc.lineno, "<module>"))
+    return frames
 
 
 def _notes(exc: BaseException) -> list[str]:

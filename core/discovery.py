@@ -12,6 +12,7 @@ import importlib
 import inspect
 import os
 import sys
+import sysconfig
 import traceback
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeGuard
@@ -81,15 +82,31 @@ def find_best_app(module: Any) -> Erlen:
     )
 
 
+#: Folders of code that is not the app's: Erlen's own, the standard library and the
+#: installed packages (werkzeug, jinja2...).
+_LIBRARY_FOLDERS = tuple(
+    os.path.join(os.path.abspath(folder), "")
+    for folder in {
+        os.path.dirname(os.path.abspath(__file__)),
+        *(sysconfig.get_paths()[key] for key in ("stdlib", "platstdlib", "purelib", "platlib")),
+    }
+)
+
+
 def _where(exc: BaseException) -> str:
-    """``(file, line N)`` of the innermost frame of ``exc``, for a one-line report."""
+    """``(file, line N)`` of the line of the app's code that raised ``exc``, for a
+    one-line report: the innermost frame outside Erlen, the standard library and the
+    installed packages (a blueprint registered twice names the app's
+    ``register_blueprint`` line, not Erlen's check), else the innermost frame outside
+    importlib's machinery."""
     if isinstance(exc, SyntaxError) and exc.filename:
         return f" ({exc.filename}, line {exc.lineno})"
-    # The innermost frame outside importlib's machinery is where the user's code failed.
     frames = [f for f in traceback.extract_tb(exc.__traceback__) if "importlib" not in f.filename]
     if not frames:
         return ""
-    return f" ({frames[-1].filename}, line {frames[-1].lineno})"
+    own = [f for f in frames if not os.path.abspath(f.filename).startswith(_LIBRARY_FOLDERS)]
+    frame = (own or frames)[-1]
+    return f" ({frame.filename}, line {frame.lineno})"
 
 
 def _describe(exc: BaseException) -> str:
