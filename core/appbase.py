@@ -430,7 +430,25 @@ class AppBase(Scaffold):
     @setupmethod
     def while_serving(self, func: T) -> T:
         """Register an async generator function: code before its ``yield`` runs at startup,
-        code after it at shutdown."""
+        code after it at shutdown.
+
+        A plain generator function or an ``async def`` without ``yield`` is refused here
+        with a ``TypeError`` saying so; it failed at startup with ``'generator' object has
+        no attribute '__anext__'`` (Quart's message too).
+        """
+        kind = None
+        if inspect.isgeneratorfunction(func):
+            kind = "a generator function (def with yield)"
+        elif inspect.iscoroutinefunction(func):
+            kind = "an async function without yield"
+        if kind is not None:
+            name = getattr(func, "__qualname__", repr(func))
+            short = getattr(func, "__name__", "lifespan")
+            raise TypeError(
+                f"while_serving needs an async generator function (async def with one"
+                f" yield), but {name!r} is {kind}: write 'async def {short}():' with the"
+                " startup code before its 'yield' and the shutdown code after it."
+            )
         self.while_serving_gens.append(func)  # type: ignore[arg-type]
         return func
 
