@@ -11,8 +11,9 @@ and the debug page all end with what to do. Only the unhandled-error path calls 
 from __future__ import annotations
 
 import re
+from typing import NoReturn
 
-__all__ = ["AWAIT_HINT", "add_await_hint"]
+__all__ = ["AWAIT_HINT", "AsyncWithOnly", "add_await_hint"]
 
 #: The note added to an error caused by a coroutine used as a value.
 AWAIT_HINT = (
@@ -39,3 +40,24 @@ def add_await_hint(error: BaseException) -> None:
         return
     if AWAIT_HINT not in getattr(error, "__notes__", ()):
         error.add_note(AWAIT_HINT)
+
+
+class AsyncWithOnly:
+    """A base for objects entered with ``async with`` only (the app and request contexts,
+    the test client): ``with``, Flask's spelling, raises a ``TypeError`` that says what
+    to write, instead of Python's "object does not support the context manager
+    protocol". Nothing else changes: ``__exit__`` is never reached."""
+
+    __slots__ = ()
+
+    #: The line to write instead, shown in the error.
+    async_with_example = "async with ...:"
+
+    def __enter__(self) -> NoReturn:
+        raise TypeError(
+            f"{type(self).__name__} is entered with 'async with' in Erlen, as in Quart,"
+            f" not 'with' (Flask): {self.async_with_example} (in an 'async def' function)"
+        )
+
+    def __exit__(self, *exc_info: object) -> None:
+        return None
