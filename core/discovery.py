@@ -8,6 +8,7 @@ Every failure is a :class:`NoAppException` whose message is one line naming the 
 from __future__ import annotations
 
 import ast
+import difflib
 import importlib
 import inspect
 import os
@@ -109,6 +110,23 @@ def _where(exc: BaseException) -> str:
     return f" ({frame.filename}, line {frame.lineno})"
 
 
+def _did_you_mean(name: str, candidates: list[str]) -> str:
+    """`` Did you mean 'app'?`` for the closest of ``candidates`` to a mistyped ``name``."""
+    close = difflib.get_close_matches(name, candidates, n=1)
+    return f" Did you mean {close[0]!r}?" if close else ""
+
+
+def _modules_in(folder: str) -> list[str]:
+    """The modules and packages a name given to ``--app`` could mean in ``folder``."""
+    try:
+        entries = os.listdir(folder)
+    except OSError:
+        return []
+    names = [e[:-3] for e in entries if e.endswith(".py")]
+    names += [e for e in entries if os.path.isfile(os.path.join(folder, e, "__init__.py"))]
+    return names
+
+
 def _describe(exc: BaseException) -> str:
     message = exc.msg if isinstance(exc, SyntaxError) and exc.msg else str(exc)
     return f"{type(exc).__name__}: {message}{_where(exc)}"
@@ -148,8 +166,10 @@ def find_app_by_string(module: Any, expr: str) -> Erlen:
     try:
         attr = getattr(module, name)
     except AttributeError:
+        names = [n for n in vars(module) if not n.startswith("_")]
         raise NoAppException(
             f"Failed to find attribute {name!r} in module '{module.__name__}'."
+            + _did_you_mean(name, names)
         ) from None
     if inspect.iscoroutinefunction(attr):
         raise NoAppException(
@@ -223,6 +243,7 @@ def locate_app(
             raise NoAppException(
                 f"Could not import {module_name!r}: no such module or file"
                 f" (looked in {os.getcwd()!r} and sys.path)."
+                + ("" if "." in module_name else _did_you_mean(module_name, _modules_in(".")))
             ) from None
         raise NoAppException(f"While importing {module_name!r}: {_describe(exc)}") from None
     except Exception as exc:

@@ -117,3 +117,13 @@ def test_factory_arguments_must_be_literals(project: Path) -> None:
     module = module_with(project, "def create_app(x):\n    pass\n")
     line = one_error_line("--app", f"{module}:create_app(os.environ)", "routes")
     assert "literal values" in line
+
+
+def test_a_mistyped_module_or_attribute_gets_a_suggestion(project: Path) -> None:
+    (project / "hello.py").write_text("from erlen import Erlen\napp = Erlen(__name__)\n")
+    line = one_error_line("--app", "helo", "routes")
+    assert line.endswith("Did you mean 'hello'?")
+    assert one_error_line("--app", "hello:ap", "routes") == (
+        "Error: Failed to find attribute 'ap' in module 'hello'. Did you mean 'app'?"
+    )
+    assert "Did you mean" not in one_error_line("--app", "nothing_like_it", "routes")
