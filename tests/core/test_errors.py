@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from erlen import Erlen, Response, abort, got_request_exception, request
 from erlen.hints import AWAIT_HINT
+from erlen.logging import default_handler
 from werkzeug.exceptions import Conflict, HTTPException, NotFound
 
 
@@ -416,3 +417,22 @@ async def test_other_errors_get_no_await_hint() -> None:
     with pytest.raises(KeyError) as info:
         await app.test_client().get("/plain")
     assert not getattr(info.value, "__notes__", None)
+
+
+async def test_the_error_line_reads_in_app_as_in_flask_and_quart(
+    app: Erlen, caplog: pytest.LogCaptureFixture
+) -> None:
+    # It read "ERROR in appbase: ..." (or "in errors" in debug mode).
+    with caplog.at_level(logging.INFO):
+        app.logger.info("the app's own line")
+        await app.test_client().get("/boom")
+        app.debug = True
+        await app.test_client().get("/boom")
+    formatter = default_handler.formatter
+    assert formatter is not None
+    lines = [formatter.format(r).split("\n")[0] for r in caplog.records]
+    assert [line.split("] ", 1)[1] for line in lines] == [
+        "INFO in test_errors: the app's own line",
+        "ERROR in app: Exception on request GET /boom",
+        "ERROR in app: Exception on request GET /boom",
+    ]
