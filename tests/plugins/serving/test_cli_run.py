@@ -146,8 +146,9 @@ def test_one_console_format_for_access_lines_and_app_errors(kernel, project: Pat
     assert server.stop() == 0
     shape = re.compile(r"^\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}\] (INFO|ERROR) in [\w.]+: ")
     assert shape.match(access), access  # [2026-12-06 20:05:00,123] INFO in erlen.access: ...
-    assert shape.match(error), error  # [2026-12-06 20:05:00,124] ERROR in served: ...
+    assert shape.match(error), error
     assert access.split("] ", 1)[1].startswith("INFO in erlen.access: 127.0.0.1:")
+    assert error.split("] ", 1)[1].rstrip() == "ERROR in app: Exception on request GET /boom"
 
 
 def make_certificate(directory: Path) -> tuple[Path, Path]:
