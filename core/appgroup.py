@@ -120,17 +120,12 @@ def _in_context_command(command: click.Command, owner: Callable[[], Any] | None)
     command made with ``app.cli.command`` is. Flask 2.2+ pushes the app context for every
     command of ``app.cli`` too; without this, the command failed with "Working outside of
     application context", or an ``async def`` one silently did nothing (its coroutine was
-    never awaited). Groups are copied with their commands treated alike; an
-    :class:`AppGroup` handles its own, and the command given is never changed (the same
-    command object is often added to every app a factory makes)."""
-    if isinstance(command, AppGroup):
-        return command
+    never awaited). The command given is never changed (the same command object is
+    often added to every app a factory makes)."""
     if isinstance(command, click.Group):
-        copied_group = copy.copy(command)
-        copied_group.commands = {
-            name: _in_context_command(sub, owner) for name, sub in command.commands.items()
-        }
-        return copied_group
+        # Left as given: an AppGroup runs its commands in the context itself, and a plain
+        # group's commands may be added after it (a copy would not see them).
+        return command
     callback = command.callback
     if callback is None or getattr(callback, "__erlen_app_context__", False):
         return command
@@ -162,7 +157,11 @@ class AppGroup(click.Group):
         def decorator(f: Callable[..., Any]) -> click.Command:
             if wrap:
                 f = _in_app_context(f, self.owner)
-            return click.Group.command(self, *args, **kwargs)(f)  # type: ignore[no-any-return]
+            if self.command_class and kwargs.get("cls") is None:
+                kwargs["cls"] = self.command_class  # as click.Group.command does
+            made = click.command(*args, **kwargs)(f)
+            click.Group.add_command(self, made)  # as made: with_appcontext=False is kept
+            return made
 
         return decorator
 
