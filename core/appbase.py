@@ -207,7 +207,14 @@ class AppBase(Scaffold):
         methods |= required_methods
         rule_obj = self.url_rule_class(rule, methods=methods, **options)
         rule_obj.provide_automatic_options = provide_automatic_options  # type: ignore[attr-defined]
-        self.url_map.add(rule_obj)
+        try:
+            self.url_map.add(rule_obj)
+        except LookupError as exc:  # werkzeug: "the converter 'integer' does not exist"
+            known = ", ".join(sorted(self.url_map.converters))
+            raise LookupError(
+                f"{exc} (in the rule {rule!r}). The converters are: {known}; add one to"
+                " app.url_map.converters to use another name."
+            ) from None
         if view_func is not None:
             old_func = self.view_functions.get(endpoint)
             if old_func is not None and old_func != view_func:
@@ -423,7 +430,25 @@ class AppBase(Scaffold):
     @setupmethod
     def while_serving(self, func: T) -> T:
         """Register an async generator function: code before its ``yield`` runs at startup,
-        code after it at shutdown."""
+        code after it at shutdown.
+
+        A plain generator function or an ``async def`` without ``yield`` is refused here
+        with a ``TypeError`` saying so; it failed at startup with ``'generator' object has
+        no attribute '__anext__'`` (Quart's message too).
+        """
+        kind = None
+        if inspect.isgeneratorfunction(func):
+            kind = "a generator function (def with yield)"
+        elif inspect.iscoroutinefunction(func):
+            kind = "an async function without yield"
+        if kind is not None:
+            name = getattr(func, "__qualname__", repr(func))
+            short = getattr(func, "__name__", "lifespan")
+            raise TypeError(
+                f"while_serving needs an async generator function (async def with one"
+                f" yield), but {name!r} is {kind}: write 'async def {short}():' with the"
+                " startup code before its 'yield' and the shutdown code after it."
+            )
         self.while_serving_gens.append(func)  # type: ignore[arg-type]
         return func
 

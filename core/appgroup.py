@@ -9,6 +9,7 @@ here (Flask's shape: the protocol-independent scaffold only declares ``cli``), a
 from __future__ import annotations
 
 import asyncio
+import copy
 import functools
 import inspect
 from collections.abc import Callable
@@ -45,9 +46,7 @@ def _leave_app_context(ctx: Any, exc: BaseException | None) -> None:
 def _refuse_running_loop() -> None:
     # The app context is pushed and popped with asyncio.run, which cannot run inside a
     # loop: say so before the command runs, instead of failing half-way through it.
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
+    if not _loop_running():
         return
     raise RuntimeError(
         "app.cli commands run outside any event loop, as from a terminal: call"
@@ -64,18 +63,26 @@ def with_appcontext(f: F) -> F:
     return _in_app_context(f, None)
 
 
-def _in_app_context(f: F, owner: Callable[[], Any] | None) -> F:
+def _in_app_context(f: F, owner: Callable[[], Any] | None, *, added: bool = False) -> F:
     """:func:`with_appcontext`, where ``owner`` (a weak reference) may name the app.
 
     A command of an app's own ``app.cli`` runs in that app's context: the app is known,
     so ``app.cli.main(["cmd"])`` works without a :class:`ScriptInfo` that can load it (as
     in Quart, whose commands do not load the app). Other commands load the app through
     the context's :class:`ScriptInfo`, as Flask's do.
+
+    ``added``: a plain click command given to :meth:`AppGroup.add_command`. Invoked while
+    an event loop runs (an async test calling ``app.cli.main``), a sync one runs as Quart
+    runs it, without the app context, instead of being refused: code written for Quart
+    did so. An ``async def`` one is refused there (it could not be awaited).
     """
+    lenient = added and not inspect.iscoroutinefunction(f)
 
     @click.pass_context
     @functools.wraps(f)
     def decorator(ctx: click.Context, *args: Any, **kwargs: Any) -> Any:
+        if lenient and _loop_running():
+            return ctx.invoke(f, *args, **kwargs)
         _refuse_running_loop()
         app = owner() if owner is not None else None
         if app is None:
@@ -94,7 +101,37 @@ def _in_app_context(f: F, owner: Callable[[], Any] | None) -> F:
         finally:
             _leave_app_context(app_ctx, error if isinstance(error, Exception) else None)
 
+    decorator.__erlen_app_context__ = True  # type: ignore[attr-defined]
     return decorator  # type: ignore[return-value]
+
+
+def _loop_running() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
+def _in_context_command(command: click.Command, owner: Callable[[], Any] | None) -> Any:
+    """``command`` as :meth:`AppGroup.add_command` adds it: a plain click command (Flask's
+    tutorial writes ``@click.command("init-db")`` then ``app.cli.add_command``) is copied
+    with its callback run in the app context, and awaited when it is ``async def``, as a
+    command made with ``app.cli.command`` is. Flask 2.2+ pushes the app context for every
+    command of ``app.cli`` too; without this, the command failed with "Working outside of
+    application context", or an ``async def`` one silently did nothing (its coroutine was
+    never awaited). The command given is never changed (the same command object is
+    often added to every app a factory makes)."""
+    if isinstance(command, click.Group):
+        # Left as given: an AppGroup runs its commands in the context itself, and a plain
+        # group's commands may be added after it (a copy would not see them).
+        return command
+    callback = command.callback
+    if callback is None or getattr(callback, "__erlen_app_context__", False):
+        return command
+    copied = copy.copy(command)
+    copied.callback = _in_app_context(callback, owner, added=True)
+    return copied
 
 
 async def _awaited(awaitable: Any) -> Any:
@@ -120,9 +157,18 @@ class AppGroup(click.Group):
         def decorator(f: Callable[..., Any]) -> click.Command:
             if wrap:
                 f = _in_app_context(f, self.owner)
-            return click.Group.command(self, *args, **kwargs)(f)  # type: ignore[no-any-return]
+            if self.command_class and kwargs.get("cls") is None:
+                kwargs["cls"] = self.command_class  # as click.Group.command does
+            made = click.command(*args, **kwargs)(f)
+            click.Group.add_command(self, made)  # as made: with_appcontext=False is kept
+            return made
 
         return decorator
+
+    def add_command(self, cmd: click.Command, name: str | None = None) -> None:
+        """Like ``click.Group.add_command``; a plain click command runs in the app context
+        and is awaited when it is ``async def``, as one made with :meth:`command`."""
+        click.Group.add_command(self, _in_context_command(cmd, self.owner), name)
 
     def group(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
         """Like ``click.Group.group``, defaulting to :class:`AppGroup`."""

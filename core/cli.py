@@ -264,6 +264,11 @@ class ErlenGroup(AppGroup):
             for command in (routes_command, plugins_command, shell_command):
                 self.add_command(command)
 
+    def add_command(self, cmd: click.Command, name: str | None = None) -> None:
+        """``click.Group.add_command``: the ``kernel`` group's commands (the built-in ones,
+        an installed plugin's) run where there may be no app, so none is pushed."""
+        click.Group.add_command(self, cmd, name)
+
     def command(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
         """Like :meth:`AppGroup.command`, but without the app context unless asked for
         (``with_appcontext=True``): an installed plugin's command on the ``kernel`` group

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from . import signals
 from .globals import _cv_app, _cv_request, _cv_websocket
+from .hints import AsyncWithOnly
 from .sessions import can_open_sync, open_session_async
 
 if TYPE_CHECKING:
@@ -95,8 +96,10 @@ class _Pushed:
 _NOTHING_PENDING = _Pushed()
 
 
-class AppContext:
+class AppContext(AsyncWithOnly):
     """The application context: ``current_app`` and ``g``."""
+
+    async_with_example = "async with app.app_context():"
 
     def __init__(self, app: Erlen) -> None:
         self.app = app
@@ -156,8 +159,10 @@ class AppContext:
         return rv
 
 
-class _ConnectionContext:
+class _ConnectionContext(AsyncWithOnly):
     """What request and websocket contexts share: app context, session, flashes."""
+
+    async_with_example = 'async with app.test_request_context("/"):'
 
     _cv: Any
     #: ``after_this_request``/``after_this_websocket`` functions (a list once one is added).

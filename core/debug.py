@@ -35,6 +35,7 @@ header p { margin: .4rem 0 0; font: 14px ui-monospace, monospace; white-space: p
            overflow-wrap: anywhere; }
 main { padding: 1rem 1.5rem; max-width: 70rem; }
 h2 { font-size: 1.05rem; margin: 1.5rem 0 .5rem; }
+.note { background: #fff6d6; border-left: 4px solid #c9a227; padding: .4rem .6rem; }
 .chain { color: #555; font-style: italic; margin: 1.5rem 0 .5rem; }
 .frame { border: 1px solid #ddd; border-radius: 6px; margin: .6rem 0; overflow: hidden; }
 .frame.app { border-color: #c9a227; }
@@ -79,7 +80,8 @@ def traceback_page(error: BaseException, connection: Any = None) -> str:
         if link:  # how it follows from the exception shown above it
             parts.append(f'<p class="chain">{escape(link)}</p>')
         parts.append(f"<h2>{escape(_describe(exc))}</h2>")
-        parts.extend(_frame_html(frame) for frame in traceback.extract_tb(exc.__traceback__))
+        parts.extend(f'<p class="note">{escape(note)}</p>' for note in _notes(exc))
+        parts.extend(_frame_html(frame) for frame in _frames(exc))
     parts.append(_request_html(connection))
     parts.append(
         "</main><footer>Shown because the app runs in debug mode. Never run a public server"
@@ -111,6 +113,20 @@ def _chain(error: BaseException) -> list[tuple[BaseException, str]]:
 
 _CAUSE = "The above exception was the direct cause of the following exception:"
 _CONTEXT = "During handling of the above exception, another exception occurred:"
+
+
+def _frames(exc: BaseException) -> list[traceback.FrameSummary]:
+    """The frames of ``exc``'s traceback; a ``SyntaxError`` (a module being edited) ends
+    with the broken line itself, which its traceback, ending in the import, lacks."""
+    frames = list(traceback.extract_tb(exc.__traceback__))
+    if isinstance(exc, SyntaxError) and exc.filename and exc.lineno:
+        frames.append(traceback.FrameSummary(exc.filename, exc.lineno, "<module>"))
+    return frames
+
+
+def _notes(exc: BaseException) -> list[str]:
+    notes = getattr(exc, "__notes__", None)
+    return [str(note) for note in notes] if isinstance(notes, list) else []
 
 
 def _describe(exc: BaseException) -> str:

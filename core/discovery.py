@@ -8,10 +8,12 @@ Every failure is a :class:`NoAppException` whose message is one line naming the 
 from __future__ import annotations
 
 import ast
+import difflib
 import importlib
 import inspect
 import os
 import sys
+import sysconfig
 import traceback
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeGuard
@@ -81,15 +83,48 @@ def find_best_app(module: Any) -> Erlen:
     )
 
 
+#: Folders of code that is not the app's: Erlen's own, the standard library and the
+#: installed packages (werkzeug, jinja2...).
+_LIBRARY_FOLDERS = tuple(
+    os.path.join(os.path.abspath(folder), "")
+    for folder in {
+        os.path.dirname(os.path.abspath(__file__)),
+        *(sysconfig.get_paths()[key] for key in ("stdlib", "platstdlib", "purelib", "platlib")),
+    }
+)
+
+
 def _where(exc: BaseException) -> str:
-    """``(file, line N)`` of the innermost frame of ``exc``, for a one-line report."""
+    """``(file, line N)`` of the line of the app's code that raised ``exc``, for a
+    one-line report: the innermost frame outside Erlen, the standard library and the
+    installed packages (a blueprint registered twice names the app's
+    ``register_blueprint`` line, not Erlen's check), else the innermost frame outside
+    importlib's machinery."""
     if isinstance(exc, SyntaxError) and exc.filename:
         return f" ({exc.filename}, line {exc.lineno})"
-    # The innermost frame outside importlib's machinery is where the user's code failed.
     frames = [f for f in traceback.extract_tb(exc.__traceback__) if "importlib" not in f.filename]
     if not frames:
         return ""
-    return f" ({frames[-1].filename}, line {frames[-1].lineno})"
+    own = [f for f in frames if not os.path.abspath(f.filename).startswith(_LIBRARY_FOLDERS)]
+    frame = (own or frames)[-1]
+    return f" ({frame.filename}, line {frame.lineno})"
+
+
+def _did_you_mean(name: str, candidates: list[str]) -> str:
+    """`` Did you mean 'app'?`` for the closest of ``candidates`` to a mistyped ``name``."""
+    close = difflib.get_close_matches(name, candidates, n=1)
+    return f" Did you mean {close[0]!r}?" if close else ""
+
+
+def _modules_in(folder: str) -> list[str]:
+    """The modules and packages a name given to ``--app`` could mean in ``folder``."""
+    try:
+        entries = os.listdir(folder)
+    except OSError:
+        return []
+    names = [e[:-3] for e in entries if e.endswith(".py")]
+    names += [e for e in entries if os.path.isfile(os.path.join(folder, e, "__init__.py"))]
+    return names
 
 
 def _describe(exc: BaseException) -> str:
@@ -131,8 +166,10 @@ def find_app_by_string(module: Any, expr: str) -> Erlen:
     try:
         attr = getattr(module, name)
     except AttributeError:
+        names = [n for n in vars(module) if not n.startswith("_")]
         raise NoAppException(
             f"Failed to find attribute {name!r} in module '{module.__name__}'."
+            + _did_you_mean(name, names)
         ) from None
     if inspect.iscoroutinefunction(attr):
         raise NoAppException(
@@ -206,6 +243,7 @@ def locate_app(
             raise NoAppException(
                 f"Could not import {module_name!r}: no such module or file"
                 f" (looked in {os.getcwd()!r} and sys.path)."
+                + ("" if "." in module_name else _did_you_mean(module_name, _modules_in(".")))
             ) from None
         raise NoAppException(f"While importing {module_name!r}: {_describe(exc)}") from None
     except Exception as exc:

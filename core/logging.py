@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import logging.handlers
+import os
 import sys
 from typing import TYPE_CHECKING
 
@@ -55,10 +56,25 @@ def has_level_handler(logger: logging.Logger) -> bool:
     return False
 
 
+#: The kernel's folder: records logged from code in it are the framework's.
+_KERNEL_FOLDER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "")
+
+
+def _framework_records_read_in_app(record: logging.LogRecord) -> bool:
+    """A filter of the app's logger: a record the kernel logs there (an unhandled error,
+    a failed startup) reads ``ERROR in app: Exception on request GET /`` as in Flask and
+    Quart, whose app module logs it, rather than naming the kernel module that did
+    (``in appbase``, ``in errors``, ``in lifespan``). The app's own records keep theirs."""
+    if record.pathname.startswith(_KERNEL_FOLDER):
+        record.module = "app"
+    return True
+
+
 def create_logger(app: AppBase) -> logging.Logger:
     """The logger named ``app.name``: level DEBUG in debug mode (if no level is set),
     and :data:`default_handler` if nothing else would show its records."""
     logger = logging.getLogger(app.name)
+    logger.addFilter(_framework_records_read_in_app)  # once: addFilter skips a repeat
     if app.debug and not logger.level:
         logger.setLevel(logging.DEBUG)
     if not has_level_handler(logger):

@@ -40,6 +40,14 @@ def publish_command(channel: str, data: str, text: bool) -> None:
         except ValueError as exc:
             raise click.BadParameter(f"not JSON ({exc}); pass --text to send text") from None
     hub = _hub()
+    if hub.url.startswith("memory:"):
+        # The in-process backend of this command's own process: a server would never
+        # see the message, and "Published" would have said it was sent.
+        raise click.ClickException(
+            f"BROADCAST_URL is {hub.url} (the default): a message published from this"
+            " command reaches only this command's own process, not a running server. Set"
+            " BROADCAST_URL to the broker the server uses, e.g. redis://127.0.0.1:6379/0."
+        )
 
     async def run() -> None:
         try:

@@ -18,9 +18,11 @@ METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
 
 def load_error_app(error: NoAppException) -> Erlen:
-    """An app answering every request with a 500 page about ``error`` (the cause that
-    made the app fail to load, when there is one)."""
-    cause = error.__cause__ or error
+    """An app answering every request with a 500 page about ``error``: the exception that
+    made the app fail to load (the ``SyntaxError`` with the broken line), when there is
+    one. Discovery raises its one-line message ``from None``, which keeps the original
+    as ``__context__``; the page shows that one rather than the loader's own frames."""
+    cause = error.__cause__ or error.__context__ or error
     app = Erlen("erlen.reload", plugins=["serving"], static_folder=None)
 
     @app.route("/", defaults={"path": ""}, methods=METHODS)

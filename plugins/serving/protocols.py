@@ -470,16 +470,26 @@ class HardenedTCPServer(TCPServer):
         _slim(self.writer.transport.get_protocol(), "_drain_waiters")
 
     async def _idle_timeout(self) -> None:
-        if self._fresh:
-            self._fresh = False
-            if self.context.terminated.is_set():
-                # hypercorn marks itself terminated before it stops accepting, and closed
-                # a connection accepted in between at once, unanswered (a client of a
-                # restarting worker saw "disconnected without a response"). Its request
-                # is served if it comes now: the app still runs until connections end.
-                # A request arriving cancels this wait (hypercorn stops the idle task).
-                await asyncio.sleep(FIRST_REQUEST_GRACE)
-        await super()._idle_timeout()
+        if not self._fresh:
+            await super()._idle_timeout()
+            return
+        # A connection that has not sent its first request yet. hypercorn closed it as
+        # soon as the server began to stop, unanswered: whether it was accepted just
+        # before (its request not read yet) or in between hypercorn marking itself
+        # terminated and it stopping accepting. A client of a restarting worker saw
+        # "Server disconnected without sending a response" (tests/plugins/serving/
+        # test_cli_run.py::test_a_client_connected_before_a_shutdown_gets_its_first_
+        # request_answered). It now gets FIRST_REQUEST_GRACE from the stop to send it; it
+        # is then served (the app runs until connections end). A request arriving
+        # cancels this wait (hypercorn stops the idle task), as before.
+        self._fresh = False
+        try:
+            await asyncio.wait_for(self.context.terminated.wait(), self.config.keep_alive_timeout)
+        except TimeoutError:
+            pass
+        else:
+            await asyncio.sleep(FIRST_REQUEST_GRACE)
+        await asyncio.shield(self._initiate_server_close())
 
     async def protocol_send(self, event: Any) -> None:
         if isinstance(event, RawData) and self.writer.transport.is_closing():

@@ -14,6 +14,7 @@ from urllib.parse import urljoin, urlsplit
 from urllib.request import Request as _URLRequest
 
 from erlen.globals import app_context_var, request_context_var
+from erlen.hints import AsyncWithOnly
 from erlen.pipeline.http import HEAD_BODY
 from erlen.plugins.testing.testrequest import (
     make_test_body_with_headers,
@@ -42,8 +43,10 @@ class _HeadersAdapter:
         return self._headers.getlist(name) or (default if default is not None else [])
 
 
-class TestClient:
+class TestClient(AsyncWithOnly):
     """Quart's test client: ``await client.get("/")`` returns the app's response."""
+
+    async_with_example = "async with client:"
 
     __test__ = False  # not a pytest test class
     #: The class of the connections ``request()`` opens (swap it in a subclass).

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
@@ -174,6 +175,50 @@ def test_app_cli_add_command_and_groups() -> None:
     assert invoke(app, "db", "init").output == f"init {app.name}\n"
     listing = invoke(app, "--help").output
     assert "hello" in listing and "db" in listing and "routes" in listing
+
+
+@click.command("init-db")
+def init_db_command() -> None:
+    """Flask's tutorial shape: a plain click command that needs the app context."""
+    click.echo(f"Initialized {current_app.name}.")
+
+
+@click.command("init-db-async")
+@click.option("--count", type=int, default=1)
+async def init_db_async_command(count: int) -> None:
+    click.echo(f"{count} tables in {current_app.name}")
+
+
+def test_a_plain_click_command_added_to_app_cli_runs_in_the_app_context() -> None:
+    # Flask's tutorial (flaskr): @click.command("init-db") then app.cli.add_command. It
+    # failed with "Working outside of application context"; an async one did nothing.
+    apps = [Erlen(f"factory_app_{n}") for n in range(2)]
+    for app in apps:  # a factory adds the same command object to every app it makes
+        app.cli.add_command(init_db_command)
+        app.cli.add_command(init_db_async_command)
+    for app in apps:
+        result = invoke(app, "init-db")
+        assert (result.exit_code, result.output) == (0, f"Initialized {app.name}.\n")
+        result = app.test_cli_runner().invoke(args=["init-db-async", "--count", "3"])
+        assert (result.exit_code, result.output) == (0, f"3 tables in {app.name}\n")
+    # The command object is unchanged: run alone, it has no app context.
+    result = CliRunner().invoke(init_db_command)
+    assert "Working outside of application context" in str(result.exception)
+
+
+def test_an_added_async_command_in_a_running_loop_is_refused_not_dropped() -> None:
+    app = Erlen(__name__)
+    app.cli.add_command(init_db_async_command)
+    app.cli.add_command(init_db_command)
+
+    async def from_an_async_test() -> tuple[object, object]:
+        runner = app.test_cli_runner()
+        return runner.invoke(args=["init-db-async"]), runner.invoke(args=["init-db"])
+
+    awaited, plain = asyncio.run(from_an_async_test())
+    assert "outside any event loop" in str(awaited.exception)  # was: no output, exit 0
+    # A sync one still runs there, without the app context, as in Quart.
+    assert "Working outside of application context" in str(plain.exception)
 
 
 def test_app_cli_main_runs_a_command_in_its_own_app_without_loading_one(

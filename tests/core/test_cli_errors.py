@@ -47,6 +47,42 @@ def test_syntax_error(project: Path) -> None:
     assert "SyntaxError" in line and f"{module}.py, line 1" in line
 
 
+def test_a_setup_error_names_the_apps_line_not_erlens(project: Path) -> None:
+    # Raised inside Erlen (or werkzeug), reported at the app's line that caused it.
+    module = module_with(
+        project,
+        """
+        from erlen import Blueprint, Erlen
+        app = Erlen(__name__)
+        bp = Blueprint("admin", __name__)
+        app.register_blueprint(bp)
+        app.register_blueprint(bp)
+        """,
+    )
+    line = one_error_line("--app", module, "routes")
+    assert "The name 'admin' is already registered for this blueprint" in line
+    assert line.endswith(f"{module}.py, line 6)")
+
+
+def test_an_unknown_converter_lists_the_known_ones(project: Path) -> None:
+    module = module_with(
+        project,
+        """
+        from erlen import Erlen
+        app = Erlen(__name__)
+
+        @app.route("/users/<integer:user_id>")
+        async def user(user_id):
+            return ""
+        """,
+    )
+    line = one_error_line("--app", module, "routes")
+    assert "LookupError: the converter 'integer' does not exist" in line
+    assert "(in the rule '/users/<integer:user_id>')" in line
+    assert "The converters are: any, default, float, int, path, string, uuid" in line
+    assert line.endswith(f"{module}.py, line 5)")
+
+
 def test_module_without_an_app(project: Path) -> None:
     module = module_with(project, "x = 1\n")
     line = one_error_line("--app", module, "routes")
@@ -81,3 +117,13 @@ def test_factory_arguments_must_be_literals(project: Path) -> None:
     module = module_with(project, "def create_app(x):\n    pass\n")
     line = one_error_line("--app", f"{module}:create_app(os.environ)", "routes")
     assert "literal values" in line
+
+
+def test_a_mistyped_module_or_attribute_gets_a_suggestion(project: Path) -> None:
+    (project / "hello.py").write_text("from erlen import Erlen\napp = Erlen(__name__)\n")
+    line = one_error_line("--app", "helo", "routes")
+    assert line.endswith("Did you mean 'hello'?")
+    assert one_error_line("--app", "hello:ap", "routes") == (
+        "Error: Failed to find attribute 'ap' in module 'hello'. Did you mean 'app'?"
+    )
+    assert "Did you mean" not in one_error_line("--app", "nothing_like_it", "routes")

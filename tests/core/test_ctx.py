@@ -229,3 +229,19 @@ async def test_ensure_async_and_sync_to_async(app: Erlen) -> None:
     assert app.ensure_async(coro) is coro
     assert await app.ensure_async(add)(1, 2) == 3
     assert await app.sync_to_async(add)(2, 2) == 4
+
+
+def test_with_instead_of_async_with_says_what_to_write() -> None:
+    # Flask's `with app.app_context():` got Python's "'AppContext' object does not
+    # support the context manager protocol".
+    app = Erlen(__name__)
+    with pytest.raises(TypeError) as info, app.app_context():
+        pass
+    assert str(info.value) == (
+        "AppContext is entered with 'async with' in Erlen, as in Quart, not 'with' (Flask):"
+        " async with app.app_context(): (in an 'async def' function)"
+    )
+    with pytest.raises(TypeError, match=r"async with app\.test_request_context\(\"/\"\):"):
+        with app.test_request_context("/"):
+            pass
+    assert not has_app_context()  # nothing was pushed

@@ -7,6 +7,8 @@ from typing import Any
 
 import pytest
 from erlen import Erlen, Response, abort, got_request_exception, request
+from erlen.hints import AWAIT_HINT
+from erlen.logging import default_handler
 from werkzeug.exceptions import Conflict, HTTPException, NotFound
 
 
@@ -333,3 +335,104 @@ async def test_a_forgotten_await_gets_a_hint() -> None:
     message = str(info.value)
     assert "The view function for 'forgot' did not return a valid response" in message
     assert "but it was a coroutine. It is awaitable: did you forget an 'await'" in message
+
+
+def missing_awaits_app() -> Erlen:
+    """The views of a Flask developer's first day: the body read without ``await``. Each
+    closes the coroutine it forgot, so that no test leaves a never-awaited one behind."""
+    app = Erlen(__name__)
+
+    @app.post("/json")
+    async def json_item() -> Any:
+        data = request.get_json()
+        try:
+            return {"name": data["name"]}  # type: ignore[index]
+        finally:
+            data.close()
+
+    @app.post("/form")
+    async def form_field() -> Any:
+        form = request.form
+        try:
+            return form.get("name", "")  # type: ignore[attr-defined]
+        finally:
+            form.close()  # type: ignore[attr-defined]
+
+    @app.post("/data")
+    async def body_echo() -> Any:
+        data = request.get_data()
+        try:
+            return {"body": data}
+        finally:
+            data.close()  # type: ignore[union-attr]
+
+    return app
+
+
+@pytest.mark.parametrize(
+    ("path", "error"),
+    [
+        ("/json", "TypeError: 'coroutine' object is not subscriptable"),
+        ("/form", "AttributeError: 'coroutine' object has no attribute 'get'"),
+        ("/data", "TypeError: "),
+    ],
+)
+async def test_a_body_read_without_await_is_logged_with_a_hint(
+    caplog: pytest.LogCaptureFixture, path: str, error: str
+) -> None:
+    app = missing_awaits_app()
+    with caplog.at_level(logging.ERROR):
+        response = await app.test_client().post(path, json={"name": "ann"})
+    assert response.status_code == 500
+    [record] = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    logged = caplog.text
+    assert error in logged
+    assert "Hint: a coroutine was used as a value: did you forget 'await'?" in logged
+    assert "await request.get_json()" in logged
+    assert record.getMessage() == f"Exception on request POST {path}"
+
+
+async def test_the_hint_reaches_a_test_that_propagates_and_the_debug_page() -> None:
+    app = missing_awaits_app()
+    app.config["PROPAGATE_EXCEPTIONS"] = True
+    with pytest.raises(TypeError) as info:
+        await app.test_client().post("/json", json={"name": "ann"})
+    assert info.value.__notes__ == [AWAIT_HINT]  # pytest prints notes under the error
+    app = missing_awaits_app()
+    app.debug = True
+    response = await app.test_client().post("/json", json={"name": "ann"})
+    page = await response.get_data(as_text=True)
+    assert response.status_code == 500
+    assert "did you forget &#39;await&#39;?" in page
+
+
+async def test_other_errors_get_no_await_hint() -> None:
+    app = Erlen(__name__)
+    app.config["PROPAGATE_EXCEPTIONS"] = True
+
+    @app.route("/plain")
+    async def plain() -> Any:
+        return {}["coroutine"]
+
+    with pytest.raises(KeyError) as info:
+        await app.test_client().get("/plain")
+    assert not getattr(info.value, "__notes__", None)
+
+
+async def test_the_error_line_reads_in_app_as_in_flask_and_quart(
+    app: Erlen, caplog: pytest.LogCaptureFixture
+) -> None:
+    # It read "ERROR in appbase: ..." (or "in errors" in debug mode).
+    with caplog.at_level(logging.INFO):
+        app.logger.info("the app's own line")
+        await app.test_client().get("/boom")
+        app.debug = True
+        await app.test_client().get("/boom")
+    formatter = default_handler.formatter
+    assert formatter is not None
+    lines = [formatter.format(r).split("\n")[0] for r in caplog.records]
+    assert [line.split("] ", 1)[1] for line in lines] == [
+        "INFO in test_errors: the app's own line",
+        "ERROR in app: Exception on request GET /boom",
+        "ERROR in app: Exception on request GET /boom",
+    ]

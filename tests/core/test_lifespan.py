@@ -224,3 +224,26 @@ async def test_unknown_scope_type_is_an_error() -> None:
 
     with pytest.raises(RuntimeError, match="unknown"):
         await app({"type": "carrier-pigeon"}, receive, send)
+
+
+def test_while_serving_refuses_a_sync_generator_or_a_coroutine_at_once() -> None:
+    # Both failed only at startup, with "'generator' object has no attribute '__anext__'".
+    app = Erlen(__name__)
+
+    def sync_lifespan():  # type: ignore[no-untyped-def]
+        yield
+
+    async def no_yield() -> None:
+        return None
+
+    with pytest.raises(TypeError) as info:
+        app.while_serving(sync_lifespan)
+    assert str(info.value).startswith(
+        "while_serving needs an async generator function (async def with one yield), but"
+        " 'test_while_serving_refuses_a_sync_generator_or_a_coroutine_at_once.<locals>"
+        ".sync_lifespan' is a generator function (def with yield): write 'async def"
+        " sync_lifespan():'"
+    )
+    with pytest.raises(TypeError, match="is an async function without yield"):
+        app.while_serving(no_yield)
+    assert app.while_serving_gens == []

@@ -1,4 +1,5 @@
-"""``kernel broadcast publish`` and ``kernel broadcast status`` against a real Redis."""
+"""``kernel broadcast publish`` and ``kernel broadcast status`` against a real Redis, and
+``publish`` refusing the in-process default."""
 
 from __future__ import annotations
 
@@ -9,6 +10,10 @@ import sys
 import uuid
 from pathlib import Path
 
+import pytest
+from click.testing import CliRunner
+from erlen import Erlen
+from erlen.cli import ScriptInfo, make_cli
 from erlen.plugins.broadcast import Broadcast
 from erlen.plugins.broadcast.testing import next_message
 
@@ -52,3 +57,20 @@ async def test_bad_json_and_status(redis_url: str) -> None:
     done = await asyncio.to_thread(kernel, "status", url=redis_url)
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines() == [f"BROADCAST_URL: {redis_url}", "connected: yes"]
+
+
+def test_publishing_through_the_in_process_default_is_an_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # It said "Published to 'room' through memory://" and exit 0: nobody got it.
+    monkeypatch.delenv("BROADCAST_URL", raising=False)
+    app = Erlen(__name__)
+    result = CliRunner().invoke(
+        make_cli(), ["broadcast", "publish", "room", "{}"], obj=ScriptInfo(create_app=lambda: app)
+    )
+    assert result.exit_code == 1
+    assert result.output == (
+        "Error: BROADCAST_URL is memory:// (the default): a message published from this"
+        " command reaches only this command's own process, not a running server. Set"
+        " BROADCAST_URL to the broker the server uses, e.g. redis://127.0.0.1:6379/0.\n"
+    )

@@ -172,8 +172,9 @@ def test_reload_serves_a_page_naming_a_syntax_error_until_it_is_fixed(
         time.sleep(0.1)
         response = httpx.get(url + "/", timeout=10)
     assert response.status_code == 500  # answered at once, not left waiting for a worker
-    assert "SyntaxError" in response.text
+    assert "<title>SyntaxError // Erlen debugger</title>" in response.text
     assert "served.py" in response.text
+    assert "def broken(:</span>" in response.text  # the broken line itself
     source.write_text(good.replace("VERSION = 1", "VERSION = 2"))
     deadline = time.monotonic() + 60
     while response.status_code != 200 and time.monotonic() < deadline:

@@ -382,3 +382,15 @@ async def test_request_context_headers_are_spelled_as_the_test_gave_them() -> No
         assert names[:2] == ["x-lower", "X-Upper"]
         assert "Remote-Addr" not in names
         assert request.headers["X-LOWER"] == "1"
+
+
+def test_with_client_says_to_write_async_with() -> None:
+    app = Erlen(__name__)
+    client = app.test_client()
+    with pytest.raises(TypeError) as info, client:
+        pass
+    assert str(info.value) == (
+        "TestClient is entered with 'async with' in Erlen, as in Quart, not 'with' (Flask):"
+        " async with client: (in an 'async def' function)"
+    )
+    assert client.preserve_context is False

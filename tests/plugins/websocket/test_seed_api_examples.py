@@ -299,3 +299,54 @@ async def test_robust_example(capsys: pytest.CaptureFixture[str]) -> None:
     # ConnectionClosed is not an Exception: the inner `except Exception` did not eat it.
     assert "WebSocket connection closed normally" in out
     assert "WebSocket error" not in out
+
+
+async def test_the_class_listing_of_the_seed() -> None:
+    """The seed's ``class Websocket`` listing, member by member, with its signatures: the
+    attributes, ``accept(headers, subprotocol)``, ``receive``/``send`` of text and bytes,
+    ``receive_json``, ``send_json`` (one value, several, or keyword arguments as a dict)
+    and ``close(code, reason)``."""
+    app = Erlen(__name__)
+    seen: dict[str, Any] = {}
+
+    @app.websocket("/rooms/<name>")
+    async def room(name: str) -> None:
+        seen.update(
+            path=websocket.path,
+            query_string=websocket.query_string,
+            args=websocket.args.to_dict(),
+            header=websocket.headers["X-Client"],
+            offered=websocket.requested_subprotocols,
+        )
+        await websocket.accept(headers={"X-Accepted": name}, subprotocol="chat")
+        await websocket.send(await websocket.receive())
+        await websocket.send(await websocket.receive())
+        await websocket.send_json(await websocket.receive_json())
+        await websocket.send_json(1, 2)
+        await websocket.send_json(kind="bye")
+        await websocket.close(4000, "done")
+
+    client = app.test_client()
+    async with client.websocket(
+        "/rooms/blue", query_string={"user": "ann"}, headers={"X-Client": "t"},
+        subprotocols=["chat", "other"],
+    ) as ws:  # fmt: skip
+        assert (ws.subprotocol, ws.headers["X-Accepted"]) == ("chat", "blue")
+        await ws.send("text")
+        assert await ws.receive() == "text"
+        await ws.send(b"\x00bytes")
+        assert await ws.receive() == b"\x00bytes"
+        await ws.send_json({"a": [1]})
+        assert await ws.receive_json() == {"a": [1]}
+        assert await ws.receive_json() == [1, 2]
+        assert await ws.receive_json() == {"kind": "bye"}
+        with pytest.raises(WebsocketDisconnectError) as closed:
+            await ws.receive()
+    assert (closed.value.code, closed.value.reason) == (4000, "done")
+    assert seen == {
+        "path": "/rooms/blue",
+        "query_string": b"user=ann",
+        "args": {"user": "ann"},
+        "header": "t",
+        "offered": ["chat", "other"],
+    }
