@@ -69,9 +69,7 @@ async def test_startup_failure_reports_lifespan_startup_failed(
         raise RuntimeError("database unreachable")
 
     sent = await run_lifespan(app, ["lifespan.startup"])
-    assert sent == [
-        {"type": "lifespan.startup.failed", "message": "database unreachable"}
-    ]
+    assert sent == [{"type": "lifespan.startup.failed", "message": "database unreachable"}]
 
 
 async def test_startup_failure_raises_from_test_app(caplog: pytest.LogCaptureFixture) -> None:
@@ -183,9 +181,7 @@ async def test_failing_plugin_startup() -> None:
 
     app = Erlen(__name__, plugins=[Broken()])
     sent = await run_lifespan(app, ["lifespan.startup"])
-    assert sent == [
-        {"type": "lifespan.startup.failed", "message": "plugin cannot start"}
-    ]
+    assert sent == [{"type": "lifespan.startup.failed", "message": "plugin cannot start"}]
 
 
 async def test_shutdown_waits_for_background_tasks() -> None:
