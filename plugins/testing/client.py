@@ -342,6 +342,12 @@ class TestClient(AsyncWithOnly):
                 raise
         finally:
             done.set()
+        # One turn of the loop before the test goes on, as the response's trip back over
+        # a network (or Quart's client, which runs the app in a task of its own) gives:
+        # a background task the view started has begun by the time the test reads the
+        # response (tests/plugins/testing/test_client_requests.py::
+        # test_a_background_task_has_begun_when_the_response_is_returned).
+        await asyncio.sleep(0)
         response = self.app.response_class(b"".join(chunks), status)
         # The headers are the app's: keep its Content-Length even for HEAD responses.
         response.headers = response_headers

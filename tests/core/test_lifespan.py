@@ -69,9 +69,7 @@ async def test_startup_failure_reports_lifespan_startup_failed(
         raise RuntimeError("database unreachable")
 
     sent = await run_lifespan(app, ["lifespan.startup"])
-    assert sent == [
-        {"type": "lifespan.startup.failed", "message": "RuntimeError: database unreachable"}
-    ]
+    assert sent == [{"type": "lifespan.startup.failed", "message": "database unreachable"}]
 
 
 async def test_startup_failure_raises_from_test_app(caplog: pytest.LogCaptureFixture) -> None:
@@ -85,6 +83,27 @@ async def test_startup_failure_raises_from_test_app(caplog: pytest.LogCaptureFix
     with pytest.raises(LifespanError, match="no config"):
         async with app.test_app():
             pass
+
+
+async def test_startup_failure_text_is_the_error_as_quart_gives_it(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # A missing setting read at startup: test_app's error reads as under Quart
+    # ("Error during startup 'DATABASE_URL'"), and the log names the KeyError with its
+    # traceback.
+    app = Erlen(__name__)
+    settings: dict[str, str] = {}
+
+    @app.before_serving
+    async def connect() -> None:
+        settings["DATABASE_URL"]
+
+    with pytest.raises(LifespanError) as failure:
+        async with app.test_app():
+            pass
+    assert str(failure.value) == "Error during startup 'DATABASE_URL'"
+    [record] = [r for r in caplog.records if r.getMessage() == "Startup failed"]
+    assert record.exc_info is not None and record.exc_info[0] is KeyError
 
 
 async def test_full_protocol_by_hand() -> None:
@@ -162,9 +181,7 @@ async def test_failing_plugin_startup() -> None:
 
     app = Erlen(__name__, plugins=[Broken()])
     sent = await run_lifespan(app, ["lifespan.startup"])
-    assert sent == [
-        {"type": "lifespan.startup.failed", "message": "RuntimeError: plugin cannot start"}
-    ]
+    assert sent == [{"type": "lifespan.startup.failed", "message": "plugin cannot start"}]
 
 
 async def test_shutdown_waits_for_background_tasks() -> None:

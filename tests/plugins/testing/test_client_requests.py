@@ -87,3 +87,28 @@ async def test_websocket_send_json_is_encoded_like_json_bodies() -> None:
     async with app.test_client().websocket("/ws") as conn:
         await conn.send_json({"b": 1, "a": 2})
         assert await conn.receive() == '{"b": 1, "a": 2}'
+
+
+async def test_a_background_task_has_begun_when_the_response_is_returned() -> None:
+    # As over a network, or with Quart's client (the app runs in its own task there): a
+    # test that reads the next answer right away sees what the task did before its
+    # first wait.
+    app = Erlen(__name__)
+    saved: list[str] = []
+
+    async def save(name: str) -> None:
+        saved.append(name)
+
+    @app.post("/names/<name>")
+    async def add(name: str) -> tuple[str, int]:
+        app.add_background_task(save, name)
+        return "accepted", 202
+
+    @app.get("/names")
+    async def names() -> Any:
+        return saved
+
+    client = app.test_client()
+    response = await client.post("/names/ada")
+    assert response.status_code == 202
+    assert await (await client.get("/names")).get_json() == ["ada"]
