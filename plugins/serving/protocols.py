@@ -27,14 +27,18 @@ leaves the rest to hypercorn:
   (HTTP/2 "rapid reset") gets GOAWAY (ENHANCE_YOUR_CALM) and the connection is closed;
   hypercorn started the app for every stream and, past 1,000 waiting streams, ended the
   connection with an unhandled ``TooManyStreamsError`` traceback. A request whose
-  ``:path`` or ``:method`` is not ASCII has its stream reset (PROTOCOL_ERROR), and DATA
-  for a stream already answered is acknowledged and dropped; each ended the whole
-  connection with a traceback.
+  ``:path`` or ``:method`` is not ASCII has its stream reset (PROTOCOL_ERROR), a plain
+  ``CONNECT`` gets 405, and DATA for a stream already answered is acknowledged and
+  dropped; each ended the whole connection with a traceback. A stream closed before its
+  response ended (an app failing in a streamed body) is reset (INTERNAL_ERROR), where
+  hypercorn left it open.
 - :class:`HardenedWSStream`: a websocket message over the limit, or a frame wsproto cannot
   parse, *fails* the connection (RFC 6455 section 7.1.7): the close frame (1009, 1007,
   1002) is sent and the connection closed, instead of waiting for a close frame the
-  client may never send while the handler lives on. Compression is negotiated only when
-  the app enables it (``WEBSOCKET_COMPRESSION``), and then with
+  client may never send while the handler lives on. Over HTTP/2 the stream is ended
+  after the close frame, whoever closed. A handshake hypercorn refuses itself closes the
+  connection and ends a handler already started (both were kept for good). Compression
+  is negotiated only when the app enables it (``WEBSOCKET_COMPRESSION``), and then with
   :class:`BoundedPerMessageDeflate`.
 - :class:`BoundedPerMessageDeflate`: inflates at most the message size limit (plus one
   byte) of each message and fails the connection with 1009 beyond it; wsproto inflated a
@@ -73,6 +77,7 @@ import h2.config
 import h2.connection
 import h2.errors
 import h2.events
+import h2.exceptions
 import h11
 import hypercorn.asyncio.run as hypercorn_run
 import hypercorn.asyncio.tcp_server as hypercorn_tcp
@@ -84,7 +89,7 @@ import priority
 from hypercorn.asyncio.task_group import TaskGroup
 from hypercorn.asyncio.tcp_server import TCPServer
 from hypercorn.events import Closed, RawData, Updated
-from hypercorn.protocol.events import Response, StreamClosed
+from hypercorn.protocol.events import EndData, Response, StreamClosed
 from hypercorn.protocol.h2 import BUFFER_LOW_WATER, H2Protocol, StreamBuffer
 from hypercorn.protocol.h11 import H11Protocol, H11WSConnection
 from hypercorn.protocol.ws_stream import FrameTooLargeError, Handshake, WSStream
@@ -203,7 +208,17 @@ class FlowControlledStreamBuffer(StreamBuffer):
     """hypercorn's buffer of an HTTP/2 response, whose writer is let go only once the
     buffer has drained below the low-water mark (hypercorn let it go whenever one pop
     took less than that: a closed flow-control window takes nothing, so the app's whole
-    response piled up here)."""
+    response piled up here). ``ended`` says whether the response's end was sent to it."""
+
+    ended = False
+
+    def set_complete(self) -> None:
+        self.ended = True
+        super().set_complete()
+
+    async def close(self) -> None:
+        self.ended = True
+        await super().close()
 
     async def pop(self, max_length: int) -> bytes:
         length = min(len(self.buffer), max_length)
@@ -217,7 +232,24 @@ class FlowControlledStreamBuffer(StreamBuffer):
 
 
 class HardenedWSStream(WSStream):
-    """hypercorn's websocket stream, failing the connection on a protocol error."""
+    """hypercorn's websocket stream, failing the connection on a protocol error, ending
+    the stream once the websocket is closed, and closing it after a refused handshake."""
+
+    async def handle(self, event: Any) -> None:
+        if self.closed:
+            return
+        await super().handle(event)
+        if self.closed and not isinstance(event, StreamClosed):
+            # hypercorn answered the handshake itself (400: invalid, or data before the
+            # app accepted; 404: a server name not served) and marked the stream closed,
+            # which made it deaf to the end of the connection: the 400 said
+            # "Connection: close" and the connection stayed open for good, and a handler
+            # already started never got its disconnect (3,000 such connections held
+            # 3,000 descriptors and handlers, +54 MB, after their clients had left).
+            if self.app_put is not None:
+                code = CloseReason.ABNORMAL_CLOSURE.value
+                await self.app_put({"type": "websocket.disconnect", "code": code})
+            await self.send(StreamClosed(stream_id=self.stream_id))
 
     async def _accept(self, message: Any) -> None:
         if not getattr(self.config, COMPRESSION_SETTING, True):
@@ -250,12 +282,21 @@ class HardenedWSStream(WSStream):
                     return
                 if self.connection.state is ConnectionState.REMOTE_CLOSING:
                     await self._send_wsproto_event(event.response())
-                await self.send(StreamClosed(stream_id=self.stream_id))
+                await self._end_stream()
 
     async def _fail(self, code: int) -> None:
         """Send the close frame with ``code``, then close the stream (and an HTTP/1.1
         connection): the handler gets its disconnect now, not when the client leaves."""
         await self._send_wsproto_event(CloseConnection(code=code))
+        await self._end_stream()
+
+    async def _end_stream(self) -> None:
+        """End the stream after the close frame, then close it. Over HTTP/2 (RFC 8441)
+        the end is the stream's END_STREAM, which hypercorn sent only when the app closed
+        the websocket: after a close from the client or a failure the stream stayed open,
+        its buffers kept until the connection ended; over HTTP/1.1 ``EndData`` is nothing
+        and the connection is closed."""
+        await self.send(EndData(stream_id=self.stream_id))
         await self.send(StreamClosed(stream_id=self.stream_id))
 
 
@@ -407,10 +448,25 @@ def _malformed(event: h2.events.RequestReceived) -> bool:
     return False
 
 
+def _tunnel(event: h2.events.RequestReceived) -> bool:
+    """True for a plain ``CONNECT`` (a tunnel to ``:authority``, RFC 9113 section 8.5),
+    which has no ``:path`` (h2 refuses one): hypercorn read the path of every request
+    and its ``UnboundLocalError`` ended the whole connection with a traceback. The
+    extended ``CONNECT`` of a websocket (RFC 8441) carries ``:protocol`` and ``:path``."""
+    method = path = None
+    for name, value in event.headers or ():
+        if name == b":method":
+            method = value
+        elif name == b":path":
+            path = value
+    return method == b"CONNECT" and path is None
+
+
 class HardenedH2Protocol(H2Protocol):
     """hypercorn's HTTP/2 protocol, ending connections that reset streams as fast as they
-    open them (the "rapid reset" attack, CVE-2023-44487), resetting malformed requests,
-    and ignoring frames for streams it has closed."""
+    open them (the "rapid reset" attack, CVE-2023-44487), refusing malformed requests and
+    tunnels, ignoring frames for streams it has closed, and resetting a stream whose
+    response was cut short."""
 
     _client_resets = 0
 
@@ -419,21 +475,15 @@ class HardenedH2Protocol(H2Protocol):
         self.streams = _Streams()
 
     async def _handle_events(self, events: list[h2.events.Event]) -> None:
-        malformed = None
+        refused = None
         for event in events:
             if isinstance(event, h2.events.StreamReset) and event.remote_reset:
                 self._client_resets += 1
-            elif isinstance(event, h2.events.RequestReceived) and _malformed(event):
-                # A :path or :method that is not ASCII: a malformed request (RFC 9113
-                # section 8.1.1), a stream error; hypercorn's UnicodeDecodeError ended
-                # the whole connection with a traceback.
-                self.connection.reset_stream(
-                    event.stream_id, error_code=h2.errors.ErrorCodes.PROTOCOL_ERROR
-                )
-                malformed = malformed or []
-                malformed.append(event)
-        if malformed is not None:
-            events = [event for event in events if event not in malformed]
+            elif isinstance(event, h2.events.RequestReceived) and self._refuse(event):
+                refused = refused or []
+                refused.append(event)
+        if refused is not None:
+            events = [event for event in events if event not in refused]
         # More than twice the concurrency limit in resets, and more than half of every
         # stream the client opened: no browser cancels like that.
         limit = 2 * self.config.h2_max_concurrent_streams
@@ -446,6 +496,49 @@ class HardenedH2Protocol(H2Protocol):
             # More streams waiting to be answered than the priority tree takes (1,000):
             # hypercorn let the error escape, ending the connection with a traceback.
             await self._calm_down()
+
+    def _refuse(self, event: h2.events.RequestReceived) -> bool:
+        """Answer a request hypercorn cannot take, on its stream alone; True if refused."""
+        if _malformed(event):
+            # A :path or :method that is not ASCII: a malformed request (RFC 9113
+            # section 8.1.1), a stream error; hypercorn's UnicodeDecodeError ended
+            # the whole connection with a traceback.
+            self.connection.reset_stream(
+                event.stream_id, error_code=h2.errors.ErrorCodes.PROTOCOL_ERROR
+            )
+            return True
+        if _tunnel(event):
+            # An origin server opens no tunnels: 405, as over HTTP/1.1 nginx answers.
+            headers = [(b":status", b"405"), (b"content-length", b"0")]
+            headers.extend(self.config.response_headers("h2"))
+            self.connection.send_headers(event.stream_id, headers, end_stream=True)
+            return True
+        return False
+
+    async def stream_send(self, event: Any) -> None:
+        if isinstance(event, StreamClosed):
+            buffer = self.stream_buffers.get(event.stream_id)
+            if isinstance(buffer, FlowControlledStreamBuffer) and not buffer.ended:
+                await self._cut_short(event.stream_id, buffer)
+        await super().stream_send(event)
+
+    async def _cut_short(self, stream_id: int, buffer: FlowControlledStreamBuffer) -> None:
+        """Reset a stream closed before its response ended (INTERNAL_ERROR: an app that
+        failed in a streamed body). hypercorn neither ended nor reset it: the client
+        waited for the rest until the connection closed, and the stream's buffer and
+        place in the send queue were kept as long. The send task lets them go when it
+        finds the stream reset."""
+        try:
+            self.connection.reset_stream(stream_id, error_code=h2.errors.ErrorCodes.INTERNAL_ERROR)
+        except h2.exceptions.StreamClosedError:
+            pass  # the client reset it first
+        await buffer.close()
+        try:
+            self.priority.unblock(stream_id)
+        except priority.MissingStreamError:
+            pass
+        await self.has_data.set()
+        await self._flush()
 
     async def _calm_down(self) -> None:
         """GOAWAY with ENHANCE_YOUR_CALM, then close the connection (its streams end)."""
