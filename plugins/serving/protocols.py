@@ -23,6 +23,8 @@ leaves the rest to hypercorn:
   off, cleartext HTTP/2 (``Upgrade: h2c``, the prior-knowledge preface) is not spoken.
   Bytes after a request that closes the connection are ignored
   (:class:`ClosingConnection`), not answered with 400 in place of that request's response.
+  ``100 Continue`` is sent when the app first reads the body (:class:`ContinueOnReceive`),
+  not as soon as the request head is read: a body the app refuses unread stays unsent.
 - :class:`HardenedH2Protocol`: a client resetting streams as fast as it opens them
   (HTTP/2 "rapid reset") gets GOAWAY (ENHANCE_YOUR_CALM) and the connection is closed;
   hypercorn started the app for every stream and, past 1,000 waiting streams, ended the
@@ -70,6 +72,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import zlib
+from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from typing import Any
 
@@ -110,6 +113,13 @@ H2C_SETTING = "h2_cleartext"
 #: sets it around hypercorn's handshake, which builds the extension without arguments.
 _inflate_limit: ContextVar[int] = ContextVar("erlen_inflate_limit", default=16 * 1024 * 1024)
 
+#: What the app's first ``receive()`` awaits, for the request being set up: the sending
+#: of ``100 Continue`` (:meth:`HardenedH11Protocol._create_stream` sets it around
+#: hypercorn's creation of a stream whose client waits for one).
+_first_receive: ContextVar[Callable[[], Awaitable[None]] | None] = ContextVar(
+    "erlen_first_receive", default=None
+)
+
 
 class WaiterList(list):  # type: ignore[type-arg]
     """A ``list`` with ``popleft``: what asyncio's queues and events, wsproto's event
@@ -141,12 +151,37 @@ def slim_queue(queue: asyncio.Queue[Any]) -> None:
     _slim(getattr(queue, "_finished", None), "_waiters")
 
 
+class ContinueOnReceive:
+    """hypercorn's app, for one request whose client waits for ``100 Continue``: the app's
+    first ``receive()`` (it wants the body) awaits ``first_receive`` (which sends the
+    100), then receives as usual."""
+
+    __slots__ = ("app", "first_receive")
+
+    def __init__(self, app: Any, first_receive: Callable[[], Awaitable[None]]) -> None:
+        self.app = app
+        self.first_receive: Callable[[], Awaitable[None]] | None = first_receive
+
+    async def __call__(self, scope: Any, receive: Any, *args: Any) -> None:
+        async def receive_after_continue() -> Any:
+            first_receive, self.first_receive = self.first_receive, None
+            if first_receive is not None:
+                await first_receive()
+            return await receive()
+
+        await self.app(scope, receive_after_continue, *args)
+
+
 class LeanTaskGroup(TaskGroup):
     """hypercorn's per-connection task group, whose queue to each app (its ``receive``)
-    is a :func:`slim_queue`: 2.8 KB less for each open websocket."""
+    is a :func:`slim_queue`: 2.8 KB less for each open websocket. An app serving a request
+    whose client waits for ``100 Continue`` gets it with its first ``receive()``."""
 
-    async def spawn_app(self, *args: Any, **kwargs: Any) -> Any:
-        put = await super().spawn_app(*args, **kwargs)
+    async def spawn_app(self, app: Any, *args: Any, **kwargs: Any) -> Any:
+        first_receive = _first_receive.get()
+        if first_receive is not None:
+            app = ContinueOnReceive(app, first_receive)
+        put = await super().spawn_app(app, *args, **kwargs)
         queue = getattr(put, "__self__", None)
         if isinstance(queue, asyncio.Queue):
             slim_queue(queue)  # the app task is created, not yet run: nothing is queued
@@ -361,6 +396,13 @@ class ClosingConnection(h11.Connection):
             return h11.NEED_DATA
         return super().next_event()
 
+    @property
+    def they_are_waiting_for_100_continue(self) -> bool:
+        """Always False for hypercorn, which sends ``100 Continue`` whenever this is true:
+        as soon as the request is read, before the app decides anything.
+        :meth:`HardenedH11Protocol.continue_body` sends it when the app wants the body."""
+        return False
+
 
 class HardenedH11Protocol(H11Protocol):
     """hypercorn's HTTP/1.1 protocol, refusing ambiguous framing and announcing closes."""
@@ -387,7 +429,32 @@ class HardenedH11Protocol(H11Protocol):
             await self._send_error_response(505)  # the HTTP/2 preface, h2c turned off
             await self.send(Closed())
             return
-        await super()._create_stream(request)
+        connection = self.connection
+        if not (
+            isinstance(connection, h11.Connection) and connection.client_is_waiting_for_100_continue
+        ):
+            await super()._create_stream(request)
+            return
+        # ``Expect: 100-continue``: the client sends its body once told to. hypercorn
+        # told it at once, so a body the app refuses unread (413 for a length over
+        # MAX_CONTENT_LENGTH, 401) was sent anyway; now the app's first receive() does.
+        token = _first_receive.set(self.continue_body)
+        try:
+            await super()._create_stream(request)
+        finally:
+            _first_receive.reset(token)
+
+    async def continue_body(self) -> None:
+        """Send ``100 Continue`` if the client still waits for it (not once it has sent
+        body data, nor after the response has begun: h11 then stops waiting)."""
+        connection = self.connection
+        if (
+            isinstance(connection, h11.Connection)
+            and connection.their_state is h11.SEND_BODY
+            and connection.client_is_waiting_for_100_continue
+        ):
+            headers = self.config.response_headers("h11")
+            await self._send_h11_event(h11.InformationalResponse(status_code=100, headers=headers))
 
     async def stream_send(self, event: Any) -> None:
         if isinstance(event, Response):
