@@ -45,6 +45,9 @@ leaves the rest to hypercorn:
 - :class:`BoundedPerMessageDeflate`: inflates at most the message size limit (plus one
   byte) of each message and fails the connection with 1009 beyond it; wsproto inflated a
   whole frame whatever its size (a 254 kB frame became 256 MiB).
+- :class:`ByteCountedBuffer`: the message being received is measured against the limit
+  in UTF-8 bytes; hypercorn counted a text message's characters (four times the limit
+  in bytes for 4-byte characters).
 - :class:`CheckedHandshake`: a websocket handshake whose ``Connection`` or
   ``Sec-WebSocket-*`` value is not ASCII gets 400 (wsproto's parser raised: no answer, a
   traceback in the log).
@@ -95,9 +98,14 @@ from hypercorn.events import Closed, RawData, Updated
 from hypercorn.protocol.events import EndData, Response, StreamClosed
 from hypercorn.protocol.h2 import BUFFER_LOW_WATER, H2Protocol, StreamBuffer
 from hypercorn.protocol.h11 import H11Protocol, H11WSConnection
-from hypercorn.protocol.ws_stream import FrameTooLargeError, Handshake, WSStream
+from hypercorn.protocol.ws_stream import (
+    FrameTooLargeError,
+    Handshake,
+    WebsocketBuffer,
+    WSStream,
+)
 from wsproto.connection import ConnectionState
-from wsproto.events import CloseConnection, Message, Ping
+from wsproto.events import CloseConnection, Message, Ping, TextMessage
 from wsproto.extensions import PerMessageDeflate
 from wsproto.frame_protocol import CloseReason, FrameDecoder, FrameProtocol
 
@@ -220,6 +228,22 @@ class BoundedPerMessageDeflate(PerMessageDeflate):
         if fin:
             self._inflated = 0
         return super().frame_inbound_complete(proto, fin)
+
+
+class ByteCountedBuffer(WebsocketBuffer):
+    """hypercorn's buffer of the websocket message being received, measuring text in
+    UTF-8 bytes, as ``websocket_max_message_size`` (``WEBSOCKET_MAX_MESSAGE_SIZE``) is:
+    hypercorn counted characters, so a text message of 4-byte characters was taken up to
+    four times the limit (64 MB on the wire for the 16 MiB default, +152 MB of peak
+    memory under ``kernel run``) before the app refused it."""
+
+    def extend(self, event: Message) -> None:
+        super().extend(event)  # counts characters, and raises past the limit
+        data = event.data
+        if type(event) is TextMessage and not data.isascii():  # isascii(): a flag read
+            self.length += len(data.encode()) - len(data)
+            if self.length > self.max_length:
+                raise FrameTooLargeError()
 
 
 class CheckedHandshake(Handshake):
@@ -680,6 +704,7 @@ _REPLACEMENTS: tuple[tuple[Any, str, type, type], ...] = (
     (hypercorn_h2, "StreamBuffer", StreamBuffer, FlowControlledStreamBuffer),
     (hypercorn_ws, "PerMessageDeflate", PerMessageDeflate, BoundedPerMessageDeflate),
     (hypercorn_ws, "Handshake", Handshake, CheckedHandshake),
+    (hypercorn_ws, "WebsocketBuffer", WebsocketBuffer, ByteCountedBuffer),
 )
 
 

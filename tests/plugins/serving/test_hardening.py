@@ -413,6 +413,32 @@ async def test_after_1009_the_connection_and_the_handler_end() -> None:
         await asyncio.wait_for(ended.wait(), TIMEOUT)
 
 
+async def test_the_message_limit_counts_text_in_bytes() -> None:
+    """A text message of 4-byte characters, sent in fragments, over the limit in bytes
+    but not in characters: 1009 as soon as the limit is passed, while the message is
+    still unfinished. Before, hypercorn counted characters and buffered up to four times
+    the limit (a 64 MB message for the 16 MiB default) before the app refused it."""
+    ended = asyncio.Event()
+    async with serve_app(ws_app(64 * 1024, ended)) as base_url:
+        port = _port(base_url)
+
+        def attack() -> tuple[int, bool]:
+            client = RawClient(port, deflate=False)
+            try:
+                fragment = ("\U0001f600" * 4096).encode()  # 16 KiB, 4,096 characters
+                client.sock.sendall(frame(0x1, fragment, fin=False))
+                for _ in range(7):  # 128 KiB in all: 32,768 characters
+                    client.sock.sendall(frame(0x0, fragment, fin=False))
+                return client.read_close_code(), client.closed_by_server()
+            finally:
+                client.close()
+
+        code, closed = await asyncio.to_thread(attack)
+        assert code == 1009
+        assert closed
+        await asyncio.wait_for(ended.wait(), TIMEOUT)
+
+
 async def test_a_compressed_frame_without_negotiation_fails_the_connection() -> None:
     """RSV1 set although compression was not negotiated: a protocol error (1002) with a
     close frame, and the connection is closed."""
