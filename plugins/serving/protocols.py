@@ -38,16 +38,18 @@ leaves the rest to hypercorn:
   parse, *fails* the connection (RFC 6455 section 7.1.7): the close frame (1009, 1007,
   1002) is sent and the connection closed, instead of waiting for a close frame the
   client may never send while the handler lives on. Over HTTP/2 the stream is ended
-  after the close frame, whoever closed. A handshake hypercorn refuses itself closes the
-  connection and ends a handler already started (both were kept for good). Compression
-  is negotiated only when the app enables it (``WEBSOCKET_COMPRESSION``), and then with
-  :class:`BoundedPerMessageDeflate`.
+  after the close frame, whoever closed. Compression is negotiated only when the app
+  enables it (``WEBSOCKET_COMPRESSION``), and then with :class:`BoundedPerMessageDeflate`.
 - :class:`BoundedPerMessageDeflate`: inflates at most the message size limit (plus one
   byte) of each message and fails the connection with 1009 beyond it; wsproto inflated a
   whole frame whatever its size (a 254 kB frame became 256 MiB).
 - :class:`ByteCountedBuffer`: the message being received is measured against the limit
   in UTF-8 bytes; hypercorn counted a text message's characters (four times the limit
   in bytes for 4-byte characters).
+- :class:`ClosedWhenRefused` (:class:`HardenedHTTPStream`, :class:`HardenedWSStream`): a
+  request hypercorn answers itself (a websocket handshake it refuses, a ``Host`` outside
+  ``server_names``) closes its stream, and so an HTTP/1.1 connection, and ends an app
+  already started; hypercorn kept both for good.
 - :class:`CheckedHandshake`: a websocket handshake whose ``Connection`` or
   ``Sec-WebSocket-*`` value is not ASCII gets 400 (wsproto's parser raised: no answer, a
   traceback in the log).
@@ -98,6 +100,7 @@ from hypercorn.events import Closed, RawData, Updated
 from hypercorn.protocol.events import EndData, Response, StreamClosed
 from hypercorn.protocol.h2 import BUFFER_LOW_WATER, H2Protocol, StreamBuffer
 from hypercorn.protocol.h11 import H11Protocol, H11WSConnection
+from hypercorn.protocol.http_stream import HTTPStream
 from hypercorn.protocol.ws_stream import (
     FrameTooLargeError,
     Handshake,
@@ -290,25 +293,48 @@ class FlowControlledStreamBuffer(StreamBuffer):
         return data
 
 
-class HardenedWSStream(WSStream):
-    """hypercorn's websocket stream, failing the connection on a protocol error, ending
-    the stream once the websocket is closed, and closing it after a refused handshake."""
+class ClosedWhenRefused:
+    """For hypercorn's streams: a request hypercorn answers itself closes its stream.
+
+    hypercorn answers some requests without the app (an invalid websocket handshake, data
+    before the app accepted it: 400; a ``Host`` outside its ``server_names``: 404), then
+    marks the stream closed, which made the stream deaf to the end of the connection: the
+    answer said ``Connection: close`` and the connection stayed open for good (no idle
+    timeout runs while a stream is open), and an app already started never got its
+    disconnect, not even when the client left (3,000 such websocket handshakes held 3,000
+    descriptors and handlers, +54 MB, after their clients had gone). Now the app gets
+    ``disconnect`` and the stream is closed, which closes an HTTP/1.1 connection."""
+
+    closed: bool
+    app_put: Any
+    send: Any
+    stream_id: int
+    #: The message that tells the app its client is gone.
+    disconnect: dict[str, Any]
 
     async def handle(self, event: Any) -> None:
         if self.closed:
             return
-        await super().handle(event)
+        await super().handle(event)  # type: ignore[misc]
         if self.closed and not isinstance(event, StreamClosed):
-            # hypercorn answered the handshake itself (400: invalid, or data before the
-            # app accepted; 404: a server name not served) and marked the stream closed,
-            # which made it deaf to the end of the connection: the 400 said
-            # "Connection: close" and the connection stayed open for good, and a handler
-            # already started never got its disconnect (3,000 such connections held
-            # 3,000 descriptors and handlers, +54 MB, after their clients had left).
             if self.app_put is not None:
-                code = CloseReason.ABNORMAL_CLOSURE.value
-                await self.app_put({"type": "websocket.disconnect", "code": code})
+                await self.app_put(dict(self.disconnect))
             await self.send(StreamClosed(stream_id=self.stream_id))
+
+
+class HardenedHTTPStream(ClosedWhenRefused, HTTPStream):
+    """hypercorn's HTTP stream, closed after hypercorn's own 404 for a ``Host`` outside
+    ``server_names`` (:class:`ClosedWhenRefused`)."""
+
+    disconnect = {"type": "http.disconnect"}
+
+
+class HardenedWSStream(ClosedWhenRefused, WSStream):
+    """hypercorn's websocket stream, failing the connection on a protocol error, ending
+    the stream once the websocket is closed, and closing it after a refused handshake
+    (:class:`ClosedWhenRefused`)."""
+
+    disconnect = {"type": "websocket.disconnect", "code": CloseReason.ABNORMAL_CLOSURE.value}
 
     async def _accept(self, message: Any) -> None:
         if not getattr(self.config, COMPRESSION_SETTING, True):
@@ -700,6 +726,8 @@ _REPLACEMENTS: tuple[tuple[Any, str, type, type], ...] = (
     (hypercorn_protocol, "H11Protocol", H11Protocol, HardenedH11Protocol),
     (hypercorn_protocol, "H2Protocol", H2Protocol, HardenedH2Protocol),
     (hypercorn_h11, "WSStream", WSStream, HardenedWSStream),
+    (hypercorn_h11, "HTTPStream", HTTPStream, HardenedHTTPStream),
+    (hypercorn_h2, "HTTPStream", HTTPStream, HardenedHTTPStream),
     (hypercorn_h2, "WSStream", WSStream, HardenedWSStream),
     (hypercorn_h2, "StreamBuffer", StreamBuffer, FlowControlledStreamBuffer),
     (hypercorn_ws, "PerMessageDeflate", PerMessageDeflate, BoundedPerMessageDeflate),

@@ -1,8 +1,9 @@
 """Hostile clients of the fourth audit (2026-12-07): streams and connections that never
 ended. Over real sockets on 127.0.0.1 against the server Erlen ships: a websocket
-handshake hypercorn refuses itself, websockets over HTTP/2 (RFC 8441), a plain HTTP/2
-``CONNECT``, and an HTTP/2 response cut short by the app. Each test says what the client
-and the server saw before the fix; waits are bounded and nothing is timed.
+handshake hypercorn refuses itself, a ``Host`` outside ``server_names``, websockets over
+HTTP/2 (RFC 8441), a plain HTTP/2 ``CONNECT``, and an HTTP/2 response cut short by the
+app. Each test says what the client and the server saw before the fix; waits are
+bounded and nothing is timed.
 """
 
 from __future__ import annotations
@@ -88,6 +89,27 @@ async def test_a_refused_handshake_closes_the_connection_and_ends_the_handler(
     assert b"connection: close" in received.lower()
     assert ended.is_set() is started
     assert _tracebacks(caplog) == []
+
+
+@pytest.mark.parametrize("upgrade", [False, True], ids=["http", "websocket"])
+async def test_a_host_outside_server_names_is_404_and_the_connection_closes(
+    upgrade: bool,
+) -> None:
+    """hypercorn's ``server_names`` (a config file's setting against DNS rebinding):
+    a request for another ``Host`` gets hypercorn's 404 and the connection is closed, as
+    the 404's ``Connection: close`` says. Before, it stayed open for good: one such
+    request held a descriptor as long as the client liked."""
+    ended = asyncio.Event()
+    async with serve_app(ws_app(ended), server_names=["good.example"]) as base_url:
+        port = _port(base_url)
+        request = (
+            handshake_request(port, deflate=False)
+            if upgrade
+            else b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+        )
+        received = await _raw_exchange(port, request)  # reads until the server closes
+    assert received.startswith(b"HTTP/1.1 404 ")
+    assert b"connection: close" in received.lower()
 
 
 # --- websockets over HTTP/2 (RFC 8441) ----------------------------------------------------------
