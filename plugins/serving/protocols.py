@@ -52,7 +52,7 @@ leaves the rest to hypercorn:
   already started; hypercorn kept both for good.
 - :class:`CheckedHandshake`: a websocket handshake whose ``Connection`` or
   ``Sec-WebSocket-*`` value is not ASCII gets 400 (wsproto's parser raised: no answer, a
-  traceback in the log).
+  traceback in the log); a compression offer wsproto cannot read is declined.
 - :class:`FlowControlledStreamBuffer`: an HTTP/2 response waits while the client's flow
   control window is closed (hypercorn let the app go on as soon as it sent nothing, so a
   client that never opened its window had the whole response buffered in the server).
@@ -264,6 +264,20 @@ class CheckedHandshake(Handshake):
 
     def is_valid(self) -> bool:
         return not self.garbled and super().is_valid()
+
+    def accept(self, subprotocol: str | None, additional_headers: Any) -> Any:
+        """Accept; a compression offer wsproto cannot read is declined (RFC 7692 section 7:
+        a server declines an offer with an invalid parameter value). wsproto's ``int()``
+        of ``server_max_window_bits=abc`` raised ``ValueError`` in the app's accept (with
+        ``WEBSOCKET_COMPRESSION`` on): the handler failed, and the connection ended
+        unanswered with a second traceback from hypercorn."""
+        try:
+            return super().accept(subprotocol, additional_headers)
+        except ValueError:
+            if not self.extensions:
+                raise
+            self.extensions = None
+            return super().accept(subprotocol, additional_headers)
 
 
 class FlowControlledStreamBuffer(StreamBuffer):
