@@ -56,6 +56,9 @@ leaves the rest to hypercorn:
 - :class:`FlowControlledStreamBuffer`: an HTTP/2 response waits while the client's flow
   control window is closed (hypercorn let the app go on as soon as it sent nothing, so a
   client that never opened its window had the whole response buffered in the server).
+- :class:`EscapedAccessLogAtoms`: the access log's values with unprintable characters
+  escaped (a request line could write a forged line of its own), and a query string
+  that is not UTF-8 logged instead of raising.
 
 Lean connection state, for the memory of idle websockets (``kernel run`` with 1,000 idle
 websockets: 25.0 KB each before, 19.3 KB now, hypercorn's share included): the empty
@@ -89,6 +92,7 @@ import h2.exceptions
 import h11
 import hypercorn.asyncio.run as hypercorn_run
 import hypercorn.asyncio.tcp_server as hypercorn_tcp
+import hypercorn.logging as hypercorn_logging
 import hypercorn.protocol as hypercorn_protocol
 import hypercorn.protocol.h2 as hypercorn_h2
 import hypercorn.protocol.h11 as hypercorn_h11
@@ -97,6 +101,7 @@ import priority
 from hypercorn.asyncio.task_group import TaskGroup
 from hypercorn.asyncio.tcp_server import TCPServer
 from hypercorn.events import Closed, RawData, Updated
+from hypercorn.logging import AccessLogAtoms
 from hypercorn.protocol.events import EndData, Response, StreamClosed
 from hypercorn.protocol.h2 import BUFFER_LOW_WATER, H2Protocol, StreamBuffer
 from hypercorn.protocol.h11 import H11Protocol, H11WSConnection
@@ -678,6 +683,38 @@ class HardenedH2Protocol(H2Protocol):
         await self.send(Closed())
 
 
+def _escaped(text: str) -> str:
+    """``text`` with its unprintable characters written as Python escapes (``\\n``,
+    ``\\x1b``)."""
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in text)
+
+
+class EscapedAccessLogAtoms(AccessLogAtoms):
+    """hypercorn's access log values, safe to write to a log.
+
+    The request line is the client's: ``GET /x%0A[...] ERROR in erlen: forged`` wrote a
+    line of its own to the log (and ``%1B`` terminal escapes). A value with a character
+    that is not printable now reads with it escaped (``\\n``); ``str.isprintable()``
+    passes every ordinary value untouched. A query string that is not UTF-8 (HTTP/2
+    carries any bytes) made hypercorn's ``decode()`` raise, and each such request logged
+    a traceback ("Error in ASGI Framework") instead of its line; it reads with its bytes
+    escaped (``\\xff``)."""
+
+    def __init__(self, request: Any, response: Any, request_time: float) -> None:
+        try:
+            super().__init__(request, response, request_time)
+        except UnicodeDecodeError:
+            query = request["query_string"].decode("utf-8", "backslashreplace").encode()
+            readable: Any = {**request, "query_string": query}
+            super().__init__(readable, response, request_time)
+
+    def __getitem__(self, key: str) -> str:
+        value = super().__getitem__(key)
+        if type(value) is str and not value.isprintable():
+            return _escaped(value)
+        return value
+
+
 #: Seconds a connection accepted while the server stops gets to send its first request.
 FIRST_REQUEST_GRACE = 1.0
 
@@ -747,6 +784,7 @@ _REPLACEMENTS: tuple[tuple[Any, str, type, type], ...] = (
     (hypercorn_ws, "PerMessageDeflate", PerMessageDeflate, BoundedPerMessageDeflate),
     (hypercorn_ws, "Handshake", Handshake, CheckedHandshake),
     (hypercorn_ws, "WebsocketBuffer", WebsocketBuffer, ByteCountedBuffer),
+    (hypercorn_logging, "AccessLogAtoms", AccessLogAtoms, EscapedAccessLogAtoms),
 )
 
 
