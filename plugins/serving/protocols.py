@@ -656,6 +656,17 @@ class HardenedH2Protocol(H2Protocol):
             buffer = self.stream_buffers.get(event.stream_id)
             if isinstance(buffer, FlowControlledStreamBuffer) and not buffer.ended:
                 await self._cut_short(event.stream_id, buffer)
+        elif isinstance(event, EndData):
+            # A websocket's end (after its close frame): marked, and sent by the send task
+            # when the client's window lets it. hypercorn waited here for the stream's
+            # buffer to drain, so with the window closed the closing side waited for good:
+            # the app's close(), or (since the stream is ended on every close) the
+            # connection's reading and the handler's disconnect.
+            buffer = self.stream_buffers.get(event.stream_id)
+            if buffer is not None:
+                buffer.set_complete()
+                await self._window_updated(event.stream_id)  # the send task looks again
+            return
         await super().stream_send(event)
 
     async def _cut_short(self, stream_id: int, buffer: FlowControlledStreamBuffer) -> None:

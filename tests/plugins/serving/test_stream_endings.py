@@ -184,6 +184,56 @@ async def test_an_http2_websocket_stream_ends_with_its_websocket(
     assert _tracebacks(caplog) == []
 
 
+async def test_an_http2_websocket_failing_behind_a_closed_window_ends_its_handler() -> None:
+    """The same failure (1002) from a client that keeps its flow-control window closed:
+    the close frame and the stream's end wait for the window, the handler does not. (The
+    stream's end is sent without waiting for it to drain: hypercorn's wait for the
+    buffer would hold the connection and the handler for as long as the window stays
+    closed.)"""
+    ended = asyncio.Event()
+
+    def attack(port: int) -> H2Client:
+        client = H2Client(port, window=0)
+        _open_websocket(client, 1)
+        client.conn.send_data(1, b"\x81\x01x")  # an unmasked frame
+        client.flush()
+        return client  # kept open, never opening its window
+
+    async with serve_app(ws_app(ended)) as base_url:
+        client = await asyncio.to_thread(attack, _port(base_url))
+        try:
+            await asyncio.wait_for(ended.wait(), TIMEOUT)
+        finally:
+            client.close()
+
+
+async def test_an_app_closing_an_http2_websocket_behind_a_closed_window_goes_on() -> None:
+    """A handler that closes its websocket, over HTTP/2, to a client whose flow-control
+    window stays closed: ``close()`` returns and the handler ends; the close frame waits
+    for the window. Before, hypercorn's ``close`` waited for the frame to be sent, so the
+    handler hung in ``close()`` for as long as the client liked."""
+    ended = asyncio.Event()
+    app = Erlen(__name__)
+
+    @app.websocket("/ws")
+    async def ws() -> None:
+        await websocket.accept()
+        await websocket.close(1000)
+        ended.set()
+
+    def attack(port: int) -> H2Client:
+        client = H2Client(port, window=0)
+        _open_websocket(client, 1)
+        return client  # kept open, never opening its window
+
+    async with serve_app(app) as base_url:
+        client = await asyncio.to_thread(attack, _port(base_url))
+        try:
+            await asyncio.wait_for(ended.wait(), TIMEOUT)
+        finally:
+            client.close()
+
+
 async def test_an_http2_websocket_refused_by_hypercorn_ends_the_handler() -> None:
     """DATA on an HTTP/2 websocket stream before the app accepted: hypercorn answers 400,
     and the handler it had started now gets its disconnect (before, it ran on for the
