@@ -60,6 +60,10 @@ leaves the rest to hypercorn:
   escaped (a request line could write a forged line of its own), and a query string
   that is not UTF-8 logged instead of raising.
 
+A client that takes nothing of what it is sent for ``send_timeout`` seconds (``SEND_TIMEOUT``)
+is dropped (:class:`HardenedTCPServer`): hypercorn held its connection, and the response
+asyncio buffered for it, for as long as it liked.
+
 Lean connection state, for the memory of idle websockets (``kernel run`` with 1,000 idle
 websockets: 25.0 KB each before, 19.3 KB now, hypercorn's share included): the empty
 ``deque``s of a connection's asyncio primitives (the app's receive queue, of
@@ -124,6 +128,10 @@ COMPRESSION_SETTING = "websocket_compression"
 #: The hypercorn config attribute that says whether HTTP/2 may be spoken without TLS
 #: (prior knowledge, or ``Upgrade: h2c``).
 H2C_SETTING = "h2_cleartext"
+
+#: The hypercorn config attribute with the seconds a client may take none of the data
+#: the server has to send it before the connection is dropped (``SEND_TIMEOUT``).
+SEND_TIMEOUT_SETTING = "send_timeout"
 
 #: The inflate limit of the connection being accepted: :meth:`HardenedWSStream._accept`
 #: sets it around hypercorn's handshake, which builds the extension without arguments.
@@ -731,10 +739,12 @@ FIRST_REQUEST_GRACE = 1.0
 
 
 class HardenedTCPServer(TCPServer):
-    """hypercorn's TCP connection, closed as soon as the client closes its side, and not
-    closed unanswered when it was accepted just as the server began to stop."""
+    """hypercorn's TCP connection, closed as soon as the client closes its side, not
+    closed unanswered when it was accepted just as the server began to stop, and dropped
+    when the client takes none of what it is sent for ``send_timeout`` seconds."""
 
     _fresh = True
+    _stall_check: asyncio.TimerHandle | None = None
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -762,6 +772,17 @@ class HardenedTCPServer(TCPServer):
             # turning to deliver the app its disconnect. The yield lets it run.
             await asyncio.sleep(0)
             return
+        if isinstance(event, RawData):
+            # hypercorn's write, with the stall check between the write and the wait.
+            async with self.send_lock:
+                try:
+                    self.writer.write(event.data)
+                    if self.writer.transport.get_write_buffer_size():
+                        self._check_stalls()  # the client has not taken it all yet
+                    await self.writer.drain()
+                except (ConnectionError, RuntimeError):
+                    await self.protocol.handle(Closed())
+            return
         if isinstance(event, Updated) and event.idle and self.reader.at_eof():
             # Every request is answered and the client has sent EOF: none can follow, so
             # the connection closes now (hypercorn restarted the keep-alive timer and
@@ -773,6 +794,37 @@ class HardenedTCPServer(TCPServer):
 
     async def _close_now(self) -> None:
         await asyncio.shield(self._initiate_server_close())
+
+    async def _close(self) -> None:
+        if self.writer.transport.get_write_buffer_size():
+            # asyncio's close() first sends what is buffered, however long the client
+            # takes to read it: one that reads nothing held the connection for good.
+            self._check_stalls()
+        await super()._close()
+
+    def _check_stalls(self) -> None:
+        """Drop the connection if the client takes none of the buffered data within
+        ``send_timeout`` (nginx's ``send_timeout``): a client that never reads held its
+        connection and the response asyncio buffered for it (a 5 MB response held in
+        memory: +6 MB a connection) for as long as it liked. Checked while data is
+        buffered only; a fast client's writes leave nothing buffered."""
+        timeout = getattr(self.config, SEND_TIMEOUT_SETTING, None)
+        if self._stall_check is None and timeout is not None:
+            left = self.writer.transport.get_write_buffer_size()
+            loop = asyncio.get_running_loop()
+            self._stall_check = loop.call_later(timeout, self._stalled, left, timeout)
+
+    def _stalled(self, left: int, timeout: float) -> None:
+        self._stall_check = None
+        transport = self.writer.transport
+        now_left = transport.get_write_buffer_size()
+        if not now_left:
+            return  # all sent (a later write checks again)
+        if now_left < left:  # the client reads: check again later
+            loop = asyncio.get_running_loop()
+            self._stall_check = loop.call_later(timeout, self._stalled, now_left, timeout)
+            return
+        transport.abort()  # a waiting drain() raises ConnectionResetError: Closed
 
     async def _read_data(self) -> None:
         await super()._read_data()
