@@ -55,7 +55,9 @@ leaves the rest to hypercorn:
   traceback in the log); a compression offer wsproto cannot read is declined.
 - :class:`FlowControlledStreamBuffer`: an HTTP/2 response waits while the client's flow
   control window is closed (hypercorn let the app go on as soon as it sent nothing, so a
-  client that never opened its window had the whole response buffered in the server).
+  client that never opened its window had the whole response buffered in the server); a
+  body is buffered a slice at a time, and a stream whose client takes nothing for
+  ``send_timeout`` is reset (:meth:`HardenedH2Protocol.stream_send`).
 - :class:`EscapedAccessLogAtoms`: the access log's values with unprintable characters
   escaped (a request line could write a forged line of its own), and a query string
   that is not UTF-8 logged instead of raising.
@@ -106,8 +108,14 @@ from hypercorn.asyncio.task_group import TaskGroup
 from hypercorn.asyncio.tcp_server import TCPServer
 from hypercorn.events import Closed, RawData, Updated
 from hypercorn.logging import AccessLogAtoms
-from hypercorn.protocol.events import EndData, Response, StreamClosed
-from hypercorn.protocol.h2 import BUFFER_LOW_WATER, H2Protocol, StreamBuffer
+from hypercorn.protocol.events import Body, Data, EndBody, EndData, Response, StreamClosed
+from hypercorn.protocol.h2 import (
+    BUFFER_HIGH_WATER,
+    BUFFER_LOW_WATER,
+    BufferCompleteError,
+    H2Protocol,
+    StreamBuffer,
+)
 from hypercorn.protocol.h11 import H11Protocol, H11WSConnection
 from hypercorn.protocol.http_stream import HTTPStream
 from hypercorn.protocol.ws_stream import (
@@ -297,9 +305,51 @@ class FlowControlledStreamBuffer(StreamBuffer):
     """hypercorn's buffer of an HTTP/2 response, whose writer is let go only once the
     buffer has drained below the low-water mark (hypercorn let it go whenever one pop
     took less than that: a closed flow-control window takes nothing, so the app's whole
-    response piled up here). ``ended`` says whether the response's end was sent to it."""
+    response piled up here). ``ended`` says whether the response's end was sent to it;
+    :meth:`push_within` bounds the wait for room by a send timeout."""
 
     ended = False
+    popped = 0  # bytes taken by the send task: the client's progress
+
+    async def push_within(self, data: bytes, timeout: float) -> bool:
+        """Add ``data``, a slice of at most the high-water mark at a time, each waiting
+        for room; False when the client took none of the buffer for ``timeout`` seconds
+        (its window stayed closed). hypercorn's ``push`` copied the whole of ``data``
+        first: a 5 MB body held in memory was buffered whole, a second time, per stream
+        (100 streams on one connection with a closed window: +1 GB)."""
+        if self.ended:
+            raise BufferCompleteError()
+        for start in range(0, len(data), BUFFER_HIGH_WATER):
+            self.buffer.extend(data[start : start + BUFFER_HIGH_WATER])
+            await self._is_empty.clear()
+            while len(self.buffer) >= BUFFER_HIGH_WATER and not self.ended:
+                if not await self._progress_within(self._paused, timeout):
+                    return False
+                await self._paused.clear()
+            if self.ended:
+                break  # closed meanwhile (the stream is gone): the rest is dropped
+        return True
+
+    async def drain_within(self, timeout: float) -> bool:
+        """Wait until the buffer is sent; False when the client took none of it for
+        ``timeout`` seconds (hypercorn's ``drain`` waited for as long as it liked)."""
+        while self.buffer:
+            if not await self._progress_within(self._is_empty, timeout):
+                return False
+        return True
+
+    async def _progress_within(self, event: Any, timeout: float) -> bool:
+        """Wait for ``event``; False if the send task took nothing for ``timeout``."""
+        popped = self.popped
+        while True:
+            try:
+                await asyncio.wait_for(event.wait(), timeout)
+            except TimeoutError:
+                if self.popped == popped:
+                    return False
+                popped = self.popped
+            else:
+                return True
 
     def set_complete(self) -> None:
         self.ended = True
@@ -313,6 +363,7 @@ class FlowControlledStreamBuffer(StreamBuffer):
         length = min(len(self.buffer), max_length)
         data = bytes(self.buffer[:length])
         del self.buffer[:length]
+        self.popped += length
         if len(self.buffer) < BUFFER_LOW_WATER:
             await self._paused.set()
         if not self.buffer:
@@ -664,6 +715,28 @@ class HardenedH2Protocol(H2Protocol):
             buffer = self.stream_buffers.get(event.stream_id)
             if isinstance(buffer, FlowControlledStreamBuffer) and not buffer.ended:
                 await self._cut_short(event.stream_id, buffer)
+        elif isinstance(event, (Body, Data)):
+            buffer = self.stream_buffers.get(event.stream_id)
+            timeout = getattr(self.config, SEND_TIMEOUT_SETTING, None)
+            if isinstance(buffer, FlowControlledStreamBuffer) and timeout is not None:
+                # hypercorn's own steps, with the push bounded (push_within).
+                await self._window_updated(event.stream_id)  # the send task looks again
+                try:
+                    if not await buffer.push_within(event.data, timeout):
+                        await self._give_up(event.stream_id, buffer)
+                except BufferCompleteError:
+                    pass  # the stream has ended (hypercorn drops such data the same way)
+                return
+        elif isinstance(event, EndBody):
+            buffer = self.stream_buffers.get(event.stream_id)
+            timeout = getattr(self.config, SEND_TIMEOUT_SETTING, None)
+            if isinstance(buffer, FlowControlledStreamBuffer) and timeout is not None:
+                # hypercorn's own steps, with the wait for the buffer bounded.
+                buffer.set_complete()
+                await self._window_updated(event.stream_id)
+                if not await buffer.drain_within(timeout):
+                    await self._give_up(event.stream_id, buffer)
+                return
         elif isinstance(event, EndData):
             # A websocket's end (after its close frame): marked, and sent by the send task
             # when the client's window lets it. hypercorn waited here for the stream's
@@ -677,14 +750,27 @@ class HardenedH2Protocol(H2Protocol):
             return
         await super().stream_send(event)
 
-    async def _cut_short(self, stream_id: int, buffer: FlowControlledStreamBuffer) -> None:
+    async def _give_up(self, stream_id: int, buffer: FlowControlledStreamBuffer) -> None:
+        """A stream whose client took none of its response for ``send_timeout`` (its
+        flow-control window kept closed): reset (CANCEL), and the app told its client is
+        gone. hypercorn held the app, and what it had sent, for as long as the client
+        liked."""
+        await self._cut_short(stream_id, buffer, h2.errors.ErrorCodes.CANCEL)
+        await self._close_stream(stream_id)
+
+    async def _cut_short(
+        self,
+        stream_id: int,
+        buffer: FlowControlledStreamBuffer,
+        error_code: h2.errors.ErrorCodes = h2.errors.ErrorCodes.INTERNAL_ERROR,
+    ) -> None:
         """Reset a stream closed before its response ended (INTERNAL_ERROR: an app that
         failed in a streamed body). hypercorn neither ended nor reset it: the client
         waited for the rest until the connection closed, and the stream's buffer and
         place in the send queue were kept as long. The send task lets them go when it
         finds the stream reset."""
         try:
-            self.connection.reset_stream(stream_id, error_code=h2.errors.ErrorCodes.INTERNAL_ERROR)
+            self.connection.reset_stream(stream_id, error_code=error_code)
         except h2.exceptions.StreamClosedError:
             pass  # the client reset it first
         await buffer.close()
