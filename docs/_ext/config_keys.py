@@ -109,4 +109,8 @@ DESCRIPTIONS: dict[str, str] = {
         "Accept HTTP/2 without TLS (prior knowledge, `Upgrade: h2c`); turn it off on a"
         " public cleartext port."
     ),
+    "SEND_TIMEOUT": (
+        "Seconds a client may take none of the data the server has to send it before the"
+        " connection is dropped (nginx's `send_timeout`); `None`: no bound."
+    ),
 }

@@ -8,8 +8,8 @@ app config authoritative for the server. Leave it out with
 ``RuntimeError`` naming this plugin, and ``kernel run`` says what to do.
 
 Config keys: ``WEBSOCKET_COMPRESSION`` (default False), ``HTTP2_CLEARTEXT`` (default
-True). The server's defences against hostile clients (``protocols``) and every limit
-are described in docs/deployment.md.
+True), ``SEND_TIMEOUT`` (default 60 seconds). The server's defences against hostile
+clients (``protocols``) and every limit are described in docs/deployment.md.
 
 Modules: ``config`` (hypercorn config, sockets, banner), ``graceful`` (shutdown
 order), ``hypercorn`` (one serving process), ``supervisor`` and ``reloader``
@@ -53,6 +53,11 @@ DEFAULTS: dict[str, Any] = {
     # HTTP/2 without TLS (prior knowledge or Upgrade: h2c). On, as hypercorn has it: an
     # app behind a proxy that speaks h2c needs it; turn it off on a public cleartext port.
     "HTTP2_CLEARTEXT": True,
+    # Seconds a client may take none of the data the server has to send it (a response,
+    # the end of one as the connection closes, websocket frames) before the connection
+    # is dropped, as nginx's send_timeout: a client that never reads otherwise holds its
+    # connection and the response buffered for it for as long as it likes. None: no bound.
+    "SEND_TIMEOUT": 60,
 }
 
 
@@ -66,13 +71,15 @@ def erlen_configure(app: Erlen) -> None:
 @hookimpl
 def erlen_server_settings(app: Erlen) -> dict[str, Any]:
     """Install the hardened hypercorn connection classes (``protocols``) and pass on
-    ``WEBSOCKET_COMPRESSION`` and ``HTTP2_CLEARTEXT``."""
-    from .protocols import COMPRESSION_SETTING, H2C_SETTING, install
+    ``WEBSOCKET_COMPRESSION``, ``HTTP2_CLEARTEXT`` and ``SEND_TIMEOUT``."""
+    from .protocols import COMPRESSION_SETTING, H2C_SETTING, SEND_TIMEOUT_SETTING, install
 
     install()
+    send_timeout = app.config.get("SEND_TIMEOUT", DEFAULTS["SEND_TIMEOUT"])
     return {
         COMPRESSION_SETTING: bool(app.config.get("WEBSOCKET_COMPRESSION", False)),
         H2C_SETTING: bool(app.config.get("HTTP2_CLEARTEXT", True)),
+        SEND_TIMEOUT_SETTING: None if send_timeout is None else float(send_timeout),
     }
 
 

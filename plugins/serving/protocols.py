@@ -23,28 +23,48 @@ leaves the rest to hypercorn:
   off, cleartext HTTP/2 (``Upgrade: h2c``, the prior-knowledge preface) is not spoken.
   Bytes after a request that closes the connection are ignored
   (:class:`ClosingConnection`), not answered with 400 in place of that request's response.
+  ``100 Continue`` is sent when the app first reads the body (:class:`ContinueOnReceive`),
+  not as soon as the request head is read: a body the app refuses unread stays unsent.
 - :class:`HardenedH2Protocol`: a client resetting streams as fast as it opens them
   (HTTP/2 "rapid reset") gets GOAWAY (ENHANCE_YOUR_CALM) and the connection is closed;
   hypercorn started the app for every stream and, past 1,000 waiting streams, ended the
   connection with an unhandled ``TooManyStreamsError`` traceback. A request whose
-  ``:path`` or ``:method`` is not ASCII has its stream reset (PROTOCOL_ERROR), and DATA
-  for a stream already answered is acknowledged and dropped; each ended the whole
-  connection with a traceback.
+  ``:path`` or ``:method`` is not ASCII has its stream reset (PROTOCOL_ERROR), a plain
+  ``CONNECT`` gets 405, and DATA for a stream already answered is acknowledged and
+  dropped; each ended the whole connection with a traceback. A stream closed before its
+  response ended (an app failing in a streamed body) is reset (INTERNAL_ERROR), where
+  hypercorn left it open.
 - :class:`HardenedWSStream`: a websocket message over the limit, or a frame wsproto cannot
   parse, *fails* the connection (RFC 6455 section 7.1.7): the close frame (1009, 1007,
   1002) is sent and the connection closed, instead of waiting for a close frame the
-  client may never send while the handler lives on. Compression is negotiated only when
-  the app enables it (``WEBSOCKET_COMPRESSION``), and then with
-  :class:`BoundedPerMessageDeflate`.
+  client may never send while the handler lives on. Over HTTP/2 the stream is ended
+  after the close frame, whoever closed. Compression is negotiated only when the app
+  enables it (``WEBSOCKET_COMPRESSION``), and then with :class:`BoundedPerMessageDeflate`.
 - :class:`BoundedPerMessageDeflate`: inflates at most the message size limit (plus one
   byte) of each message and fails the connection with 1009 beyond it; wsproto inflated a
   whole frame whatever its size (a 254 kB frame became 256 MiB).
+- :class:`ByteCountedBuffer`: the message being received is measured against the limit
+  in UTF-8 bytes; hypercorn counted a text message's characters (four times the limit
+  in bytes for 4-byte characters).
+- :class:`ClosedWhenRefused` (:class:`HardenedHTTPStream`, :class:`HardenedWSStream`): a
+  request hypercorn answers itself (a websocket handshake it refuses, a ``Host`` outside
+  ``server_names``) closes its stream, and so an HTTP/1.1 connection, and ends an app
+  already started; hypercorn kept both for good.
 - :class:`CheckedHandshake`: a websocket handshake whose ``Connection`` or
   ``Sec-WebSocket-*`` value is not ASCII gets 400 (wsproto's parser raised: no answer, a
-  traceback in the log).
+  traceback in the log); a compression offer wsproto cannot read is declined.
 - :class:`FlowControlledStreamBuffer`: an HTTP/2 response waits while the client's flow
   control window is closed (hypercorn let the app go on as soon as it sent nothing, so a
-  client that never opened its window had the whole response buffered in the server).
+  client that never opened its window had the whole response buffered in the server); a
+  body is buffered a slice at a time, and a stream whose client takes nothing for
+  ``send_timeout`` is reset (:meth:`HardenedH2Protocol.stream_send`).
+- :class:`EscapedAccessLogAtoms`: the access log's values with unprintable characters
+  escaped (a request line could write a forged line of its own), and a query string
+  that is not UTF-8 logged instead of raising.
+
+A client that takes nothing of what it is sent for ``send_timeout`` seconds (``SEND_TIMEOUT``)
+is dropped (:class:`HardenedTCPServer`): hypercorn held its connection, and the response
+asyncio buffered for it, for as long as it liked.
 
 Lean connection state, for the memory of idle websockets (``kernel run`` with 1,000 idle
 websockets: 25.0 KB each before, 19.3 KB now, hypercorn's share included): the empty
@@ -66,6 +86,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import zlib
+from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from typing import Any
 
@@ -73,9 +94,11 @@ import h2.config
 import h2.connection
 import h2.errors
 import h2.events
+import h2.exceptions
 import h11
 import hypercorn.asyncio.run as hypercorn_run
 import hypercorn.asyncio.tcp_server as hypercorn_tcp
+import hypercorn.logging as hypercorn_logging
 import hypercorn.protocol as hypercorn_protocol
 import hypercorn.protocol.h2 as hypercorn_h2
 import hypercorn.protocol.h11 as hypercorn_h11
@@ -84,12 +107,25 @@ import priority
 from hypercorn.asyncio.task_group import TaskGroup
 from hypercorn.asyncio.tcp_server import TCPServer
 from hypercorn.events import Closed, RawData, Updated
-from hypercorn.protocol.events import Response, StreamClosed
-from hypercorn.protocol.h2 import BUFFER_LOW_WATER, H2Protocol, StreamBuffer
+from hypercorn.logging import AccessLogAtoms
+from hypercorn.protocol.events import Body, Data, EndBody, EndData, Response, StreamClosed
+from hypercorn.protocol.h2 import (
+    BUFFER_HIGH_WATER,
+    BUFFER_LOW_WATER,
+    BufferCompleteError,
+    H2Protocol,
+    StreamBuffer,
+)
 from hypercorn.protocol.h11 import H11Protocol, H11WSConnection
-from hypercorn.protocol.ws_stream import FrameTooLargeError, Handshake, WSStream
+from hypercorn.protocol.http_stream import HTTPStream
+from hypercorn.protocol.ws_stream import (
+    FrameTooLargeError,
+    Handshake,
+    WebsocketBuffer,
+    WSStream,
+)
 from wsproto.connection import ConnectionState
-from wsproto.events import CloseConnection, Message, Ping
+from wsproto.events import CloseConnection, Message, Ping, TextMessage
 from wsproto.extensions import PerMessageDeflate
 from wsproto.frame_protocol import CloseReason, FrameDecoder, FrameProtocol
 
@@ -101,9 +137,20 @@ COMPRESSION_SETTING = "websocket_compression"
 #: (prior knowledge, or ``Upgrade: h2c``).
 H2C_SETTING = "h2_cleartext"
 
+#: The hypercorn config attribute with the seconds a client may take none of the data
+#: the server has to send it before the connection is dropped (``SEND_TIMEOUT``).
+SEND_TIMEOUT_SETTING = "send_timeout"
+
 #: The inflate limit of the connection being accepted: :meth:`HardenedWSStream._accept`
 #: sets it around hypercorn's handshake, which builds the extension without arguments.
 _inflate_limit: ContextVar[int] = ContextVar("erlen_inflate_limit", default=16 * 1024 * 1024)
+
+#: What the app's first ``receive()`` awaits, for the request being set up: the sending
+#: of ``100 Continue`` (:meth:`HardenedH11Protocol._create_stream` sets it around
+#: hypercorn's creation of a stream whose client waits for one).
+_first_receive: ContextVar[Callable[[], Awaitable[None]] | None] = ContextVar(
+    "erlen_first_receive", default=None
+)
 
 
 class WaiterList(list):  # type: ignore[type-arg]
@@ -136,12 +183,37 @@ def slim_queue(queue: asyncio.Queue[Any]) -> None:
     _slim(getattr(queue, "_finished", None), "_waiters")
 
 
+class ContinueOnReceive:
+    """hypercorn's app, for one request whose client waits for ``100 Continue``: the app's
+    first ``receive()`` (it wants the body) awaits ``first_receive`` (which sends the
+    100), then receives as usual."""
+
+    __slots__ = ("app", "first_receive")
+
+    def __init__(self, app: Any, first_receive: Callable[[], Awaitable[None]]) -> None:
+        self.app = app
+        self.first_receive: Callable[[], Awaitable[None]] | None = first_receive
+
+    async def __call__(self, scope: Any, receive: Any, *args: Any) -> None:
+        async def receive_after_continue() -> Any:
+            first_receive, self.first_receive = self.first_receive, None
+            if first_receive is not None:
+                await first_receive()
+            return await receive()
+
+        await self.app(scope, receive_after_continue, *args)
+
+
 class LeanTaskGroup(TaskGroup):
     """hypercorn's per-connection task group, whose queue to each app (its ``receive``)
-    is a :func:`slim_queue`: 2.8 KB less for each open websocket."""
+    is a :func:`slim_queue`: 2.8 KB less for each open websocket. An app serving a request
+    whose client waits for ``100 Continue`` gets it with its first ``receive()``."""
 
-    async def spawn_app(self, *args: Any, **kwargs: Any) -> Any:
-        put = await super().spawn_app(*args, **kwargs)
+    async def spawn_app(self, app: Any, *args: Any, **kwargs: Any) -> Any:
+        first_receive = _first_receive.get()
+        if first_receive is not None:
+            app = ContinueOnReceive(app, first_receive)
+        put = await super().spawn_app(app, *args, **kwargs)
         queue = getattr(put, "__self__", None)
         if isinstance(queue, asyncio.Queue):
             slim_queue(queue)  # the app task is created, not yet run: nothing is queued
@@ -182,6 +254,22 @@ class BoundedPerMessageDeflate(PerMessageDeflate):
         return super().frame_inbound_complete(proto, fin)
 
 
+class ByteCountedBuffer(WebsocketBuffer):
+    """hypercorn's buffer of the websocket message being received, measuring text in
+    UTF-8 bytes, as ``websocket_max_message_size`` (``WEBSOCKET_MAX_MESSAGE_SIZE``) is:
+    hypercorn counted characters, so a text message of 4-byte characters was taken up to
+    four times the limit (64 MB on the wire for the 16 MiB default, +152 MB of peak
+    memory under ``kernel run``) before the app refused it."""
+
+    def extend(self, event: Message) -> None:
+        super().extend(event)  # counts characters, and raises past the limit
+        data = event.data
+        if type(event) is TextMessage and not data.isascii():  # isascii(): a flag read
+            self.length += len(data.encode()) - len(data)
+            if self.length > self.max_length:
+                raise FrameTooLargeError()
+
+
 class CheckedHandshake(Handshake):
     """hypercorn's websocket handshake, invalid (400) when a header it splits is not
     ASCII: wsproto's ``split_comma_header`` raised ``UnicodeDecodeError`` for
@@ -198,17 +286,84 @@ class CheckedHandshake(Handshake):
     def is_valid(self) -> bool:
         return not self.garbled and super().is_valid()
 
+    def accept(self, subprotocol: str | None, additional_headers: Any) -> Any:
+        """Accept; a compression offer wsproto cannot read is declined (RFC 7692 section 7:
+        a server declines an offer with an invalid parameter value). wsproto's ``int()``
+        of ``server_max_window_bits=abc`` raised ``ValueError`` in the app's accept (with
+        ``WEBSOCKET_COMPRESSION`` on): the handler failed, and the connection ended
+        unanswered with a second traceback from hypercorn."""
+        try:
+            return super().accept(subprotocol, additional_headers)
+        except ValueError:
+            if not self.extensions:
+                raise
+            self.extensions = None
+            return super().accept(subprotocol, additional_headers)
+
 
 class FlowControlledStreamBuffer(StreamBuffer):
     """hypercorn's buffer of an HTTP/2 response, whose writer is let go only once the
     buffer has drained below the low-water mark (hypercorn let it go whenever one pop
     took less than that: a closed flow-control window takes nothing, so the app's whole
-    response piled up here)."""
+    response piled up here). ``ended`` says whether the response's end was sent to it;
+    :meth:`push_within` bounds the wait for room by a send timeout."""
+
+    ended = False
+    popped = 0  # bytes taken by the send task: the client's progress
+
+    async def push_within(self, data: bytes, timeout: float) -> bool:
+        """Add ``data``, a slice of at most the high-water mark at a time, each waiting
+        for room; False when the client took none of the buffer for ``timeout`` seconds
+        (its window stayed closed). hypercorn's ``push`` copied the whole of ``data``
+        first: a 5 MB body held in memory was buffered whole, a second time, per stream
+        (100 streams on one connection with a closed window: +1 GB)."""
+        if self.ended:
+            raise BufferCompleteError()
+        for start in range(0, len(data), BUFFER_HIGH_WATER):
+            self.buffer.extend(data[start : start + BUFFER_HIGH_WATER])
+            await self._is_empty.clear()
+            while len(self.buffer) >= BUFFER_HIGH_WATER and not self.ended:
+                if not await self._progress_within(self._paused, timeout):
+                    return False
+                await self._paused.clear()
+            if self.ended:
+                break  # closed meanwhile (the stream is gone): the rest is dropped
+        return True
+
+    async def drain_within(self, timeout: float) -> bool:
+        """Wait until the buffer is sent; False when the client took none of it for
+        ``timeout`` seconds (hypercorn's ``drain`` waited for as long as it liked)."""
+        while self.buffer:
+            if not await self._progress_within(self._is_empty, timeout):
+                return False
+        return True
+
+    async def _progress_within(self, event: Any, timeout: float) -> bool:
+        """Wait for ``event``; False if the send task took nothing for ``timeout``."""
+        popped = self.popped
+        while True:
+            try:
+                await asyncio.wait_for(event.wait(), timeout)
+            except TimeoutError:
+                if self.popped == popped:
+                    return False
+                popped = self.popped
+            else:
+                return True
+
+    def set_complete(self) -> None:
+        self.ended = True
+        super().set_complete()
+
+    async def close(self) -> None:
+        self.ended = True
+        await super().close()
 
     async def pop(self, max_length: int) -> bytes:
         length = min(len(self.buffer), max_length)
         data = bytes(self.buffer[:length])
         del self.buffer[:length]
+        self.popped += length
         if len(self.buffer) < BUFFER_LOW_WATER:
             await self._paused.set()
         if not self.buffer:
@@ -216,8 +371,48 @@ class FlowControlledStreamBuffer(StreamBuffer):
         return data
 
 
-class HardenedWSStream(WSStream):
-    """hypercorn's websocket stream, failing the connection on a protocol error."""
+class ClosedWhenRefused:
+    """For hypercorn's streams: a request hypercorn answers itself closes its stream.
+
+    hypercorn answers some requests without the app (an invalid websocket handshake, data
+    before the app accepted it: 400; a ``Host`` outside its ``server_names``: 404), then
+    marks the stream closed, which made the stream deaf to the end of the connection: the
+    answer said ``Connection: close`` and the connection stayed open for good (no idle
+    timeout runs while a stream is open), and an app already started never got its
+    disconnect, not even when the client left (3,000 such websocket handshakes held 3,000
+    descriptors and handlers, +54 MB, after their clients had gone). Now the app gets
+    ``disconnect`` and the stream is closed, which closes an HTTP/1.1 connection."""
+
+    closed: bool
+    app_put: Any
+    send: Any
+    stream_id: int
+    #: The message that tells the app its client is gone.
+    disconnect: dict[str, Any]
+
+    async def handle(self, event: Any) -> None:
+        if self.closed:
+            return
+        await super().handle(event)  # type: ignore[misc]
+        if self.closed and not isinstance(event, StreamClosed):
+            if self.app_put is not None:
+                await self.app_put(dict(self.disconnect))
+            await self.send(StreamClosed(stream_id=self.stream_id))
+
+
+class HardenedHTTPStream(ClosedWhenRefused, HTTPStream):
+    """hypercorn's HTTP stream, closed after hypercorn's own 404 for a ``Host`` outside
+    ``server_names`` (:class:`ClosedWhenRefused`)."""
+
+    disconnect = {"type": "http.disconnect"}
+
+
+class HardenedWSStream(ClosedWhenRefused, WSStream):
+    """hypercorn's websocket stream, failing the connection on a protocol error, ending
+    the stream once the websocket is closed, and closing it after a refused handshake
+    (:class:`ClosedWhenRefused`)."""
+
+    disconnect = {"type": "websocket.disconnect", "code": CloseReason.ABNORMAL_CLOSURE.value}
 
     async def _accept(self, message: Any) -> None:
         if not getattr(self.config, COMPRESSION_SETTING, True):
@@ -250,12 +445,21 @@ class HardenedWSStream(WSStream):
                     return
                 if self.connection.state is ConnectionState.REMOTE_CLOSING:
                     await self._send_wsproto_event(event.response())
-                await self.send(StreamClosed(stream_id=self.stream_id))
+                await self._end_stream()
 
     async def _fail(self, code: int) -> None:
         """Send the close frame with ``code``, then close the stream (and an HTTP/1.1
         connection): the handler gets its disconnect now, not when the client leaves."""
         await self._send_wsproto_event(CloseConnection(code=code))
+        await self._end_stream()
+
+    async def _end_stream(self) -> None:
+        """End the stream after the close frame, then close it. Over HTTP/2 (RFC 8441)
+        the end is the stream's END_STREAM, which hypercorn sent only when the app closed
+        the websocket: after a close from the client or a failure the stream stayed open,
+        its buffers kept until the connection ended; over HTTP/1.1 ``EndData`` is nothing
+        and the connection is closed."""
+        await self.send(EndData(stream_id=self.stream_id))
         await self.send(StreamClosed(stream_id=self.stream_id))
 
 
@@ -320,6 +524,13 @@ class ClosingConnection(h11.Connection):
             return h11.NEED_DATA
         return super().next_event()
 
+    @property
+    def they_are_waiting_for_100_continue(self) -> bool:
+        """Always False for hypercorn, which sends ``100 Continue`` whenever this is true:
+        as soon as the request is read, before the app decides anything.
+        :meth:`HardenedH11Protocol.continue_body` sends it when the app wants the body."""
+        return False
+
 
 class HardenedH11Protocol(H11Protocol):
     """hypercorn's HTTP/1.1 protocol, refusing ambiguous framing and announcing closes."""
@@ -346,7 +557,32 @@ class HardenedH11Protocol(H11Protocol):
             await self._send_error_response(505)  # the HTTP/2 preface, h2c turned off
             await self.send(Closed())
             return
-        await super()._create_stream(request)
+        connection = self.connection
+        if not (
+            isinstance(connection, h11.Connection) and connection.client_is_waiting_for_100_continue
+        ):
+            await super()._create_stream(request)
+            return
+        # ``Expect: 100-continue``: the client sends its body once told to. hypercorn
+        # told it at once, so a body the app refuses unread (413 for a length over
+        # MAX_CONTENT_LENGTH, 401) was sent anyway; now the app's first receive() does.
+        token = _first_receive.set(self.continue_body)
+        try:
+            await super()._create_stream(request)
+        finally:
+            _first_receive.reset(token)
+
+    async def continue_body(self) -> None:
+        """Send ``100 Continue`` if the client still waits for it (not once it has sent
+        body data, nor after the response has begun: h11 then stops waiting)."""
+        connection = self.connection
+        if (
+            isinstance(connection, h11.Connection)
+            and connection.their_state is h11.SEND_BODY
+            and connection.client_is_waiting_for_100_continue
+        ):
+            headers = self.config.response_headers("h11")
+            await self._send_h11_event(h11.InformationalResponse(status_code=100, headers=headers))
 
     async def stream_send(self, event: Any) -> None:
         if isinstance(event, Response):
@@ -407,10 +643,25 @@ def _malformed(event: h2.events.RequestReceived) -> bool:
     return False
 
 
+def _tunnel(event: h2.events.RequestReceived) -> bool:
+    """True for a plain ``CONNECT`` (a tunnel to ``:authority``, RFC 9113 section 8.5),
+    which has no ``:path`` (h2 refuses one): hypercorn read the path of every request
+    and its ``UnboundLocalError`` ended the whole connection with a traceback. The
+    extended ``CONNECT`` of a websocket (RFC 8441) carries ``:protocol`` and ``:path``."""
+    method = path = None
+    for name, value in event.headers or ():
+        if name == b":method":
+            method = value
+        elif name == b":path":
+            path = value
+    return method == b"CONNECT" and path is None
+
+
 class HardenedH2Protocol(H2Protocol):
     """hypercorn's HTTP/2 protocol, ending connections that reset streams as fast as they
-    open them (the "rapid reset" attack, CVE-2023-44487), resetting malformed requests,
-    and ignoring frames for streams it has closed."""
+    open them (the "rapid reset" attack, CVE-2023-44487), refusing malformed requests and
+    tunnels, ignoring frames for streams it has closed, and resetting a stream whose
+    response was cut short."""
 
     _client_resets = 0
 
@@ -419,21 +670,15 @@ class HardenedH2Protocol(H2Protocol):
         self.streams = _Streams()
 
     async def _handle_events(self, events: list[h2.events.Event]) -> None:
-        malformed = None
+        refused = None
         for event in events:
             if isinstance(event, h2.events.StreamReset) and event.remote_reset:
                 self._client_resets += 1
-            elif isinstance(event, h2.events.RequestReceived) and _malformed(event):
-                # A :path or :method that is not ASCII: a malformed request (RFC 9113
-                # section 8.1.1), a stream error; hypercorn's UnicodeDecodeError ended
-                # the whole connection with a traceback.
-                self.connection.reset_stream(
-                    event.stream_id, error_code=h2.errors.ErrorCodes.PROTOCOL_ERROR
-                )
-                malformed = malformed or []
-                malformed.append(event)
-        if malformed is not None:
-            events = [event for event in events if event not in malformed]
+            elif isinstance(event, h2.events.RequestReceived) and self._refuse(event):
+                refused = refused or []
+                refused.append(event)
+        if refused is not None:
+            events = [event for event in events if event not in refused]
         # More than twice the concurrency limit in resets, and more than half of every
         # stream the client opened: no browser cancels like that.
         limit = 2 * self.config.h2_max_concurrent_streams
@@ -447,6 +692,95 @@ class HardenedH2Protocol(H2Protocol):
             # hypercorn let the error escape, ending the connection with a traceback.
             await self._calm_down()
 
+    def _refuse(self, event: h2.events.RequestReceived) -> bool:
+        """Answer a request hypercorn cannot take, on its stream alone; True if refused."""
+        if _malformed(event):
+            # A :path or :method that is not ASCII: a malformed request (RFC 9113
+            # section 8.1.1), a stream error; hypercorn's UnicodeDecodeError ended
+            # the whole connection with a traceback.
+            self.connection.reset_stream(
+                event.stream_id, error_code=h2.errors.ErrorCodes.PROTOCOL_ERROR
+            )
+            return True
+        if _tunnel(event):
+            # An origin server opens no tunnels: 405, as over HTTP/1.1 nginx answers.
+            headers = [(b":status", b"405"), (b"content-length", b"0")]
+            headers.extend(self.config.response_headers("h2"))
+            self.connection.send_headers(event.stream_id, headers, end_stream=True)
+            return True
+        return False
+
+    async def stream_send(self, event: Any) -> None:
+        if isinstance(event, StreamClosed):
+            buffer = self.stream_buffers.get(event.stream_id)
+            if isinstance(buffer, FlowControlledStreamBuffer) and not buffer.ended:
+                await self._cut_short(event.stream_id, buffer)
+        elif isinstance(event, (Body, Data)):
+            buffer = self.stream_buffers.get(event.stream_id)
+            timeout = getattr(self.config, SEND_TIMEOUT_SETTING, None)
+            if isinstance(buffer, FlowControlledStreamBuffer) and timeout is not None:
+                # hypercorn's own steps, with the push bounded (push_within).
+                await self._window_updated(event.stream_id)  # the send task looks again
+                try:
+                    if not await buffer.push_within(event.data, timeout):
+                        await self._give_up(event.stream_id, buffer)
+                except BufferCompleteError:
+                    pass  # the stream has ended (hypercorn drops such data the same way)
+                return
+        elif isinstance(event, EndBody):
+            buffer = self.stream_buffers.get(event.stream_id)
+            timeout = getattr(self.config, SEND_TIMEOUT_SETTING, None)
+            if isinstance(buffer, FlowControlledStreamBuffer) and timeout is not None:
+                # hypercorn's own steps, with the wait for the buffer bounded.
+                buffer.set_complete()
+                await self._window_updated(event.stream_id)
+                if not await buffer.drain_within(timeout):
+                    await self._give_up(event.stream_id, buffer)
+                return
+        elif isinstance(event, EndData):
+            # A websocket's end (after its close frame): marked, and sent by the send task
+            # when the client's window lets it. hypercorn waited here for the stream's
+            # buffer to drain, so with the window closed the closing side waited for good:
+            # the app's close(), or (since the stream is ended on every close) the
+            # connection's reading and the handler's disconnect.
+            buffer = self.stream_buffers.get(event.stream_id)
+            if buffer is not None:
+                buffer.set_complete()
+                await self._window_updated(event.stream_id)  # the send task looks again
+            return
+        await super().stream_send(event)
+
+    async def _give_up(self, stream_id: int, buffer: FlowControlledStreamBuffer) -> None:
+        """A stream whose client took none of its response for ``send_timeout`` (its
+        flow-control window kept closed): reset (CANCEL), and the app told its client is
+        gone. hypercorn held the app, and what it had sent, for as long as the client
+        liked."""
+        await self._cut_short(stream_id, buffer, h2.errors.ErrorCodes.CANCEL)
+        await self._close_stream(stream_id)
+
+    async def _cut_short(
+        self,
+        stream_id: int,
+        buffer: FlowControlledStreamBuffer,
+        error_code: h2.errors.ErrorCodes = h2.errors.ErrorCodes.INTERNAL_ERROR,
+    ) -> None:
+        """Reset a stream closed before its response ended (INTERNAL_ERROR: an app that
+        failed in a streamed body). hypercorn neither ended nor reset it: the client
+        waited for the rest until the connection closed, and the stream's buffer and
+        place in the send queue were kept as long. The send task lets them go when it
+        finds the stream reset."""
+        try:
+            self.connection.reset_stream(stream_id, error_code=error_code)
+        except h2.exceptions.StreamClosedError:
+            pass  # the client reset it first
+        await buffer.close()
+        try:
+            self.priority.unblock(stream_id)
+        except priority.MissingStreamError:
+            pass
+        await self.has_data.set()
+        await self._flush()
+
     async def _calm_down(self) -> None:
         """GOAWAY with ENHANCE_YOUR_CALM, then close the connection (its streams end)."""
         self.connection.close_connection(error_code=h2.errors.ErrorCodes.ENHANCE_YOUR_CALM)
@@ -454,15 +788,49 @@ class HardenedH2Protocol(H2Protocol):
         await self.send(Closed())
 
 
+def _escaped(text: str) -> str:
+    """``text`` with its unprintable characters written as Python escapes (``\\n``,
+    ``\\x1b``)."""
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in text)
+
+
+class EscapedAccessLogAtoms(AccessLogAtoms):
+    """hypercorn's access log values, safe to write to a log.
+
+    The request line is the client's: ``GET /x%0A[...] ERROR in erlen: forged`` wrote a
+    line of its own to the log (and ``%1B`` terminal escapes). A value with a character
+    that is not printable now reads with it escaped (``\\n``); ``str.isprintable()``
+    passes every ordinary value untouched. A query string that is not UTF-8 (HTTP/2
+    carries any bytes) made hypercorn's ``decode()`` raise, and each such request logged
+    a traceback ("Error in ASGI Framework") instead of its line; it reads with its bytes
+    escaped (``\\xff``)."""
+
+    def __init__(self, request: Any, response: Any, request_time: float) -> None:
+        try:
+            super().__init__(request, response, request_time)
+        except UnicodeDecodeError:
+            query = request["query_string"].decode("utf-8", "backslashreplace").encode()
+            readable: Any = {**request, "query_string": query}
+            super().__init__(readable, response, request_time)
+
+    def __getitem__(self, key: str) -> str:
+        value = super().__getitem__(key)
+        if type(value) is str and not value.isprintable():
+            return _escaped(value)
+        return value
+
+
 #: Seconds a connection accepted while the server stops gets to send its first request.
 FIRST_REQUEST_GRACE = 1.0
 
 
 class HardenedTCPServer(TCPServer):
-    """hypercorn's TCP connection, closed as soon as the client closes its side, and not
-    closed unanswered when it was accepted just as the server began to stop."""
+    """hypercorn's TCP connection, closed as soon as the client closes its side, not
+    closed unanswered when it was accepted just as the server began to stop, and dropped
+    when the client takes none of what it is sent for ``send_timeout`` seconds."""
 
     _fresh = True
+    _stall_check: asyncio.TimerHandle | None = None
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -500,6 +868,17 @@ class HardenedTCPServer(TCPServer):
             # turning to deliver the app its disconnect. The yield lets it run.
             await asyncio.sleep(0)
             return
+        if isinstance(event, RawData):
+            # hypercorn's write, with the stall check between the write and the wait.
+            async with self.send_lock:
+                try:
+                    self.writer.write(event.data)
+                    if self.writer.transport.get_write_buffer_size():
+                        self._check_stalls()  # the client has not taken it all yet
+                    await self.writer.drain()
+                except (ConnectionError, RuntimeError):
+                    await self.protocol.handle(Closed())
+            return
         if isinstance(event, Updated) and event.idle and self.reader.at_eof():
             # Every request is answered and the client has sent EOF: none can follow, so
             # the connection closes now (hypercorn restarted the keep-alive timer and
@@ -511,6 +890,37 @@ class HardenedTCPServer(TCPServer):
 
     async def _close_now(self) -> None:
         await asyncio.shield(self._initiate_server_close())
+
+    async def _close(self) -> None:
+        if self.writer.transport.get_write_buffer_size():
+            # asyncio's close() first sends what is buffered, however long the client
+            # takes to read it: one that reads nothing held the connection for good.
+            self._check_stalls()
+        await super()._close()
+
+    def _check_stalls(self) -> None:
+        """Drop the connection if the client takes none of the buffered data within
+        ``send_timeout`` (nginx's ``send_timeout``): a client that never reads held its
+        connection and the response asyncio buffered for it (a 5 MB response held in
+        memory: +6 MB a connection) for as long as it liked. Checked while data is
+        buffered only; a fast client's writes leave nothing buffered."""
+        timeout = getattr(self.config, SEND_TIMEOUT_SETTING, None)
+        if self._stall_check is None and timeout is not None:
+            left = self.writer.transport.get_write_buffer_size()
+            loop = asyncio.get_running_loop()
+            self._stall_check = loop.call_later(timeout, self._stalled, left, timeout)
+
+    def _stalled(self, left: int, timeout: float) -> None:
+        self._stall_check = None
+        transport = self.writer.transport
+        now_left = transport.get_write_buffer_size()
+        if not now_left:
+            return  # all sent (a later write checks again)
+        if now_left < left:  # the client reads: check again later
+            loop = asyncio.get_running_loop()
+            self._stall_check = loop.call_later(timeout, self._stalled, now_left, timeout)
+            return
+        transport.abort()  # a waiting drain() raises ConnectionResetError: Closed
 
     async def _read_data(self) -> None:
         await super()._read_data()
@@ -526,10 +936,14 @@ _REPLACEMENTS: tuple[tuple[Any, str, type, type], ...] = (
     (hypercorn_protocol, "H11Protocol", H11Protocol, HardenedH11Protocol),
     (hypercorn_protocol, "H2Protocol", H2Protocol, HardenedH2Protocol),
     (hypercorn_h11, "WSStream", WSStream, HardenedWSStream),
+    (hypercorn_h11, "HTTPStream", HTTPStream, HardenedHTTPStream),
+    (hypercorn_h2, "HTTPStream", HTTPStream, HardenedHTTPStream),
     (hypercorn_h2, "WSStream", WSStream, HardenedWSStream),
     (hypercorn_h2, "StreamBuffer", StreamBuffer, FlowControlledStreamBuffer),
     (hypercorn_ws, "PerMessageDeflate", PerMessageDeflate, BoundedPerMessageDeflate),
     (hypercorn_ws, "Handshake", Handshake, CheckedHandshake),
+    (hypercorn_ws, "WebsocketBuffer", WebsocketBuffer, ByteCountedBuffer),
+    (hypercorn_logging, "AccessLogAtoms", AccessLogAtoms, EscapedAccessLogAtoms),
 )
 
 

@@ -29,7 +29,9 @@ MIB = 1024 * 1024
 # --- a raw websocket client: every byte on the wire is the test's -------------------------
 
 
-def handshake_request(port: int, path: str = "/ws", deflate: bool = True) -> bytes:
+def handshake_request(
+    port: int, path: str = "/ws", deflate: bool = True, offer: str = "permessage-deflate"
+) -> bytes:
     key = base64.b64encode(os.urandom(16)).decode()
     lines = [
         f"GET {path} HTTP/1.1",
@@ -40,7 +42,7 @@ def handshake_request(port: int, path: str = "/ws", deflate: bool = True) -> byt
         "Sec-WebSocket-Version: 13",
     ]
     if deflate:
-        lines.append("Sec-WebSocket-Extensions: permessage-deflate")
+        lines.append(f"Sec-WebSocket-Extensions: {offer}")
     return ("\r\n".join(lines) + "\r\n\r\n").encode()
 
 
@@ -76,9 +78,9 @@ def deflate_bomb(inflated_size: int) -> bytes:
 class RawClient:
     """A blocking websocket client on a plain socket, with a timeout on every read."""
 
-    def __init__(self, port: int, deflate: bool = True) -> None:
+    def __init__(self, port: int, deflate: bool = True, offer: str = "permessage-deflate") -> None:
         self.sock = socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT)
-        self.sock.sendall(handshake_request(port, deflate=deflate))
+        self.sock.sendall(handshake_request(port, deflate=deflate, offer=offer))
         self.buffer = b""
         head = self._read_until(b"\r\n\r\n")
         self.status = int(head.split(b" ", 2)[1])
@@ -403,6 +405,72 @@ async def test_after_1009_the_connection_and_the_handler_end() -> None:
             client = RawClient(port, deflate=False)
             try:
                 client.sock.sendall(frame(0x2, b"x" * 4096))
+                return client.read_close_code(), client.closed_by_server()
+            finally:
+                client.close()
+
+        code, closed = await asyncio.to_thread(attack)
+        assert code == 1009
+        assert closed
+        await asyncio.wait_for(ended.wait(), TIMEOUT)
+
+
+@pytest.mark.parametrize(
+    "offer",
+    [
+        "permessage-deflate; server_max_window_bits=abc",
+        "permessage-deflate; client_max_window_bits=",
+    ],
+    ids=["server-bits", "client-bits"],
+)
+async def test_an_unreadable_compression_offer_is_declined(
+    offer: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """With compression on, a ``permessage-deflate`` offer whose window bits are not a
+    number: the websocket is accepted without compression (RFC 7692 section 7) and
+    works. Before, wsproto's ``ValueError`` failed the handler's accept, and the
+    connection ended unanswered with two tracebacks in the log."""
+    app = Erlen(__name__)
+    app.config["WEBSOCKET_COMPRESSION"] = True
+
+    @app.websocket("/ws")
+    async def echo() -> None:
+        await websocket.send(await websocket.receive())
+
+    async with serve_app(app) as base_url:
+        port = _port(base_url)
+
+        def attack() -> tuple[RawClient, tuple[int, bytes]]:
+            client = RawClient(port, offer=offer)
+            try:
+                client.sock.sendall(frame(0x1, b"still works"))
+                return client, client.read_frame()
+            finally:
+                client.close()
+
+        client, echoed = await asyncio.to_thread(attack)
+    assert client.status == 101
+    assert b"sec-websocket-extensions" not in client.headers
+    assert echoed == (0x1, b"still works")
+    assert [r.getMessage() for r in caplog.records if r.levelname == "ERROR"] == []
+
+
+async def test_the_message_limit_counts_text_in_bytes() -> None:
+    """A text message of 4-byte characters, sent in fragments, over the limit in bytes
+    but not in characters: 1009 as soon as the limit is passed, while the message is
+    still unfinished. Before, hypercorn counted characters and buffered up to four times
+    the limit (a 64 MB message for the 16 MiB default) before the app refused it."""
+    ended = asyncio.Event()
+    async with serve_app(ws_app(64 * 1024, ended)) as base_url:
+        port = _port(base_url)
+
+        def attack() -> tuple[int, bool]:
+            client = RawClient(port, deflate=False)
+            try:
+                fragment = ("\U0001f600" * 4096).encode()  # 16 KiB, 4,096 characters
+                client.sock.sendall(frame(0x1, fragment, fin=False))
+                for _ in range(7):  # 128 KiB in all: 32,768 characters
+                    client.sock.sendall(frame(0x0, fragment, fin=False))
                 return client.read_close_code(), client.closed_by_server()
             finally:
                 client.close()
