@@ -32,3 +32,21 @@ CSV_ROWS = ROWS[:20]  # the rows ``csv_response`` exports
 PRELOAD_LINKS = ("</app.css>; rel=preload; as=style", "</app.js>; rel=preload; as=script")
 REPORT_MODIFIED = datetime(2025, 1, 1, tzinfo=UTC)  # ``if_modified_since``'s Last-Modified
 WS_SUBPROTOCOL = "v2.chat"  # the subprotocol ``ws_subprotocol`` picks from the client's offer
+BLOB = bytes(range(256)) * 4096  # ``bytes_1mb``: a 1 MiB binary body
+SSE_EVENTS = 5  # ``sse``: events per response
+# ``send_file_bytesio``: an in-memory CSV file
+REPORT_CSV = "".join(f"{r['id']},{r['name']}\n" for r in ROWS[:10]).encode()
+WS_ACCEPT_HEADER = ("X-Server", "bench")  # the header ``ws_accept_headers`` accepts with
+BACKGROUND_DONE: list[str] = []  # what ``background_task``'s tasks recorded (kept short)
+
+
+async def record_background(name: str) -> None:
+    """The work ``background_task`` schedules after its response: remember the last few."""
+    BACKGROUND_DONE.append(name)
+    if len(BACKGROUND_DONE) > 16:
+        del BACKGROUND_DONE[:8]
+
+
+def sse_event(index: int) -> str:
+    """Event ``index`` of the ``sse`` stream, in the Server-Sent Events wire format."""
+    return f'id: {index}\nevent: tick\ndata: {{"n": {index}}}\n\n'
