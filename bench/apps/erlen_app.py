@@ -36,6 +36,7 @@ from benchlib.appdata import (
     TEMPLATE,
     WS_ACCEPT_HEADER,
     WS_SUBPROTOCOL,
+    Broker,
     record_background,
     sse_event,
 )
@@ -1206,6 +1207,28 @@ async def ws_headers() -> None:
     await websocket.accept(headers={WS_ACCEPT_HEADER[0]: WS_ACCEPT_HEADER[1]})
     data = await websocket.receive()
     await websocket.send(data)
+
+
+broker = Broker()
+
+
+async def _relay() -> None:
+    """Publish what this connection receives (the chat tutorial's receiving task)."""
+    while True:
+        message = await websocket.receive()
+        await broker.publish(message)
+
+
+@app.websocket("/ws-room")
+async def ws_room() -> None:
+    """Erlen's broadcast tutorial: every message goes to every connection in the room."""
+    task = asyncio.ensure_future(_relay())
+    try:
+        async for message in broker.subscribe():
+            await websocket.send(message)
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
 
 
 BLUEPRINTS = (

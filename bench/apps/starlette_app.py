@@ -40,6 +40,7 @@ from benchlib.appdata import (
     TEMPLATE,
     WS_ACCEPT_HEADER,
     WS_SUBPROTOCOL,
+    Broker,
     record_background,
     sse_event,
 )
@@ -1157,6 +1158,29 @@ async def ws_headers(websocket: WebSocket) -> None:
     await websocket.close()
 
 
+broker = Broker()
+
+
+async def ws_room(websocket: WebSocket) -> None:
+    """Every message goes to every connection in the room (the same broker): the
+    endpoint receives and publishes, a task sends what the room publishes."""
+    await websocket.accept()
+
+    async def forward() -> None:
+        async for message in broker.subscribe():
+            await websocket.send_text(message)
+
+    task = asyncio.ensure_future(forward())
+    try:
+        while True:
+            await broker.publish(await websocket.receive_text())
+    except WebSocketDisconnect:
+        pass
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+
+
 def _numbered_route(index: int) -> Route:
     """Build ``/r<index>`` returning ``route <index>``."""
 
@@ -1332,6 +1356,7 @@ routes: list[BaseRoute] = [
     ),
     WebSocketRoute("/ws-hooked", ws_hooked_view, middleware=[Middleware(SocketResource)]),
     WebSocketRoute("/ws-headers", ws_headers),
+    WebSocketRoute("/ws-room", ws_room),
     *(_numbered_route(i) for i in range(ROUTE_COUNT)),
 ]
 

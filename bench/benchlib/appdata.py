@@ -3,6 +3,8 @@ the apps (``bench/apps/*.py``) and by :mod:`benchlib.scenarios`."""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -50,3 +52,29 @@ async def record_background(name: str) -> None:
 def sse_event(index: int) -> str:
     """Event ``index`` of the ``sse`` stream, in the Server-Sent Events wire format."""
     return f'id: {index}\nevent: tick\ndata: {{"n": {index}}}\n\n'
+
+
+BROADCAST_CLIENTS = 10  # ``ws_broadcast``: connections every message is relayed to
+
+
+class Broker:
+    """The chat room of Quart's broadcast tutorial: one queue per connection; a message
+    published is put on every queue (the same object in the three apps)."""
+
+    def __init__(self) -> None:
+        self.connections: set[asyncio.Queue[Any]] = set()
+
+    async def publish(self, message: Any) -> None:
+        """Hand ``message`` to every subscribed connection."""
+        for connection in self.connections:
+            await connection.put(message)
+
+    async def subscribe(self) -> AsyncIterator[Any]:
+        """The messages published while subscribed, in order."""
+        connection: asyncio.Queue[Any] = asyncio.Queue()
+        self.connections.add(connection)
+        try:
+            while True:
+                yield await connection.get()
+        finally:
+            self.connections.remove(connection)

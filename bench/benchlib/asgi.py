@@ -396,6 +396,21 @@ async def time_connections(
     return clock() - start
 
 
+async def time_broadcasts(clients: list[WebSocketClient], payload: str | bytes, count: int) -> int:
+    """Send ``count`` messages from the first client, each awaited at every client in
+    turn (a broadcast); return ns."""
+    message = receive_message(payload)
+    sender = clients[0].channel
+    channels = [client.channel for client in clients]
+    clock = time.perf_counter_ns
+    start = clock()
+    for _ in range(count):
+        sender.push(message)
+        for channel in channels:
+            await channel.pull()
+    return clock() - start
+
+
 class Lifespan:
     """Drive the ASGI lifespan protocol around a serving session."""
 

@@ -11,6 +11,7 @@ from typing import Any
 from benchlib import appdata
 from benchlib.appdata import (
     BLOB,
+    BROADCAST_CLIENTS,
     CATALOG,
     CSV_ROWS,
     PRELOAD_LINKS,
@@ -190,8 +191,10 @@ class Scenario:
     ``ws_replies``: the app answers each message with that many (``"<sent> <i>"`` each
     when more than one; for JSON, ``{"n": <sent n>, "reply": <i>}``);
     ``ws_subprotocols``: the handshake offers them and ``websocket.accept`` must pick
-    ``ws_subprotocol``. Kind ``ws_connect``: each iteration is a whole connection
-    (handshake, one message, the app's reply, the app's close), the reply being
+    ``ws_subprotocol``; ``ws_clients``: that many connections are open, the first
+    sends, and each gets the message (a broadcast). Kind ``ws_connect``: each
+    iteration is a whole connection (handshake, one message, the app's reply, the
+    app's close), the reply being
     ``ws_reply_prefix`` + the message; ``ws_accept_headers`` must be in the
     ``websocket.accept``. ``login``: a path to GET once before the
     run; its ``Set-Cookie`` values are sent as the ``Cookie`` of every request.
@@ -216,6 +219,7 @@ class Scenario:
     ws_replies: int = 1
     ws_subprotocols: tuple[str, ...] = ()
     ws_subprotocol: str = ""
+    ws_clients: int = 1
     ws_reply_prefix: str = ""
     ws_accept_headers: tuple[tuple[str, str], ...] = ()
     revalidate: bool = False
@@ -1057,6 +1061,14 @@ SCENARIOS: tuple[Scenario, ...] = (
         "raise RuntimeError -> blueprint @errorhandler(500) (exception logged)",
         "/api2/crash",
         expect(500, body=b"internal error: RuntimeError", content_types=TEXT),
+    ),
+    Scenario(
+        "ws_broadcast",
+        f"websocket chat room: a message relayed to {BROADCAST_CLIENTS} connections (Broker)",
+        "/ws-room",
+        expect(),
+        kind="ws",
+        ws_clients=BROADCAST_CLIENTS,
     ),
     Scenario(
         "ws_hooks",

@@ -34,6 +34,7 @@ from benchlib.asgi import (
     WebSocketClient,
     http_scope,
     request_once,
+    time_broadcasts,
     time_connections,
     time_requests,
 )
@@ -107,7 +108,9 @@ class Target:
 
     async def verify(self) -> None:
         """Check the scenario's response; raise ``VerificationError`` if wrong."""
-        if self.scenario.kind == "ws":
+        if self.scenario.kind == "ws" and self.scenario.ws_clients > 1:
+            problems = await self._verify_broadcast()
+        elif self.scenario.kind == "ws":
             problems = await self._verify_websocket()
         elif self.scenario.kind == "ws_connect":
             problems = []
@@ -147,6 +150,37 @@ class Target:
             problems.append(f"the app failed after disconnect: {error!r}")
         return problems
 
+    async def _open_room(self) -> list[WebSocketClient]:
+        """``ws_clients`` connections to the scenario's path, each accepted."""
+        clients: list[WebSocketClient] = []
+        for _ in range(self.scenario.ws_clients):
+            client = WebSocketClient(self.app, self.scenario.path, self.lifespan.state)
+            clients.append(client)
+            await client.connect()
+        return clients
+
+    async def _close_room(self, clients: list[WebSocketClient]) -> BaseException | None:
+        """Disconnect every client; return the first error an app task ended with."""
+        errors = [await client.close() for client in clients]
+        return next((error for error in errors if error is not None), None)
+
+    async def _verify_broadcast(self) -> list[str]:
+        """Three messages from the first connection: every connection gets each one."""
+        problems: list[str] = []
+        clients = await self._open_room()
+        try:
+            for index in range(3):
+                sent = ws_message(self.scenario, index)
+                for number, client in enumerate(clients):
+                    reply = await client.echo_reply(None if number else sent)
+                    if not ws_echo_matches(self.scenario, sent, reply):
+                        problems.append(f"client {number}: expected {sent!r}, got {dict(reply)!r}")
+        finally:
+            error = await self._close_room(clients)
+        if error is not None and not problems:
+            problems.append(f"the app failed after disconnect: {error!r}")
+        return problems
+
     async def _verify_connection(self, index: int) -> list[str]:
         """One whole connection: the accept (and its headers), one message, the app's
         reply, then the app's own close; the app must end cleanly."""
@@ -175,6 +209,12 @@ class Target:
 
     async def run(self, count: int) -> int:
         """Time ``count`` iterations; return elapsed nanoseconds."""
+        if self.scenario.kind == "ws" and self.scenario.ws_clients > 1:
+            clients = await self._open_room()
+            try:
+                return await time_broadcasts(clients, ws_message(self.scenario), count)
+            finally:
+                await self._close_room(clients)
         if self.scenario.kind == "ws":
             scenario = self.scenario
             client = WebSocketClient(
