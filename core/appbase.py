@@ -154,9 +154,14 @@ class AppBase(Scaffold):
     def debug(self, value: bool) -> None:
         self.config["DEBUG"] = value
 
-    @property
+    @functools.cached_property
     def logger(self) -> logging.Logger:
-        """The ``logging`` logger named after the app (:func:`erlen.logging.create_logger`)."""
+        """The ``logging`` logger named after the app (:func:`erlen.logging.create_logger`).
+
+        Configured once, at the first access, as in Flask and Quart: its level follows
+        ``debug`` as it is then, and a handler the app removes afterwards (the
+        ``default_handler``) stays removed.
+        """
         return create_logger(self)
 
     @property

@@ -9,7 +9,10 @@ shapes pay for them; every other shape measures its bare request path.
 from __future__ import annotations
 
 import asyncio
+import functools
+import io
 import json
+import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any, NoReturn
@@ -17,18 +20,25 @@ from typing import Any, NoReturn
 from benchlib.appdata import (
     API_TOKEN,
     ARTICLE,
+    BLOB,
     CATALOG,
     COOKIE_EXPIRES,
     CSV_ROWS,
     ITEMS,
     PRELOAD_LINKS,
     PRICES,
+    REPORT_CSV,
     REPORT_MODIFIED,
     ROUTE_COUNT,
     ROWS,
     SECURITY_HEADERS,
+    SSE_EVENTS,
     TEMPLATE,
+    WS_ACCEPT_HEADER,
     WS_SUBPROTOCOL,
+    Broker,
+    record_background,
+    sse_event,
 )
 from erlen import (
     Blueprint,
@@ -36,6 +46,7 @@ from erlen import (
     Response,
     abort,
     after_this_request,
+    copy_current_request_context,
     current_app,
     flash,
     g,
@@ -52,7 +63,8 @@ from erlen import (
     url_for,
     websocket,
 )
-from erlen.views import MethodView
+from erlen.logging import default_handler
+from erlen.views import MethodView, View
 from werkzeug.exceptions import HTTPException
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -64,6 +76,10 @@ app = Erlen(__name__)
 app.config["SECRET_KEY"] = "bench-secret-key"
 app.config["PAGE_SIZE"] = 20
 app.config["SITE_NAME"] = "Bench"
+# What the app logs (``error_500``'s exception) goes to a handler that drops it, as a log
+# shipped elsewhere would: the benchmark measures the logging call, not a terminal.
+app.logger.removeHandler(default_handler)
+app.logger.addHandler(logging.NullHandler())
 
 
 class ConflictError(Exception):
@@ -961,6 +977,260 @@ def sync_whoami() -> str:
     return f"user={g.user}"
 
 
+# --- round 5 shapes: multi-value forms, files, background work, SSE, redirects, errors ---
+
+
+@app.route("/survey", methods=["POST"])
+async def survey() -> str:
+    """A form with a repeated field (checkboxes): getlist."""
+    form = await request.form
+    topics = form.getlist("topic")
+    return f"{form['name']}: {','.join(topics)}"
+
+
+@app.route("/gallery", methods=["POST"])
+async def gallery() -> str:
+    """Several files under one field name (request.files.getlist)."""
+    files = await request.files
+    sizes = [f"{upload.filename}={len(upload.read())}" for upload in files.getlist("photos")]
+    return " ".join(sizes)
+
+
+@app.route("/signup", methods=["POST"])
+async def signup() -> str:
+    """Answer now, do the slow part after the response (add_background_task)."""
+    app.add_background_task(record_background, "welcome-mail")
+    return "queued"
+
+
+@app.route("/events")
+async def events() -> Any:
+    """Server-Sent Events: a few events on a text/event-stream response."""
+
+    async def stream() -> AsyncIterator[bytes]:
+        for i in range(SSE_EVENTS):
+            yield sse_event(i).encode()
+
+    response = await make_response(
+        stream(), {"Content-Type": "text/event-stream", "Cache-Control": "no-cache"}
+    )
+    response.timeout = None
+    return response
+
+
+@app.route("/docs/")
+async def docs_index() -> str:
+    """A route with a trailing slash: GET /docs is redirected here (308)."""
+    return "docs"
+
+
+@app.route("/blob")
+async def blob() -> Response:
+    """A large (1 MiB) binary body."""
+    return Response(BLOB, mimetype="application/octet-stream")
+
+
+@app.route("/page-visit")
+async def page_visit() -> Any:
+    """make_response(render_template(...)), then a cookie."""
+    response = await make_response(await render_template("page.html", title="Items", items=ITEMS))
+    response.set_cookie("last_page", "items", max_age=3600)
+    return response
+
+
+class ReportView(View):
+    """A class-based View with its own methods and one dispatch_request."""
+
+    methods = ["GET", "POST"]
+
+    async def dispatch_request(self, year: int) -> str:  # type: ignore[override]
+        """Answer both methods the same way."""
+        return f"{request.method} report {year}"
+
+
+app.add_url_rule("/reports/<int:year>", view_func=ReportView.as_view("report_view"))
+
+
+@app.route("/audit")
+async def audit() -> str:
+    """Run a helper in another task with the request context (copy_current_request_context)."""
+
+    @copy_current_request_context
+    async def who() -> str:
+        return f"{request.method} {request.path} by {request.headers['User-Agent']}"
+
+    return await asyncio.ensure_future(who())
+
+
+@app.route("/json-silent", methods=["POST"])
+async def json_silent() -> Any:
+    """get_json(silent=True) on a bad body: None, answered with a JSON 400."""
+    data = await request.get_json(silent=True)
+    if data is None:
+        return {"error": "invalid JSON"}, 400
+    return {"ok": True}
+
+
+@app.route("/whoami-basic")
+async def whoami_basic() -> str:
+    """HTTP Basic credentials (request.authorization)."""
+    auth = request.authorization
+    if auth is None or auth.password != "secret":
+        abort(401)
+    return f"basic {auth.username}"
+
+
+@app.route("/todos", methods=["POST"])
+async def create_todo() -> Any:
+    """REST create: JSON in, jsonify out with 201 and a Location built by url_for."""
+    data = await request.get_json()
+    todo = {"id": 12, "title": data["title"]}
+    return jsonify(todo), 201, {"Location": url_for("todo", todo_id=todo["id"])}
+
+
+@app.route("/todos/<int:todo_id>")
+async def todo(todo_id: int) -> Any:
+    """Where create_todo's Location points."""
+    return {"id": todo_id}
+
+
+@app.route("/export-bytes")
+async def export_bytes() -> Any:
+    """send_file of an in-memory file as a download."""
+    return await send_file(
+        io.BytesIO(REPORT_CSV),
+        mimetype="text/csv",
+        as_attachment=True,
+        attachment_filename="report.csv",
+    )
+
+
+@app.route("/cached")
+async def cached() -> Any:
+    """A JSON response made cacheable through response.cache_control."""
+    response = jsonify(ROWS[:3])
+    response.cache_control.public = True
+    response.cache_control.max_age = 300
+    return response
+
+
+@app.route("/quiet")
+async def quiet() -> Any:
+    """Log at levels the app's logger does not emit (debug and info), as views do."""
+    current_app.logger.debug("listing %d items", len(ITEMS))
+    current_app.logger.info("listing for %s", request.path)
+    return {"items": len(ITEMS)}
+
+
+def login_required(view: Any) -> Any:
+    """The usual decorator: redirect anonymous users to the login page."""
+
+    @functools.wraps(view)
+    async def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if session.get("user") is None:
+            return redirect(url_for("login_page", next=request.path))
+        return await view(*args, **kwargs)
+
+    return wrapped
+
+
+@app.route("/sign-in")
+async def login_page() -> str:
+    """Where login_required sends anonymous users."""
+    return "sign in"
+
+
+@app.route("/dashboard")
+@login_required
+async def dashboard() -> str:
+    """Reached only when signed in."""
+    return f"dashboard of {session['user']}"
+
+
+api_errors = Blueprint("api_errors", __name__, url_prefix="/api2")
+
+
+@api_errors.errorhandler(HTTPException)
+async def api_http_error(error: HTTPException) -> Any:
+    """Every HTTP error of the API as JSON (the generic handler of Flask's docs)."""
+    return jsonify(code=error.code, name=error.name, description=error.description), error.code
+
+
+@api_errors.errorhandler(500)
+async def api_server_error(error: Any) -> Any:
+    """An unhandled exception: the 500 handler sees the original exception."""
+    original = getattr(error, "original_exception", None)
+    return f"internal error: {type(original).__name__}", 500
+
+
+@api_errors.route("/orders", methods=["POST"])
+async def api_orders() -> NoReturn:
+    """abort(400) with a description: the JSON handler answers."""
+    abort(400, description="missing field: sku")
+
+
+@api_errors.route("/crash")
+async def api_crash() -> NoReturn:
+    """A bug: the blueprint's 500 handler answers (the exception is logged)."""
+    raise RuntimeError("boom")
+
+
+ws_hooked = Blueprint("ws_hooked", __name__)
+OPEN_SOCKETS: set[object] = set()
+
+
+@ws_hooked.before_websocket
+async def ws_open() -> None:
+    """Per-connection setup: who is it, and a resource to release afterwards."""
+    g.user = websocket.headers.get("User-Agent", "anonymous")
+    g.resource = object()
+    OPEN_SOCKETS.add(g.resource)
+
+
+@ws_hooked.after_websocket
+async def ws_close(response: Any) -> Any:
+    """Release what before_websocket opened."""
+    OPEN_SOCKETS.discard(g.pop("resource", None))
+    return response
+
+
+@ws_hooked.websocket("/ws-hooked")
+async def ws_hooked_view() -> None:
+    """One exchange per connection, then the handler returns (the server closes)."""
+    data = await websocket.receive()
+    await websocket.send(f"{g.user} {len(OPEN_SOCKETS)}: {data}")
+
+
+@app.websocket("/ws-headers")
+async def ws_headers() -> None:
+    """Accept with a response header, answer one message, return."""
+    await websocket.accept(headers={WS_ACCEPT_HEADER[0]: WS_ACCEPT_HEADER[1]})
+    data = await websocket.receive()
+    await websocket.send(data)
+
+
+broker = Broker()
+
+
+async def _relay() -> None:
+    """Publish what this connection receives (the chat tutorial's receiving task)."""
+    while True:
+        message = await websocket.receive()
+        await broker.publish(message)
+
+
+@app.websocket("/ws-room")
+async def ws_room() -> None:
+    """Erlen's broadcast tutorial: every message goes to every connection in the room."""
+    task = asyncio.ensure_future(_relay())
+    try:
+        async for message in broker.subscribe():
+            await websocket.send(message)
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+
+
 BLUEPRINTS = (
     hooks,
     api,
@@ -975,6 +1245,8 @@ BLUEPRINTS = (
     v1,
     tenant,
     sync_bp,
+    api_errors,
+    ws_hooked,
 )
 for blueprint in BLUEPRINTS:
     app.register_blueprint(blueprint)

@@ -8,10 +8,14 @@ and error handlers (so, as there, only their own routes pay for them);
 from __future__ import annotations
 
 import asyncio
+import base64
+import functools
 import hashlib
 import json
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
 from email.utils import format_datetime, parsedate_to_datetime
+from http import HTTPStatus
 from pathlib import Path
 from typing import Any, NoReturn
 from urllib.parse import urlencode
@@ -20,20 +24,29 @@ import jinja2
 from benchlib.appdata import (
     API_TOKEN,
     ARTICLE,
+    BLOB,
     CATALOG,
     COOKIE_EXPIRES,
     CSV_ROWS,
     ITEMS,
     PRELOAD_LINKS,
     PRICES,
+    REPORT_CSV,
     REPORT_MODIFIED,
     ROUTE_COUNT,
     ROWS,
     SECURITY_HEADERS,
+    SSE_EVENTS,
     TEMPLATE,
+    WS_ACCEPT_HEADER,
     WS_SUBPROTOCOL,
+    Broker,
+    record_background,
+    sse_event,
 )
 from starlette.applications import Starlette
+from starlette.background import BackgroundTask
+from starlette.datastructures import UploadFile
 from starlette.endpoints import HTTPEndpoint
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
@@ -68,6 +81,9 @@ CONFIG = {"PAGE_SIZE": 20, "SITE_NAME": "Bench"}
 JINJA = jinja2.Environment(autoescape=True)
 TEMPLATES = Jinja2Templates(directory=APP_DIR / "templates")
 HTML = "text/html; charset=utf-8"
+# The app's logger; what it logs goes to a handler that drops it (as in the Quart app).
+LOGGER = logging.getLogger("bench.starlette")
+LOGGER.addHandler(logging.NullHandler())
 
 
 def flash(request: Request, message: str) -> None:
@@ -926,6 +942,245 @@ def sync_whoami(request: Request) -> HTMLResponse:
     return HTMLResponse(f"user={request.state.user}")
 
 
+# --- round 5 shapes: multi-value forms, files, background work, SSE, redirects, errors ---
+
+
+async def survey(request: Request) -> HTMLResponse:
+    """A form with a repeated field (checkboxes): getlist."""
+    form = await request.form()
+    topics = form.getlist("topic")
+    return HTMLResponse(f"{form['name']}: {','.join(map(str, topics))}")
+
+
+async def gallery(request: Request) -> HTMLResponse:
+    """Several files under one field name."""
+    form = await request.form()
+    sizes = []
+    for upload in form.getlist("photos"):
+        assert isinstance(upload, UploadFile)
+        sizes.append(f"{upload.filename}={len(await upload.read())}")
+    return HTMLResponse(" ".join(sizes))
+
+
+async def signup(request: Request) -> HTMLResponse:
+    """Answer now, do the slow part after the response (a background task)."""
+    return HTMLResponse("queued", background=BackgroundTask(record_background, "welcome-mail"))
+
+
+async def events(request: Request) -> StreamingResponse:
+    """Server-Sent Events: a few events on a text/event-stream response."""
+
+    async def stream() -> AsyncIterator[bytes]:
+        for i in range(SSE_EVENTS):
+            yield sse_event(i).encode()
+
+    return StreamingResponse(
+        stream(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"}
+    )
+
+
+async def docs_slash(request: Request) -> RedirectResponse:
+    """GET /docs: a permanent redirect to /docs/ (Starlette's own slash redirect is a 307
+    found only after every route failed to match)."""
+    return RedirectResponse(str(request.url_for("docs_index")), status_code=308)
+
+
+async def docs_index(request: Request) -> HTMLResponse:
+    """The route with the trailing slash."""
+    return HTMLResponse("docs")
+
+
+async def blob(request: Request) -> Response:
+    """A large (1 MiB) binary body."""
+    return Response(BLOB, media_type="application/octet-stream")
+
+
+async def page_visit(request: Request) -> Response:
+    """A rendered template, then a cookie."""
+    context = {"title": "Items", "items": ITEMS}
+    response = TEMPLATES.TemplateResponse(request, "page.html", context)
+    response.set_cookie("last_page", "items", max_age=3600)
+    return response
+
+
+async def report_view(request: Request) -> HTMLResponse:
+    """One endpoint answering GET and POST."""
+    return HTMLResponse(f"{request.method} report {request.path_params['year']}")
+
+
+async def audit(request: Request) -> HTMLResponse:
+    """Run a helper in another task that reads the request."""
+
+    async def who() -> str:
+        return f"{request.method} {request.url.path} by {request.headers['user-agent']}"
+
+    return HTMLResponse(await asyncio.ensure_future(who()))
+
+
+async def json_silent(request: Request) -> JSONResponse:
+    """A malformed JSON body answered with a JSON 400."""
+    try:
+        await request.json()
+    except ValueError:
+        return JSONResponse({"error": "invalid JSON"}, status_code=400)
+    return JSONResponse({"ok": True})
+
+
+async def whoami_basic(request: Request) -> HTMLResponse:
+    """HTTP Basic credentials, decoded by hand (Starlette has no parser)."""
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    try:
+        username, _, password = base64.b64decode(token).decode().partition(":")
+    except ValueError:
+        username, password = "", ""
+    if scheme.lower() != "basic" or password != "secret":
+        raise HTTPException(401)
+    return HTMLResponse(f"basic {username}")
+
+
+async def create_todo(request: Request) -> JSONResponse:
+    """REST create: JSON in, JSON out with 201 and a Location."""
+    data = await request.json()
+    todo_item = {"id": 12, "title": data["title"]}
+    location = request.app.url_path_for("todo", todo_id=todo_item["id"])
+    return JSONResponse(todo_item, status_code=201, headers={"Location": location})
+
+
+async def todo(request: Request) -> JSONResponse:
+    """Where create_todo's Location points."""
+    return JSONResponse({"id": request.path_params["todo_id"]})
+
+
+async def export_bytes(request: Request) -> Response:
+    """An in-memory file as a download."""
+    headers = {"Content-Disposition": "attachment; filename=report.csv"}
+    return Response(REPORT_CSV, media_type="text/csv", headers=headers)
+
+
+async def cached(request: Request) -> JSONResponse:
+    """A cacheable JSON response."""
+    return JSONResponse(ROWS[:3], headers={"Cache-Control": "public, max-age=300"})
+
+
+async def quiet(request: Request) -> JSONResponse:
+    """Log at levels the logger does not emit (debug and info)."""
+    LOGGER.debug("listing %d items", len(ITEMS))
+    LOGGER.info("listing for %s", request.url.path)
+    return JSONResponse({"items": len(ITEMS)})
+
+
+def login_required(endpoint: Any) -> Any:
+    """Redirect anonymous users to the login page."""
+
+    @functools.wraps(endpoint)
+    async def wrapped(request: Request) -> Any:
+        if request.session.get("user") is None:
+            query = urlencode({"next": request.url.path}, safe="/")
+            return RedirectResponse(f"{request.app.url_path_for('login_page')}?{query}", 302)
+        return await endpoint(request)
+
+    return wrapped
+
+
+async def login_page(request: Request) -> HTMLResponse:
+    """Where login_required sends anonymous users."""
+    return HTMLResponse("sign in")
+
+
+@login_required
+async def dashboard(request: Request) -> HTMLResponse:
+    """Reached only when signed in."""
+    return HTMLResponse(f"dashboard of {request.session['user']}")
+
+
+async def api_http_error(request: Request, error: Exception) -> JSONResponse:
+    """Every HTTP error of the API mount as JSON."""
+    assert isinstance(error, HTTPException)
+    body = {
+        "code": error.status_code,
+        "name": HTTPStatus(error.status_code).phrase,
+        "description": error.detail,
+    }
+    return JSONResponse(body, status_code=error.status_code)
+
+
+async def api_server_error(request: Request, error: Exception) -> HTMLResponse:
+    """An unhandled exception: logged, then a 500 page naming it."""
+    LOGGER.error(f"Exception on request {request.method} {request.url.path}", exc_info=error)
+    return HTMLResponse(f"internal error: {type(error).__name__}", status_code=500)
+
+
+async def api_orders(request: Request) -> NoReturn:
+    """A 400 with a description."""
+    raise HTTPException(400, detail="missing field: sku")
+
+
+async def api_crash(request: Request) -> NoReturn:
+    """A bug."""
+    raise RuntimeError("boom")
+
+
+OPEN_SOCKETS: set[object] = set()
+
+
+class SocketResource:
+    """Pure ASGI middleware: per-connection setup and release around a websocket."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Store the user and a resource in the state; always release the resource."""
+        state = scope.setdefault("state", {})
+        user = dict(scope["headers"]).get(b"user-agent", b"anonymous").decode("latin-1")
+        state["user"] = user
+        state["resource"] = resource = object()
+        OPEN_SOCKETS.add(resource)
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            OPEN_SOCKETS.discard(resource)
+
+
+async def ws_hooked_view(websocket: WebSocket) -> None:
+    """One exchange per connection, then close."""
+    await websocket.accept()
+    data = await websocket.receive_text()
+    await websocket.send_text(f"{websocket.state.user} {len(OPEN_SOCKETS)}: {data}")
+    await websocket.close()
+
+
+async def ws_headers(websocket: WebSocket) -> None:
+    """Accept with a response header, answer one message, close."""
+    name, value = WS_ACCEPT_HEADER
+    await websocket.accept(headers=[(name.lower().encode(), value.encode())])
+    await websocket.send_text(await websocket.receive_text())
+    await websocket.close()
+
+
+broker = Broker()
+
+
+async def ws_room(websocket: WebSocket) -> None:
+    """Every message goes to every connection in the room (the same broker): the
+    endpoint receives and publishes, a task sends what the room publishes."""
+    await websocket.accept()
+
+    async def forward() -> None:
+        async for message in broker.subscribe():
+            await websocket.send_text(message)
+
+    task = asyncio.ensure_future(forward())
+    try:
+        while True:
+            await broker.publish(await websocket.receive_text())
+    except WebSocketDisconnect:
+        pass
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+
+
 def _numbered_route(index: int) -> Route:
     """Build ``/r<index>`` returning ``route <index>``."""
 
@@ -1070,6 +1325,38 @@ routes: list[BaseRoute] = [
         middleware=[Middleware(SetState, key="user", value="alice")],
     ),
     Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
+    Route("/survey", survey, methods=["POST"]),
+    Route("/gallery", gallery, methods=["POST"]),
+    Route("/signup", signup, methods=["POST"]),
+    Route("/events", events),
+    Route("/docs", docs_slash),
+    Route("/docs/", docs_index, name="docs_index"),
+    Route("/blob", blob),
+    Route("/page-visit", page_visit),
+    Route("/reports/{year:int}", report_view, methods=["GET", "POST"]),
+    Route("/audit", audit),
+    Route("/json-silent", json_silent, methods=["POST"]),
+    Route("/whoami-basic", whoami_basic),
+    Route("/todos", create_todo, methods=["POST"]),
+    Route("/todos/{todo_id:int}", todo, name="todo"),
+    Route("/export-bytes", export_bytes),
+    Route("/cached", cached),
+    Route("/quiet", quiet),
+    Route("/sign-in", login_page, name="login_page"),
+    Route("/dashboard", dashboard, middleware=SESSION),
+    Mount(
+        "/api2",
+        routes=[Route("/orders", api_orders, methods=["POST"]), Route("/crash", api_crash)],
+        middleware=[
+            Middleware(
+                ExceptionMiddleware,
+                handlers={HTTPException: api_http_error, Exception: api_server_error},
+            )
+        ],
+    ),
+    WebSocketRoute("/ws-hooked", ws_hooked_view, middleware=[Middleware(SocketResource)]),
+    WebSocketRoute("/ws-headers", ws_headers),
+    WebSocketRoute("/ws-room", ws_room),
     *(_numbered_route(i) for i in range(ROUTE_COUNT)),
 ]
 

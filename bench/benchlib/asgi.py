@@ -363,6 +363,54 @@ class WebSocketClient:
         return await stop_task(self.task, timeout)
 
 
+CONNECT: Message = {"type": "websocket.connect"}
+DISCONNECT: Message = {"type": "websocket.disconnect", "code": 1000}
+
+
+async def time_connections(
+    app: ASGIApp, path: str, state: dict[str, Any], payload: str | bytes, count: int
+) -> int:
+    """Run ``count`` whole websocket connections one after the other; return ns.
+
+    Each: handshake, one message, the app's reply, the app's close; then the
+    ``websocket.disconnect`` a server delivers after a close, and the app's end.
+    The responses were verified beforehand (``WebSocketClient``), so nothing is checked.
+    """
+    template = websocket_scope(path)
+    message = receive_message(payload)
+    clock = time.perf_counter_ns
+    ensure_future = asyncio.ensure_future
+    start = clock()
+    for _ in range(count):
+        channel = Channel()
+        scope = template.copy()
+        scope["state"] = state.copy()
+        task = ensure_future(app(scope, channel.receive, channel.send))
+        channel.push(CONNECT)
+        await channel.pull()
+        channel.push(message)
+        await channel.pull()
+        await channel.pull()
+        channel.push(DISCONNECT)
+        await task
+    return clock() - start
+
+
+async def time_broadcasts(clients: list[WebSocketClient], payload: str | bytes, count: int) -> int:
+    """Send ``count`` messages from the first client, each awaited at every client in
+    turn (a broadcast); return ns."""
+    message = receive_message(payload)
+    sender = clients[0].channel
+    channels = [client.channel for client in clients]
+    clock = time.perf_counter_ns
+    start = clock()
+    for _ in range(count):
+        sender.push(message)
+        for channel in channels:
+            await channel.pull()
+    return clock() - start
+
+
 class Lifespan:
     """Drive the ASGI lifespan protocol around a serving session."""
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -9,13 +10,19 @@ from typing import Any
 
 from benchlib import appdata
 from benchlib.appdata import (
+    BLOB,
+    BROADCAST_CLIENTS,
     CATALOG,
     CSV_ROWS,
     PRELOAD_LINKS,
+    REPORT_CSV,
     REPORT_MODIFIED,
     ROUTE_COUNT,
     ROWS,
+    SSE_EVENTS,
+    WS_ACCEPT_HEADER,
     WS_SUBPROTOCOL,
+    sse_event,
 )
 from benchlib.asgi import Response
 
@@ -68,6 +75,25 @@ CSV_OUTPUT = (
 ).encode()
 NOTE_TEXT = b"line one\nline two\nline three\n"
 HTTP_DATE = "%a, %d %b %Y %H:%M:%S GMT"
+SURVEY_BODY = b"name=alice&topic=python&topic=asyncio&topic=web"
+PHOTOS = (("a.jpg", 100), ("b.jpg", 200), ("c.jpg", 300))
+GALLERY_BODY = (
+    b"".join(
+        (
+            f"--{MULTIPART_BOUNDARY}\r\n"
+            f'Content-Disposition: form-data; name="photos"; filename="{name}"\r\n'
+            "Content-Type: image/jpeg\r\n\r\n"
+        ).encode()
+        + bytes(i % 256 for i in range(size))
+        + b"\r\n"
+        for name, size in PHOTOS
+    )
+    + f"--{MULTIPART_BOUNDARY}--\r\n".encode()
+)
+SSE_OUTPUT = "".join(sse_event(i) for i in range(SSE_EVENTS)).encode()
+BAD_JSON_BODY = b'{"name": "alice",'
+TODO_BODY = b'{"title": "write tests"}'
+BASIC_ALICE = b"Basic " + base64.b64encode(b"alice:secret")
 
 
 def echo_payload(size: int = 1024) -> dict[str, Any]:
@@ -165,7 +191,12 @@ class Scenario:
     ``ws_replies``: the app answers each message with that many (``"<sent> <i>"`` each
     when more than one; for JSON, ``{"n": <sent n>, "reply": <i>}``);
     ``ws_subprotocols``: the handshake offers them and ``websocket.accept`` must pick
-    ``ws_subprotocol``. ``login``: a path to GET once before the
+    ``ws_subprotocol``; ``ws_clients``: that many connections are open, the first
+    sends, and each gets the message (a broadcast). Kind ``ws_connect``: each
+    iteration is a whole connection (handshake, one message, the app's reply, the
+    app's close), the reply being
+    ``ws_reply_prefix`` + the message; ``ws_accept_headers`` must be in the
+    ``websocket.accept``. ``login``: a path to GET once before the
     run; its ``Set-Cookie`` values are sent as the ``Cookie`` of every request.
     ``revalidate``: GET ``path`` once before the run and send its ``ETag`` as the
     ``If-None-Match`` of every request (a client revalidating its cached copy; each
@@ -188,6 +219,9 @@ class Scenario:
     ws_replies: int = 1
     ws_subprotocols: tuple[str, ...] = ()
     ws_subprotocol: str = ""
+    ws_clients: int = 1
+    ws_reply_prefix: str = ""
+    ws_accept_headers: tuple[tuple[str, str], ...] = ()
     revalidate: bool = False
 
     def serves(self, framework: str) -> bool:
@@ -876,6 +910,181 @@ SCENARIOS: tuple[Scenario, ...] = (
         kind="ws",
         ws_subprotocols=("v1.chat", WS_SUBPROTOCOL),
         ws_subprotocol=WS_SUBPROTOCOL,
+    ),
+    Scenario(
+        "form_getlist",
+        "POST urlencoded form with a repeated field: form.getlist",
+        "/survey",
+        expect(body=b"alice: python,asyncio,web", content_types=TEXT),
+        method="POST",
+        body=SURVEY_BODY,
+        headers=body_headers(b"application/x-www-form-urlencoded", SURVEY_BODY),
+    ),
+    Scenario(
+        "files_getlist",
+        "POST multipart with three files under one name: request.files.getlist",
+        "/gallery",
+        expect(body=b"a.jpg=100 b.jpg=200 c.jpg=300", content_types=TEXT),
+        method="POST",
+        body=GALLERY_BODY,
+        headers=body_headers(
+            f"multipart/form-data; boundary={MULTIPART_BOUNDARY}".encode(), GALLERY_BODY
+        ),
+    ),
+    Scenario(
+        "background_task",
+        "app.add_background_task, then the response",
+        "/signup",
+        expect(body=b"queued", content_types=TEXT),
+        method="POST",
+        headers=body_headers(b"text/plain", b""),
+    ),
+    Scenario(
+        "sse",
+        "Server-Sent Events: make_response(generator, text/event-stream), 5 events",
+        "/events",
+        expect(
+            body=SSE_OUTPUT,
+            content_types=("text/event-stream",),
+            headers={"cache-control": "no-cache"},
+            min_chunks=SSE_EVENTS,
+        ),
+    ),
+    Scenario(
+        "trailing_slash",
+        "GET /docs of a /docs/ route: 308 to the slash",
+        "/docs",
+        expect(308, headers={"location": "http://127.0.0.1:8000/docs/"}),
+    ),
+    Scenario(
+        "bytes_1mb",
+        "Response of a 1 MiB bytes body",
+        "/blob",
+        expect(body=BLOB, content_types=("application/octet-stream",)),
+    ),
+    Scenario(
+        "template_cookie",
+        "make_response(render_template(...)) + set_cookie",
+        "/page-visit",
+        expect(body=PAGE_OUTPUT, content_types=HTML, set_cookies=("last_page=items",)),
+    ),
+    Scenario(
+        "class_view",
+        "View subclass with methods and dispatch_request, POST",
+        "/reports/2024",
+        expect(body=b"POST report 2024", content_types=TEXT),
+        method="POST",
+        headers=body_headers(b"text/plain", b""),
+    ),
+    Scenario(
+        "copy_context",
+        "copy_current_request_context helper awaited in another task",
+        "/audit",
+        expect(body=b"GET /audit by erlen-bench/1", content_types=TEXT),
+    ),
+    Scenario(
+        "json_silent",
+        "get_json(silent=True) on a malformed body: a JSON 400",
+        "/json-silent",
+        expect(400, json_body={"error": "invalid JSON"}, content_types=JSON),
+        method="POST",
+        body=BAD_JSON_BODY,
+        headers=body_headers(b"application/json", BAD_JSON_BODY),
+    ),
+    Scenario(
+        "basic_auth",
+        "request.authorization (HTTP Basic)",
+        "/whoami-basic",
+        expect(body=b"basic alice", content_types=TEXT),
+        headers=((b"authorization", BASIC_ALICE),),
+    ),
+    Scenario(
+        "rest_create",
+        "POST JSON, return jsonify(...), 201, Location from url_for",
+        "/todos",
+        expect(
+            201,
+            json_body={"id": 12, "title": "write tests"},
+            content_types=JSON,
+            headers={"location": "/todos/12"},
+        ),
+        method="POST",
+        body=TODO_BODY,
+        headers=body_headers(b"application/json", TODO_BODY),
+    ),
+    Scenario(
+        "send_file_bytesio",
+        "send_file(BytesIO, mimetype, as_attachment, filename)",
+        "/export-bytes",
+        expect(
+            body=REPORT_CSV,
+            content_types=("text/csv",),
+            headers={"content-disposition": "attachment; filename=report.csv"},
+        ),
+    ),
+    Scenario(
+        "cache_control",
+        "jsonify, then response.cache_control.public/max_age",
+        "/cached",
+        expect(
+            json_body=ROWS[:3],
+            content_types=JSON,
+            header_has={"cache-control": "max-age=300"},
+        ),
+    ),
+    Scenario(
+        "logger_quiet",
+        "current_app.logger.debug/info below the logger's level, dict out",
+        "/quiet",
+        expect(json_body={"items": 10}, content_types=JSON),
+    ),
+    Scenario(
+        "login_required",
+        "login_required decorator: anonymous, redirect(url_for(..., next=path))",
+        "/dashboard",
+        expect(302, headers={"location": "/sign-in?next=/dashboard"}),
+    ),
+    Scenario(
+        "http_error_json",
+        "abort(400, description) -> blueprint @errorhandler(HTTPException) as JSON",
+        "/api2/orders",
+        expect(
+            400,
+            json_body={"code": 400, "name": "Bad Request", "description": "missing field: sku"},
+            content_types=JSON,
+        ),
+        method="POST",
+        headers=body_headers(b"application/json", b""),
+    ),
+    Scenario(
+        "error_500",
+        "raise RuntimeError -> blueprint @errorhandler(500) (exception logged)",
+        "/api2/crash",
+        expect(500, body=b"internal error: RuntimeError", content_types=TEXT),
+    ),
+    Scenario(
+        "ws_broadcast",
+        f"websocket chat room: a message relayed to {BROADCAST_CLIENTS} connections (Broker)",
+        "/ws-room",
+        expect(),
+        kind="ws",
+        ws_clients=BROADCAST_CLIENTS,
+    ),
+    Scenario(
+        "ws_hooks",
+        "websocket connection: before/after_websocket hooks, one message, handler returns",
+        "/ws-hooked",
+        expect(),
+        kind="ws_connect",
+        ws_reply_prefix="erlen-bench/1 1: ",
+    ),
+    Scenario(
+        "ws_accept_headers",
+        "websocket connection accepted with a header, one message, handler returns",
+        "/ws-headers",
+        expect(),
+        kind="ws_connect",
+        ws_accept_headers=(WS_ACCEPT_HEADER,),
     ),
 )
 SCENARIO_NAMES: tuple[str, ...] = tuple(s.name for s in SCENARIOS)

@@ -34,6 +34,8 @@ from benchlib.asgi import (
     WebSocketClient,
     http_scope,
     request_once,
+    time_broadcasts,
+    time_connections,
     time_requests,
 )
 from benchlib.frameworks import load_app
@@ -106,8 +108,14 @@ class Target:
 
     async def verify(self) -> None:
         """Check the scenario's response; raise ``VerificationError`` if wrong."""
-        if self.scenario.kind == "ws":
+        if self.scenario.kind == "ws" and self.scenario.ws_clients > 1:
+            problems = await self._verify_broadcast()
+        elif self.scenario.kind == "ws":
             problems = await self._verify_websocket()
+        elif self.scenario.kind == "ws_connect":
+            problems = []
+            for index in range(3):
+                problems.extend(await self._verify_connection(index))
         else:
             response = await request_once(self.app, self.scope, self.scenario.body)
             problems = self.scenario.check(response)
@@ -142,8 +150,71 @@ class Target:
             problems.append(f"the app failed after disconnect: {error!r}")
         return problems
 
+    async def _open_room(self) -> list[WebSocketClient]:
+        """``ws_clients`` connections to the scenario's path, each accepted."""
+        clients: list[WebSocketClient] = []
+        for _ in range(self.scenario.ws_clients):
+            client = WebSocketClient(self.app, self.scenario.path, self.lifespan.state)
+            clients.append(client)
+            await client.connect()
+        return clients
+
+    async def _close_room(self, clients: list[WebSocketClient]) -> BaseException | None:
+        """Disconnect every client; return the first error an app task ended with."""
+        errors = [await client.close() for client in clients]
+        return next((error for error in errors if error is not None), None)
+
+    async def _verify_broadcast(self) -> list[str]:
+        """Three messages from the first connection: every connection gets each one."""
+        problems: list[str] = []
+        clients = await self._open_room()
+        try:
+            for index in range(3):
+                sent = ws_message(self.scenario, index)
+                for number, client in enumerate(clients):
+                    reply = await client.echo_reply(None if number else sent)
+                    if not ws_echo_matches(self.scenario, sent, reply):
+                        problems.append(f"client {number}: expected {sent!r}, got {dict(reply)!r}")
+        finally:
+            error = await self._close_room(clients)
+        if error is not None and not problems:
+            problems.append(f"the app failed after disconnect: {error!r}")
+        return problems
+
+    async def _verify_connection(self, index: int) -> list[str]:
+        """One whole connection: the accept (and its headers), one message, the app's
+        reply, then the app's own close; the app must end cleanly."""
+        scenario = self.scenario
+        client = WebSocketClient(self.app, scenario.path, self.lifespan.state)
+        problems: list[str] = []
+        try:
+            accept = await client.connect()
+            sent = ws_message(scenario, index)
+            headers = {bytes(k).lower(): bytes(v) for k, v in accept.get("headers", [])}
+            for name, value in scenario.ws_accept_headers:
+                if headers.get(name.lower().encode()) != value.encode():
+                    problems.append(f"accept headers {headers!r} lack {name}: {value}")
+            reply = await client.echo_reply(sent)
+            expected = scenario.ws_reply_prefix + str(sent)
+            if not ws_echo_matches(scenario, expected, reply):
+                problems.append(f"sent {sent!r}, expected {expected!r}, got {dict(reply)!r}")
+            close = await client.echo_reply(None)
+            if close.get("type") != "websocket.close" or close.get("code", 1000) != 1000:
+                problems.append(f"expected the app's websocket.close (1000), got {dict(close)!r}")
+        finally:
+            error = await client.close()
+        if error is not None and not problems:
+            problems.append(f"the app failed after its close: {error!r}")
+        return problems
+
     async def run(self, count: int) -> int:
         """Time ``count`` iterations; return elapsed nanoseconds."""
+        if self.scenario.kind == "ws" and self.scenario.ws_clients > 1:
+            clients = await self._open_room()
+            try:
+                return await time_broadcasts(clients, ws_message(self.scenario), count)
+            finally:
+                await self._close_room(clients)
         if self.scenario.kind == "ws":
             scenario = self.scenario
             client = WebSocketClient(
@@ -155,6 +226,11 @@ class Target:
                 return await client.time_echoes(message, count, self.scenario.ws_replies)
             finally:
                 await client.close()
+        if self.scenario.kind == "ws_connect":
+            message = ws_message(self.scenario)
+            return await time_connections(
+                self.app, self.scenario.path, self.lifespan.state, message, count
+            )
         return await time_requests(self.app, self.scope, self.scenario.body, count)
 
     async def calibrate(self, settings: Settings) -> int:

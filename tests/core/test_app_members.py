@@ -384,8 +384,30 @@ def test_logger_name_level_and_handler(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(logger, "level", logging.NOTSET)
     assert app.logger is logger
     assert logger.handlers == [default_handler]  # nothing else would show its records
+    debug_name = "parity_logger_debug_app"
+    debug_logger = logging.getLogger(debug_name)
+    monkeypatch.setattr(debug_logger, "handlers", [])
+    monkeypatch.setattr(debug_logger, "level", logging.NOTSET)
+    debug_app = Erlen(debug_name)
+    debug_app.debug = True
+    assert debug_app.logger.level == logging.DEBUG  # debug as it is at the first access
+
+
+def test_logger_default_handler_stays_removed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Flask's documented way to drop the default handler: it is not added back by a
+    later ``app.logger`` (the logger is configured once, at its first access)."""
+    root = logging.getLogger()
+    monkeypatch.setattr(root, "handlers", [])
+    name = "parity_logger_removed"
+    logger = logging.getLogger(name)
+    monkeypatch.setattr(logger, "handlers", [])
+    monkeypatch.setattr(logger, "level", logging.NOTSET)
+    app = Erlen(name)
+    app.logger.removeHandler(default_handler)
+    app.logger.addHandler(logging.NullHandler())
+    assert [type(handler) for handler in app.logger.handlers] == [logging.NullHandler]
     app.debug = True
-    assert app.logger.level == logging.DEBUG
+    assert app.logger.level == logging.NOTSET  # configured at the first access only
 
 
 def test_logger_keeps_configured_handlers(monkeypatch: pytest.MonkeyPatch) -> None:
