@@ -25,6 +25,7 @@ from werkzeug.datastructures import Headers
 from .. import signals
 from ..config import ConfigReads
 from ..ctx import RequestContext
+from ..logging import printable
 from ..wrappers.headers import ResponseHeaders, encoded_pair
 from ..wrappers.request import RequestLimits
 from .errors import answer_escaped_error
@@ -142,7 +143,8 @@ def log_unsent_body(app: Erlen, request: Request, error: Exception) -> None:
     connection and the client sees a cut-off response, as it would if the error reached
     the server; the server would log it as a generic "Error in ASGI Framework"."""
     app.logger.error(
-        f"Exception on request {request.method} {request.path} while sending its body"
+        f"Exception on request {printable(request.method)} {printable(request.path)}"
+        " while sending its body"
         " (the response is cut off)",
         exc_info=(type(error), error, error.__traceback__),
     )
