@@ -1,8 +1,14 @@
-"""Serve one benchmark app under hypercorn or uvicorn (1 worker, 127.0.0.1 only).
+"""Serve one benchmark app under one ASGI server (1 worker, 127.0.0.1 only).
 
 Used by bench/server.py and bench/memory.py::
 
     python bench/serve.py --server hypercorn --framework erlen --port 8123
+
+Servers: ``hypercorn`` (asyncio worker), ``uvicorn`` (the pure-Python protocols: asyncio
+loop and h11, what ``pip install uvicorn`` gives), ``uvicorn-standard`` (uvloop and
+httptools, what ``pip install 'uvicorn[standard]'`` gives and the common production
+setup), ``granian`` (its ASGI interface, one worker process: the server's CPU is that
+worker's).
 """
 
 from __future__ import annotations
@@ -15,7 +21,7 @@ from collections.abc import Sequence
 
 from benchlib.frameworks import FRAMEWORKS, ASGIApp, load_app
 
-SERVERS = ("hypercorn", "uvicorn")
+SERVERS = ("hypercorn", "uvicorn", "uvicorn-standard", "granian")
 HOST = "127.0.0.1"
 
 
@@ -48,20 +54,48 @@ def serve_hypercorn(app: ASGIApp, port: int, app_settings: bool = False) -> None
     asyncio.run(main())
 
 
-def serve_uvicorn(app: ASGIApp, port: int) -> None:
-    """Run uvicorn (one process, default protocol choices) until SIGTERM/SIGINT."""
+def serve_uvicorn(app: ASGIApp, port: int, standard: bool = False) -> None:
+    """Run uvicorn (one process) until SIGTERM/SIGINT: with asyncio and h11, or with
+    uvloop and httptools (``standard``). Named explicitly: uvicorn's default ("auto")
+    picks uvloop and httptools whenever they are installed."""
     import uvicorn
 
     config = uvicorn.Config(
         app,
         host=HOST,
         port=port,
+        loop="uvloop" if standard else "asyncio",
+        http="httptools" if standard else "h11",
         log_level="warning",
         access_log=False,
         backlog=2048,
         ws_ping_interval=None,
     )
     uvicorn.Server(config).run()
+
+
+def load_for_granian(framework: str) -> ASGIApp:
+    """granian's target loader, called in its worker process with the target string."""
+    return load_app(framework)
+
+
+def serve_granian(framework: str, port: int) -> None:
+    """Run granian (ASGI interface, one worker process, its default loop: uvloop when
+    installed) until SIGTERM/SIGINT. The app is loaded in the worker."""
+    from granian import Granian
+    from granian.constants import Interfaces
+    from granian.log import LogLevels
+
+    Granian(
+        framework,
+        address=HOST,
+        port=port,
+        interface=Interfaces.ASGI,
+        workers=1,
+        backlog=2048,
+        log_level=LogLevels.warning,
+        log_access=False,
+    ).serve(target_loader=load_for_granian)
 
 
 def main(argv: Sequence[str]) -> int:
@@ -76,11 +110,14 @@ def main(argv: Sequence[str]) -> int:
         help="hypercorn: apply an Erlen app's erlen_server_settings, as kernel run does",
     )
     args = parser.parse_args(argv)
+    if args.server == "granian":
+        serve_granian(args.framework, args.port)
+        return 0
     app = load_app(args.framework)
     if args.server == "hypercorn":
         serve_hypercorn(app, args.port, args.app_settings)
     else:
-        serve_uvicorn(app, args.port)
+        serve_uvicorn(app, args.port, standard=args.server == "uvicorn-standard")
     return 0
 
 

@@ -1,9 +1,10 @@
-"""Server-level benchmark: each app under hypercorn and uvicorn, driven over 127.0.0.1.
+"""Server-level benchmark: each app under each ASGI server, driven over 127.0.0.1.
 
 Usage::
 
     python bench/server.py                       # wrk if on PATH, else the asyncio client
     python bench/server.py --servers hypercorn --duration 10 --connections 64
+    python bench/server.py --servers uvicorn-standard,granian
     python bench/run.py --server --quick         # same thing through run.py
 
 Reports requests/s per framework and the ratio erlen / raw (how much of the
@@ -37,7 +38,8 @@ from benchlib.report import (
 )
 from benchlib.servers import ServerProcess, http_get
 
-SERVERS = ("hypercorn", "uvicorn")
+#: The servers ``bench/serve.py`` runs (all installed by the ``bench`` extra).
+SERVERS = ("hypercorn", "uvicorn", "uvicorn-standard", "granian")
 #: Endpoint -> (status, body check). ``/tuple`` is ``return "Created", 201, {...}``: the
 #: tuple return must cost no more than the bare string; raw answers it with the same bytes.
 ENDPOINTS: dict[str, tuple[int, Any]] = {
@@ -182,10 +184,34 @@ def measure(row: Row, fw: str, process: ServerProcess, tool: str, args: argparse
 
 
 def cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds of process ``pid`` (Linux ``/proc``)."""
-    with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
-        fields = stat.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """User + system CPU seconds of process ``pid`` and its descendants (Linux ``/proc``):
+    granian serves from a worker process its main process starts."""
+    total = 0
+    for process in [pid, *descendants(pid)]:
+        try:
+            with open(f"/proc/{process}/stat", encoding="ascii") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except FileNotFoundError:  # ended meanwhile
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def descendants(pid: int) -> list[int]:
+    """The process ids below ``pid`` (children of each of its threads, recursively)."""
+    found: list[int] = []
+    try:
+        threads = os.listdir(f"/proc/{pid}/task")
+    except FileNotFoundError:
+        return found
+    for tid in threads:
+        try:
+            with open(f"/proc/{pid}/task/{tid}/children", encoding="ascii") as children:
+                for child in children.read().split():
+                    found += [int(child), *descendants(int(child))]
+        except FileNotFoundError:
+            continue
+    return found
 
 
 def progress(row: Row, frameworks: Sequence[str]) -> None:

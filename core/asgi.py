@@ -71,7 +71,7 @@ class ASGIHTTPConnection:
     def _create_request_from_scope(self, send: Send) -> Request:
         """The request of this connection, as the app's ``http`` handler builds it."""
         app = self.app
-        if self.scope.get("http_version") == "1.0":
+        if self.scope.get("http_version", "1.1") < "1.1":  # "1.0" ("1" from granian)
             add_missing_host(self.scope, app.config["SERVER_NAME"])
         return app.request_class.from_scope(  # type: ignore[no-any-return]
             self.scope, self._receive, send, request_limits(app.config)

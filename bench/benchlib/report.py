@@ -10,7 +10,18 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-PACKAGES = ("erlen", "quart", "starlette", "hypercorn", "uvicorn", "jinja2", "websockets")
+PACKAGES = (
+    "erlen",
+    "quart",
+    "starlette",
+    "hypercorn",
+    "uvicorn",
+    "uvloop",
+    "httptools",
+    "granian",
+    "jinja2",
+    "websockets",
+)
 
 
 def cpu_count() -> int:

@@ -18,6 +18,7 @@ bounded by ``Response.timeout`` or ``RESPONSE_TIMEOUT``.
 from __future__ import annotations
 
 import asyncio
+from time import monotonic
 from typing import TYPE_CHECKING, Any
 
 from werkzeug.datastructures import Headers
@@ -78,7 +79,7 @@ def make_http_handler(app: Erlen) -> ProtocolHandler:
     handle_request = steps.over.handle_request
 
     async def serve_http(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope.get("http_version") == "1.0":
+        if scope.get("http_version", "1.1") < "1.1":  # "1.0" ("1" from granian)
             add_missing_host(scope, app.config["SERVER_NAME"])
         limits, timeout = settings.of(app.config)
         request = from_scope(scope, receive, send, limits)
@@ -152,10 +153,12 @@ def log_unsent_body(app: Erlen, request: Request, error: Exception) -> None:
 
 def add_missing_host(scope: Scope, server_name: str | None) -> None:
     """Give an HTTP/1.0 request without ``Host`` one, as Quart does: ``server_name``, or
-    empty (HTTP/1.1 requires the header; servers refuse a request without it)."""
+    empty (HTTP/1.1 requires the header; servers refuse a request without it). An empty
+    ``Host`` is a missing one: granian adds ``Host:`` with no value to such a request."""
     headers = scope.get("headers") or []
-    if not any(name.lower() == b"host" for name, _ in headers):
-        scope["headers"] = [*headers, (b"host", (server_name or "").encode("latin-1"))]
+    if not any(name.lower() == b"host" and value for name, value in headers):
+        kept = [pair for pair in headers if pair[0].lower() != b"host"]
+        scope["headers"] = [*kept, (b"host", (server_name or "").encode("latin-1"))]
 
 
 async def handle(app: Erlen, steps: HttpSteps, request: Any, bare: bool = False) -> Any:
@@ -307,6 +310,10 @@ async def _close_body(body: Any) -> None:
             pass  # body iterator closes it when that step ends (erlen.synciter)
 
 
+#: Seconds a streamed body may send without the event loop turning (see _send_streamed).
+LOOP_TURN_INTERVAL = 0.005
+
+
 async def _send_streamed(
     response: Response, send: Send, receive: Receive, timeout: float | None
 ) -> None:
@@ -329,9 +336,19 @@ async def _send_streamed(
     watcher = asyncio.ensure_future(watch_disconnect())
     timer = asyncio.get_running_loop().call_later(timeout, stop, "timeout") if timeout else None
     try:
+        turn_at = monotonic() + LOOP_TURN_INTERVAL
         async for chunk in response.iter_encode():
             if chunk:
                 await send({"type": "http.response.body", "body": chunk, "more_body": True})
+                if monotonic() >= turn_at:
+                    # The loop gets a turn at least this often, so the watcher sees a
+                    # disconnect: a server whose send neither suspends nor raises once the
+                    # client is gone (granian, daphne, hypercorn without the serving
+                    # plugin; before ASGI 2.4 such a send is a no-op) ran a body that
+                    # awaits nothing else forever with the loop blocked.
+                    # tests/core/test_asgi_servers.py pins it under real servers.
+                    await asyncio.sleep(0)
+                    turn_at = monotonic() + LOOP_TURN_INTERVAL
         await send({"type": "http.response.body", "body": b"", "more_body": False})
     except asyncio.CancelledError:
         if not stopped:

@@ -288,6 +288,19 @@ def origin_form(path: str) -> str:
     return "/" + path
 
 
+def _default_scheme(scope: Scope) -> str:
+    """The scheme of a scope without one (the key is optional in ASGI; daphne leaves it
+    out of a websocket's): ASGI's default, ``ws`` for a websocket, else ``http``."""
+    return "ws" if scope.get("type") == "websocket" else "http"
+
+
+def _http_version(scope: Scope) -> str:
+    """``scope["http_version"]``, with granian's ``"1"`` for HTTP/1.0 read as ASGI's
+    ``"1.0"``."""
+    version: str = scope.get("http_version", "1.1")
+    return "1.0" if version == "1" else version
+
+
 class _FromScope:
     """A request field derived from ``request.scope`` on its first read, then a plain
     instance attribute (a non-data descriptor: assigning it sets the attribute, later
@@ -321,8 +334,8 @@ class BaseRequestWebsocket(_SansIORequest):
 
     # Derived on first read by the requests ``Request.from_scope`` builds without the
     # constructor (the constructor sets them): most requests never read them.
-    scheme = _FromScope("scheme", lambda scope: scope.get("scheme", "http"))
-    http_version = _FromScope("http_version", lambda scope: scope.get("http_version", "1.1"))
+    scheme = _FromScope("scheme", lambda scope: scope.get("scheme") or _default_scheme(scope))
+    http_version = _FromScope("http_version", _http_version)
     query_string = _FromScope("query_string", _ascii_query_string)
     #: The ASGI ``root_path`` without its trailing slash ("" for an app at the root).
     root_path = ""
@@ -394,7 +407,11 @@ class BaseRequestWebsocket(_SansIORequest):
     def server(self) -> tuple[str, int | None] | None:  # type: ignore[override]
         """``(host, port)`` of the server, from the scope."""
         server = self.scope.get("server")
-        return tuple(server) if server else None  # type: ignore[return-value]
+        if not server:
+            return None
+        host, port = server
+        # granian gives the port as a string; ASGI says an int (None for a unix socket).
+        return host, int(port) if isinstance(port, str) else port
 
     @_HeadersProperty
     def headers(self) -> Headers:  # type: ignore[override]

@@ -4,10 +4,11 @@ request built by the constructor, and assignable like plain attributes."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
-from erlen import Erlen, request
+from erlen import Erlen, request, websocket
 from erlen.wrappers import Request
 
 from tests.asgi_helpers import call_asgi
@@ -117,3 +118,66 @@ def test_from_scope_sets_what_set_scope_sets(fields: dict[str, Any]) -> None:
     names = ("scope", "method", "root_path", "path", "scheme", "http_version", "query_string")
     assert [getattr(fast, n) for n in names] == [getattr(slow, n) for n in names]
     assert vars(fast).keys() >= vars(slow).keys()
+
+
+async def test_granian_scope_shapes_read_as_asgi_says() -> None:
+    # granian reports HTTP/1.0 as "1" and the server's port as a string.
+    app = fields_app()
+
+    @app.route("/server")
+    async def server() -> str:
+        return repr((request.http_version, request.server))
+
+    status, body = await call(app, path="/server", http_version="1", server=("10.0.0.1", "8000"))
+    assert (status, body.decode()) == (200, repr(("1.0", ("10.0.0.1", 8000))))
+    status, body = await call(app, path="/server", server=("/run/app.sock", None))
+    assert body.decode() == repr(("1.1", ("/run/app.sock", None)))
+
+
+@pytest.mark.parametrize("version", ["1.0", "1"])
+async def test_http10_with_an_empty_host_gets_server_name(version: str) -> None:
+    # granian adds "Host:" with no value to an HTTP/1.0 request without one.
+    app = fields_app()
+    app.config["SERVER_NAME"] = "example.test"
+
+    @app.route("/host")
+    async def host() -> str:
+        return request.host
+
+    status, body = await call(
+        app, path="/host", http_version=version, headers=[(b"host", b""), (b"accept", b"*/*")]
+    )
+    assert (status, body) == (200, b"example.test")
+
+
+async def test_a_websocket_scope_without_scheme_is_ws() -> None:
+    # The key is optional in ASGI (default "ws"); daphne leaves it out.
+    app = Erlen(__name__, extra_plugins=["websocket"])
+
+    @app.websocket("/ws")
+    async def ws() -> None:
+        await websocket.send(f"{websocket.scheme} {websocket.url}")
+
+    scope = {
+        "type": "websocket",
+        "asgi": {"version": "3.0"},
+        "path": "/ws",
+        "headers": [(b"host", b"localhost")],
+        "subprotocols": [],
+    }
+    incoming = [{"type": "websocket.connect"}]
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        if incoming:
+            return incoming.pop()
+        await asyncio.sleep(3600)
+        return {"type": "websocket.disconnect", "code": 1000}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    await asyncio.wait_for(app(scope, receive, send), 10)
+    assert [m.get("text") for m in sent if m["type"] == "websocket.send"] == [
+        "ws ws://localhost/ws"
+    ]
