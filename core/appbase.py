@@ -28,7 +28,7 @@ from .config import DEFAULT_CONFIG, Config, ConfigAttribute
 from .ctx import _AppCtxGlobals
 from .globals import _cv_app, _cv_request, _cv_websocket, g
 from .helpers import _redirect_response, find_package, get_debug_flag
-from .logging import create_logger
+from .logging import create_logger, printable
 from .routing import INVALID_SUBDOMAIN, ErlenMap, ErlenRule, subdomain_of, warn_foreign_host
 from .scaffold import Scaffold, endpoint_from_view_func, setupmethod
 from .utils import run_sync
@@ -625,8 +625,8 @@ class AppBase(Scaffold):
         """Log an unhandled exception once, naming the request or websocket."""
         ctx: Any = _cv_request.get(None)
         if ctx is not None:
-            where = f"request {ctx.request.method} {ctx.request.path}"
+            where = f"request {printable(ctx.request.method)} {printable(ctx.request.path)}"
         else:
             ws_ctx: Any = _cv_websocket.get(None)
-            where = f"websocket {ws_ctx.websocket.path}" if ws_ctx else "background task"
+            where = f"websocket {printable(ws_ctx.websocket.path)}" if ws_ctx else "background task"
         self.logger.error(f"Exception on {where}", exc_info=exception_info)

@@ -70,6 +70,13 @@ def _framework_records_read_in_app(record: logging.LogRecord) -> bool:
     return True
 
 
+def printable(text: str) -> str:
+    """``text`` as a log line may hold it: unchanged when printable, else with its control
+    characters escaped as in ``repr`` (``\\n``, ``\\x1b``). A request's path is the
+    client's: a decoded ``%0A`` must not start a forged line, nor ``%1B`` drive a terminal."""
+    return text if text.isprintable() else repr(text)[1:-1]
+
+
 def create_logger(app: AppBase) -> logging.Logger:
     """The logger named ``app.name``: level DEBUG in debug mode (if no level is set),
     and :data:`default_handler` if nothing else would show its records."""

@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 
 from werkzeug.datastructures import Headers
 
+from .headerfields import encode_header
 from .synciter import iterate_in_thread
 
 T = TypeVar("T")
@@ -51,10 +52,9 @@ def run_sync_iterable(iterable: Iterable[T]) -> Any:
 
 
 def encode_headers(headers: Headers) -> list[tuple[bytes, bytes]]:
-    """``Headers`` as ASGI ``[(name, value)]`` byte pairs (names lower-cased)."""
-    return [
-        (key.lower().encode("latin-1"), value.encode("latin-1")) for key, value in headers.items()
-    ]
+    """``Headers`` as ASGI ``[(name, value)]`` byte pairs (names lower-cased), each
+    checked: :func:`erlen.headerfields.encode_header`."""
+    return [encode_header(key, value) for key, value in headers.items()]
 
 
 def decode_headers(headers: Iterable[tuple[bytes, bytes]]) -> Headers:

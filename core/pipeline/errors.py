@@ -23,6 +23,7 @@ from werkzeug.routing import RequestRedirect, RoutingException
 
 from ..debug import traceback_response
 from ..hints import add_await_hint
+from ..logging import printable
 
 if TYPE_CHECKING:
     from ..app import Erlen
@@ -149,8 +150,8 @@ async def answer_escaped_error(app: Erlen, error: Exception, connection: Any) ->
     if connection is None:
         where = "a connection"
     elif connection.scope.get("type") == "websocket":
-        where = f"websocket {connection.path}"
+        where = f"websocket {printable(connection.path)}"
     else:
-        where = f"request {connection.method} {connection.path}"
+        where = f"request {printable(connection.method)} {printable(connection.path)}"
     app.logger.error(f"Exception on {where}", exc_info=(type(error), error, error.__traceback__))
     return await traceback_response(error, connection)

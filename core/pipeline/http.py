@@ -26,6 +26,7 @@ from werkzeug.datastructures import Headers
 from .. import signals
 from ..config import ConfigReads
 from ..ctx import RequestContext
+from ..logging import printable
 from ..wrappers.headers import ResponseHeaders, encoded_pair
 from ..wrappers.request import RequestLimits
 from .errors import answer_escaped_error
@@ -114,7 +115,7 @@ def make_http_handler(app: Erlen) -> ProtocolHandler:
                 in_memory = outcome._is_data
             try:
                 start = start_message(outcome)
-            except UnicodeEncodeError as error:  # a header that is not latin-1
+            except ValueError as error:  # a header HTTP cannot carry (erlen.headerfields)
                 outcome = await answer_unsendable(app, steps, request, outcome, error)
                 start = start_message(outcome)
                 in_memory = outcome._is_data
@@ -143,7 +144,8 @@ def log_unsent_body(app: Erlen, request: Request, error: Exception) -> None:
     connection and the client sees a cut-off response, as it would if the error reached
     the server; the server would log it as a generic "Error in ASGI Framework"."""
     app.logger.error(
-        f"Exception on request {request.method} {request.path} while sending its body"
+        f"Exception on request {printable(request.method)} {printable(request.path)}"
+        " while sending its body"
         " (the response is cut off)",
         exc_info=(type(error), error, error.__traceback__),
     )
@@ -228,8 +230,9 @@ _HEADERS_CLASSES = (Headers, ResponseHeaders)  # iterating them yields their `_l
 
 def start_message(response: Response) -> dict[str, Any]:
     """The ``http.response.start`` message of ``response``: its status, and its headers
-    as ASGI byte pairs; ``UnicodeEncodeError`` for a header that is not latin-1
-    (:func:`answer_unsendable` answers it)."""
+    as ASGI byte pairs; a ``ValueError`` for a header HTTP cannot carry (not latin-1, a
+    control character: :func:`erlen.headerfields.encode_header`), which
+    :func:`answer_unsendable` answers."""
     headers = response.headers
     items = headers._list if type(headers) in _HEADERS_CLASSES else headers
     return {
@@ -242,11 +245,12 @@ def start_message(response: Response) -> dict[str, Any]:
 
 
 async def answer_unsendable(
-    app: Erlen, steps: HttpSteps, request: Any, response: Response, error: UnicodeEncodeError
+    app: Erlen, steps: HttpSteps, request: Any, response: Response, error: ValueError
 ) -> Any:
     """The app's answer in place of ``response``, which cannot be sent (a header is not
-    latin-1): its 500 error handling (the error logged with the route, the 500 handler,
-    the after functions), run in the request's context entered again.
+    latin-1, or has a control character): its 500 error handling (the error logged with
+    the route, the 500 handler, the after functions), run in the request's context
+    entered again.
 
     The request's teardown ran when it ended, so leaving runs nothing; the 500 handler
     sees a fresh ``g`` and session. ``response``'s body is closed unsent. Pinned over a

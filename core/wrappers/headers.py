@@ -4,8 +4,9 @@
 header. werkzeug's ``Headers`` runs it through three Python calls (``__setitem__``,
 ``set``, the value check); for a new header with a ``str`` name and value this class
 does the same in one. :data:`encoded_pair` turns a header into ASGI bytes; a header
-that is not latin-1 raises ``UnicodeEncodeError`` there, which the ``http`` pipeline
-answers through the app's error handling.
+HTTP cannot carry (not latin-1, a control character) raises a ``ValueError`` there
+(:func:`erlen.headerfields.encode_header`), which the ``http`` pipeline answers through
+the app's error handling.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from __future__ import annotations
 from typing import Any
 
 from werkzeug.datastructures import Headers
+
+from ..headerfields import encode_header
 
 
 class _EncodedPairs(dict):  # type: ignore[type-arg]
@@ -24,30 +27,12 @@ class _EncodedPairs(dict):  # type: ignore[type-arg]
     """
 
     def __missing__(self, item: tuple[str, str]) -> tuple[bytes, bytes]:
-        name, value = item
-        try:
-            pair = (name.lower().encode("latin-1"), value.encode("latin-1"))
-        except UnicodeEncodeError as error:
-            raise unencodable_header(name, error) from None
-        if len(value) <= _MAX_CACHED_VALUE:
+        pair = encode_header(*item)  # raises for a header HTTP cannot carry: never kept
+        if len(item[1]) <= _MAX_CACHED_VALUE:
             if len(self) >= _MAX_ENCODED_PAIRS:
                 self.clear()
             self[item] = pair
         return pair
-
-
-def unencodable_header(name: str, error: UnicodeEncodeError) -> UnicodeEncodeError:
-    """The error of a response header whose name or value is not latin-1: the codec's
-    error, naming the header and what to send instead."""
-    return UnicodeEncodeError(
-        error.encoding,
-        error.object,
-        error.start,
-        error.end,
-        f"{error.reason} (response header {name!r}: HTTP header values are latin-1, "
-        "RFC 9110 section 5.5; send non-ASCII text percent-encoded, e.g. RFC 8187's "
-        "filename*=UTF-8''...)",
-    )
 
 
 class _LengthItems(dict):  # type: ignore[type-arg]

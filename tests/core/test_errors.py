@@ -436,3 +436,25 @@ async def test_the_error_line_reads_in_app_as_in_flask_and_quart(
         "ERROR in app: Exception on request GET /boom",
         "ERROR in app: Exception on request GET /boom",
     ]
+
+
+@pytest.mark.parametrize("debug", [False, True])
+async def test_the_error_line_escapes_control_characters_of_the_path(
+    caplog: pytest.LogCaptureFixture, debug: bool
+) -> None:
+    # A client picks the path: a decoded %0A must not write a second, forged log line,
+    # nor %1B reach a terminal. (debug: the line logged before the traceback page.)
+    app = Erlen(__name__)
+    app.debug = debug
+
+    @app.before_request
+    async def fail() -> None:
+        raise RuntimeError("boom")
+
+    with caplog.at_level(logging.ERROR):
+        response = await app.test_client().get("/x%0AERROR in app: forged%1B[31m")
+    assert response.status_code == 500
+    [record] = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    message = record.getMessage()
+    assert message == "Exception on request GET /x\\nERROR in app: forged\\x1b[31m"
+    assert "\n" not in message

@@ -642,3 +642,26 @@ async def test_a_header_outside_latin1_gets_the_apps_500(caplog: Any) -> None:
         "Exception on request GET /stream",
     ]
     assert "response header 'X-Name'" in str(logged[0].exc_info[1])
+
+
+async def test_a_header_with_a_control_character_gets_the_apps_500(caplog: Any) -> None:
+    """A header value copied from the request with NUL, vertical tab or form feed (which
+    werkzeug lets through: it refuses CR and LF only) cannot be sent: the app's 500
+    handler answers it, with the route logged, where h11 refused the response and the
+    server answered a bare 500. Spaces around a value are dropped (not part of a field
+    value, RFC 9110 section 5.5); a tab inside one is kept."""
+    get = "GET /name?name={} HTTP/1.1\r\nHost: x\r\n\r\n"
+    requests = [get.format(value) for value in ("a%00b", "a%0Bb", "a%0Cb", "%20padded%09", "a%09b")]
+    requests[-1] = requests[-1].replace("\r\n\r\n", "\r\nConnection: close\r\n\r\n")
+    async with serve_app(header_app()) as base_url:
+        received = await _raw_exchange(_port(base_url), "".join(requests).encode())
+    answers = received.split(b"HTTP/1.1 ")[1:]
+    assert len(answers) == 5
+    for answer in answers[:3]:
+        assert answer.startswith(b"500 ") and answer.endswith(b"app 500: InvalidHeaderError")
+    assert answers[3].startswith(b"200 ") and b"x-name: padded\r\n" in answers[3]
+    assert answers[4].startswith(b"200 ") and b"x-name: a\tb\r\n" in answers[4]
+    logged = [r for r in caplog.records if r.getMessage().startswith("Exception on request")]
+    assert [r.getMessage() for r in logged] == ["Exception on request GET /name"] * 3
+    assert "control character" in str(logged[0].exc_info[1])
+    assert "Error in ASGI Framework" not in caplog.text
