@@ -27,7 +27,7 @@ from .json.provider import JSONProvider
 from .pipeline import connection, errors, http, steps
 from .pipeline.errors import ErrorHandlers
 from .pipeline.match import match_request
-from .pipeline.plan import Pipeline, Plan, plan_for, step
+from .pipeline.plan import STEP_MARK, Pipeline, Plan, plan_for, step
 from .pipeline.steps import HttpSteps
 from .pluginmanager import BUILTINS_NAME, ErlenPluginManager
 from .protocols import protocol_table
@@ -673,13 +673,9 @@ class Erlen(AppBase):
 
 _ = _sentinel  # re-exported for blueprints
 
-#: What the compiled pipeline reads at freeze: methods (:class:`~erlen.pipeline.steps.Overrides`,
-#: the matcher), the classes the protocol handlers build their connections with, and the
-#: session interface.
-#: Replacing one on a frozen instance compiles again (tests/core/test_setup_after_serving.py).
 _COMPILED_NAMES = frozenset(
     (
-        *steps.STEP_METHODS,
+        *(name for name, value in vars(Erlen).items() if getattr(value, STEP_MARK, False)),
         "create_url_adapter",
         "request_class",
         "websocket_class",

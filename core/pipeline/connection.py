@@ -38,8 +38,9 @@ the chains are compiled per endpoint at freeze and the hooks per app.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from .. import signals
@@ -105,21 +106,41 @@ class Protocol:
     tearing_down: Any = None
     #: The compiled plugin hooks (set by :meth:`compiled`).
     hooks: Hooks = NO_HOOKS
+    #: Per stage, the app's overriding method or None (set by :meth:`compiled`; None:
+    #: not compiled, each stage asks the app).
+    stages: dict[str, Any] | None = None
 
     def compiled(self, app: Erlen) -> Protocol:
-        """This protocol with ``app``'s plugin hooks read into plain callables (call it
-        at freeze, from the protocol handler factory: plugins are final then)."""
-        if self.hook_prefix is None:
-            return self
-        return replace(self, hooks=compile_hooks(app, self.hook_prefix, self.name))
+        """This protocol for ``app``: its plugin hooks read into plain callables, and
+        which stages the app overrides (call it at freeze, from the protocol handler
+        factory: plugins and methods are final then; replacing a stage's method on the
+        instance compiles the app again)."""
+        hooks = self.hooks
+        if self.hook_prefix is not None:
+            hooks = compile_hooks(app, self.hook_prefix, self.name)
+        stages = {stage: _override(app, name) for stage, name in self.methods.items()}
+        return replace(self, hooks=hooks, stages=stages)
+
+    def handler(self, app: Erlen) -> Callable[[Any], Awaitable[Response | None]]:
+        """What serves one connection: the app's method standing for the ``handle``
+        stage when the app overrides it (Quart's ``handle_websocket``), else
+        :func:`handle` bound to ``app`` and this protocol, with no frame of its own."""
+        override = _stage(app, self, "handle")
+        return override if override is not None else partial(handle, app, protocol=self)
+
+
+def _override(app: Erlen, name: str) -> Any:
+    return getattr(app, name) if overrides(app, name) else None
 
 
 def _stage(app: Erlen, protocol: Protocol, stage: str) -> Any:
-    """The app's method for ``stage`` if the app overrides it, else None."""
+    """The app's method for ``stage`` if the app overrides it, else None (looked up
+    once, by :meth:`Protocol.compiled`)."""
+    stages = protocol.stages
+    if stages is not None:
+        return stages.get(stage)
     name = protocol.methods.get(stage)
-    if name is not None and overrides(app, name):
-        return getattr(app, name)
-    return None
+    return _override(app, name) if name is not None else None
 
 
 def match(app: Erlen, connection: Any, websocket: bool = True) -> Plan:
@@ -205,15 +226,18 @@ async def preprocess(app: Erlen, ctx: Any, protocol: Protocol) -> Any:
     return await run_before(app, connection, plan.preprocessors, protocol.hooks.before, before)
 
 
-async def dispatch(app: Erlen, connection: Any) -> Any:
-    """Call the endpoint's handler with the captured arguments; raises the routing error
-    (404, 405, websocket mismatch...) if matching failed."""
+def dispatch(app: Erlen, connection: Any) -> Awaitable[Any]:
+    """What awaiting gives the endpoint's handler's result, called with the captured
+    arguments; raises the routing error (404, 405, websocket mismatch...) if matching
+    failed. (A plain function returning the handler's awaitable: the handler runs one
+    coroutine frame closer to the server's task, which every message it waits for
+    resumes through.)"""
     if connection.routing_exception is not None:
         app.raise_routing_exception(connection)
     plan = plan_for(app, connection)
     if plan.view is None:
         raise AssertionError(f"No view function for endpoint {connection.endpoint!r}")
-    return await plan.view(**(connection.view_args or {}))
+    return plan.view(**(connection.view_args or {}))  # type: ignore[no-any-return]
 
 
 async def finalize(

@@ -37,6 +37,7 @@ WEBSOCKET = Protocol(
     hook_prefix="websocket",
     websocket=True,
     methods={
+        "handle": "handle_websocket",
         "full_dispatch": "full_dispatch_websocket",
         "preprocess": "preprocess_websocket",
         "dispatch": "dispatch_websocket",

@@ -53,11 +53,11 @@ def make_websocket_handler(app: Erlen) -> ProtocolHandler:
     the config when it changes)."""
     settings_of = ConfigReads(WebsocketSettings).of
     # The lifecycle with this app's plugin hooks compiled (plugins are final at freeze).
-    app.extensions[EXTENSION_KEY] = WEBSOCKET.compiled(app)
+    protocol = app.extensions[EXTENSION_KEY] = WEBSOCKET.compiled(app)
     from_scope = (getattr(app, "websocket_class", None) or Websocket).from_scope
     json = app.json
     response_class = app.response_class
-    handle_websocket = app.handle_websocket  # the app's: a subclass may override it
+    handle_websocket = protocol.handler(app)  # the app's handle_websocket if overridden
     watches: dict[asyncio.AbstractEventLoop, ConnectionWatch] = {}
     logger = app.logger
 

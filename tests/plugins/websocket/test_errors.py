@@ -215,3 +215,34 @@ async def test_in_testing_mode_an_error_after_accepting_closes_with_1011() -> No
         with pytest.raises(WebsocketDisconnectError) as info:
             await conn.receive()
     assert info.value.code == 1011
+
+
+async def test_websocket_stages_replaced_on_the_instance_after_serving_are_called() -> None:
+    # The stages an app overrides are read when it freezes (Protocol.compiled); setting
+    # one on a frozen app compiles it again, as for the HTTP steps.
+    app = Erlen(__name__)
+
+    @app.websocket("/ws")
+    async def ws() -> None:
+        await websocket.send("from the handler")
+
+    client = app.test_client()
+    async with client.websocket("/ws") as conn:
+        assert await conn.receive() == "from the handler"
+    seen: list[str] = []
+    original_handle = app.handle_websocket
+    original_dispatch = app.dispatch_websocket
+
+    async def handle_websocket(connection: Any) -> Any:
+        seen.append(f"handle {connection.path}")
+        return await original_handle(connection)
+
+    async def dispatch_websocket(websocket_context: Any = None) -> Any:
+        seen.append("dispatch")
+        return await original_dispatch(websocket_context)
+
+    app.handle_websocket = handle_websocket  # type: ignore[method-assign]
+    app.dispatch_websocket = dispatch_websocket  # type: ignore[method-assign]
+    async with client.websocket("/ws") as conn:
+        assert await conn.receive() == "from the handler"
+    assert seen == ["handle /ws", "dispatch"]
