@@ -1,7 +1,7 @@
 """Response header fields as ASGI sends them: one pair encoded, and checked.
 
 Every header the kernel hands a server goes through :func:`encode_header` (the HTTP
-send step through its cache, :data:`erlen.wrappers.headers.encoded_pair`; a websocket
+send step through its cache, ``erlen.wrappers.headers.encoded_pair``; a websocket
 handshake and Quart's ASGI classes through :func:`erlen.utils.encode_headers`). A header
 HTTP cannot carry raises here, inside the app, where its error handling answers it; a
 server would refuse it after the app is done with it (h11 raises, hypercorn answers a
