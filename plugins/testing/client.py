@@ -43,6 +43,24 @@ class _HeadersAdapter:
         return self._headers.getlist(name) or (default if default is not None else [])
 
 
+class SessionTransaction(AsyncWithOnly):
+    """What ``client.session_transaction()`` gives: entered with ``async with``, it yields
+    the session and saves it to the client's cookies on leaving (``with``, Flask's
+    spelling, says to write ``async with``)."""
+
+    __slots__ = ("_manager",)
+    async_with_example = "async with client.session_transaction() as session:"
+
+    def __init__(self, manager: Any) -> None:
+        self._manager = manager
+
+    async def __aenter__(self) -> Any:
+        return await self._manager.__aenter__()
+
+    async def __aexit__(self, *exc_info: Any) -> Any:
+        return await self._manager.__aexit__(*exc_info)
+
+
 class TestClient(AsyncWithOnly):
     """Quart's test client: ``await client.get("/")`` returns the app's response."""
 
@@ -457,9 +475,13 @@ class TestClient(AsyncWithOnly):
             subdomain=subdomain,
         )
 
+    def session_transaction(self, path: str = "/", **kwargs: Any) -> SessionTransaction:
+        """Open the session as the app would for ``path``; changes are saved to the jar:
+        ``async with client.session_transaction() as session: session["user"] = 1``."""
+        return SessionTransaction(self._session_transaction(path, **kwargs))
+
     @asynccontextmanager
-    async def session_transaction(self, path: str = "/", **kwargs: Any) -> AsyncIterator[Any]:
-        """Open the session as the app would for ``path``; changes are saved to the jar."""
+    async def _session_transaction(self, path: str, **kwargs: Any) -> AsyncIterator[Any]:
         if self.cookie_jar is None:
             raise RuntimeError("Session transactions only make sense with cookies enabled.")
         headers = Headers(kwargs.pop("headers", None))

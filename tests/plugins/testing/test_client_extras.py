@@ -394,3 +394,25 @@ def test_with_client_says_to_write_async_with() -> None:
         " async with client: (in an 'async def' function)"
     )
     assert client.preserve_context is False
+
+
+async def test_with_session_transaction_says_to_write_async_with() -> None:
+    app = Erlen(__name__)
+    app.secret_key = "s"
+
+    @app.route("/")
+    async def index() -> str:
+        return str(session.get("user"))
+
+    client = app.test_client()
+    with pytest.raises(TypeError) as info, client.session_transaction():
+        pass
+    assert str(info.value) == (
+        "SessionTransaction is entered with 'async with' in Erlen, as in Quart, not 'with'"
+        " (Flask): async with client.session_transaction() as session: (in an 'async def'"
+        " function)"
+    )
+    async with client.session_transaction() as sess:
+        sess["user"] = "ann"
+    response = await client.get("/")
+    assert await response.get_data(as_text=True) == "ann"
