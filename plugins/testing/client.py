@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import datetime, timedelta
 from http.cookiejar import Cookie, CookieJar
 from types import TracebackType
@@ -43,7 +43,7 @@ class _HeadersAdapter:
         return self._headers.getlist(name) or (default if default is not None else [])
 
 
-class SessionTransaction(AsyncWithOnly):
+class SessionTransaction(AsyncWithOnly, AbstractAsyncContextManager):  # type: ignore[type-arg]
     """What ``client.session_transaction()`` gives: entered with ``async with``, it yields
     the session and saves it to the client's cookies on leaving (``with``, Flask's
     spelling, says to write ``async with``)."""
@@ -475,7 +475,9 @@ class TestClient(AsyncWithOnly):
             subdomain=subdomain,
         )
 
-    def session_transaction(self, path: str = "/", **kwargs: Any) -> SessionTransaction:
+    def session_transaction(
+        self, path: str = "/", **kwargs: Any
+    ) -> AbstractAsyncContextManager[Any]:
         """Open the session as the app would for ``path``; changes are saved to the jar:
         ``async with client.session_transaction() as session: session["user"] = 1``."""
         return SessionTransaction(self._session_transaction(path, **kwargs))
