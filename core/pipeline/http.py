@@ -26,6 +26,7 @@ from werkzeug.datastructures import Headers
 from .. import signals
 from ..config import ConfigReads
 from ..ctx import RequestContext
+from ..headerfields import InvalidHeaderError
 from ..logging import printable
 from ..wrappers.headers import ResponseHeaders, encoded_pair
 from ..wrappers.request import RequestLimits
@@ -115,7 +116,7 @@ def make_http_handler(app: Erlen) -> ProtocolHandler:
                 in_memory = outcome._is_data
             try:
                 start = start_message(outcome)
-            except ValueError as error:  # a header HTTP cannot carry (erlen.headerfields)
+            except UNSENDABLE as error:  # a header HTTP cannot carry (erlen.headerfields)
                 outcome = await answer_unsendable(app, steps, request, outcome, error)
                 start = start_message(outcome)
                 in_memory = outcome._is_data
@@ -145,8 +146,7 @@ def log_unsent_body(app: Erlen, request: Request, error: Exception) -> None:
     the server; the server would log it as a generic "Error in ASGI Framework"."""
     app.logger.error(
         f"Exception on request {printable(request.method)} {printable(request.path)}"
-        " while sending its body"
-        " (the response is cut off)",
+        " while sending its body (the response is cut off)",
         exc_info=(type(error), error, error.__traceback__),
     )
 
@@ -226,13 +226,15 @@ async def handle(app: Erlen, steps: HttpSteps, request: Any, bare: bool = False)
 
 
 _HEADERS_CLASSES = (Headers, ResponseHeaders)  # iterating them yields their `_list`
+#: What encoding a response's headers raises for a header HTTP cannot carry.
+UNSENDABLE = (UnicodeEncodeError, InvalidHeaderError)
 
 
 def start_message(response: Response) -> dict[str, Any]:
     """The ``http.response.start`` message of ``response``: its status, and its headers
-    as ASGI byte pairs; a ``ValueError`` for a header HTTP cannot carry (not latin-1, a
-    control character: :func:`erlen.headerfields.encode_header`), which
-    :func:`answer_unsendable` answers."""
+    as ASGI byte pairs; ``UnicodeEncodeError`` or ``InvalidHeaderError`` for a header
+    HTTP cannot carry (not latin-1, a control character:
+    :func:`erlen.headerfields.encode_header`), which :func:`answer_unsendable` answers."""
     headers = response.headers
     items = headers._list if type(headers) in _HEADERS_CLASSES else headers
     return {
@@ -245,7 +247,11 @@ def start_message(response: Response) -> dict[str, Any]:
 
 
 async def answer_unsendable(
-    app: Erlen, steps: HttpSteps, request: Any, response: Response, error: ValueError
+    app: Erlen,
+    steps: HttpSteps,
+    request: Any,
+    response: Response,
+    error: UnicodeEncodeError | InvalidHeaderError,
 ) -> Any:
     """The app's answer in place of ``response``, which cannot be sent (a header is not
     latin-1, or has a control character): its 500 error handling (the error logged with
