@@ -1231,6 +1231,24 @@ async def ws_room() -> None:
         await asyncio.gather(task, return_exceptions=True)
 
 
+@app.websocket("/ws-room-feed")
+async def ws_room_feed() -> None:
+    """The same room the other way round: the handler receives and publishes, a task
+    sends what the room publishes."""
+
+    async def forward() -> None:
+        async for message in broker.subscribe():
+            await websocket.send(message)
+
+    task = asyncio.ensure_future(forward())
+    try:
+        while True:
+            await broker.publish(await websocket.receive())
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+
+
 BLUEPRINTS = (
     hooks,
     api,

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 from urllib.parse import urlencode
 
+import anyio
 import jinja2
 from benchlib.appdata import (
     API_TOKEN,
@@ -1162,8 +1163,29 @@ broker = Broker()
 
 
 async def ws_room(websocket: WebSocket) -> None:
-    """Every message goes to every connection in the room (the same broker): the
-    endpoint receives and publishes, a task sends what the room publishes."""
+    """Every message goes to every connection in the room (the same broker), as the
+    broadcaster README's Starlette chat writes it (and in the layout of Quart's tutorial,
+    which the other apps follow): a task receives and publishes, the endpoint sends what
+    the room publishes."""
+    await websocket.accept()
+    async with anyio.create_task_group() as task_group:
+
+        async def relay() -> None:
+            try:
+                while True:
+                    await broker.publish(await websocket.receive_text())
+            except WebSocketDisconnect:
+                pass
+            task_group.cancel_scope.cancel()
+
+        task_group.start_soon(relay)
+        async for message in broker.subscribe():
+            await websocket.send_text(message)
+
+
+async def ws_room_feed(websocket: WebSocket) -> None:
+    """The same room the other way round: the endpoint receives and publishes, a task
+    sends what the room publishes."""
     await websocket.accept()
 
     async def forward() -> None:
@@ -1357,6 +1379,7 @@ routes: list[BaseRoute] = [
     WebSocketRoute("/ws-hooked", ws_hooked_view, middleware=[Middleware(SocketResource)]),
     WebSocketRoute("/ws-headers", ws_headers),
     WebSocketRoute("/ws-room", ws_room),
+    WebSocketRoute("/ws-room-feed", ws_room_feed),
     *(_numbered_route(i) for i in range(ROUTE_COUNT)),
 ]
 

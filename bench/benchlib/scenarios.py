@@ -1064,8 +1064,18 @@ SCENARIOS: tuple[Scenario, ...] = (
     ),
     Scenario(
         "ws_broadcast",
-        f"websocket chat room: a message relayed to {BROADCAST_CLIENTS} connections (Broker)",
+        f"websocket chat room: a message relayed to {BROADCAST_CLIENTS} connections (Broker);"
+        " the handler sends, a task receives (Quart's tutorial, broadcaster's README)",
         "/ws-room",
+        expect(),
+        kind="ws",
+        ws_clients=BROADCAST_CLIENTS,
+    ),
+    Scenario(
+        "ws_broadcast_feed",
+        f"the same chat room the other way round: the handler receives and publishes, a"
+        f" task sends to its client ({BROADCAST_CLIENTS} connections)",
+        "/ws-room-feed",
         expect(),
         kind="ws",
         ws_clients=BROADCAST_CLIENTS,
