@@ -197,3 +197,24 @@ def test_cert_adhoc_refuses_a_key_of_its_own(kernel, project: Path) -> None:
     server = kernel("--port", "0", "--cert", "adhoc", "--key", str(project / "key.pem"))
     assert server.finish() == 1
     assert "Error: --cert adhoc makes its own key: leave out --key." in server.text
+
+
+def test_a_client_connected_before_a_shutdown_gets_its_first_request_answered(
+    kernel, project: Path
+) -> None:
+    """A connection accepted just before the server began to stop, whose request comes a
+    moment later, is answered. hypercorn closed it at once, unanswered ("Server
+    disconnected without sending a response"): a request racing a --reload restart
+    failed that way (test_reload_restarts_after_a_file_edit, now and then)."""
+    server = kernel("--port", "0", "--graceful-timeout", "5")
+    host, port = server.url().removeprefix("http://").rsplit(":", 1)
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        time.sleep(0.5)  # the server accepts it, and waits for its first request
+        server.proc.send_signal(signal.SIGTERM)
+        server.wait_for("SIGTERM received", timeout=10)
+        sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    assert answer.startswith(b"HTTP/1.1 200"), answer
+    assert server.finish() == 0
