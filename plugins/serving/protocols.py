@@ -343,7 +343,10 @@ class FlowControlledStreamBuffer(StreamBuffer):
         popped = self.popped
         while True:
             try:
-                await asyncio.wait_for(event.wait(), timeout)
+                # asyncio.timeout: Python 3.11's wait_for can swallow a cancellation that
+                # lands as the event is set (see HardenedTCPServer._idle_timeout).
+                async with asyncio.timeout(timeout):
+                    await event.wait()
             except TimeoutError:
                 if self.popped == popped:
                     return False
