@@ -9,8 +9,10 @@ Cost rule: hooks marked *startup* are plain pluggy calls made once per app or pe
 Hooks marked *compiled* run per request, but the kernel never calls them through pluggy:
 at freeze (first request or lifespan startup) it reads the implementations in pluggy's
 order (``tryfirst``/``trylast`` applied) into a tuple of plain callables. A hook nothing
-implements costs nothing per request. Hooks marked *slow path* are pluggy calls made only
-on rare events (an unhandled exception, an unknown scope type, an unusual return value).
+implements costs nothing per request. Hooks marked *on demand* run only for some
+requests (an unhandled exception, an unusual return value), compiled the same way once
+the app has frozen; ``erlen_unknown_scope`` is a pluggy call made once per unknown
+scope type.
 """
 
 from __future__ import annotations
@@ -162,18 +164,18 @@ def erlen_teardown_request(app: Erlen, request: Request, exc: BaseException | No
     """
 
 
-# --- errors and unusual return values (slow path) ----------------------------------
+# --- errors and unusual return values (on demand, compiled) ------------------------
 
 
 @hookspec(firstresult=True)
 def erlen_handle_exception(app: Erlen, request: Any, exc: BaseException) -> Any:
     """An exception escaped the view and the app's error handlers.
 
-    Slow path. Called before the kernel's own 500 handling, and before the exception is
-    propagated under ``TESTING``/``PROPAGATE_EXCEPTIONS``. ``request`` is the current
-    request, or None outside a request. The first non-None result is used as the
-    response (it may be an awaitable resolving to a response value); if all return None
-    the kernel goes on as usual.
+    On demand, compiled at freeze. Called before the kernel's own 500 handling, and
+    before the exception is propagated under ``TESTING``/``PROPAGATE_EXCEPTIONS``.
+    ``request`` is the current request, or None outside a request. The first non-None
+    result is used as the response (it may be an awaitable resolving to a response
+    value); if all return None the kernel goes on as usual.
     """
 
 
@@ -181,9 +183,10 @@ def erlen_handle_exception(app: Erlen, request: Any, exc: BaseException) -> Any:
 def erlen_convert_return_value(app: Erlen, value: Any) -> Response | None:
     """Turn a view return value of an unknown type into a ``Response``.
 
-    Slow path: only for values that are not str, bytes, dict, list, tuple, a response,
-    an iterator or an async iterator. First non-None result wins; if every
-    implementation returns None the kernel raises ``TypeError``.
+    On demand, compiled at freeze: only for values that are not str, bytes, dict, list,
+    tuple, a response, an iterator or an async iterator (a view returning a type a
+    plugin converts makes no pluggy call per request). First non-None result wins; if
+    every implementation returns None the kernel raises ``TypeError``.
     """
 
 

@@ -305,6 +305,16 @@ def compile_hook(pm: pluggy.PluginManager, name: str, argnames: tuple[str, ...])
     return tuple(compiled)
 
 
+def first_result(compiled: Compiled, *args: Any) -> Any:
+    """Call a ``firstresult`` hook's compiled implementations (:func:`compile_hook`) in
+    pluggy's order with ``args``: the first result that is not None, else None."""
+    for function, _is_async in compiled:
+        result = function(*args)
+        if result is not None:
+            return result
+    return None
+
+
 def _select_args(function: Callable[..., Any], positions: tuple[int, ...]) -> Callable[..., Any]:
     def adapter(*args: Any) -> Any:
         return function(*[args[i] for i in positions])

@@ -24,10 +24,12 @@ from werkzeug.routing import RequestRedirect, RoutingException
 from ..debug import traceback_response
 from ..hints import add_await_hint
 from ..logging import printable
+from ..pluginmanager import first_result
 
 if TYPE_CHECKING:
     from ..app import Erlen
     from ..wrappers.response import Response
+    from .plan import Pipeline
 
 Handler = Callable[[Any], Awaitable[Any]]
 
@@ -117,7 +119,7 @@ async def server_error(
     Returns ``(result, finalize)``: a plugin's answer is a finished response
     (``finalize`` False); the 500 answer still goes through the protocol's finalizing."""
     add_await_hint(error)  # a coroutine used as a value: say "did you forget 'await'?"
-    hooked = app.plugin_manager.hook.erlen_handle_exception(app=app, request=connection, exc=error)
+    hooked = plugin_exception_answer(app, connection, error)
     if hooked is not None:
         if isinstance(hooked, Awaitable):
             hooked = await hooked
@@ -134,6 +136,17 @@ async def server_error(
     if handler is not None:
         internal = await handler(internal)
     return internal, True
+
+
+def plugin_exception_answer(app: Erlen, connection: Any, error: BaseException) -> Any:
+    """The ``erlen_handle_exception`` plugins' answer for ``error`` (None: none answers;
+    it may be awaitable), through the compiled hooks once ``app`` has frozen."""
+    pipeline: Pipeline | None = app.__dict__.get("_pipeline")
+    if pipeline is None:
+        return app.plugin_manager.hook.erlen_handle_exception(
+            app=app, request=connection, exc=error
+        )
+    return first_result(pipeline.exception_hooks, app, connection, error)
 
 
 async def answer_escaped_error(app: Erlen, error: Exception, connection: Any) -> Response:

@@ -156,6 +156,11 @@ class Pipeline:
     def __init__(self, app: Erlen) -> None:
         self.app = app
         self.http_hooks = compile_hooks(app, "request", "request")
+        pm = app.plugin_manager
+        #: ``erlen_convert_return_value`` and ``erlen_handle_exception``, compiled: a view
+        #: returning a type a plugin converts calls no pluggy machinery per request.
+        self.convert_hooks = compile_hook(pm, "erlen_convert_return_value", ("app", "value"))
+        self.exception_hooks = compile_hook(pm, "erlen_handle_exception", ("app", "request", "exc"))
         errors: dict[tuple[str, ...], ErrorHandlers] = {}
         plans: dict[str | None, Plan] = {}
         for endpoint in (

@@ -23,6 +23,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 from .. import signals
 from ..globals import request_context_var
 from ..matching import match_with_adapter
+from ..pluginmanager import first_result
 from ..sessions import can_open_sync
 from .errors import handle_user_exception, server_error
 from .plan import Hooks, Pipeline, Plan, overrides
@@ -379,7 +380,7 @@ def make_response(app: Erlen, result: Any) -> Response:
     elif isinstance(rv, AsyncIterable) or inspect.isgenerator(rv) or isinstance(rv, Iterator):
         response = response_class(rv)
     else:
-        converted = app.plugin_manager.hook.erlen_convert_return_value(app=app, value=rv)
+        converted = convert_return_value(app, rv)
         if converted is None:
             raise TypeError(
                 f"The view function{_for_endpoint()} did not return a valid response. The"
@@ -396,6 +397,15 @@ def make_response(app: Erlen, result: Any) -> Response:
     if headers:
         response.headers.update(headers)
     return response
+
+
+def convert_return_value(app: Erlen, value: Any) -> Any:
+    """The ``erlen_convert_return_value`` plugins' answer for ``value`` (None: none
+    converts it), through the compiled hooks once ``app`` has frozen."""
+    pipeline: Pipeline | None = app.__dict__.get("_pipeline")
+    if pipeline is None:
+        return app.plugin_manager.hook.erlen_convert_return_value(app=app, value=value)
+    return first_result(pipeline.convert_hooks, app, value)
 
 
 def _for_endpoint() -> str:

@@ -252,3 +252,130 @@ async def test_a_plain_request_makes_zero_pluggy_hook_calls() -> None:
     finally:
         undo()
     assert calls == []
+
+
+# --- return values and errors a plugin answers ----------------------------------------
+
+
+class Point:
+    """A return type only a plugin knows how to send."""
+
+    def __init__(self, x: int, y: int) -> None:
+        self.x, self.y = x, y
+
+
+class PointsAsJSON:
+    name = "points"
+
+    @hookimpl
+    def erlen_convert_return_value(self, app: Any, value: Any) -> Any:
+        if isinstance(value, Point):
+            return app.json.response({"x": value.x, "y": value.y})
+        return None
+
+
+class PointsAsText:
+    """Takes only ``value`` (a hook may declare a subset of the spec's arguments)."""
+
+    name = "points-text"
+
+    @hookimpl(trylast=True)
+    def erlen_convert_return_value(self, value: Any) -> Any:
+        from erlen import Response
+
+        return Response(f"point {value.x},{value.y}") if isinstance(value, Point) else None
+
+
+def point_app(*plugins: object) -> Erlen:
+    app = make_app(*plugins)
+
+    @app.route("/point")
+    async def point() -> Any:
+        return Point(1, 2)
+
+    @app.route("/other")
+    async def other() -> Any:
+        return object()
+
+    return app
+
+
+async def test_a_plugin_converts_a_return_type_and_the_first_answer_wins() -> None:
+    app = point_app(PointsAsText(), PointsAsJSON())  # trylast: PointsAsJSON answers first
+    client = app.test_client()
+    for _ in range(2):  # before and after the app froze
+        response = await client.get("/point")
+        assert response.status_code == 200
+        assert await response.get_json() == {"x": 1, "y": 2}
+    app_text = point_app(PointsAsText())
+    response = await app_text.test_client().get("/point")
+    assert await response.get_data(as_text=True) == "point 1,2"
+
+
+async def test_a_return_type_no_plugin_converts_is_a_500_naming_it(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    app = point_app(PointsAsJSON())
+    response = await app.test_client().get("/other")
+    assert response.status_code == 500
+    assert "did not return a valid response" in caplog.text
+    assert "but it was a object" in caplog.text
+
+
+async def test_converting_a_return_value_makes_no_pluggy_call_once_frozen() -> None:
+    app = point_app(PointsAsJSON())
+    client = app.test_client()
+    assert (await client.get("/point")).status_code == 200  # freeze happens here
+    calls: list[str] = []
+    undo = app.plugin_manager.add_hookcall_monitoring(
+        lambda name, impls, kwargs: calls.append(name), lambda *args: None
+    )
+    try:
+        assert await (await client.get("/point")).get_json() == {"x": 1, "y": 2}
+    finally:
+        undo()
+    assert calls == []
+
+
+class AnswersLookupErrors:
+    name = "lookup-errors"
+
+    @hookimpl
+    async def erlen_handle_exception(self, app: Any, request: Any, exc: BaseException) -> Any:
+        if isinstance(exc, LookupError):
+            return f"no such thing: {exc} ({request.path})", 404
+        return None
+
+
+async def test_a_plugin_answers_an_unhandled_error_else_the_500_handling_runs(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    app = make_app(AnswersLookupErrors())
+
+    @app.route("/missing")
+    async def missing() -> str:
+        raise KeyError("gizmo")
+
+    @app.route("/broken")
+    async def broken() -> str:
+        raise ValueError("boom")
+
+    client = app.test_client()
+    for _ in range(2):  # before and after the app froze
+        response = await client.get("/missing")
+        assert response.status_code == 404
+        assert await response.get_data(as_text=True) == "no such thing: 'gizmo' (/missing)"
+    assert "Exception on" not in caplog.text  # answered: nothing logged as an error
+    response = await client.get("/broken")
+    assert response.status_code == 500
+    assert "Exception on request GET /broken" in caplog.text
+
+
+async def test_a_plugin_registered_after_the_app_froze_takes_part() -> None:
+    app = point_app()
+    client = app.test_client()
+    assert (await client.get("/point")).status_code == 500  # frozen, no plugin converts
+    app.register_plugin(PointsAsJSON())
+    response = await client.get("/point")
+    assert response.status_code == 200
+    assert await response.get_json() == {"x": 1, "y": 2}
