@@ -305,6 +305,17 @@ def compile_hook(pm: pluggy.PluginManager, name: str, argnames: tuple[str, ...])
     return tuple(compiled)
 
 
+def compile_on_demand(
+    pm: pluggy.PluginManager, name: str, argnames: tuple[str, ...]
+) -> Compiled | None:
+    """:func:`compile_hook` for a hook that runs for some requests only: None when an
+    implementation is a wrapper (pluggy's ``wrapper``/``hookwrapper``, which a tuple of
+    plain callables cannot keep), and the hook is then called through pluggy."""
+    if any(impl.hookwrapper or impl.wrapper for impl in getattr(pm.hook, name).get_hookimpls()):
+        return None
+    return compile_hook(pm, name, argnames)
+
+
 def first_result(compiled: Compiled, *args: Any) -> Any:
     """Call a ``firstresult`` hook's compiled implementations (:func:`compile_hook`) in
     pluggy's order with ``args``: the first result that is not None, else None."""

@@ -140,13 +140,15 @@ async def server_error(
 
 def plugin_exception_answer(app: Erlen, connection: Any, error: BaseException) -> Any:
     """The ``erlen_handle_exception`` plugins' answer for ``error`` (None: none answers;
-    it may be awaitable), through the compiled hooks once ``app`` has frozen."""
+    it may be awaitable): through the compiled hooks once ``app`` has frozen, unless an
+    implementation is a wrapper."""
     pipeline: Pipeline | None = app.__dict__.get("_pipeline")
-    if pipeline is None:
+    compiled = pipeline.exception_hooks if pipeline is not None else None
+    if compiled is None:
         return app.plugin_manager.hook.erlen_handle_exception(
             app=app, request=connection, exc=error
         )
-    return first_result(pipeline.exception_hooks, app, connection, error)
+    return first_result(compiled, app, connection, error)
 
 
 async def answer_escaped_error(app: Erlen, error: Exception, connection: Any) -> Response:

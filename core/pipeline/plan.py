@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..appbase import AppBase
 from ..matching import FastMatcher
-from ..pluginmanager import Compiled, compile_hook
+from ..pluginmanager import Compiled, compile_hook, compile_on_demand
 from .errors import ErrorHandlers
 
 if TYPE_CHECKING:
@@ -158,9 +158,12 @@ class Pipeline:
         self.http_hooks = compile_hooks(app, "request", "request")
         pm = app.plugin_manager
         #: ``erlen_convert_return_value`` and ``erlen_handle_exception``, compiled: a view
-        #: returning a type a plugin converts calls no pluggy machinery per request.
-        self.convert_hooks = compile_hook(pm, "erlen_convert_return_value", ("app", "value"))
-        self.exception_hooks = compile_hook(pm, "erlen_handle_exception", ("app", "request", "exc"))
+        #: returning a type a plugin converts calls no pluggy machinery per request
+        #: (None: an implementation is a wrapper, the hook is called through pluggy).
+        self.convert_hooks = compile_on_demand(pm, "erlen_convert_return_value", ("app", "value"))
+        self.exception_hooks = compile_on_demand(
+            pm, "erlen_handle_exception", ("app", "request", "exc")
+        )
         errors: dict[tuple[str, ...], ErrorHandlers] = {}
         plans: dict[str | None, Plan] = {}
         for endpoint in (

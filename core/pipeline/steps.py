@@ -401,11 +401,13 @@ def make_response(app: Erlen, result: Any) -> Response:
 
 def convert_return_value(app: Erlen, value: Any) -> Any:
     """The ``erlen_convert_return_value`` plugins' answer for ``value`` (None: none
-    converts it), through the compiled hooks once ``app`` has frozen."""
+    converts it): through the compiled hooks once ``app`` has frozen, unless an
+    implementation is a wrapper."""
     pipeline: Pipeline | None = app.__dict__.get("_pipeline")
-    if pipeline is None:
+    compiled = pipeline.convert_hooks if pipeline is not None else None
+    if compiled is None:
         return app.plugin_manager.hook.erlen_convert_return_value(app=app, value=value)
-    return first_result(pipeline.convert_hooks, app, value)
+    return first_result(compiled, app, value)
 
 
 def _for_endpoint() -> str:

@@ -379,3 +379,37 @@ async def test_a_plugin_registered_after_the_app_froze_takes_part() -> None:
     response = await client.get("/point")
     assert response.status_code == 200
     assert await response.get_json() == {"x": 1, "y": 2}
+
+
+class ObservesErrors:
+    """A wrapper (pluggy's ``wrapper=True``) sees every unhandled error."""
+
+    name = "observes-errors"
+
+    def __init__(self) -> None:
+        self.seen: list[str] = []
+
+    @hookimpl(wrapper=True)
+    def erlen_handle_exception(self, app: Any, request: Any, exc: BaseException) -> Any:
+        answer = yield
+        self.seen.append(f"{type(exc).__name__}: {exc}")
+        return answer
+
+
+async def test_a_wrapper_on_the_error_hook_still_sees_every_error() -> None:
+    observer = ObservesErrors()
+    app = make_app(AnswersLookupErrors(), observer)
+
+    @app.route("/missing")
+    async def missing() -> str:
+        raise KeyError("gizmo")
+
+    @app.route("/broken")
+    async def broken() -> str:
+        raise ValueError("boom")
+
+    client = app.test_client()
+    for _ in range(2):  # before and after the app froze
+        assert (await client.get("/missing")).status_code == 404
+    assert (await client.get("/broken")).status_code == 500
+    assert observer.seen == ["KeyError: 'gizmo'", "KeyError: 'gizmo'", "ValueError: boom"]
