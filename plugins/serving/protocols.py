@@ -88,6 +88,7 @@ import collections
 import zlib
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
+from time import monotonic
 from typing import Any
 
 import h2.config
@@ -128,6 +129,8 @@ from wsproto.connection import ConnectionState
 from wsproto.events import CloseConnection, Message, Ping, TextMessage
 from wsproto.extensions import PerMessageDeflate
 from wsproto.frame_protocol import CloseReason, FrameDecoder, FrameProtocol
+
+from .wswatch import WatchedWebsocket
 
 #: The hypercorn config attribute (set through ``erlen_server_settings``) that says
 #: whether websocket compression may be negotiated.
@@ -407,10 +410,11 @@ class HardenedHTTPStream(ClosedWhenRefused, HTTPStream):
     disconnect = {"type": "http.disconnect"}
 
 
-class HardenedWSStream(ClosedWhenRefused, WSStream):
+class HardenedWSStream(ClosedWhenRefused, WatchedWebsocket, WSStream):
     """hypercorn's websocket stream, failing the connection on a protocol error, ending
-    the stream once the websocket is closed, and closing it after a refused handshake
-    (:class:`ClosedWhenRefused`)."""
+    the stream once the websocket is closed, closing it after a refused handshake
+    (:class:`ClosedWhenRefused`), and watching a quiet client and a message that does not
+    finish (:class:`~.wswatch.WatchedWebsocket`)."""
 
     disconnect = {"type": "websocket.disconnect", "code": CloseReason.ABNORMAL_CLOSURE.value}
 
@@ -423,19 +427,31 @@ class HardenedWSStream(ClosedWhenRefused, WSStream):
         finally:
             _inflate_limit.reset(token)
         _slim(self.connection, "_events")  # wsproto's buffer of parsed events
+        self._start_watch()
+
+    async def handle(self, event: Any) -> None:
+        await super().handle(event)
+        if self.closed:
+            self._stop_watch()
 
     async def _handle_events(self) -> None:
+        self._heard = monotonic()  # for the watch: the client sent something
         for event in self.connection.events():
             if isinstance(event, Message):
+                starting = self.buffer.value is None
                 try:
                     self.buffer.extend(event)
                 except FrameTooLargeError:
                     await self._fail(CloseReason.MESSAGE_TOO_BIG)
                     return
                 if event.message_finished:
+                    if self._message_began is not None:
+                        self._message_began = None
                     assert self.app_put is not None
                     await self.app_put(self.buffer.to_message())
                     self.buffer.clear()
+                elif starting:
+                    self._message_began = self._heard
             elif isinstance(event, Ping):
                 await self._send_wsproto_event(event.response())
             elif isinstance(event, CloseConnection):
@@ -449,7 +465,9 @@ class HardenedWSStream(ClosedWhenRefused, WSStream):
 
     async def _fail(self, code: int) -> None:
         """Send the close frame with ``code``, then close the stream (and an HTTP/1.1
-        connection): the handler gets its disconnect now, not when the client leaves."""
+        connection): the handler gets its disconnect now, not when the client leaves. The
+        unfinished message's buffer (up to the message size limit) is let go at once."""
+        self.buffer.clear()
         await self._send_wsproto_event(CloseConnection(code=code))
         await self._end_stream()
 
