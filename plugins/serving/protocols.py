@@ -28,12 +28,15 @@ leaves the rest to hypercorn:
 - :class:`HardenedH2Protocol`: a client resetting streams as fast as it opens them
   (HTTP/2 "rapid reset") gets GOAWAY (ENHANCE_YOUR_CALM) and the connection is closed;
   hypercorn started the app for every stream and, past 1,000 waiting streams, ended the
-  connection with an unhandled ``TooManyStreamsError`` traceback. A request whose
+  connection with an unhandled ``TooManyStreamsError`` traceback. The same for more apps
+  running than twice the streams h2 lets be open: streams h2 itself reset for a client's
+  error ("MadeYouReset"), which hypercorn is not told of. A request whose
   ``:path`` or ``:method`` is not ASCII has its stream reset (PROTOCOL_ERROR), a plain
   ``CONNECT`` gets 405, and DATA for a stream already answered is acknowledged and
   dropped; each ended the whole connection with a traceback. A stream closed before its
   response ended (an app failing in a streamed body) is reset (INTERNAL_ERROR), where
-  hypercorn left it open.
+  hypercorn left it open. When the connection closes, the streams' buffers are closed,
+  so an app waiting to send is let go.
 - :class:`HardenedWSStream`: a websocket message over the limit, or a frame wsproto cannot
   parse, *fails* the connection (RFC 6455 section 7.1.7): the close frame (1009, 1007,
   1002) is sent and the connection closed, instead of waiting for a close frame the
@@ -689,12 +692,16 @@ class HardenedH2Protocol(H2Protocol):
 
     async def _handle_events(self, events: list[h2.events.Event]) -> None:
         refused = None
+        requests = 0
         for event in events:
             if isinstance(event, h2.events.StreamReset) and event.remote_reset:
                 self._client_resets += 1
-            elif isinstance(event, h2.events.RequestReceived) and self._refuse(event):
-                refused = refused or []
-                refused.append(event)
+            elif isinstance(event, h2.events.RequestReceived):
+                if self._refuse(event):
+                    refused = refused or []
+                    refused.append(event)
+                else:
+                    requests += 1
         if refused is not None:
             events = [event for event in events if event not in refused]
         # More than twice the concurrency limit in resets, and more than half of every
@@ -703,11 +710,24 @@ class HardenedH2Protocol(H2Protocol):
         if self._client_resets > limit and 2 * self._client_resets > self.keep_alive_requests:
             await self._calm_down()
             return
+        if len(self.streams) + requests > limit:
+            # More apps running than twice the streams h2 lets be open: streams the server
+            # itself reset for a client's error (DATA after END_STREAM: "MadeYouReset",
+            # CVE-2025-8671), which hypercorn is not told of, so their apps ran on; one
+            # connection started the app 1,673 times. h2 refuses a client more open
+            # streams than the limit, so no honest client gets here.
+            await self._calm_down()
+            return
         try:
             await super()._handle_events(events)
         except priority.TooManyStreamsError:
             # More streams waiting to be answered than the priority tree takes (1,000):
             # hypercorn let the error escape, ending the connection with a traceback.
+            # The stream it was creating never got its request: it is dropped, or its
+            # end would fail on its missing scope (another traceback).
+            for stream_id, stream in list(self.streams.items()):
+                if not hasattr(stream, "scope"):
+                    del self.streams[stream_id]
             await self._calm_down()
 
     def _refuse(self, event: h2.events.RequestReceived) -> bool:
@@ -798,6 +818,16 @@ class HardenedH2Protocol(H2Protocol):
             pass
         await self.has_data.set()
         await self._flush()
+
+    async def handle(self, event: Any) -> None:
+        await super().handle(event)
+        if isinstance(event, Closed):
+            # The connection is gone and hypercorn's send task has stopped: nothing will
+            # drain a stream's buffer again. An app waiting for its response to be sent
+            # (the end of a body, room in the buffer) is let go now; it waited for
+            # SEND_TIMEOUT (hypercorn: for good) after its client had left.
+            for buffer in list(self.stream_buffers.values()):
+                await buffer.close()
 
     async def _calm_down(self) -> None:
         """GOAWAY with ENHANCE_YOUR_CALM, then close the connection (its streams end)."""
