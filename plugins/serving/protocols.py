@@ -17,7 +17,9 @@ leaves the rest to hypercorn:
   keep-alive timeout.
 - :class:`HardenedH11Protocol`: a request with both ``Content-Length`` and
   ``Transfer-Encoding`` gets 400 and the connection is closed (RFC 9112 section 6.1: the
-  two framings disagree, the classic request-smuggling vector); a response sent before
+  two framings disagree, the classic request-smuggling vector), and so does an
+  absolute-form target whose authority is not the ``Host`` header (RFC 9112 section
+  3.2.2: the two names of the host disagree); a response sent before
   the request body was read announces ``Connection: close``, since hypercorn closes such a
   connection after the response (Erlen's early 413 and 408). With ``HTTP2_CLEARTEXT``
   off, cleartext HTTP/2 (``Upgrade: h2c``, the prior-knowledge preface) is not spoken.
@@ -497,6 +499,34 @@ def _both_framings(headers: Any) -> bool:
     return length and chunked
 
 
+#: The default port of each scheme of an absolute-form target (``Host: x`` and the
+#: authority ``x:80`` name the same origin).
+_DEFAULT_PORTS = {b"http": b":80", b"https": b":443"}
+
+
+def _authority_conflict(request: h11.Request) -> bool:
+    """True when an absolute-form target (``GET http://a/path HTTP/1.1``) names another
+    host than the ``Host`` header. RFC 9112 section 3.2.2: a client sends a ``Host``
+    identical to the target's authority, and a server uses the authority; hypercorn
+    passed the path on and the app read ``Host``, so a front end keying a cache or a
+    route on one and the app building URLs (and checking ``TRUSTED_HOSTS``) from the
+    other disagreed. Such a request is refused, as a request with two framings is.
+    An origin-form target (every browser's) pays one byte comparison."""
+    target = request.target
+    if target[:1] == b"/" or b"://" not in target[:9]:
+        return False
+    scheme, _, rest = target.partition(b"://")
+    scheme = scheme.lower()
+    authority = rest.split(b"/", 1)[0].split(b"?", 1)[0].split(b"#", 1)[0]
+    authority = authority.rpartition(b"@")[2].lower()  # without userinfo
+    hosts = [value for _raw, name, value in request.headers._full_items if name == b"host"]
+    if not hosts:
+        return False  # HTTP/1.0 without Host: the path is served, the host unknown
+    host = hosts[0].strip().lower()
+    default = _DEFAULT_PORTS.get(scheme, b"")
+    return host.removesuffix(default) != authority.removesuffix(default)
+
+
 def _usable_h2c_settings(headers: Any) -> bool:
     """False when the request has an ``HTTP2-Settings`` header that HTTP/2 cannot start
     from (not base64url, or settings h2 refuses): hypercorn sent the 101, then h2 raised
@@ -570,7 +600,7 @@ class HardenedH11Protocol(H11Protocol):
         # HTTP/2 preface is refused in _create_stream.
 
     async def _create_stream(self, request: h11.Request) -> None:
-        if _both_framings(request.headers):
+        if _both_framings(request.headers) or _authority_conflict(request):
             await self._send_error_response(400)
             await self.send(Closed())
             return
