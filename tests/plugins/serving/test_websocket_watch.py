@@ -197,3 +197,41 @@ def test_none_turns_the_watch_off() -> None:
     assert settings[PING_INTERVAL_SETTING] is None
     assert settings[PING_TIMEOUT_SETTING] is None
     assert settings[MESSAGE_TIMEOUT_SETTING] is None
+
+
+async def test_a_silent_http2_websocket_is_closed_and_its_stream_ended() -> None:
+    """Over HTTP/2 (RFC 8441) too: the ping, close 1011, the stream ended, the handler
+    ended, and the connection serves on."""
+    import h2.events
+
+    from tests.plugins.serving.test_hostile_streams import H2Client, _ended, _outcome
+    from tests.plugins.serving.test_stream_endings import _open_websocket, _stream_data
+
+    ended, received = asyncio.Event(), []
+    app = watched_app(ended, received, WEBSOCKET_PING_INTERVAL=0.2, WEBSOCKET_PING_TIMEOUT=0.2)
+
+    @app.route("/")
+    async def index() -> str:
+        return "hi"
+
+    def silent(port: int) -> list[Any]:
+        client = H2Client(port)
+        try:
+            _open_websocket(client, 1)
+            client.read_until(_ended(1))  # the client sends nothing, not even the pong
+            client.request(3, b"/")
+            return client.read_until(_ended(3))
+        finally:
+            client.close()
+
+    async with serve_app(app) as base_url:
+        events = await asyncio.to_thread(silent, _port(base_url))
+        await asyncio.wait_for(ended.wait(), TIMEOUT)
+    assert _outcome(events, 1) == 200
+    assert any(isinstance(e, h2.events.StreamEnded) and e.stream_id == 1 for e in events)
+    frames = small_frames(_stream_data(events, 1))
+    assert frames[0] == (PING, b"")
+    assert frames[-1][0] == CLOSE
+    assert close_code(frames[-1][1]) == 1011
+    assert _outcome(events, 3) == 200
+    assert received == []
