@@ -56,7 +56,8 @@ leaves the rest to hypercorn:
   ``server_names``) closes its stream, and so an HTTP/1.1 connection, and ends an app
   already started; hypercorn kept both for good.
 - :class:`CheckedHandshake`: a websocket handshake whose ``Connection`` or
-  ``Sec-WebSocket-*`` value is not ASCII gets 400 (wsproto's parser raised: no answer, a
+  ``Sec-WebSocket-*`` value is not ASCII, or whose key is not one base64 of 16 bytes,
+  gets 400 (wsproto's parser raised: no answer, a
   traceback in the log); a compression offer wsproto cannot read is declined.
 - :class:`FlowControlledStreamBuffer`: an HTTP/2 response waits while the client's flow
   control window is closed (hypercorn let the app go on as soon as it sent nothing, so a
@@ -90,6 +91,7 @@ there, not in production.
 from __future__ import annotations
 
 import asyncio
+import base64
 import collections
 import ssl
 import zlib
@@ -280,6 +282,18 @@ class ByteCountedBuffer(WebsocketBuffer):
                 raise FrameTooLargeError()
 
 
+def _one_valid_key(headers: list[tuple[bytes, bytes]]) -> bool:
+    """True when the handshake has exactly one ``Sec-WebSocket-Key``, the base64 of 16
+    bytes (24 characters)."""
+    keys = [value for name, value in headers if name.lower() == b"sec-websocket-key"]
+    if len(keys) != 1:
+        return len(keys) == 0  # no key: hypercorn's own check answers 400
+    try:
+        return len(base64.b64decode(keys[0].strip(), validate=True)) == 16
+    except ValueError:  # binascii.Error
+        return False
+
+
 class CheckedHandshake(Handshake):
     """hypercorn's websocket handshake, invalid (400) when a header it splits is not
     ASCII: wsproto's ``split_comma_header`` raised ``UnicodeDecodeError`` for
@@ -291,6 +305,11 @@ class CheckedHandshake(Handshake):
         try:
             super().__init__(headers, http_version)
         except UnicodeDecodeError:
+            self.garbled = True
+        if http_version == "1.1" and not _one_valid_key(headers):
+            # RFC 6455 section 4.2.1: the key is the base64 of 16 bytes, sent once, and a
+            # server answers anything else with 400. hypercorn took ``x``, or the last of
+            # two keys, and switched protocols.
             self.garbled = True
 
     def is_valid(self) -> bool:
