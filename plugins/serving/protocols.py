@@ -56,9 +56,9 @@ leaves the rest to hypercorn:
   ``server_names``) closes its stream, and so an HTTP/1.1 connection, and ends an app
   already started; hypercorn kept both for good.
 - :class:`CheckedHandshake`: a websocket handshake whose ``Connection`` or
-  ``Sec-WebSocket-*`` value is not ASCII, or whose key is not one base64 of 16 bytes,
-  gets 400 (wsproto's parser raised: no answer, a
-  traceback in the log); a compression offer wsproto cannot read is declined.
+  ``Sec-WebSocket-*`` value is not ASCII gets 400 (wsproto's parser raised: no answer, a
+  traceback in the log), and so does one whose key is not one base64 of 16 bytes
+  (hypercorn switched protocols); a compression offer wsproto cannot read is declined.
 - :class:`FlowControlledStreamBuffer`: an HTTP/2 response waits while the client's flow
   control window is closed (hypercorn let the app go on as soon as it sent nothing, so a
   client that never opened its window had the whole response buffered in the server); a
