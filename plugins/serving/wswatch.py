@@ -140,7 +140,7 @@ class WatchedWebsocket:
         message_timeout = getattr(config, MESSAGE_TIMEOUT_SETTING, None)
         began = self._message_began
         if message_timeout is not None and began is not None and now - began >= message_timeout:
-            self.task_group.spawn(self._fail, CloseReason.POLICY_VIOLATION)
+            self._spawn(self._fail, CloseReason.POLICY_VIOLATION)
             return
         interval = getattr(config, PING_INTERVAL_SETTING, None)
         if interval is not None:
@@ -150,10 +150,19 @@ class WatchedWebsocket:
             if pinged_at is None:
                 if now - self._heard >= interval:
                     self._pinged_at = now
-                    self.task_group.spawn(self._send_wsproto_event, Ping())
+                    self._spawn(self._send_wsproto_event, Ping())
             else:
                 timeout = getattr(config, PING_TIMEOUT_SETTING, None)
                 if timeout is not None and now - pinged_at >= timeout:
-                    self.task_group.spawn(self._fail, CloseReason.INTERNAL_ERROR)
+                    self._spawn(self._fail, CloseReason.INTERNAL_ERROR)
                     return
         self._schedule(self._next_check())
+
+    def _spawn(self, func: Any, *args: Any) -> None:
+        """Run ``func(*args)`` in the connection's task group; nothing when the group is
+        already ending (the connection is closing: there is nothing left to watch)."""
+        coroutine = func(*args)
+        try:
+            self.task_group.spawn(lambda: coroutine)
+        except RuntimeError:  # asyncio's "TaskGroup ... is finished"
+            coroutine.close()
