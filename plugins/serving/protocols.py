@@ -477,7 +477,7 @@ class HardenedWSStream(ClosedWhenRefused, WatchedWebsocket, WSStream):
                     await self.app_put(self.buffer.to_message())
                     self.buffer.clear()
                 elif starting:
-                    self._message_began = self._heard
+                    self._message_begins(self._heard)
             elif isinstance(event, Ping):
                 await self._send_wsproto_event(event.response())
             elif isinstance(event, CloseConnection):

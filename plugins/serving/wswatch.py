@@ -68,8 +68,9 @@ _NO_CONTEXT = contextvars.Context()
 class WatchedWebsocket:
     """The watch's state and timer, for hypercorn's ``WSStream`` (the class that mixes it
     in calls :meth:`_start_watch` once the websocket is accepted, sets ``_heard`` when
-    data arrives and ``_message_began`` while a message is unfinished, and calls
-    :meth:`_stop_watch` when the stream closes)."""
+    data arrives, calls :meth:`_message_begins` when a message is left unfinished (and
+    clears ``_message_began`` when it ends), and calls :meth:`_stop_watch` when the
+    stream closes)."""
 
     config: Any
     closed: bool
@@ -126,9 +127,22 @@ class WatchedWebsocket:
         message_timeout = getattr(config, MESSAGE_TIMEOUT_SETTING, None)
         if message_timeout is not None and self._message_began is not None:
             deadlines.append(self._message_began + message_timeout)
-        elif message_timeout is not None and interval is None:
-            deadlines.append(monotonic() + message_timeout)  # look again for a message
         return min(deadlines) if deadlines else None
+
+    def _message_begins(self, at: float) -> None:
+        """A message's first frame arrived (at ``at``) and the message is unfinished: the
+        timer is brought forward if it would fire after the message's deadline (rare: a
+        message in one frame, the common case, never comes here)."""
+        self._message_began = at
+        timeout = getattr(self.config, MESSAGE_TIMEOUT_SETTING, None)
+        if timeout is None:
+            return
+        watch = self._watch
+        if watch is not None:
+            if watch.when() - asyncio.get_running_loop().time() <= timeout:
+                return  # it fires first, and looks again then
+            watch.cancel()
+        self._schedule(at + timeout)
 
     def _check(self) -> None:
         """The timer fired: act on a deadline that has passed, then wait for the next."""
