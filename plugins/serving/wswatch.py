@@ -72,6 +72,7 @@ class WatchedWebsocket:
     clears ``_message_began`` when it ends), and calls :meth:`_stop_watch` when the
     stream closes)."""
 
+    app_put: Any
     config: Any
     closed: bool
     task_group: Any
@@ -150,6 +151,13 @@ class WatchedWebsocket:
         if self.closed:
             return
         now = monotonic()
+        if self._app_backlogged():
+            # The client has sent more than the handler has read, so hypercorn has
+            # stopped reading the socket: the wait is the app's, and the client's pong
+            # (or the rest of its message) waits unread. It is not silent.
+            self._heard = now
+            if self._message_began is not None:
+                self._message_began = now
         config = self.config
         message_timeout = getattr(config, MESSAGE_TIMEOUT_SETTING, None)
         began = self._message_began
@@ -171,6 +179,12 @@ class WatchedWebsocket:
                     self._spawn(self._fail, CloseReason.INTERNAL_ERROR)
                     return
         self._schedule(self._next_check())
+
+    def _app_backlogged(self) -> bool:
+        """True when the queue of messages for the app is full (hypercorn's ``app_put``
+        is that ``asyncio.Queue``'s ``put``)."""
+        queue = getattr(self.app_put, "__self__", None)
+        return isinstance(queue, asyncio.Queue) and queue.full()
 
     def _spawn(self, func: Any, *args: Any) -> None:
         """Run ``func(*args)`` in the connection's task group; nothing when the group is

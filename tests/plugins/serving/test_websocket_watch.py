@@ -235,3 +235,39 @@ async def test_a_silent_http2_websocket_is_closed_and_its_stream_ended() -> None
     assert close_code(frames[-1][1]) == 1011
     assert _outcome(events, 3) == 200
     assert received == []
+
+
+async def test_a_client_waiting_on_a_slow_handler_is_not_dropped() -> None:
+    """A client that sent more than a slow handler has read (hypercorn then stops reading
+    its socket, so its pongs wait unread) is not taken for a silent one: the handler
+    gets every message. Before the watch looked at the app's queue, it closed 1011."""
+    app = Erlen(__name__)
+    app.config.update(WEBSOCKET_PING_INTERVAL=0.1, WEBSOCKET_PING_TIMEOUT=0.1)
+    count = 30
+
+    @app.websocket("/ws")
+    async def slow() -> None:
+        await websocket.accept()
+        for _ in range(count):
+            await asyncio.sleep(0.05)  # a handler reading slower than its client sends
+            await websocket.receive()
+        await websocket.send(f"got {count}")
+
+    async with serve_app(app) as base_url:
+
+        def client() -> tuple[int, bytes]:
+            client = RawClient(_port(base_url), deflate=False)
+            try:
+                for index in range(count):
+                    client.sock.sendall(frame(0x1, b"message %d" % index))
+                while True:  # bounded by the socket timeout
+                    opcode, payload = client.read_frame()
+                    if opcode == PING:
+                        client.sock.sendall(frame(PONG, payload))
+                    else:
+                        return opcode, payload
+            finally:
+                client.close()
+
+        answer = await asyncio.to_thread(client)
+    assert answer == (0x1, b"got 30")
