@@ -109,6 +109,18 @@ DESCRIPTIONS: dict[str, str] = {
         "Accept HTTP/2 without TLS (prior knowledge, `Upgrade: h2c`); turn it off on a"
         " public cleartext port."
     ),
+    "WEBSOCKET_PING_INTERVAL": (
+        "Seconds a websocket client may send nothing before the server pings it (a client"
+        " that talks is never pinged). `None`: no ping."
+    ),
+    "WEBSOCKET_PING_TIMEOUT": (
+        "Seconds a pinged websocket client may go on sending nothing (not even the pong)"
+        " before the connection is closed with 1011. `None`: no bound."
+    ),
+    "WEBSOCKET_MESSAGE_TIMEOUT": (
+        "Seconds a websocket message may take from its first frame to its last; then"
+        " close 1008. `None`: no bound."
+    ),
     "SEND_TIMEOUT": (
         "Seconds a client may take none of the data the server has to send it before the"
         " connection is dropped (nginx's `send_timeout`); `None`: no bound."

@@ -8,13 +8,16 @@ app config authoritative for the server. Leave it out with
 ``RuntimeError`` naming this plugin, and ``kernel run`` says what to do.
 
 Config keys: ``WEBSOCKET_COMPRESSION`` (default False), ``HTTP2_CLEARTEXT`` (default
-True), ``SEND_TIMEOUT`` (default 60 seconds). The server's defences against hostile
-clients (``protocols``) and every limit are described in docs/deployment.md.
+True), ``SEND_TIMEOUT`` (default 60 seconds), ``WEBSOCKET_PING_INTERVAL`` and
+``WEBSOCKET_PING_TIMEOUT`` (20 seconds each), ``WEBSOCKET_MESSAGE_TIMEOUT`` (60 seconds).
+The server's defences against hostile clients (``protocols``, ``wswatch``) and every
+limit are described in docs/deployment.md.
 
 Modules: ``config`` (hypercorn config, sockets, banner), ``graceful`` (shutdown
 order), ``hypercorn`` (one serving process), ``supervisor`` and ``reloader``
 (``--workers``, ``--reload``), ``run`` (choosing between them), ``command``
-(``kernel run``), ``protocols`` (hypercorn's connection classes, hardened). They are
+(``kernel run``), ``protocols`` (hypercorn's connection classes, hardened),
+``wswatch`` (the websocket keepalive and message timeout). They are
 imported on first use: every app loads this plugin, and an app that is only tested or
 imported should not pay for hypercorn, multiprocessing and ssl.
 """
@@ -58,6 +61,17 @@ DEFAULTS: dict[str, Any] = {
     # is dropped, as nginx's send_timeout: a client that never reads otherwise holds its
     # connection and the response buffered for it for as long as it likes. None: no bound.
     "SEND_TIMEOUT": 60,
+    # Seconds a websocket client may send nothing before the server pings it, then seconds
+    # it may go on sending nothing (not even the pong) before the connection is failed
+    # with 1011: without them a vanished client, or one that connects and never sends,
+    # held its connection for good. As uvicorn's and the websockets library's keepalive
+    # (20 s, 20 s), except that a client talking is never pinged. None: no ping.
+    "WEBSOCKET_PING_INTERVAL": 20.0,
+    "WEBSOCKET_PING_TIMEOUT": 20.0,
+    # Seconds a websocket message may take from its first frame to its last; then close
+    # 1008 (a message begun and never finished held up to WEBSOCKET_MAX_MESSAGE_SIZE of
+    # buffer for good). As BODY_TIMEOUT for an HTTP body. None: no bound.
+    "WEBSOCKET_MESSAGE_TIMEOUT": 60.0,
 }
 
 
@@ -71,16 +85,27 @@ def erlen_configure(app: Erlen) -> None:
 @hookimpl
 def erlen_server_settings(app: Erlen) -> dict[str, Any]:
     """Install the hardened hypercorn connection classes (``protocols``) and pass on
-    ``WEBSOCKET_COMPRESSION``, ``HTTP2_CLEARTEXT`` and ``SEND_TIMEOUT``."""
+    ``WEBSOCKET_COMPRESSION``, ``HTTP2_CLEARTEXT``, ``SEND_TIMEOUT`` and the websocket
+    watch's ``WEBSOCKET_PING_INTERVAL``, ``WEBSOCKET_PING_TIMEOUT`` and
+    ``WEBSOCKET_MESSAGE_TIMEOUT``."""
     from .protocols import COMPRESSION_SETTING, H2C_SETTING, SEND_TIMEOUT_SETTING, install
+    from .wswatch import MESSAGE_TIMEOUT_SETTING, PING_INTERVAL_SETTING, PING_TIMEOUT_SETTING
 
     install()
-    send_timeout = app.config.get("SEND_TIMEOUT", DEFAULTS["SEND_TIMEOUT"])
     return {
         COMPRESSION_SETTING: bool(app.config.get("WEBSOCKET_COMPRESSION", False)),
         H2C_SETTING: bool(app.config.get("HTTP2_CLEARTEXT", True)),
-        SEND_TIMEOUT_SETTING: None if send_timeout is None else float(send_timeout),
+        SEND_TIMEOUT_SETTING: _seconds(app, "SEND_TIMEOUT"),
+        PING_INTERVAL_SETTING: _seconds(app, "WEBSOCKET_PING_INTERVAL"),
+        PING_TIMEOUT_SETTING: _seconds(app, "WEBSOCKET_PING_TIMEOUT"),
+        MESSAGE_TIMEOUT_SETTING: _seconds(app, "WEBSOCKET_MESSAGE_TIMEOUT"),
     }
+
+
+def _seconds(app: Erlen, key: str) -> float | None:
+    """The config key's seconds as a float (its default when the key is missing), or None."""
+    value = app.config.get(key, DEFAULTS[key])
+    return None if value is None else float(value)
 
 
 @hookimpl

@@ -17,7 +17,9 @@ leaves the rest to hypercorn:
   keep-alive timeout.
 - :class:`HardenedH11Protocol`: a request with both ``Content-Length`` and
   ``Transfer-Encoding`` gets 400 and the connection is closed (RFC 9112 section 6.1: the
-  two framings disagree, the classic request-smuggling vector); a response sent before
+  two framings disagree, the classic request-smuggling vector), and so does an
+  absolute-form target whose authority is not the ``Host`` header (RFC 9112 section
+  3.2.2: the two names of the host disagree); a response sent before
   the request body was read announces ``Connection: close``, since hypercorn closes such a
   connection after the response (Erlen's early 413 and 408). With ``HTTP2_CLEARTEXT``
   off, cleartext HTTP/2 (``Upgrade: h2c``, the prior-knowledge preface) is not spoken.
@@ -28,12 +30,15 @@ leaves the rest to hypercorn:
 - :class:`HardenedH2Protocol`: a client resetting streams as fast as it opens them
   (HTTP/2 "rapid reset") gets GOAWAY (ENHANCE_YOUR_CALM) and the connection is closed;
   hypercorn started the app for every stream and, past 1,000 waiting streams, ended the
-  connection with an unhandled ``TooManyStreamsError`` traceback. A request whose
+  connection with an unhandled ``TooManyStreamsError`` traceback. The same for more apps
+  running than twice the streams h2 lets be open: streams h2 itself reset for a client's
+  error ("MadeYouReset"), which hypercorn is not told of. A request whose
   ``:path`` or ``:method`` is not ASCII has its stream reset (PROTOCOL_ERROR), a plain
   ``CONNECT`` gets 405, and DATA for a stream already answered is acknowledged and
   dropped; each ended the whole connection with a traceback. A stream closed before its
   response ended (an app failing in a streamed body) is reset (INTERNAL_ERROR), where
-  hypercorn left it open.
+  hypercorn left it open. When the connection closes, the streams' buffers are closed,
+  so an app waiting to send is let go.
 - :class:`HardenedWSStream`: a websocket message over the limit, or a frame wsproto cannot
   parse, *fails* the connection (RFC 6455 section 7.1.7): the close frame (1009, 1007,
   1002) is sent and the connection closed, instead of waiting for a close frame the
@@ -52,7 +57,8 @@ leaves the rest to hypercorn:
   already started; hypercorn kept both for good.
 - :class:`CheckedHandshake`: a websocket handshake whose ``Connection`` or
   ``Sec-WebSocket-*`` value is not ASCII gets 400 (wsproto's parser raised: no answer, a
-  traceback in the log); a compression offer wsproto cannot read is declined.
+  traceback in the log), and so does one whose key is not one base64 of 16 bytes
+  (hypercorn switched protocols); a compression offer wsproto cannot read is declined.
 - :class:`FlowControlledStreamBuffer`: an HTTP/2 response waits while the client's flow
   control window is closed (hypercorn let the app go on as soon as it sent nothing, so a
   client that never opened its window had the whole response buffered in the server); a
@@ -64,7 +70,8 @@ leaves the rest to hypercorn:
 
 A client that takes nothing of what it is sent for ``send_timeout`` seconds (``SEND_TIMEOUT``)
 is dropped (:class:`HardenedTCPServer`): hypercorn held its connection, and the response
-asyncio buffered for it, for as long as it liked.
+asyncio buffered for it, for as long as it liked. A TLS client that goes on sending after
+the server closed its side is closed quietly (hypercorn logged a traceback).
 
 Lean connection state, for the memory of idle websockets (``kernel run`` with 1,000 idle
 websockets: 25.0 KB each before, 19.3 KB now, hypercorn's share included): the empty
@@ -84,10 +91,13 @@ there, not in production.
 from __future__ import annotations
 
 import asyncio
+import base64
 import collections
+import ssl
 import zlib
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
+from time import monotonic
 from typing import Any
 
 import h2.config
@@ -128,6 +138,8 @@ from wsproto.connection import ConnectionState
 from wsproto.events import CloseConnection, Message, Ping, TextMessage
 from wsproto.extensions import PerMessageDeflate
 from wsproto.frame_protocol import CloseReason, FrameDecoder, FrameProtocol
+
+from .wswatch import WatchedWebsocket
 
 #: The hypercorn config attribute (set through ``erlen_server_settings``) that says
 #: whether websocket compression may be negotiated.
@@ -270,6 +282,18 @@ class ByteCountedBuffer(WebsocketBuffer):
                 raise FrameTooLargeError()
 
 
+def _one_valid_key(headers: list[tuple[bytes, bytes]]) -> bool:
+    """True when the handshake has exactly one ``Sec-WebSocket-Key``, the base64 of 16
+    bytes (24 characters)."""
+    keys = [value for name, value in headers if name.lower() == b"sec-websocket-key"]
+    if len(keys) != 1:
+        return len(keys) == 0  # no key: hypercorn's own check answers 400
+    try:
+        return len(base64.b64decode(keys[0].strip(), validate=True)) == 16
+    except ValueError:  # binascii.Error
+        return False
+
+
 class CheckedHandshake(Handshake):
     """hypercorn's websocket handshake, invalid (400) when a header it splits is not
     ASCII: wsproto's ``split_comma_header`` raised ``UnicodeDecodeError`` for
@@ -281,6 +305,11 @@ class CheckedHandshake(Handshake):
         try:
             super().__init__(headers, http_version)
         except UnicodeDecodeError:
+            self.garbled = True
+        if http_version == "1.1" and not _one_valid_key(headers):
+            # RFC 6455 section 4.2.1: the key is the base64 of 16 bytes, sent once, and a
+            # server answers anything else with 400. hypercorn took ``x``, or the last of
+            # two keys, and switched protocols.
             self.garbled = True
 
     def is_valid(self) -> bool:
@@ -410,10 +439,11 @@ class HardenedHTTPStream(ClosedWhenRefused, HTTPStream):
     disconnect = {"type": "http.disconnect"}
 
 
-class HardenedWSStream(ClosedWhenRefused, WSStream):
+class HardenedWSStream(ClosedWhenRefused, WatchedWebsocket, WSStream):
     """hypercorn's websocket stream, failing the connection on a protocol error, ending
-    the stream once the websocket is closed, and closing it after a refused handshake
-    (:class:`ClosedWhenRefused`)."""
+    the stream once the websocket is closed, closing it after a refused handshake
+    (:class:`ClosedWhenRefused`), and watching a quiet client and a message that does not
+    finish (:class:`~.wswatch.WatchedWebsocket`)."""
 
     disconnect = {"type": "websocket.disconnect", "code": CloseReason.ABNORMAL_CLOSURE.value}
 
@@ -426,19 +456,31 @@ class HardenedWSStream(ClosedWhenRefused, WSStream):
         finally:
             _inflate_limit.reset(token)
         _slim(self.connection, "_events")  # wsproto's buffer of parsed events
+        self._start_watch()
+
+    async def handle(self, event: Any) -> None:
+        await super().handle(event)
+        if self.closed:
+            self._stop_watch()
 
     async def _handle_events(self) -> None:
+        self._heard = monotonic()  # for the watch: the client sent something
         for event in self.connection.events():
             if isinstance(event, Message):
+                starting = self.buffer.value is None
                 try:
                     self.buffer.extend(event)
                 except FrameTooLargeError:
                     await self._fail(CloseReason.MESSAGE_TOO_BIG)
                     return
                 if event.message_finished:
+                    if self._message_began is not None:
+                        self._message_began = None
                     assert self.app_put is not None
                     await self.app_put(self.buffer.to_message())
                     self.buffer.clear()
+                elif starting:
+                    self._message_begins(self._heard)
             elif isinstance(event, Ping):
                 await self._send_wsproto_event(event.response())
             elif isinstance(event, CloseConnection):
@@ -452,7 +494,9 @@ class HardenedWSStream(ClosedWhenRefused, WSStream):
 
     async def _fail(self, code: int) -> None:
         """Send the close frame with ``code``, then close the stream (and an HTTP/1.1
-        connection): the handler gets its disconnect now, not when the client leaves."""
+        connection): the handler gets its disconnect now, not when the client leaves. The
+        unfinished message's buffer (up to the message size limit) is let go at once."""
+        self.buffer.clear()
         await self._send_wsproto_event(CloseConnection(code=code))
         await self._end_stream()
 
@@ -477,6 +521,34 @@ def _both_framings(headers: Any) -> bool:
         elif name == b"transfer-encoding":
             chunked = True
     return length and chunked
+
+
+#: The default port of each scheme of an absolute-form target (``Host: x`` and the
+#: authority ``x:80`` name the same origin).
+_DEFAULT_PORTS = {b"http": b":80", b"https": b":443"}
+
+
+def _authority_conflict(request: h11.Request) -> bool:
+    """True when an absolute-form target (``GET http://a/path HTTP/1.1``) names another
+    host than the ``Host`` header. RFC 9112 section 3.2.2: a client sends a ``Host``
+    identical to the target's authority, and a server uses the authority; hypercorn
+    passed the path on and the app read ``Host``, so a front end keying a cache or a
+    route on one and the app building URLs (and checking ``TRUSTED_HOSTS``) from the
+    other disagreed. Such a request is refused, as a request with two framings is.
+    An origin-form target (every browser's) pays one byte comparison."""
+    target = request.target
+    if target[:1] == b"/" or b"://" not in target[:9]:
+        return False
+    scheme, _, rest = target.partition(b"://")
+    scheme = scheme.lower()
+    authority = rest.split(b"/", 1)[0].split(b"?", 1)[0].split(b"#", 1)[0]
+    authority = authority.rpartition(b"@")[2].lower()  # without userinfo
+    hosts = [value for _raw, name, value in request.headers._full_items if name == b"host"]
+    if not hosts:
+        return False  # HTTP/1.0 without Host: the path is served, the host unknown
+    host = hosts[0].strip().lower()
+    default = _DEFAULT_PORTS.get(scheme, b"")
+    return host.removesuffix(default) != authority.removesuffix(default)
 
 
 def _usable_h2c_settings(headers: Any) -> bool:
@@ -552,7 +624,7 @@ class HardenedH11Protocol(H11Protocol):
         # HTTP/2 preface is refused in _create_stream.
 
     async def _create_stream(self, request: h11.Request) -> None:
-        if _both_framings(request.headers):
+        if _both_framings(request.headers) or _authority_conflict(request):
             await self._send_error_response(400)
             await self.send(Closed())
             return
@@ -674,12 +746,16 @@ class HardenedH2Protocol(H2Protocol):
 
     async def _handle_events(self, events: list[h2.events.Event]) -> None:
         refused = None
+        requests = 0
         for event in events:
             if isinstance(event, h2.events.StreamReset) and event.remote_reset:
                 self._client_resets += 1
-            elif isinstance(event, h2.events.RequestReceived) and self._refuse(event):
-                refused = refused or []
-                refused.append(event)
+            elif isinstance(event, h2.events.RequestReceived):
+                if self._refuse(event):
+                    refused = refused or []
+                    refused.append(event)
+                else:
+                    requests += 1
         if refused is not None:
             events = [event for event in events if event not in refused]
         # More than twice the concurrency limit in resets, and more than half of every
@@ -688,11 +764,24 @@ class HardenedH2Protocol(H2Protocol):
         if self._client_resets > limit and 2 * self._client_resets > self.keep_alive_requests:
             await self._calm_down()
             return
+        if len(self.streams) + requests > limit:
+            # More apps running than twice the streams h2 lets be open: streams the server
+            # itself reset for a client's error (DATA after END_STREAM: "MadeYouReset",
+            # CVE-2025-8671), which hypercorn is not told of, so their apps ran on; one
+            # connection started the app 1,673 times. h2 refuses a client more open
+            # streams than the limit, so no honest client gets here.
+            await self._calm_down()
+            return
         try:
             await super()._handle_events(events)
         except priority.TooManyStreamsError:
             # More streams waiting to be answered than the priority tree takes (1,000):
             # hypercorn let the error escape, ending the connection with a traceback.
+            # The stream it was creating never got its request: it is dropped, or its
+            # end would fail on its missing scope (another traceback).
+            for stream_id, stream in list(self.streams.items()):
+                if not hasattr(stream, "scope"):
+                    del self.streams[stream_id]
             await self._calm_down()
 
     def _refuse(self, event: h2.events.RequestReceived) -> bool:
@@ -784,6 +873,16 @@ class HardenedH2Protocol(H2Protocol):
         await self.has_data.set()
         await self._flush()
 
+    async def handle(self, event: Any) -> None:
+        await super().handle(event)
+        if isinstance(event, Closed):
+            # The connection is gone and hypercorn's send task has stopped: nothing will
+            # drain a stream's buffer again. An app waiting for its response to be sent
+            # (the end of a body, room in the buffer) is let go now; it waited for
+            # SEND_TIMEOUT (hypercorn: for good) after its client had left.
+            for buffer in list(self.stream_buffers.values()):
+                await buffer.close()
+
     async def _calm_down(self) -> None:
         """GOAWAY with ENHANCE_YOUR_CALM, then close the connection (its streams end)."""
         self.connection.close_connection(error_code=h2.errors.ErrorCodes.ENHANCE_YOUR_CALM)
@@ -821,6 +920,17 @@ class EscapedAccessLogAtoms(AccessLogAtoms):
         if type(value) is str and not value.isprintable():
             return _escaped(value)
         return value
+
+
+def _buffered(transport: asyncio.BaseTransport) -> int:
+    """The bytes ``transport`` has yet to send. A TLS transport closed twice has let its
+    SSL protocol go, and its ``get_write_buffer_size()`` raised ``AttributeError`` (a
+    traceback per such connection, from :meth:`HardenedTCPServer._close`): nothing more
+    will be sent through it, so 0."""
+    try:
+        return transport.get_write_buffer_size()  # type: ignore[attr-defined]
+    except AttributeError:
+        return 0
 
 
 #: Seconds a connection accepted while the server stops gets to send its first request.
@@ -902,11 +1012,19 @@ class HardenedTCPServer(TCPServer):
         await asyncio.shield(self._initiate_server_close())
 
     async def _close(self) -> None:
-        if self.writer.transport.get_write_buffer_size():
+        if _buffered(self.writer.transport):
             # asyncio's close() first sends what is buffered, however long the client
             # takes to read it: one that reads nothing held the connection for good.
             self._check_stalls()
-        await super()._close()
+        try:
+            await super()._close()
+        except ssl.SSLError:
+            # A TLS client that goes on sending once the server has closed its side
+            # (APPLICATION_DATA_AFTER_CLOSE_NOTIFY: after a request refused with 400, a
+            # Connection: close answered, a GOAWAY): hypercorn let the error escape, and
+            # asyncio logged "Unhandled exception in client_connected_cb" with a
+            # traceback for each such connection. The connection is over either way.
+            pass
 
     def _check_stalls(self) -> None:
         """Drop the connection if the client takes none of the buffered data within
@@ -916,14 +1034,14 @@ class HardenedTCPServer(TCPServer):
         buffered only; a fast client's writes leave nothing buffered."""
         timeout = getattr(self.config, SEND_TIMEOUT_SETTING, None)
         if self._stall_check is None and timeout is not None:
-            left = self.writer.transport.get_write_buffer_size()
+            left = _buffered(self.writer.transport)
             loop = asyncio.get_running_loop()
             self._stall_check = loop.call_later(timeout, self._stalled, left, timeout)
 
     def _stalled(self, left: int, timeout: float) -> None:
         self._stall_check = None
         transport = self.writer.transport
-        now_left = transport.get_write_buffer_size()
+        now_left = _buffered(transport)
         if not now_left:
             return  # all sent (a later write checks again)
         if now_left < left:  # the client reads: check again later
