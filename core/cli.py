@@ -27,8 +27,10 @@ from .discovery import (
     DEFAULT_APP_FILES,
     DOTENV_FILES,
     LEGACY_APP_ENVS,
+    LEGACY_DEBUG_ENVS,
     SKIP_DOTENV_ENV,
     NoAppException,
+    adopt_legacy_debug_env,
     app_import_path_from_env,
     find_app_by_string,
     find_best_app,
@@ -55,6 +57,7 @@ __all__ = [
     "DEFAULT_APP_FILES",
     "DOTENV_FILES",
     "LEGACY_APP_ENVS",
+    "LEGACY_DEBUG_ENVS",
     "SKIP_DOTENV_ENV",
     "FROM_CLI_ENV",
     "QUART_API_VERSION",
@@ -64,6 +67,7 @@ __all__ = [
     "KernelGroup",
     "NoAppException",
     "ScriptInfo",
+    "adopt_legacy_debug_env",
     "app_import_path_from_env",
     "cli",
     "find_app_by_string",
@@ -149,6 +153,7 @@ def _env_file_callback(ctx: click.Context, param: click.Parameter, value: str | 
     load_defaults = getattr(ctx.command, "load_dotenv", True) and not skip_dotenv()
     if value is not None or load_defaults:
         load_dotenv(value, load_defaults=load_defaults)
+    adopt_legacy_debug_env()  # QUART_DEBUG/FLASK_DEBUG, from the files or the environment
     return None
 
 

@@ -30,6 +30,9 @@ if TYPE_CHECKING:
 APP_ENV = "KERNEL_APP"
 #: Read when ``KERNEL_APP`` is unset, with a one-line deprecation hint on stderr.
 LEGACY_APP_ENVS = ("QUART_APP", "FLASK_APP")
+#: Read when ``KERNEL_DEBUG`` is unset, with the same hint (``.quartenv`` and ``.env`` files
+#: of ported projects set them).
+LEGACY_DEBUG_ENVS = ("QUART_DEBUG", "FLASK_DEBUG")
 #: Files tried, in this order, when no app is named.
 DEFAULT_APP_FILES = ("asgi.py", "wsgi.py", "app.py")
 #: Environment files loaded (when python-dotenv is installed) before the command line is
@@ -267,6 +270,24 @@ def app_import_path_from_env() -> str | None:
             )
             return value
     return None
+
+
+def adopt_legacy_debug_env() -> None:
+    """Without ``KERNEL_DEBUG`` (or ``ERLEN_DEBUG``), copy ``QUART_DEBUG``, else
+    ``FLASK_DEBUG``, into ``KERNEL_DEBUG`` with a deprecation hint on stderr, as
+    ``QUART_APP``/``FLASK_APP`` are read: a ported project's debug setting is kept, not
+    dropped without a word. ``--debug``/``--no-debug`` still decide over it."""
+    if os.environ.get(DEBUG_ENV) or os.environ.get("ERLEN_DEBUG"):
+        return
+    for name in LEGACY_DEBUG_ENVS:
+        value = os.environ.get(name)
+        if value:
+            click.echo(
+                f"Warning: {name} is deprecated for the kernel command; set {DEBUG_ENV} instead.",
+                err=True,
+            )
+            os.environ[DEBUG_ENV] = value
+            return
 
 
 class ScriptInfo:

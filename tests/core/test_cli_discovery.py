@@ -253,3 +253,31 @@ def test_group_level_debug_reaches_the_app(project: Path, flag: str, shown: str)
     result = CliRunner().invoke(make_cli(), [flag, "--app", module, "show-debug"], env=env)
     assert result.exit_code == 0, result.output
     assert result.output == f"debug={shown}\n"
+
+
+@pytest.mark.parametrize("variable", ["QUART_DEBUG", "FLASK_DEBUG"])
+def test_legacy_debug_variables_work_with_a_deprecation_hint(project: Path, variable: str) -> None:
+    # A ported project's `.quartenv` (or `.env`) sets QUART_DEBUG/FLASK_DEBUG: honoured,
+    # and named, as QUART_APP/FLASK_APP are; it was dropped without a word.
+    module = unique()
+    write(project, f"{module}.py", DEBUG_APP)
+    write(project, ".quartenv", f"{variable}=1\n")
+    env = {"KERNEL_DEBUG": None, "ERLEN_DEBUG": None, variable: None}
+    result = CliRunner().invoke(make_cli(), ["--app", module, "show-debug"], env=env)
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "debug=True\n"
+    assert result.stderr.strip() == (
+        f"Warning: {variable} is deprecated for the kernel command; set KERNEL_DEBUG instead."
+    )
+
+
+def test_kernel_debug_and_the_option_beat_a_legacy_debug_variable(project: Path) -> None:
+    module = unique()
+    write(project, f"{module}.py", DEBUG_APP)
+    env = {"KERNEL_DEBUG": "0", "ERLEN_DEBUG": None, "FLASK_DEBUG": "1"}
+    result = CliRunner().invoke(make_cli(), ["--app", module, "show-debug"], env=env)
+    assert (result.stdout, result.stderr) == ("debug=False\n", "")
+    env = {"KERNEL_DEBUG": None, "ERLEN_DEBUG": None, "FLASK_DEBUG": "1"}
+    args = ["--no-debug", "--app", module, "show-debug"]
+    result = CliRunner().invoke(make_cli(), args, env=env)
+    assert result.stdout == "debug=False\n"
