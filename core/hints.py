@@ -21,6 +21,7 @@ from typing import NoReturn
 __all__ = [
     "AWAIT_HINT",
     "QUART_PATCH_HINT",
+    "TEST_AWAIT_HINT",
     "AsyncWithOnly",
     "add_await_hint",
     "add_error_hints",
@@ -42,16 +43,29 @@ AWAIT_HINT = (
 _COROUTINE_MISUSE = re.compile(r"'coroutine' object|type '?coroutine\b")
 
 
-def add_await_hint(error: BaseException) -> None:
-    """Add :data:`AWAIT_HINT` to ``error`` when its message is about a coroutine object
-    (once; an error that already says ``await`` is left alone)."""
+#: The note added to such an error raised by a test's own code (the testing plugin).
+TEST_AWAIT_HINT = (
+    "Hint: a coroutine was used as a value: did you forget 'await'? The test client is"
+    " async in Erlen, as in Quart: response = await client.get(...), await"
+    " response.get_data() (or await response.data), await response.get_json(); the"
+    " test must be 'async def' to await them."
+)
+
+_HINT_START = "Hint: a coroutine was used as a value"
+
+
+def add_await_hint(error: BaseException, hint: str = AWAIT_HINT) -> None:
+    """Add ``hint`` (:data:`AWAIT_HINT` by default) to ``error`` when its message is
+    about a coroutine object (once, whichever hint came first; an error that already
+    says ``await`` is left alone)."""
     if not isinstance(error, (TypeError, AttributeError)):
         return
     message = str(error)
     if "await" in message or not _COROUTINE_MISUSE.search(message):
         return
-    if AWAIT_HINT not in getattr(error, "__notes__", ()):
-        error.add_note(AWAIT_HINT)
+    notes = getattr(error, "__notes__", ())
+    if not any(str(note).startswith(_HINT_START) for note in notes):
+        error.add_note(hint)
 
 
 #: The note added when the real Quart's code looked for its context in an Erlen app.
