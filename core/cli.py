@@ -8,10 +8,15 @@ documentation site's ``cli.html`` (``docs/cli.md`` in the source).
 
 from __future__ import annotations
 
+import ast
+import asyncio
+import code
 import importlib.metadata
+import inspect
 import os
 import platform
 import sys
+import types
 from collections.abc import Callable
 from importlib import import_module
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -63,6 +68,7 @@ __all__ = [
     "QUART_API_VERSION",
     "VERSION_DISTRIBUTIONS",
     "AppGroup",
+    "AsyncConsole",
     "ErlenGroup",
     "KernelGroup",
     "NoAppException",
@@ -430,6 +436,30 @@ def _plugin_line(row: dict[str, Any]) -> str:
     return f"{row['name']} {row['version'] or ''}".rstrip() + f": {hooks}"
 
 
+class AsyncConsole(code.InteractiveConsole):
+    """The ``kernel shell`` console: Python's, plus top-level ``await`` (as ``python -m
+    asyncio`` has), so the async functions an Erlen app is made of can be called as
+    written: ``await db.fetch_all(...)``. Each awaited line runs to its end in one event
+    loop kept for the session, with the app context the shell pushed."""
+
+    def __init__(self, local: dict[str, Any], loop: asyncio.AbstractEventLoop) -> None:
+        super().__init__(local)
+        self.compile.compiler.flags |= ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
+        self.loop = loop
+
+    def runcode(self, code: types.CodeType) -> None:
+        """Run one compiled input; a coroutine (the input awaited something) runs in
+        :attr:`loop` until it is done."""
+        try:
+            result = types.FunctionType(code, self.locals)()  # type: ignore[arg-type]
+            if inspect.iscoroutine(result):
+                self.loop.run_until_complete(result)
+        except SystemExit:
+            raise
+        except BaseException:
+            self.showtraceback()
+
+
 @click.command("shell", short_help="Run a Python shell in the app context.")
 @pass_script_info
 def shell_command(info: ScriptInfo) -> None:
@@ -437,24 +467,30 @@ def shell_command(info: ScriptInfo) -> None:
 
     The namespace holds ``app``, ``g`` and whatever the ``@app.shell_context_processor``
     functions return; ``PYTHONSTARTUP`` is run first, as the plain interpreter does.
+    ``await`` works at the top level (:class:`AsyncConsole`).
     """
-    import code
-
     app = info.load_app()
     banner = (
         f"Python {sys.version} on {sys.platform}\n"
-        f"App: {app.import_name}\nInstance: {app.instance_path}"
+        f"App: {app.import_name}\nInstance: {app.instance_path}\n"
+        "Top-level 'await' works, in the app context."
     )
     ctx = app.app_context()
     ctx.push()
+    loop = asyncio.new_event_loop()
     try:
         namespace = app.make_shell_context()
         startup = os.environ.get("PYTHONSTARTUP")
         if startup and os.path.isfile(startup):
             with open(startup) as f:
                 exec(compile(f.read(), startup, "exec"), namespace)
-        code.interact(banner=banner, local=namespace, exitmsg="")
+        try:
+            import readline  # noqa: F401  (line editing and history, as code.interact)
+        except ImportError:
+            pass
+        AsyncConsole(namespace, loop).interact(banner=banner, exitmsg="")
     finally:
+        loop.close()
         _leave_app_context(ctx, None)
 
 
