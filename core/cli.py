@@ -465,10 +465,10 @@ class AsyncConsole(code.InteractiveConsole):
 def shell_command(info: ScriptInfo) -> None:
     """Run an interactive Python shell in the app context.
 
-    The namespace holds ``app``, ``g`` and whatever the ``@app.shell_context_processor``
-    functions return; ``PYTHONSTARTUP`` is run first, as the plain interpreter does.
-    ``await`` works at the top level (:class:`AsyncConsole`).
-    """
+    The namespace holds app, g and whatever the @app.shell_context_processor functions
+    return; PYTHONSTARTUP is run first, as the plain interpreter does. 'await' works at
+    the top level.
+    """  # plain text: click prints it as the command's --help
     app = info.load_app()
     banner = (
         f"Python {sys.version} on {sys.platform}\n"

@@ -438,3 +438,11 @@ def test_python_dash_m_erlen_is_the_same_cli(tmp_path: Path) -> None:
         [sys.executable, "-m", "erlen", "--help"], capture_output=True, text=True, timeout=30
     )
     assert usage.stdout.startswith("Usage: python -m erlen [OPTIONS] COMMAND")
+
+
+@pytest.mark.parametrize("command", ["routes", "shell", "plugins"])
+def test_help_text_is_plain_text(command: str) -> None:
+    # click prints docstrings as they are: reST markup showed as ``app`` and :class:`X`.
+    result = invoke(Erlen(__name__), command, "--help")
+    assert result.exit_code == 0, result.output
+    assert "``" not in result.output and ":class:" not in result.output

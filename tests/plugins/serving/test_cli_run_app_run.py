@@ -115,3 +115,11 @@ def test_a_config_file_keeps_its_bind_unless_host_or_port_is_given(tmp_path: Any
     assert app.run_calls == [
         {**QUART_DEFAULTS, "host": None, "port": None, "config_file": str(config)}
     ]
+
+
+def test_run_help_is_plain_text() -> None:
+    # click prints the command's docstring: it showed ``app.run()`` and ``--debug``.
+    result = run(RecordingApp(__name__), "--help")
+    assert result.exit_code == 0, result.output
+    assert "Serves through app.run(), as Quart's run command does" in result.output
+    assert "``" not in result.output
