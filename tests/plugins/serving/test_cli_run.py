@@ -6,6 +6,7 @@ is bounded.
 
 from __future__ import annotations
 
+import os
 import re
 import signal
 import socket
@@ -132,9 +133,12 @@ def test_port_in_use_from_app_run_names_its_argument(project: Path) -> None:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
+        # Not marked as a kernel command (an earlier CliRunner test may have set it).
+        env = {k: v for k, v in os.environ.items() if k != "KERNEL_RUN_FROM_CLI"}
         result = subprocess.run(
             [sys.executable, "runme.py", str(port)],
             cwd=project,
+            env=env,
             capture_output=True,
             text=True,
             timeout=60,
