@@ -32,10 +32,11 @@ from .discovery import (
     DEFAULT_APP_FILES,
     DOTENV_FILES,
     LEGACY_APP_ENVS,
-    LEGACY_DEBUG_ENVS,
+    LEGACY_ENV_PREFIXES,
+    LEGACY_SETTINGS,
     SKIP_DOTENV_ENV,
     NoAppException,
-    adopt_legacy_debug_env,
+    adopt_legacy_env,
     app_import_path_from_env,
     find_app_by_string,
     find_best_app,
@@ -62,7 +63,8 @@ __all__ = [
     "DEFAULT_APP_FILES",
     "DOTENV_FILES",
     "LEGACY_APP_ENVS",
-    "LEGACY_DEBUG_ENVS",
+    "LEGACY_ENV_PREFIXES",
+    "LEGACY_SETTINGS",
     "SKIP_DOTENV_ENV",
     "FROM_CLI_ENV",
     "QUART_API_VERSION",
@@ -73,7 +75,7 @@ __all__ = [
     "KernelGroup",
     "NoAppException",
     "ScriptInfo",
-    "adopt_legacy_debug_env",
+    "adopt_legacy_env",
     "app_import_path_from_env",
     "cli",
     "find_app_by_string",
@@ -159,7 +161,7 @@ def _env_file_callback(ctx: click.Context, param: click.Parameter, value: str | 
     load_defaults = getattr(ctx.command, "load_dotenv", True) and not skip_dotenv()
     if value is not None or load_defaults:
         load_dotenv(value, load_defaults=load_defaults)
-    adopt_legacy_debug_env()  # QUART_DEBUG/FLASK_DEBUG, from the files or the environment
+    adopt_legacy_env()  # QUART_DEBUG, FLASK_RUN_PORT...: from the files or the environment
     return None
 
 

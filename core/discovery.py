@@ -30,9 +30,22 @@ if TYPE_CHECKING:
 APP_ENV = "KERNEL_APP"
 #: Read when ``KERNEL_APP`` is unset, with a one-line deprecation hint on stderr.
 LEGACY_APP_ENVS = ("QUART_APP", "FLASK_APP")
-#: Read when ``KERNEL_DEBUG`` is unset, with the same hint (``.quartenv`` and ``.env`` files
-#: of ported projects set them).
-LEGACY_DEBUG_ENVS = ("QUART_DEBUG", "FLASK_DEBUG")
+#: Quart's and Flask's names for the kernel command's settings, read when the ``KERNEL_``
+#: one is unset, with the same hint (a ported project's ``.quartenv`` or ``.env`` sets
+#: them): ``QUART_DEBUG``/``FLASK_DEBUG``, and ``run``'s options Flask and Quart share
+#: (Flask's ``FLASK_RUN_CERT``/``_KEY`` are ``run``'s ``--certfile``/``--keyfile``).
+LEGACY_ENV_PREFIXES = ("QUART", "FLASK")
+LEGACY_SETTINGS = {
+    "DEBUG": "DEBUG",
+    "RUN_HOST": "RUN_HOST",
+    "RUN_PORT": "RUN_PORT",
+    "RUN_RELOAD": "RUN_RELOAD",
+    "RUN_EXTRA_FILES": "RUN_EXTRA_FILES",
+    "RUN_CERT": "RUN_CERTFILE",
+    "RUN_CERTFILE": "RUN_CERTFILE",
+    "RUN_KEY": "RUN_KEYFILE",
+    "RUN_KEYFILE": "RUN_KEYFILE",
+}
 #: Files tried, in this order, when no app is named.
 DEFAULT_APP_FILES = ("asgi.py", "wsgi.py", "app.py")
 #: Environment files loaded (when python-dotenv is installed) before the command line is
@@ -272,22 +285,26 @@ def app_import_path_from_env() -> str | None:
     return None
 
 
-def adopt_legacy_debug_env() -> None:
-    """Without ``KERNEL_DEBUG`` (or ``ERLEN_DEBUG``), copy ``QUART_DEBUG``, else
-    ``FLASK_DEBUG``, into ``KERNEL_DEBUG`` with a deprecation hint on stderr, as
-    ``QUART_APP``/``FLASK_APP`` are read: a ported project's debug setting is kept, not
-    dropped without a word. ``--debug``/``--no-debug`` still decide over it."""
-    if os.environ.get(DEBUG_ENV) or os.environ.get("ERLEN_DEBUG"):
-        return
-    for name in LEGACY_DEBUG_ENVS:
-        value = os.environ.get(name)
-        if value:
-            click.echo(
-                f"Warning: {name} is deprecated for the kernel command; set {DEBUG_ENV} instead.",
-                err=True,
-            )
-            os.environ[DEBUG_ENV] = value
-            return
+def adopt_legacy_env() -> None:
+    """Copy Quart's and Flask's variables for the kernel command's settings
+    (:data:`LEGACY_SETTINGS`: ``QUART_DEBUG``, ``FLASK_RUN_PORT``...) to the ``KERNEL_``
+    ones that are unset, each with a deprecation hint on stderr, as ``QUART_APP`` and
+    ``FLASK_APP`` are read: a ported project's settings are kept, not dropped without a
+    word. ``QUART_`` wins over ``FLASK_``; command-line options still decide over all."""
+    for legacy, setting in LEGACY_SETTINGS.items():
+        target = f"KERNEL_{setting}"
+        if os.environ.get(target) or (setting == "DEBUG" and os.environ.get("ERLEN_DEBUG")):
+            continue
+        for prefix in LEGACY_ENV_PREFIXES:
+            name = f"{prefix}_{legacy}"
+            value = os.environ.get(name)
+            if value:
+                click.echo(
+                    f"Warning: {name} is deprecated for the kernel command; set {target} instead.",
+                    err=True,
+                )
+                os.environ[target] = value
+                break
 
 
 class ScriptInfo:
