@@ -233,7 +233,7 @@ class ErlenGroup(AppGroup):
                 ["-e", "--env-file"],
                 type=click.Path(exists=True, dir_okay=False),
                 help="Load environment variables from this file (needs python-dotenv);"
-                " .env, .kernelenv and .quartenv are loaded too.",
+                " .env, .kernelenv, .quartenv and .flaskenv are loaded too.",
                 is_eager=True,
                 expose_value=False,
                 callback=_env_file_callback,

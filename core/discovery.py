@@ -50,11 +50,11 @@ LEGACY_SETTINGS = {
 DEFAULT_APP_FILES = ("asgi.py", "wsgi.py", "app.py")
 #: Environment files loaded (when python-dotenv is installed) before the command line is
 #: read; an earlier file wins for a variable several set, and the real environment beats
-#: them all. ``.quartenv`` is read as Quart reads it, so a ported project keeps working.
-DOTENV_FILES = (".env", ".kernelenv", ".quartenv")
-#: Flask's env file: not read (its variables name FLASK_ settings), but a user porting an
-#: app is told so instead of wondering why nothing happened.
-IGNORED_DOTENV_FILES = (".flaskenv",)
+#: them all. ``.quartenv`` and ``.flaskenv`` are read as Quart and Flask read them, so a
+#: ported project keeps working: their ``QUART_APP``, ``FLASK_DEBUG``, ``FLASK_RUN_PORT``...
+#: stand for the ``KERNEL_`` variables, each with a hint to rename it
+#: (:func:`adopt_legacy_env`).
+DOTENV_FILES = (".env", ".kernelenv", ".quartenv", ".flaskenv")
 
 
 class NoAppException(click.ClickException):
@@ -361,10 +361,10 @@ class ScriptInfo:
 
 
 def load_dotenv(path: str | os.PathLike[str] | None = None, load_defaults: bool = True) -> bool:
-    """Load ``path`` (if given), then ``.env``, ``.kernelenv`` and ``.quartenv``.
+    """Load ``path`` (if given), then ``.env``, ``.kernelenv``, ``.quartenv``, ``.flaskenv``.
 
     Variables already set are never overridden, so the real environment wins, then
-    ``path``, then ``.env``, ``.kernelenv``, ``.quartenv``. The default files are searched from
+    ``path``, then the files in that order. The default files are searched from
     the current directory upwards. Returns whether a file was loaded. Without
     python-dotenv nothing is loaded (a tip is printed when a default file exists).
     """
@@ -387,16 +387,6 @@ def load_dotenv(path: str | os.PathLike[str] | None = None, load_defaults: bool 
             if found:
                 dotenv.load_dotenv(found, encoding="utf-8", override=False)
                 loaded = True
-        for name in IGNORED_DOTENV_FILES:
-            found = dotenv.find_dotenv(name, usecwd=True)
-            if found:
-                click.secho(
-                    f" * Warning: {found} is not read: the kernel command reads"
-                    f" {', '.join(DOTENV_FILES)}. Move its variables to .kernelenv"
-                    " (FLASK_APP becomes KERNEL_APP).",
-                    fg="yellow",
-                    err=True,
-                )
     return loaded
 
 
