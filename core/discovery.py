@@ -349,8 +349,8 @@ class ScriptInfo:
             if not path:
                 raise NoAppException(
                     "Could not locate an Erlen application. Use the 'kernel --app'"
-                    f" option, the {APP_ENV} environment variable, or an 'app.py' file"
-                    " in the current directory."
+                    f" option, the {APP_ENV} environment variable, or an 'asgi.py',"
+                    " 'wsgi.py' or 'app.py' file in the current directory."
                 )
             app = locate_app(path, import_module=self.import_app_module)
             self.resolved_import_path = path
