@@ -23,7 +23,7 @@ from werkzeug.exceptions import Aborter, BadRequestKeyError, NotFound
 from werkzeug.routing import BuildError, Map, MapAdapter, Rule
 from werkzeug.urls import quote as _url_quote
 
-from .asyncfile import AsyncFileOpener
+from .asyncfile import ResourceOpener
 from .config import DEFAULT_CONFIG, Config, ConfigAttribute
 from .ctx import _AppCtxGlobals
 from .globals import _cv_app, _cv_request, _cv_websocket, g
@@ -605,14 +605,17 @@ class AppBase(Scaffold):
         """Add the context processors' variables to ``context`` (templating plugin)."""
         await self._templating().update_template_context(context)
 
-    async def open_instance_resource(self, path: str, mode: str = "rb") -> AsyncFileOpener:
+    def open_instance_resource(self, path: str, mode: str = "rb") -> ResourceOpener:
         """Open ``path``, relative to :attr:`instance_path`, in any mode (``"rb"`` by
         default), as in Quart::
 
             async with await app.open_instance_resource("state.json", "w") as f:
                 await f.write(data)
+
+        or as in Flask, a plain file: ``with app.open_instance_resource(path) as f:``
+        (see :meth:`open_resource`).
         """
-        return AsyncFileOpener(os.path.join(self.instance_path, path), mode)
+        return ResourceOpener(os.path.join(self.instance_path, path), mode)
 
     async def make_default_options_response(self) -> Response:
         """The automatic ``OPTIONS`` answer: an empty 200 with ``Allow``."""

@@ -3,6 +3,9 @@
 Quart returns an aiofiles opener there, used as ``async with await
 app.open_resource(path) as f: data = await f.read()``. :class:`AsyncFileOpener` gives the
 same shape without the dependency: the blocking calls run in the default thread pool.
+:class:`ResourceOpener`, what those methods return, also takes Flask's spelling, ``with
+app.open_resource(path) as f: data = f.read()`` (a plain file), so Flask code such as
+its tutorial's ``init_db`` runs unchanged.
 """
 
 from __future__ import annotations
@@ -113,3 +116,60 @@ class AsyncFileOpener:
     ) -> None:
         if self._file is not None:
             await self._file.close()
+
+
+class ResourceOpener:
+    """What ``open_resource`` and ``open_instance_resource`` return: Quart's and Flask's
+    spellings both work.
+
+    - ``await opener`` gives an :class:`AsyncFileOpener`, as Quart's coroutine does:
+      ``async with await app.open_resource(path) as f: data = await f.read()``;
+    - ``async with opener as f`` opens an :class:`AsyncFile` (no ``await`` needed);
+    - ``with opener as f`` opens the plain file, as Flask's ``open_resource`` returns it:
+      ``with app.open_resource("schema.sql") as f: db.executescript(f.read())``. The
+      open and the reads block the thread, as in Flask: fine in a command or at start-up;
+      in a view, prefer one of the async spellings.
+    """
+
+    __slots__ = ("_file", "mode", "path")
+
+    def __init__(self, path: str | os.PathLike[str], mode: str = "rb") -> None:
+        self.path = path
+        self.mode = mode
+        self._file: IO[Any] | None = None
+
+    def __await__(self) -> Generator[Any, None, AsyncFileOpener]:
+        return self._opener().__await__()
+
+    async def _opener(self) -> AsyncFileOpener:
+        return AsyncFileOpener(self.path, self.mode)
+
+    async def __aenter__(self) -> AsyncFile:
+        file = await asyncio.to_thread(open, self.path, self.mode)
+        self._file = file
+        return AsyncFile(file)
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        file, self._file = self._file, None
+        if file is not None:
+            await asyncio.to_thread(file.close)
+
+    def __enter__(self) -> IO[Any]:
+        file = open(self.path, self.mode)  # closed in __exit__
+        self._file = file
+        return file
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        file, self._file = self._file, None
+        if file is not None:
+            file.close()

@@ -8,10 +8,15 @@ documentation site's ``cli.html`` (``docs/cli.md`` in the source).
 
 from __future__ import annotations
 
+import ast
+import asyncio
+import code
 import importlib.metadata
+import inspect
 import os
 import platform
 import sys
+import types
 from collections.abc import Callable
 from importlib import import_module
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -27,8 +32,11 @@ from .discovery import (
     DEFAULT_APP_FILES,
     DOTENV_FILES,
     LEGACY_APP_ENVS,
+    LEGACY_ENV_PREFIXES,
+    LEGACY_SETTINGS,
     SKIP_DOTENV_ENV,
     NoAppException,
+    adopt_legacy_env,
     app_import_path_from_env,
     find_app_by_string,
     find_best_app,
@@ -55,15 +63,19 @@ __all__ = [
     "DEFAULT_APP_FILES",
     "DOTENV_FILES",
     "LEGACY_APP_ENVS",
+    "LEGACY_ENV_PREFIXES",
+    "LEGACY_SETTINGS",
     "SKIP_DOTENV_ENV",
     "FROM_CLI_ENV",
     "QUART_API_VERSION",
     "VERSION_DISTRIBUTIONS",
     "AppGroup",
+    "AsyncConsole",
     "ErlenGroup",
     "KernelGroup",
     "NoAppException",
     "ScriptInfo",
+    "adopt_legacy_env",
     "app_import_path_from_env",
     "cli",
     "find_app_by_string",
@@ -149,6 +161,7 @@ def _env_file_callback(ctx: click.Context, param: click.Parameter, value: str | 
     load_defaults = getattr(ctx.command, "load_dotenv", True) and not skip_dotenv()
     if value is not None or load_defaults:
         load_dotenv(value, load_defaults=load_defaults)
+    adopt_legacy_env()  # QUART_DEBUG, FLASK_RUN_PORT...: from the files or the environment
     return None
 
 
@@ -220,7 +233,7 @@ class ErlenGroup(AppGroup):
                 ["-e", "--env-file"],
                 type=click.Path(exists=True, dir_okay=False),
                 help="Load environment variables from this file (needs python-dotenv);"
-                " .env, .kernelenv and .quartenv are loaded too.",
+                " .env, .kernelenv, .quartenv and .flaskenv are loaded too.",
                 is_eager=True,
                 expose_value=False,
                 callback=_env_file_callback,
@@ -425,31 +438,61 @@ def _plugin_line(row: dict[str, Any]) -> str:
     return f"{row['name']} {row['version'] or ''}".rstrip() + f": {hooks}"
 
 
+class AsyncConsole(code.InteractiveConsole):
+    """The ``kernel shell`` console: Python's, plus top-level ``await`` (as ``python -m
+    asyncio`` has), so the async functions an Erlen app is made of can be called as
+    written: ``await db.fetch_all(...)``. Each awaited line runs to its end in one event
+    loop kept for the session, with the app context the shell pushed."""
+
+    def __init__(self, local: dict[str, Any], loop: asyncio.AbstractEventLoop) -> None:
+        super().__init__(local)
+        self.compile.compiler.flags |= ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
+        self.loop = loop
+
+    def runcode(self, code: types.CodeType) -> None:
+        """Run one compiled input; a coroutine (the input awaited something) runs in
+        :attr:`loop` until it is done."""
+        try:
+            result = types.FunctionType(code, self.locals)()  # type: ignore[arg-type]
+            if inspect.iscoroutine(result):
+                self.loop.run_until_complete(result)
+        except SystemExit:
+            raise
+        except BaseException:
+            self.showtraceback()
+
+
 @click.command("shell", short_help="Run a Python shell in the app context.")
 @pass_script_info
 def shell_command(info: ScriptInfo) -> None:
     """Run an interactive Python shell in the app context.
 
-    The namespace holds ``app``, ``g`` and whatever the ``@app.shell_context_processor``
-    functions return; ``PYTHONSTARTUP`` is run first, as the plain interpreter does.
-    """
-    import code
-
+    The namespace holds app, g and whatever the @app.shell_context_processor functions
+    return; PYTHONSTARTUP is run first, as the plain interpreter does. 'await' works at
+    the top level.
+    """  # plain text: click prints it as the command's --help
     app = info.load_app()
     banner = (
         f"Python {sys.version} on {sys.platform}\n"
-        f"App: {app.import_name}\nInstance: {app.instance_path}"
+        f"App: {app.import_name}\nInstance: {app.instance_path}\n"
+        "Top-level 'await' works, in the app context."
     )
     ctx = app.app_context()
     ctx.push()
+    loop = asyncio.new_event_loop()
     try:
         namespace = app.make_shell_context()
         startup = os.environ.get("PYTHONSTARTUP")
         if startup and os.path.isfile(startup):
             with open(startup) as f:
                 exec(compile(f.read(), startup, "exec"), namespace)
-        code.interact(banner=banner, local=namespace, exitmsg="")
+        try:
+            import readline  # noqa: F401  (line editing and history, as code.interact)
+        except ImportError:
+            pass
+        AsyncConsole(namespace, loop).interact(banner=banner, exitmsg="")
     finally:
+        loop.close()
         _leave_app_context(ctx, None)
 
 

@@ -12,8 +12,9 @@ give away.
 from __future__ import annotations
 
 import linecache
-import sys
+import sysconfig
 import traceback
+from types import FrameType
 from typing import Any
 
 from markupsafe import Markup, escape
@@ -81,7 +82,7 @@ def traceback_page(error: BaseException, connection: Any = None) -> str:
             parts.append(f'<p class="chain">{escape(link)}</p>')
         parts.append(f"<h2>{escape(_describe(exc))}</h2>")
         parts.extend(f'<p class="note">{escape(note)}</p>' for note in _notes(exc))
-        parts.extend(_frame_html(frame) for frame in _frames(exc))
+        parts.extend(_frame_html(frame, library) for frame, library in _frames(exc))
     parts.append(_request_html(connection))
     parts.append(
         "</main><footer>Shown because the app runs in debug mode. Never run a public server"
@@ -115,13 +116,38 @@ _CAUSE = "The above exception was the direct cause of the following exception:"
 _CONTEXT = "During handling of the above exception, another exception occurred:"
 
 
-def _frames(exc: BaseException) -> list[traceback.FrameSummary]:
-    """The frames of ``exc``'s traceback; a ``SyntaxError`` (a module being edited) ends
-    with the broken line itself, which its traceback, ending in the import, lacks."""
-    frames = list(traceback.extract_tb(exc.__traceback__))
+def _frames(exc: BaseException) -> list[tuple[traceback.FrameSummary, bool]]:
+    """The frames of ``exc``'s traceback, each with whether it is library code (see
+    :func:`_is_library`); a ``SyntaxError`` (a module being edited) ends with the broken
+    line itself, which its traceback, ending in the import, lacks."""
+    walked = list(traceback.walk_tb(exc.__traceback__))
+    summaries = traceback.StackSummary.extract(iter(walked))
+    frames = [
+        (summary, _is_library(frame, summary.filename))
+        for (frame, _), summary in zip(walked, summaries, strict=True)
+    ]
     if isinstance(exc, SyntaxError) and exc.filename and exc.lineno:
-        frames.append(traceback.FrameSummary(exc.filename, exc.lineno, "<module>"))
+        frames.append((traceback.FrameSummary(exc.filename, exc.lineno, "<module>"), False))
     return frames
+
+
+#: Where the standard library lives (``sys.prefix`` is a virtualenv's, not the stdlib's).
+_STDLIB_DIRS = tuple({sysconfig.get_paths()[key] for key in ("stdlib", "platstdlib")})
+
+
+def _is_library(frame: FrameType, filename: str) -> bool:
+    """Whether a frame is Erlen's, the standard library's or an installed package's: the
+    page outlines the others, the app's own, where the bug usually is. Erlen is told by
+    module name, since an editable install keeps it outside ``site-packages``."""
+    module = frame.f_globals.get("__name__")
+    if isinstance(module, str) and (module == "erlen" or module.startswith("erlen.")):
+        return True
+    return (
+        filename.startswith("<frozen ")
+        or "site-packages" in filename
+        or "dist-packages" in filename
+        or filename.startswith(_STDLIB_DIRS)
+    )
 
 
 def _notes(exc: BaseException) -> list[str]:
@@ -134,8 +160,7 @@ def _describe(exc: BaseException) -> str:
     return f"{name}: {exc}" if str(exc) else name
 
 
-def _frame_html(frame: traceback.FrameSummary) -> str:
-    in_library = "site-packages" in frame.filename or frame.filename.startswith(sys.prefix)
+def _frame_html(frame: traceback.FrameSummary, in_library: bool) -> str:
     lineno = frame.lineno or 0
     first = max(lineno - CONTEXT_LINES, 1)
     lines = []
@@ -145,7 +170,9 @@ def _frame_html(frame: traceback.FrameSummary) -> str:
             break
         css = ' class="line"' if number == lineno else ""
         lines.append(f'<span{css}><span class="no">{number}</span>{escape(text.rstrip())}</span>')
-    source = f"<pre>{''.join(lines)}</pre>" if lines else ""
+    # No source at all (a frozen module): the location line alone, no empty numbered lines.
+    has_text = any(linecache.getline(frame.filename, n) for n in range(first, lineno + 1))
+    source = f"<pre>{''.join(lines)}</pre>" if lines and has_text else ""
     return (
         f'<div class="frame{"" if in_library else " app"}"><div class="where">'
         f"{escape(frame.filename)}, line {lineno}, in <b>{escape(frame.name)}</b></div>"

@@ -30,15 +30,31 @@ if TYPE_CHECKING:
 APP_ENV = "KERNEL_APP"
 #: Read when ``KERNEL_APP`` is unset, with a one-line deprecation hint on stderr.
 LEGACY_APP_ENVS = ("QUART_APP", "FLASK_APP")
+#: Quart's and Flask's names for the kernel command's settings, read when the ``KERNEL_``
+#: one is unset, with the same hint (a ported project's ``.quartenv`` or ``.env`` sets
+#: them): ``QUART_DEBUG``/``FLASK_DEBUG``, and ``run``'s options Flask and Quart share
+#: (Flask's ``FLASK_RUN_CERT``/``_KEY`` are ``run``'s ``--certfile``/``--keyfile``).
+LEGACY_ENV_PREFIXES = ("QUART", "FLASK")
+LEGACY_SETTINGS = {
+    "DEBUG": "DEBUG",
+    "RUN_HOST": "RUN_HOST",
+    "RUN_PORT": "RUN_PORT",
+    "RUN_RELOAD": "RUN_RELOAD",
+    "RUN_EXTRA_FILES": "RUN_EXTRA_FILES",
+    "RUN_CERT": "RUN_CERTFILE",
+    "RUN_CERTFILE": "RUN_CERTFILE",
+    "RUN_KEY": "RUN_KEYFILE",
+    "RUN_KEYFILE": "RUN_KEYFILE",
+}
 #: Files tried, in this order, when no app is named.
 DEFAULT_APP_FILES = ("asgi.py", "wsgi.py", "app.py")
 #: Environment files loaded (when python-dotenv is installed) before the command line is
 #: read; an earlier file wins for a variable several set, and the real environment beats
-#: them all. ``.quartenv`` is read as Quart reads it, so a ported project keeps working.
-DOTENV_FILES = (".env", ".kernelenv", ".quartenv")
-#: Flask's env file: not read (its variables name FLASK_ settings), but a user porting an
-#: app is told so instead of wondering why nothing happened.
-IGNORED_DOTENV_FILES = (".flaskenv",)
+#: them all. ``.quartenv`` and ``.flaskenv`` are read as Quart and Flask read them, so a
+#: ported project keeps working: their ``QUART_APP``, ``FLASK_DEBUG``, ``FLASK_RUN_PORT``...
+#: stand for the ``KERNEL_`` variables, each with a hint to rename it
+#: (:func:`adopt_legacy_env`).
+DOTENV_FILES = (".env", ".kernelenv", ".quartenv", ".flaskenv")
 
 
 class NoAppException(click.ClickException):
@@ -269,6 +285,28 @@ def app_import_path_from_env() -> str | None:
     return None
 
 
+def adopt_legacy_env() -> None:
+    """Copy Quart's and Flask's variables for the kernel command's settings
+    (:data:`LEGACY_SETTINGS`: ``QUART_DEBUG``, ``FLASK_RUN_PORT``...) to the ``KERNEL_``
+    ones that are unset, each with a deprecation hint on stderr, as ``QUART_APP`` and
+    ``FLASK_APP`` are read: a ported project's settings are kept, not dropped without a
+    word. ``QUART_`` wins over ``FLASK_``; command-line options still decide over all."""
+    for legacy, setting in LEGACY_SETTINGS.items():
+        target = f"KERNEL_{setting}"
+        if os.environ.get(target) or (setting == "DEBUG" and os.environ.get("ERLEN_DEBUG")):
+            continue
+        for prefix in LEGACY_ENV_PREFIXES:
+            name = f"{prefix}_{legacy}"
+            value = os.environ.get(name)
+            if value:
+                click.echo(
+                    f"Warning: {name} is deprecated for the kernel command; set {target} instead.",
+                    err=True,
+                )
+                os.environ[target] = value
+                break
+
+
 class ScriptInfo:
     """How the CLI finds the app: an import path or a factory (Flask's and Quart's class).
 
@@ -311,8 +349,8 @@ class ScriptInfo:
             if not path:
                 raise NoAppException(
                     "Could not locate an Erlen application. Use the 'kernel --app'"
-                    f" option, the {APP_ENV} environment variable, or an 'app.py' file"
-                    " in the current directory."
+                    f" option, the {APP_ENV} environment variable, or an 'asgi.py',"
+                    " 'wsgi.py' or 'app.py' file in the current directory."
                 )
             app = locate_app(path, import_module=self.import_app_module)
             self.resolved_import_path = path
@@ -323,10 +361,10 @@ class ScriptInfo:
 
 
 def load_dotenv(path: str | os.PathLike[str] | None = None, load_defaults: bool = True) -> bool:
-    """Load ``path`` (if given), then ``.env``, ``.kernelenv`` and ``.quartenv``.
+    """Load ``path`` (if given), then ``.env``, ``.kernelenv``, ``.quartenv``, ``.flaskenv``.
 
     Variables already set are never overridden, so the real environment wins, then
-    ``path``, then ``.env``, ``.kernelenv``, ``.quartenv``. The default files are searched from
+    ``path``, then the files in that order. The default files are searched from
     the current directory upwards. Returns whether a file was loaded. Without
     python-dotenv nothing is loaded (a tip is printed when a default file exists).
     """
@@ -349,16 +387,6 @@ def load_dotenv(path: str | os.PathLike[str] | None = None, load_defaults: bool 
             if found:
                 dotenv.load_dotenv(found, encoding="utf-8", override=False)
                 loaded = True
-        for name in IGNORED_DOTENV_FILES:
-            found = dotenv.find_dotenv(name, usecwd=True)
-            if found:
-                click.secho(
-                    f" * Warning: {found} is not read: the kernel command reads"
-                    f" {', '.join(DOTENV_FILES)}. Move its variables to .kernelenv"
-                    " (FLASK_APP becomes KERNEL_APP).",
-                    fg="yellow",
-                    err=True,
-                )
     return loaded
 
 

@@ -1,4 +1,4 @@
-"""Hints added to the errors a Flask developer meets first in async code.
+"""Hints added to the errors a Flask or Quart developer meets first in Erlen.
 
 Reading the request body and rendering are coroutines in Erlen, as in Quart
 (``await request.get_json()``, ``await request.form``, ``await render_template(...)``).
@@ -6,14 +6,27 @@ Forgetting the ``await`` gives Python's own message about a coroutine, which doe
 what to change: ``TypeError: 'coroutine' object is not subscriptable``. The 500 path adds
 a note to such an error (Python 3.11's ``add_note``), so the log line, the test failure
 and the debug page all end with what to do. Only the unhandled-error path calls this.
+
+A Quart extension imported without :mod:`erlen.quart_patch` runs the real Quart's
+proxies, which fail with Quart's "Not within an app context"; that error gets a note
+naming the patch.
 """
 
 from __future__ import annotations
 
 import re
+import sys
 from typing import NoReturn
 
-__all__ = ["AWAIT_HINT", "AsyncWithOnly", "add_await_hint"]
+__all__ = [
+    "AWAIT_HINT",
+    "QUART_PATCH_HINT",
+    "TEST_AWAIT_HINT",
+    "AsyncWithOnly",
+    "add_await_hint",
+    "add_error_hints",
+    "add_quart_patch_hint",
+]
 
 #: The note added to an error caused by a coroutine used as a value.
 AWAIT_HINT = (
@@ -30,16 +43,69 @@ AWAIT_HINT = (
 _COROUTINE_MISUSE = re.compile(r"'coroutine' object|type '?coroutine\b")
 
 
-def add_await_hint(error: BaseException) -> None:
-    """Add :data:`AWAIT_HINT` to ``error`` when its message is about a coroutine object
-    (once; an error that already says ``await`` is left alone)."""
+#: The note added to such an error raised by a test's own code (the testing plugin).
+TEST_AWAIT_HINT = (
+    "Hint: a coroutine was used as a value: did you forget 'await'? The test client is"
+    " async in Erlen, as in Quart: response = await client.get(...), await"
+    " response.get_data() (or await response.data), await response.get_json(); the"
+    " test must be 'async def' to await them."
+)
+
+_HINT_START = "Hint: a coroutine was used as a value"
+
+
+def add_await_hint(error: BaseException, hint: str = AWAIT_HINT) -> None:
+    """Add ``hint`` (:data:`AWAIT_HINT` by default) to ``error`` when its message is
+    about a coroutine object (once, whichever hint came first; an error that already
+    says ``await`` is left alone)."""
     if not isinstance(error, (TypeError, AttributeError)):
         return
     message = str(error)
     if "await" in message or not _COROUTINE_MISUSE.search(message):
         return
-    if AWAIT_HINT not in getattr(error, "__notes__", ()):
-        error.add_note(AWAIT_HINT)
+    notes = getattr(error, "__notes__", ())
+    if not any(str(note).startswith(_HINT_START) for note in notes):
+        error.add_note(hint)
+
+
+#: The note added when the real Quart's code looked for its context in an Erlen app.
+QUART_PATCH_HINT = (
+    "Hint: this error comes from the real Quart, imported by a Quart extension (or your"
+    " code) next to Erlen, whose contexts Quart cannot see. Write"
+    " 'import erlen.quart_patch' before anything imports quart (first in the app's"
+    " module; 'pytest -p erlen.quart_patch' in tests): then 'quart' is Erlen and"
+    " the extension works unchanged."
+)
+
+# Quart's wording when its ``current_app``/``request``/``websocket`` has no context.
+# Erlen's own proxies say "Working outside of ... context" (Flask's), so this wording
+# in an Erlen app means the real Quart's proxies were used.
+_QUART_NO_CONTEXT = re.compile(r"^Not within an? (app|request|websocket) context")
+
+
+def add_quart_patch_hint(error: BaseException) -> None:
+    """Add :data:`QUART_PATCH_HINT` to ``error`` when it is Quart's "Not within ...
+    context", raised by a werkzeug ``LocalProxy`` (Quart's globals), while the real
+    ``quart`` is imported (not :mod:`erlen.quart_patch`'s alias)."""
+    if not isinstance(error, RuntimeError) or not _QUART_NO_CONTEXT.match(str(error)):
+        return
+    quart = sys.modules.get("quart")
+    if quart is None or getattr(quart, "__name__", None) != "quart":
+        return  # not imported, or the patch made it Erlen
+    tb = error.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    if tb is None or tb.tb_frame.f_globals.get("__name__") != "werkzeug.local":
+        return  # raised elsewhere: Quart's proxies are werkzeug's LocalProxy
+    if QUART_PATCH_HINT not in getattr(error, "__notes__", ()):
+        error.add_note(QUART_PATCH_HINT)
+
+
+def add_error_hints(error: BaseException) -> None:
+    """Add the hints above that apply to ``error``: a forgotten ``await``, the real
+    Quart used by an extension without :mod:`erlen.quart_patch`."""
+    add_await_hint(error)
+    add_quart_patch_hint(error)
 
 
 class AsyncWithOnly:

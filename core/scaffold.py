@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from werkzeug.exceptions import HTTPException, default_exceptions
 from werkzeug.utils import cached_property
 
-from .asyncfile import AsyncFileOpener
+from .asyncfile import ResourceOpener
 from .helpers import get_root_path as get_root_path
 from .typing import (
     T_after_request,
@@ -143,16 +143,21 @@ class Scaffold:
 
         return FileSystemLoader(os.path.join(self.root_path, os.fspath(self.template_folder)))
 
-    async def open_resource(self, path: str, mode: str = "rb") -> AsyncFileOpener:
+    def open_resource(self, path: str, mode: str = "rb") -> ResourceOpener:
         """Open ``path``, relative to :attr:`root_path`, for reading: ``"rb"``
-        (default), ``"r"`` or ``"rt"``. As in Quart::
+        (default), ``"r"`` or ``"rt"``. Quart's spelling (async reads in a thread)::
 
             async with await app.open_resource("schema.sql") as f:
                 data = await f.read()
+
+        and Flask's (a plain file, blocking reads: for commands and start-up)::
+
+            with app.open_resource("schema.sql") as f:
+                data = f.read()
         """
         if mode not in {"r", "rb", "rt"}:
             raise ValueError("Resources can only be opened for reading.")
-        return AsyncFileOpener(os.path.join(self.root_path, path), mode)
+        return ResourceOpener(os.path.join(self.root_path, path), mode)
 
     # --- routes -------------------------------------------------------------------
 

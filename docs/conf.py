@@ -150,6 +150,7 @@ nitpick_ignore = [
         "erlen.ctx._Pushed",
         "erlen.helpers._Flashed",
         "erlen.asyncfile.AsyncFileOpener",
+        "erlen.asyncfile.ResourceOpener",
         "erlen.formparser.FormDataParser",
         "erlen.wrappers.base.BaseRequestWebsocket",
         "erlen.wrappers.request.Body",

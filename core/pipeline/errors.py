@@ -22,7 +22,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.routing import RequestRedirect, RoutingException
 
 from ..debug import traceback_response
-from ..hints import add_await_hint
+from ..hints import add_error_hints
 from ..logging import printable
 from ..pluginmanager import first_result
 
@@ -118,7 +118,7 @@ async def server_error(
 
     Returns ``(result, finalize)``: a plugin's answer is a finished response
     (``finalize`` False); the 500 answer still goes through the protocol's finalizing."""
-    add_await_hint(error)  # a coroutine used as a value: say "did you forget 'await'?"
+    add_error_hints(error)  # "did you forget 'await'?", "import erlen.quart_patch"
     hooked = plugin_exception_answer(app, connection, error)
     if hooked is not None:
         if isinstance(hooked, Awaitable):

@@ -346,11 +346,17 @@ def make_response(app: Erlen, result: Any) -> Response:
         length = len(rv)
         if length == 3:
             rv, status, headers = rv
+            if status.__class__ is not int:
+                _check_status_line(status)
         elif length == 2:
-            if isinstance(rv[1], (Headers, dict, tuple, list)):
+            second = rv[1]
+            if second.__class__ is int:  # (body, 201): the common case, tested first
+                rv, status = rv
+            elif isinstance(second, (Headers, dict, tuple, list)):
                 rv, headers = rv
             else:
                 rv, status = rv
+                _check_status_line(status)
         else:
             raise TypeError(
                 "The view function did not return a valid response tuple. The tuple must"
@@ -408,6 +414,20 @@ def convert_return_value(app: Erlen, value: Any) -> Any:
     if compiled is None:
         return app.plugin_manager.hook.erlen_convert_return_value(app=app, value=value)
     return first_result(compiled, app, value)
+
+
+def _check_status_line(status: Any) -> None:
+    """A status given as text must start with its code (``"201"``, ``"201 CREATED"``).
+    Werkzeug reads ``"two hundred"`` as status 0, which no server can send: hypercorn
+    answered an empty 500 with "Error in ASGI Framework", and the app logged nothing.
+    (``Response(status=...)`` keeps werkzeug's rules: tests/core/test_response_constructor.py.)"""
+    if isinstance(status, str):
+        code = status.strip().partition(" ")[0]
+        if not (code.isdigit() and 100 <= int(code) <= 999):
+            raise TypeError(
+                f"The view function{_for_endpoint()} returned the status {status!r}. A status"
+                " is an int (201) or a line that starts with one ('201 CREATED')."
+            )
 
 
 def _for_endpoint() -> str:

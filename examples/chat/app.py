@@ -10,7 +10,8 @@ global is a context proxy that means "the current connection" wherever it is use
 set of proxies could not tell the clients apart (Erlen refuses to hash it).
 
 A client names itself with ``/ws?user=NAME`` (the page does, from its name field), so the
-others are told who joined and who left; a message carries the name it was sent with.
+others are told who joined and who left; a message carries the name it was sent with, or,
+sent without one, the connection's name.
 """
 
 from __future__ import annotations
@@ -67,7 +68,8 @@ async def chat() -> None:
             if not isinstance(data, dict):
                 await me.send_json({"type": "error", "message": "Send a JSON object"})
                 continue
-            name = _text(data.get("user"), app.config["MAX_NAME_LENGTH"]) or "Anonymous"
+            # A message without a name keeps the connection's (from ?user= or earlier).
+            name = _text(data.get("user"), app.config["MAX_NAME_LENGTH"]) or name
             message = {
                 "type": "message",
                 "user": name,

@@ -100,10 +100,10 @@ def run_command(
 ) -> None:
     """Serve the app with hypercorn until SIGINT/SIGTERM, then shut down gracefully.
 
-    Serves through ``app.run()``, as Quart's ``run`` command does, so an app class that
-    overrides ``run`` is honoured. Debug mode comes from ``--debug``/``--no-debug`` or
-    ``KERNEL_DEBUG`` (unset: off, whatever the app's code set), as in Flask and Quart.
-    """
+    Serves through app.run(), as Quart's run command does, so an app class that overrides
+    run is honoured. Debug mode comes from --debug/--no-debug or KERNEL_DEBUG (unset: off,
+    whatever the app's code set), as in Flask and Quart.
+    """  # plain text: click prints it as the command's --help
     app = info.load_app()
     plugin_manager = getattr(app, "plugin_manager", None)
     if plugin_manager is not None and not plugin_manager.hook.erlen_serve.get_hookimpls():

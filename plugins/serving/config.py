@@ -202,12 +202,18 @@ def bind_sockets(config: HyperConfig) -> Sockets:
         if exc.errno == errno.EADDRINUSE:
             reason = (
                 "the address is already in use. Is another server running there?"
-                " Stop it or choose another port with --port."
+                " Stop it or choose another port: --port, or app.run(port=...)."
             )
         elif exc.errno == errno.EACCES:
-            reason = "permission denied (ports below 1024 need privileges); use another --port."
+            reason = (
+                "permission denied (ports below 1024 need privileges); use another port:"
+                " --port, or app.run(port=...)."
+            )
         elif exc.errno == errno.EADDRNOTAVAIL:
-            reason = "that address is not available on this machine; check --host."
+            reason = (
+                "that address is not available on this machine; check the host: --host,"
+                " or app.run(host=...)."
+            )
         else:
             reason = str(exc.strerror or exc)
         raise ServeError(f"Could not bind to {where}: {reason}") from None

@@ -19,8 +19,9 @@ Nothing from ``erlen`` is imported here at module level; fixtures import on use.
 from __future__ import annotations
 
 import configparser
+import sys
 import tomllib
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Generator, Iterable, Iterator, Sequence
 from typing import Any
 
 import pytest
@@ -112,6 +113,21 @@ def _ini_sets(config: pytest.Config, name: str) -> bool:
         for section in ("pytest", "tool:pytest")
         if parser.has_section(section)
     )
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, Any]:
+    """A test's own forgotten ``await`` (``b"hi" in response.data``, Flask's test-suite
+    idiom, or ``client.get("/").status_code``) fails with Python's message about a
+    coroutine; in a run that uses Erlen, the failure gets a note saying what to await."""
+    try:
+        return (yield)
+    except (TypeError, AttributeError) as error:
+        if "erlen" in sys.modules:  # a project without Erlen gets pytest's output as is
+            from erlen.hints import TEST_AWAIT_HINT, add_await_hint
+
+            add_await_hint(error, TEST_AWAIT_HINT)
+        raise
 
 
 @pytest.fixture

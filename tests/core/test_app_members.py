@@ -6,13 +6,15 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
+import sqlite3
 import sys
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import click
 import pytest
-from erlen import Blueprint, Config, Erlen, Request, Response, abort, request
+from erlen import Blueprint, Config, Erlen, Request, Response, abort, current_app, request
 from erlen.json import DefaultJSONProvider
 from erlen.logging import default_handler
 from werkzeug.exceptions import Aborter, Forbidden
@@ -52,12 +54,14 @@ url_value_preprocessor url_value_preprocessors view_functions websocket websocke
 websocket_context while_serving while_serving_gens
 """.split()
 
+# open_resource and open_instance_resource are not among them: they return an opener that
+# Quart's spelling awaits and Flask's enters with ``with`` (test_open_resource_*).
 QUART_ASYNC_METHODS = """
 asgi_app dispatch_request dispatch_websocket finalize_request finalize_websocket
 full_dispatch_request full_dispatch_websocket handle_background_exception handle_exception
 handle_http_exception handle_request handle_user_exception handle_websocket
 handle_websocket_exception make_default_options_response make_response
-open_instance_resource open_resource postprocess_websocket preprocess_request
+postprocess_websocket preprocess_request
 preprocess_websocket process_response send_static_file shutdown startup
 update_template_context do_teardown_request do_teardown_websocket do_teardown_appcontext
 """.split()
@@ -362,6 +366,57 @@ async def test_blueprint_open_resource(tmp_path: Path) -> None:
     bp = Blueprint("bp", __name__, root_path=str(tmp_path))
     async with await bp.open_resource("data.txt") as f:
         assert await f.read() == b"bp data"
+    with bp.open_resource("data.txt", "r") as plain:
+        assert plain.read() == "bp data"
+
+
+def test_open_resource_with_flasks_spelling(tmp_path: Path) -> None:
+    """Flask's tutorial reads its schema with a plain ``with`` in a sync command: the
+    same lines work, and the file is closed after the block."""
+    (tmp_path / "schema.sql").write_text("CREATE TABLE t;")
+    instance = tmp_path / "instance"
+    instance.mkdir()
+    app = Erlen(__name__, root_path=str(tmp_path), instance_path=str(instance))
+    with app.open_resource("schema.sql") as f:
+        assert f.read().decode("utf8") == "CREATE TABLE t;"
+    assert f.closed
+    with app.open_instance_resource("state.txt", "w") as out:
+        out.write("saved")
+    assert (instance / "state.txt").read_text() == "saved"
+    with pytest.raises(ValueError, match="only be opened for reading"):
+        app.open_resource("schema.sql", "w")
+
+
+def test_flask_tutorial_init_db_command_reads_its_schema(tmp_path: Path) -> None:
+    """Flask's tutorial's ``init-db``, a plain click command reading the schema with
+    ``with current_app.open_resource(...)``, runs as written and prints its line."""
+    (tmp_path / "schema.sql").write_text("CREATE TABLE post (id INTEGER);")
+    app = Erlen(__name__, root_path=str(tmp_path))
+    app.config["DATABASE"] = str(tmp_path / "app.sqlite")
+
+    @click.command("init-db")
+    def init_db_command() -> None:
+        connection = sqlite3.connect(current_app.config["DATABASE"])
+        with current_app.open_resource("schema.sql") as f:
+            connection.executescript(f.read().decode("utf8"))
+        connection.close()
+        click.echo("Initialized the database.")
+
+    app.cli.add_command(init_db_command)
+    result = app.test_cli_runner().invoke(args=["init-db"])
+    assert result.output == "Initialized the database.\n"
+    assert result.exit_code == 0
+    connection = sqlite3.connect(app.config["DATABASE"])
+    assert connection.execute("SELECT name FROM sqlite_master").fetchall() == [("post",)]
+    connection.close()
+
+
+async def test_open_resource_async_with_without_await(tmp_path: Path) -> None:
+    (tmp_path / "data.txt").write_text("data")
+    app = Erlen(__name__, root_path=str(tmp_path))
+    async with app.open_resource("data.txt") as f:
+        assert await f.read() == b"data"
+    assert f.closed
 
 
 def test_jinja_loader(tmp_path: Path) -> None:

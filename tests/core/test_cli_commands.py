@@ -116,6 +116,40 @@ def test_shell_runs_in_the_app_context() -> None:
     assert "same" in result.output
 
 
+def test_shell_awaits_at_the_top_level_in_the_app_context() -> None:
+    """An Erlen app's helpers are async (the tutorial's ``db.fetch_all``): the shell
+    awaits them as written; it answered "SyntaxError: 'await' outside function"."""
+    app = Erlen(__name__)
+
+    async def app_name() -> str:
+        await asyncio.sleep(0)
+        return current_app.name
+
+    @app.shell_context_processor
+    def names() -> dict[str, object]:
+        return {"app_name": app_name}
+
+    script = "name = await app_name()\nprint('awaited', name)\nawait app_name()\n"
+    result = invoke(app, "shell", input=script, env={"PYTHONSTARTUP": ""})
+    assert result.exit_code == 0, result.output
+    assert "Top-level 'await' works, in the app context." in result.output
+    assert f"awaited {app.name}" in result.output
+    assert repr(app.name) in result.output  # an awaited expression is echoed, as any
+    assert "Error" not in result.output
+
+
+def test_shell_shows_an_awaited_error_and_goes_on() -> None:
+    app = Erlen(__name__)
+    script = (
+        "async def fail():\n    raise LookupError('no row 7')\n\n"
+        "await fail()\nprint('still here')\n"
+    )
+    result = invoke(app, "shell", input=script, env={"PYTHONSTARTUP": ""})
+    assert result.exit_code == 0, result.output
+    assert "LookupError: no row 7" in result.output
+    assert "still here" in result.output
+
+
 def test_plugins_lists_the_loaded_plugins() -> None:
     result = invoke(Erlen(__name__, extra_plugins=["json"]), "plugins")
     assert result.exit_code == 0, result.output
@@ -404,3 +438,11 @@ def test_python_dash_m_erlen_is_the_same_cli(tmp_path: Path) -> None:
         [sys.executable, "-m", "erlen", "--help"], capture_output=True, text=True, timeout=30
     )
     assert usage.stdout.startswith("Usage: python -m erlen [OPTIONS] COMMAND")
+
+
+@pytest.mark.parametrize("command", ["routes", "shell", "plugins"])
+def test_help_text_is_plain_text(command: str) -> None:
+    # click prints docstrings as they are: reST markup showed as ``app`` and :class:`X`.
+    result = invoke(Erlen(__name__), command, "--help")
+    assert result.exit_code == 0, result.output
+    assert "``" not in result.output and ":class:" not in result.output

@@ -204,14 +204,37 @@ def test_skip_dotenv(project: Path) -> None:
     assert "Could not locate an Erlen application" in result.output
 
 
-def test_flaskenv_is_named_as_ignored(project: Path) -> None:
+def test_a_flask_projects_flaskenv_is_read_with_a_hint_per_variable(project: Path) -> None:
+    # Flask's tutorial's .flaskenv: FLASK_APP and FLASK_DEBUG. It was not read (a warning
+    # said so, and the app was not found).
     module = unique()
-    write_app(project, module)
-    write(project, ".flaskenv", f"FLASK_APP={module}\n")
-    result = routes("--app", module)
+    write(project, f"{module}.py", DEBUG_APP)
+    write(project, ".flaskenv", f"FLASK_APP={module}\nFLASK_DEBUG=1\n")
+    env = {"KERNEL_APP": None, "KERNEL_DEBUG": None, "ERLEN_DEBUG": None}
+    env |= {"FLASK_APP": None, "FLASK_DEBUG": None, "QUART_DEBUG": None}
+    result = CliRunner().invoke(make_cli(), ["show-debug"], env=env)
     assert result.exit_code == 0, result.output
-    assert f"{project / '.flaskenv'} is not read" in result.stderr
-    assert "Move its variables to .kernelenv" in result.stderr
+    assert result.stdout == "debug=True\n"
+    assert sorted(result.stderr.strip().splitlines()) == [
+        "Warning: FLASK_APP is deprecated for the kernel command; set KERNEL_APP instead.",
+        "Warning: FLASK_DEBUG is deprecated for the kernel command; set KERNEL_DEBUG instead.",
+    ]
+
+
+def test_flaskenv_comes_after_the_other_files(project: Path) -> None:
+    module, other = unique(), unique()
+    write_app(project, module)
+    write_app(project, other)
+    write(project, ".quartenv", f"KERNEL_APP={module}\n")
+    write(project, ".flaskenv", f"KERNEL_APP={other}\nFN_ONLY_FLASK=flask\n")
+    try:
+        result = routes()
+        assert result.exit_code == 0, result.output
+        assert f"/{module}" in result.output
+        assert os.environ["FN_ONLY_FLASK"] == "flask"
+    finally:
+        for name in ("FN_ONLY_FLASK", "KERNEL_APP"):
+            os.environ.pop(name, None)
 
 
 def test_quartenv_is_read_after_env_and_kernelenv(project: Path) -> None:
@@ -253,3 +276,31 @@ def test_group_level_debug_reaches_the_app(project: Path, flag: str, shown: str)
     result = CliRunner().invoke(make_cli(), [flag, "--app", module, "show-debug"], env=env)
     assert result.exit_code == 0, result.output
     assert result.output == f"debug={shown}\n"
+
+
+@pytest.mark.parametrize("variable", ["QUART_DEBUG", "FLASK_DEBUG"])
+def test_legacy_debug_variables_work_with_a_deprecation_hint(project: Path, variable: str) -> None:
+    # A ported project's `.quartenv` (or `.env`) sets QUART_DEBUG/FLASK_DEBUG: honoured,
+    # and named, as QUART_APP/FLASK_APP are; it was dropped without a word.
+    module = unique()
+    write(project, f"{module}.py", DEBUG_APP)
+    write(project, ".quartenv", f"{variable}=1\n")
+    env = {"KERNEL_DEBUG": None, "ERLEN_DEBUG": None, variable: None}
+    result = CliRunner().invoke(make_cli(), ["--app", module, "show-debug"], env=env)
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "debug=True\n"
+    assert result.stderr.strip() == (
+        f"Warning: {variable} is deprecated for the kernel command; set KERNEL_DEBUG instead."
+    )
+
+
+def test_kernel_debug_and_the_option_beat_a_legacy_debug_variable(project: Path) -> None:
+    module = unique()
+    write(project, f"{module}.py", DEBUG_APP)
+    env = {"KERNEL_DEBUG": "0", "ERLEN_DEBUG": None, "FLASK_DEBUG": "1"}
+    result = CliRunner().invoke(make_cli(), ["--app", module, "show-debug"], env=env)
+    assert (result.stdout, result.stderr) == ("debug=False\n", "")
+    env = {"KERNEL_DEBUG": None, "ERLEN_DEBUG": None, "FLASK_DEBUG": "1"}
+    args = ["--no-debug", "--app", module, "show-debug"]
+    result = CliRunner().invoke(make_cli(), args, env=env)
+    assert result.stdout == "debug=False\n"

@@ -14,6 +14,8 @@ def test_no_app_anywhere(project: Path) -> None:
     line = one_error_line("routes")
     assert "Could not locate an Erlen application" in line
     assert "--app" in line and "KERNEL_APP" in line
+    # Every file name tried, as Flask's names wsgi.py and app.py (asgi.py was left out).
+    assert line.endswith("or an 'asgi.py', 'wsgi.py' or 'app.py' file in the current directory.")
 
 
 def test_module_not_found(project: Path) -> None:

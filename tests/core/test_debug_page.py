@@ -3,7 +3,11 @@ request, everything escaped."""
 
 from __future__ import annotations
 
+import importlib
+import json
 import logging
+import os
+import re
 from typing import Any
 
 import pytest
@@ -104,3 +108,35 @@ async def test_propagate_exceptions_alone_lets_the_error_reach_the_server() -> N
     app = _failing_app(PROPAGATE_EXCEPTIONS=True)
     with pytest.raises(LookupError):
         await app.test_client().get("/boom")
+
+
+async def test_only_the_apps_own_frames_are_outlined() -> None:
+    """The page outlines the app's frames, where the bug usually is; Erlen's own frames
+    (even from an editable install, outside site-packages) and the standard library's are
+    shown plain. It outlined every frame under the README's editable install."""
+    app = Erlen(__name__)
+    app.debug = True
+
+    @app.route("/settings")
+    async def settings() -> Any:
+        return json.loads("{broken")  # fails inside the standard library's json
+
+    response = await app.test_client().get("/settings")
+    page = await response.get_data(as_text=True)
+    frames = re.findall(r'<div class="(frame(?: app)?)"><div class="where">([^<]*)<b>(\w+)', page)
+    outlined = [name for css, _, name in frames if css == "frame app"]
+    plain = {(where.split(",")[0], name) for css, where, name in frames if css == "frame"}
+    assert outlined == ["settings"]
+    assert any(path.endswith(os.path.join("json", "decoder.py")) for path, _ in plain)
+    assert any(name == "full_dispatch" for _, name in plain)  # Erlen's pipeline
+
+
+def test_a_frame_without_source_shows_no_empty_lines() -> None:
+    try:
+        importlib.import_module("erlen_no_such_module_for_the_page")
+    except ImportError as error:
+        page = traceback_page(error)
+    # The location line, then the frame's end: no <pre> of numbered empty lines.
+    frozen = r"&lt;frozen importlib\._bootstrap&gt;, line \d+, in <b>\w+</b></div></div>"
+    assert re.search(frozen, page)
+    assert '<span class="no">' in page  # frames with source still show it

@@ -319,6 +319,47 @@ async def test_a_view_returning_none_is_named() -> None:
         await app.test_client().get("/nothing")
 
 
+async def test_a_status_without_a_code_is_a_logged_500(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """``return "x", "two hundred"`` was werkzeug's status 0: hypercorn sent an empty 500
+    and logged "Error in ASGI Framework", the app nothing. It is now the app's 500, with
+    a log line for the request saying what a status is."""
+    app = Erlen(__name__)
+
+    @app.route("/words")
+    async def words() -> Any:
+        return "x", "two hundred"
+
+    @app.route("/line")
+    async def line() -> Any:
+        return "made", " 201 CREATED", {"X-Kind": "line"}
+
+    @app.route("/code")
+    async def code() -> Any:
+        return "teapot", "418"
+
+    @app.route("/three")
+    async def three() -> Any:
+        return "x", "OK", {"X-Kind": "three"}
+
+    with caplog.at_level(logging.ERROR):
+        response = await app.test_client().get("/words")
+    assert response.status_code == 500
+    assert "Internal Server Error" in await text(response)
+    assert "Exception on request GET /words" in caplog.text
+    assert (
+        "TypeError: The view function for 'words' returned the status 'two hundred'. A status"
+        " is an int (201) or a line that starts with one ('201 CREATED')."
+    ) in caplog.text
+    response = await app.test_client().get("/line")
+    assert (response.status_code, response.headers["X-Kind"]) == (201, "line")
+    assert (await app.test_client().get("/code")).status_code == 418
+    with caplog.at_level(logging.ERROR):
+        assert (await app.test_client().get("/three")).status_code == 500
+    assert "The view function for 'three' returned the status 'OK'." in caplog.text
+
+
 async def test_a_forgotten_await_gets_a_hint() -> None:
     app = Erlen(__name__)
     app.config["PROPAGATE_EXCEPTIONS"] = True

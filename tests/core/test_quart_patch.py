@@ -182,3 +182,57 @@ def test_the_pytest_plugin_form_runs_before_conftest_imports_quart(tmp_path: Pat
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "1 passed" in result.stdout
+
+
+def test_an_extension_using_the_real_quart_gets_a_hint_naming_the_patch() -> None:
+    """Quart's API tutorial ported by its imports alone: quart-schema (or any extension)
+    still imports the real Quart, whose ``current_app`` has no context in an Erlen app.
+    The 500's log line says what to write."""
+    result = run_python(
+        """
+        import asyncio
+        from quart import current_app as quarts_current_app  # as an extension does
+        from erlen import Erlen
+
+        app = Erlen(__name__)
+
+        @app.route("/")
+        async def index():
+            return {"debug": quarts_current_app.debug}
+
+        async def main():
+            response = await app.test_client().get("/")
+            print(response.status_code)
+
+        asyncio.run(main())
+        """
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "500"
+    assert "RuntimeError: Not within an app context" in result.stderr
+    assert "Write 'import erlen.quart_patch' before anything imports quart" in result.stderr
+
+
+def test_erlens_own_context_errors_get_no_quart_hint() -> None:
+    result = run_python(
+        """
+        import asyncio
+        import quart  # imported, but not the cause of the error below
+        from erlen import Erlen
+
+        app = Erlen(__name__)
+
+        @app.route("/")
+        async def index():
+            raise RuntimeError("Not within an app context, says the app itself")
+
+        async def main():
+            print((await app.test_client().get("/")).status_code)
+
+        asyncio.run(main())
+        """
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "500"
+    assert "says the app itself" in result.stderr
+    assert "Hint:" not in result.stderr

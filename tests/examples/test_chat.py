@@ -88,6 +88,21 @@ async def test_long_names_and_messages_are_cut_to_the_configured_limits() -> Non
         assert len(got["message"]) == app.config["MAX_MESSAGE_LENGTH"]
 
 
+async def test_a_message_without_a_name_keeps_the_connections_name() -> None:
+    # A raw client joined as bob, then sent {"message": ...}: it was shown, and left, as
+    # "Anonymous".
+    client = app.test_client()
+    async with client.websocket("/ws") as alice:
+        await _receive(alice)
+        async with client.websocket("/ws", query_string={"user": "bob"}) as bob:
+            await _receive(bob)
+            assert (await _receive(alice))["user"] == "bob"
+            await bob.send_json({"message": "no name given"})
+            got = await _receive(alice)
+            assert (got["user"], got["message"]) == ("bob", "no name given")
+        assert await _receive(alice) == {"type": "user_left", "count": 1, "user": "bob"}
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -6,11 +6,13 @@ is bounded.
 
 from __future__ import annotations
 
+import os
 import re
 import signal
 import socket
 import ssl
 import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -117,8 +119,37 @@ def test_port_in_use(kernel) -> None:
         assert server.finish() == 1
     assert server.text.strip().splitlines() == [
         f"Error: Could not bind to 127.0.0.1:{port}: the address is already in use."
-        " Is another server running there? Stop it or choose another port with --port."
+        " Is another server running there? Stop it or choose another port: --port, or"
+        " app.run(port=...)."
     ]
+
+
+def test_port_in_use_from_app_run_names_its_argument(project: Path) -> None:
+    # The message named only --port, an option app.run() has no use for.
+    (project / "runme.py").write_text(
+        "import sys\nfrom erlen import Erlen\n\nErlen(__name__).run(port=int(sys.argv[1]))\n"
+    )
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        # Not marked as a kernel command (an earlier CliRunner test may have set it).
+        env = {k: v for k, v in os.environ.items() if k != "KERNEL_RUN_FROM_CLI"}
+        result = subprocess.run(
+            [sys.executable, "runme.py", str(port)],
+            cwd=project,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines()[-1] == (
+        f"Error: Could not bind to 127.0.0.1:{port}: the address is already in use."
+        " Is another server running there? Stop it or choose another port: --port, or"
+        " app.run(port=...)."
+    )
 
 
 def test_root_path_access_log_and_hypercorn_config(kernel, project: Path) -> None:

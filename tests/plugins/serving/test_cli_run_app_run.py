@@ -23,9 +23,14 @@ class RecordingApp(Erlen):
         self.run_calls.append(kwargs)
 
 
+_KERNEL_NAMES = ("RUN_PORT", "RUN_HOST", "RUN_CERTFILE", "RUN_KEYFILE", "RUN_RELOAD")
+
+
 def run(app: Erlen, *args: str, env: dict[str, str | None] | None = None) -> Any:
     # The kernel group marks the process as a CLI run; keep that out of later tests.
-    env = {"KERNEL_RUN_FROM_CLI": None, "KERNEL_DEBUG": None, **(env or {})}
+    # CliRunner restores the variables named here: also those a legacy FLASK_RUN_* sets.
+    kernel = dict.fromkeys(f"KERNEL_{name}" for name in _KERNEL_NAMES)
+    env = {"KERNEL_RUN_FROM_CLI": None, "KERNEL_DEBUG": None, **kernel, **(env or {})}
     return CliRunner().invoke(
         make_cli(), ["run", *args], obj=ScriptInfo(create_app=lambda: app), env=env
     )
@@ -115,3 +120,57 @@ def test_a_config_file_keeps_its_bind_unless_host_or_port_is_given(tmp_path: Any
     assert app.run_calls == [
         {**QUART_DEFAULTS, "host": None, "port": None, "config_file": str(config)}
     ]
+
+
+def test_run_help_is_plain_text() -> None:
+    # click prints the command's docstring: it showed ``app.run()`` and ``--debug``.
+    result = run(RecordingApp(__name__), "--help")
+    assert result.exit_code == 0, result.output
+    assert "Serves through app.run(), as Quart's run command does" in result.output
+    assert "``" not in result.output
+
+
+def test_flask_and_quart_run_variables_are_read_with_a_hint(tmp_path: Any) -> None:
+    # A ported project's environment (or .env/.quartenv): FLASK_RUN_PORT was ignored
+    # without a word, and the server came up on 5000.
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    env = {
+        "FLASK_RUN_PORT": "8123",
+        "QUART_RUN_HOST": "0.0.0.0",
+        "FLASK_RUN_CERT": str(cert),
+        "FLASK_RUN_KEY": str(key),
+        "FLASK_DEBUG": "1",
+        "FLASK_RUN_RELOAD": "0",
+    }
+    app = RecordingApp(__name__)
+    result = run(app, env=env)
+    assert result.exit_code == 0, result.output
+    assert app.run_calls == [
+        {
+            **QUART_DEFAULTS,
+            "debug": True,
+            "host": "0.0.0.0",
+            "port": 8123,
+            "certfile": str(cert),
+            "keyfile": str(key),
+        }
+    ]
+    assert sorted(result.stderr.strip().splitlines()) == sorted(
+        f"Warning: {name} is deprecated for the kernel command; set {target} instead."
+        for name, target in [
+            ("FLASK_RUN_PORT", "KERNEL_RUN_PORT"),
+            ("QUART_RUN_HOST", "KERNEL_RUN_HOST"),
+            ("FLASK_RUN_CERT", "KERNEL_RUN_CERTFILE"),
+            ("FLASK_RUN_KEY", "KERNEL_RUN_KEYFILE"),
+            ("FLASK_DEBUG", "KERNEL_DEBUG"),
+            ("FLASK_RUN_RELOAD", "KERNEL_RUN_RELOAD"),
+        ]
+    )
+
+
+def test_kernel_variables_and_options_beat_flasks() -> None:
+    app = RecordingApp(__name__)
+    env = {"FLASK_RUN_PORT": "8123", "KERNEL_RUN_PORT": "8124", "QUART_RUN_HOST": "0.0.0.0"}
+    result = run(app, "--host", "127.0.0.2", env=env)
+    assert result.exit_code == 0, result.output
+    assert app.run_calls == [{**QUART_DEFAULTS, "host": "127.0.0.2", "port": 8124}]

@@ -334,3 +334,51 @@ def test_factory_with_only_a_third_party_plugin(erlen_app_factory: Any) -> None:
     assert app.config["STAMP"] == "configured"
     assert app.testing is True
     assert app.test_client().app is app
+
+
+FLASK_STYLE_TESTS = """
+    from erlen import Erlen
+
+    app = Erlen(__name__)
+
+
+    @app.route("/")
+    async def hello():
+        return "Hello, World!"
+
+
+    async def test_data_without_await():
+        response = await app.test_client().get("/")
+        data = response.data  # Flask's idiom: a coroutine here, as in Quart
+        try:
+            assert b"Hello" in data
+        finally:
+            data.close()
+
+
+    async def test_status_without_await():
+        request = app.test_client().get("/")
+        try:
+            assert request.status_code == 200
+        finally:
+            request.close()
+
+
+    async def test_an_unrelated_type_error():
+        assert len(3) == 1
+"""
+
+
+def test_a_tests_own_forgotten_await_is_reported_with_a_hint(pytester: pytest.Pytester) -> None:
+    """Flask's test suites read ``response.data`` and ``client.get(...).status_code``;
+    ported by adding ``async``, they fail with Python's message about a coroutine, which
+    now ends with what to await."""
+    pytester.makepyfile(test_flask_style=FLASK_STYLE_TESTS)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(failed=3)
+    output = result.stdout.str()
+    assert "TypeError: argument of type 'coroutine' is not iterable" in output
+    assert "AttributeError: 'coroutine' object has no attribute 'status_code'" in output
+    hint = "Hint: a coroutine was used as a value: did you forget 'await'? The test client"
+    assert output.count(hint) == 2  # not on the unrelated TypeError
+    assert "await response.get_data() (or await response.data)" in output
