@@ -234,8 +234,9 @@ def adopt_sockets(config: HyperConfig, sockets: Sockets) -> None:
 #: The one format of the console under ``kernel run``: the app logger's (Flask's
 #: ``[time] LEVEL in where: message``), for the server's warnings and access lines too.
 LOG_FORMAT = "[%(asctime)s] %(levelname)s in %(name)s: %(message)s"
-#: An access line: client, request line, status, bytes, duration in µs (as Quart's).
-ACCESS_LOG_FORMAT = '%(h)s "%(r)s" %(s)s %(b)s %(D)sus'
+#: An access line: client, request line with its query string (as Flask's and uvicorn's;
+#: Quart's leaves the query out), status, bytes, duration in µs.
+ACCESS_LOG_FORMAT = '%(h)s "%(R)s" %(s)s %(b)s %(D)sus'
 
 
 def _console_logger(name: str, level: int) -> logging.Logger:

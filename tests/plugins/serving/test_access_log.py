@@ -75,5 +75,5 @@ async def test_a_query_string_that_is_not_utf8_is_logged(caplog: pytest.LogCaptu
         events = await asyncio.to_thread(attack, _port(base_url))
     assert _outcome(events, 1) == 200
     (line,) = _access_lines(caplog)
-    assert '"GET / 2" 200 2 ' in line
+    assert '"GET /?q=\\xff 2" 200 2 ' in line
     assert [r.getMessage() for r in caplog.records if r.exc_info is not None] == []

@@ -170,9 +170,10 @@ def test_one_console_format_for_access_lines_and_app_errors(kernel, project: Pat
     )
     server = kernel("--port", "0")  # access log on by default
     url = server.url()
-    assert httpx.get(url + "/", timeout=10).status_code == 200
+    assert httpx.get(url + "/?page=2", timeout=10).status_code == 200
     assert httpx.get(url + "/boom", timeout=10).status_code == 500
-    access = server.wait_for('"GET / 1.1" 200', timeout=10)
+    # The request line with its query string, as Flask's and uvicorn's access lines.
+    access = server.wait_for('"GET /?page=2 1.1" 200', timeout=10)
     error = server.wait_for("Exception on request GET /boom", timeout=10)
     assert server.stop() == 0
     shape = re.compile(r"^\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}\] (INFO|ERROR) in [\w.]+: ")
