@@ -2,11 +2,11 @@
 
     python .ci/quart_extensions.py [NAME ...] [--work DIR]
 
-For each extension (all ten by default: quart-schema, quart-auth, quart-cors,
-quart-rate-limiter, quart-tasks, quart-dishka, quart-httpauth, quart-db, quart-enciphers
-and quart-rapidoc, at the versions pinned below), this downloads its sdist from PyPI (the
-sdists carry the tests; nothing of theirs is in this repository), unpacks it, installs it
-with its test requirements into a virtualenv shared by the extensions, next to an
+For each extension (all eleven by default: quart-schema, quart-auth, quart-cors,
+quart-rate-limiter, quart-tasks, quart-dishka, quart-httpauth, quart-db, quart-enciphers,
+quart-rapidoc and quart-authlib, at the versions pinned below), this downloads its sdist
+from PyPI (the sdists carry the tests; nothing of theirs is in this repository), unpacks
+it, installs it with its test requirements into a virtualenv shared by the extensions, next to an
 editable Erlen (pip also installs the real Quart, the extensions' dependency: the patch
 must win over it), and runs its suite with ``pytest -p erlen.quart_patch``, with the
 extension's own pytest arguments where it has some (quart-db: only its sqlite cases; the
@@ -101,6 +101,11 @@ EXTENSIONS = (
     # Serves the RapiDoc page for an OpenAPI document given as a dict, JSON or YAML file
     # (PyYAML comes with it).
     Extension("quart-rapidoc", "0.5.1"),
+    # Authlib's OAuth 1 and 2 and OpenID Connect clients on Quart: its tests drive the
+    # login redirects and callbacks through the session, with the token endpoint mocked.
+    # Authlib as of its release: later ones changed the ID-token checks four tests assert
+    # (they fail on Quart too). One test caches the request token in cachelib.
+    Extension("quart-authlib", "0.0.3", ("authlib==1.4.1", "cachelib==0.17.0")),
 )
 #: The test runner in the extensions' virtualenv (Erlen's test extra allows these).
 RUNNER_REQUIRES = ("pytest==9.2.0", "pytest-asyncio==1.5.0")

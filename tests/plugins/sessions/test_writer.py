@@ -3,6 +3,7 @@ settings and keys changed at runtime, ``Vary`` once, the size warning."""
 
 from __future__ import annotations
 
+import importlib.metadata
 import time
 from typing import Any
 
@@ -10,6 +11,7 @@ import pytest
 from erlen import Erlen, request, session
 from erlen.sessions import SecureCookieSessionInterface
 from itsdangerous import BadSignature, URLSafeTimedSerializer
+from packaging.requirements import Requirement
 from werkzeug.http import dump_cookie, parse_date
 
 
@@ -247,3 +249,14 @@ async def test_a_request_without_cookies_after_a_known_one_gets_an_empty_session
     assert await (await anonymous.get("/count")).get_data() == b"1"
     assert await (await known.get("/count")).get_data() == b"1"
     assert await (await known.get("/me")).get_data() == b"user=ada"
+
+
+def test_erlen_is_never_installed_next_to_a_werkzeug_without_partitioned_cookies() -> None:
+    """The writer passes ``partitioned`` to werkzeug's ``dump_cookie`` for every session
+    cookie. Werkzeug 3.0 has no such argument: next to it every response that saved a
+    session was a 500 (``dump_cookie() got an unexpected keyword argument
+    'partitioned'``), so the requirement pip reads leaves 3.0 out."""
+    declared = [Requirement(line) for line in importlib.metadata.requires("erlen") or ()]
+    werkzeug = next(req for req in declared if req.name == "werkzeug")
+    assert not werkzeug.specifier.contains("3.0.6")
+    assert werkzeug.specifier.contains("3.1.9")
