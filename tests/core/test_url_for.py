@@ -8,8 +8,8 @@ import itertools
 from typing import Any
 
 import pytest
-from erlen import Erlen, request, url_for, websocket
-from erlen.globals import request_ctx, websocket_ctx
+from erlen import Erlen, request, url_for
+from erlen.globals import request_ctx
 from werkzeug.routing import MapAdapter
 
 OPTIONS: list[dict[str, Any]] = [
@@ -165,9 +165,10 @@ async def test_url_for_and_host_with_trusted_hosts(trusted: list[str]) -> None:
     assert response.status_code == 400
 
 
-async def test_request_and_websocket_contexts_have_a_bound_url_adapter() -> None:
+async def test_the_request_context_has_a_bound_url_adapter() -> None:
     # Quart's and Flask's request_ctx.url_adapter: the adapter bound to this request,
     # which extensions match and build with; assigning one changes what url_for builds.
+    # (websocket_ctx.url_adapter: tests/plugins/websocket/test_websocket_url_adapter.py)
     app = Erlen(__name__)
 
     @app.route("/items/<int:n>")
@@ -181,11 +182,6 @@ async def test_request_and_websocket_contexts_have_a_bound_url_adapter() -> None
             "external": url_for("item", n=n + 1, _external=True),
         }
 
-    @app.websocket("/ws/<name>")
-    async def ws(name: str) -> None:
-        await websocket.accept()
-        await websocket.send_json(list(websocket_ctx.url_adapter.match()))
-
     client = app.test_client()
     response = await client.get("/items/7", headers={"Host": "shop.example"})
     assert response.status_code == 200
@@ -194,5 +190,3 @@ async def test_request_and_websocket_contexts_have_a_bound_url_adapter() -> None
         "server": "shop.example",
         "external": "https://other.example/items/8",
     }
-    async with client.websocket("/ws/bob") as connection:
-        assert await connection.receive_json() == ["ws", {"name": "bob"}]
