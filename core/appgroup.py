@@ -63,7 +63,7 @@ def with_appcontext(f: F) -> F:
     return _in_app_context(f, None)
 
 
-def _in_app_context(f: F, owner: Callable[[], Any] | None, *, added: bool = False) -> F:
+def _in_app_context(f: F, owner: Callable[[], Any] | None, *, as_quart: bool = False) -> F:
     """:func:`with_appcontext`, where ``owner`` (a weak reference) may name the app.
 
     A command of an app's own ``app.cli`` runs in that app's context: the app is known,
@@ -71,12 +71,15 @@ def _in_app_context(f: F, owner: Callable[[], Any] | None, *, added: bool = Fals
     in Quart, whose commands do not load the app). Other commands load the app through
     the context's :class:`ScriptInfo`, as Flask's do.
 
-    ``added``: a plain click command given to :meth:`AppGroup.add_command`. Invoked while
-    an event loop runs (an async test calling ``app.cli.main``), a sync one runs as Quart
-    runs it, without the app context, instead of being refused: code written for Quart
-    did so. An ``async def`` one is refused there (it could not be awaited).
+    ``as_quart``: a command Quart runs without the app context (a plain click command
+    given to :meth:`AppGroup.add_command`, or one made with ``app.cli.command`` without
+    ``with_appcontext=True``). Invoked while an event loop runs (an async test calling
+    ``app.test_cli_runner().invoke`` or ``app.cli.main``), a sync one runs as Quart runs
+    it, without the app context, instead of being refused: code written for Quart did so
+    (tests/core/test_cli_in_running_loop.py). An ``async def`` one is refused there (it
+    could not be awaited), and so is one declared ``with_appcontext=True``.
     """
-    lenient = added and not inspect.iscoroutinefunction(f)
+    lenient = as_quart and not inspect.iscoroutinefunction(f)
 
     @click.pass_context
     @functools.wraps(f)
@@ -130,7 +133,7 @@ def _in_context_command(command: click.Command, owner: Callable[[], Any] | None)
     if callback is None or getattr(callback, "__erlen_app_context__", False):
         return command
     copied = copy.copy(command)
-    copied.callback = _in_app_context(callback, owner, added=True)
+    copied.callback = _in_app_context(callback, owner, as_quart=True)
     return copied
 
 
@@ -152,11 +155,12 @@ class AppGroup(click.Group):
 
     def command(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
         """Like ``click.Group.command``, wrapped in :func:`with_appcontext` unless told not."""
-        wrap = kwargs.pop("with_appcontext", True)
+        wrap = kwargs.pop("with_appcontext", None)
 
         def decorator(f: Callable[..., Any]) -> click.Command:
-            if wrap:
-                f = _in_app_context(f, self.owner)
+            if wrap is not False:
+                # Not asked for: Quart runs it without the app context (as_quart).
+                f = _in_app_context(f, self.owner, as_quart=wrap is None)
             if self.command_class and kwargs.get("cls") is None:
                 kwargs["cls"] = self.command_class  # as click.Group.command does
             made = click.command(*args, **kwargs)(f)

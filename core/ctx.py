@@ -195,6 +195,17 @@ class _ConnectionContext(AsyncWithOnly):
         """Whether :attr:`session` was used during this context."""
         return self._session is not None
 
+    @property
+    def url_adapter(self) -> MapAdapter | None:
+        """The URL adapter bound to this request or websocket (Quart's and Flask's
+        ``request_ctx.url_adapter``): what ``app.create_url_adapter`` gives for it,
+        bound on first use. Assigning one makes ``url_for`` build with it."""
+        return self.app.create_url_adapter(self._connection)
+
+    @url_adapter.setter
+    def url_adapter(self, adapter: MapAdapter | None) -> None:
+        self._connection._url_adapter = adapter
+
     def push(self, _signal: bool = True) -> _Pushed:
         """Push the app context if this app's is not current, then this context
         (``ctx.push()`` or ``await ctx.push()``).

@@ -80,6 +80,8 @@ class TestHTTPConnection:
     async def receive(self) -> bytes:
         """The next chunk of the response body; ``HTTPDisconnectError`` once it is complete.
 
+        A streamed body ends with an empty chunk (``b""``), as with Quart's connection,
+        then the next call raises ``HTTPDisconnectError`` (Quart's waits for good).
         Raises the app's exception if it failed, and ``TimeoutError`` if nothing comes.
         """
         assert self._task is not None
@@ -139,9 +141,12 @@ class TestHTTPConnection:
             )
         elif kind == "http.response.body":
             body = bytes(message.get("body", b""))
-            if body:
+            more_body = message.get("more_body", False)
+            if body or not more_body:
+                # The last message's body is received even when empty: Quart's
+                # connection gives that ``b""``, which tests loop until.
                 await self._from_app.put(body)
-            if not message.get("more_body", False):
+            if not more_body:
                 await self._from_app.put(None)
         elif kind == "http.response.push":
             pushed = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in message["headers"]]

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from erlen import Erlen, request, url_for
+from erlen.globals import request_ctx
 from werkzeug.routing import MapAdapter
 
 OPTIONS: list[dict[str, Any]] = [
@@ -162,3 +163,30 @@ async def test_url_for_and_host_with_trusted_hosts(trusted: list[str]) -> None:
     )
     response = await client.get("/x", headers={"Host": "evil.test"})
     assert response.status_code == 400
+
+
+async def test_the_request_context_has_a_bound_url_adapter() -> None:
+    # Quart's and Flask's request_ctx.url_adapter: the adapter bound to this request,
+    # which extensions match and build with; assigning one changes what url_for builds.
+    # (websocket_ctx.url_adapter: tests/plugins/websocket/test_websocket_url_adapter.py)
+    app = Erlen(__name__)
+
+    @app.route("/items/<int:n>")
+    async def item(n: int) -> Any:
+        adapter = request_ctx.url_adapter
+        matched = adapter.match()
+        request_ctx.url_adapter = app.url_map.bind("other.example", url_scheme="https")
+        return {
+            "matched": [matched[0], matched[1]["n"]],
+            "server": adapter.server_name,
+            "external": url_for("item", n=n + 1, _external=True),
+        }
+
+    client = app.test_client()
+    response = await client.get("/items/7", headers={"Host": "shop.example"})
+    assert response.status_code == 200
+    assert await response.get_json() == {
+        "matched": ["item", 7],
+        "server": "shop.example",
+        "external": "https://other.example/items/8",
+    }

@@ -69,12 +69,25 @@ async def test_response_is_received_chunk_by_chunk() -> None:
     client = make_app().test_client()
     async with client.request("/stream?n=3") as connection:
         await connection.send_complete()
-        chunks = [await connection.receive() for _ in range(3)]
+        chunks = [await connection.receive() for _ in range(4)]
         with pytest.raises(HTTPDisconnectError, match="complete"):
             await connection.receive()
-    assert chunks == [b"0;", b"1;", b"2;"]
+    # The streamed body ends with an empty chunk, as Quart's connection gives it.
+    assert chunks == [b"0;", b"1;", b"2;", b""]
     assert connection.headers is not None
     assert connection.headers["Content-Type"].startswith("text/html")
+
+
+async def test_a_loop_until_the_empty_chunk_gets_the_whole_stream() -> None:
+    # Quart's idiom: receive until b"", which ends a streamed response.
+    client = make_app().test_client()
+    async with client.request("/stream?n=5") as connection:
+        await connection.send_complete()
+        received = []
+        while chunk := await connection.receive():
+            received.append(chunk)
+    assert b"".join(received) == b"0;1;2;3;4;"
+    assert connection.status_code == 200
 
 
 async def test_leaving_early_disconnects_and_closes_the_stream() -> None:
