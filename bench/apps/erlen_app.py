@@ -1308,8 +1308,8 @@ async def overview() -> Any:
         await asyncio.sleep(0)
         return f"{name}:{request.args.get('user', 'anon')}"
 
-    # One copy per task: Quart 0.22 fails (a 500) when one copied context is entered by
-    # concurrent tasks (its token was created in a different Context); Erlen serves both.
+    # One copy per task: a copied context entered by concurrent tasks at once is not
+    # portable (bench/README.md, gather_context).
     names = ("profile", "orders", "alerts")
     parts = await asyncio.gather(*(copy_current_request_context(part)(name) for name in names))
     return {"parts": parts}
