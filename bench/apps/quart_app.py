@@ -18,13 +18,16 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from benchlib.appdata import (
+    API_KEY,
     API_TOKEN,
     ARTICLE,
     BLOB,
     CATALOG,
     COOKIE_EXPIRES,
     CSV_ROWS,
+    EVENTS,
     ITEMS,
+    NDJSON_LINES,
     PRELOAD_LINKS,
     PRICES,
     REPORT_CSV,
@@ -36,7 +39,12 @@ from benchlib.appdata import (
     TEMPLATE,
     WS_ACCEPT_HEADER,
     WS_SUBPROTOCOL,
+    WS_TOKENS,
     Broker,
+    CardDeclined,
+    PaymentError,
+    ShopError,
+    ndjson_line,
     record_background,
     sse_event,
 )
@@ -1247,6 +1255,249 @@ async def ws_room_feed() -> None:
     finally:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
+# --- round 6 shapes: sizes, shortcuts, decorated class views, URL preprocessors, errors ---
+
+
+@app.route("/q50")
+async def query_50() -> Any:
+    """Fifty query arguments: the whole of request.args as a dict, two read by name."""
+    args = request.args
+    everything = args.to_dict()
+    return {"count": len(everything), "a7": args.get("a7"), "a49": args.get("a49", type=int)}
+
+
+@app.route("/prefs")
+async def prefs() -> str:
+    """Thirty cookies: how many, and one of them."""
+    cookies = request.cookies
+    return f"{len(cookies)} cookies, c7={cookies.get('c7')}"
+
+
+@app.route("/bulk", methods=["POST"])
+async def bulk() -> Any:
+    """A 1 MiB JSON body."""
+    data = await request.get_json()
+    return {"count": len(data["items"])}
+
+
+@app.route("/upload-big", methods=["POST"])
+async def upload_big() -> str:
+    """A 1 MiB file upload (multipart)."""
+    files = await request.files
+    upload = files["file"]
+    return f"{upload.filename} {len(upload.read())}"
+
+
+@app.route("/export-stream")
+async def export_stream() -> Response:
+    """Response(stream_with_context(generator)()) with a mimetype and a download header."""
+
+    @stream_with_context
+    async def rows() -> AsyncIterator[str]:
+        yield f"id,name,{request.args.get('by', 'anon')}\n"
+        for row in CSV_ROWS:
+            yield f"{row['id']},{row['name']}\n"
+
+    return Response(
+        rows(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": "attachment; filename=rows.csv"},
+    )
+
+
+@app.route("/feed.ndjson")
+async def feed() -> Any:
+    """An async generator returned with a status and headers (NDJSON)."""
+
+    async def lines() -> AsyncIterator[bytes]:
+        for i in range(NDJSON_LINES):
+            yield ndjson_line(i).encode()
+
+    return lines(), 200, {"Content-Type": "application/x-ndjson", "X-Lines": str(NDJSON_LINES)}
+
+
+@app.route("/overview")
+async def overview() -> Any:
+    """Three helpers run concurrently with asyncio.gather, each in a copied request context."""
+
+    async def part(name: str) -> str:
+        await asyncio.sleep(0)
+        return f"{name}:{request.args.get('user', 'anon')}"
+
+    # One copy per task: a copied context entered by concurrent tasks at once is not
+    # portable (bench/README.md, gather_context).
+    names = ("profile", "orders", "alerts")
+    parts = await asyncio.gather(*(copy_current_request_context(part)(name) for name in names))
+    return {"parts": parts}
+
+
+@app.errorhandler(ShopError)
+async def shop_error(error: ShopError) -> Any:
+    """The app's own errors as JSON."""
+    return jsonify(error=type(error).__name__, kind="shop", message=str(error)), error.status
+
+
+@app.errorhandler(PaymentError)
+async def payment_error(error: PaymentError) -> Any:
+    """Payment errors, more specific than ShopError: this handler wins for CardDeclined."""
+    return jsonify(error=type(error).__name__, kind="payment", message=str(error)), 402
+
+
+@app.route("/checkout", methods=["POST"])
+async def checkout() -> NoReturn:
+    """Raise an exception two classes below the handled one."""
+    raise CardDeclined("card declined")
+
+
+store = Blueprint("store", __name__, url_prefix="/store")
+
+
+@store.route("/items/<int:item_id>")
+async def store_item(item_id: int) -> str:
+    """Where the share links point."""
+    return f"store item {item_id}"
+
+
+@store.route("/")
+async def store_index() -> str:
+    """The blueprint's index."""
+    return "store"
+
+
+@store.route("/share/<int:item_id>")
+async def store_share(item_id: int) -> Any:
+    """Blueprint-relative url_for (".endpoint"), absolute and not, and a static file URL."""
+    return {
+        "self": url_for(".store_item", item_id=item_id, _external=True),
+        "index": url_for(".store_index"),
+        "file": url_for("static", filename="hello.txt", _external=True),
+    }
+
+
+beta = Blueprint("beta", __name__, url_prefix="/beta")
+
+
+@beta.before_request
+async def beta_only() -> None:
+    """A feature flag: without the beta header the whole blueprint is a 404."""
+    if request.headers.get("X-Beta") != "1":
+        abort(404)
+
+
+@beta.route("/search")
+async def beta_search() -> str:
+    """Reached only with the flag."""
+    return "beta search"
+
+
+members = Blueprint("members", __name__, url_prefix="/members")
+
+
+@members.before_request
+async def load_member_user() -> None:
+    """Who is signed in, on g for the templates."""
+    g.user = "alice"
+    g.role = "admin"
+
+
+@members.route("/home")
+async def members_home() -> str:
+    """A template file reading g."""
+    return await render_template("member.html", title="Home")
+
+
+def require_api_key(view: Any) -> Any:
+    """A view decorator (functools.wraps) checking an API key header."""
+
+    @functools.wraps(view)
+    async def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if request.headers.get("X-Api-Key") != API_KEY:
+            abort(401)
+        return await view(*args, **kwargs)
+
+    return wrapped
+
+
+class InvoiceAPI(MethodView):
+    """A MethodView whose every method is wrapped by ``decorators``."""
+
+    decorators = [require_api_key]
+
+    async def get(self, invoice_id: int) -> Any:
+        """One invoice."""
+        return {"id": invoice_id, "total": 120, "currency": "EUR"}
+
+    async def delete(self, invoice_id: int) -> Any:
+        """Delete it."""
+        return "", 204
+
+
+app.add_url_rule("/invoices/<int:invoice_id>", view_func=InvoiceAPI.as_view("invoice"))
+
+
+@app.get("/posts/<slug>/likes")
+async def post_likes(slug: str) -> Any:
+    """The GET half of a shortcut pair on one path."""
+    return {"post": slug, "likes": 3}
+
+
+@app.post("/posts/<slug>/likes")
+async def like_post(slug: str) -> Any:
+    """The POST half: @app.post with a path converter."""
+    return {"post": slug, "liked": True}, 201
+
+
+@app.route("/blog/", defaults={"page": 1})
+@app.route("/blog/page/<int:page>")
+async def blog(page: int) -> str:
+    """Two rules for one view; the first supplies the argument through defaults."""
+    return f"blog page {page}"
+
+
+intl = Blueprint("intl", __name__, url_prefix="/<lang_code>")
+
+
+@intl.url_defaults
+def add_language_code(endpoint: str, values: dict[str, Any]) -> None:
+    """url_for inside the blueprint keeps the current language (Flask's i18n pattern)."""
+    values.setdefault("lang_code", g.lang_code)
+
+
+@intl.url_value_preprocessor
+def pull_lang_code(endpoint: str | None, values: dict[str, Any] | None) -> None:
+    """Move the language from the URL to g, so views do not take it."""
+    g.lang_code = values.pop("lang_code") if values else "en"
+
+
+@intl.route("/about")
+async def intl_about() -> Any:
+    """A view without the language argument, building a URL that keeps it."""
+    return {"lang": g.lang_code, "self": url_for(".intl_about")}
+
+
+@app.route("/events.json")
+async def events_json() -> Any:
+    """Dataclasses with datetime, UUID and Decimal fields, through the default JSON provider."""
+    return {"events": EVENTS}
+
+
+ws_auth = Blueprint("ws_auth", __name__)
+
+
+@ws_auth.before_websocket
+async def ws_check_token() -> None:
+    """Refuse a websocket without a known token (before it is accepted)."""
+    user = WS_TOKENS.get(websocket.headers.get("Authorization", ""))
+    if user is None:
+        abort(401)
+    g.user = user
+
+
+@ws_auth.websocket("/ws-token")
+async def ws_token_view() -> None:
+    """One exchange per connection, naming the authenticated user, then return."""
+    data = await websocket.receive()
+    await websocket.send(f"{g.user}: {data}")
 
 
 BLUEPRINTS = (
@@ -1265,6 +1516,11 @@ BLUEPRINTS = (
     sync_bp,
     api_errors,
     ws_hooked,
+    store,
+    beta,
+    members,
+    intl,
+    ws_auth,
 )
 for blueprint in BLUEPRINTS:
     app.register_blueprint(blueprint)

@@ -9,27 +9,34 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import dataclasses
 import functools
 import hashlib
 import json
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
+from datetime import datetime
+from decimal import Decimal
 from email.utils import format_datetime, parsedate_to_datetime
 from http import HTTPStatus
 from pathlib import Path
 from typing import Any, NoReturn
 from urllib.parse import urlencode
+from uuid import UUID
 
 import anyio
 import jinja2
 from benchlib.appdata import (
+    API_KEY,
     API_TOKEN,
     ARTICLE,
     BLOB,
     CATALOG,
     COOKIE_EXPIRES,
     CSV_ROWS,
+    EVENTS,
     ITEMS,
+    NDJSON_LINES,
     PRELOAD_LINKS,
     PRICES,
     REPORT_CSV,
@@ -41,7 +48,12 @@ from benchlib.appdata import (
     TEMPLATE,
     WS_ACCEPT_HEADER,
     WS_SUBPROTOCOL,
+    WS_TOKENS,
     Broker,
+    CardDeclined,
+    PaymentError,
+    ShopError,
+    ndjson_line,
     record_background,
     sse_event,
 )
@@ -1203,6 +1215,253 @@ async def ws_room_feed(websocket: WebSocket) -> None:
         await asyncio.gather(task, return_exceptions=True)
 
 
+# --- round 6 shapes -------------------------------------------------------------------------
+
+
+async def query_50(request: Request) -> JSONResponse:
+    """Fifty query arguments: all of them as a dict, two by name."""
+    params = request.query_params
+    everything = dict(params)
+    return JSONResponse(
+        {"count": len(everything), "a7": params.get("a7"), "a49": int_arg(request, "a49", 0)}
+    )
+
+
+async def prefs(request: Request) -> HTMLResponse:
+    """Thirty cookies: how many, and one of them."""
+    cookies = request.cookies
+    return HTMLResponse(f"{len(cookies)} cookies, c7={cookies.get('c7')}")
+
+
+async def bulk(request: Request) -> JSONResponse:
+    """A 1 MiB JSON body."""
+    data = await request.json()
+    return JSONResponse({"count": len(data["items"])})
+
+
+async def upload_big(request: Request) -> HTMLResponse:
+    """A 1 MiB file upload (multipart)."""
+    async with request.form() as form:
+        upload = form["file"]
+        assert isinstance(upload, UploadFile)
+        return HTMLResponse(f"{upload.filename} {len(await upload.read())}")
+
+
+async def export_stream(request: Request) -> StreamingResponse:
+    """A streamed CSV download (the generator closes over the request)."""
+
+    async def rows() -> AsyncIterator[str]:
+        yield f"id,name,{request.query_params.get('by', 'anon')}\n"
+        for row in CSV_ROWS:
+            yield f"{row['id']},{row['name']}\n"
+
+    return StreamingResponse(
+        rows(),
+        media_type="text/csv",
+        headers={"Content-Disposition": "attachment; filename=rows.csv"},
+    )
+
+
+async def feed(request: Request) -> StreamingResponse:
+    """An async generator streamed with a media type and a header (NDJSON)."""
+
+    async def lines() -> AsyncIterator[bytes]:
+        for i in range(NDJSON_LINES):
+            yield ndjson_line(i).encode()
+
+    return StreamingResponse(
+        lines(), media_type="application/x-ndjson", headers={"X-Lines": str(NDJSON_LINES)}
+    )
+
+
+async def overview(request: Request) -> JSONResponse:
+    """Three helpers run concurrently with asyncio.gather, closing over the request."""
+
+    async def part(name: str) -> str:
+        await asyncio.sleep(0)
+        return f"{name}:{request.query_params.get('user', 'anon')}"
+
+    parts = await asyncio.gather(part("profile"), part("orders"), part("alerts"))
+    return JSONResponse({"parts": parts})
+
+
+async def shop_error(request: Request, error: Exception) -> JSONResponse:
+    """The app's own errors as JSON."""
+    assert isinstance(error, ShopError)
+    body = {"error": type(error).__name__, "kind": "shop", "message": str(error)}
+    return JSONResponse(body, status_code=error.status)
+
+
+async def payment_error(request: Request, error: Exception) -> JSONResponse:
+    """Payment errors, more specific than ShopError."""
+    body = {"error": type(error).__name__, "kind": "payment", "message": str(error)}
+    return JSONResponse(body, status_code=402)
+
+
+async def checkout(request: Request) -> NoReturn:
+    """Raise an exception two classes below the handled one."""
+    raise CardDeclined("card declined")
+
+
+async def store_item(request: Request) -> HTMLResponse:
+    """Where the share links point."""
+    return HTMLResponse(f"store item {request.path_params['item_id']}")
+
+
+async def store_index(request: Request) -> HTMLResponse:
+    """The mount's index."""
+    return HTMLResponse("store")
+
+
+async def store_share(request: Request) -> JSONResponse:
+    """Absolute and relative URLs of the mount's routes, and a static file's."""
+    item_id = request.path_params["item_id"]
+    return JSONResponse(
+        {
+            "self": str(request.url_for("store:store_item", item_id=item_id)),
+            "index": request.app.url_path_for("store:store_index"),
+            "file": str(request.url_for("static", path="hello.txt")),
+        }
+    )
+
+
+class BetaOnly:
+    """Pure ASGI middleware: a feature flag; without the header the mount is a 404."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Raise a 404 unless ``X-Beta: 1`` came."""
+        if Request(scope).headers.get("x-beta") != "1":
+            raise HTTPException(404)
+        await self.app(scope, receive, send)
+
+
+async def beta_search(request: Request) -> HTMLResponse:
+    """Reached only with the flag."""
+    return HTMLResponse("beta search")
+
+
+class LoadMember:
+    """Pure ASGI middleware: who is signed in, in the request state for the templates."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Store the user and role, run the route."""
+        state = scope.setdefault("state", {})
+        state["user"] = "alice"
+        state["role"] = "admin"
+        await self.app(scope, receive, send)
+
+
+async def members_home(request: Request) -> Response:
+    """A template file reading the user the mount's middleware stored."""
+    context = {"title": "Home", "g": request.state}
+    return TEMPLATES.TemplateResponse(request, "member.html", context)
+
+
+def require_api_key(method: Any) -> Any:
+    """A decorator (functools.wraps) on endpoint methods checking an API key header."""
+
+    @functools.wraps(method)
+    async def wrapped(self: Any, request: Request) -> Any:
+        if request.headers.get("x-api-key") != API_KEY:
+            raise HTTPException(401)
+        return await method(self, request)
+
+    return wrapped
+
+
+class InvoiceAPI(HTTPEndpoint):
+    """A class-based endpoint whose methods carry the decorator."""
+
+    @require_api_key
+    async def get(self, request: Request) -> JSONResponse:
+        """One invoice."""
+        invoice_id = request.path_params["invoice_id"]
+        return JSONResponse({"id": invoice_id, "total": 120, "currency": "EUR"})
+
+    @require_api_key
+    async def delete(self, request: Request) -> Response:
+        """Delete it."""
+        return Response(status_code=204)
+
+
+async def post_likes(request: Request) -> JSONResponse:
+    """The GET route of a pair on one path."""
+    return JSONResponse({"post": request.path_params["slug"], "likes": 3})
+
+
+async def like_post(request: Request) -> JSONResponse:
+    """The POST route of the pair."""
+    return JSONResponse({"post": request.path_params["slug"], "liked": True}, status_code=201)
+
+
+async def blog(request: Request) -> HTMLResponse:
+    """Two routes for one endpoint; the first has no page parameter."""
+    return HTMLResponse(f"blog page {request.path_params.get('page', 1)}")
+
+
+async def intl_about(request: Request) -> JSONResponse:
+    """A language from the path, and a URL that keeps it."""
+    lang = request.path_params["lang_code"]
+    return JSONResponse(
+        {"lang": lang, "self": request.app.url_path_for("intl_about", lang_code=lang)}
+    )
+
+
+def json_default(value: Any) -> Any:
+    """What json.dumps cannot encode itself: dataclasses, datetimes, UUIDs, Decimals."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.asdict(value)
+    if isinstance(value, datetime):
+        return format_datetime(value, usegmt=True)
+    if isinstance(value, UUID | Decimal):
+        return str(value)
+    raise TypeError(f"not JSON serializable: {type(value).__name__}")
+
+
+class DefaultJSONResponse(JSONResponse):
+    """A JSONResponse encoding dataclasses, datetimes, UUIDs and Decimals."""
+
+    def render(self, content: Any) -> bytes:
+        """Serialise with :func:`json_default`."""
+        return json.dumps(content, default=json_default, separators=(",", ":")).encode()
+
+
+async def events_json(request: Request) -> JSONResponse:
+    """Dataclasses with datetime, UUID and Decimal fields."""
+    return DefaultJSONResponse({"events": EVENTS})
+
+
+class CheckToken:
+    """Pure ASGI middleware: refuse a websocket without a known token."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Close before accepting unless the token is known; else store the user."""
+        token = dict(scope["headers"]).get(b"authorization", b"").decode("latin-1")
+        user = WS_TOKENS.get(token)
+        if user is None:
+            await send({"type": "websocket.close", "code": 1008})
+            return
+        scope.setdefault("state", {})["user"] = user
+        await self.app(scope, receive, send)
+
+
+async def ws_token_view(websocket: WebSocket) -> None:
+    """One exchange per connection, naming the authenticated user, then close."""
+    await websocket.accept()
+    data = await websocket.receive_text()
+    await websocket.send_text(f"{websocket.state.user}: {data}")
+    await websocket.close()
+
+
 def _numbered_route(index: int) -> Route:
     """Build ``/r<index>`` returning ``route <index>``."""
 
@@ -1380,6 +1639,33 @@ routes: list[BaseRoute] = [
     WebSocketRoute("/ws-headers", ws_headers),
     WebSocketRoute("/ws-room", ws_room),
     WebSocketRoute("/ws-room-feed", ws_room_feed),
+    Route("/q50", query_50),
+    Route("/prefs", prefs),
+    Route("/bulk", bulk, methods=["POST"]),
+    Route("/upload-big", upload_big, methods=["POST"]),
+    Route("/export-stream", export_stream),
+    Route("/feed.ndjson", feed),
+    Route("/overview", overview),
+    Route("/checkout", checkout, methods=["POST"]),
+    Mount(
+        "/store",
+        routes=[
+            Route("/items/{item_id:int}", store_item, name="store_item"),
+            Route("/", store_index, name="store_index"),
+            Route("/share/{item_id:int}", store_share),
+        ],
+        name="store",
+    ),
+    Mount("/beta", routes=[Route("/search", beta_search)], middleware=[Middleware(BetaOnly)]),
+    Mount("/members", routes=[Route("/home", members_home)], middleware=[Middleware(LoadMember)]),
+    Route("/invoices/{invoice_id:int}", InvoiceAPI),
+    Route("/posts/{slug}/likes", post_likes, methods=["GET"]),
+    Route("/posts/{slug}/likes", like_post, methods=["POST"]),
+    Route("/blog/", blog),
+    Route("/blog/page/{page:int}", blog),
+    Route("/{lang_code}/about", intl_about, name="intl_about"),
+    Route("/events.json", events_json),
+    WebSocketRoute("/ws-token", ws_token_view, middleware=[Middleware(CheckToken)]),
     *(_numbered_route(i) for i in range(ROUTE_COUNT)),
 ]
 
@@ -1389,6 +1675,8 @@ app = Starlette(
         ConflictError: conflict,
         ResponseError: response_error,
         LookupError: not_in_catalog,
+        ShopError: shop_error,
+        PaymentError: payment_error,
     },
 )
 app.state.config = CONFIG

@@ -4,8 +4,11 @@ the apps (``bench/apps/*.py``) and by :mod:`benchlib.scenarios`."""
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 TEMPLATE = "<h1>{{ title }}</h1><ul>{% for item in items %}<li>{{ item }}</li>{% endfor %}</ul>"
@@ -78,3 +81,57 @@ class Broker:
                 yield await connection.get()
         finally:
             self.connections.remove(connection)
+
+
+# --- round 6 shapes -----------------------------------------------------------------------
+QUERY_ARGS = 50  # ``query_50``: arguments a0=0 .. a49=49
+COOKIE_COUNT = 30  # ``cookies_30``: cookies c0=v0 .. c29=v29
+BIG_JSON_ITEMS = 16_500  # ``json_1mb``: items of the posted document (about 1 MiB)
+BIG_UPLOAD = bytes(range(256)) * 4096  # ``upload_1mb``: the uploaded file (1 MiB)
+API_KEY = "bench-api-key"  # ``class_view_decorators``: the X-Api-Key a decorator checks
+WS_TOKENS = {"Bearer ws-token": "alice"}  # ``ws_token``: the websocket's accepted tokens
+NDJSON_LINES = 10  # ``stream_headers``: lines of the NDJSON stream
+
+
+@dataclass
+class Event:
+    """``json_dataclass``: a record returned as JSON (dataclass, datetime, UUID, Decimal)."""
+
+    id: int
+    title: str
+    starts: datetime
+    ref: uuid.UUID
+    price: Decimal
+
+
+EVENTS = [
+    Event(
+        i,
+        f"event {i}",
+        datetime(2025, 1, 1 + i, 18, 30, tzinfo=UTC),
+        uuid.UUID(int=0x4F1C2A3E8B7D4C6E9A5F0E1D2C3B4A00 + i),
+        Decimal("12.50") + i,
+    )
+    for i in range(10)
+]
+
+
+class ShopError(Exception):
+    """``error_hierarchy``: the root of an app's own exception classes (400)."""
+
+    status = 400
+
+
+class PaymentError(ShopError):
+    """A payment problem (402): its handler is more specific than ShopError's."""
+
+    status = 402
+
+
+class CardDeclined(PaymentError):
+    """What the view raises: no handler of its own, PaymentError's answers."""
+
+
+def ndjson_line(index: int) -> str:
+    """Line ``index`` of the ``stream_headers`` stream."""
+    return f'{{"n": {index}, "ok": true}}\n'

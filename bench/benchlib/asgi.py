@@ -65,8 +65,11 @@ def http_scope(
     }
 
 
-def websocket_scope(path: str, subprotocols: tuple[str, ...] = ()) -> Scope:
-    """Build the scope of a websocket handshake offering ``subprotocols``."""
+def websocket_scope(
+    path: str, subprotocols: tuple[str, ...] = (), headers: tuple[tuple[bytes, bytes], ...] = ()
+) -> Scope:
+    """Build the scope of a websocket handshake offering ``subprotocols``, with the
+    handshake's ``headers`` added to the base ones."""
     return {
         "type": "websocket",
         "asgi": ASGI_VERSION,
@@ -76,7 +79,7 @@ def websocket_scope(path: str, subprotocols: tuple[str, ...] = ()) -> Scope:
         "raw_path": path.encode(),
         "query_string": b"",
         "root_path": "",
-        "headers": list(WS_HEADERS),
+        "headers": [*WS_HEADERS, *headers],
         "client": CLIENT,
         "server": SERVER,
         "subprotocols": list(subprotocols),
@@ -312,10 +315,15 @@ class WebSocketClient:
     """One websocket connection to an app, driven message by message."""
 
     def __init__(
-        self, app: ASGIApp, path: str, state: dict[str, Any], subprotocols: tuple[str, ...] = ()
+        self,
+        app: ASGIApp,
+        path: str,
+        state: dict[str, Any],
+        subprotocols: tuple[str, ...] = (),
+        headers: tuple[tuple[bytes, bytes], ...] = (),
     ) -> None:
         self.channel = Channel()
-        scope = websocket_scope(path, subprotocols)
+        scope = websocket_scope(path, subprotocols, headers)
         scope["state"] = state.copy()
         self.task: asyncio.Task[None] = asyncio.ensure_future(
             app(scope, self.channel.receive, self.channel.send)
@@ -368,7 +376,12 @@ DISCONNECT: Message = {"type": "websocket.disconnect", "code": 1000}
 
 
 async def time_connections(
-    app: ASGIApp, path: str, state: dict[str, Any], payload: str | bytes, count: int
+    app: ASGIApp,
+    path: str,
+    state: dict[str, Any],
+    payload: str | bytes,
+    count: int,
+    headers: tuple[tuple[bytes, bytes], ...] = (),
 ) -> int:
     """Run ``count`` whole websocket connections one after the other; return ns.
 
@@ -376,7 +389,7 @@ async def time_connections(
     ``websocket.disconnect`` a server delivers after a close, and the app's end.
     The responses were verified beforehand (``WebSocketClient``), so nothing is checked.
     """
-    template = websocket_scope(path)
+    template = websocket_scope(path, (), headers)
     message = receive_message(payload)
     clock = time.perf_counter_ns
     ensure_future = asyncio.ensure_future

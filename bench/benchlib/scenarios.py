@@ -6,15 +6,23 @@ import base64
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from email.utils import format_datetime
 from typing import Any
 
 from benchlib import appdata
 from benchlib.appdata import (
+    API_KEY,
+    BIG_JSON_ITEMS,
+    BIG_UPLOAD,
     BLOB,
     BROADCAST_CLIENTS,
     CATALOG,
+    COOKIE_COUNT,
     CSV_ROWS,
+    EVENTS,
+    NDJSON_LINES,
     PRELOAD_LINKS,
+    QUERY_ARGS,
     REPORT_CSV,
     REPORT_MODIFIED,
     ROUTE_COUNT,
@@ -22,6 +30,7 @@ from benchlib.appdata import (
     SSE_EVENTS,
     WS_ACCEPT_HEADER,
     WS_SUBPROTOCOL,
+    ndjson_line,
     sse_event,
 )
 from benchlib.asgi import Response
@@ -94,6 +103,57 @@ SSE_OUTPUT = "".join(sse_event(i) for i in range(SSE_EVENTS)).encode()
 BAD_JSON_BODY = b'{"name": "alice",'
 TODO_BODY = b'{"title": "write tests"}'
 BASIC_ALICE = b"Basic " + base64.b64encode(b"alice:secret")
+
+# --- round 6 shapes ---
+QUERY_50 = "&".join(f"a{i}={i}" for i in range(QUERY_ARGS)).encode()
+COOKIES_30 = "; ".join(f"c{i}=v{i}" for i in range(COOKIE_COUNT)).encode()
+BIG_JSON_BODY = json.dumps(
+    {
+        "items": [
+            {"id": i, "label": f"label-{i}", "price": i * 1.5, "active": i % 2 == 0}
+            for i in range(BIG_JSON_ITEMS)
+        ]
+    },
+    separators=(",", ":"),
+).encode()
+BIG_MULTIPART_BODY = (
+    (
+        f"--{MULTIPART_BOUNDARY}\r\n"
+        'Content-Disposition: form-data; name="file"; filename="big.bin"\r\n'
+        "Content-Type: application/octet-stream\r\n\r\n"
+    ).encode()
+    + BIG_UPLOAD
+    + f"\r\n--{MULTIPART_BOUNDARY}--\r\n".encode()
+)
+EXPORT_STREAM_OUTPUT = (
+    "id,name,bench\n" + "".join(f"{r['id']},{r['name']}\n" for r in CSV_ROWS)
+).encode()
+NDJSON_OUTPUT = "".join(ndjson_line(i) for i in range(NDJSON_LINES)).encode()
+MEMBER_PAGE = (
+    b"<!doctype html><html><head><title>Home</title></head><body>"
+    b"<h1>Home</h1><p>Signed in as alice (admin)</p></body></html>"
+)
+EVENTS_JSON = {
+    "events": [
+        {
+            "id": e.id,
+            "title": e.title,
+            "starts": format_datetime(e.starts, usegmt=True),
+            "ref": str(e.ref),
+            "price": str(e.price),
+        }
+        for e in EVENTS
+    ]
+}
+# Erlen writes datetimes as ISO 8601 where Flask and Quart write HTTP dates
+# (docs/porting.md): ``json_dataclass`` accepts either form of the same instant.
+EVENTS_JSON_ISO = {
+    "events": [
+        {**event, "starts": e.starts.isoformat().replace("+00:00", "Z")}
+        for event, e in zip(EVENTS_JSON["events"], EVENTS, strict=True)
+    ]
+}
+WS_TOKEN = (b"authorization", b"Bearer ws-token")
 
 
 def echo_payload(size: int = 1024) -> dict[str, Any]:
@@ -172,6 +232,16 @@ def expect(
     return check
 
 
+def either_json(first: Check, second: Check) -> Check:
+    """A check passing when either check passes (the problems of the first otherwise)."""
+
+    def check(response: Response) -> list[str]:
+        problems = first(response)
+        return problems if problems and second(response) else []
+
+    return check
+
+
 def _json_problems(raw: bytes, wanted: Any) -> list[str]:
     """Compare a JSON body with the expected document."""
     try:
@@ -196,7 +266,8 @@ class Scenario:
     iteration is a whole connection (handshake, one message, the app's reply, the
     app's close), the reply being
     ``ws_reply_prefix`` + the message; ``ws_accept_headers`` must be in the
-    ``websocket.accept``. ``login``: a path to GET once before the
+    ``websocket.accept``. ``headers`` go with the request, or with the handshake of a
+    websocket shape. ``login``: a path to GET once before the
     run; its ``Set-Cookie`` values are sent as the ``Cookie`` of every request.
     ``revalidate``: GET ``path`` once before the run and send its ``ETag`` as the
     ``If-None-Match`` of every request (a client revalidating its cached copy; each
@@ -1095,6 +1166,162 @@ SCENARIOS: tuple[Scenario, ...] = (
         expect(),
         kind="ws_connect",
         ws_accept_headers=(WS_ACCEPT_HEADER,),
+    ),
+    Scenario(
+        "query_50",
+        "50 query arguments: request.args.to_dict() and two by name",
+        "/q50",
+        expect(json_body={"count": QUERY_ARGS, "a7": "7", "a49": 49}, content_types=JSON),
+        query=QUERY_50,
+    ),
+    Scenario(
+        "cookies_30",
+        "30 cookies: len(request.cookies) and one by name",
+        "/prefs",
+        expect(body=b"30 cookies, c7=v7", content_types=TEXT),
+        headers=((b"cookie", COOKIES_30),),
+    ),
+    Scenario(
+        "json_1mb",
+        "POST a 1 MiB JSON document: get_json()",
+        "/bulk",
+        expect(json_body={"count": BIG_JSON_ITEMS}, content_types=JSON),
+        method="POST",
+        body=BIG_JSON_BODY,
+        headers=body_headers(b"application/json", BIG_JSON_BODY),
+    ),
+    Scenario(
+        "upload_1mb",
+        "POST multipart with a 1 MiB file: request.files, read()",
+        "/upload-big",
+        expect(body=b"big.bin 1048576", content_types=TEXT),
+        method="POST",
+        body=BIG_MULTIPART_BODY,
+        headers=body_headers(
+            f"multipart/form-data; boundary={MULTIPART_BOUNDARY}".encode(), BIG_MULTIPART_BODY
+        ),
+    ),
+    Scenario(
+        "response_stream",
+        "Response(stream_with_context(generator)(), mimetype, headers): a CSV download",
+        "/export-stream",
+        expect(
+            body=EXPORT_STREAM_OUTPUT,
+            content_types=("text/csv",),
+            headers={"content-disposition": "attachment; filename=rows.csv"},
+            min_chunks=len(CSV_ROWS) + 1,
+        ),
+        query=b"by=bench",
+    ),
+    Scenario(
+        "stream_headers",
+        "return async generator, 200, headers (NDJSON)",
+        "/feed.ndjson",
+        expect(
+            body=NDJSON_OUTPUT,
+            content_types=("application/x-ndjson",),
+            headers={"x-lines": str(NDJSON_LINES)},
+            min_chunks=NDJSON_LINES,
+        ),
+    ),
+    Scenario(
+        "gather_context",
+        "asyncio.gather of three copy_current_request_context helpers",
+        "/overview",
+        expect(
+            json_body={"parts": ["profile:bob", "orders:bob", "alerts:bob"]}, content_types=JSON
+        ),
+        query=b"user=bob",
+    ),
+    Scenario(
+        "error_hierarchy",
+        "raise CardDeclined(PaymentError(ShopError)): the nearest of two app handlers",
+        "/checkout",
+        expect(
+            402,
+            json_body={"error": "CardDeclined", "kind": "payment", "message": "card declined"},
+            content_types=JSON,
+        ),
+        method="POST",
+        headers=body_headers(b"text/plain", b""),
+    ),
+    Scenario(
+        "bp_url_external",
+        "blueprint url_for('.endpoint', _external=True), relative and static URLs",
+        "/store/share/9",
+        expect(
+            json_body={
+                "self": "http://127.0.0.1:8000/store/items/9",
+                "index": "/store/",
+                "file": "http://127.0.0.1:8000/static/hello.txt",
+            },
+            content_types=JSON,
+        ),
+    ),
+    Scenario(
+        "before_request_abort",
+        "blueprint before_request: abort(404) (a feature flag), no handler",
+        "/beta/search",
+        expect(404),
+    ),
+    Scenario(
+        "g_template",
+        "blueprint before_request sets g, a template file reads g",
+        "/members/home",
+        expect(body=MEMBER_PAGE, content_types=HTML),
+    ),
+    Scenario(
+        "class_view_decorators",
+        "MethodView with decorators = [require_api_key] (functools.wraps), add_url_rule",
+        "/invoices/5",
+        expect(json_body={"id": 5, "total": 120, "currency": "EUR"}, content_types=JSON),
+        headers=((b"x-api-key", API_KEY.encode()),),
+    ),
+    Scenario(
+        "app_shortcuts",
+        "@app.post on a path that also has an @app.get, with a converter",
+        "/posts/hello-world/likes",
+        expect(201, json_body={"post": "hello-world", "liked": True}, content_types=JSON),
+        method="POST",
+        headers=body_headers(b"text/plain", b""),
+    ),
+    Scenario(
+        "route_defaults",
+        "two rules for one view, the matched one with defaults={'page': 1}",
+        "/blog/",
+        expect(body=b"blog page 1", content_types=TEXT),
+    ),
+    Scenario(
+        "url_lang_prefix",
+        "blueprint url_prefix='/<lang_code>' with url_value_preprocessor + url_defaults",
+        "/fr/about",
+        expect(json_body={"lang": "fr", "self": "/fr/about"}, content_types=JSON),
+    ),
+    Scenario(
+        "json_dataclass",
+        "return dict of 10 dataclasses (datetime, UUID, Decimal fields; ISO or HTTP dates)",
+        "/events.json",
+        either_json(
+            expect(json_body=EVENTS_JSON, content_types=JSON),
+            expect(json_body=EVENTS_JSON_ISO, content_types=JSON),
+        ),
+    ),
+    Scenario(
+        "ws_broadcast_100",
+        "websocket chat room: a message relayed to 100 connections (Broker)",
+        "/ws-room",
+        expect(),
+        kind="ws",
+        ws_clients=100,
+    ),
+    Scenario(
+        "ws_token",
+        "websocket connection: before_websocket checks an Authorization token, one message",
+        "/ws-token",
+        expect(),
+        kind="ws_connect",
+        headers=(WS_TOKEN,),
+        ws_reply_prefix="alice: ",
     ),
 )
 SCENARIO_NAMES: tuple[str, ...] = tuple(s.name for s in SCENARIOS)

@@ -126,7 +126,7 @@ class Target:
         """Handshake, echo three distinct messages, disconnect cleanly."""
         scenario = self.scenario
         client = WebSocketClient(
-            self.app, scenario.path, self.lifespan.state, scenario.ws_subprotocols
+            self.app, scenario.path, self.lifespan.state, scenario.ws_subprotocols, scenario.headers
         )
         problems: list[str] = []
         try:
@@ -154,7 +154,9 @@ class Target:
         """``ws_clients`` connections to the scenario's path, each accepted."""
         clients: list[WebSocketClient] = []
         for _ in range(self.scenario.ws_clients):
-            client = WebSocketClient(self.app, self.scenario.path, self.lifespan.state)
+            client = WebSocketClient(
+                self.app, self.scenario.path, self.lifespan.state, headers=self.scenario.headers
+            )
             clients.append(client)
             await client.connect()
         return clients
@@ -185,7 +187,9 @@ class Target:
         """One whole connection: the accept (and its headers), one message, the app's
         reply, then the app's own close; the app must end cleanly."""
         scenario = self.scenario
-        client = WebSocketClient(self.app, scenario.path, self.lifespan.state)
+        client = WebSocketClient(
+            self.app, scenario.path, self.lifespan.state, headers=scenario.headers
+        )
         problems: list[str] = []
         try:
             accept = await client.connect()
@@ -229,7 +233,12 @@ class Target:
         if self.scenario.kind == "ws_connect":
             message = ws_message(self.scenario)
             return await time_connections(
-                self.app, self.scenario.path, self.lifespan.state, message, count
+                self.app,
+                self.scenario.path,
+                self.lifespan.state,
+                message,
+                count,
+                self.scenario.headers,
             )
         return await time_requests(self.app, self.scope, self.scenario.body, count)
 
