@@ -1255,6 +1255,8 @@ async def ws_room_feed() -> None:
     finally:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
+
+
 # --- round 6 shapes: sizes, shortcuts, decorated class views, URL preprocessors, errors ---
 
 
