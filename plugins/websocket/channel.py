@@ -140,7 +140,7 @@ class WebsocketChannel:
     scope: Scope
 
     # The connection's state starts from these class attributes; an instance gets its
-    # own value when one is first set. An idle websocket's instance dict then holds ~20
+    # own value when one is first set. An idle websocket's instance dict then holds ~25
     # names, within what CPython shares between the instances of a class (30), and costs
     # a few hundred bytes where 31 names cost a 1.6 KB dict of its own.
     _state = HANDSHAKE
@@ -173,7 +173,17 @@ class WebsocketChannel:
     ) -> None:
         self._asgi_receive = receive
         self._asgi_send = send
-        self._reader = None  # on the instance: every receive() reads it
+        # On the instance, not left to the class defaults: receive() and send() read these
+        # on every message, and CPython 3.11 reads a class default through an instance
+        # the slow way (unspecialized) each time. A listener whose messages another task
+        # receives never set ``_received`` itself. 24 names still fit the dict CPython
+        # shares between instances (see the class attributes above).
+        self._reader = None
+        self._received = False
+        self._receiving = False
+        self._unwatched_sends = 0
+        self._sends_started = 0
+        self._sends_done = 0
         self._json = json
         max_size = settings.max_message_size if settings is not None else None
         self._max_size = max_size
