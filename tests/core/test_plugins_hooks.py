@@ -347,10 +347,9 @@ class AnswersLookupErrors:
         return None
 
 
-async def test_a_plugin_answers_an_unhandled_error_else_the_500_handling_runs(
-    caplog: pytest.LogCaptureFixture,
-) -> None:
-    app = make_app(AnswersLookupErrors())
+def error_app(*plugins: object) -> Erlen:
+    """An app whose ``/missing`` raises ``KeyError`` and ``/broken`` ``ValueError``."""
+    app = make_app(*plugins)
 
     @app.route("/missing")
     async def missing() -> str:
@@ -359,6 +358,14 @@ async def test_a_plugin_answers_an_unhandled_error_else_the_500_handling_runs(
     @app.route("/broken")
     async def broken() -> str:
         raise ValueError("boom")
+
+    return app
+
+
+async def test_a_plugin_answers_an_unhandled_error_else_the_500_handling_runs(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    app = error_app(AnswersLookupErrors())
 
     client = app.test_client()
     for _ in range(2):  # before and after the app froze
@@ -398,15 +405,7 @@ class ObservesErrors:
 
 async def test_a_wrapper_on_the_error_hook_still_sees_every_error() -> None:
     observer = ObservesErrors()
-    app = make_app(AnswersLookupErrors(), observer)
-
-    @app.route("/missing")
-    async def missing() -> str:
-        raise KeyError("gizmo")
-
-    @app.route("/broken")
-    async def broken() -> str:
-        raise ValueError("boom")
+    app = error_app(AnswersLookupErrors(), observer)
 
     client = app.test_client()
     for _ in range(2):  # before and after the app froze
