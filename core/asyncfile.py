@@ -118,7 +118,7 @@ class AsyncFileOpener:
             await self._file.close()
 
 
-class ResourceOpener:
+class ResourceOpener(AsyncFileOpener):
     """What ``open_resource`` and ``open_instance_resource`` return: Quart's and Flask's
     spellings both work.
 
@@ -131,38 +131,19 @@ class ResourceOpener:
       in a view, prefer one of the async spellings.
     """
 
-    __slots__ = ("_file", "mode", "path")
-
     def __init__(self, path: str | os.PathLike[str], mode: str = "rb") -> None:
-        self.path = path
-        self.mode = mode
-        self._file: IO[Any] | None = None
+        super().__init__(path, mode)
+        self._plain: IO[Any] | None = None
 
-    def __await__(self) -> Generator[Any, None, AsyncFileOpener]:
+    def __await__(self) -> Generator[Any, None, AsyncFileOpener]:  # type: ignore[override]
         return self._opener().__await__()
 
     async def _opener(self) -> AsyncFileOpener:
         return AsyncFileOpener(self.path, self.mode)
 
-    async def __aenter__(self) -> AsyncFile:
-        file = await asyncio.to_thread(open, self.path, self.mode)
-        self._file = file
-        return AsyncFile(file)
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        file, self._file = self._file, None
-        if file is not None:
-            await asyncio.to_thread(file.close)
-
     def __enter__(self) -> IO[Any]:
-        file = open(self.path, self.mode)  # closed in __exit__
-        self._file = file
-        return file
+        self._plain = open(self.path, self.mode)  # closed in __exit__
+        return self._plain
 
     def __exit__(
         self,
@@ -170,6 +151,6 @@ class ResourceOpener:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        file, self._file = self._file, None
-        if file is not None:
-            file.close()
+        plain, self._plain = self._plain, None
+        if plain is not None:
+            plain.close()
