@@ -446,6 +446,11 @@ class HardenedWSStream(ClosedWhenRefused, WatchedWebsocket, WSStream):
     finish (:class:`~.wswatch.WatchedWebsocket`)."""
 
     disconnect = {"type": "websocket.disconnect", "code": CloseReason.ABNORMAL_CLOSURE.value}
+    #: The code and reason of the app's disconnect once the client sent its close frame
+    #: first (its code, 1005 for a frame without one) or the server failed the connection
+    #: (the code it sent: 1002, 1007, 1008, 1009, 1011). None: the client vanished without
+    #: a close frame (1006), or the app closed first (hypercorn's 1000).
+    _closed_with: tuple[int, str] | None = None
 
     async def _accept(self, message: Any) -> None:
         if not getattr(self.config, COMPRESSION_SETTING, True):
@@ -459,6 +464,15 @@ class HardenedWSStream(ClosedWhenRefused, WatchedWebsocket, WSStream):
         self._start_watch()
 
     async def handle(self, event: Any) -> None:
+        if isinstance(event, StreamClosed) and self._closed_with is not None and not self.closed:
+            # hypercorn's disconnect says 1006 for every close the app did not start, so a
+            # handler never saw the client's 1000 or 1001, nor why the server failed it.
+            self.closed = True
+            self._stop_watch()
+            if self.app_put is not None:
+                code, reason = self._closed_with
+                await self.app_put({"type": "websocket.disconnect", "code": code, "reason": reason})
+            return
         await super().handle(event)
         if self.closed:
             self._stop_watch()
@@ -489,6 +503,7 @@ class HardenedWSStream(ClosedWhenRefused, WatchedWebsocket, WSStream):
                     await self._fail(event.code)
                     return
                 if self.connection.state is ConnectionState.REMOTE_CLOSING:
+                    self._closed_with = (int(event.code), event.reason or "")
                     await self._send_wsproto_event(event.response())
                 await self._end_stream()
 
@@ -497,6 +512,7 @@ class HardenedWSStream(ClosedWhenRefused, WatchedWebsocket, WSStream):
         connection): the handler gets its disconnect now, not when the client leaves. The
         unfinished message's buffer (up to the message size limit) is let go at once."""
         self.buffer.clear()
+        self._closed_with = (int(code), "")
         await self._send_wsproto_event(CloseConnection(code=code))
         await self._end_stream()
 

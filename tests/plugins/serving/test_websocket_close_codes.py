@@ -1,0 +1,110 @@
+"""The close code a handler sees (``ConnectionClosed.code`` and ``.reason``) under the
+serving plugin's hypercorn, over a real socket: the client's own code and reason when it
+closes first, the code the server sent when it fails the connection, 1006 when the
+client vanishes without a close frame. hypercorn told the app 1006 in all of these.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import struct
+from typing import Any
+
+import pytest
+from erlen import Erlen, websocket
+from erlen.exceptions import ConnectionClosed
+from erlen.plugins.testing.server import serve_app
+
+from tests.plugins.serving.test_hardening import TIMEOUT, RawClient, _port, frame
+
+CLOSE = 0x8
+
+
+def recording_app(seen: list[tuple[int, str]], ended: asyncio.Event, **config: Any) -> Erlen:
+    """An echo handler recording the code and reason of the ``ConnectionClosed`` that
+    ends it."""
+    app = Erlen(__name__)
+    app.config.update(config)
+
+    @app.websocket("/ws")
+    async def echo() -> None:
+        await websocket.accept()
+        try:
+            while True:
+                await websocket.send(await websocket.receive())
+        except ConnectionClosed as closed:
+            seen.append((closed.code, closed.reason))
+        finally:
+            ended.set()
+
+    return app
+
+
+async def run_client(client_does: Any, **config: Any) -> list[tuple[int, str]]:
+    """Serve the recording app with ``config``, run ``client_does(RawClient)`` in a thread after one echoed
+    message, and return what the handler saw once it ended."""
+    seen: list[tuple[int, str]] = []
+    ended = asyncio.Event()
+    async with serve_app(recording_app(seen, ended, **config)) as base_url:
+
+        def client() -> None:
+            raw = RawClient(_port(base_url), deflate=False)
+            try:
+                raw.sock.sendall(frame(0x1, b"hello"))
+                assert raw.read_frame() == (0x1, b"hello")
+                client_does(raw)
+            finally:
+                raw.close()
+
+        await asyncio.to_thread(client)
+        await asyncio.wait_for(ended.wait(), TIMEOUT)
+    return seen
+
+
+def close_payload(code: int, reason: str = "") -> bytes:
+    return struct.pack("!H", code) + reason.encode()
+
+
+@pytest.mark.parametrize(
+    ("code", "reason"),
+    [(1000, ""), (1001, "tab closed"), (4001, "logged out")],
+    ids=["normal", "going-away", "app-code"],
+)
+async def test_the_handler_sees_the_code_and_reason_the_client_closed_with(
+    code: int, reason: str
+) -> None:
+    def close_first(raw: RawClient) -> None:
+        raw.sock.sendall(frame(CLOSE, close_payload(code, reason)))
+        opcode, payload = raw.read_frame()  # the server answers the closing handshake
+        assert opcode == CLOSE
+        assert struct.unpack("!H", payload[:2])[0] == code
+
+    assert await run_client(close_first) == [(code, reason)]
+
+
+async def test_a_close_frame_without_a_code_is_1005() -> None:
+    def close_empty(raw: RawClient) -> None:
+        raw.sock.sendall(frame(CLOSE, b""))
+        assert raw.read_frame()[0] == CLOSE
+
+    assert await run_client(close_empty) == [(1005, "")]
+
+
+async def test_a_client_gone_without_a_close_frame_is_1006() -> None:
+    assert await run_client(lambda raw: None) == [(1006, "")]
+
+
+async def test_a_message_over_the_limit_is_1009_for_the_handler_too() -> None:
+    def too_big(raw: RawClient) -> None:
+        raw.sock.sendall(frame(0x2, b"x" * 4096))
+        assert raw.read_close_code() == 1009
+
+    assert await run_client(too_big, WEBSOCKET_MAX_MESSAGE_SIZE=1024) == [(1009, "")]
+
+
+async def test_a_client_silent_after_a_ping_is_1011_for_the_handler_too() -> None:
+    def silent(raw: RawClient) -> None:
+        assert raw.read_frame() == (0x9, b"")  # the ping, left unanswered
+        assert raw.read_close_code() == 1011
+
+    assert await run_client(silent, WEBSOCKET_PING_INTERVAL=0.2, WEBSOCKET_PING_TIMEOUT=0.2) == [(1011, "")]
