@@ -218,15 +218,21 @@ def install_signals(
     signals: Iterable[signal.Signals],
     stop: asyncio.Event,
     force_exit: bool,
+    announce: bool = True,
 ) -> list[signal.Signals]:
+    """Stop (set ``stop``) on each of ``signals``; with ``force_exit``, exit at once on a
+    second one. ``announce``: say so on the terminal (a worker under the supervisor does
+    not: the supervisor speaks for the server, once). The signals installed."""
     installed = []
 
     def on_signal(signum: signal.Signals) -> None:
         if not stop.is_set():
-            echo(f" * {signum.name} received: shutting down gracefully (again to force)")
+            if announce:
+                echo(f" * {signum.name} received: shutting down gracefully (again to force)")
             stop.set()
         elif force_exit:
-            echo(f" * {signum.name} received again: exiting now")
+            if announce:
+                echo(f" * {signum.name} received again: exiting now")
             os._exit(1)
 
     for sig in signals:

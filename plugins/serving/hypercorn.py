@@ -50,7 +50,8 @@ async def serve_coroutine(
 
     ``sockets`` are already bound listening sockets (the supervisor passes them); without
     them the sockets are bound here. ``on_started`` is called once the app's lifespan
-    startup completed. Raises :class:`ServeError` for a problem the user can
+    startup completed. ``show_banner``: print the banner and the line a stopping signal
+    gets (a worker under the supervisor prints neither: the supervisor does). Raises :class:`ServeError` for a problem the user can
     fix (port in use, bad certificate, app startup failed).
     """
     options.pop("debug", None)
@@ -75,7 +76,7 @@ async def serve_coroutine(
     loop = asyncio.get_running_loop()
     if handle_signals is None:
         handle_signals = (signal.SIGINT, signal.SIGTERM) if shutdown_trigger is None else ()
-    installed = install_signals(loop, handle_signals, stop, force_exit)
+    installed = install_signals(loop, handle_signals, stop, force_exit, announce=show_banner)
     previous_handler = quiet_cancelled_callbacks(loop, served)
 
     async def trigger() -> None:

@@ -275,7 +275,10 @@ def supervise(
     requests: list[str] = []
 
     def on_signal(signum: int, _frame: Any) -> None:
-        requests.append("reload" if signum == getattr(signal, "SIGHUP", None) else "stop")
+        if signum == getattr(signal, "SIGHUP", None):
+            requests.append("reload")
+        else:  # "stop", with the signal's name for the shutdown line
+            requests.append(f"stop {signal.Signals(signum).name}")
 
     handled = [signal.SIGINT, signal.SIGTERM] + (
         [signal.SIGHUP] if hasattr(signal, "SIGHUP") else []
@@ -328,8 +331,9 @@ def _supervise_loop(pool: _Workers, watcher: FileWatcher | None, requests: list[
             wait(sentinels, timeout=timeout)
         else:
             time.sleep(timeout)
-        if "stop" in requests:
-            echo(" * Shutting down")
+        stops = [request for request in requests if request.startswith("stop")]
+        if stops:
+            echo(f" * {stops[0].removeprefix('stop ')} received: shutting down gracefully")
             return pool.stop()
         change = watcher.changed() if watcher is not None else None
         if change or "reload" in requests:

@@ -67,6 +67,21 @@ def test_two_workers_serve_from_two_processes(kernel, project: Path) -> None:
     assert shut_down == pids  # every worker ran its lifespan shutdown
 
 
+def test_a_signal_to_the_whole_process_group_is_announced_once(kernel, project: Path) -> None:
+    """SIGTERM to the process group (systemd's default, ``timeout``, a terminal's job
+    control) reaches the supervisor and every worker: one line says so, not one per
+    worker, and every worker still runs its lifespan shutdown."""
+    server = kernel("--workers", "2", "--graceful-timeout", "2")
+    pids = _worker_pids(server.url(), 2)
+    assert len(pids) == 2, pids
+    os.killpg(server.proc.pid, signal.SIGTERM)  # the fixture starts it in its own session
+    assert server.finish() == 0
+    assert server.text.count("SIGTERM received") == 1, server.text
+    assert " * SIGTERM received: shutting down gracefully" in server.text
+    shut_down = {int(p) for p in (project / "marker").read_text().split()}
+    assert shut_down == pids
+
+
 @pytest.mark.parametrize("flag", ["--reload", "--debug"])
 def test_reload_restarts_after_a_file_edit(kernel, project: Path, flag: str) -> None:
     server = kernel(flag)  # debug mode turns the reloader on, as in Flask
