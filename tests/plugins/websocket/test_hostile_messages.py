@@ -92,11 +92,11 @@ async def test_text_is_measured_in_utf8_bytes(served: Any) -> None:
     """600 characters but 1200 bytes: over the limit. The server counts bytes too (the
     serving plugin's buffer; hypercorn's counted characters and let it through to the
     app's check), so it fails the connection as for any message over the limit: the
-    client gets 1009, the handler its disconnect."""
+    client gets 1009, and so does the handler's disconnect."""
     base_url, seen = served
     async with connect(f"{base_url}/echo", compression=None) as ws:
         assert await close_code_after(ws, "é" * 600) == 1009
-    assert seen["closed"] == [1006]
+    assert seen["closed"] == [1009]
 
 
 async def test_a_flood_of_small_messages(served: Any) -> None:
@@ -130,7 +130,7 @@ async def test_invalid_utf8_in_a_text_frame_drops_the_connection(served: Any) ->
     finally:
         writer.close()
     await until(lambda: seen["closed"])
-    assert seen["closed"] == [1006]  # the handler's receive() saw the disconnect
+    assert seen["closed"] == [1007]  # the handler's receive() saw the disconnect, and why
     async with connect(f"{base_url}/echo") as ws:  # and the server still serves
         await ws.send("ok")
         assert await asyncio.wait_for(ws.recv(), TIMEOUT) == "ok"
