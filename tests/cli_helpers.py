@@ -36,6 +36,17 @@ def module_with(directory: Path, source: str) -> str:
     return name
 
 
+def stderr_apart_runner() -> CliRunner:
+    """A click test runner whose result has ``stderr`` apart. Click 8.2 always keeps it;
+    8.1 (the lowest click Erlen supports, CI's dependency-floor job) only when asked, and
+    then ``result.output`` is stdout alone: tests using this runner read what a command
+    writes to stderr from ``result.stderr``."""
+    try:
+        return CliRunner(mix_stderr=False)  # type: ignore[call-arg]
+    except TypeError:  # click 8.2 removed the argument: stderr is always apart
+        return CliRunner()
+
+
 def one_error_line(*args: str) -> str:
     result = CliRunner().invoke(make_cli(), list(args))
     assert result.exit_code != 0

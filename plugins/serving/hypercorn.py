@@ -51,8 +51,9 @@ async def serve_coroutine(
     ``sockets`` are already bound listening sockets (the supervisor passes them); without
     them the sockets are bound here. ``on_started`` is called once the app's lifespan
     startup completed. ``show_banner``: print the banner and the line a stopping signal
-    gets (a worker under the supervisor prints neither: the supervisor does). Raises :class:`ServeError` for a problem the user can
-    fix (port in use, bad certificate, app startup failed).
+    gets (a worker under the supervisor prints neither: the supervisor does). Raises
+    :class:`ServeError` for a problem the user can fix (port in use, bad certificate, app
+    startup failed).
     """
     options.pop("debug", None)
     config = make_config(host, port, **options)

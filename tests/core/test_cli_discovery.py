@@ -9,8 +9,9 @@ import uuid
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 from erlen.cli import make_cli
+
+from tests.cli_helpers import stderr_apart_runner
 
 APP_SOURCE = """
 from erlen import Erlen
@@ -53,7 +54,7 @@ def write_app(directory: Path, module: str, name: str = "app") -> None:
 
 
 def routes(*args: str, env: dict[str, str] | None = None):
-    return CliRunner().invoke(make_cli(), [*args, "routes"], env=env)
+    return stderr_apart_runner().invoke(make_cli(), [*args, "routes"], env=env)
 
 
 def test_module_and_name(project: Path) -> None:
@@ -201,7 +202,7 @@ def test_skip_dotenv(project: Path) -> None:
     write(project, ".env", f"KERNEL_APP={module}\n")
     result = routes(env={"KERNEL_SKIP_DOTENV": "1"})
     assert result.exit_code != 0
-    assert "Could not locate an Erlen application" in result.output
+    assert "Could not locate an Erlen application" in result.stderr
 
 
 def test_a_flask_projects_flaskenv_is_read_with_a_hint_per_variable(project: Path) -> None:
@@ -212,7 +213,7 @@ def test_a_flask_projects_flaskenv_is_read_with_a_hint_per_variable(project: Pat
     write(project, ".flaskenv", f"FLASK_APP={module}\nFLASK_DEBUG=1\n")
     env = {"KERNEL_APP": None, "KERNEL_DEBUG": None, "ERLEN_DEBUG": None}
     env |= {"FLASK_APP": None, "FLASK_DEBUG": None, "QUART_DEBUG": None}
-    result = CliRunner().invoke(make_cli(), ["show-debug"], env=env)
+    result = stderr_apart_runner().invoke(make_cli(), ["show-debug"], env=env)
     assert result.exit_code == 0, result.output
     assert result.stdout == "debug=True\n"
     assert sorted(result.stderr.strip().splitlines()) == [
@@ -273,7 +274,9 @@ def test_group_level_debug_reaches_the_app(project: Path, flag: str, shown: str)
     module = unique()
     write(project, f"{module}.py", DEBUG_APP)
     env = {"KERNEL_DEBUG": "0" if flag == "--debug" else "1"}
-    result = CliRunner().invoke(make_cli(), [flag, "--app", module, "show-debug"], env=env)
+    result = stderr_apart_runner().invoke(
+        make_cli(), [flag, "--app", module, "show-debug"], env=env
+    )
     assert result.exit_code == 0, result.output
     assert result.output == f"debug={shown}\n"
 
@@ -286,7 +289,7 @@ def test_legacy_debug_variables_work_with_a_deprecation_hint(project: Path, vari
     write(project, f"{module}.py", DEBUG_APP)
     write(project, ".quartenv", f"{variable}=1\n")
     env = {"KERNEL_DEBUG": None, "ERLEN_DEBUG": None, variable: None}
-    result = CliRunner().invoke(make_cli(), ["--app", module, "show-debug"], env=env)
+    result = stderr_apart_runner().invoke(make_cli(), ["--app", module, "show-debug"], env=env)
     assert result.exit_code == 0, result.output
     assert result.stdout == "debug=True\n"
     assert result.stderr.strip() == (
@@ -298,9 +301,9 @@ def test_kernel_debug_and_the_option_beat_a_legacy_debug_variable(project: Path)
     module = unique()
     write(project, f"{module}.py", DEBUG_APP)
     env = {"KERNEL_DEBUG": "0", "ERLEN_DEBUG": None, "FLASK_DEBUG": "1"}
-    result = CliRunner().invoke(make_cli(), ["--app", module, "show-debug"], env=env)
+    result = stderr_apart_runner().invoke(make_cli(), ["--app", module, "show-debug"], env=env)
     assert (result.stdout, result.stderr) == ("debug=False\n", "")
     env = {"KERNEL_DEBUG": None, "ERLEN_DEBUG": None, "FLASK_DEBUG": "1"}
     args = ["--no-debug", "--app", module, "show-debug"]
-    result = CliRunner().invoke(make_cli(), args, env=env)
+    result = stderr_apart_runner().invoke(make_cli(), args, env=env)
     assert result.stdout == "debug=False\n"

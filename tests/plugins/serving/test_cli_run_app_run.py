@@ -7,9 +7,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
 from erlen import Erlen
 from erlen.cli import ScriptInfo, make_cli
+
+from tests.cli_helpers import stderr_apart_runner
 
 
 class RecordingApp(Erlen):
@@ -31,7 +32,7 @@ def run(app: Erlen, *args: str, env: dict[str, str | None] | None = None) -> Any
     # CliRunner restores the variables named here: also those a legacy FLASK_RUN_* sets.
     kernel = dict.fromkeys(f"KERNEL_{name}" for name in _KERNEL_NAMES)
     env = {"KERNEL_RUN_FROM_CLI": None, "KERNEL_DEBUG": None, **kernel, **(env or {})}
-    return CliRunner().invoke(
+    return stderr_apart_runner().invoke(
         make_cli(), ["run", *args], obj=ScriptInfo(create_app=lambda: app), env=env
     )
 

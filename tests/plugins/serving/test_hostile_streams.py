@@ -228,7 +228,11 @@ class H2Client:
 
     def __init__(self, port: int, window: int | None = None) -> None:
         self.conn = h2.connection.H2Connection(
-            h2.config.H2Configuration(client_side=True, header_encoding=None)
+            # A hostile client sends what the test says: h2 4.1 (the lowest release
+            # Erlen supports) refused a CONNECT without ``:path`` before sending it.
+            h2.config.H2Configuration(
+                client_side=True, header_encoding=None, validate_outbound_headers=False
+            )
         )
         self.conn.initiate_connection()
         if window is not None:

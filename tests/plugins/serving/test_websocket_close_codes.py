@@ -41,8 +41,8 @@ def recording_app(seen: list[tuple[int, str]], ended: asyncio.Event, **config: A
 
 
 async def run_client(client_does: Any, **config: Any) -> list[tuple[int, str]]:
-    """Serve the recording app with ``config``, run ``client_does(RawClient)`` in a thread after one echoed
-    message, and return what the handler saw once it ended."""
+    """Serve the recording app with ``config``, run ``client_does(RawClient)`` in a
+    thread after one echoed message, and return what the handler saw once it ended."""
     seen: list[tuple[int, str]] = []
     ended = asyncio.Event()
     async with serve_app(recording_app(seen, ended, **config)) as base_url:
@@ -107,4 +107,5 @@ async def test_a_client_silent_after_a_ping_is_1011_for_the_handler_too() -> Non
         assert raw.read_frame() == (0x9, b"")  # the ping, left unanswered
         assert raw.read_close_code() == 1011
 
-    assert await run_client(silent, WEBSOCKET_PING_INTERVAL=0.2, WEBSOCKET_PING_TIMEOUT=0.2) == [(1011, "")]
+    seen = await run_client(silent, WEBSOCKET_PING_INTERVAL=0.2, WEBSOCKET_PING_TIMEOUT=0.2)
+    assert seen == [(1011, "")]
