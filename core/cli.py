@@ -25,7 +25,6 @@ import click
 
 from . import builtins, discovery
 from .appgroup import AppGroup as AppGroup
-from .appgroup import _leave_app_context
 from .appgroup import with_appcontext as with_appcontext
 from .discovery import (
     APP_ENV,
@@ -493,7 +492,7 @@ def shell_command(info: ScriptInfo) -> None:
         AsyncConsole(namespace, loop).interact(banner=banner, exitmsg="")
     finally:
         loop.close()
-        _leave_app_context(ctx, None)
+        ctx.pop()  # no loop runs now: tears down at once, in this thread
 
 
 def documentation_url(page: str = "") -> str | None:
