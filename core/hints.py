@@ -9,7 +9,9 @@ and the debug page all end with what to do. Only the unhandled-error path calls 
 
 A Quart extension imported without :mod:`erlen.quart_patch` runs the real Quart's
 proxies, which fail with Quart's "Not within an app context"; that error gets a note
-naming the patch.
+naming the patch. A ``sqlite3`` connection kept on ``g`` and used from sync views or hooks
+(which run in the thread pool) fails with sqlite3's "objects created in a thread"; that
+error gets a note saying what to change.
 """
 
 from __future__ import annotations
@@ -21,11 +23,13 @@ from typing import NoReturn
 __all__ = [
     "AWAIT_HINT",
     "QUART_PATCH_HINT",
+    "SQLITE_THREAD_HINT",
     "TEST_AWAIT_HINT",
     "AsyncWithOnly",
     "add_await_hint",
     "add_error_hints",
     "add_quart_patch_hint",
+    "add_sqlite_thread_hint",
 ]
 
 #: The note added to an error caused by a coroutine used as a value.
@@ -53,6 +57,20 @@ TEST_AWAIT_HINT = (
 
 _HINT_START = "Hint: a coroutine was used as a value"
 
+# ``await x.y`` awaits ``x.y``: ``await request.form.get("a")`` and ``await
+# client.get("/").status_code`` fail as a forgotten await does, with an AttributeError
+# naming the attribute. What each hint adds then, with that name in place of ``{}``.
+_ATTRIBUTE_NOTES = {
+    AWAIT_HINT: (
+        " If the line has an 'await', it applies to all that follows it ('await"
+        " request.form.{0}' awaits what .{0} gives): write '(await request.form).{0}'."
+    ),
+    TEST_AWAIT_HINT: (
+        " If the line has an 'await', it applies to all that follows it ('await"
+        " client.get(...).{0}' awaits .{0}): write '(await client.get(...)).{0}'."
+    ),
+}
+
 
 def add_await_hint(error: BaseException, hint: str = AWAIT_HINT) -> None:
     """Add ``hint`` (:data:`AWAIT_HINT` by default) to ``error`` when its message is
@@ -64,8 +82,12 @@ def add_await_hint(error: BaseException, hint: str = AWAIT_HINT) -> None:
     if "await" in message or not _COROUTINE_MISUSE.search(message):
         return
     notes = getattr(error, "__notes__", ())
-    if not any(str(note).startswith(_HINT_START) for note in notes):
-        error.add_note(hint)
+    if any(str(note).startswith(_HINT_START) for note in notes):
+        return
+    name = getattr(error, "name", None) if isinstance(error, AttributeError) else None
+    if name and hint in _ATTRIBUTE_NOTES:
+        hint += _ATTRIBUTE_NOTES[hint].format(name)
+    error.add_note(hint)
 
 
 #: The note added when the real Quart's code looked for its context in an Erlen app.
@@ -101,11 +123,36 @@ def add_quart_patch_hint(error: BaseException) -> None:
         error.add_note(QUART_PATCH_HINT)
 
 
+#: The note added when a sqlite3 connection was used from two threads in a request.
+SQLITE_THREAD_HINT = (
+    "Hint: Erlen runs sync views, hooks and teardown functions in a thread pool, as"
+    " Quart does, so one request may use several threads (Flask uses one). Make the"
+    " functions that use this connection 'async def' (they then run in the event loop's"
+    " thread; a before_request hook and a teardown_appcontext function too), or open it"
+    " with sqlite3.connect(..., check_same_thread=False). See 'From Flask' in the"
+    " porting guide (docs/porting.md)."
+)
+
+
+def add_sqlite_thread_hint(error: BaseException) -> None:
+    """Add :data:`SQLITE_THREAD_HINT` to sqlite3's "SQLite objects created in a thread
+    can only be used in that same thread" (the Flask tutorial's ``get_db`` on ``g``)."""
+    kind = type(error)
+    if kind.__module__ != "sqlite3" or kind.__name__ != "ProgrammingError":
+        return
+    if "created in a thread" not in str(error):
+        return
+    if SQLITE_THREAD_HINT not in getattr(error, "__notes__", ()):
+        error.add_note(SQLITE_THREAD_HINT)
+
+
 def add_error_hints(error: BaseException) -> None:
     """Add the hints above that apply to ``error``: a forgotten ``await``, the real
-    Quart used by an extension without :mod:`erlen.quart_patch`."""
+    Quart used by an extension without :mod:`erlen.quart_patch`, a sqlite3 connection
+    used from two threads."""
     add_await_hint(error)
     add_quart_patch_hint(error)
+    add_sqlite_thread_hint(error)
 
 
 class AsyncWithOnly:

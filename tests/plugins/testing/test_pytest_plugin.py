@@ -384,3 +384,33 @@ def test_a_tests_own_forgotten_await_is_reported_with_a_hint(pytester: pytest.Py
     # short summary repeats the note on Python 3.12+, so only traceback lines are counted).
     assert len([line for line in output.splitlines() if line.startswith("E") and hint in line]) == 2
     assert "await response.get_data() (or await response.data)" in output
+
+
+AWAIT_PRECEDENCE_TEST = """
+    from erlen import Erlen
+
+    app = Erlen(__name__)
+
+
+    @app.route("/")
+    async def hello():
+        return "Hello, World!"
+
+
+    async def test_await_binds_after_the_attribute():
+        # A mechanical port of Flask's `assert client.get("/").status_code == 200`
+        assert await app.test_client().get("/").status_code == 200
+"""
+
+
+def test_an_await_before_an_attribute_gets_the_parenthesised_spelling(
+    pytester: pytest.Pytester,
+) -> None:
+    """``await client.get("/").status_code`` awaits ``.status_code`` of the coroutine:
+    the test did write ``await``, so the note also shows where it goes."""
+    pytester.makepyfile(test_precedence=AWAIT_PRECEDENCE_TEST)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-W", "ignore")
+    result.assert_outcomes(failed=1)
+    output = result.stdout.str()
+    assert "AttributeError: 'coroutine' object has no attribute 'status_code'" in output
+    assert "write '(await client.get(...)).status_code'" in output
