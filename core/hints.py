@@ -51,8 +51,8 @@ _COROUTINE_MISUSE = re.compile(r"'coroutine' object|type '?coroutine\b")
 TEST_AWAIT_HINT = (
     "Hint: a coroutine was used as a value: did you forget 'await'? The test client is"
     " async in Erlen, as in Quart: response = await client.get(...), await"
-    " response.get_data() (or await response.data), await response.get_json(); the"
-    " test must be 'async def' to await them."
+    " response.get_data() (or await response.data), await response.get_json() (or"
+    " await response.json); the test must be 'async def' to await them."
 )
 
 _HINT_START = "Hint: a coroutine was used as a value"
@@ -74,13 +74,19 @@ _ATTRIBUTE_NOTES = {
 
 def add_await_hint(error: BaseException, hint: str = AWAIT_HINT) -> None:
     """Add ``hint`` (:data:`AWAIT_HINT` by default) to ``error`` when its message is
-    about a coroutine object (once, whichever hint came first; an error that already
-    says ``await`` is left alone)."""
-    if not isinstance(error, (TypeError, AttributeError)):
+    about a coroutine object, or is an assertion that shows one (once, whichever hint
+    came first; a ``TypeError`` or ``AttributeError`` that already says ``await`` is
+    left alone)."""
+    if isinstance(error, AssertionError):
+        # pytest's report of `assert response.json == {...}`: the coroutine's repr
+        if "<coroutine object " not in str(error):
+            return
+    elif not isinstance(error, (TypeError, AttributeError)):
         return
-    message = str(error)
-    if "await" in message or not _COROUTINE_MISUSE.search(message):
-        return
+    else:
+        message = str(error)
+        if "await" in message or not _COROUTINE_MISUSE.search(message):
+            return
     notes = getattr(error, "__notes__", ())
     if any(str(note).startswith(_HINT_START) for note in notes):
         return
