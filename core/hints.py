@@ -11,7 +11,9 @@ A Quart extension imported without :mod:`erlen.quart_patch` runs the real Quart'
 proxies, which fail with Quart's "Not within an app context"; that error gets a note
 naming the patch. A ``sqlite3`` connection kept on ``g`` and used from sync views or hooks
 (which run in the thread pool) fails with sqlite3's "objects created in a thread"; that
-error gets a note saying what to change.
+error gets a note saying what to change. A Flask extension (Flask-SQLAlchemy, Flask-Login)
+runs Flask's proxies, which fail with Flask's "Working outside of application context"
+inside Erlen's context; that error gets a note saying why and what to use instead.
 """
 
 from __future__ import annotations
@@ -22,12 +24,14 @@ from typing import NoReturn
 
 __all__ = [
     "AWAIT_HINT",
+    "FLASK_EXTENSION_HINT",
     "QUART_PATCH_HINT",
     "SQLITE_THREAD_HINT",
     "TEST_AWAIT_HINT",
     "AsyncWithOnly",
     "add_await_hint",
     "add_error_hints",
+    "add_flask_extension_hint",
     "add_quart_patch_hint",
     "add_sqlite_thread_hint",
 ]
@@ -129,6 +133,35 @@ def add_quart_patch_hint(error: BaseException) -> None:
         error.add_note(QUART_PATCH_HINT)
 
 
+#: The note added when Flask's own ``current_app``/``request`` found no Flask context.
+FLASK_EXTENSION_HINT = (
+    "Hint: this error comes from Flask itself, imported by a Flask extension (or your"
+    " code) next to Erlen: Flask's current_app, request and g cannot see Erlen's"
+    " contexts, so Flask extensions do not run on an Erlen app. Use the extension's Quart"
+    " counterpart through 'import erlen.quart_patch', or the quart-flask-patch package;"
+    " see 'Quart extensions' in the porting guide (docs/porting.md)."
+)
+
+
+def add_flask_extension_hint(error: BaseException) -> None:
+    """Add :data:`FLASK_EXTENSION_HINT` to the "Working outside of ... context" of one of
+    Flask's own proxies: raised in ``werkzeug.local`` for a context variable that Flask
+    made (``flask.app_ctx``, ``flask.request_ctx``). Erlen's proxies raise the same words
+    for its own variables (``erlen.app_ctx``), which get no note."""
+    if not isinstance(error, RuntimeError) or not str(error).startswith("Working outside"):
+        return
+    tb = error.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    if tb is None or tb.tb_frame.f_globals.get("__name__") != "werkzeug.local":
+        return
+    variable = tb.tb_frame.f_locals.get("local")
+    if not str(getattr(variable, "name", "")).startswith("flask."):
+        return
+    if FLASK_EXTENSION_HINT not in getattr(error, "__notes__", ()):
+        error.add_note(FLASK_EXTENSION_HINT)
+
+
 #: The note added when a sqlite3 connection was used from two threads in a request.
 SQLITE_THREAD_HINT = (
     "Hint: Erlen runs sync views, hooks and teardown functions in a thread pool, as"
@@ -154,10 +187,11 @@ def add_sqlite_thread_hint(error: BaseException) -> None:
 
 def add_error_hints(error: BaseException) -> None:
     """Add the hints above that apply to ``error``: a forgotten ``await``, the real
-    Quart used by an extension without :mod:`erlen.quart_patch`, a sqlite3 connection
-    used from two threads."""
+    Quart used by an extension without :mod:`erlen.quart_patch`, Flask used by a Flask
+    extension, a sqlite3 connection used from two threads."""
     add_await_hint(error)
     add_quart_patch_hint(error)
+    add_flask_extension_hint(error)
     add_sqlite_thread_hint(error)
 
 

@@ -73,3 +73,47 @@ async def test_other_sqlite_errors_get_no_hint(caplog: pytest.LogCaptureFixture)
     assert response.status_code == 500
     assert "closed database" in caplog.text
     assert "Hint:" not in caplog.text
+
+
+async def test_flasks_own_proxies_in_an_erlen_app_name_the_reason(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # What Flask-SQLAlchemy's db.session or Flask-Login's current_user do inside a view:
+    # Flask's own proxies, which see no Flask context, say "Working outside of
+    # application context ... set up an application context with app.app_context()".
+    import flask  # installed with quart, the reference of the test extra
+
+    app = Erlen(__name__)
+
+    @app.route("/extension")
+    async def extension() -> Any:
+        return flask.current_app.name
+
+    with caplog.at_level(logging.ERROR):
+        response = await app.test_client().get("/extension")
+    assert response.status_code == 500
+    assert "RuntimeError: Working outside of application context." in caplog.text
+    assert "Hint: this error comes from Flask itself, imported by a Flask extension" in (
+        caplog.text
+    )
+    assert "'import erlen.quart_patch', or the quart-flask-patch package" in caplog.text
+
+
+async def test_erlens_own_proxies_get_no_flask_hint(caplog: pytest.LogCaptureFixture) -> None:
+    import asyncio
+
+    from erlen import current_app
+
+    app = Erlen(__name__)
+
+    @app.route("/thread")
+    async def thread() -> Any:
+        loop = asyncio.get_running_loop()
+        # a bare executor call copies no context: Erlen's own "Working outside"
+        return await loop.run_in_executor(None, lambda: current_app.name)
+
+    with caplog.at_level(logging.ERROR):
+        response = await app.test_client().get("/thread")
+    assert response.status_code == 500
+    assert "Working outside of application context" in caplog.text
+    assert "Hint:" not in caplog.text
