@@ -12,7 +12,6 @@ import threading
 import warnings
 
 import click
-
 from erlen import Erlen, current_app, g, has_app_context, has_request_context, request
 
 
