@@ -128,9 +128,17 @@ def run_here(coroutine: Coroutine[Any, Any, Any]) -> Any:
     connection kept on ``g`` (Flask's tutorial's ``get_db``) belongs to that thread and
     refuses to be closed from another (tests/core/test_ctx_sync_pop.py).
     """
-    with asyncio.Runner() as runner:
-        runner.get_loop().set_default_executor(_ThisThread())
-        return runner.run(coroutine)
+    # A loop of its own, never made the thread's current loop (asyncio.run would reset
+    # that to None when done, under a unittest IsolatedAsyncioTestCase's tearDown too).
+    loop = asyncio.new_event_loop()
+    try:
+        loop.set_default_executor(_ThisThread())
+        return loop.run_until_complete(coroutine)
+    finally:
+        try:
+            loop.run_until_complete(loop.shutdown_asyncgens())
+        finally:
+            loop.close()
 
 
 class AppContext(AsyncWithOnly):

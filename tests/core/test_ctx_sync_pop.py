@@ -7,6 +7,7 @@ connection from a worker thread."""
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 import threading
 import warnings
@@ -99,3 +100,26 @@ async def test_awaited_pop_is_unchanged() -> None:
     await ctx.pop()
     assert seen == ["torn down"]
     assert not has_app_context()
+
+
+def test_a_sync_pop_leaves_the_threads_event_loop_alone() -> None:
+    # unittest's IsolatedAsyncioTestCase sets its loop as the thread's before setUp and
+    # tearDown; a ctx.pop() there must not reset it (asyncio.run sets it to None).
+    app = Erlen(__name__)
+    seen: list[str] = []
+
+    @app.teardown_appcontext
+    async def tear(exc: BaseException | None) -> None:
+        seen.append("torn down")
+
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        ctx = app.app_context()
+        ctx.push()
+        ctx.pop()
+        assert seen == ["torn down"]
+        assert asyncio.get_event_loop() is loop
+    finally:
+        asyncio.set_event_loop(None)
+        loop.close()
