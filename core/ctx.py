@@ -118,7 +118,7 @@ class _ThisThread(ThreadPoolExecutor):
         return future
 
 
-def run_here(coroutine: Coroutine[Any, Any, Any]) -> Any:
+def _run_here(coroutine: Coroutine[Any, Any, Any]) -> Any:
     """Run ``coroutine`` to its end from sync code (no event loop running), with the sync
     functions it would hand to the thread pool (sync teardown functions and signal
     receivers, through ``ensure_async``) run in this thread instead.
@@ -173,16 +173,16 @@ class AppContext(AsyncWithOnly):
         """Run the ``teardown_appcontext`` functions, then leave this context:
         ``await ctx.pop()`` (Quart), or ``ctx.pop()`` (Flask) where no event loop runs
         (a script, a ``unittest`` ``tearDown``), which tears down at once, in this
-        thread (:func:`run_here`)."""
+        thread (as Flask does)."""
         if _loop_running():
             return self._pop(exc)
         try:
             if len(self._tokens) == 1:
-                run_here(self.app.do_teardown_appcontext(exc))
+                _run_here(self.app.do_teardown_appcontext(exc))
         finally:
             _cv_app.reset(self._tokens.pop())
         if signals.appcontext_popped.receivers:
-            run_here(signals.send_async(signals.appcontext_popped, self.app))
+            _run_here(signals.send_async(signals.appcontext_popped, self.app))
         return _NOTHING_PENDING
 
     async def _pop(self, exc: BaseException | None) -> None:
@@ -297,7 +297,7 @@ class _ConnectionContext(AsyncWithOnly):
         token, app_ctx = self._tokens[-1]
         try:
             if len(self._tokens) == 1:
-                run_here(self._teardown(exc))
+                _run_here(self._teardown(exc))
         finally:
             self._tokens.pop()
             self._cv.reset(token)
