@@ -18,29 +18,10 @@ from typing import Any, TypeVar
 import click
 
 from .discovery import ScriptInfo
-from .globals import _cv_app
 
 __all__ = ["AppGroup", "with_appcontext"]
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-
-def _leave_app_context(ctx: Any, exc: BaseException | None) -> None:
-    """Pop an app context pushed synchronously (outside any event loop).
-
-    ``AppContext.pop`` is a coroutine, and ``asyncio.run`` runs it in a copy of the
-    context, where resetting the context variable is refused; so the teardown functions
-    run in the loop and the variable is reset here, in the context that set it.
-    """
-
-    async def teardown() -> None:
-        if len(ctx._tokens) == 1:
-            await ctx.app.do_teardown_appcontext(exc)
-
-    try:
-        asyncio.run(teardown())
-    finally:
-        _cv_app.reset(ctx._tokens.pop())
 
 
 def _refuse_running_loop() -> None:
@@ -102,7 +83,9 @@ def _in_app_context(f: F, owner: Callable[[], Any] | None, *, as_quart: bool = F
             error = exc
             raise
         finally:
-            _leave_app_context(app_ctx, error if isinstance(error, Exception) else None)
+            # No loop runs here (refused above): the teardown functions run at once, a
+            # sync one in this thread, where the command used what it tears down.
+            app_ctx.pop(error if isinstance(error, Exception) else None)
 
     decorator.__erlen_app_context__ = True  # type: ignore[attr-defined]
     return decorator  # type: ignore[return-value]

@@ -25,7 +25,6 @@ import click
 
 from . import builtins, discovery
 from .appgroup import AppGroup as AppGroup
-from .appgroup import _leave_app_context
 from .appgroup import with_appcontext as with_appcontext
 from .discovery import (
     APP_ENV,
@@ -349,6 +348,22 @@ class ErlenGroup(AppGroup):
                 click.secho(f"Error: {e.format_message()}", err=True, fg="red")
         return sorted(rv)
 
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        """Read the env files and ``KERNEL_APP`` first when only the help is asked for.
+
+        ``kernel --help`` (and a bare ``kernel``) print the help as soon as the eager
+        ``--help`` is seen, before the eager options the command line did not give run;
+        their callbacks load ``.env``/``.flaskenv`` and set the app, so the help listed
+        none of the commands of an app named in an env file (``kernel translate`` itself
+        worked). Flask's group does the same, for the same reason."""
+        if (not args and self.no_args_is_help) or (
+            len(args) == 1 and args[0] in self.get_help_option_names(ctx)
+        ):
+            for param in self.params:
+                if param.name in ("env_file", "app"):  # declared in this order
+                    param.handle_parse_result(ctx, {}, [])
+        return super().parse_args(ctx, args)
+
     def make_context(
         self, info_name: str | None, args: list[str], parent: Any = None, **extra: Any
     ) -> click.Context:  # type: ignore[override]
@@ -493,7 +508,7 @@ def shell_command(info: ScriptInfo) -> None:
         AsyncConsole(namespace, loop).interact(banner=banner, exitmsg="")
     finally:
         loop.close()
-        _leave_app_context(ctx, None)
+        ctx.pop()  # no loop runs now: tears down at once, in this thread
 
 
 def documentation_url(page: str = "") -> str | None:

@@ -7,6 +7,7 @@ import itertools
 import json
 import os
 import types
+import warnings
 from collections.abc import Callable, Mapping
 from datetime import timedelta
 from typing import Any, Generic, TypeVar
@@ -74,6 +75,39 @@ class ConfigAttribute(Generic[T]):
 
 #: Numbers no two config states share (across every Config of the process).
 _generations = itertools.count(1)
+
+
+#: The ``kernel`` command's own variables (``FLASK_APP``, ``QUART_RUN_PORT``...): the
+#: command reads these legacy spellings itself, with a hint of its own.
+_COMMAND_KEYS = ("APP", "DEBUG", "ENV", "SKIP_DOTENV")
+
+
+def _warn_of_legacy_prefixes() -> None:
+    """Warn of ``FLASK_X``/``QUART_X`` settings that ``from_prefixed_env()`` leaves out.
+
+    Flask's default prefix is ``FLASK`` and Quart's ``QUART``; Erlen's is ``KERNEL``. A
+    ported app calling ``from_prefixed_env()`` with its deployment still setting
+    ``FLASK_SECRET_KEY`` lost that setting without a word (a missing secret key then
+    fails at the first session write)."""
+    missed = [
+        key
+        for key in sorted(os.environ)
+        if key.startswith(("FLASK_", "QUART_"))
+        and (name := key.split("_", 1)[1])
+        and name not in _COMMAND_KEYS
+        and not name.startswith("RUN_")
+        and f"KERNEL_{name}" not in os.environ
+    ]
+    if missed:
+        renamed = ", ".join(f"KERNEL_{key.split('_', 1)[1]}" for key in missed)
+        warnings.warn(
+            f"app.config.from_prefixed_env() reads KERNEL_* variables in Erlen, so"
+            f" {', '.join(missed)} {'is' if len(missed) == 1 else 'are'} not read:"
+            f" rename {'it' if len(missed) == 1 else 'them'} {renamed}, or call"
+            f" from_prefixed_env({missed[0].split('_', 1)[0]!r}).",
+            UserWarning,
+            stacklevel=3,
+        )
 
 
 class Config(dict):  # type: ignore[type-arg]
@@ -167,6 +201,8 @@ class Config(dict):  # type: ignore[type-arg]
         an int), any other stays a string. ``PREFIX_A__B`` sets the nested key
         ``config["A"]["B"]``, as in Flask.
         """
+        if prefix == "KERNEL":
+            _warn_of_legacy_prefixes()
         prefix = f"{prefix}_"
         for key in sorted(os.environ):
             if not key.startswith(prefix):

@@ -7,9 +7,11 @@ in them (the heartbeat task of the websocket guide relies on this).
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import inspect
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Coroutine
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextvars import Token
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -96,6 +98,49 @@ class _Pushed:
 _NOTHING_PENDING = _Pushed()
 
 
+def _loop_running() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
+class _ThisThread(ThreadPoolExecutor):
+    """An executor that runs each function at once, in the thread that submits it."""
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        future: Future[Any] = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as exc:  # handed to the awaiting code, as a thread's would be
+            future.set_exception(exc)
+        return future
+
+
+def _run_here(coroutine: Coroutine[Any, Any, Any]) -> Any:
+    """Run ``coroutine`` to its end from sync code (no event loop running), with the sync
+    functions it would hand to the thread pool (sync teardown functions and signal
+    receivers, through ``ensure_async``) run in this thread instead.
+
+    A context popped from sync code (Flask's ``ctx.pop()``, the end of a ``kernel``
+    command) tears down in the thread that used it, as in Flask: a ``sqlite3``
+    connection kept on ``g`` (Flask's tutorial's ``get_db``) belongs to that thread and
+    refuses to be closed from another (tests/core/test_ctx_sync_pop.py).
+    """
+    # A loop of its own, never made the thread's current loop (asyncio.run would reset
+    # that to None when done, under a unittest IsolatedAsyncioTestCase's tearDown too).
+    loop = asyncio.new_event_loop()
+    try:
+        loop.set_default_executor(_ThisThread())
+        return loop.run_until_complete(coroutine)
+    finally:
+        try:
+            loop.run_until_complete(loop.shutdown_asyncgens())
+        finally:
+            loop.close()
+
+
 class AppContext(AsyncWithOnly):
     """The application context: ``current_app`` and ``g``."""
 
@@ -124,8 +169,23 @@ class AppContext(AsyncWithOnly):
             return _Pushed(tuple(r for _, r in results if inspect.isawaitable(r)))
         return _NOTHING_PENDING
 
-    async def pop(self, exc: BaseException | None = None) -> None:
-        """Run the ``teardown_appcontext`` functions, then leave this context."""
+    def pop(self, exc: BaseException | None = None) -> Awaitable[None]:
+        """Run the ``teardown_appcontext`` functions, then leave this context:
+        ``await ctx.pop()`` (Quart), or ``ctx.pop()`` (Flask) where no event loop runs
+        (a script, a ``unittest`` ``tearDown``), which tears down at once, in this
+        thread (as Flask does)."""
+        if _loop_running():
+            return self._pop(exc)
+        try:
+            if len(self._tokens) == 1:
+                _run_here(self.app.do_teardown_appcontext(exc))
+        finally:
+            _cv_app.reset(self._tokens.pop())
+        if signals.appcontext_popped.receivers:
+            _run_here(signals.send_async(signals.appcontext_popped, self.app))
+        return _NOTHING_PENDING
+
+    async def _pop(self, exc: BaseException | None) -> None:
         try:
             if len(self._tokens) == 1:
                 await self.app.do_teardown_appcontext(exc)
@@ -228,8 +288,24 @@ class _ConnectionContext(AsyncWithOnly):
         if self._tokens and self._tokens[-1][1] is not None:
             await signals.send_async(signals.appcontext_pushed, self.app)
 
-    async def pop(self, exc: BaseException | None = None) -> None:
-        """Run teardown functions, leave this context, and the app context it pushed."""
+    def pop(self, exc: BaseException | None = None) -> Awaitable[None]:
+        """Run teardown functions, leave this context, and the app context it pushed:
+        ``await ctx.pop()``, or ``ctx.pop()`` where no event loop runs (as
+        :meth:`AppContext.pop`)."""
+        if _loop_running():
+            return self._pop(exc)
+        token, app_ctx = self._tokens[-1]
+        try:
+            if len(self._tokens) == 1:
+                _run_here(self._teardown(exc))
+        finally:
+            self._tokens.pop()
+            self._cv.reset(token)
+            if app_ctx is not None:
+                app_ctx.pop(exc)
+        return _NOTHING_PENDING
+
+    async def _pop(self, exc: BaseException | None) -> None:
         token, app_ctx = self._tokens[-1]
         try:
             if len(self._tokens) == 1:
@@ -238,7 +314,7 @@ class _ConnectionContext(AsyncWithOnly):
             self._tokens.pop()
             self._cv.reset(token)
             if app_ctx is not None:
-                await app_ctx.pop(exc)
+                await app_ctx._pop(exc)
 
     async def _teardown(self, exc: BaseException | None) -> None:
         raise NotImplementedError

@@ -7,9 +7,9 @@ import importlib.util
 import inspect
 import os
 import sys
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar, overload
 
 from markupsafe import escape
 from werkzeug.security import safe_join as safe_join
@@ -203,18 +203,43 @@ async def make_response(*args: Any) -> Response:
     return await app.make_response(args)  # type: ignore[no-any-return]
 
 
-def stream_with_context(func: F) -> F:
+@overload
+def stream_with_context(func: F) -> F: ...
+
+
+@overload
+def stream_with_context(func: Iterable[Any] | AsyncIterable[Any]) -> AsyncIterator[Any]: ...
+
+
+def stream_with_context(func: Any) -> Any:
     """Keep the request context for a streamed body produced after the view returns.
 
     Decorate an (async or sync) generator function inside a view; iterating it then sees
-    the view's ``request``, ``session`` and ``g``. Teardown functions still run once,
-    when the view's request ends.
+    the view's ``request``, ``session`` and ``g``. Flask's other spelling works too: give
+    it the generator itself, ``return stream_with_context(generate())``, and return what
+    it gives (an async iterator). Teardown functions still run once, when the view's
+    request ends.
     """
     ctx = _cv_request.get(None)
     if ctx is None:
         raise RuntimeError("Attempt to stream with context outside of a request context")
     app_ctx = ctx.app_ctx
+    if not callable(func):
+        if not hasattr(func, "__aiter__") and not hasattr(func, "__iter__"):
+            raise TypeError(
+                "stream_with_context() takes a generator function (as a decorator) or a"
+                f" generator (Flask's stream_with_context(generate())), not {func!r}"
+            )
+        iterable = func
 
+        def func() -> Any:
+            return iterable
+
+        return _in_context(func, ctx, app_ctx)()
+    return _in_context(func, ctx, app_ctx)
+
+
+def _in_context(func: Callable[..., Any], ctx: Any, app_ctx: Any) -> Callable[..., Any]:
     @functools.wraps(func)
     async def generator(*args: Any, **kwargs: Any) -> AsyncIterator[Any]:
         # Re-enter the view's own contexts (no push: teardown and the appcontext signals
@@ -237,7 +262,7 @@ def stream_with_context(func: F) -> F:
             except ValueError:  # closed from another context (garbage collection)
                 pass
 
-    return generator  # type: ignore[return-value]
+    return generator
 
 
 async def make_push_promise(path: str) -> None:

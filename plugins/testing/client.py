@@ -217,8 +217,16 @@ class TestClient(AsyncWithOnly):
         scope_base: dict[str, Any] | None = None,
         auth: Any = None,
         subdomain: str | None = None,
+        content_type: str | None = None,
     ) -> Any:
-        """Make a request; returns the app's response (with ``await get_data()``)."""
+        """Make a request; returns the app's response (with ``await get_data()``).
+
+        ``content_type`` is Flask's test client's argument: the request's
+        ``Content-Type`` (``data=json.dumps(...), content_type="application/json"``),
+        as a ``Content-Type`` in ``headers`` would be."""
+        if content_type is not None:
+            headers = Headers(headers)
+            headers["Content-Type"] = content_type
         response = await self._make_request(
             path,
             method,

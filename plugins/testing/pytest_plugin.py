@@ -119,10 +119,12 @@ def _ini_sets(config: pytest.Config, name: str) -> bool:
 def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, Any]:
     """A test's own forgotten ``await`` (``b"hi" in response.data``, Flask's test-suite
     idiom, or ``client.get("/").status_code``) fails with Python's message about a
-    coroutine; in a run that uses Erlen, the failure gets a note saying what to await."""
+    coroutine, and ``assert response.json == {...}`` with pytest's ``assert <coroutine
+    object ...> == ...``; in a run that uses Erlen, the failure gets a note saying what
+    to await."""
     try:
         return (yield)
-    except (TypeError, AttributeError) as error:
+    except (TypeError, AttributeError, AssertionError) as error:
         if "erlen" in sys.modules:  # a project without Erlen gets pytest's output as is
             from erlen.hints import TEST_AWAIT_HINT, add_await_hint
 

@@ -307,3 +307,39 @@ def test_kernel_debug_and_the_option_beat_a_legacy_debug_variable(project: Path)
     args = ["--no-debug", "--app", module, "show-debug"]
     result = stderr_apart_runner().invoke(make_cli(), args, env=env)
     assert result.stdout == "debug=False\n"
+
+
+CLI_APP = """
+from erlen import Erlen
+import click
+
+app = Erlen(__name__)
+
+
+@app.cli.command("seed")
+def seed():
+    \"\"\"Fill the database.\"\"\"
+    click.echo("seeded")
+"""
+
+
+@pytest.mark.parametrize("envfile", [".env", ".kernelenv", ".flaskenv"])
+@pytest.mark.parametrize("args", [["--help"], []])
+def test_the_help_lists_the_commands_of_an_app_named_in_an_env_file(
+    project: Path, envfile: str, args: list[str]
+) -> None:
+    # The Flask Mega-Tutorial's .flaskenv names the app; `kernel --help` listed only the
+    # built-in commands (the env files were read after the help was printed), while
+    # `kernel seed` worked.
+    module = unique()
+    write(project, f"{module}.py", CLI_APP)
+    variable = "FLASK_APP" if envfile == ".flaskenv" else "KERNEL_APP"
+    write(project, envfile, f"{variable}={module}\n")
+    try:
+        result = CliRunner().invoke(make_cli(), args, env={"FLASK_APP": None})
+        # (a bare `kernel` prints its help on stderr, as click does)
+        assert "  seed       Fill the database." in result.output
+        assert "  routes " in result.output
+    finally:
+        for name in ("FLASK_APP", "KERNEL_APP"):
+            os.environ.pop(name, None)

@@ -185,6 +185,31 @@ def test_from_prefixed_env_default_prefix(monkeypatch: pytest.MonkeyPatch) -> No
     assert "KEY" not in config
 
 
+def test_from_prefixed_env_names_the_flask_settings_it_leaves_out(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A Flask app's deployment sets FLASK_SECRET_KEY for app.config.from_prefixed_env()
+    # (Flask's default prefix); Erlen's is KERNEL, and the key was dropped without a word.
+    monkeypatch.setenv("FLASK_SECRET_KEY", "from-flask")
+    monkeypatch.setenv("FLASK_APP", "flaskr")  # the command line's own: not named
+    monkeypatch.setenv("FLASK_RUN_PORT", "8000")
+    monkeypatch.setenv("QUART_TIMEOUT", "5")
+    monkeypatch.setenv("KERNEL_TIMEOUT", "6")  # renamed already: not named
+    config = Config(".")
+    with pytest.warns(UserWarning) as caught:
+        config.from_prefixed_env()
+    assert [str(w.message) for w in caught] == [
+        "app.config.from_prefixed_env() reads KERNEL_* variables in Erlen, so"
+        " FLASK_SECRET_KEY is not read: rename it KERNEL_SECRET_KEY, or call"
+        " from_prefixed_env('FLASK')."
+    ]
+    assert caught[0].filename == __file__  # the line that called it
+    assert "SECRET_KEY" not in config or config["SECRET_KEY"] is None
+    assert config["TIMEOUT"] == 6
+    config.from_prefixed_env("FLASK")  # what the warning proposes: no warning then
+    assert config["SECRET_KEY"] == "from-flask"
+
+
 def test_from_prefixed_env_custom_prefix_and_loads(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MYAPP_NUMBER", "42")
     config = Config(".")

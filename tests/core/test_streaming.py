@@ -81,6 +81,40 @@ async def test_stream_with_context_keeps_request_and_g(app: Erlen) -> None:
     assert await response.get_data() == b"bob"
 
 
+async def test_stream_with_context_takes_a_generator_as_flask_writes_it(app: Erlen) -> None:
+    # Flask's docs write `return stream_with_context(generate())`, in a sync view: it was
+    # a 500 ("did not return a valid response ... but it was a function").
+    @app.route("/flask-style")
+    def flask_style() -> Any:
+        def generate() -> Iterator[str]:
+            yield "Hello "
+            yield request.args["name"]
+            yield "!"
+
+        return stream_with_context(generate())
+
+    @app.route("/async-generator")
+    async def async_generator() -> Any:
+        async def generate() -> AsyncIterator[str]:
+            yield request.args["name"]
+
+        return stream_with_context(generate()), {"Content-Type": "text/plain"}
+
+    client = app.test_client()
+    response = await client.get("/flask-style", query_string={"name": "ada"})
+    assert response.status_code == 200
+    assert await response.get_data() == b"Hello ada!"
+    response = await client.get("/async-generator", query_string={"name": "bob"})
+    assert response.mimetype == "text/plain"
+    assert await response.get_data() == b"bob"
+
+
+async def test_stream_with_context_refuses_what_it_cannot_stream(app: Erlen) -> None:
+    async with app.test_request_context("/"):
+        with pytest.raises(TypeError, match=r"takes a generator function .* not 42"):
+            stream_with_context(42)  # type: ignore[call-overload]
+
+
 async def test_stream_with_context_outside_a_request_fails() -> None:
     async def generate() -> AsyncIterator[str]:
         yield "x"

@@ -78,6 +78,11 @@ async def test_testing_guide_lifespan_test(run_example: Any) -> None:
     await ns["test_startup_prepares_the_cache"]()
 
 
+async def test_testing_guide_preserved_context(run_example: Any) -> None:
+    ns = run_example(TESTING, "fixtures", "preserve-context")
+    await ns["test_the_view_left_the_user_on_g"]()
+
+
 async def test_testing_guide_live_server(run_example: Any, erlen_serve: Any) -> None:
     ns = run_example(TESTING, "fixtures", "live-server")
     async with erlen_serve(ns["create_app"]()) as base_url:

@@ -384,3 +384,83 @@ def test_a_tests_own_forgotten_await_is_reported_with_a_hint(pytester: pytest.Py
     # short summary repeats the note on Python 3.12+, so only traceback lines are counted).
     assert len([line for line in output.splitlines() if line.startswith("E") and hint in line]) == 2
     assert "await response.get_data() (or await response.data)" in output
+
+
+AWAIT_PRECEDENCE_TEST = """
+    from erlen import Erlen
+
+    app = Erlen(__name__)
+
+
+    @app.route("/")
+    async def hello():
+        return "Hello, World!"
+
+
+    async def test_await_binds_after_the_attribute():
+        # A mechanical port of Flask's `assert client.get("/").status_code == 200`
+        assert await app.test_client().get("/").status_code == 200
+"""
+
+
+def test_an_await_before_an_attribute_gets_the_parenthesised_spelling(
+    pytester: pytest.Pytester,
+) -> None:
+    """``await client.get("/").status_code`` awaits ``.status_code`` of the coroutine:
+    the test did write ``await``, so the note also shows where it goes."""
+    pytester.makepyfile(test_precedence=AWAIT_PRECEDENCE_TEST)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-W", "ignore")
+    result.assert_outcomes(failed=1)
+    output = result.stdout.str()
+    assert "AttributeError: 'coroutine' object has no attribute 'status_code'" in output
+    assert "write '(await client.get(...)).status_code'" in output
+
+
+FLASK_ASSERTS = """
+    import json
+
+    from erlen import Erlen, request
+
+    app = Erlen(__name__)
+
+
+    @app.post("/echo")
+    async def echo():
+        return {"got": await request.get_json()}
+
+
+    async def test_json_property_compared():
+        response = await app.test_client().get("/nope")
+        assert response.json == {"error": "nope"}  # Flask's idiom: a coroutine here
+
+
+    async def test_data_property_compared():
+        response = await app.test_client().get("/nope")
+        assert response.data == b"nope"
+
+
+    async def test_a_plain_failed_assert():
+        assert 1 == 2
+
+
+    async def test_flask_content_type_argument():
+        client = app.test_client()
+        response = await client.post(
+            "/echo", data=json.dumps({"a": 1}), content_type="application/json"
+        )
+        assert await response.get_json() == {"got": {"a": 1}}
+"""
+
+
+def test_flask_style_asserts_on_a_response_say_what_to_await(pytester: pytest.Pytester) -> None:
+    """Flask's ``assert response.json == {...}`` fails with pytest's ``assert <coroutine
+    object Response.get_json ...> == ...``, which now ends with the note; Flask's
+    ``content_type=`` argument of the test client is taken."""
+    pytester.makepyfile(test_flask_asserts=FLASK_ASSERTS)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-W", "ignore")
+    result.assert_outcomes(failed=3, passed=1)
+    output = result.stdout.str()
+    hint = "Hint: a coroutine was used as a value: did you forget 'await'? The test client"
+    noted = [line for line in output.splitlines() if line.startswith("E") and hint in line]
+    assert len(noted) == 2  # the two coroutine comparisons, not `assert 1 == 2`
+    assert "await response.get_json() (or await response.json)" in output
