@@ -9,6 +9,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from erlen.cli import make_cli
 
 from tests.cli_helpers import stderr_apart_runner
