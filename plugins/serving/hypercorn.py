@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from hypercorn.asyncio import serve as hypercorn_serve
 from hypercorn.utils import LifespanFailureError, LifespanTimeoutError
 
+from .accepterrors import report_accept_errors
 from .config import (
     ServeError,
     adopt_sockets,
@@ -79,6 +80,7 @@ async def serve_coroutine(
         handle_signals = (signal.SIGINT, signal.SIGTERM) if shutdown_trigger is None else ()
     installed = install_signals(loop, handle_signals, stop, force_exit, announce=show_banner)
     previous_handler = quiet_cancelled_callbacks(loop, served)
+    report_accept_errors(loop)  # over the one above; both undone by the finally below
 
     async def trigger() -> None:
         waiters = [asyncio.ensure_future(stop.wait())]

@@ -54,7 +54,10 @@ leaves the rest to hypercorn:
 - :class:`ClosedWhenRefused` (:class:`HardenedHTTPStream`, :class:`HardenedWSStream`): a
   request hypercorn answers itself (a websocket handshake it refuses, a ``Host`` outside
   ``server_names``) closes its stream, and so an HTTP/1.1 connection, and ends an app
-  already started; hypercorn kept both for good.
+  already started; hypercorn kept both for good. A stream closing with its app's queue
+  full of messages the app will not read (a body it answered without reading, a
+  websocket it closed) empties it (:func:`drop_unread`): hypercorn's reading of the
+  connection, and the app's disconnect, waited for room in it for good.
 - :class:`CheckedHandshake`: a websocket handshake whose ``Connection`` or
   ``Sec-WebSocket-*`` value is not ASCII gets 400 (wsproto's parser raised: no answer, a
   traceback in the log), and so does one whose key is not one base64 of 16 bytes
@@ -129,6 +132,7 @@ from hypercorn.protocol.h2 import (
 from hypercorn.protocol.h11 import H11Protocol, H11WSConnection
 from hypercorn.protocol.http_stream import HTTPStream
 from hypercorn.protocol.ws_stream import (
+    ASGIWebsocketState,
     FrameTooLargeError,
     Handshake,
     WebsocketBuffer,
@@ -403,6 +407,22 @@ class FlowControlledStreamBuffer(StreamBuffer):
         return data
 
 
+def drop_unread(put: Any) -> None:
+    """Empty the full queue of messages to an app that will read none of them.
+
+    ``put`` is the app's ``app_put`` (hypercorn's ``asyncio.Queue.put``, bounded at
+    ``max_app_queue_size``, 10 messages). hypercorn's reading of the connection waits in
+    that ``put`` while the queue is full, and puts the app's disconnect there too, so an
+    app that answered without reading a request body sent in more than 10 pieces (chunks,
+    HTTP/2 DATA frames, packets), or closed a websocket without reading what its client
+    had sent, left both waiting for good: the connection (over HTTP/2 every stream on it)
+    was never read, answered nor closed again. Each ``get`` wakes a waiting ``put``."""
+    queue = getattr(put, "__self__", None)
+    if isinstance(queue, asyncio.Queue) and queue.full():
+        while not queue.empty():
+            queue.get_nowait()
+
+
 class ClosedWhenRefused:
     """For hypercorn's streams: a request hypercorn answers itself closes its stream.
 
@@ -419,12 +439,20 @@ class ClosedWhenRefused:
     app_put: Any
     send: Any
     stream_id: int
+
+    def _reads_no_more(self) -> bool:
+        """True when, as the stream closes, the app will read none of the messages still
+        queued for it (:func:`drop_unread`)."""
+        raise NotImplementedError
+
     #: The message that tells the app its client is gone.
     disconnect: dict[str, Any]
 
     async def handle(self, event: Any) -> None:
         if self.closed:
             return
+        if event.__class__ is StreamClosed and self.app_put is not None and self._reads_no_more():
+            drop_unread(self.app_put)
         await super().handle(event)  # type: ignore[misc]
         if self.closed and not isinstance(event, StreamClosed):
             if self.app_put is not None:
@@ -437,6 +465,11 @@ class HardenedHTTPStream(ClosedWhenRefused, HTTPStream):
     ``server_names`` (:class:`ClosedWhenRefused`)."""
 
     disconnect = {"type": "http.disconnect"}
+
+    def _reads_no_more(self) -> bool:
+        """The stream is closing: the response is sent, or the client is gone. Either way
+        the app reads no more of the body (ASGI: ``receive()`` then gives the disconnect)."""
+        return True
 
 
 class HardenedWSStream(ClosedWhenRefused, WatchedWebsocket, WSStream):
@@ -477,6 +510,13 @@ class HardenedWSStream(ClosedWhenRefused, WatchedWebsocket, WSStream):
         if self.closed:
             self._stop_watch()
 
+    def _reads_no_more(self) -> bool:
+        """The app closed the websocket (ASGI: ``receive()`` then gives the disconnect).
+        After the client's close the app may still read what came before it."""
+        return (
+            self.state is ASGIWebsocketState.CLOSED or self.state is ASGIWebsocketState.HTTPCLOSED
+        )
+
     async def _handle_events(self) -> None:
         self._heard = monotonic()  # for the watch: the client sent something
         for event in self.connection.events():
@@ -493,6 +533,8 @@ class HardenedWSStream(ClosedWhenRefused, WatchedWebsocket, WSStream):
                     assert self.app_put is not None
                     await self.app_put(self.buffer.to_message())
                     self.buffer.clear()
+                    if self.closed:
+                        return  # closed while the put waited: nobody reads the rest
                 elif starting:
                     self._message_begins(self._heard)
             elif isinstance(event, Ping):
