@@ -503,6 +503,8 @@ class HardenedWSStream(ClosedWhenRefused, WatchedWebsocket, WSStream):
             self.closed = True
             self._stop_watch()
             if self.app_put is not None:
+                if self._reads_no_more():  # the app closed, then the server failed it
+                    drop_unread(self.app_put)
                 code, reason = self._closed_with
                 await self.app_put({"type": "websocket.disconnect", "code": code, "reason": reason})
             return
