@@ -145,7 +145,7 @@ WS_CLOSE = (4000, "done")  # ``ws_close_reason``: the code and reason the app cl
 WS_GREETING = "welcome"  # ``ws_greeting``: what the app sends right after its accept
 # ``ws_negotiate``: the subprotocols the server speaks, preferred first
 WS_SERVER_PROTOCOLS = ("v3.chat", "v2.chat")
-SSE_LIVE_EVENTS = 10  # ``sse_timeout``: events per response
+SSE_LIVE_EVENTS = 10  # ``sse_recipe``: events per response
 TRACE_HEADERS = 32  # ``big_headers``: X-Trace-<n> request headers, each about 100 bytes
 QUOTE_LINES = 20  # ``nested_json``: order lines in the posted document
 QUOTA_LIMIT = 100  # ``abort_make_response``: the largest ``limit`` accepted
@@ -176,7 +176,7 @@ class ServerSentEvent:
 
 
 def live_event(index: int) -> ServerSentEvent:
-    """Event ``index`` of the ``sse_timeout`` stream."""
+    """Event ``index`` of the ``sse_recipe`` stream."""
     return ServerSentEvent(f'{{"n": {index}, "status": "ok"}}', event="update", id=index)
 
 

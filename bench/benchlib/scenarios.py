@@ -1453,7 +1453,7 @@ SCENARIOS: tuple[Scenario, ...] = (
         ws_reply_prefix=f"{WS_SERVER_PROTOCOLS[0]}: ",
     ),
     Scenario(
-        "sse_timeout",
+        "sse_recipe",
         "Quart's SSE recipe: accept_mimetypes check, make_response(generator, headers),"
         " response.timeout = None",
         "/live",
