@@ -20,9 +20,11 @@ from typing import Any, NoReturn
 from benchlib.appdata import (
     API_KEY,
     API_TOKEN,
+    ARCHIVE_MONTHS,
     ARTICLE,
     BLOB,
     CATALOG,
+    CHECKSUM_INPUT,
     COOKIE_EXPIRES,
     CSV_ROWS,
     EVENTS,
@@ -30,21 +32,32 @@ from benchlib.appdata import (
     NDJSON_LINES,
     PRELOAD_LINKS,
     PRICES,
+    QUOTA_LIMIT,
     REPORT_CSV,
     REPORT_MODIFIED,
+    ROLE_HEADER,
     ROUTE_COUNT,
     ROWS,
     SECURITY_HEADERS,
     SSE_EVENTS,
+    SSE_LIVE_EVENTS,
     TEMPLATE,
     WS_ACCEPT_HEADER,
+    WS_CLOSE,
+    WS_GREETING,
+    WS_IDLE_TIMEOUT,
+    WS_SERVER_PROTOCOLS,
     WS_SUBPROTOCOL,
     WS_TOKENS,
     Broker,
     CardDeclined,
+    FakeDatabase,
     PaymentError,
     ShopError,
+    checksum,
+    live_event,
     ndjson_line,
+    quote_totals,
     record_background,
     sse_event,
 )
@@ -55,6 +68,7 @@ from quart import (
     abort,
     after_this_request,
     copy_current_request_context,
+    copy_current_websocket_context,
     current_app,
     flash,
     g,
@@ -77,6 +91,7 @@ from werkzeug.exceptions import HTTPException
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 HELLO_FILE = STATIC_DIR / "hello.txt"
+CLIP_FILE = STATIC_DIR / "clip.txt"
 
 # The Erlen twin loads only Erlen's own plugins, whatever else is installed: an installed
 # third-party plugin is loaded only when an app selects it (load_app checks it).
@@ -1500,6 +1515,246 @@ async def ws_token_view() -> None:
     """One exchange per connection, naming the authenticated user, then return."""
     data = await websocket.receive()
     await websocket.send(f"{g.user}: {data}")
+
+
+# --- round 7 shapes: websocket idioms, streaming, big inputs, URL building, helpers --------
+
+
+@app.websocket("/ws-idle")
+async def ws_idle() -> None:
+    """A receive loop with a timeout: a quiet client is pinged, a message is echoed."""
+    while True:
+        try:
+            data = await asyncio.wait_for(websocket.receive(), timeout=WS_IDLE_TIMEOUT)
+        except TimeoutError:
+            await websocket.send("ping")
+            continue
+        await websocket.send(data)
+
+
+@app.websocket("/ws-rpc")
+async def ws_rpc() -> None:
+    """receive_json, then a reply dict built from it."""
+    while True:
+        data = await websocket.receive_json()
+        message = data["message"]
+        await websocket.send_json(
+            {"id": data["n"], "ok": True, "echo": message, "length": len(message)}
+        )
+
+
+@app.websocket("/ws-rooms/<int:room_id>")
+async def ws_room_member(room_id: int) -> None:
+    """Path parameter and query argument of the handshake, one message, return."""
+    name = websocket.args.get("name", "anonymous")
+    data = await websocket.receive()
+    await websocket.send(f"room {room_id} {name}: {data}")
+
+
+@app.websocket("/ws-welcome")
+async def ws_welcome() -> None:
+    """Accept explicitly and greet before the client says anything."""
+    await websocket.accept()
+    await websocket.send(WS_GREETING)
+    data = await websocket.receive()
+    await websocket.send(f"you said: {data}")
+
+
+@app.websocket("/ws-bye")
+async def ws_bye() -> None:
+    """One message, then the app closes with its own code and reason."""
+    data = await websocket.receive()
+    await websocket.send(data)
+    await websocket.close(WS_CLOSE[0], WS_CLOSE[1])
+
+
+@app.websocket("/ws-tasks")
+async def ws_tasks() -> None:
+    """Quart's producer/consumer layout: two tasks in copies of the websocket context,
+    joined through a queue."""
+    queue: asyncio.Queue[Any] = asyncio.Queue()
+
+    @copy_current_websocket_context
+    async def receiving() -> None:
+        while True:
+            await queue.put(await websocket.receive())
+
+    @copy_current_websocket_context
+    async def sending() -> None:
+        while True:
+            await websocket.send(await queue.get())
+
+    consumer = asyncio.ensure_future(receiving())
+    producer = asyncio.ensure_future(sending())
+    await asyncio.gather(consumer, producer)
+
+
+@app.websocket("/ws-negotiate")
+async def ws_negotiate() -> None:
+    """Pick the server's preferred subprotocol among those offered, one message, return."""
+    offered = websocket.requested_subprotocols
+    chosen = next((name for name in WS_SERVER_PROTOCOLS if name in offered), None)
+    if chosen is None:
+        abort(400)
+    await websocket.accept(subprotocol=chosen)
+    data = await websocket.receive()
+    await websocket.send(f"{chosen}: {data}")
+
+
+@app.route("/live")
+async def live() -> Any:
+    """Quart's Server-Sent Events recipe: make_response(generator, headers), no timeout."""
+    if "text/event-stream" not in request.accept_mimetypes:
+        abort(400)
+
+    async def send_events() -> AsyncIterator[bytes]:
+        for index in range(SSE_LIVE_EVENTS):
+            yield live_event(index).encode()
+
+    response = await make_response(
+        send_events(),
+        {
+            "Content-Type": "text/event-stream",
+            "Cache-Control": "no-cache",
+            "Transfer-Encoding": "chunked",
+        },
+    )
+    response.timeout = None
+    return response
+
+
+@app.route("/rows.ndjson")
+async def rows_ndjson() -> Response:
+    """Flask's streaming idiom: a sync generator of JSON lines (one chunk each)."""
+
+    def generate() -> Any:
+        for row in CSV_ROWS:
+            yield json.dumps(row) + "\n"
+
+    return Response(generate(), mimetype="application/x-ndjson")
+
+
+@app.route("/trace")
+async def trace() -> Any:
+    """Thirty-two X-Trace-* request headers gathered from request.headers."""
+    traces = {k.lower(): v for k, v in request.headers.items() if k.lower().startswith("x-trace-")}
+    return {"count": len(traces), "first": traces["x-trace-0"], "last": traces["x-trace-31"]}
+
+
+@app.route("/orders/quote", methods=["POST"])
+async def order_quote() -> Any:
+    """get_json() of a nested document, walked to a summary."""
+    return quote_totals(await request.get_json())
+
+
+@app.route("/quota")
+async def quota() -> Any:
+    """abort(make_response(jsonify(...), 422)): a JSON error built by the view."""
+    limit = request.args.get("limit", type=int)
+    if limit is None or not 0 < limit <= QUOTA_LIMIT:
+        abort(await make_response(jsonify(error="limit must be 1..100", limit=limit), 422))
+    return {"limit": limit}
+
+
+@app.route("/archive/<int:year>/<int:month>/<slug>")
+async def archive_post(year: int, month: int, slug: str) -> str:
+    """Where the archive links point."""
+    return f"{year}/{month} {slug}"
+
+
+@app.route("/archive-links")
+async def archive_links() -> Any:
+    """url_for with three path values, three query values (one a list) and an anchor."""
+    links = [
+        url_for(
+            "archive_post",
+            year=2025,
+            month=month,
+            slug=f"post-{month}",
+            page=2,
+            sort="new",
+            tag=["a", "b"],
+            _anchor="comments",
+        )
+        for month in range(1, ARCHIVE_MONTHS + 1)
+    ]
+    return {"links": links}
+
+
+@app.route("/media/clip.txt")
+async def media_clip() -> Response:
+    """send_file of an 8 KiB file with conditional=True: a Range request gets 206."""
+    return await send_file(CLIP_FILE, mimetype="text/plain", conditional=True)
+
+
+def require_role(role: str) -> Any:
+    """A decorator factory: the view needs the role in the X-Role header."""
+
+    def decorator(view: Any) -> Any:
+        @functools.wraps(view)
+        async def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if request.headers.get(ROLE_HEADER[0]) != role:
+                abort(403)
+            return await view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+async def update_account(account_id: int) -> Any:
+    """PUT a JSON document to an account."""
+    data = await request.get_json()
+    return {"id": account_id, "name": data["name"], "updated": True}
+
+
+app.add_url_rule(
+    "/accounts/<int:account_id>",
+    view_func=require_role(ROLE_HEADER[1])(update_account),
+    methods=["PUT"],
+)
+
+
+def get_db() -> FakeDatabase:
+    """Flask's get_db(): one connection per request, kept on g."""
+    if "db" not in g:
+        g.db = FakeDatabase(current_app.config["SITE_NAME"])
+    return g.db
+
+
+def current_user() -> dict[str, Any]:
+    """The user named by the query, looked up once per request."""
+    if "user" not in g:
+        g.user = get_db().user(request.args.get("uid", "0"))
+    return g.user
+
+
+def record_event(event: str) -> None:
+    """Remember what the request did."""
+    g.setdefault("events", []).append(event)
+
+
+@app.route("/account-summary")
+async def account_summary() -> Any:
+    """A view going through small helpers that share state on g."""
+    record_event("open")
+    user = current_user()
+    orders = get_db().orders(current_user())
+    record_event("orders")
+    return {
+        "user": user["name"],
+        "orders": orders,
+        "events": g.events,
+        "queries": get_db().queries,
+        "db": get_db().name,
+    }
+
+
+@app.route("/checksum")
+def checksum_view() -> Any:
+    """A sync view doing CPU work (SHA-256 rounds) on a query argument, jsonify out."""
+    rounds = request.args.get("rounds", 1, type=int)
+    return jsonify(rounds=rounds, digest=checksum(CHECKSUM_INPUT, rounds))
 
 
 BLUEPRINTS = (

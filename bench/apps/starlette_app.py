@@ -29,9 +29,11 @@ import jinja2
 from benchlib.appdata import (
     API_KEY,
     API_TOKEN,
+    ARCHIVE_MONTHS,
     ARTICLE,
     BLOB,
     CATALOG,
+    CHECKSUM_INPUT,
     COOKIE_EXPIRES,
     CSV_ROWS,
     EVENTS,
@@ -39,21 +41,32 @@ from benchlib.appdata import (
     NDJSON_LINES,
     PRELOAD_LINKS,
     PRICES,
+    QUOTA_LIMIT,
     REPORT_CSV,
     REPORT_MODIFIED,
+    ROLE_HEADER,
     ROUTE_COUNT,
     ROWS,
     SECURITY_HEADERS,
     SSE_EVENTS,
+    SSE_LIVE_EVENTS,
     TEMPLATE,
     WS_ACCEPT_HEADER,
+    WS_CLOSE,
+    WS_GREETING,
+    WS_IDLE_TIMEOUT,
+    WS_SERVER_PROTOCOLS,
     WS_SUBPROTOCOL,
     WS_TOKENS,
     Broker,
     CardDeclined,
+    FakeDatabase,
     PaymentError,
     ShopError,
+    checksum,
+    live_event,
     ndjson_line,
+    quote_totals,
     record_background,
     sse_event,
 )
@@ -90,6 +103,7 @@ SECRET_KEY = "bench-secret-key"
 APP_DIR = Path(__file__).resolve().parent
 STATIC_DIR = APP_DIR / "static"
 HELLO_FILE = STATIC_DIR / "hello.txt"
+CLIP_FILE = STATIC_DIR / "clip.txt"
 CONFIG = {"PAGE_SIZE": 20, "SITE_NAME": "Bench"}
 JINJA = jinja2.Environment(autoescape=True)
 TEMPLATES = Jinja2Templates(directory=APP_DIR / "templates")
@@ -1462,6 +1476,245 @@ async def ws_token_view(websocket: WebSocket) -> None:
     await websocket.close()
 
 
+# --- round 7 shapes: websocket idioms, streaming, big inputs, URL building, helpers --------
+
+
+async def ws_idle(websocket: WebSocket) -> None:
+    """A receive loop with a timeout: a quiet client is pinged, a message is echoed."""
+    await websocket.accept()
+    try:
+        while True:
+            try:
+                data = await asyncio.wait_for(websocket.receive_text(), timeout=WS_IDLE_TIMEOUT)
+            except TimeoutError:
+                await websocket.send_text("ping")
+                continue
+            await websocket.send_text(data)
+    except WebSocketDisconnect:
+        pass
+
+
+async def ws_rpc(websocket: WebSocket) -> None:
+    """receive_json, then a reply dict built from it."""
+    await websocket.accept()
+    try:
+        while True:
+            data = await websocket.receive_json()
+            message = data["message"]
+            await websocket.send_json(
+                {"id": data["n"], "ok": True, "echo": message, "length": len(message)}
+            )
+    except WebSocketDisconnect:
+        pass
+
+
+async def ws_room_member(websocket: WebSocket) -> None:
+    """Path parameter and query argument of the handshake, one message, close."""
+    room_id = websocket.path_params["room_id"]
+    name = websocket.query_params.get("name", "anonymous")
+    await websocket.accept()
+    data = await websocket.receive_text()
+    await websocket.send_text(f"room {room_id} {name}: {data}")
+    await websocket.close()
+
+
+async def ws_welcome(websocket: WebSocket) -> None:
+    """Accept and greet before the client says anything, one message, close."""
+    await websocket.accept()
+    await websocket.send_text(WS_GREETING)
+    data = await websocket.receive_text()
+    await websocket.send_text(f"you said: {data}")
+    await websocket.close()
+
+
+async def ws_bye(websocket: WebSocket) -> None:
+    """One message, then close with the app's own code and reason."""
+    await websocket.accept()
+    await websocket.send_text(await websocket.receive_text())
+    await websocket.close(code=WS_CLOSE[0], reason=WS_CLOSE[1])
+
+
+async def ws_tasks(websocket: WebSocket) -> None:
+    """A receiving and a sending task joined through a queue (an anyio task group, as in
+    the broadcaster README's Starlette chat)."""
+    await websocket.accept()
+    queue: asyncio.Queue[str] = asyncio.Queue()
+    async with anyio.create_task_group() as task_group:
+
+        async def receiving() -> None:
+            try:
+                while True:
+                    await queue.put(await websocket.receive_text())
+            except WebSocketDisconnect:
+                pass
+            task_group.cancel_scope.cancel()
+
+        async def sending() -> None:
+            while True:
+                await websocket.send_text(await queue.get())
+
+        task_group.start_soon(receiving)
+        task_group.start_soon(sending)
+
+
+async def ws_negotiate(websocket: WebSocket) -> None:
+    """Pick the server's preferred subprotocol among those offered, one message, close."""
+    offered = websocket.scope["subprotocols"]
+    chosen = next((name for name in WS_SERVER_PROTOCOLS if name in offered), None)
+    if chosen is None:
+        await websocket.close(code=1002)
+        return
+    await websocket.accept(subprotocol=chosen)
+    data = await websocket.receive_text()
+    await websocket.send_text(f"{chosen}: {data}")
+    await websocket.close()
+
+
+async def live(request: Request) -> StreamingResponse:
+    """Server-Sent Events for an event-stream client, with the recipe's headers."""
+    if "text/event-stream" not in request.headers.get("accept", ""):
+        raise HTTPException(400)
+
+    async def send_events() -> AsyncIterator[bytes]:
+        for index in range(SSE_LIVE_EVENTS):
+            yield live_event(index).encode()
+
+    return StreamingResponse(
+        send_events(),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "Transfer-Encoding": "chunked"},
+    )
+
+
+async def rows_ndjson(request: Request) -> StreamingResponse:
+    """A sync generator of JSON lines (Starlette iterates it in its threadpool)."""
+
+    def generate() -> Any:
+        for row in CSV_ROWS:
+            yield json.dumps(row) + "\n"
+
+    return StreamingResponse(generate(), media_type="application/x-ndjson")
+
+
+async def trace(request: Request) -> JSONResponse:
+    """Thirty-two X-Trace-* request headers gathered from request.headers."""
+    traces = {k: v for k, v in request.headers.items() if k.startswith("x-trace-")}
+    return JSONResponse(
+        {"count": len(traces), "first": traces["x-trace-0"], "last": traces["x-trace-31"]}
+    )
+
+
+async def order_quote(request: Request) -> JSONResponse:
+    """request.json() of a nested document, walked to a summary."""
+    return JSONResponse(quote_totals(await request.json()))
+
+
+async def quota(request: Request) -> JSONResponse:
+    """A JSON 422 raised as a ready response (the app's ResponseError handler)."""
+    try:
+        limit: int | None = int(request.query_params["limit"])
+    except (KeyError, ValueError):
+        limit = None
+    if limit is None or not 0 < limit <= QUOTA_LIMIT:
+        error = {"error": "limit must be 1..100", "limit": limit}
+        raise ResponseError(JSONResponse(error, status_code=422))
+    return JSONResponse({"limit": limit})
+
+
+async def archive_post(request: Request) -> HTMLResponse:
+    """Where the archive links point."""
+    params = request.path_params
+    return HTMLResponse(f"{params['year']}/{params['month']} {params['slug']}")
+
+
+async def archive_links(request: Request) -> JSONResponse:
+    """url_path_for with three path values; the query (one a list) and anchor by hand."""
+    query = urlencode({"page": 2, "sort": "new", "tag": ["a", "b"]}, doseq=True)
+    url_path_for = request.app.url_path_for
+    links = [
+        f"{url_path_for('archive_post', year=2025, month=month, slug=f'post-{month}')}"
+        f"?{query}#comments"
+        for month in range(1, ARCHIVE_MONTHS + 1)
+    ]
+    return JSONResponse({"links": links})
+
+
+async def media_clip(request: Request) -> FileResponse:
+    """FileResponse of an 8 KiB file: a Range request gets 206."""
+    return FileResponse(CLIP_FILE, media_type="text/plain")
+
+
+def require_role(role: str) -> Any:
+    """A decorator factory: the endpoint needs the role in the X-Role header."""
+
+    def decorator(endpoint: Any) -> Any:
+        @functools.wraps(endpoint)
+        async def wrapped(request: Request) -> Any:
+            if request.headers.get(ROLE_HEADER[0]) != role:
+                raise HTTPException(403)
+            return await endpoint(request)
+
+        return wrapped
+
+    return decorator
+
+
+async def update_account(request: Request) -> JSONResponse:
+    """PUT a JSON document to an account."""
+    data = await request.json()
+    account_id = request.path_params["account_id"]
+    return JSONResponse({"id": account_id, "name": data["name"], "updated": True})
+
+
+def get_db(request: Request) -> FakeDatabase:
+    """One connection per request, kept on request.state."""
+    state = request.state
+    if not hasattr(state, "db"):
+        state.db = FakeDatabase(request.app.state.config["SITE_NAME"])
+    db: FakeDatabase = state.db
+    return db
+
+
+def current_user(request: Request) -> dict[str, Any]:
+    """The user named by the query, looked up once per request."""
+    state = request.state
+    if not hasattr(state, "user"):
+        state.user = get_db(request).user(request.query_params.get("uid", "0"))
+    user: dict[str, Any] = state.user
+    return user
+
+
+def record_event(request: Request, event: str) -> None:
+    """Remember what the request did."""
+    state = request.state
+    if not hasattr(state, "events"):
+        state.events = []
+    state.events.append(event)
+
+
+async def account_summary(request: Request) -> JSONResponse:
+    """An endpoint going through small helpers that share state on request.state."""
+    record_event(request, "open")
+    user = current_user(request)
+    orders = get_db(request).orders(current_user(request))
+    record_event(request, "orders")
+    return JSONResponse(
+        {
+            "user": user["name"],
+            "orders": orders,
+            "events": request.state.events,
+            "queries": get_db(request).queries,
+            "db": get_db(request).name,
+        }
+    )
+
+
+def checksum_view(request: Request) -> JSONResponse:
+    """A sync endpoint doing CPU work (SHA-256 rounds) on a query argument (threadpool)."""
+    rounds = int(request.query_params.get("rounds", 1))
+    return JSONResponse({"rounds": rounds, "digest": checksum(CHECKSUM_INPUT, rounds)})
+
+
 def _numbered_route(index: int) -> Route:
     """Build ``/r<index>`` returning ``route <index>``."""
 
@@ -1666,6 +1919,28 @@ routes: list[BaseRoute] = [
     Route("/{lang_code}/about", intl_about, name="intl_about"),
     Route("/events.json", events_json),
     WebSocketRoute("/ws-token", ws_token_view, middleware=[Middleware(CheckToken)]),
+    WebSocketRoute("/ws-idle", ws_idle),
+    WebSocketRoute("/ws-rpc", ws_rpc),
+    WebSocketRoute("/ws-rooms/{room_id:int}", ws_room_member),
+    WebSocketRoute("/ws-welcome", ws_welcome),
+    WebSocketRoute("/ws-bye", ws_bye),
+    WebSocketRoute("/ws-tasks", ws_tasks),
+    WebSocketRoute("/ws-negotiate", ws_negotiate),
+    Route("/live", live),
+    Route("/rows.ndjson", rows_ndjson),
+    Route("/trace", trace),
+    Route("/orders/quote", order_quote, methods=["POST"]),
+    Route("/quota", quota),
+    Route("/archive/{year:int}/{month:int}/{slug}", archive_post, name="archive_post"),
+    Route("/archive-links", archive_links),
+    Route("/media/clip.txt", media_clip),
+    Route(
+        "/accounts/{account_id:int}",
+        require_role(ROLE_HEADER[1])(update_account),
+        methods=["PUT"],
+    ),
+    Route("/account-summary", account_summary),
+    Route("/checksum", checksum_view),
     *(_numbered_route(i) for i in range(ROUTE_COUNT)),
 ]
 

@@ -4,6 +4,7 @@ the apps (``bench/apps/*.py``) and by :mod:`benchlib.scenarios`."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -135,3 +136,84 @@ class CardDeclined(PaymentError):
 def ndjson_line(index: int) -> str:
     """Line ``index`` of the ``stream_headers`` stream."""
     return f'{{"n": {index}, "ok": true}}\n'
+
+
+# --- round 7 shapes -----------------------------------------------------------------------
+WS_IDLE_TIMEOUT = 30.0  # ``ws_wait_for``: the receive timeout after which the app pings
+WS_BIG_FRAME = 65_536  # ``ws_bytes_64k``: bytes per binary message
+WS_CLOSE = (4000, "done")  # ``ws_close_reason``: the code and reason the app closes with
+WS_GREETING = "welcome"  # ``ws_greeting``: what the app sends right after its accept
+# ``ws_negotiate``: the subprotocols the server speaks, preferred first
+WS_SERVER_PROTOCOLS = ("v3.chat", "v2.chat")
+SSE_LIVE_EVENTS = 10  # ``sse_recipe``: events per response
+TRACE_HEADERS = 32  # ``big_headers``: X-Trace-<n> request headers, each about 100 bytes
+QUOTE_LINES = 20  # ``nested_json``: order lines in the posted document
+QUOTA_LIMIT = 100  # ``abort_make_response``: the largest ``limit`` accepted
+ARCHIVE_MONTHS = 6  # ``url_for_args``: links built per request
+CHECKSUM_INPUT = bytes(range(256)) * 16  # ``sync_hash``: 4 KiB hashed, then re-hashed
+ROLE_HEADER = ("X-Role", "admin")  # ``view_func_put``: the role the decorator requires
+
+
+@dataclass
+class ServerSentEvent:
+    """One Server-Sent Event, encoded as Quart's documentation writes it."""
+
+    data: str
+    event: str | None = None
+    id: int | None = None
+    retry: int | None = None
+
+    def encode(self) -> bytes:
+        """The event in the wire format."""
+        message = f"data: {self.data}"
+        if self.event is not None:
+            message = f"{message}\nevent: {self.event}"
+        if self.id is not None:
+            message = f"{message}\nid: {self.id}"
+        if self.retry is not None:
+            message = f"{message}\nretry: {self.retry}"
+        return f"{message}\n\n".encode()
+
+
+def live_event(index: int) -> ServerSentEvent:
+    """Event ``index`` of the ``sse_recipe`` stream."""
+    return ServerSentEvent(f'{{"n": {index}, "status": "ok"}}', event="update", id=index)
+
+
+class FakeDatabase:
+    """``g_helpers``: the connection a request opens once through ``get_db()``."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.queries = 0
+
+    def user(self, user_id: str) -> dict[str, Any]:
+        """Look a user up."""
+        self.queries += 1
+        return {"id": user_id, "name": f"user {user_id}"}
+
+    def orders(self, user: dict[str, Any]) -> list[int]:
+        """The user's order numbers."""
+        self.queries += 1
+        return [100 + i for i in range(3)]
+
+
+def checksum(data: bytes, rounds: int) -> str:
+    """``sync_hash``'s CPU work: SHA-256 of ``data``, re-hashed ``rounds`` times."""
+    digest = hashlib.sha256(data).digest()
+    for _ in range(rounds):
+        digest = hashlib.sha256(digest).digest()
+    return digest.hex()
+
+
+def quote_totals(order: dict[str, Any]) -> dict[str, Any]:
+    """``nested_json``: what the view computes from the posted order."""
+    lines = order["lines"]
+    customer = order["customer"]
+    return {
+        "customer": customer["id"],
+        "city": customer["address"]["city"],
+        "lines": len(lines),
+        "total": round(sum(line["qty"] * line["price"] for line in lines), 2),
+        "gifts": sum(1 for line in lines if line["options"]["gift"]),
+    }

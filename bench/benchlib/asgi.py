@@ -66,10 +66,13 @@ def http_scope(
 
 
 def websocket_scope(
-    path: str, subprotocols: tuple[str, ...] = (), headers: tuple[tuple[bytes, bytes], ...] = ()
+    path: str,
+    subprotocols: tuple[str, ...] = (),
+    headers: tuple[tuple[bytes, bytes], ...] = (),
+    query: bytes = b"",
 ) -> Scope:
-    """Build the scope of a websocket handshake offering ``subprotocols``, with the
-    handshake's ``headers`` added to the base ones."""
+    """Build the scope of a websocket handshake to ``path?query`` offering
+    ``subprotocols``, with the handshake's ``headers`` added to the base ones."""
     return {
         "type": "websocket",
         "asgi": ASGI_VERSION,
@@ -77,7 +80,7 @@ def websocket_scope(
         "scheme": "ws",
         "path": path,
         "raw_path": path.encode(),
-        "query_string": b"",
+        "query_string": query,
         "root_path": "",
         "headers": [*WS_HEADERS, *headers],
         "client": CLIENT,
@@ -321,9 +324,10 @@ class WebSocketClient:
         state: dict[str, Any],
         subprotocols: tuple[str, ...] = (),
         headers: tuple[tuple[bytes, bytes], ...] = (),
+        query: bytes = b"",
     ) -> None:
         self.channel = Channel()
-        scope = websocket_scope(path, subprotocols, headers)
+        scope = websocket_scope(path, subprotocols, headers, query)
         scope["state"] = state.copy()
         self.task: asyncio.Task[None] = asyncio.ensure_future(
             app(scope, self.channel.receive, self.channel.send)
@@ -382,14 +386,18 @@ async def time_connections(
     payload: str | bytes,
     count: int,
     headers: tuple[tuple[bytes, bytes], ...] = (),
+    subprotocols: tuple[str, ...] = (),
+    query: bytes = b"",
+    greetings: int = 0,
 ) -> int:
     """Run ``count`` whole websocket connections one after the other; return ns.
 
-    Each: handshake, one message, the app's reply, the app's close; then the
+    Each: handshake (to ``path?query``, offering ``subprotocols``), the app's
+    ``greetings`` messages, one message, the app's reply, the app's close; then the
     ``websocket.disconnect`` a server delivers after a close, and the app's end.
     The responses were verified beforehand (``WebSocketClient``), so nothing is checked.
     """
-    template = websocket_scope(path, (), headers)
+    template = websocket_scope(path, subprotocols, headers, query)
     message = receive_message(payload)
     clock = time.perf_counter_ns
     ensure_future = asyncio.ensure_future
@@ -401,6 +409,8 @@ async def time_connections(
         task = ensure_future(app(scope, channel.receive, channel.send))
         channel.push(CONNECT)
         await channel.pull()
+        for _ in range(greetings):
+            await channel.pull()
         channel.push(message)
         await channel.pull()
         await channel.pull()

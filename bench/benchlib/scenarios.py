@@ -7,30 +7,45 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.utils import format_datetime
+from pathlib import Path
 from typing import Any
 
 from benchlib import appdata
 from benchlib.appdata import (
     API_KEY,
+    ARCHIVE_MONTHS,
     BIG_JSON_ITEMS,
     BIG_UPLOAD,
     BLOB,
     BROADCAST_CLIENTS,
     CATALOG,
+    CHECKSUM_INPUT,
     COOKIE_COUNT,
     CSV_ROWS,
     EVENTS,
     NDJSON_LINES,
     PRELOAD_LINKS,
     QUERY_ARGS,
+    QUOTA_LIMIT,
+    QUOTE_LINES,
     REPORT_CSV,
     REPORT_MODIFIED,
+    ROLE_HEADER,
     ROUTE_COUNT,
     ROWS,
     SSE_EVENTS,
+    SSE_LIVE_EVENTS,
+    TRACE_HEADERS,
     WS_ACCEPT_HEADER,
+    WS_BIG_FRAME,
+    WS_CLOSE,
+    WS_GREETING,
+    WS_SERVER_PROTOCOLS,
     WS_SUBPROTOCOL,
+    checksum,
+    live_event,
     ndjson_line,
+    quote_totals,
     sse_event,
 )
 from benchlib.asgi import Response
@@ -155,6 +170,45 @@ EVENTS_JSON_ISO = {
 }
 WS_TOKEN = (b"authorization", b"Bearer ws-token")
 
+# --- round 7 shapes ---
+CLIP = (Path(__file__).resolve().parent.parent / "apps" / "static" / "clip.txt").read_bytes()
+CLIP_RANGE = (1024, 2047)  # ``send_file_range``: the byte range asked for (inclusive)
+TRACES = tuple(
+    (f"x-trace-{i}".encode(), f"{i:02d}-".encode() + b"0123456789abcdef" * 6)
+    for i in range(TRACE_HEADERS)
+)
+QUOTE = {
+    "customer": {
+        "id": 7,
+        "name": "alice",
+        "address": {"street": "1 Main St", "city": "Lyon", "zip": "69001", "country": "FR"},
+        "tags": ["vip", "newsletter"],
+    },
+    "lines": [
+        {
+            "sku": f"SKU-{i:04d}",
+            "qty": 1 + i % 3,
+            "price": 2.5 + i,
+            "options": {"gift": i % 4 == 0, "colour": "blue", "tags": ["a", "b"]},
+        }
+        for i in range(QUOTE_LINES)
+    ],
+    "meta": {"source": "web", "coupon": None, "notes": {"delivery": "door", "floor": 3}},
+}
+QUOTE_BODY = json.dumps(QUOTE, separators=(",", ":")).encode()
+ACCOUNT_BODY = b'{"name": "ops", "email": "ops@example.com"}'
+ARCHIVE_LINKS = [
+    f"/archive/2025/{month}/post-{month}?page=2&sort=new&tag=a&tag=b#comments"
+    for month in range(1, ARCHIVE_MONTHS + 1)
+]
+
+
+def rpc_answer(sent: str | bytes) -> str:
+    """``ws_json_reply``: the reply dict the app builds from a message."""
+    data = json.loads(sent)
+    message = data["message"]
+    return json.dumps({"id": data["n"], "ok": True, "echo": message, "length": len(message)})
+
 
 def echo_payload(size: int = 1024) -> dict[str, Any]:
     """A JSON document of nested objects that serialises (compactly) to ``size`` bytes."""
@@ -257,21 +311,23 @@ class Scenario:
 
     ``raw``: the hand-written ASGI floor (``apps/raw.py``) serves it too; the other
     shapes exist in the three framework apps only. ``ws_json``: websocket messages are
-    JSON documents, compared after parsing; ``ws_binary``: they are bytes;
-    ``ws_replies``: the app answers each message with that many (``"<sent> <i>"`` each
-    when more than one; for JSON, ``{"n": <sent n>, "reply": <i>}``);
+    JSON documents, compared after parsing; ``ws_binary``: they are bytes (``ws_size``
+    of them, if set); ``ws_replies``: the app answers each message with that many
+    (``"<sent> <i>"`` each when more than one; for JSON, ``{"n": <sent n>, "reply":
+    <i>}``); ``ws_answer``: the one reply is ``ws_answer(<sent>)``, not the message;
     ``ws_subprotocols``: the handshake offers them and ``websocket.accept`` must pick
     ``ws_subprotocol``; ``ws_clients``: that many connections are open, the first
     sends, and each gets the message (a broadcast). Kind ``ws_connect``: each
-    iteration is a whole connection (handshake, one message, the app's reply, the
-    app's close), the reply being
-    ``ws_reply_prefix`` + the message; ``ws_accept_headers`` must be in the
-    ``websocket.accept``. ``headers`` go with the request, or with the handshake of a
-    websocket shape. ``login``: a path to GET once before the
-    run; its ``Set-Cookie`` values are sent as the ``Cookie`` of every request.
-    ``revalidate``: GET ``path`` once before the run and send its ``ETag`` as the
-    ``If-None-Match`` of every request (a client revalidating its cached copy; each
-    framework picks its own ETag, so it is not part of the scenario).
+    iteration is a whole connection (handshake, the app's ``ws_greeting`` if set, one
+    message, the app's reply, the app's close), the reply being ``ws_reply_prefix`` +
+    the message and the close carrying ``ws_close`` (code, reason);
+    ``ws_accept_headers`` must be in the ``websocket.accept``. ``headers`` and
+    ``query`` go with the request, or with the handshake of a websocket shape.
+    ``login``: a path to GET once before the run; its ``Set-Cookie`` values are sent as
+    the ``Cookie`` of every request. ``revalidate``: GET ``path`` once before the run
+    and send its ``ETag`` as the ``If-None-Match`` of every request (a client
+    revalidating its cached copy; each framework picks its own ETag, so it is not part
+    of the scenario).
     """
 
     name: str
@@ -294,6 +350,10 @@ class Scenario:
     ws_reply_prefix: str = ""
     ws_accept_headers: tuple[tuple[str, str], ...] = ()
     revalidate: bool = False
+    ws_answer: Callable[[str | bytes], str | bytes] | None = field(default=None, repr=False)
+    ws_size: int = 0
+    ws_greeting: str = ""
+    ws_close: tuple[int, str] = (1000, "")
 
     def serves(self, framework: str) -> bool:
         """Whether ``framework``'s app implements this shape."""
@@ -1323,6 +1383,188 @@ SCENARIOS: tuple[Scenario, ...] = (
         headers=(WS_TOKEN,),
         ws_reply_prefix="alice: ",
     ),
+    Scenario(
+        "ws_wait_for",
+        "websocket receive loop with asyncio.wait_for(receive(), timeout), echo per message",
+        "/ws-idle",
+        expect(),
+        kind="ws",
+    ),
+    Scenario(
+        "ws_json_reply",
+        "websocket receive_json, send_json of a reply dict built from it, per message",
+        "/ws-rpc",
+        expect(),
+        kind="ws",
+        ws_json=True,
+        ws_answer=rpc_answer,
+    ),
+    Scenario(
+        "ws_path_query",
+        "websocket connection to /ws-rooms/<int:room_id>?name=: both read, one message",
+        "/ws-rooms/7",
+        expect(),
+        kind="ws_connect",
+        query=b"name=bob",
+        ws_reply_prefix="room 7 bob: ",
+    ),
+    Scenario(
+        "ws_greeting",
+        "websocket connection: accept() explicitly, send a greeting, then one message",
+        "/ws-welcome",
+        expect(),
+        kind="ws_connect",
+        ws_greeting=WS_GREETING,
+        ws_reply_prefix="you said: ",
+    ),
+    Scenario(
+        "ws_bytes_64k",
+        f"websocket binary echo of {WS_BIG_FRAME // 1024} KiB messages, per message",
+        "/ws-bytes",
+        expect(),
+        kind="ws",
+        ws_binary=True,
+        ws_size=WS_BIG_FRAME,
+    ),
+    Scenario(
+        "ws_close_reason",
+        f"websocket connection: one message, then close({WS_CLOSE[0]}, {WS_CLOSE[1]!r})",
+        "/ws-bye",
+        expect(),
+        kind="ws_connect",
+        ws_close=WS_CLOSE,
+    ),
+    Scenario(
+        "ws_task_context",
+        "websocket: receiving and sending tasks (copy_current_websocket_context) and a"
+        " queue, per message",
+        "/ws-tasks",
+        expect(),
+        kind="ws",
+    ),
+    Scenario(
+        "ws_negotiate",
+        "websocket connection: the server's preferred subprotocol of three offered, one message",
+        "/ws-negotiate",
+        expect(),
+        kind="ws_connect",
+        ws_subprotocols=("v1.chat", "v2.chat", "v3.chat"),
+        ws_subprotocol=WS_SERVER_PROTOCOLS[0],
+        ws_reply_prefix=f"{WS_SERVER_PROTOCOLS[0]}: ",
+    ),
+    Scenario(
+        "sse_recipe",
+        "Quart's SSE recipe: accept_mimetypes check, make_response(generator, headers),"
+        " response.timeout = None",
+        "/live",
+        expect(
+            body=b"".join(live_event(i).encode() for i in range(SSE_LIVE_EVENTS)),
+            content_types=("text/event-stream",),
+            headers={"cache-control": "no-cache"},
+            min_chunks=SSE_LIVE_EVENTS,
+        ),
+        headers=((b"accept", b"text/event-stream"),),
+    ),
+    Scenario(
+        "ndjson_sync",
+        f"Response(sync generator of {len(CSV_ROWS)} json.dumps lines): a thread per chunk",
+        "/rows.ndjson",
+        expect(
+            body="".join(json.dumps(row) + "\n" for row in CSV_ROWS).encode(),
+            content_types=("application/x-ndjson",),
+            min_chunks=len(CSV_ROWS),
+        ),
+    ),
+    Scenario(
+        "big_headers",
+        f"{TRACE_HEADERS} X-Trace-* request headers of 100 bytes gathered from headers.items()",
+        "/trace",
+        expect(
+            json_body={
+                "count": TRACE_HEADERS,
+                "first": TRACES[0][1].decode(),
+                "last": TRACES[-1][1].decode(),
+            },
+            content_types=JSON,
+        ),
+        headers=TRACES,
+    ),
+    Scenario(
+        "nested_json",
+        f"POST a nested JSON order ({len(QUOTE_BODY)} B, {QUOTE_LINES} lines): get_json(),"
+        " walked to a dict",
+        "/orders/quote",
+        expect(json_body=quote_totals(QUOTE), content_types=JSON),
+        method="POST",
+        body=QUOTE_BODY,
+        headers=body_headers(b"application/json", QUOTE_BODY),
+    ),
+    Scenario(
+        "abort_make_response",
+        "abort(await make_response(jsonify(...), 422)) on a bad query argument",
+        "/quota",
+        expect(
+            422,
+            json_body={"error": f"limit must be 1..{QUOTA_LIMIT}", "limit": 500},
+            content_types=JSON,
+        ),
+        query=b"limit=500",
+    ),
+    Scenario(
+        "url_for_args",
+        f"{ARCHIVE_MONTHS} url_for with 3 path values, 3 query values (one a list), _anchor",
+        "/archive-links",
+        expect(json_body={"links": ARCHIVE_LINKS}, content_types=JSON),
+    ),
+    Scenario(
+        "send_file_range",
+        "send_file(conditional=True) of an 8 KiB file, Range: bytes=1024-2047 -> 206",
+        "/media/clip.txt",
+        expect(
+            206,
+            body=CLIP[CLIP_RANGE[0] : CLIP_RANGE[1] + 1],
+            headers={"content-range": f"bytes {CLIP_RANGE[0]}-{CLIP_RANGE[1]}/{len(CLIP)}"},
+        ),
+        headers=((b"range", f"bytes={CLIP_RANGE[0]}-{CLIP_RANGE[1]}".encode()),),
+    ),
+    Scenario(
+        "view_func_put",
+        "add_url_rule(view_func=require_role('admin')(view), methods=['PUT']), JSON body",
+        "/accounts/12",
+        expect(json_body={"id": 12, "name": "ops", "updated": True}, content_types=JSON),
+        method="PUT",
+        body=ACCOUNT_BODY,
+        headers=(
+            *body_headers(b"application/json", ACCOUNT_BODY),
+            (ROLE_HEADER[0].lower().encode(), ROLE_HEADER[1].encode()),
+        ),
+    ),
+    Scenario(
+        "g_helpers",
+        "get_db()/current_user()/record_event() helpers sharing state on g, dict out",
+        "/account-summary",
+        expect(
+            json_body={
+                "user": "user 7",
+                "orders": [100, 101, 102],
+                "events": ["open", "orders"],
+                "queries": 2,
+                "db": "Bench",
+            },
+            content_types=JSON,
+        ),
+        query=b"uid=7",
+    ),
+    Scenario(
+        "sync_hash",
+        "def view(): request.args, 50 SHA-256 rounds of 4 KiB, jsonify (in a thread)",
+        "/checksum",
+        expect(
+            json_body={"rounds": 50, "digest": checksum(CHECKSUM_INPUT, 50)},
+            content_types=JSON,
+        ),
+        query=b"rounds=50",
+    ),
 )
 SCENARIO_NAMES: tuple[str, ...] = tuple(s.name for s in SCENARIOS)
 BY_NAME: dict[str, Scenario] = {s.name: s for s in SCENARIOS}
@@ -1332,6 +1574,9 @@ def ws_message(scenario: Scenario, index: int = 0) -> str | bytes:
     """The payload of websocket message ``index`` of ``scenario`` (bytes if binary)."""
     if scenario.ws_json:
         return json.dumps({"message": WS_MESSAGE, "n": index}, separators=(",", ":"))
+    if scenario.ws_binary and scenario.ws_size:
+        head = f"{WS_MESSAGE} #{index}".encode()
+        return head + bytes(i % 251 for i in range(scenario.ws_size - len(head)))
     if scenario.ws_binary:
         return f"{WS_MESSAGE} #{index}".encode() + bytes(range(16))
     return f"{WS_MESSAGE} #{index}"
@@ -1339,6 +1584,8 @@ def ws_message(scenario: Scenario, index: int = 0) -> str | bytes:
 
 def ws_expected(scenario: Scenario, sent: str | bytes) -> list[str | bytes]:
     """The replies ``scenario``'s app sends for the message ``sent``, in order."""
+    if scenario.ws_answer is not None:
+        return [scenario.ws_answer(sent)]
     if scenario.ws_replies == 1:
         return [sent]
     if scenario.ws_json:

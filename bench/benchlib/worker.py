@@ -126,7 +126,12 @@ class Target:
         """Handshake, echo three distinct messages, disconnect cleanly."""
         scenario = self.scenario
         client = WebSocketClient(
-            self.app, scenario.path, self.lifespan.state, scenario.ws_subprotocols, scenario.headers
+            self.app,
+            scenario.path,
+            self.lifespan.state,
+            scenario.ws_subprotocols,
+            scenario.headers,
+            scenario.query,
         )
         problems: list[str] = []
         try:
@@ -184,27 +189,41 @@ class Target:
         return problems
 
     async def _verify_connection(self, index: int) -> list[str]:
-        """One whole connection: the accept (and its headers), one message, the app's
-        reply, then the app's own close; the app must end cleanly."""
+        """One whole connection: the accept (its headers and subprotocol), the app's
+        greeting if any, one message, the app's reply, then the app's own close (its code
+        and reason); the app must end cleanly."""
         scenario = self.scenario
         client = WebSocketClient(
-            self.app, scenario.path, self.lifespan.state, headers=scenario.headers
+            self.app,
+            scenario.path,
+            self.lifespan.state,
+            scenario.ws_subprotocols,
+            scenario.headers,
+            scenario.query,
         )
         problems: list[str] = []
         try:
             accept = await client.connect()
+            problems.extend(_accept_problems(scenario, accept))
+            if scenario.ws_greeting:
+                greeting = await client.echo_reply(None)
+                if not ws_echo_matches(scenario, scenario.ws_greeting, greeting):
+                    problems.append(f"expected {scenario.ws_greeting!r}, got {dict(greeting)!r}")
             sent = ws_message(scenario, index)
-            headers = {bytes(k).lower(): bytes(v) for k, v in accept.get("headers", [])}
-            for name, value in scenario.ws_accept_headers:
-                if headers.get(name.lower().encode()) != value.encode():
-                    problems.append(f"accept headers {headers!r} lack {name}: {value}")
             reply = await client.echo_reply(sent)
             expected = scenario.ws_reply_prefix + str(sent)
             if not ws_echo_matches(scenario, expected, reply):
                 problems.append(f"sent {sent!r}, expected {expected!r}, got {dict(reply)!r}")
             close = await client.echo_reply(None)
-            if close.get("type") != "websocket.close" or close.get("code", 1000) != 1000:
-                problems.append(f"expected the app's websocket.close (1000), got {dict(close)!r}")
+            code, reason = scenario.ws_close
+            if (
+                close.get("type") != "websocket.close"
+                or close.get("code", 1000) != code
+                or (close.get("reason") or "") != reason
+            ):
+                problems.append(
+                    f"expected the app's websocket.close {code} {reason!r}, got {dict(close)!r}"
+                )
         finally:
             error = await client.close()
         if error is not None and not problems:
@@ -222,7 +241,12 @@ class Target:
         if self.scenario.kind == "ws":
             scenario = self.scenario
             client = WebSocketClient(
-                self.app, scenario.path, self.lifespan.state, scenario.ws_subprotocols
+                self.app,
+                scenario.path,
+                self.lifespan.state,
+                scenario.ws_subprotocols,
+                scenario.headers,
+                scenario.query,
             )
             await client.connect()
             try:
@@ -239,6 +263,9 @@ class Target:
                 message,
                 count,
                 self.scenario.headers,
+                self.scenario.ws_subprotocols,
+                self.scenario.query,
+                1 if self.scenario.ws_greeting else 0,
             )
         return await time_requests(self.app, self.scope, self.scenario.body, count)
 
@@ -261,6 +288,22 @@ class Target:
         """Time ``batches`` batches of ``count``; return µs per iteration of each."""
         gc.collect()
         return [await self.run(count) / count / 1000 for _ in range(batches)]
+
+
+def _accept_problems(scenario: Scenario, accept: Any) -> list[str]:
+    """What is wrong with a connection's ``websocket.accept``: a header or the subprotocol
+    the scenario expects missing."""
+    problems: list[str] = []
+    headers = {bytes(k).lower(): bytes(v) for k, v in accept.get("headers", [])}
+    for name, value in scenario.ws_accept_headers:
+        if headers.get(name.lower().encode()) != value.encode():
+            problems.append(f"accept headers {headers!r} lack {name}: {value}")
+    if scenario.ws_subprotocols and accept.get("subprotocol") != scenario.ws_subprotocol:
+        problems.append(
+            f"accepted subprotocol {accept.get('subprotocol')!r}, "
+            f"expected {scenario.ws_subprotocol!r}"
+        )
+    return problems
 
 
 def private_stdout() -> IO[str]:
