@@ -160,7 +160,7 @@ class FastMatcher:
             try:
                 found = self.match(path, method, websocket)
             except HTTPException as exc:
-                connection.routing_exception = exc
+                keep_routing_error(connection, exc)
                 return
             if found is not None:
                 connection.url_rule, connection.view_args = found
@@ -354,6 +354,18 @@ def _dynamic_transitions(root: Any) -> dict[int, list[tuple[Any, bool, bool, lis
     return table
 
 
+def keep_routing_error(connection: Any, error: HTTPException) -> None:
+    """Keep ``error`` as ``connection.routing_exception``, raised again when the
+    connection is dispatched, without the traceback of the match (nor of werkzeug's
+    ``RequestPath``/``SlashRequired`` it was raised from): the match's frames hold the
+    connection, which holds the error, a reference cycle that kept every 404, 405 and
+    redirect's request and contexts for the garbage collector
+    (tests/core/test_reference_cycles.py)."""
+    error.__traceback__ = None
+    error.__context__ = None
+    connection.routing_exception = error
+
+
 def match_with_adapter(app: Any, connection: Any, websocket: bool = False) -> None:
     """The match step through a werkzeug adapter that ``app.create_url_adapter`` binds
     for ``connection``: set its ``url_rule`` and ``view_args``, or its
@@ -364,7 +376,7 @@ def match_with_adapter(app: Any, connection: Any, websocket: bool = False) -> No
         adapter = app.create_url_adapter(connection)
         rule, view_args = adapter.match(return_rule=True, websocket=websocket)
     except HTTPException as exc:
-        connection.routing_exception = exc
+        keep_routing_error(connection, exc)
     else:
         connection.url_rule = rule
         connection.view_args = view_args

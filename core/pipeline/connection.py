@@ -193,6 +193,11 @@ async def handle(app: Erlen, connection: Any, protocol: Protocol) -> Response | 
         if protocol.hooks.teardown:
             await _plugin_teardown(app, connection, protocol, error)
         await ctx.pop(error)
+        # The error's traceback holds this frame, and a routing error's the connection
+        # that keeps it: no reference cycle once they are let go (as .http.handle does).
+        error = None
+        if connection.routing_exception is not None:
+            connection.routing_exception.__traceback__ = None
 
 
 async def full_dispatch(app: Erlen, ctx: Any, protocol: Protocol) -> Response | None:
@@ -211,10 +216,13 @@ async def full_dispatch(app: Erlen, ctx: Any, protocol: Protocol) -> Response | 
             result = await app.handle_user_exception(error)
         else:
             result = await handle_user_exception(app, error, plan_for(app, connection).errors)
-    override = _stage(app, protocol, "finalize")
-    if override is not None:
-        return await override(result, ctx)  # type: ignore[no-any-return]
-    return await finalize(app, ctx, protocol, result)
+    try:
+        override = _stage(app, protocol, "finalize")
+        if override is not None:
+            return await override(result, ctx)  # type: ignore[no-any-return]
+        return await finalize(app, ctx, protocol, result)
+    finally:
+        result = None  # an HTTP exception answered as itself: see .steps.full_dispatch
 
 
 async def preprocess(app: Erlen, ctx: Any, protocol: Protocol) -> Any:

@@ -103,7 +103,12 @@ async def handle_user_exception(app: Erlen, error: Exception, handlers: ErrorHan
         return await app.handle_http_exception(error)
     handler = handlers.for_error(error)
     if handler is None:
-        raise error
+        try:
+            raise error
+        finally:
+            # The traceback holds this frame: without the local, no reference cycle
+            # (tests/core/test_reference_cycles.py).
+            error = None  # type: ignore[assignment]
     return await handler(error)
 
 

@@ -222,6 +222,13 @@ async def handle(app: Erlen, steps: HttpSteps, request: Any, bare: bool = False)
         keep = request.scope.get("_erlen_preserve_context")
         if keep is not None:
             keep.append(ctx)
+        # The error's traceback holds this frame: without the local, no reference cycle;
+        # nor through a routing error (404, 405, redirect), which the request keeps and
+        # whose traceback (the kernel's frames only) holds the request
+        # (tests/core/test_reference_cycles.py).
+        error = None
+        if request.routing_exception is not None:
+            request.routing_exception.__traceback__ = None
     return outcome
 
 

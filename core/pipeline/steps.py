@@ -223,27 +223,33 @@ async def full_dispatch(
             result = await over.handle_user_exception(error)
         else:
             result = await handle_user_exception(app, error, plan.errors)
-    if over.finalize_request is not None:
-        return await over.finalize_request(result, ctx)
-    kind = type(result)
-    # A text result is sent bare (as bytes, no response object) when nothing can see the
-    # response it would become: no after function or plugin after hook (per plan, the
-    # flag), no ``after_this_request`` function, no session opened or to refresh, no
-    # ``request_finished`` receiver, and the app's response class the plain one.
-    # tests/core/test_hot_path.py compares such responses with the method chain's;
-    # tests/core/test_pipeline_steps.py covers each override.
-    if (
-        bare
-        and (kind is str or kind is bytes)
-        and (plan.flags or steps.flags_of(plan))[1]
-        and not ctx._after_funcs
-        and ctx._session is None
-        and not (_receivers.connected and signals.request_finished.receivers)
-        and app.response_class is steps.plain_class
-        and not cookie_needs_refresh(app, ctx.request)
-    ):
-        return result.encode() if kind is str else result
-    return await finalize(app, ctx, plan, steps, result)
+    try:
+        if over.finalize_request is not None:
+            return await over.finalize_request(result, ctx)
+        kind = type(result)
+        # A text result is sent bare (as bytes, no response object) when nothing can see
+        # the response it would become: no after function or plugin after hook (per plan,
+        # the flag), no ``after_this_request`` function, no session opened or to refresh,
+        # no ``request_finished`` receiver, and the app's response class the plain one.
+        # tests/core/test_hot_path.py compares such responses with the method chain's;
+        # tests/core/test_pipeline_steps.py covers each override.
+        if (
+            bare
+            and (kind is str or kind is bytes)
+            and (plan.flags or steps.flags_of(plan))[1]
+            and not ctx._after_funcs
+            and ctx._session is None
+            and not (_receivers.connected and signals.request_finished.receivers)
+            and app.response_class is steps.plain_class
+            and not cookie_needs_refresh(app, ctx.request)
+        ):
+            return result.encode() if kind is str else result
+        return await finalize(app, ctx, plan, steps, result)
+    finally:
+        # An HTTP exception answered as itself (abort(403) without a handler) has this
+        # frame in its traceback: holding it here made a reference cycle, the request and
+        # its contexts left to the garbage collector (tests/core/test_reference_cycles.py).
+        result = None
 
 
 async def finalize(
