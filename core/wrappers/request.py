@@ -13,6 +13,7 @@ import asyncio
 import inspect
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, NamedTuple, NoReturn
 
 from werkzeug.datastructures import CombinedMultiDict, Headers, ImmutableMultiDict, MultiDict
@@ -439,6 +440,15 @@ class Request(BaseRequestWebsocket):
         ) = limits
         return request
 
+    @cached_property
+    def _cached_json(self) -> dict[bool, Any]:
+        """Quart's JSON cache: ``{silent: value}``, ``Ellipsis`` where nothing is parsed yet.
+
+        Made on first read (a request that reads no JSON allocates none). A subclass that
+        overrides ``get_json`` reads and writes it as in Quart.
+        """
+        return {False: Ellipsis, True: Ellipsis}
+
     @property
     def max_content_length(self) -> int | None:
         """The largest body accepted, in bytes (``MAX_CONTENT_LENGTH``)."""
@@ -548,8 +558,8 @@ class Request(BaseRequestWebsocket):
         Without ``force`` a body whose mimetype is not JSON gives ``None`` (Quart's rule;
         Flask answers 415). Invalid JSON: 400, or ``None`` with ``silent``.
         """
-        cached = self.__dict__.setdefault("_cached_json", {})
-        if cache and silent in cached:
+        cached = self._cached_json
+        if cache and cached[silent] is not Ellipsis:
             return cached[silent]
         if not (force or self.is_json):
             return None
