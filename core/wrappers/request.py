@@ -13,7 +13,6 @@ import asyncio
 import inspect
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable
-from functools import cached_property
 from typing import TYPE_CHECKING, Any, NamedTuple, NoReturn
 
 from werkzeug.datastructures import CombinedMultiDict, Headers, ImmutableMultiDict, MultiDict
@@ -328,6 +327,19 @@ _PUSH_HEADERS = frozenset(
 SERVER_PUSH_HEADERS_TO_COPY = _PUSH_HEADERS
 
 
+class _JsonCache:
+    """Quart's ``request._cached_json``: ``{silent: value}``, ``Ellipsis`` where nothing is
+    parsed yet. Made on first read, so a request that reads no JSON allocates none; the
+    dict is then the instance's own attribute, which hides this (non-data) descriptor. A
+    subclass that overrides ``get_json`` reads and writes it as in Quart."""
+
+    def __get__(self, request: Any, owner: Any = None) -> Any:
+        if request is None:
+            return self
+        cache = request._cached_json = {False: Ellipsis, True: Ellipsis}
+        return cache
+
+
 class Request(BaseRequestWebsocket):
     """An HTTP request. Awaitable properties: ``data``, ``form``, ``files``, ``values``,
     ``json``; body streaming via ``request.body``."""
@@ -440,14 +452,7 @@ class Request(BaseRequestWebsocket):
         ) = limits
         return request
 
-    @cached_property
-    def _cached_json(self) -> dict[bool, Any]:
-        """Quart's JSON cache: ``{silent: value}``, ``Ellipsis`` where nothing is parsed yet.
-
-        Made on first read (a request that reads no JSON allocates none). A subclass that
-        overrides ``get_json`` reads and writes it as in Quart.
-        """
-        return {False: Ellipsis, True: Ellipsis}
+    _cached_json = _JsonCache()
 
     @property
     def max_content_length(self) -> int | None:
