@@ -575,9 +575,10 @@ class BaseRequestWebsocket(_SansIORequest):
 
     @cached_property
     def remote_addr(self) -> str | None:  # type: ignore[override]
-        """The client address (the ASGI ``client`` host)."""
+        """The client address: the ASGI ``client`` host, ``"<local>"`` for a scope without
+        one (a UNIX socket), as Quart gives and as the ``Remote-Addr`` header says."""
         client = self.scope.get("client")
-        return client[0] if client else None
+        return client[0] if client else "<local>"
 
     @property
     def endpoint(self) -> str | None:

@@ -327,6 +327,19 @@ _PUSH_HEADERS = frozenset(
 SERVER_PUSH_HEADERS_TO_COPY = _PUSH_HEADERS
 
 
+class _JsonCache:
+    """Quart's ``request._cached_json``: ``{silent: value}``, ``Ellipsis`` where nothing is
+    parsed yet. Made on first read, so a request that reads no JSON allocates none; the
+    dict is then the instance's own attribute, which hides this (non-data) descriptor. A
+    subclass that overrides ``get_json`` reads and writes it as in Quart."""
+
+    def __get__(self, request: Any, owner: Any = None) -> Any:
+        if request is None:
+            return self
+        cache = request._cached_json = {False: Ellipsis, True: Ellipsis}
+        return cache
+
+
 class Request(BaseRequestWebsocket):
     """An HTTP request. Awaitable properties: ``data``, ``form``, ``files``, ``values``,
     ``json``; body streaming via ``request.body``."""
@@ -439,6 +452,8 @@ class Request(BaseRequestWebsocket):
         ) = limits
         return request
 
+    _cached_json = _JsonCache()
+
     @property
     def max_content_length(self) -> int | None:
         """The largest body accepted, in bytes (``MAX_CONTENT_LENGTH``)."""
@@ -548,8 +563,8 @@ class Request(BaseRequestWebsocket):
         Without ``force`` a body whose mimetype is not JSON gives ``None`` (Quart's rule;
         Flask answers 415). Invalid JSON: 400, or ``None`` with ``silent``.
         """
-        cached = self.__dict__.setdefault("_cached_json", {})
-        if cache and silent in cached:
+        cached = self._cached_json
+        if cache and cached[silent] is not Ellipsis:
             return cached[silent]
         if not (force or self.is_json):
             return None

@@ -209,7 +209,7 @@ def make_test_scope(
 def with_peer(scope: dict[str, Any]) -> dict[str, Any]:
     """``scope`` with the ``client`` and ``server`` a local connection has, unless it
     names them: the test client's requests come from ``127.0.0.1`` (``remote_addr``), as
-    Flask's do (Quart's leave ``remote_addr`` ``None``)."""
+    Flask's do (Quart's scope has no client: ``remote_addr`` is ``"<local>"``)."""
     scope.setdefault("client", ("127.0.0.1", 50000))
     scope.setdefault("server", ("localhost", 80 if scope["scheme"] in {"http", "ws"} else 443))
     return scope

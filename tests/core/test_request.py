@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import io
+import json
 import os
 import tracemalloc
 from typing import Any
 
 import pytest
-from erlen import Erlen, request
+from erlen import Erlen, Request, request
 from werkzeug.datastructures import FileStorage
 
 
@@ -327,6 +329,42 @@ async def test_get_json_silent(app: Erlen) -> None:
     assert await response.get_json() == {"value": None}
     response = await client.post("/", data=b"{}", headers={"Content-Type": "text/plain"})
     assert await response.get_json() == {"value": None}
+
+
+async def test_get_json_parses_once_per_request(app: Erlen) -> None:
+    @app.route("/", methods=["POST"])
+    async def view() -> Any:
+        (await request.get_json())["seen"] = True
+        return {"again": await request.json, "silent": await request.get_json(silent=True)}
+
+    response = await app.test_client().post("/", json={"a": 1})
+    assert await response.get_json() == {"again": {"a": 1, "seen": True}, "silent": {"a": 1}}
+
+
+async def test_a_subclass_overriding_get_json_uses_quarts_cache(app: Erlen) -> None:
+    # Quart's Request keeps `_cached_json` ({silent: value}, Ellipsis until parsed), and
+    # subclasses that parse elsewhere (here in a thread, as LangBot's does) use it.
+    class ThreadedJSONRequest(Request):
+        async def get_json(
+            self, force: bool = False, silent: bool = False, cache: bool = True
+        ) -> Any:
+            if cache and self._cached_json[silent] is not Ellipsis:
+                return self._cached_json[silent]
+            result = await asyncio.to_thread(json.loads, await self.get_data())
+            if cache:
+                self._cached_json[silent] = result
+            return result
+
+    app.request_class = ThreadedJSONRequest
+
+    @app.route("/", methods=["POST"])
+    async def view() -> Any:
+        (await request.get_json())["seen"] = True
+        return {"again": await request.json}
+
+    response = await app.test_client().post("/", json={"a": 1})
+    assert response.status_code == 200
+    assert await response.get_json() == {"again": {"a": 1, "seen": True}}
 
 
 async def test_body_streaming(app: Erlen) -> None:

@@ -94,10 +94,19 @@ async def test_remote_addr_is_the_clients_and_wins_over_one_it_sent() -> None:
     async def addr() -> list[str | None]:
         return [request.headers.get("Remote-Addr"), *request.headers.getlist("remote-addr")]
 
+    @app.route("/remote")
+    async def remote() -> list[str | None]:
+        return [request.remote_addr, *request.access_route]
+
     sent = [(b"host", b"h"), (b"remote-addr", b"10.9.9.9")]
     status, body = await call_asgi(app, path="/addr", client=("198.51.100.4", 1), headers=sent)
     assert status == 200
     assert json.loads(body) == ["198.51.100.4", "198.51.100.4", "10.9.9.9"]
-    # a server that does not know the client (a unix socket): Quart's placeholder
+    status, body = await call_asgi(app, path="/remote", client=("198.51.100.4", 1), headers=sent)
+    assert json.loads(body) == ["198.51.100.4", "198.51.100.4"]
+    # a server that does not know the client (a unix socket): Quart's placeholder, in the
+    # header and in `remote_addr` (it was None there, and `access_route` empty)
     status, body = await call_asgi(app, path="/addr", headers=[(b"host", b"h")])
+    assert json.loads(body) == ["<local>", "<local>"]
+    status, body = await call_asgi(app, path="/remote", headers=[(b"host", b"h")])
     assert json.loads(body) == ["<local>", "<local>"]
