@@ -44,6 +44,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
+import sys
 from collections.abc import Awaitable, Generator
 from typing import TYPE_CHECKING, Any
 
@@ -79,7 +80,8 @@ RESPONDED = 4  # the handshake was answered with an HTTP response
 # Messages the reader task reads ahead of the handler before it waits.
 _READ_AHEAD = 16
 # send() yields to the event loop once every 64 sends without a receive() between.
-_YIELD_EVERY_MASK = 63
+_YIELD_EVERY = 64
+_UNWATCHED_WRAP = 2 * _YIELD_EVERY  # where send()'s count goes back to _YIELD_EVERY
 
 _CONCURRENT_RECEIVE = (
     "Another task is already waiting in websocket.receive(); receive from one task only"
@@ -114,6 +116,19 @@ def _sent_from_elsewhere(connection: WebsocketChannel) -> bool:
     """Whether the running code is outside the connection's handler (and its tasks)."""
     ctx = websocket_context_var.get(None)
     return ctx is None or ctx.websocket is not connection
+
+
+def _send_message(data: Any) -> dict[str, Any]:
+    """The ``websocket.send`` message of what is neither exactly ``str`` nor ``bytes``:
+    a subclass of either, or a buffer (``bytearray``, ``memoryview``) sent as bytes."""
+    if isinstance(data, str):
+        return {"type": "websocket.send", "bytes": None, "text": data}
+    if isinstance(data, (bytes, bytearray, memoryview)):
+        return {"type": "websocket.send", "bytes": bytes(data), "text": None}
+    raise TypeError(
+        f"websocket.send() takes str or bytes, not {type(data).__name__};"
+        " use send_json() for other values"
+    )
 
 
 class InvalidJSONMessage(BadRequest, JSONDecodeError):
@@ -156,10 +171,13 @@ class WebsocketChannel:
     _waiter: asyncio.Future[None] | None = None
     _space: asyncio.Future[None] | None = None
     _closer: asyncio.Future[None] | None = None
-    # pending sends = started - done; ``done`` moving is the watch's sign of progress.
-    _sends_started = 0
-    _sends_done = 0
-    _done_seen = 0
+    # Sends waiting on the server, and whether one completed since the watch last looked
+    # (its sign of progress, as a count of sends done moving was). Neither counts every
+    # message: a count past 256 is a new int object on each change (CPython keeps only
+    # the small ones), one per send on a long-lived connection. The watch's verdicts are
+    # pinned by test_hostile_slow_clients.py and test_messages.py (test_sends_piling_*).
+    _pending = 0
+    _progress = False
     _stalled_since: float | None = None
     _aborted: set[asyncio.Task[Any]] | None = None  # senders we cancelled (1008)
     _task: asyncio.Task[Any] | None = None  # the handler's, set by the protocol
@@ -182,15 +200,18 @@ class WebsocketChannel:
         self._received = False
         self._receiving = False
         self._unwatched_sends = 0
-        self._sends_started = 0
-        self._sends_done = 0
+        self._pending = 0
+        self._progress = False
         self._json = json
         max_size = settings.max_message_size if settings is not None else None
         self._max_size = max_size
         # Strings are measured in characters first: at most 4 UTF-8 bytes each, so a
         # string this short cannot be too big and is never encoded to be measured.
         self._max_chars = max_size // 4 if max_size is not None else None
-        self._send_limit = settings.send_queue_size if settings is not None else None
+        limit = settings.send_queue_size if settings is not None else None
+        # No limit is one no send reaches: send() then makes one comparison either way
+        # (test_messages.py, test_no_send_queue_size_lets_sends_wait_without_bound).
+        self._send_limit = limit if limit is not None else sys.maxsize
         spec = (self.scope.get("asgi") or {}).get("spec_version", "2.0")
         self._spec = tuple(int(part) for part in spec.split(".")[:2] if part.isdigit())
 
@@ -229,7 +250,7 @@ class WebsocketChannel:
     @property
     def pending_sends(self) -> int:
         """How many ``send()`` calls to this connection are waiting on the client."""
-        return self._sends_started - self._sends_done
+        return self._pending
 
     def _closed_error(self) -> ConnectionClosed:
         return ConnectionClosed(
@@ -460,29 +481,22 @@ class WebsocketChannel:
                 # ConnectionClosed, a CancelledError, there would abort that request.
                 return
             await self._prepare_io()
-        message: dict[str, Any]
         # Both keys, the unused one None, as Quart sends them: clients that read
         # message["bytes"] of a text message (Starlette's test client) get None.
         kind = type(data)
-        if kind is str or (kind is not bytes and isinstance(data, str)):
+        if kind is str:
             message = {"type": "websocket.send", "bytes": None, "text": data}
         elif kind is bytes:
             message = {"type": "websocket.send", "bytes": data, "text": None}
-        elif isinstance(data, (bytes, bytearray, memoryview)):  # a subclass or a buffer
-            message = {"type": "websocket.send", "bytes": bytes(data), "text": None}
         else:
-            raise TypeError(
-                f"websocket.send() takes str or bytes, not {type(data).__name__};"
-                " use send_json() for other values"
-            )
-        started = self._sends_started
-        limit = self._send_limit
-        if limit is not None and started - self._sends_done >= limit:
+            message = _send_message(data)  # a subclass, a buffer, or a TypeError
+        pending = self._pending
+        if pending >= self._send_limit:
             self._abort_slow_client()
             if _sent_from_elsewhere(self):
                 return  # as for a client that left: a broadcasting view goes on
             raise self._closed_error()
-        self._sends_started = started + 1
+        self._pending = pending + 1
         asgi_send = self._asgi_send  # read, then called: as in receive()
         try:
             await asgi_send(message)
@@ -500,8 +514,15 @@ class WebsocketChannel:
                 raise self._closed_error() from None
             raise
         finally:
-            self._sends_done += 1
-        unwatched = self._unwatched_sends + 1  # sends since the last receive()
+            self._pending -= 1
+            self._progress = True
+        # Sends since the last receive(), counted 1..63, then 64..127 over and over: the
+        # reader test and the yield below give the same answers as with the plain count
+        # (at least 2; every 64th), and it stays one of the small ints CPython keeps,
+        # never a new object per send (test_messages.py, test_a_push_loop_lets_*).
+        unwatched = self._unwatched_sends + 1
+        if unwatched == _UNWATCHED_WRAP:
+            unwatched = _YIELD_EVERY
         self._unwatched_sends = unwatched
         # A handler that never received gets the reader at its second send in a row (a
         # feed: it learns at once that its client left). One that received reads the
@@ -513,7 +534,7 @@ class WebsocketChannel:
             self._start_reader()
         if _receivers.connected and signals.websocket_sent.receivers:
             await signals.send_async(signals.websocket_sent, self, data=data)
-        if not unwatched & _YIELD_EVERY_MASK:
+        if unwatched == _YIELD_EVERY:
             # A send that the server takes without waiting (a fast client, or a gone
             # one: hypercorn then drops it) does not suspend, so a push loop would
             # never let the event loop run the reader, other clients or the watch.
@@ -586,11 +607,10 @@ class WebsocketChannel:
                     self._overran = True
                     return True
             return False
-        done = self._sends_done
-        if self._sends_started != done:
-            if self._stalled_since is None or done != self._done_seen:
+        if self._pending:
+            if self._stalled_since is None or self._progress:
                 self._stalled_since = now
-                self._done_seen = done
+                self._progress = False
             elif send_timeout is not None and now - self._stalled_since >= send_timeout:
                 self._abort_slow_client()
             return False

@@ -187,6 +187,58 @@ async def test_sends_piling_up_on_a_slow_client_close_it_1008() -> None:
     assert closes == [{"type": "websocket.close", "code": 1008, "reason": "Client too slow"}]
 
 
+async def test_no_send_queue_size_lets_sends_wait_without_bound() -> None:
+    """``WEBSOCKET_SEND_QUEUE_SIZE = None``: a hundred sends waiting on a stuck client are
+    all sent once it drains, and the connection ends normally."""
+    app = Erlen(__name__)
+    app.config["WEBSOCKET_SEND_QUEUE_SIZE"] = None
+    drained = asyncio.Event()
+    seen_pending: list[int] = []
+
+    @app.websocket("/ws")
+    async def ws():
+        await websocket.accept()
+        conn = websocket.connection
+        sends = [asyncio.ensure_future(conn.send(f"m{i}")) for i in range(100)]
+        for _ in range(1000):  # bounded: until every send waits on the client
+            if conn.pending_sends == 100:
+                break
+            await asyncio.sleep(0)
+        seen_pending.append(conn.pending_sends)
+        drained.set()
+        await asyncio.gather(*sends)
+        seen_pending.append(conn.pending_sends)
+
+    sent: list[dict[str, Any]] = []
+    incoming: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+    incoming.put_nowait({"type": "websocket.connect"})
+
+    async def receive() -> dict[str, Any]:
+        return await incoming.get()
+
+    async def send(message: dict[str, Any]) -> None:
+        if message["type"] == "websocket.send":
+            await drained.wait()
+        sent.append(message)
+        if message["type"] == "websocket.close":
+            incoming.put_nowait({"type": "websocket.disconnect", "code": 1000})
+
+    scope = {
+        "type": "websocket",
+        "asgi": {"version": "3.0", "spec_version": "2.3"},
+        "scheme": "ws",
+        "path": "/ws",
+        "query_string": b"",
+        "headers": [(b"host", b"localhost")],
+        "subprotocols": [],
+    }
+    await asyncio.wait_for(app(scope, receive, send), 5)
+    assert seen_pending == [100, 0]
+    texts = [m["text"] for m in sent if m["type"] == "websocket.send"]
+    assert sorted(texts) == sorted(f"m{i}" for i in range(100))
+    assert sent[-1] == {"type": "websocket.close", "code": 1000, "reason": ""}
+
+
 async def test_send_takes_str_bytes_and_their_kin() -> None:
     """``send`` sends a ``str`` (or a subclass) as text and ``bytes``, a ``bytearray`` or a
     ``memoryview`` as binary; anything else is a ``TypeError`` naming its type."""
@@ -214,3 +266,34 @@ async def test_send_takes_str_bytes_and_their_kin() -> None:
     assert errors == [
         "websocket.send() takes str or bytes, not int; use send_json() for other values"
     ]
+
+
+@pytest.mark.parametrize("count", [63, 64, 300])
+async def test_a_push_loop_lets_other_tasks_run(count: int) -> None:
+    """A handler sending to a client that takes each message at once (the test client's
+    send never waits) awaits nothing else, yet other tasks still run: ``send()`` yields
+    to the event loop at every 64th send in a row, past 128 sends too."""
+    app = Erlen(__name__)
+    turns_while_sending: list[int] = []
+
+    @app.websocket("/push")
+    async def push():
+        turns = 0
+
+        async def other_client() -> None:
+            nonlocal turns
+            while True:
+                turns += 1
+                await asyncio.sleep(0)
+
+        task = asyncio.ensure_future(other_client())
+        await asyncio.sleep(0)
+        before = turns
+        for number in range(count):
+            await websocket.send(str(number))
+        turns_while_sending.append(turns - before)
+        task.cancel()
+
+    async with app.test_client().websocket("/push") as conn:
+        assert [await conn.receive() for _ in range(count)] == [str(n) for n in range(count)]
+    assert turns_while_sending[0] >= count // 64
