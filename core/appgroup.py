@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 
 import click
 
+from .ctx import loop_running
 from .discovery import ScriptInfo
 
 __all__ = ["AppGroup", "with_appcontext"]
@@ -27,7 +28,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 def _refuse_running_loop() -> None:
     # The app context is pushed and popped with asyncio.run, which cannot run inside a
     # loop: say so before the command runs, instead of failing half-way through it.
-    if not _loop_running():
+    if not loop_running():
         return
     raise RuntimeError(
         "app.cli commands run outside any event loop, as from a terminal: call"
@@ -65,7 +66,7 @@ def _in_app_context(f: F, owner: Callable[[], Any] | None, *, as_quart: bool = F
     @click.pass_context
     @functools.wraps(f)
     def decorator(ctx: click.Context, *args: Any, **kwargs: Any) -> Any:
-        if lenient and _loop_running():
+        if lenient and loop_running():
             return ctx.invoke(f, *args, **kwargs)
         _refuse_running_loop()
         app = owner() if owner is not None else None
@@ -89,14 +90,6 @@ def _in_app_context(f: F, owner: Callable[[], Any] | None, *, as_quart: bool = F
 
     decorator.__erlen_app_context__ = True  # type: ignore[attr-defined]
     return decorator  # type: ignore[return-value]
-
-
-def _loop_running() -> bool:
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return False
-    return True
 
 
 def _in_context_command(command: click.Command, owner: Callable[[], Any] | None) -> Any:

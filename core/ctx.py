@@ -98,7 +98,8 @@ class _Pushed:
 _NOTHING_PENDING = _Pushed()
 
 
-def _loop_running() -> bool:
+def loop_running() -> bool:
+    """Whether this thread runs an event loop now (``await`` works here)."""
     try:
         asyncio.get_running_loop()
     except RuntimeError:
@@ -174,7 +175,7 @@ class AppContext(AsyncWithOnly):
         ``await ctx.pop()`` (Quart), or ``ctx.pop()`` (Flask) where no event loop runs
         (a script, a ``unittest`` ``tearDown``), which tears down at once, in this
         thread (as Flask does)."""
-        if _loop_running():
+        if loop_running():
             return self._pop(exc)
         try:
             if len(self._tokens) == 1:
@@ -292,7 +293,7 @@ class _ConnectionContext(AsyncWithOnly):
         """Run teardown functions, leave this context, and the app context it pushed:
         ``await ctx.pop()``, or ``ctx.pop()`` where no event loop runs (as
         :meth:`AppContext.pop`)."""
-        if _loop_running():
+        if loop_running():
             return self._pop(exc)
         token, app_ctx = self._tokens[-1]
         try:

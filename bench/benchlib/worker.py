@@ -122,10 +122,10 @@ class Target:
         if problems:
             raise VerificationError(f"{self.scenario.description}: " + "; ".join(problems))
 
-    async def _verify_websocket(self) -> list[str]:
-        """Handshake, echo three distinct messages, disconnect cleanly."""
+    def _client(self) -> WebSocketClient:
+        """A client for the scenario's path, with its subprotocols, headers and query."""
         scenario = self.scenario
-        client = WebSocketClient(
+        return WebSocketClient(
             self.app,
             scenario.path,
             self.lifespan.state,
@@ -133,6 +133,11 @@ class Target:
             scenario.headers,
             scenario.query,
         )
+
+    async def _verify_websocket(self) -> list[str]:
+        """Handshake, echo three distinct messages, disconnect cleanly."""
+        scenario = self.scenario
+        client = self._client()
         problems: list[str] = []
         try:
             accept = await client.connect()
@@ -193,14 +198,7 @@ class Target:
         greeting if any, one message, the app's reply, then the app's own close (its code
         and reason); the app must end cleanly."""
         scenario = self.scenario
-        client = WebSocketClient(
-            self.app,
-            scenario.path,
-            self.lifespan.state,
-            scenario.ws_subprotocols,
-            scenario.headers,
-            scenario.query,
-        )
+        client = self._client()
         problems: list[str] = []
         try:
             accept = await client.connect()
@@ -239,15 +237,7 @@ class Target:
             finally:
                 await self._close_room(clients)
         if self.scenario.kind == "ws":
-            scenario = self.scenario
-            client = WebSocketClient(
-                self.app,
-                scenario.path,
-                self.lifespan.state,
-                scenario.ws_subprotocols,
-                scenario.headers,
-                scenario.query,
-            )
+            client = self._client()
             await client.connect()
             try:
                 message = ws_message(self.scenario)
