@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
 import textwrap
 import uuid
@@ -339,8 +340,9 @@ def test_the_help_lists_the_commands_of_an_app_named_in_an_env_file(
     try:
         result = CliRunner().invoke(make_cli(), args, env={"FLASK_APP": None})
         # (a bare `kernel` prints its help on stderr, as click does)
-        assert "  seed       Fill the database." in result.output
-        assert "  routes " in result.output
+        # (the column the help lines up depends on the commands the loaded plugins add)
+        assert re.search(r"^  seed +Fill the database\.$", result.output, re.MULTILINE)
+        assert re.search(r"^  routes +", result.output, re.MULTILINE)
     finally:
         for name in ("FLASK_APP", "KERNEL_APP"):
             os.environ.pop(name, None)
