@@ -1,0 +1,116 @@
+"""Serve :mod:`views` with Quart or Erlen and print what its test client answered to
+every case of :mod:`cases`, as JSON: ``python answers.py quart|erlen``.
+
+Run in a process of its own per framework, so the real ``quart`` never shares a process
+with Erlen. Values that differ from run to run are replaced by a marker: signed cookie
+values, dates, ETags of files.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import importlib
+import json
+import logging
+import re
+import sys
+import warnings
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from cases import FLOWS, REQUESTS, WEBSOCKETS  # noqa: E402
+
+#: Headers whose value depends on the clock or the file system.
+VOLATILE = {"date", "expires", "last-modified", "etag"}
+SIGNED = re.compile(r"(session=)[^;]+")
+EXPIRES = re.compile(r"(Expires=)(?!Thu, 01 Jan 1970)[^;]+")
+
+
+def build_app(framework: str) -> Any:
+    """``views`` executed with ``framework``'s public names as its globals."""
+    module = importlib.import_module(framework)
+    names = {n: getattr(module, n) for n in dir(module) if not n.startswith("_")}
+    views = importlib.import_module(f"{framework}.views")
+    names.update(
+        App=getattr(module, "Quart" if framework == "quart" else "Erlen"),
+        MethodViewBase=views.MethodView,
+        ViewBase=views.View,
+        __name__=f"oracle_{framework}",
+    )
+    source = (HERE / "views.py").read_text()
+    exec(compile(source, str(HERE / "views.py"), "exec"), names)
+    return names["app"]
+
+
+def headers_of(response: Any) -> list[list[str]]:
+    """The response's headers, lowercase names, sorted, volatile values masked."""
+    found = []
+    for name, value in response.headers.items():
+        name = name.lower()
+        if name in VOLATILE:
+            value = "<varies>"
+        elif name == "allow":  # werkzeug lists the methods of a set: in no set order
+            value = ", ".join(sorted(value.split(", ")))
+        elif name == "set-cookie":
+            value = EXPIRES.sub(r"\1<varies>", value)
+            value = SIGNED.sub(r"\1<signed>", value) if "session=;" not in value else value
+        found.append([name, value])
+    return sorted(found)
+
+
+async def answer(client: Any, method: str, path: str, options: dict[str, Any]) -> Any:
+    try:
+        response = await client.open(path, method=method, **options)
+        body = await response.get_data()
+    except Exception as error:  # what the test client raised is the answer
+        return {"raised": type(error).__name__}
+    return {
+        "status": response.status_code,
+        "headers": headers_of(response),
+        "body": base64.b64encode(body).decode(),
+    }
+
+
+async def websocket_answer(client: Any, path: str, steps: list[Any]) -> list[Any]:
+    """What a conversation received: its messages, then the error that ended it (its
+    class name, and the status of a refusal)."""
+    got: list[Any] = []
+    headers = {"X-Token": "t"}
+    try:
+        async with client.websocket(path, subprotocols=["one", "two"], headers=headers) as ws:
+            for step in steps:
+                if step is None:
+                    message = await ws.receive()
+                    got.append(message if isinstance(message, str) else repr(message))
+                else:
+                    await ws.send(step)
+    except Exception as error:  # Quart's disconnect error carries no close code
+        got.append(type(error).__name__)
+        status = getattr(getattr(error, "response", None), "status_code", None)
+        if status is not None:
+            got.append(status)
+    return got
+
+
+async def main(framework: str) -> dict[str, Any]:
+    app = build_app(framework)
+    results: dict[str, Any] = {}
+    client = app.test_client()
+    for case_id, (method, path, options) in REQUESTS.items():
+        results[case_id] = await answer(client, method, path, options)
+    for case_id, paths in FLOWS.items():
+        flow_client = app.test_client()
+        results[case_id] = [await answer(flow_client, "GET", path, {}) for path in paths]
+    for case_id, (path, sends) in WEBSOCKETS.items():
+        results[case_id] = await asyncio.wait_for(websocket_answer(client, path, sends), 10)
+    return results
+
+
+if __name__ == "__main__":
+    warnings.simplefilter("ignore")
+    logging.disable(logging.CRITICAL)  # the 500s' tracebacks: the answers are the point
+    print(json.dumps(asyncio.run(main(sys.argv[1]))))

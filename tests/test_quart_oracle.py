@@ -1,0 +1,107 @@
+"""Erlen answers as Quart does: one app (``tests/quart_oracle/views.py``) served by the
+real Quart and by Erlen, each in a process of its own, asked the same ~200 requests,
+session flows and websocket conversations (``cases.py``); every answer (status, headers,
+body; messages and how a conversation ended) must be Quart's, except the differences
+listed here, each with its reason (``docs/porting.md`` describes them for users).
+
+A listed difference that disappears fails too, so the list stays true. Needs the real
+``quart`` (the test extra pins it); CI's dependency-floors stage leaves this module out.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ORACLE = Path(__file__).resolve().parent / "quart_oracle"
+_spec = importlib.util.spec_from_file_location("quart_oracle_cases", ORACLE / "cases.py")
+assert _spec is not None and _spec.loader is not None
+cases = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(cases)
+
+CASE_IDS = [*cases.REQUESTS, *cases.FLOWS, *cases.WEBSOCKETS]
+
+STREAMED = (
+    "the test client shows the headers the app sent: a streamed body has no"
+    " Content-Length (Quart's client rebuilds the response, which adds one; porting.md,"
+    " Testing)"
+)
+#: Where Erlen deliberately answers otherwise, and why.
+KNOWN_DIFFERENCES = {
+    "GET /tuple-status-line": "a status line ('201 CREATED') is a status, as in Flask;"
+    " Quart answers 500 (int() of the line)",
+    "GET /tuple-repeated-pairs": "header pairs repeating a name are all sent, as Flask's"
+    " make_response passes them to the response class; Quart keeps the last",
+    "GET /json-dates": "dates are ISO 8601 in JSON (msgspec; porting.md, JSON)",
+    "GET /json-set": "a set is written as a JSON array (msgspec); Quart answers 500",
+    "GET /redirect-non-ascii": "a Location that is not ASCII is percent-encoded, as"
+    " browsers need; Quart sends the raw text",
+    "GET /async-generator": STREAMED,
+    "GET /sync-generator": STREAMED,
+    "GET /generator-status": STREAMED,
+    "GET /stream-with-context?a=q": STREAMED,
+    "GET /async-generator-view": STREAMED,
+    "GET /sync-generator-view": STREAMED,
+    "HEAD /async-generator": STREAMED,
+    "GET /response-etag match": STREAMED + "; a 304 has no body, so no length",
+    "GET /response-etag weak match": STREAMED + "; a 304 has no body, so no length",
+    "GET /list-iterator": "an iterator is a streamed body, as in Flask; Quart answers 500",
+    "GET /files/f.txt": "send_file is Flask's: Content-Disposition inline and"
+    " Accept-Ranges (porting.md, Requests and responses)",
+    "GET /files/p.html": "send_file is Flask's: Content-Disposition inline and Accept-Ranges",
+    "GET /files range": "send_file is Flask's: Content-Disposition inline",
+    "GET /files range past the end": "a 416 says the size: Content-Range bytes */10 (RFC 9110)",
+    "GET /send-file-io": "an in-memory file is sent with Cache-Control: no-cache, as Flask's"
+    " max_age=None (porting.md, From Flask)",
+    "POST /form multipart cut": "a malformed multipart body is a 400; Quart gives an empty form",
+    "POST /form no boundary": "a multipart body without boundary is a 400; Quart gives an"
+    " empty form",
+    "POST /json not utf-8": "JSON that is not UTF-8 is a 400; Quart answers 500",
+    "session set then read": "Vary: Cookie when a view read the session, as Flask adds it",
+    "permanent session, cleared": "Vary: Cookie when a view read the session",
+    "websocket json": "send_json() writes compact JSON (porting.md, JSON)",
+    "websocket info": "the test client sends the subprotocols it is given; Quart's"
+    " leaves them out of the scope",
+}
+
+
+def answers_of(framework: str) -> dict[str, Any]:
+    """What ``answers.py`` printed for ``framework``."""
+    done = subprocess.run(
+        [sys.executable, str(ORACLE / "answers.py"), framework],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout)  # type: ignore[no-any-return]
+
+
+@pytest.fixture(scope="module")
+def answers() -> tuple[dict[str, Any], dict[str, Any]]:
+    """Quart's answers and Erlen's."""
+    return answers_of("quart"), answers_of("erlen")
+
+
+def test_every_listed_difference_is_a_case() -> None:
+    assert set(KNOWN_DIFFERENCES) <= set(CASE_IDS)
+
+
+@pytest.mark.parametrize("case_id", CASE_IDS)
+def test_erlen_answers_as_quart_does(
+    case_id: str, answers: tuple[dict[str, Any], dict[str, Any]]
+) -> None:
+    quart, erlen = answers
+    if case_id in KNOWN_DIFFERENCES:
+        assert erlen[case_id] != quart[case_id], (
+            f"{case_id!r} now answers as Quart: remove it from KNOWN_DIFFERENCES"
+        )
+    else:
+        assert erlen[case_id] == quart[case_id]
