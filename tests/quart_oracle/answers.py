@@ -99,14 +99,16 @@ async def websocket_answer(client: Any, path: str, steps: list[Any]) -> list[Any
 async def main(framework: str) -> dict[str, Any]:
     app = build_app(framework)
     results: dict[str, Any] = {}
-    client = app.test_client()
     for case_id, (method, path, options) in REQUESTS.items():
-        results[case_id] = await answer(client, method, path, options)
+        # A client per request: no cookie (a signed session, which changes every
+        # second) is carried from one case to the next.
+        results[case_id] = await answer(app.test_client(), method, path, options)
     for case_id, paths in FLOWS.items():
         flow_client = app.test_client()
         results[case_id] = [await answer(flow_client, "GET", path, {}) for path in paths]
     for case_id, (path, sends) in WEBSOCKETS.items():
-        results[case_id] = await asyncio.wait_for(websocket_answer(client, path, sends), 10)
+        conversation = websocket_answer(app.test_client(), path, sends)
+        results[case_id] = await asyncio.wait_for(conversation, 10)
     return results
 
 

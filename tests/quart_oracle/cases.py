@@ -49,11 +49,16 @@ GETS = """
 /bp/nothere /bp/value-error /bp/template /again/where /template /cookies/set /files/f.txt
 /files/p.html /files/../x /files/nope.txt /send-file-io /decorated /sync-callable
 /partial /lambda /items /items/3 /greeting /ensure-async /copy-context /nothere /%zz
-/str?x=%zz
+/str?x=%zz /order/plain /order-events?after=plain /order/nested/deep /order-events?after=deep
+/order/nested/raises /order-events?after=raises /order/nested/aborts
+/order-events?after=aborts /order/nothere /order-events?after=nothere
+/http-handler/404 /http-handler/418 /http-handler/599 /handler-raises
+/before-aborts /g-in-hooks /session-in-after /head-redirect /template-file
+/template-missing /stream-template /lenient?x=1 /strict?x=1&y=%20
 """.split()
 REQUESTS: dict[str, tuple[str, str, dict[str, Any]]] = {f"GET {p}": ("GET", p, {}) for p in GETS}
 for method, paths in {
-    "HEAD": "/str /dict /async-generator /redirect /nothere /put-only /cookies/set",
+    "HEAD": "/str /dict /async-generator /redirect /nothere /put-only /cookies/set /head-redirect",
     "OPTIONS": "/str /put-only /nothere /data /items",
     "POST": "/str /items",
     "DELETE": "/put-only /data /items/4 /greeting",
@@ -152,6 +157,8 @@ REQUESTS.update(
             {"data": b"[1]", "headers": {"Content-Type": "text/plain"}},
         ),
         "POST /data": ("POST", "/data", {"data": b"abc"}),
+        "POST /body-limit within": ("POST", "/body-limit", {"data": b"x" * 1000}),
+        "POST /body-limit over": ("POST", "/body-limit", {"data": b"x" * 1001}),
         "PUT /data typed": (
             "PUT",
             "/data",

@@ -23,11 +23,12 @@ from http import HTTPStatus
 from typing import Any
 
 from werkzeug.datastructures import Headers
-from werkzeug.exceptions import BadRequest, Conflict, NotFound
+from werkzeug.exceptions import BadRequest, Conflict, HTTPException, NotFound
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 app = App("oracle")
 app.secret_key = "oracle secret"
+app.config["MAX_CONTENT_LENGTH"] = 1000
 # Flask's and Quart's JSON default; Erlen's is UTF-8 (docs/porting.md, JSON).
 app.json.ensure_ascii = True
 STATIC = tempfile.mkdtemp(prefix="oracle-static-")
@@ -1037,3 +1038,203 @@ async def ws_abort() -> Any:
 async def ws_close() -> None:
     await websocket.accept()
     await websocket.close(4001, "bye")
+
+
+# --- the order of hooks, teardowns and error handlers ----------------------------------------
+
+#: What the hooks of the /order routes did, read (and emptied) by GET /order-events.
+EVENTS: list[str] = []
+outer = Blueprint("outer", "oracle", url_prefix="/order")
+nested = Blueprint("nested", "oracle", url_prefix="/nested")
+
+
+def record(name: str) -> Any:
+    """A before, after or teardown function appending ``name`` to :data:`EVENTS`."""
+
+    async def before() -> None:
+        EVENTS.append(f"before {name}")
+
+    async def after(response: Any) -> Any:
+        EVENTS.append(f"after {name}")
+        response.headers.add("X-Order", name)
+        return response
+
+    async def teardown(error: Any) -> None:
+        EVENTS.append(f"teardown {name} {type(error).__name__}")
+
+    return before, after, teardown
+
+
+for scaffold, label in ((outer, "outer"), (nested, "nested")):
+    before, after, teardown = record(label)
+    scaffold.before_request(before)
+    scaffold.after_request(after)
+    scaffold.teardown_request(teardown)
+app_before, app_after, app_teardown = record("app")
+
+
+@app.before_request
+async def app_records() -> None:
+    if request.path.startswith("/order/"):
+        await app_before()
+
+
+@app.after_request
+async def app_records_after(response: Any) -> Any:
+    if request.path.startswith("/order/"):
+        return await app_after(response)
+    return response
+
+
+@app.teardown_request
+async def app_records_teardown(error: Any) -> None:
+    if request.path.startswith("/order/"):
+        await app_teardown(error)
+
+
+@app.route("/order-events")
+async def order_events() -> Any:
+    seen = list(EVENTS)
+    EVENTS.clear()
+    return {"events": seen}
+
+
+@outer.route("/plain")
+async def order_plain() -> Any:
+    EVENTS.append("view")
+    return "plain"
+
+
+@nested.route("/deep")
+async def order_deep() -> Any:
+    EVENTS.append("view")
+    return "deep"
+
+
+@nested.route("/raises")
+async def order_raises() -> Any:
+    EVENTS.append("view")
+    raise ValueError("deep")
+
+
+@nested.route("/aborts")
+async def order_aborts() -> Any:
+    EVENTS.append("view")
+    abort(418)
+
+
+@nested.errorhandler(418)
+async def nested_teapot(error: Any) -> Any:
+    EVENTS.append("handler 418")
+    return "teapot", 418
+
+
+outer.register_blueprint(nested)
+app.register_blueprint(outer)
+
+
+@app.errorhandler(500)
+async def on_server_error(error: Any) -> Any:
+    original = getattr(error, "original_exception", None)
+    return {"code": error.code, "original": type(original).__name__}, 500
+
+
+@app.errorhandler(HTTPException)
+async def on_http_exception(error: Any) -> Any:
+    if request.path.startswith("/http-handler/"):
+        return {"http": error.code, "name": error.name}, error.code
+    return error
+
+
+@app.route("/http-handler/<int:code>")
+async def r_http_handler(code: int) -> Any:
+    abort(code)
+
+
+@app.route("/handler-raises")
+async def r_handler_raises() -> Any:
+    raise LookupError("first")
+
+
+@app.errorhandler(LookupError)
+async def on_lookup_error(error: Any) -> Any:
+    raise RuntimeError("the handler failed")
+
+
+@app.route("/before-aborts")
+async def r_before_aborts() -> Any:
+    return "never"
+
+
+@app.before_request
+async def abort_early() -> None:
+    if request.path == "/before-aborts":
+        abort(409, "early")
+
+
+@app.route("/g-in-hooks")
+async def r_g_in_hooks() -> Any:
+    return {"seen": g.get("hook_value")}
+
+
+@app.before_request
+async def set_g() -> None:
+    g.hook_value = request.path
+
+
+@app.route("/session-in-after")
+async def r_session_in_after() -> Any:
+    return "after sets the session"
+
+
+@app.after_request
+async def session_in_after(response: Any) -> Any:
+    if request.path == "/session-in-after":
+        session["from_after"] = True
+    return response
+
+
+@app.route("/body-limit", methods=["POST"])
+async def r_body_limit() -> Any:
+    return {"len": len(await request.get_data())}
+
+
+@app.route("/head-redirect")
+async def r_head_redirect() -> Any:
+    return redirect("/str")
+
+
+# --- templates from files ------------------------------------------------------------------
+
+TEMPLATES = tempfile.mkdtemp(prefix="oracle-templates-")
+for name, text in {
+    "base.html": "<title>{% block title %}base{% endblock %}</title>{% block body %}{% endblock %}",
+    "page.html": (
+        "{% extends 'base.html' %}{% import 'macros.html' as macros %}"
+        "{% block title %}{{ title }}{% endblock %}"
+        "{% block body %}{% include 'part.txt' %}|{{ macros.shout(name) }}|"
+        "{{ request.args.get('q') }}|{{ get_flashed_messages() }}{% endblock %}"
+    ),
+    "part.txt": "<part {{ name }}>",
+    "macros.html": "{% macro shout(x) %}{{ x|upper }}!{% endmacro %}",
+}.items():
+    with open(os.path.join(TEMPLATES, name), "w") as file:
+        file.write(text)
+app.template_folder = TEMPLATES
+
+
+@app.route("/template-file")
+async def r_template_file() -> Any:
+    macros = await render_template_string("{% import 'macros.html' as m %}{{ m.shout('x') }}")
+    page = await render_template("page.html", title="T", name="<n>")
+    return macros + "|" + page
+
+
+@app.route("/template-missing")
+async def r_template_missing() -> Any:
+    return await render_template("nope.html")
+
+
+@app.route("/stream-template")
+async def r_stream_template() -> Any:
+    return await stream_template_string("{% for i in items %}{{ i }},{% endfor %}", items=[1, 2])
