@@ -109,6 +109,8 @@ async def main(framework: str) -> dict[str, Any]:
     for case_id, (path, sends) in WEBSOCKETS.items():
         conversation = websocket_answer(app.test_client(), path, sends)
         results[case_id] = await asyncio.wait_for(conversation, 10)
+    # What the websocket hooks saw, after every conversation.
+    results["websocket hooks"] = await answer(app.test_client(), "GET", "/live/events", {})
     return results
 
 

@@ -157,6 +157,14 @@ REQUESTS.update(
             {"data": b"[1]", "headers": {"Content-Type": "text/plain"}},
         ),
         "POST /data": ("POST", "/data", {"data": b"abc"}),
+        "POST /body/chunks": ("POST", "/body/chunks", {"data": b"y" * 900}),
+        "POST /body/text": ("POST", "/body/text", {"data": "é".encode()}),
+        "POST /body/json-twice": ("POST", "/body/json-twice", {"json": {"a": 1}}),
+        "POST /body/file-save": (
+            "POST",
+            "/body/file-save",
+            {"data": MULTIPART, "headers": {"Content-Type": "multipart/form-data; boundary=B"}},
+        ),
         "POST /body-limit within": ("POST", "/body-limit", {"data": b"x" * 1000}),
         "POST /body-limit over": ("POST", "/body-limit", {"data": b"x" * 1001}),
         "PUT /data typed": (
@@ -209,4 +217,8 @@ WEBSOCKETS: dict[str, tuple[str, list[Any]]] = {
     "websocket aborted": ("/ws/abort", [None]),
     "websocket closed by the app": ("/ws/close", [None]),
     "websocket no route": ("/ws/none", [None]),
+    "websocket feed": ("/live/feed/2", [None, None, None]),
+    "websocket accept headers": ("/live/headers?a=1&a=2&b=3", [None]),
+    "websocket handler raises": ("/live/raises", ["x", None]),
+    "websocket HTTP route": ("/str", [None]),
 }

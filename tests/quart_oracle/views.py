@@ -1238,3 +1238,87 @@ async def r_template_missing() -> Any:
 @app.route("/stream-template")
 async def r_stream_template() -> Any:
     return await stream_template_string("{% for i in items %}{{ i }},{% endfor %}", items=[1, 2])
+
+
+# --- websocket hooks, blueprints and errors ---------------------------------------------------
+
+live = Blueprint("live", "oracle", url_prefix="/live")
+WS_EVENTS: list[str] = []
+
+
+@live.before_websocket
+async def live_before() -> None:
+    WS_EVENTS.append(f"before {websocket.path}")
+
+
+@live.after_websocket
+async def live_after(response: Any) -> Any:
+    WS_EVENTS.append(f"after {type(response).__name__}")
+    return response
+
+
+@live.teardown_websocket
+async def live_teardown(error: Any) -> None:
+    WS_EVENTS.append(f"teardown {type(error).__name__}")
+
+
+@live.websocket("/feed/<int:n>")
+async def live_feed(n: int) -> None:
+    await websocket.accept()
+    for i in range(n):
+        await websocket.send(f"item {i} {g.get('x')}")
+    await websocket.send(b"\x00\x01")
+
+
+@live.websocket("/headers")
+async def live_headers() -> None:
+    await websocket.accept(headers={"X-Accepted": "yes"})
+    await websocket.send(repr(sorted(websocket.args.items(multi=True))))
+
+
+@live.websocket("/raises")
+async def live_raises() -> None:
+    await websocket.receive()
+    raise ValueError("in the handler")
+
+
+@live.route("/events")
+async def live_events() -> Any:
+    seen = list(WS_EVENTS)
+    WS_EVENTS.clear()
+    return {"events": seen}
+
+
+app.register_blueprint(live)
+
+
+# --- request bodies ------------------------------------------------------------------------
+
+
+@app.route("/body/chunks", methods=["POST"])
+async def r_body_chunks() -> Any:
+    size = 0
+    async for chunk in request.body:
+        size += len(chunk)
+    return {"size": size}
+
+
+@app.route("/body/text", methods=["POST"])
+async def r_body_text() -> Any:
+    return {"text": await request.get_data(as_text=True), "again": len(await request.data)}
+
+
+@app.route("/body/json-twice", methods=["POST"])
+async def r_body_json_twice() -> Any:
+    first = await request.get_json()
+    second = await request.json
+    return {"same": first == second, "is_json": request.is_json}
+
+
+@app.route("/body/file-save", methods=["POST"])
+async def r_body_file_save() -> Any:
+    files = await request.files
+    target = os.path.join(STATIC, "saved.txt")
+    await files["f"].save(target)
+    with open(target, "rb") as saved:  # noqa: ASYNC230 (a few bytes, in a test view)
+        return {"saved": saved.read().decode(), "name": files["f"].filename}
