@@ -14,6 +14,7 @@ import importlib
 import json
 import logging
 import re
+import shutil
 import sys
 import warnings
 from pathlib import Path
@@ -30,8 +31,9 @@ SIGNED = re.compile(r"(session=)[^;]+")
 EXPIRES = re.compile(r"(Expires=)(?!Thu, 01 Jan 1970)[^;]+")
 
 
-def build_app(framework: str) -> Any:
-    """``views`` executed with ``framework``'s public names as its globals."""
+def build_views(framework: str) -> dict[str, Any]:
+    """The namespace of ``views`` executed with ``framework``'s public names as its
+    globals (its ``app``, and the folders it made: ``STATIC``, ``TEMPLATES``)."""
     module = importlib.import_module(framework)
     names = {n: getattr(module, n) for n in dir(module) if not n.startswith("_")}
     views = importlib.import_module(f"{framework}.views")
@@ -43,7 +45,7 @@ def build_app(framework: str) -> Any:
     )
     source = (HERE / "views.py").read_text()
     exec(compile(source, str(HERE / "views.py"), "exec"), names)
-    return names["app"]
+    return names
 
 
 def headers_of(response: Any) -> list[list[str]]:
@@ -97,7 +99,8 @@ async def websocket_answer(client: Any, path: str, steps: list[Any]) -> list[Any
 
 
 async def main(framework: str) -> dict[str, Any]:
-    app = build_app(framework)
+    views = build_views(framework)
+    app = views["app"]
     results: dict[str, Any] = {}
     for case_id, (method, path, options) in REQUESTS.items():
         # A client per request: no cookie (a signed session, which changes every
@@ -111,6 +114,8 @@ async def main(framework: str) -> dict[str, Any]:
         results[case_id] = await asyncio.wait_for(conversation, 10)
     # What the websocket hooks saw, after every conversation.
     results["websocket hooks"] = await answer(app.test_client(), "GET", "/live/events", {})
+    for folder in (views["STATIC"], views["TEMPLATES"]):
+        shutil.rmtree(folder, ignore_errors=True)
     return results
 
 
