@@ -100,6 +100,7 @@ import ssl
 import zlib
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
+from functools import partial
 from time import monotonic
 from typing import Any
 
@@ -168,6 +169,12 @@ _first_receive: ContextVar[Callable[[], Awaitable[None]] | None] = ContextVar(
     "erlen_first_receive", default=None
 )
 
+#: What each message the app receives is handed to, for the HTTP/2 request being set up:
+#: its stream's :meth:`HardenedH2Protocol._body_taken` (set around the stream's creation).
+_on_receive: ContextVar[Callable[[dict[str, Any]], Awaitable[None]] | None] = ContextVar(
+    "erlen_on_receive", default=None
+)
+
 
 class WaiterList(list):  # type: ignore[type-arg]
     """A ``list`` with ``popleft``: what asyncio's queues and events, wsproto's event
@@ -220,15 +227,41 @@ class ContinueOnReceive:
         await self.app(scope, receive_after_continue, *args)
 
 
+class ReportOnReceive:
+    """hypercorn's app, for one HTTP/2 request: each message the app receives is handed
+    to ``taken`` before the app sees it (the client's flow-control credit for the body
+    the app has now read is given back there: :meth:`HardenedH2Protocol._body_taken`)."""
+
+    __slots__ = ("app", "taken")
+
+    def __init__(self, app: Any, taken: Callable[[dict[str, Any]], Awaitable[None]]) -> None:
+        self.app = app
+        self.taken = taken
+
+    async def __call__(self, scope: Any, receive: Any, *args: Any) -> None:
+        taken = self.taken
+
+        async def receive_and_report() -> Any:
+            message = await receive()
+            await taken(message)
+            return message
+
+        await self.app(scope, receive_and_report, *args)
+
+
 class LeanTaskGroup(TaskGroup):
     """hypercorn's per-connection task group, whose queue to each app (its ``receive``)
     is a :func:`slim_queue`: 2.8 KB less for each open websocket. An app serving a request
-    whose client waits for ``100 Continue`` gets it with its first ``receive()``."""
+    whose client waits for ``100 Continue`` gets it with its first ``receive()``; an
+    HTTP/2 app reports each message it receives (:class:`ReportOnReceive`)."""
 
     async def spawn_app(self, app: Any, *args: Any, **kwargs: Any) -> Any:
         first_receive = _first_receive.get()
         if first_receive is not None:
             app = ContinueOnReceive(app, first_receive)
+        taken = _on_receive.get()
+        if taken is not None:
+            app = ReportOnReceive(app, taken)
         put = await super().spawn_app(app, *args, **kwargs)
         queue = getattr(put, "__self__", None)
         if isinstance(queue, asyncio.Queue):
@@ -804,6 +837,117 @@ class HardenedH2Protocol(H2Protocol):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.streams = _Streams()
+        #: Per stream, the bytes of body put in its app's queue and not yet received by
+        #: the app: the flow-control credit still owed to the client (:meth:`_deliver`).
+        self._unread: dict[int, int] = {}
+
+    async def initiate(
+        self, headers: list[tuple[bytes, bytes]] | None = None, settings: bytes | None = None
+    ) -> None:
+        await super().initiate(headers, settings)
+        # Each stream's body waits in memory until its app reads it, up to the stream's
+        # window (h2's 65,535 bytes); the connection's window (the same by default) is
+        # raised to that times the streams allowed, so one stream whose app reads late
+        # does not hold back the bodies of the others.
+        window = self.connection.local_settings.initial_window_size
+        streams = max(1, self.config.h2_max_concurrent_streams)
+        increment = min(window * (streams - 1), self.connection.MAX_WINDOW_INCREMENT - window)
+        if increment > 0:
+            self.connection.increment_flow_control_window(increment)
+            await self._flush()
+
+    async def _create_stream(self, request: h2.events.RequestReceived) -> None:
+        token = _on_receive.set(partial(self._body_taken, request.stream_id))
+        try:
+            await super()._create_stream(request)
+        finally:
+            _on_receive.reset(token)
+
+    async def _close_stream(self, stream_id: int) -> None:
+        await super()._close_stream(stream_id)
+        unread = self._unread.pop(stream_id, 0)
+        if unread:
+            # Its app will read no more: the connection's credit comes back (the
+            # stream's own no longer matters).
+            self.connection.acknowledge_received_data(unread, stream_id)
+
+    def _deliver(self, event: h2.events.DataReceived | h2.events.StreamEnded) -> bool:
+        """Hand request body (DATA) or its end to the stream's app without waiting; True if
+        done, False to leave ``event`` to hypercorn (a stream with no app running).
+
+        hypercorn put each DATA frame in the app's queue (10 messages) and waited while it
+        was full, in the one task that reads the whole connection: an app that did not
+        read its body yet (busy first, or slow) held every other stream of the
+        connection unanswered. It also gave the client its flow-control credit back at
+        once, so only that wait held an uploader back. Now the body is put in the queue,
+        or once it is full added to its last message (a body message, as nothing is
+        queued after the body's end but the disconnect, which empties a full queue
+        first: :class:`ClosedWhenRefused`), and the credit comes back as the app receives
+        it (:meth:`_body_taken`): the stream's flow-control window (65,535 bytes) holds
+        the uploader back and bounds what waits in memory."""
+        stream = self.streams.get(event.stream_id)
+        if type(stream) is not HardenedHTTPStream or stream.closed:
+            return False
+        queue = getattr(stream.app_put, "__self__", None)
+        if not isinstance(queue, asyncio.Queue):
+            return False
+        last = queue._queue[-1] if queue.full() else None  # type: ignore[attr-defined]
+        if last is not None and last.get("more_body") is not True:
+            return False  # not a body message: hypercorn's way
+        if isinstance(event, h2.events.StreamEnded):
+            if last is None:
+                return False  # room for the end: hypercorn's put does not wait
+            last["more_body"] = False
+            return True
+        data = event.data
+        padding = event.flow_controlled_length - len(data)
+        if padding:
+            self.connection.acknowledge_received_data(padding, event.stream_id)
+        if not data:
+            return True
+        self._unread[event.stream_id] = self._unread.get(event.stream_id, 0) + len(data)
+        if last is None:
+            queue.put_nowait({"type": "http.request", "body": data, "more_body": True})
+        else:
+            body = last["body"]
+            if type(body) is not bytearray:  # appended to in place from now on
+                body = last["body"] = bytearray(body)
+            body += data
+        return True
+
+    async def _body_taken(self, stream_id: int, message: dict[str, Any]) -> None:
+        """The app has received ``message``: the credit for its body goes back to the
+        client (:meth:`_deliver`)."""
+        body = message.get("body")
+        if type(body) is bytearray:
+            message["body"] = body = bytes(body)
+        unread = self._unread.get(stream_id)
+        if not body or not unread:
+            return
+        size = min(len(body), unread)
+        self._unread[stream_id] = unread - size
+        try:
+            self.connection.acknowledge_received_data(size, stream_id)
+        except h2.exceptions.ProtocolError:
+            return  # the connection has closed
+        await self._flush()
+
+    async def _handle_in_order(self, events: list[h2.events.Event]) -> None:
+        """hypercorn's handling of ``events``, but the request bodies :meth:`_deliver`
+        takes; in order (a stream is created by the events before its DATA)."""
+        run: list[h2.events.Event] = []
+        for event in events:
+            if isinstance(event, (h2.events.DataReceived, h2.events.StreamEnded)):
+                if run:
+                    await super()._handle_events(run)
+                    run = []
+                if self._deliver(event):
+                    continue
+            run.append(event)
+        if run:
+            await super()._handle_events(run)
+        else:
+            await self._flush()
 
     async def _handle_events(self, events: list[h2.events.Event]) -> None:
         refused = None
@@ -841,7 +985,7 @@ class HardenedH2Protocol(H2Protocol):
             await self._calm_down()
             return
         try:
-            await super()._handle_events(events)
+            await self._handle_in_order(events)
         except priority.TooManyStreamsError:
             # More streams waiting to be answered than the priority tree takes (1,000):
             # hypercorn let the error escape, ending the connection with a traceback.
