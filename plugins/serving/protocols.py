@@ -118,6 +118,7 @@ import hypercorn.protocol.h2 as hypercorn_h2
 import hypercorn.protocol.h11 as hypercorn_h11
 import hypercorn.protocol.ws_stream as hypercorn_ws
 import priority
+from h11._readers import ChunkedReader
 from hypercorn.asyncio.task_group import TaskGroup
 from hypercorn.asyncio.tcp_server import TCPServer
 from hypercorn.events import Closed, RawData, Updated
@@ -690,7 +691,29 @@ class ClosingConnection(h11.Connection):
     def next_event(self) -> Any:
         if self.their_state is h11.MUST_CLOSE:
             return h11.NEED_DATA
-        return super().next_event()
+        event = super().next_event()
+        if event is h11.NEED_DATA and self.their_state is h11.SEND_BODY and self._bare_lf():
+            self._process_error(self.their_role)  # as h11 does with its own errors
+            raise h11.RemoteProtocolError("chunk-size line ended by a bare LF", 400)
+        return event
+
+    def _bare_lf(self) -> bool:
+        """True when h11 waits for the end of a chunk-size line and what it has of the
+        line holds an LF: a line ended by a bare LF (``5\nhello\n0\n\n``). h11 looks for
+        CRLF only, so it waited for one until ``BODY_TIMEOUT`` (the 408 came a minute
+        later) or a later CRLF made the line illegal. RFC 9112 section 7.1 ends the line
+        with CRLF (its leniency for a bare LF is for the start line and fields), and no
+        valid chunk line holds an LF: the request gets 400 at once, as from Go's server
+        since CVE-2025-22871 and Node's (accepting it, as nginx does, is how a front end
+        and a back end disagree on where a body ends: request smuggling)."""
+        reader = self._reader
+        return (
+            type(reader) is ChunkedReader
+            and not reader._bytes_in_chunk
+            and not reader._bytes_to_discard
+            and not reader._reading_trailer
+            and b"\n" in self._receive_buffer._data
+        )
 
     @property
     def they_are_waiting_for_100_continue(self) -> bool:
