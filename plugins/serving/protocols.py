@@ -118,6 +118,7 @@ import hypercorn.protocol.h2 as hypercorn_h2
 import hypercorn.protocol.h11 as hypercorn_h11
 import hypercorn.protocol.ws_stream as hypercorn_ws
 import priority
+import wsproto.connection as wsproto_connection
 from h11._readers import ChunkedReader
 from hypercorn.asyncio.task_group import TaskGroup
 from hypercorn.asyncio.tcp_server import TCPServer
@@ -143,7 +144,7 @@ from hypercorn.protocol.ws_stream import (
 from wsproto.connection import ConnectionState
 from wsproto.events import CloseConnection, Message, Ping, TextMessage
 from wsproto.extensions import PerMessageDeflate
-from wsproto.frame_protocol import CloseReason, FrameDecoder, FrameProtocol
+from wsproto.frame_protocol import CloseReason, Frame, FrameDecoder, FrameProtocol
 
 from .wswatch import WatchedWebsocket
 
@@ -318,6 +319,36 @@ class ByteCountedBuffer(WebsocketBuffer):
             self.length += len(data.encode()) - len(data)
             if self.length > self.max_length:
                 raise FrameTooLargeError()
+
+
+#: Close codes registered with IANA (RFC 6455 section 11.7) that wsproto's list lacks:
+#: 1014, "Bad Gateway" (a proxy's close when its upstream failed). wsproto failed a close
+#: with it as an unknown reserved code (1002); ``websockets`` and Node's ``ws`` take it.
+_REGISTERED_CLOSE_CODES = frozenset({1014})
+
+
+class RegisteredCloseCodes(FrameProtocol):
+    """wsproto's frame parser, taking a client's close with a registered code it does
+    not know (:data:`_REGISTERED_CLOSE_CODES`) as a close, not as a protocol error: the
+    server answers the closing handshake with the same code, and the handler sees the
+    client's code and reason, as for 1000. Other codes are checked as wsproto does (999,
+    1004-1006, 1015, 1016-2999, past 4999: 1002)."""
+
+    def _process_close(self, frame: Frame) -> Frame:
+        payload = frame.payload
+        assert isinstance(payload, (bytes, bytearray))
+        code = int.from_bytes(payload[:2], "big") if len(payload) >= 2 else None
+        if code not in _REGISTERED_CLOSE_CODES:
+            return super()._process_close(frame)
+        # wsproto's own checks (the reason's UTF-8) on the frame with a code it knows.
+        known = CloseReason.NORMAL_CLOSURE.to_bytes(2, "big") + bytes(payload[2:])
+        parsed = super()._process_close(
+            Frame(frame.opcode, known, frame.frame_finished, frame.message_finished)
+        )
+        assert isinstance(parsed.payload, tuple)
+        return Frame(
+            parsed.opcode, (code, parsed.payload[1]), parsed.frame_finished, parsed.message_finished
+        )
 
 
 def _one_valid_key(headers: list[tuple[bytes, bytes]]) -> bool:
@@ -1306,6 +1337,7 @@ _REPLACEMENTS: tuple[tuple[Any, str, type, type], ...] = (
     (hypercorn_ws, "PerMessageDeflate", PerMessageDeflate, BoundedPerMessageDeflate),
     (hypercorn_ws, "Handshake", Handshake, CheckedHandshake),
     (hypercorn_ws, "WebsocketBuffer", WebsocketBuffer, ByteCountedBuffer),
+    (wsproto_connection, "FrameProtocol", FrameProtocol, RegisteredCloseCodes),
     (hypercorn_logging, "AccessLogAtoms", AccessLogAtoms, EscapedAccessLogAtoms),
 )
 
