@@ -98,7 +98,7 @@ import base64
 import collections
 import ssl
 import zlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Generator
 from contextvars import ContextVar
 from functools import partial
 from time import monotonic
@@ -144,7 +144,13 @@ from hypercorn.protocol.ws_stream import (
 from wsproto.connection import ConnectionState
 from wsproto.events import CloseConnection, Message, Ping, TextMessage
 from wsproto.extensions import PerMessageDeflate
-from wsproto.frame_protocol import CloseReason, Frame, FrameDecoder, FrameProtocol
+from wsproto.frame_protocol import (
+    CloseReason,
+    Frame,
+    FrameDecoder,
+    FrameProtocol,
+    ParseFailed,
+)
 
 from .wswatch import WatchedWebsocket
 
@@ -327,12 +333,41 @@ class ByteCountedBuffer(WebsocketBuffer):
 _REGISTERED_CLOSE_CODES = frozenset({1014})
 
 
-class RegisteredCloseCodes(FrameProtocol):
-    """wsproto's frame parser, taking a client's close with a registered code it does
-    not know (:data:`_REGISTERED_CLOSE_CODES`) as a close, not as a protocol error: the
-    server answers the closing handshake with the same code, and the handler sees the
-    client's code and reason, as for 1000. Other codes are checked as wsproto does (999,
-    1004-1006, 1015, 1016-2999, past 4999: 1002)."""
+class CheckedFrames(FrameProtocol):
+    """wsproto's frame parser for a server, with two decisions changed.
+
+    A client's close with a registered code wsproto does not know
+    (:data:`_REGISTERED_CLOSE_CODES`) is a close, not a protocol error: the server answers
+    the closing handshake with the same code and the handler sees the client's code and
+    reason, as for 1000. Other codes are checked as wsproto does (999, 1004-1006, 1015,
+    1016-2999, past 4999: 1002).
+
+    An uncompressed data frame whose header declares more than the message size limit
+    (``WEBSOCKET_MAX_MESSAGE_SIZE``) fails the connection with 1009 as soon as its header
+    is read, as a ``Content-Length`` over ``MAX_CONTENT_LENGTH`` gets 413 before the body:
+    wsproto waited for the payload, so a header declaring 2**63 bytes followed by nothing
+    held the connection until ``WEBSOCKET_MESSAGE_TIMEOUT``. A compressed frame is
+    bounded as it is inflated (:class:`BoundedPerMessageDeflate`)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Built within the handshake's accept, where the connection's limit is set.
+        self.max_size = None if self.client else _inflate_limit.get()
+
+    def received_frames(self) -> Generator[Frame, None, None]:
+        """wsproto's frames; ParseFailed (1009) once a frame's header declares more than
+        the limit."""
+        yield from super().received_frames()
+        header = self._frame_decoder.header
+        if (
+            header is not None
+            and self.max_size is not None
+            and header.payload_len > self.max_size
+            and not header.rsv.rsv1
+        ):
+            raise ParseFailed(
+                "frame longer than the message size limit", CloseReason.MESSAGE_TOO_BIG
+            )
 
     def _process_close(self, frame: Frame) -> Frame:
         payload = frame.payload
@@ -1337,7 +1372,7 @@ _REPLACEMENTS: tuple[tuple[Any, str, type, type], ...] = (
     (hypercorn_ws, "PerMessageDeflate", PerMessageDeflate, BoundedPerMessageDeflate),
     (hypercorn_ws, "Handshake", Handshake, CheckedHandshake),
     (hypercorn_ws, "WebsocketBuffer", WebsocketBuffer, ByteCountedBuffer),
-    (wsproto_connection, "FrameProtocol", FrameProtocol, RegisteredCloseCodes),
+    (wsproto_connection, "FrameProtocol", FrameProtocol, CheckedFrames),
     (hypercorn_logging, "AccessLogAtoms", AccessLogAtoms, EscapedAccessLogAtoms),
 )
 

@@ -146,6 +146,44 @@ async def test_a_message_over_the_limit_is_1009_for_the_handler_too() -> None:
     assert await run_client(too_big, WEBSOCKET_MAX_MESSAGE_SIZE=1024) == [(1009, "")]
 
 
+@pytest.mark.parametrize("declared", [4096, 2**63 - 1])
+async def test_a_frame_declaring_more_than_the_limit_is_1009_before_its_payload(
+    declared: int,
+) -> None:
+    """The header alone (and a few bytes): the server fails the connection at once. Before,
+    it waited for the payload until WEBSOCKET_MESSAGE_TIMEOUT (a minute)."""
+
+    def declare(raw: RawClient) -> None:
+        # The shortest length encoding (RFC 6455 section 5.2), as a client must.
+        length = (
+            b"\xfe" + struct.pack("!H", declared)
+            if declared < 2**16
+            else b"\xff" + struct.pack("!Q", declared)
+        )
+        raw.sock.sendall(b"\x82" + length + b"mask" + b"0123456789")
+        assert raw.read_close_code() == 1009
+        assert raw.closed_by_server()
+
+    assert await run_client(declare, WEBSOCKET_MAX_MESSAGE_SIZE=1024) == [(1009, "")]
+
+
+async def test_a_message_of_many_frames_within_the_limit_is_received() -> None:
+    """20,000 continuation frames of one byte: one message (the limit counts the
+    message, not a frame)."""
+    pieces = 20_000
+
+    def fragments(raw: RawClient) -> None:
+        frames = [frame(0x2, b"a", fin=False)]
+        frames += [frame(0x0, b"a", fin=False)] * (pieces - 2)
+        frames.append(frame(0x0, b"a"))
+        raw.sock.sendall(b"".join(frames))
+        assert raw.read_frame() == (0x2, b"a" * pieces)  # echoed whole
+        raw.sock.sendall(frame(CLOSE, close_payload(1000)))
+        assert raw.read_close_code() == 1000
+
+    assert await run_client(fragments) == [(1000, "")]
+
+
 async def test_a_client_silent_after_a_ping_is_1011_for_the_handler_too() -> None:
     def silent(raw: RawClient) -> None:
         assert raw.read_frame() == (0x9, b"")  # the ping, left unanswered
