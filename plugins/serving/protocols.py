@@ -929,6 +929,8 @@ class HardenedH2Protocol(H2Protocol):
         #: Per stream, the bytes of body put in its app's queue and not yet received by
         #: the app: the flow-control credit still owed to the client (:meth:`_deliver`).
         self._unread: dict[int, int] = {}
+        #: Per websocket stream, the DATA waiting to be handed to it (:meth:`_feed_later`).
+        self._feeds: dict[int, bytearray] = {}
 
     async def initiate(
         self, headers: list[tuple[bytes, bytes]] | None = None, settings: bytes | None = None
@@ -975,6 +977,11 @@ class HardenedH2Protocol(H2Protocol):
         it (:meth:`_body_taken`): the stream's flow-control window (65,535 bytes) holds
         the uploader back and bounds what waits in memory."""
         stream = self.streams.get(event.stream_id)
+        if type(stream) is HardenedWSStream and isinstance(event, h2.events.DataReceived):
+            if stream.closed:
+                return False
+            self._feed_later(event, stream)
+            return True
         if type(stream) is not HardenedHTTPStream or stream.closed:
             return False
         queue = getattr(stream.app_put, "__self__", None)
@@ -1003,6 +1010,39 @@ class HardenedH2Protocol(H2Protocol):
                 body = last["body"] = bytearray(body)
             body += data
         return True
+
+    def _feed_later(self, event: h2.events.DataReceived, stream: HardenedWSStream) -> None:
+        """Hand a websocket's DATA (RFC 8441) to its stream in a task of its own
+        (:meth:`_feed`), in order: one DATA frame may hold many messages, and hypercorn's
+        handing them to the app waited for room in its queue in the task that reads the
+        connection, so a handler slow to read held every other stream. The client's
+        credit comes back as the data is handed over: the stream's window bounds what
+        waits here."""
+        padding = event.flow_controlled_length - len(event.data)
+        if padding:
+            self.connection.acknowledge_received_data(padding, event.stream_id)
+        waiting = self._feeds.get(event.stream_id)
+        if waiting is not None:  # a feed runs: it takes this after what came before
+            waiting += event.data
+            return
+        self._feeds[event.stream_id] = bytearray(event.data)
+        self.task_group.spawn(self._feed, event.stream_id, stream)
+
+    async def _feed(self, stream_id: int, stream: HardenedWSStream) -> None:
+        """Hand what waits for ``stream`` to it until nothing does (:meth:`_feed_later`)."""
+        try:
+            while waiting := self._feeds.get(stream_id):
+                data = bytes(waiting)
+                waiting.clear()
+                await stream.handle(Body(stream_id=stream_id, data=data))
+                try:
+                    self.connection.acknowledge_received_data(len(data), stream_id)
+                except h2.exceptions.ProtocolError:
+                    return  # the connection has closed
+                await self._flush()
+        finally:
+            # Nothing waits (no await since the check): the next DATA starts a new feed.
+            self._feeds.pop(stream_id, None)
 
     async def _body_taken(self, stream_id: int, message: dict[str, Any]) -> None:
         """The app has received ``message``: the credit for its body goes back to the

@@ -4,7 +4,8 @@ hypercorn handed each DATA frame to the app's queue (10 messages) in the one tas
 reads the connection, and waited while the queue was full: an app busy before reading
 its body (or reading it slowly) held every other stream of the connection unanswered.
 Now the body waits for the app beside its queue, and the stream's flow-control window
-holds the uploader back: the client gets its credit back as the app reads.
+holds the uploader back: the client gets its credit back as the app reads. The same for
+a websocket over HTTP/2 (RFC 8441) whose handler is slow to read its messages.
 """
 
 from __future__ import annotations
@@ -16,10 +17,10 @@ from typing import Any
 import h2.config
 import h2.connection
 import h2.events
-from erlen import Erlen, request
+from erlen import Erlen, request, websocket
 from erlen.plugins.testing.server import serve_app
 
-from tests.plugins.serving.test_hardening import TIMEOUT, _port
+from tests.plugins.serving.test_hardening import TIMEOUT, _port, frame
 
 #: The body of the slow upload: several times the stream's window (65,535 bytes).
 TOTAL = 300_000
@@ -153,3 +154,106 @@ async def test_many_slow_readers_on_one_connection_do_not_hold_a_get() -> None:
         bodies = await asyncio.to_thread(_posts, _port(base_url), 10)
         assert bodies.get(21) == b"index"
         release.set()
+
+
+#: Websocket messages the client sends over HTTP/2 (RFC 8441): more than one stream
+#: window's worth (65,535 bytes) of 1,000-byte messages.
+MESSAGES = 200
+
+
+def slow_websocket_app(release: asyncio.Event, read: list[bytes]) -> Erlen:
+    app = Erlen(__name__)
+
+    @app.websocket("/ws")
+    async def ws() -> None:
+        await websocket.accept()
+        await release.wait()  # busy before it reads
+        for _ in range(MESSAGES):
+            read.append(await websocket.receive())
+        await websocket.send(f"read {len(read)}")
+
+    @app.route("/")
+    async def index() -> str:
+        return "index"
+
+    return app
+
+
+class WebsocketUploader(Uploader):
+    """Stream 1: a websocket over HTTP/2 sending MESSAGES messages, one DATA frame each
+    (numbered, so their order shows), as far as the stream's window lets it."""
+
+    def __init__(self, port: int) -> None:
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT)
+        self.h2 = h2.connection.H2Connection(h2.config.H2Configuration(client_side=True))
+        self.h2.initiate_connection()
+        self.bodies = {}
+        self.ended = set()
+        self.sent = 0
+        self.statuses: dict[int, bytes] = {}
+        self.sock.sendall(self.h2.data_to_send())
+        self._read()  # the server's SETTINGS: extended CONNECT is on
+        connect = [(":method", "CONNECT"), (":protocol", "websocket"), (":path", "/ws")]
+        self.h2.send_headers(1, [*connect, *BASE, ("sec-websocket-version", "13")])
+        self.sock.sendall(self.h2.data_to_send())
+        while 1 not in self.statuses:
+            self._read()
+
+    def _read(self) -> None:
+        data = self.sock.recv(65536)
+        if not data:
+            raise ConnectionError("closed by the server")
+        for event in self.h2.receive_data(data):
+            if isinstance(event, h2.events.ResponseReceived):
+                self.statuses[event.stream_id] = dict(event.headers)[b":status"]
+            elif isinstance(event, h2.events.DataReceived):
+                self.bodies[event.stream_id] = self.bodies.get(event.stream_id, b"") + event.data
+            elif isinstance(event, h2.events.StreamEnded):
+                self.ended.add(event.stream_id)
+        self.sock.sendall(self.h2.data_to_send())
+
+    def _send_message(self) -> bool:
+        message = frame(0x2, self.sent.to_bytes(2, "big") + b"m" * 998)
+        if self.sent == MESSAGES or self.h2.local_flow_control_window(1) < len(message):
+            return False
+        self.h2.send_data(1, message)
+        self.sock.sendall(self.h2.data_to_send())
+        self.sent += 1
+        return True
+
+    def send_until_blocked_then_get(self) -> None:
+        while self._send_message():
+            pass
+        self.h2.send_headers(3, [(":method", "GET"), (":path", "/"), *BASE], end_stream=True)
+        self.sock.sendall(self.h2.data_to_send())
+        for _ in range(1000):
+            if 3 in self.ended:
+                return
+            self._read()
+
+    def send_the_rest(self) -> None:
+        for _ in range(10_000):
+            if b"read" in self.bodies.get(1, b""):
+                return
+            if not self._send_message():
+                self._read()
+
+
+async def test_a_websocket_slow_to_read_does_not_hold_the_other_streams() -> None:
+    release = asyncio.Event()
+    read: list[bytes] = []
+    async with serve_app(slow_websocket_app(release, read)) as base_url:
+        client = await asyncio.to_thread(WebsocketUploader, _port(base_url))
+        try:
+            assert client.statuses[1] == b"200"
+            await asyncio.to_thread(client.send_until_blocked_then_get)
+            # The GET is answered while the handler reads nothing; flow control holds
+            # the websocket's client back before all its messages are sent.
+            assert client.bodies.get(3) == b"index"
+            assert client.sent < MESSAGES
+            release.set()
+            await asyncio.to_thread(client.send_the_rest)
+        finally:
+            client.close()
+    assert client.sent == MESSAGES
+    assert [message[:2] for message in read] == [n.to_bytes(2, "big") for n in range(MESSAGES)]
