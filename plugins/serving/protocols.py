@@ -936,6 +936,13 @@ class HardenedH2Protocol(H2Protocol):
         self, headers: list[tuple[bytes, bytes]] | None = None, settings: bytes | None = None
     ) -> None:
         await super().initiate(headers, settings)
+        if headers is None:
+            # No request yet: the connection is idle, and the keep-alive timeout runs.
+            # A client speaking HTTP/2 by prior knowledge had it stopped by its preface
+            # (hypercorn's HTTP/1.1 side reads ``PRI * HTTP/2.0`` as a request), and
+            # nothing restarted it until a stream ended: a client that sent the preface
+            # and nothing more held its connection for good.
+            await self.send(Updated(idle=True))
         # Each stream's body waits in memory until its app reads it, up to the stream's
         # window (h2's 65,535 bytes); the connection's window (the same by default) is
         # raised to that times the streams allowed, so one stream whose app reads late
