@@ -24,7 +24,8 @@ leaves the rest to hypercorn:
   connection after the response (Erlen's early 413 and 408). With ``HTTP2_CLEARTEXT``
   off, cleartext HTTP/2 (``Upgrade: h2c``, the prior-knowledge preface) is not spoken.
   Bytes after a request that closes the connection are ignored
-  (:class:`ClosingConnection`), not answered with 400 in place of that request's response.
+  (:class:`ClosingConnection`), not answered with 400 in place of that request's response,
+  and a chunk-size line ended by a bare LF gets 400 at once (h11 waited for a CRLF).
   ``100 Continue`` is sent when the app first reads the body (:class:`ContinueOnReceive`),
   not as soon as the request head is read: a body the app refuses unread stays unsent.
 - :class:`HardenedH2Protocol`: a client resetting streams as fast as it opens them
@@ -38,13 +39,22 @@ leaves the rest to hypercorn:
   dropped; each ended the whole connection with a traceback. A stream closed before its
   response ended (an app failing in a streamed body) is reset (INTERNAL_ERROR), where
   hypercorn left it open. When the connection closes, the streams' buffers are closed,
-  so an app waiting to send is let go.
+  so an app waiting to send is let go. A request body waits for its app beside the app's
+  queue and a websocket's DATA is handed over in a task of its own, so an app slow to
+  read holds no other stream (hypercorn waited for room in the queue in the task reading
+  the connection); the client's flow-control credit comes back as the app reads
+  (:class:`ReportOnReceive`). A connection by prior knowledge that sends nothing after
+  its preface is idle, and closed after the keep-alive timeout.
 - :class:`HardenedWSStream`: a websocket message over the limit, or a frame wsproto cannot
   parse, *fails* the connection (RFC 6455 section 7.1.7): the close frame (1009, 1007,
   1002) is sent and the connection closed, instead of waiting for a close frame the
   client may never send while the handler lives on. Over HTTP/2 the stream is ended
   after the close frame, whoever closed. Compression is negotiated only when the app
   enables it (``WEBSOCKET_COMPRESSION``), and then with :class:`BoundedPerMessageDeflate`.
+- :class:`CheckedFrames`: a client's close with 1014, a registered code wsproto does not
+  know, closes cleanly with that code (wsproto failed it with 1002); a frame whose header
+  declares more than the message size limit fails the connection with 1009 at once
+  (wsproto waited for its payload).
 - :class:`BoundedPerMessageDeflate`: inflates at most the message size limit (plus one
   byte) of each message and fails the connection with 1009 beyond it; wsproto inflated a
   whole frame whatever its size (a 254 kB frame became 256 MiB).
