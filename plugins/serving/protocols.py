@@ -420,6 +420,11 @@ class CheckedHandshake(Handshake):
             super().__init__(headers, http_version)
         except UnicodeDecodeError:
             self.garbled = True
+        if self.subprotocols is not None and "" in self.subprotocols:
+            # RFC 9110 section 5.6.1: empty list elements are ignored. wsproto kept them
+            # (``Sec-WebSocket-Protocol: ,,`` offered "" three times), and a handler
+            # accepting the first offer answered with an empty subprotocol.
+            self.subprotocols = [name for name in self.subprotocols if name]
         if http_version == "1.1" and not _one_valid_key(headers):
             # RFC 6455 section 4.2.1: the key is the base64 of 16 bytes, sent once, and a
             # server answers anything else with 400. hypercorn took ``x``, or the last of
