@@ -999,8 +999,8 @@ class HardenedH2Protocol(H2Protocol):
         it (:meth:`_body_taken`): the stream's flow-control window (65,535 bytes) holds
         the uploader back and bounds what waits in memory. The order of a full queue's
         messages is kept, since data is only ever added to the last one
-        (tests/plugins/serving/test_http2_slow_readers.py reads a body sent in 300 frames
-        back whole and in order)."""
+        (tests/plugins/serving/test_http2_slow_readers.py: a body sent in dozens of DATA frames,
+        most while the queue was full, is read back whole and in order)."""
         stream = self.streams.get(event.stream_id)
         if type(stream) is HardenedWSStream and isinstance(event, h2.events.DataReceived):
             if stream.closed:

@@ -11,6 +11,7 @@ a websocket over HTTP/2 (RFC 8441) whose handler is slow to read its messages.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import socket
 from typing import Any
 
@@ -22,8 +23,10 @@ from erlen.plugins.testing.server import serve_app
 
 from tests.plugins.serving.test_hardening import TIMEOUT, _port, frame
 
-#: The body of the slow upload: several times the stream's window (65,535 bytes).
+#: The body of the slow upload: several times the stream's window (65,535 bytes), each
+#: byte depending on its place, so a body read out of order shows.
 TOTAL = 300_000
+BODY = bytes(index % 251 for index in range(TOTAL))
 BASE = [(":scheme", "http"), (":authority", "x")]
 
 
@@ -34,7 +37,7 @@ def slow_reader_app(release: asyncio.Event) -> Erlen:
     async def upload() -> str:
         await release.wait()  # busy before it reads the body
         data = await request.get_data()
-        return f"read {len(data)} bytes of {sorted(set(data))}"
+        return f"read {len(data)} bytes: {hashlib.sha256(data).hexdigest()}"
 
     @app.route("/")
     async def index() -> str:
@@ -61,7 +64,7 @@ class Uploader:
         size = min(self.h2.local_flow_control_window(1), frame_size, TOTAL - self.sent)
         if size <= 0:
             return False
-        self.h2.send_data(1, b"x" * size)
+        self.h2.send_data(1, BODY[self.sent : self.sent + size])
         self.sent += size
         if self.sent == TOTAL:
             self.h2.end_stream(1)
@@ -120,7 +123,7 @@ async def test_a_slow_reader_does_not_hold_the_other_streams() -> None:
             client.close()
     # The credit came back as the app read: the whole body arrived, in order.
     assert client.sent == TOTAL
-    assert client.bodies[1] == f"read {TOTAL} bytes of [120]".encode()
+    assert client.bodies[1] == f"read {TOTAL} bytes: {hashlib.sha256(BODY).hexdigest()}".encode()
 
 
 def _posts(port: int, count: int) -> dict[int, Any]:
