@@ -24,7 +24,8 @@ leaves the rest to hypercorn:
   connection after the response (Erlen's early 413 and 408). With ``HTTP2_CLEARTEXT``
   off, cleartext HTTP/2 (``Upgrade: h2c``, the prior-knowledge preface) is not spoken.
   Bytes after a request that closes the connection are ignored
-  (:class:`ClosingConnection`), not answered with 400 in place of that request's response.
+  (:class:`ClosingConnection`), not answered with 400 in place of that request's response,
+  and a chunk-size line ended by a bare LF gets 400 at once (h11 waited for a CRLF).
   ``100 Continue`` is sent when the app first reads the body (:class:`ContinueOnReceive`),
   not as soon as the request head is read: a body the app refuses unread stays unsent.
 - :class:`HardenedH2Protocol`: a client resetting streams as fast as it opens them
@@ -38,13 +39,22 @@ leaves the rest to hypercorn:
   dropped; each ended the whole connection with a traceback. A stream closed before its
   response ended (an app failing in a streamed body) is reset (INTERNAL_ERROR), where
   hypercorn left it open. When the connection closes, the streams' buffers are closed,
-  so an app waiting to send is let go.
+  so an app waiting to send is let go. A request body waits for its app beside the app's
+  queue and a websocket's DATA is handed over in a task of its own, so an app slow to
+  read holds no other stream (hypercorn waited for room in the queue in the task reading
+  the connection); the client's flow-control credit comes back as the app reads
+  (:class:`ReportOnReceive`). A connection by prior knowledge that sends nothing after
+  its preface is idle, and closed after the keep-alive timeout.
 - :class:`HardenedWSStream`: a websocket message over the limit, or a frame wsproto cannot
   parse, *fails* the connection (RFC 6455 section 7.1.7): the close frame (1009, 1007,
   1002) is sent and the connection closed, instead of waiting for a close frame the
   client may never send while the handler lives on. Over HTTP/2 the stream is ended
   after the close frame, whoever closed. Compression is negotiated only when the app
   enables it (``WEBSOCKET_COMPRESSION``), and then with :class:`BoundedPerMessageDeflate`.
+- :class:`CheckedFrames`: a client's close with 1014, a registered code wsproto does not
+  know, closes cleanly with that code (wsproto failed it with 1002); a frame whose header
+  declares more than the message size limit fails the connection with 1009 at once
+  (wsproto waited for its payload).
 - :class:`BoundedPerMessageDeflate`: inflates at most the message size limit (plus one
   byte) of each message and fails the connection with 1009 beyond it; wsproto inflated a
   whole frame whatever its size (a 254 kB frame became 256 MiB).
@@ -98,8 +108,9 @@ import base64
 import collections
 import ssl
 import zlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Generator
 from contextvars import ContextVar
+from functools import partial
 from time import monotonic
 from typing import Any
 
@@ -117,6 +128,8 @@ import hypercorn.protocol.h2 as hypercorn_h2
 import hypercorn.protocol.h11 as hypercorn_h11
 import hypercorn.protocol.ws_stream as hypercorn_ws
 import priority
+import wsproto.connection as wsproto_connection
+from h11._readers import ChunkedReader
 from hypercorn.asyncio.task_group import TaskGroup
 from hypercorn.asyncio.tcp_server import TCPServer
 from hypercorn.events import Closed, RawData, Updated
@@ -141,7 +154,13 @@ from hypercorn.protocol.ws_stream import (
 from wsproto.connection import ConnectionState
 from wsproto.events import CloseConnection, Message, Ping, TextMessage
 from wsproto.extensions import PerMessageDeflate
-from wsproto.frame_protocol import CloseReason, FrameDecoder, FrameProtocol
+from wsproto.frame_protocol import (
+    CloseReason,
+    Frame,
+    FrameDecoder,
+    FrameProtocol,
+    ParseFailed,
+)
 
 from .wswatch import WatchedWebsocket
 
@@ -166,6 +185,12 @@ _inflate_limit: ContextVar[int] = ContextVar("erlen_inflate_limit", default=16 *
 #: hypercorn's creation of a stream whose client waits for one).
 _first_receive: ContextVar[Callable[[], Awaitable[None]] | None] = ContextVar(
     "erlen_first_receive", default=None
+)
+
+#: What each message the app receives is handed to, for the HTTP/2 request being set up:
+#: its stream's :meth:`HardenedH2Protocol._body_taken` (set around the stream's creation).
+_on_receive: ContextVar[Callable[[dict[str, Any]], Awaitable[None]] | None] = ContextVar(
+    "erlen_on_receive", default=None
 )
 
 
@@ -220,15 +245,41 @@ class ContinueOnReceive:
         await self.app(scope, receive_after_continue, *args)
 
 
+class ReportOnReceive:
+    """hypercorn's app, for one HTTP/2 request: each message the app receives is handed
+    to ``taken`` before the app sees it (the client's flow-control credit for the body
+    the app has now read is given back there: :meth:`HardenedH2Protocol._body_taken`)."""
+
+    __slots__ = ("app", "taken")
+
+    def __init__(self, app: Any, taken: Callable[[dict[str, Any]], Awaitable[None]]) -> None:
+        self.app = app
+        self.taken = taken
+
+    async def __call__(self, scope: Any, receive: Any, *args: Any) -> None:
+        taken = self.taken
+
+        async def receive_and_report() -> Any:
+            message = await receive()
+            await taken(message)
+            return message
+
+        await self.app(scope, receive_and_report, *args)
+
+
 class LeanTaskGroup(TaskGroup):
     """hypercorn's per-connection task group, whose queue to each app (its ``receive``)
     is a :func:`slim_queue`: 2.8 KB less for each open websocket. An app serving a request
-    whose client waits for ``100 Continue`` gets it with its first ``receive()``."""
+    whose client waits for ``100 Continue`` gets it with its first ``receive()``; an
+    HTTP/2 app reports each message it receives (:class:`ReportOnReceive`)."""
 
     async def spawn_app(self, app: Any, *args: Any, **kwargs: Any) -> Any:
         first_receive = _first_receive.get()
         if first_receive is not None:
             app = ContinueOnReceive(app, first_receive)
+        taken = _on_receive.get()
+        if taken is not None:
+            app = ReportOnReceive(app, taken)
         put = await super().spawn_app(app, *args, **kwargs)
         queue = getattr(put, "__self__", None)
         if isinstance(queue, asyncio.Queue):
@@ -286,6 +337,65 @@ class ByteCountedBuffer(WebsocketBuffer):
                 raise FrameTooLargeError()
 
 
+#: Close codes registered with IANA (RFC 6455 section 11.7) that wsproto's list lacks:
+#: 1014, "Bad Gateway" (a proxy's close when its upstream failed). wsproto failed a close
+#: with it as an unknown reserved code (1002); ``websockets`` and Node's ``ws`` take it.
+_REGISTERED_CLOSE_CODES = frozenset({1014})
+
+
+class CheckedFrames(FrameProtocol):
+    """wsproto's frame parser for a server, with two decisions changed.
+
+    A client's close with a registered code wsproto does not know
+    (:data:`_REGISTERED_CLOSE_CODES`) is a close, not a protocol error: the server answers
+    the closing handshake with the same code and the handler sees the client's code and
+    reason, as for 1000. Other codes are checked as wsproto does (999, 1004-1006, 1015,
+    1016-2999, past 4999: 1002).
+
+    An uncompressed data frame whose header declares more than the message size limit
+    (``WEBSOCKET_MAX_MESSAGE_SIZE``) fails the connection with 1009 as soon as its header
+    is read, as a ``Content-Length`` over ``MAX_CONTENT_LENGTH`` gets 413 before the body:
+    wsproto waited for the payload, so a header declaring 2**63 bytes followed by nothing
+    held the connection until ``WEBSOCKET_MESSAGE_TIMEOUT``. A compressed frame is
+    bounded as it is inflated (:class:`BoundedPerMessageDeflate`)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Built within the handshake's accept, where the connection's limit is set.
+        self.max_size = None if self.client else _inflate_limit.get()
+
+    def received_frames(self) -> Generator[Frame, None, None]:
+        """wsproto's frames; ParseFailed (1009) once a frame's header declares more than
+        the limit."""
+        yield from super().received_frames()
+        header = self._frame_decoder.header
+        if (
+            header is not None
+            and self.max_size is not None
+            and header.payload_len > self.max_size
+            and not header.rsv.rsv1
+        ):
+            raise ParseFailed(
+                "frame longer than the message size limit", CloseReason.MESSAGE_TOO_BIG
+            )
+
+    def _process_close(self, frame: Frame) -> Frame:
+        payload = frame.payload
+        assert isinstance(payload, (bytes, bytearray))
+        code = int.from_bytes(payload[:2], "big") if len(payload) >= 2 else None
+        if code not in _REGISTERED_CLOSE_CODES:
+            return super()._process_close(frame)
+        # wsproto's own checks (the reason's UTF-8) on the frame with a code it knows.
+        known = CloseReason.NORMAL_CLOSURE.to_bytes(2, "big") + bytes(payload[2:])
+        parsed = super()._process_close(
+            Frame(frame.opcode, known, frame.frame_finished, frame.message_finished)
+        )
+        assert isinstance(parsed.payload, tuple)
+        return Frame(
+            parsed.opcode, (code, parsed.payload[1]), parsed.frame_finished, parsed.message_finished
+        )
+
+
 def _one_valid_key(headers: list[tuple[bytes, bytes]]) -> bool:
     """True when the handshake has exactly one ``Sec-WebSocket-Key``, the base64 of 16
     bytes (24 characters)."""
@@ -310,6 +420,11 @@ class CheckedHandshake(Handshake):
             super().__init__(headers, http_version)
         except UnicodeDecodeError:
             self.garbled = True
+        if self.subprotocols is not None and "" in self.subprotocols:
+            # RFC 9110 section 5.6.1: empty list elements are ignored. wsproto kept them
+            # (``Sec-WebSocket-Protocol: ,,`` offered "" three times), and a handler
+            # accepting the first offer answered with an empty subprotocol.
+            self.subprotocols = [name for name in self.subprotocols if name]
         if http_version == "1.1" and not _one_valid_key(headers):
             # RFC 6455 section 4.2.1: the key is the base64 of 16 bytes, sent once, and a
             # server answers anything else with 400. hypercorn took ``x``, or the last of
@@ -657,7 +772,29 @@ class ClosingConnection(h11.Connection):
     def next_event(self) -> Any:
         if self.their_state is h11.MUST_CLOSE:
             return h11.NEED_DATA
-        return super().next_event()
+        event = super().next_event()
+        if event is h11.NEED_DATA and self.their_state is h11.SEND_BODY and self._bare_lf():
+            self._process_error(self.their_role)  # as h11 does with its own errors
+            raise h11.RemoteProtocolError("chunk-size line ended by a bare LF", 400)
+        return event
+
+    def _bare_lf(self) -> bool:
+        """True when h11 waits for the end of a chunk-size line and what it has of the
+        line holds an LF: a line ended by a bare LF (``5\nhello\n0\n\n``). h11 looks for
+        CRLF only, so it waited for one until ``BODY_TIMEOUT`` (the 408 came a minute
+        later) or a later CRLF made the line illegal. RFC 9112 section 7.1 ends the line
+        with CRLF (its leniency for a bare LF is for the start line and fields), and no
+        valid chunk line holds an LF: the request gets 400 at once, as from Go's server
+        since CVE-2025-22871 and Node's (accepting it, as nginx does, is how a front end
+        and a back end disagree on where a body ends: request smuggling)."""
+        reader = self._reader
+        return (
+            type(reader) is ChunkedReader
+            and not reader._bytes_in_chunk
+            and not reader._bytes_to_discard
+            and not reader._reading_trailer
+            and b"\n" in self._receive_buffer._data
+        )
 
     @property
     def they_are_waiting_for_100_continue(self) -> bool:
@@ -804,6 +941,167 @@ class HardenedH2Protocol(H2Protocol):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.streams = _Streams()
+        #: Per stream, the bytes of body put in its app's queue and not yet received by
+        #: the app: the flow-control credit still owed to the client (:meth:`_deliver`).
+        self._unread: dict[int, int] = {}
+        #: Per websocket stream, the DATA waiting to be handed to it (:meth:`_feed_later`).
+        self._feeds: dict[int, bytearray] = {}
+
+    async def initiate(
+        self, headers: list[tuple[bytes, bytes]] | None = None, settings: bytes | None = None
+    ) -> None:
+        await super().initiate(headers, settings)
+        if headers is None:
+            # No request yet: the connection is idle, and the keep-alive timeout runs.
+            # A client speaking HTTP/2 by prior knowledge had it stopped by its preface
+            # (hypercorn's HTTP/1.1 side reads ``PRI * HTTP/2.0`` as a request), and
+            # nothing restarted it until a stream ended: a client that sent the preface
+            # and nothing more held its connection for good.
+            await self.send(Updated(idle=True))
+        # Each stream's body waits in memory until its app reads it, up to the stream's
+        # window (h2's 65,535 bytes); the connection's window (the same by default) is
+        # raised to that times the streams allowed, so one stream whose app reads late
+        # does not hold back the bodies of the others.
+        window = self.connection.local_settings.initial_window_size
+        streams = max(1, self.config.h2_max_concurrent_streams)
+        increment = min(window * (streams - 1), self.connection.MAX_WINDOW_INCREMENT - window)
+        if increment > 0:
+            self.connection.increment_flow_control_window(increment)
+            await self._flush()
+
+    async def _create_stream(self, request: h2.events.RequestReceived) -> None:
+        token = _on_receive.set(partial(self._body_taken, request.stream_id))
+        try:
+            await super()._create_stream(request)
+        finally:
+            _on_receive.reset(token)
+
+    async def _close_stream(self, stream_id: int) -> None:
+        await super()._close_stream(stream_id)
+        unread = self._unread.pop(stream_id, 0)
+        if unread:
+            # Its app will read no more: the connection's credit comes back (the
+            # stream's own no longer matters).
+            self.connection.acknowledge_received_data(unread, stream_id)
+
+    def _deliver(self, event: h2.events.DataReceived | h2.events.StreamEnded) -> bool:
+        """Hand request body (DATA) or its end to the stream's app without waiting; True if
+        done, False to leave ``event`` to hypercorn (a stream with no app running).
+
+        hypercorn put each DATA frame in the app's queue (10 messages) and waited while it
+        was full, in the one task that reads the whole connection: an app that did not
+        read its body yet (busy first, or slow) held every other stream of the
+        connection unanswered. It also gave the client its flow-control credit back at
+        once, so only that wait held an uploader back. Now the body is put in the queue,
+        or once it is full added to its last message (a body message, as nothing is
+        queued after the body's end but the disconnect, which empties a full queue
+        first: :class:`ClosedWhenRefused`), and the credit comes back as the app receives
+        it (:meth:`_body_taken`): the stream's flow-control window (65,535 bytes) holds
+        the uploader back and bounds what waits in memory. The order of a full queue's
+        messages is kept, since data is only ever added to the last one
+        (tests/plugins/serving/test_http2_slow_readers.py: a body sent in dozens of DATA frames,
+        most while the queue was full, is read back whole and in order)."""
+        stream = self.streams.get(event.stream_id)
+        if type(stream) is HardenedWSStream and isinstance(event, h2.events.DataReceived):
+            if stream.closed:
+                return False
+            self._feed_later(event, stream)
+            return True
+        if type(stream) is not HardenedHTTPStream or stream.closed:
+            return False
+        queue = getattr(stream.app_put, "__self__", None)
+        if not isinstance(queue, asyncio.Queue):
+            return False
+        last = queue._queue[-1] if queue.full() else None  # type: ignore[attr-defined]
+        if last is not None and last.get("more_body") is not True:
+            return False  # not a body message: hypercorn's way
+        if isinstance(event, h2.events.StreamEnded):
+            if last is None:
+                return False  # room for the end: hypercorn's put does not wait
+            last["more_body"] = False
+            return True
+        data = event.data
+        padding = event.flow_controlled_length - len(data)
+        if padding:
+            self.connection.acknowledge_received_data(padding, event.stream_id)
+        if not data:
+            return True
+        self._unread[event.stream_id] = self._unread.get(event.stream_id, 0) + len(data)
+        if last is None:
+            queue.put_nowait({"type": "http.request", "body": data, "more_body": True})
+        else:
+            body = last["body"]
+            if type(body) is not bytearray:  # appended to in place from now on
+                body = last["body"] = bytearray(body)
+            body += data
+        return True
+
+    def _feed_later(self, event: h2.events.DataReceived, stream: HardenedWSStream) -> None:
+        """Hand a websocket's DATA (RFC 8441) to its stream in a task of its own
+        (:meth:`_feed`), in order: one DATA frame may hold many messages, and hypercorn's
+        handing them to the app waited for room in its queue in the task that reads the
+        connection, so a handler slow to read held every other stream. The client's
+        credit comes back as the data is handed over: the stream's window bounds what
+        waits here."""
+        padding = event.flow_controlled_length - len(event.data)
+        if padding:
+            self.connection.acknowledge_received_data(padding, event.stream_id)
+        waiting = self._feeds.get(event.stream_id)
+        if waiting is not None:  # a feed runs: it takes this after what came before
+            waiting += event.data
+            return
+        self._feeds[event.stream_id] = bytearray(event.data)
+        self.task_group.spawn(self._feed, event.stream_id, stream)
+
+    async def _feed(self, stream_id: int, stream: HardenedWSStream) -> None:
+        """Hand what waits for ``stream`` to it until nothing does (:meth:`_feed_later`)."""
+        try:
+            while waiting := self._feeds.get(stream_id):
+                data = bytes(waiting)
+                waiting.clear()
+                await stream.handle(Body(stream_id=stream_id, data=data))
+                try:
+                    self.connection.acknowledge_received_data(len(data), stream_id)
+                except h2.exceptions.ProtocolError:
+                    return  # the connection has closed
+                await self._flush()
+        finally:
+            # Nothing waits (no await since the check): the next DATA starts a new feed.
+            self._feeds.pop(stream_id, None)
+
+    async def _body_taken(self, stream_id: int, message: dict[str, Any]) -> None:
+        """The app has received ``message``: the credit for its body goes back to the
+        client (:meth:`_deliver`)."""
+        body = message.get("body")
+        if type(body) is bytearray:
+            message["body"] = body = bytes(body)
+        unread = self._unread.get(stream_id)
+        if not body or not unread:
+            return
+        size = min(len(body), unread)
+        self._unread[stream_id] = unread - size
+        try:
+            self.connection.acknowledge_received_data(size, stream_id)
+        except h2.exceptions.ProtocolError:
+            return  # the connection has closed
+        await self._flush()
+
+    async def _handle_in_order(self, events: list[h2.events.Event]) -> None:
+        """hypercorn's handling of ``events``, but the request bodies :meth:`_deliver`
+        takes; in order (a stream is created by the events before its DATA)."""
+        run: list[h2.events.Event] = []
+        for event in events:
+            if isinstance(event, (h2.events.DataReceived, h2.events.StreamEnded)):
+                if run:
+                    await super()._handle_events(run)
+                    run = []
+                if self._deliver(event):
+                    continue
+            run.append(event)
+        if run:
+            await super()._handle_events(run)
+        else:
+            await self._flush()
 
     async def _handle_events(self, events: list[h2.events.Event]) -> None:
         refused = None
@@ -841,7 +1139,7 @@ class HardenedH2Protocol(H2Protocol):
             await self._calm_down()
             return
         try:
-            await super()._handle_events(events)
+            await self._handle_in_order(events)
         except priority.TooManyStreamsError:
             # More streams waiting to be answered than the priority tree takes (1,000):
             # hypercorn let the error escape, ending the connection with a traceback.
@@ -1139,6 +1437,7 @@ _REPLACEMENTS: tuple[tuple[Any, str, type, type], ...] = (
     (hypercorn_ws, "PerMessageDeflate", PerMessageDeflate, BoundedPerMessageDeflate),
     (hypercorn_ws, "Handshake", Handshake, CheckedHandshake),
     (hypercorn_ws, "WebsocketBuffer", WebsocketBuffer, ByteCountedBuffer),
+    (wsproto_connection, "FrameProtocol", FrameProtocol, CheckedFrames),
     (hypercorn_logging, "AccessLogAtoms", AccessLogAtoms, EscapedAccessLogAtoms),
 )
 

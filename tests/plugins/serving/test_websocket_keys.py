@@ -59,3 +59,40 @@ async def test_only_one_valid_key_is_accepted(keys: list[bytes], status: bytes) 
             writer.close()
     assert status_line.startswith(b"HTTP/1.1 " + status + b" ")
     assert ran == (["handler"] if status == b"101" else [])
+
+
+@pytest.mark.parametrize(
+    "offer, requested",
+    [(b",,,,", []), (b"chat, , v2,", ["chat", "v2"]), (b"chat", ["chat"])],
+    ids=["only-commas", "empty-items", "one"],
+)
+async def test_empty_subprotocol_offers_are_ignored(offer: bytes, requested: list[str]) -> None:
+    """RFC 9110 section 5.6.1: a list's empty elements are ignored. The handler saw ``""``
+    offered (four times for ``,,,,``), and accepting the first answered with an empty
+    ``Sec-WebSocket-Protocol``."""
+    seen: list[list[str]] = []
+    app = Erlen(__name__)
+
+    @app.websocket("/ws")
+    async def ws() -> None:
+        seen.append(websocket.requested_subprotocols)
+        offered = websocket.requested_subprotocols
+        await websocket.accept(subprotocol=offered[0] if offered else None)
+
+    async with serve_app(app) as base_url:
+        reader, writer = await asyncio.open_connection("127.0.0.1", _port(base_url))
+        try:
+            writer.write(
+                handshake([GOOD]).replace(
+                    b"\r\n\r\n", b"\r\nSec-WebSocket-Protocol: " + offer + b"\r\n\r\n"
+                )
+            )
+            head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), TIMEOUT)
+        finally:
+            writer.close()
+    assert head.startswith(b"HTTP/1.1 101 ")
+    assert seen == [requested]
+    chosen = [
+        line for line in head.lower().split(b"\r\n") if line.startswith(b"sec-websocket-protocol")
+    ]
+    assert chosen == ([b"sec-websocket-protocol: " + requested[0].encode()] if requested else [])
