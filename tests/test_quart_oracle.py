@@ -32,6 +32,7 @@ STREAMED = (
     " Content-Length (Quart's client rebuilds the response, which adds one; porting.md,"
     " Testing)"
 )
+UNSATISFIABLE = "a 416 says the size, Content-Range: bytes */10 (RFC 9110)"
 #: Where Erlen deliberately answers otherwise, and why.
 KNOWN_DIFFERENCES = {
     "GET /tuple-status-line": "a status line ('201 CREATED') is a status, as in Flask;"
@@ -59,7 +60,10 @@ KNOWN_DIFFERENCES = {
     " Accept-Ranges (porting.md, Requests and responses)",
     "GET /files/p.html": "send_file is Flask's: Content-Disposition inline and Accept-Ranges",
     "GET /files range": "send_file is Flask's: Content-Disposition inline",
-    "GET /files range past the end": "a 416 says the size: Content-Range bytes */10 (RFC 9110)",
+    "GET /files range past the end": UNSATISFIABLE,
+    "GET /files two ranges": UNSATISFIABLE,
+    "GET /files other unit": UNSATISFIABLE,
+    "GET /files suffix range": "a suffix range (bytes=-3) is served (206); Quart answers 500",
     "GET /send-file-io": "an in-memory file is sent with Cache-Control: no-cache, as Flask's"
     " max_age=None (porting.md, From Flask)",
     "POST /form multipart cut": "a malformed multipart body is a 400; Quart gives an empty form",

@@ -195,6 +195,15 @@ REQUESTS.update(
             {"headers": {"Range": "bytes=9-20"}},
         ),
         "GET /files range": ("GET", "/files/f.txt", {"headers": {"Range": "bytes=2-4"}}),
+        "GET /files reversed range": ("GET", "/files/f.txt", {"headers": {"Range": "bytes=5-1"}}),
+        "GET /response-etag reversed range": (
+            "GET",
+            "/response-etag",
+            {"headers": {"Range": "bytes=5-1"}},
+        ),
+        "GET /files suffix range": ("GET", "/files/f.txt", {"headers": {"Range": "bytes=-3"}}),
+        "GET /files two ranges": ("GET", "/files/f.txt", {"headers": {"Range": "bytes=0-1,3-4"}}),
+        "GET /files other unit": ("GET", "/files/f.txt", {"headers": {"Range": "items=0-1"}}),
         "GET /files range past the end": (
             "GET",
             "/files/f.txt",
