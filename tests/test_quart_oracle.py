@@ -1,8 +1,10 @@
 """Erlen answers as Quart does: one app (``tests/quart_oracle/views.py``) served by the
-real Quart and by Erlen, each in a process of its own, asked the same ~210 requests,
-session flows and websocket conversations (``cases.py``); every answer (status, headers,
-body; messages and how a conversation ended) must be Quart's, except the differences
-listed here, each with its reason (``docs/porting.md`` describes them for users).
+real Quart and by Erlen, each in a process of its own, asked the same ~220 requests,
+session flows and websocket conversations (``cases.py``) and put through what a test
+suite does with the test client and the contexts (``scenarios.py``). Every answer
+(status, headers, body; messages and how a conversation ended; what a scenario saw)
+must be Quart's, except the differences listed here, each with its reason
+(``docs/porting.md`` describes them for users).
 
 A listed difference that disappears fails too, so the list stays true. Needs the real
 ``quart`` (the test extra pins it); CI's dependency-floors stage leaves this module out.
@@ -10,6 +12,7 @@ A listed difference that disappears fails too, so the list stays true. Needs the
 
 from __future__ import annotations
 
+import ast
 import importlib.util
 import json
 import subprocess
@@ -25,7 +28,12 @@ assert _spec is not None and _spec.loader is not None
 cases = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(cases)
 
-CASE_IDS = [*cases.REQUESTS, *cases.FLOWS, *cases.WEBSOCKETS, "websocket hooks"]
+SCENARIOS = [
+    f"scenario {node.name.removeprefix('scenario_')}"
+    for node in ast.parse((ORACLE / "scenarios.py").read_text()).body
+    if isinstance(node, ast.AsyncFunctionDef) and node.name.startswith("scenario_")
+]
+CASE_IDS = [*cases.REQUESTS, *cases.FLOWS, *cases.WEBSOCKETS, "websocket hooks", *SCENARIOS]
 
 STREAMED = (
     "the test client shows the headers the app sent: a streamed body has no"

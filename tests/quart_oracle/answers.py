@@ -31,9 +31,9 @@ SIGNED = re.compile(r"(session=)[^;]+")
 EXPIRES = re.compile(r"(Expires=)(?!Thu, 01 Jan 1970)[^;]+")
 
 
-def build_views(framework: str) -> dict[str, Any]:
-    """The namespace of ``views`` executed with ``framework``'s public names as its
-    globals (its ``app``, and the folders it made: ``STATIC``, ``TEMPLATES``)."""
+def framework_names(framework: str) -> dict[str, Any]:
+    """``framework``'s public names, ``App`` (``Quart`` or ``Erlen``), and its ``views``
+    classes as ``MethodViewBase`` and ``ViewBase``."""
     module = importlib.import_module(framework)
     names = {n: getattr(module, n) for n in dir(module) if not n.startswith("_")}
     views = importlib.import_module(f"{framework}.views")
@@ -43,6 +43,13 @@ def build_views(framework: str) -> dict[str, Any]:
         ViewBase=views.View,
         __name__=f"oracle_{framework}",
     )
+    return names
+
+
+def build_views(framework: str) -> dict[str, Any]:
+    """The namespace of ``views`` executed with :func:`framework_names` as its globals
+    (its ``app``, and the folders it made: ``STATIC``, ``TEMPLATES``)."""
+    names = framework_names(framework)
     source = (HERE / "views.py").read_text()
     exec(compile(source, str(HERE / "views.py"), "exec"), names)
     return names
@@ -98,6 +105,22 @@ async def websocket_answer(client: Any, path: str, steps: list[Any]) -> list[Any
     return got
 
 
+async def scenario_answers(framework: str, app: Any) -> dict[str, Any]:
+    """What each ``scenario_*`` of :mod:`scenarios` returned (or the class of what it
+    raised), keyed ``"scenario NAME"``."""
+    names = framework_names(framework)
+    source = (HERE / "scenarios.py").read_text()
+    exec(compile(source, str(HERE / "scenarios.py"), "exec"), names)
+    found: dict[str, Any] = {}
+    for name, function in names.items():
+        if name.startswith("scenario_"):
+            try:
+                found[f"scenario {name[9:]}"] = await asyncio.wait_for(function(app), 10)
+            except Exception as error:
+                found[f"scenario {name[9:]}"] = {"raised": type(error).__name__}
+    return found
+
+
 async def main(framework: str) -> dict[str, Any]:
     views = build_views(framework)
     app = views["app"]
@@ -114,6 +137,7 @@ async def main(framework: str) -> dict[str, Any]:
         results[case_id] = await asyncio.wait_for(conversation, 10)
     # What the websocket hooks saw, after every conversation.
     results["websocket hooks"] = await answer(app.test_client(), "GET", "/live/events", {})
+    results.update(await scenario_answers(framework, app))
     for folder in (views["STATIC"], views["TEMPLATES"]):
         shutil.rmtree(folder, ignore_errors=True)
     return results

@@ -1,0 +1,160 @@
+"""What a test suite does with the test client and the contexts, beyond one request:
+each ``scenario_*`` coroutine function takes the app of :mod:`views` and returns what it
+saw (JSON-able). Run by :mod:`answers` against Quart and against Erlen, with the
+framework's public names as globals."""
+# ruff: noqa: F821 (the framework's names are the module's globals)
+
+from __future__ import annotations
+
+from typing import Any
+
+
+async def seen(response: Any) -> list[Any]:
+    """Status, the body as text, and the headers a test usually reads."""
+    return [
+        response.status_code,
+        await response.get_data(as_text=True),
+        response.mimetype,
+        response.headers.get("Location"),
+    ]
+
+
+async def scenario_follow_redirects(app: Any) -> Any:
+    client = app.test_client()
+    response = await client.get("/redirect", follow_redirects=True)
+    return await seen(response)
+
+
+async def scenario_follow_redirect_chain(app: Any) -> Any:
+    client = app.test_client()
+    response = await client.get("/strict", follow_redirects=True)
+    return await seen(response)
+
+
+async def scenario_session_transaction(app: Any) -> Any:
+    client = app.test_client()
+    async with client.session_transaction() as session:
+        session["k"] = "set in the test"
+    response = await client.get("/session")
+    async with client.session_transaction() as session:
+        after = dict(session)
+    return [await seen(response), after]
+
+
+async def scenario_cookies_set_and_deleted(app: Any) -> Any:
+    client = app.test_client()
+    await client.get("/cookies/set")
+    response = await client.get("/cookies")
+    return await seen(response)
+
+
+async def scenario_client_set_cookie(app: Any) -> Any:
+    client = app.test_client()
+    client.set_cookie("localhost", "mine", "v")
+    first = await seen(await client.get("/cookies"))
+    client.delete_cookie("localhost", "mine")
+    return [first, await seen(await client.get("/cookies"))]
+
+
+async def scenario_query_string_and_auth(app: Any) -> Any:
+    client = app.test_client()
+    response = await client.get(
+        "/request/x", query_string={"a": ["1", "2"], "b": "é"}, auth=("user", "pw")
+    )
+    data = await response.get_json()
+    return [data["query_string"], data["auth"], data["url"]]
+
+
+async def scenario_headers_as_pairs(app: Any) -> Any:
+    client = app.test_client()
+    response = await client.get("/request/x", headers=[("X-Multi", "1"), ("X-Multi", "2")])
+    return (await response.get_json())["multi"]
+
+
+async def scenario_json_body(app: Any) -> Any:
+    client = app.test_client()
+    response = await client.post("/json", json={"x": [1, None]})
+    return [await seen(response), await response.get_json()]
+
+
+async def scenario_form_and_query(app: Any) -> Any:
+    client = app.test_client()
+    response = await client.post("/values?q=1", form={"f": "2"})
+    return await response.get_json()
+
+
+async def scenario_methods(app: Any) -> Any:
+    client = app.test_client()
+    results = []
+    for method in ("get", "post", "put", "delete", "patch", "head", "options"):
+        response = await getattr(client, method)("/data")
+        allowed = response.headers.get("Allow")  # werkzeug's set of methods: sorted here
+        results.append([method, response.status_code, sorted((allowed or "").split(", "))])
+    return results
+
+
+async def scenario_response_helpers(app: Any) -> Any:
+    client = app.test_client()
+    response = await client.get("/dict")
+    return [
+        response.status,
+        response.status_code,
+        response.is_json,
+        await response.get_json(),
+        await response.get_data(as_text=True),
+        response.content_length,
+        response.headers.getlist("Content-Type"),
+    ]
+
+
+async def scenario_preserved_context(app: Any) -> Any:
+    async with app.test_client() as client:
+        await client.get("/request/kept?x=1")
+        return [request.path, request.args.get("x"), request.endpoint]
+
+
+async def scenario_test_request_context(app: Any) -> Any:
+    async with app.test_request_context("/request/ctx?a=b", method="POST"):
+        return [
+            request.path,
+            request.method,
+            request.args.get("a"),
+            request.url,
+            url_for("r_str"),
+            has_request_context(),
+        ]
+
+
+async def scenario_test_request_context_body(app: Any) -> Any:
+    async with app.test_request_context(
+        "/json", method="POST", data=b'{"a": 1}', headers={"Content-Type": "application/json"}
+    ):
+        return [await request.get_json(), request.content_type]
+
+
+async def scenario_app_context(app: Any) -> Any:
+    async with app.app_context():
+        g.value = 3
+        return [
+            current_app.name,
+            g.value,
+            has_app_context(),
+            has_request_context(),
+            url_for("r_str"),
+        ]
+
+
+async def scenario_websocket_json(app: Any) -> Any:
+    client = app.test_client()
+    async with client.websocket("/ws/json?x=2") as ws:
+        await ws.send_json({"hello": [1, 2]})
+        return await ws.receive_json()
+
+
+async def scenario_url_for_outside_request(app: Any) -> Any:
+    app.config["SERVER_NAME"] = "example.test"
+    try:
+        async with app.app_context():
+            return [url_for("r_str"), url_for("r_str", _external=True)]
+    finally:
+        app.config["SERVER_NAME"] = None
