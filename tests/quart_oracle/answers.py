@@ -15,10 +15,15 @@ import json
 import logging
 import re
 import shutil
+import socket
 import sys
 import warnings
 from pathlib import Path
 from typing import Any
+
+import httpx
+import hypercorn.asyncio
+import hypercorn.config
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -121,6 +126,61 @@ async def scenario_answers(framework: str, app: Any) -> dict[str, Any]:
     return found
 
 
+def http_options(options: dict[str, Any]) -> dict[str, Any] | None:
+    """httpx's keywords for a case's test-client ``options`` (None: a case only a test
+    client can send, one setting the scheme or root path)."""
+    if "scheme" in options or "root_path" in options:
+        return None
+    sent: dict[str, Any] = {"headers": options.get("headers")}
+    if "json" in options:
+        sent["json"] = options["json"]
+    elif "form" in options:
+        sent["data"] = options["form"]
+    elif "data" in options:
+        sent["content"] = options["data"]
+    if "query_string" in options:
+        sent["params"] = options["query_string"]
+    return sent
+
+
+async def served_answers(app: Any) -> dict[str, Any]:
+    """The answers to :data:`REQUESTS` from ``app`` served by hypercorn on 127.0.0.1,
+    over one HTTP/1.1 connection (httpx), keyed ``"served CASE"``: what a real client
+    gets, without a test client between."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    port = listener.getsockname()[1]
+    config = hypercorn.config.Config()
+    config.bind = [f"fd://{listener.detach()}"]  # hypercorn's to close
+    config.accesslog = config.errorlog = None
+    here = f"127.0.0.1:{port}".encode()
+    stop = asyncio.Event()
+    server = asyncio.ensure_future(hypercorn.asyncio.serve(app, config, shutdown_trigger=stop.wait))
+    found: dict[str, Any] = {}
+    try:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=10) as client:
+            for case_id, (method, path, options) in REQUESTS.items():
+                sent = http_options(options)
+                if sent is None:
+                    continue
+                response = await client.request(method, path, **sent)
+                client.cookies.clear()
+                answered = {
+                    "status": response.status_code,
+                    "headers": headers_of(response),
+                    "body": base64.b64encode(response.content.replace(here, b"<port>")).decode(),
+                }
+                # The port is each run's own: the two runs' answers compare without it.
+                found[f"served {case_id}"] = json.loads(
+                    json.dumps(answered).replace(here.decode(), "<port>")
+                )
+    finally:
+        stop.set()
+        await server
+    return found
+
+
 async def main(framework: str) -> dict[str, Any]:
     views = build_views(framework)
     app = views["app"]
@@ -138,6 +198,7 @@ async def main(framework: str) -> dict[str, Any]:
     # What the websocket hooks saw, after every conversation.
     results["websocket hooks"] = await answer(app.test_client(), "GET", "/live/events", {})
     results.update(await scenario_answers(framework, app))
+    results.update(await served_answers(app))
     for folder in (views["STATIC"], views["TEMPLATES"]):
         shutil.rmtree(folder, ignore_errors=True)
     return results
