@@ -5,7 +5,8 @@ suite does with the test client and the contexts (``scenarios.py``). Every answe
 (status, headers, body; messages and how a conversation ended; what a scenario saw)
 must be Quart's, except the differences listed here, each with its reason
 (``docs/porting.md`` describes them for users). The requests a real client can send are
-asked again of each app served by hypercorn, over a socket.
+asked again of each app served by hypercorn, over a socket, and of Erlen served as
+``kernel run`` serves it (the serving plugin's connection classes).
 
 A listed difference that disappears fails too, so the list stays true. Needs the real
 ``quart`` (the test extra pins it); CI's dependency-floors stage leaves this module out.
@@ -35,7 +36,8 @@ SCENARIOS = [
     if isinstance(node, ast.AsyncFunctionDef) and node.name.startswith("scenario_")
 ]
 #: The requests a real client can send (not those setting the scheme or root path), asked
-#: again of each app served by hypercorn.
+#: again of each app served by hypercorn ("served"), and of Erlen served by the serving
+#: plugin's hypercorn, ``kernel run``'s ("kernel-served", compared with Quart's "served").
 SERVED = [
     f"served {case_id}"
     for case_id, (_method, _path, options) in cases.REQUESTS.items()
@@ -48,6 +50,7 @@ CASE_IDS = [
     "websocket hooks",
     *SCENARIOS,
     *SERVED,
+    *(f"kernel-{case_id}" for case_id in SERVED),
 ]
 
 STREAMED = (
@@ -107,8 +110,8 @@ def known_difference(case_id: str) -> str | None:
     """Why ``case_id`` may differ from Quart, or None. A served case differs as its test
     client case does, except for what only the test clients make different (a served
     streamed body has no ``Content-Length`` from either framework)."""
-    if case_id.startswith("served "):
-        reason = KNOWN_DIFFERENCES.get(case_id.removeprefix("served "))
+    if case_id.startswith(("served ", "kernel-served ")):
+        reason = KNOWN_DIFFERENCES.get(case_id.split(" ", 1)[1])
         return None if reason is not None and reason.startswith(STREAMED) else reason
     return KNOWN_DIFFERENCES.get(case_id)
 
@@ -141,9 +144,10 @@ def test_erlen_answers_as_quart_does(
     case_id: str, answers: tuple[dict[str, Any], dict[str, Any]]
 ) -> None:
     quart, erlen = answers
+    asked = case_id.removeprefix("kernel-")  # Quart's answer: served by plain hypercorn
     if known_difference(case_id) is not None:
-        assert erlen[case_id] != quart[case_id], (
+        assert erlen[case_id] != quart[asked], (
             f"{case_id!r} now answers as Quart: remove it from KNOWN_DIFFERENCES"
         )
     else:
-        assert erlen[case_id] == quart[case_id]
+        assert erlen[case_id] == quart[asked]

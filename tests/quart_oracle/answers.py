@@ -25,6 +25,11 @@ import httpx
 import hypercorn.asyncio
 import hypercorn.config
 
+try:
+    import erlen.plugins.testing as erlen_testing
+except ImportError:  # Quart's process: the real quart only
+    erlen_testing = None
+
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
@@ -143,10 +148,33 @@ def http_options(options: dict[str, Any]) -> dict[str, Any] | None:
     return sent
 
 
-async def served_answers(app: Any) -> dict[str, Any]:
-    """The answers to :data:`REQUESTS` from ``app`` served by hypercorn on 127.0.0.1,
-    over one HTTP/1.1 connection (httpx), keyed ``"served CASE"``: what a real client
-    gets, without a test client between."""
+async def served_answers(app: Any, base_url: str, prefix: str) -> dict[str, Any]:
+    """The answers to :data:`REQUESTS` from ``app`` served at ``base_url``, over one
+    HTTP/1.1 connection (httpx), keyed ``"{prefix} CASE"``: what a real client gets,
+    without a test client between."""
+    here = base_url.removeprefix("http://")
+    found: dict[str, Any] = {}
+    async with httpx.AsyncClient(base_url=base_url, timeout=10) as client:
+        for case_id, (method, path, options) in REQUESTS.items():
+            sent = http_options(options)
+            if sent is None:
+                continue
+            response = await client.request(method, path, **sent)
+            client.cookies.clear()
+            answered = {
+                "status": response.status_code,
+                "headers": headers_of(response),
+                "body": base64.b64encode(
+                    response.content.replace(here.encode(), b"<port>")
+                ).decode(),
+            }
+            # The port is each run's own: the two runs' answers compare without it.
+            found[f"{prefix} {case_id}"] = json.loads(json.dumps(answered).replace(here, "<port>"))
+    return found
+
+
+async def served_by_hypercorn(app: Any) -> dict[str, Any]:
+    """:func:`served_answers` of ``app`` served by plain hypercorn (``"served CASE"``)."""
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
     listener.listen()
@@ -154,31 +182,13 @@ async def served_answers(app: Any) -> dict[str, Any]:
     config = hypercorn.config.Config()
     config.bind = [f"fd://{listener.detach()}"]  # hypercorn's to close
     config.accesslog = config.errorlog = None
-    here = f"127.0.0.1:{port}".encode()
     stop = asyncio.Event()
     server = asyncio.ensure_future(hypercorn.asyncio.serve(app, config, shutdown_trigger=stop.wait))
-    found: dict[str, Any] = {}
     try:
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=10) as client:
-            for case_id, (method, path, options) in REQUESTS.items():
-                sent = http_options(options)
-                if sent is None:
-                    continue
-                response = await client.request(method, path, **sent)
-                client.cookies.clear()
-                answered = {
-                    "status": response.status_code,
-                    "headers": headers_of(response),
-                    "body": base64.b64encode(response.content.replace(here, b"<port>")).decode(),
-                }
-                # The port is each run's own: the two runs' answers compare without it.
-                found[f"served {case_id}"] = json.loads(
-                    json.dumps(answered).replace(here.decode(), "<port>")
-                )
+        return await served_answers(app, f"http://127.0.0.1:{port}", "served")
     finally:
         stop.set()
         await server
-    return found
 
 
 async def main(framework: str) -> dict[str, Any]:
@@ -198,7 +208,11 @@ async def main(framework: str) -> dict[str, Any]:
     # What the websocket hooks saw, after every conversation.
     results["websocket hooks"] = await answer(app.test_client(), "GET", "/live/events", {})
     results.update(await scenario_answers(framework, app))
-    results.update(await served_answers(app))
+    results.update(await served_by_hypercorn(app))
+    if framework == "erlen":
+        # Under the serving plugin's hypercorn (``kernel run``'s connection classes).
+        async with erlen_testing.serve_app(app) as base_url:
+            results.update(await served_answers(app, base_url, "kernel-served"))
     for folder in (views["STATIC"], views["TEMPLATES"]):
         shutil.rmtree(folder, ignore_errors=True)
     return results
