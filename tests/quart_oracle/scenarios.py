@@ -6,7 +6,10 @@ framework's public names as globals."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
+
+import click
 
 
 async def seen(response: Any) -> list[Any]:
@@ -158,3 +161,36 @@ async def scenario_url_for_outside_request(app: Any) -> Any:
             return [url_for("r_str"), url_for("r_str", _external=True)]
     finally:
         app.config["SERVER_NAME"] = None
+
+
+def invoke_twice(app: Any, command: str) -> list[Any]:
+    """``command`` run by the CLI test runner with its default option and with
+    ``--name you``, then an unknown command: exit codes and output."""
+    runner = app.test_cli_runner()
+    default = runner.invoke(args=[command])
+    named = runner.invoke(args=[command, "--name", "you"])
+    missing = runner.invoke(args=["nope"])
+    return [[default.exit_code, default.output], [named.exit_code, named.output], missing.exit_code]
+
+
+async def scenario_cli_command(app: Any) -> Any:
+    """A command of the app's, run by the CLI test runner as a sync test runs it (in a
+    thread: no event loop running there)."""
+
+    @app.cli.command("greet")
+    @click.option("--name", default="world")
+    def greet(name: str) -> None:
+        click.echo(f"hello {name}")
+
+    return await asyncio.to_thread(invoke_twice, app, "greet")
+
+
+async def scenario_cli_command_app_context(app: Any) -> Any:
+    """A command reading ``current_app``."""
+
+    @app.cli.command("whoami")
+    @click.option("--name", default="world")
+    def whoami(name: str) -> None:
+        click.echo(f"{name} in {current_app.name}")
+
+    return await asyncio.to_thread(invoke_twice, app, "whoami")
