@@ -99,6 +99,8 @@ KNOWN_DIFFERENCES = {
     "session set then read": "Vary: Cookie when a view read the session, as Flask adds it",
     "permanent session, cleared": "Vary: Cookie when a view read the session",
     "websocket json": "send_json() writes compact JSON (porting.md, JSON)",
+    "scenario signals_on_error": "request_tearing_down and appcontext_tearing_down carry the"
+    " exception behind the 500, as in Flask; Quart sends None",
     "scenario cli_command_app_context": "app.cli commands run in the app context, as in"
     " Flask (porting.md, The app and its setup); Quart 0.22's fail on current_app",
     "websocket hooks": "a blueprint's teardown_websocket functions run when each connection"

@@ -119,6 +119,7 @@ async def scenario_answers(framework: str, app: Any) -> dict[str, Any]:
     """What each ``scenario_*`` of :mod:`scenarios` returned (or the class of what it
     raised), keyed ``"scenario NAME"``."""
     names = framework_names(framework)
+    names["signals_module"] = importlib.import_module(f"{framework}.signals")
     source = (HERE / "scenarios.py").read_text()
     exec(compile(source, str(HERE / "scenarios.py"), "exec"), names)
     found: dict[str, Any] = {}

@@ -194,3 +194,54 @@ async def scenario_cli_command_app_context(app: Any) -> Any:
         click.echo(f"{name} in {current_app.name}")
 
     return await asyncio.to_thread(invoke_twice, app, "whoami")
+
+
+async def signals_sent(app: Any, paths: tuple[str, ...]) -> list[Any]:
+    """Which signals requesting ``paths`` sends, in order, and what they carry."""
+    fired: list[Any] = []
+
+    def receiver(name: str) -> Any:
+        async def receive(sender: Any, **extra: Any) -> None:
+            described = {
+                key: type(value).__name__ if key != "message" else value
+                for key, value in sorted(extra.items())
+                if key != "_sync_wrapper"
+            }
+            fired.append([name, sender is app, described])
+
+        return receive
+
+    chosen = (
+        "request_started",
+        "request_finished",
+        "got_request_exception",
+        "request_tearing_down",
+        "appcontext_pushed",
+        "appcontext_tearing_down",
+        "appcontext_popped",
+        "template_rendered",
+        "before_render_template",
+        "message_flashed",
+    )
+    receivers = {name: receiver(name) for name in chosen}
+    for name, function in receivers.items():
+        signals_module.__dict__[name].connect(function, app)
+    try:
+        client = app.test_client()
+        for path in paths:
+            fired.append(["GET", path])
+            await client.get(path)
+    finally:
+        for name, function in receivers.items():
+            signals_module.__dict__[name].disconnect(function, app)
+    return fired
+
+
+async def scenario_signals(app: Any) -> Any:
+    """The signals of a request, a template and a flash."""
+    return await signals_sent(app, ("/str", "/template", "/flash"))
+
+
+async def scenario_signals_on_error(app: Any) -> Any:
+    """The signals of a request whose view raised (a 500)."""
+    return await signals_sent(app, ("/raise-value-error",))
