@@ -35,13 +35,17 @@ SCENARIOS = [
     for node in ast.parse((ORACLE / "scenarios.py").read_text()).body
     if isinstance(node, ast.AsyncFunctionDef) and node.name.startswith("scenario_")
 ]
-#: The requests a real client can send (not those setting the scheme or root path), asked
-#: again of each app served by hypercorn ("served"), and of Erlen served by the serving
-#: plugin's hypercorn, ``kernel run``'s ("kernel-served", compared with Quart's "served").
+#: The requests a real client can send (not those setting the scheme or root path) and the
+#: websocket conversations, asked again of each app served by hypercorn ("served"), and
+#: of Erlen served by the serving plugin's hypercorn, ``kernel run``'s ("kernel-served",
+#: compared with Quart's "served").
 SERVED = [
-    f"served {case_id}"
-    for case_id, (_method, _path, options) in cases.REQUESTS.items()
-    if "scheme" not in options and "root_path" not in options
+    *(
+        f"served {case_id}"
+        for case_id, (_method, _path, options) in cases.REQUESTS.items()
+        if "scheme" not in options and "root_path" not in options
+    ),
+    *(f"served {case_id}" for case_id in cases.WEBSOCKETS),
 ]
 CASE_IDS = [
     *cases.REQUESTS,
@@ -99,6 +103,11 @@ KNOWN_DIFFERENCES = {
     "session set then read": "Vary: Cookie when a view read the session, as Flask adds it",
     "permanent session, cleared": "Vary: Cookie when a view read the session",
     "websocket json": "send_json() writes compact JSON (porting.md, JSON)",
+    "served websocket json invalid": "a handler ending with an HTTP error after accepting"
+    " closes with 1008 and the status as the reason; Quart closes with 1000 (porting.md,"
+    " WebSockets)",
+    "served websocket handler raises": "a handler raising after accepting closes with 1011;"
+    " Quart closes with 1000 (porting.md, WebSockets)",
     "scenario signals_on_error": "request_tearing_down and appcontext_tearing_down carry the"
     " exception behind the 500, as in Flask; Quart sends None",
     "scenario cli_command_app_context": "app.cli commands run in the app context, as in"
@@ -110,14 +119,26 @@ KNOWN_DIFFERENCES = {
 }
 
 
+#: The differences only the test clients make: served, both frameworks answer alike.
+TEST_CLIENT_ONLY = {
+    *(case_id for case_id, reason in KNOWN_DIFFERENCES.items() if reason.startswith(STREAMED)),
+    "websocket info",
+}
+
+
 def known_difference(case_id: str) -> str | None:
-    """Why ``case_id`` may differ from Quart, or None. A served case differs as its test
-    client case does, except for what only the test clients make different (a served
-    streamed body has no ``Content-Length`` from either framework)."""
-    if case_id.startswith(("served ", "kernel-served ")):
-        reason = KNOWN_DIFFERENCES.get(case_id.split(" ", 1)[1])
-        return None if reason is not None and reason.startswith(STREAMED) else reason
-    return KNOWN_DIFFERENCES.get(case_id)
+    """Why ``case_id`` may differ from Quart, or None. A served case (under plain
+    hypercorn, or as ``kernel run`` serves) differs as its test client case does, except
+    for what only the test clients make different (a served streamed body has no
+    ``Content-Length`` from either framework) and what only a real client sees (the close
+    codes, which Quart's test client does not give)."""
+    served = case_id.removeprefix("kernel-")
+    if served in KNOWN_DIFFERENCES:
+        return KNOWN_DIFFERENCES[served]
+    if served.startswith("served "):
+        asked = served.removeprefix("served ")
+        return None if asked in TEST_CLIENT_ONLY else KNOWN_DIFFERENCES.get(asked)
+    return None
 
 
 def answers_of(framework: str) -> dict[str, Any]:

@@ -24,6 +24,8 @@ from typing import Any
 import httpx
 import hypercorn.asyncio
 import hypercorn.config
+import websockets
+import websockets.exceptions
 
 try:
     import erlen.plugins.testing as erlen_testing
@@ -33,7 +35,7 @@ except ImportError:  # Quart's process: the real quart only
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from cases import FLOWS, REQUESTS, WEBSOCKETS  # noqa: E402
+from cases import CLOSE, FLOWS, REQUESTS, WEBSOCKETS  # noqa: E402
 
 #: Headers whose value depends on the clock or the file system.
 VOLATILE = {"date", "expires", "last-modified", "etag"}
@@ -105,6 +107,8 @@ async def websocket_answer(client: Any, path: str, steps: list[Any]) -> list[Any
                 if step is None:
                     message = await ws.receive()
                     got.append(message if isinstance(message, str) else repr(message))
+                elif step is CLOSE:
+                    await ws.close(1000)
                 else:
                     await ws.send(step)
     except Exception as error:  # Quart's disconnect error carries no close code
@@ -174,6 +178,46 @@ async def served_answers(app: Any, base_url: str, prefix: str) -> dict[str, Any]
     return found
 
 
+async def served_conversations(base_url: str, prefix: str) -> dict[str, Any]:
+    """The :data:`WEBSOCKETS` conversations with the app served at ``base_url``, by the
+    ``websockets`` client, keyed ``"{prefix} CASE"``: the messages received, then how
+    the connection ended (close code and reason), or the status of a refused handshake."""
+    found: dict[str, Any] = {}
+    for case_id, (path, steps) in WEBSOCKETS.items():
+        got: list[Any] = []
+        url = "ws" + base_url.removeprefix("http") + path
+        try:
+            async with websockets.connect(
+                url, subprotocols=["one", "two"], additional_headers={"X-Token": "t"}
+            ) as ws:
+                got.append(["subprotocol", ws.subprotocol])
+                for step in steps:
+                    if step is None:
+                        message = await asyncio.wait_for(ws.recv(), 10)
+                        got.append(message if isinstance(message, str) else repr(message))
+                    elif step is CLOSE:
+                        await ws.close()
+                    else:
+                        await ws.send(step)
+                await asyncio.wait_for(ws.wait_closed(), 10)
+                got.append(["closed", ws.close_code, ws.close_reason])
+        except websockets.exceptions.ConnectionClosed as closed:
+            received = closed.rcvd
+            got.append(
+                [
+                    "closed",
+                    received.code if received else None,
+                    received.reason if received else None,
+                ]
+            )
+        except websockets.exceptions.InvalidStatus as refused:
+            got.append(["refused", refused.response.status_code])
+        except TimeoutError:
+            got.append("timed out")
+        found[f"{prefix} {case_id}"] = got
+    return found
+
+
 async def served_by_hypercorn(app: Any) -> dict[str, Any]:
     """:func:`served_answers` of ``app`` served by plain hypercorn (``"served CASE"``)."""
     listener = socket.socket()
@@ -186,7 +230,10 @@ async def served_by_hypercorn(app: Any) -> dict[str, Any]:
     stop = asyncio.Event()
     server = asyncio.ensure_future(hypercorn.asyncio.serve(app, config, shutdown_trigger=stop.wait))
     try:
-        return await served_answers(app, f"http://127.0.0.1:{port}", "served")
+        base_url = f"http://127.0.0.1:{port}"
+        found = await served_answers(app, base_url, "served")
+        found.update(await served_conversations(base_url, "served"))
+        return found
     finally:
         stop.set()
         await server
@@ -214,6 +261,7 @@ async def main(framework: str) -> dict[str, Any]:
         # Under the serving plugin's hypercorn (``kernel run``'s connection classes).
         async with erlen_testing.serve_app(app) as base_url:
             results.update(await served_answers(app, base_url, "kernel-served"))
+            results.update(await served_conversations(base_url, "kernel-served"))
     for folder in (views["STATIC"], views["TEMPLATES"]):
         shutil.rmtree(folder, ignore_errors=True)
     return results

@@ -216,9 +216,12 @@ FLOWS: dict[str, list[str]] = {
     "permanent session, cleared": ["/session/permanent", "/session", "/session/clear", "/session"],
     "flashes": ["/flash", "/flashes", "/flashes"],
 }
-#: ``{case id: (path, steps)}``: each step sends its message, or receives (None).
+#: The step of a conversation where the client closes the connection (code 1000).
+CLOSE = "<close>"
+#: ``{case id: (path, steps)}``: each step sends its message, receives (None) or closes
+#: (:data:`CLOSE`).
 WEBSOCKETS: dict[str, tuple[str, list[Any]]] = {
-    "websocket echo": ("/ws/echo", ["a", None, b"b", None]),
+    "websocket echo": ("/ws/echo", ["a", None, b"b", None, CLOSE]),
     "websocket json": ("/ws/json?x=1", ['{"a": 1}', None, None]),
     "websocket json invalid": ("/ws/json", ["{bad", None]),
     "websocket info": ("/ws/info?q=2", [None, None]),

@@ -1141,7 +1141,7 @@ async def on_server_error(error: Any) -> Any:
 
 @app.errorhandler(HTTPException)
 async def on_http_exception(error: Any) -> Any:
-    if request.path.startswith("/http-handler/"):
+    if has_request_context() and request.path.startswith("/http-handler/"):
         return {"http": error.code, "name": error.name}, error.code
     return error
 
