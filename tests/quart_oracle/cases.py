@@ -211,6 +211,13 @@ REQUESTS.update(
         ),
     }
 )
+#: What httpx's HTTP/2 client cannot read, whoever serves it: it checks the
+#: ``Content-Length`` of a HEAD answer and of a 304 against their (absent) body.
+HTTP2_CLIENT_FAILS = {
+    case_id
+    for case_id, (method, path, _options) in REQUESTS.items()
+    if method == "HEAD" or path == "/status-304"
+}
 FLOWS: dict[str, list[str]] = {
     "session set then read": ["/session/set", "/session"],
     "permanent session, cleared": ["/session/permanent", "/session", "/session/clear", "/session"],
