@@ -24,6 +24,25 @@ def _enc_hook(obj: Any) -> Any:
     raise TypeError(f"Object of type {type(obj).__name__} is not JSON serializable")
 
 
+def _has_dict_subclass(obj: Any) -> bool:
+    """Whether ``obj``, or a value of ``obj`` when it is a plain dict, is a dict subclass.
+
+    msgspec writes a dict subclass from its storage, the stdlib (so Flask and Quart) from
+    its ``items()``: they differ for werkzeug's ``MultiDict`` (``request.args``, ``form``
+    and ``cookies`` store a list of values per key, Flask writes the first). Only
+    the object and one level below it are looked at, so that a large response costs no
+    walk: a ``MultiDict`` deeper than that is written from its storage (the porting
+    guide says so; tests/plugins/json/test_provider.py pins both depths).
+    """
+    kind = obj.__class__
+    if kind is dict:
+        for value in obj.values():
+            if isinstance(value, dict) and value.__class__ is not dict:
+                return True
+        return False
+    return kind is not list and isinstance(obj, dict)
+
+
 class MsgspecJSONProvider(JSONProvider):
     """JSON with msgspec: dicts, lists, str, numbers, bool, None, dataclasses,
     date/datetime (ISO 8601), UUID, Decimal (as strings) and msgspec Structs.
@@ -86,7 +105,7 @@ class MsgspecJSONProvider(JSONProvider):
 
     def dumps_bytes(self, obj: Any) -> bytes:
         """Serialize ``obj`` to bytes (the fast path used for responses)."""
-        if self.ensure_ascii:
+        if self.ensure_ascii or _has_dict_subclass(obj):
             return self._stdlib_dumps(obj, separators=(",", ":")).encode()
         try:
             return self._encoder.encode(obj)

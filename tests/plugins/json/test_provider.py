@@ -10,9 +10,10 @@ from typing import Any
 
 import msgspec
 import pytest
-from erlen import Erlen
+from erlen import Erlen, jsonify, request
 from erlen.json import JSONDecodeError
 from erlen.plugins.json import MsgspecJSONProvider
+from werkzeug.datastructures import MultiDict
 
 
 @dataclasses.dataclass
@@ -181,3 +182,27 @@ def test_mimetype_and_default_can_be_customised() -> None:
 def test_no_json_sort_keys_config_key(app: Erlen) -> None:
     # Flask 2.3 / Quart moved JSON options to provider attributes: no config keys.
     assert not [key for key in app.config if key.startswith("JSON")]
+
+
+def test_multidict_is_written_from_its_first_values_as_flask_does(app: Erlen) -> None:
+    # msgspec alone writes a dict subclass from its storage: a MultiDict's lists.
+    args = MultiDict([("q", "1"), ("q", "2"), ("r", "3")])
+    assert app.json.dumps(args) == '{"q":"1","r":"3"}'
+    assert app.json.dumps({"args": args, "n": 1}) == '{"args":{"q":"1","r":"3"},"n":1}'
+
+
+def test_multidict_two_levels_down_is_written_from_its_storage(app: Erlen) -> None:
+    # The documented limit (porting guide): no walk below the first level.
+    nested = {"outer": {"args": MultiDict([("q", "1"), ("q", "2")])}}
+    assert app.json.dumps(nested) == '{"outer":{"args":{"q":["1","2"]}}}'
+    assert app.json.dumps([MultiDict([("q", "1")])]) == '[{"q":["1"]}]'
+
+
+async def test_jsonify_of_request_args_and_cookies_gives_one_value_each(app: Erlen) -> None:
+    @app.route("/echo")
+    async def echo() -> Any:
+        return jsonify(args=request.args, cookies=request.cookies)
+
+    client = app.test_client()
+    response = await client.get("/echo?q=1&q=2", headers={"Cookie": "a=x; b=y"})
+    assert await response.get_json() == {"args": {"q": "1"}, "cookies": {"a": "x", "b": "y"}}
