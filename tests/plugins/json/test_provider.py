@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import enum
 import uuid
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -206,3 +207,22 @@ async def test_jsonify_of_request_args_and_cookies_gives_one_value_each(app: Erl
     client = app.test_client()
     response = await client.get("/echo?q=1&q=2", headers={"Cookie": "a=x; b=y"})
     assert await response.get_json() == {"args": {"q": "1"}, "cookies": {"a": "x", "b": "y"}}
+
+
+class Colour(enum.Enum):
+    RED = "red"
+
+
+@pytest.mark.parametrize(
+    ("value", "written"),
+    [
+        (float("nan"), "null"),  # Flask: NaN, which is not JSON
+        (float("-inf"), "null"),  # Flask: -Infinity
+        (b"ab", '"YWI="'),  # Flask: TypeError
+        (Colour.RED, '"red"'),  # Flask: TypeError
+    ],
+)
+def test_values_written_unlike_flask_as_the_porting_guide_says(
+    app: Erlen, value: Any, written: str
+) -> None:
+    assert app.json.dumps({"x": value}) == '{"x":' + written + "}"
