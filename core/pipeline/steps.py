@@ -343,7 +343,8 @@ async def teardown(
 
 def make_response(app: Erlen, result: Any) -> Response:
     """``make_response``: a view's return value as a response (Flask's rules): a body
-    (str, bytes, dict/list as JSON, a response, an HTTP exception, an iterator), or a
+    (str, bytes, dict/list as JSON, each also a subclass of these, a response, an HTTP
+    exception, an iterator), or a
     tuple ``(body, status)``, ``(body, headers)``, ``(body, status, headers)``; other
     types through the ``erlen_convert_return_value`` plugin hook."""
     rv = result
@@ -387,6 +388,10 @@ def make_response(app: Erlen, result: Any) -> Response:
         response = http_exception_response(app, rv)
     elif isinstance(rv, WerkzeugResponse):  # werkzeug.utils.redirect() makes one
         response = rv  # sent as it is (adopt_response), as Quart and Flask do
+    elif isinstance(rv, (str, bytes)):  # a subclass: markupsafe's Markup (escape())...
+        response = response_class(rv)
+    elif isinstance(rv, (dict, list)):  # a subclass: OrderedDict, defaultdict, MultiDict
+        response = app.json.response(rv)
     elif isinstance(rv, (bytearray, memoryview)):
         response = response_class(bytes(rv))
     elif isinstance(rv, AsyncIterable) or inspect.isgenerator(rv) or isinstance(rv, Iterator):

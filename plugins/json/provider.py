@@ -24,6 +24,14 @@ def _enc_hook(obj: Any) -> Any:
     raise TypeError(f"Object of type {type(obj).__name__} is not JSON serializable")
 
 
+def _is_dict_subclass(value: Any) -> bool:
+    """Whether msgspec and the stdlib may write ``value`` differently: msgspec writes a
+    dict subclass from its storage, the stdlib (so Flask and Quart) from its ``items()``.
+    They differ for werkzeug's ``MultiDict`` (``request.args``, ``form`` and ``cookies``
+    store a list of values per key; Flask writes the first)."""
+    return value.__class__ is not dict and isinstance(value, dict)
+
+
 class MsgspecJSONProvider(JSONProvider):
     """JSON with msgspec: dicts, lists, str, numbers, bool, None, dataclasses,
     date/datetime (ISO 8601), UUID, Decimal (as strings) and msgspec Structs.
@@ -84,10 +92,21 @@ class MsgspecJSONProvider(JSONProvider):
             return self._stdlib_dumps(obj, **kwargs)
         return self.dumps_bytes(obj).decode()
 
+    def _stdlib_bytes(self, obj: Any) -> bytes:
+        return self._stdlib_dumps(obj, separators=(",", ":")).encode()
+
     def dumps_bytes(self, obj: Any) -> bytes:
         """Serialize ``obj`` to bytes (the fast path used for responses)."""
         if self.ensure_ascii:
-            return self._stdlib_dumps(obj, separators=(",", ":")).encode()
+            return self._stdlib_bytes(obj)
+        # A dict subclass goes the stdlib way when it is ``obj`` itself (and, in
+        # response(), one of jsonify's arguments): looking inside every response would
+        # cost each one a walk, so one inside a dict or list is written from its storage,
+        # as the porting guide says (tests/plugins/json/test_provider.py pins both). An
+        # exact dict or list is never a subclass: the common responses skip the test.
+        kind = obj.__class__
+        if kind is not dict and kind is not list and _is_dict_subclass(obj):
+            return self._stdlib_bytes(obj)
         try:
             return self._encoder.encode(obj)
         except TypeError:
@@ -95,7 +114,7 @@ class MsgspecJSONProvider(JSONProvider):
             # float, bool, None) in sorted order. The stdlib path writes them as Flask
             # does (sorted by their own value, then as strings), and raises the same
             # TypeError for an object no path can write.
-            return self._stdlib_dumps(obj, separators=(",", ":")).encode()
+            return self._stdlib_bytes(obj)
 
     def loads(self, s: str | bytes, **kwargs: Any) -> Any:
         """Parse JSON; raises :class:`~erlen.json.JSONDecodeError` on invalid input."""
@@ -118,10 +137,15 @@ class MsgspecJSONProvider(JSONProvider):
     def response(self, *args: Any, **kwargs: Any) -> Any:
         """A JSON response (``application/json``), newline-terminated as Flask's."""
         if len(args) == 1 and not kwargs:  # jsonify(obj), the common call
-            obj = args[0]
+            body = self.dumps_bytes(args[0])
         else:
             obj = self._prepare_response_obj(args, kwargs)
-        body = self.dumps_bytes(obj)
+            # jsonify(args=request.args), jsonify(a, b): each argument is looked at as
+            # dumps_bytes looks at the one of jsonify(obj).
+            if any(map(_is_dict_subclass, kwargs.values() if kwargs else args)):
+                body = self._stdlib_bytes(obj)
+            else:
+                body = self.dumps_bytes(obj)
         compact = self.compact
         if compact is False or (compact is None and self._app.config["DEBUG"]):
             body = msgspec.json.format(body, indent=2)

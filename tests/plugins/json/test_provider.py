@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import enum
 import uuid
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -10,9 +11,10 @@ from typing import Any
 
 import msgspec
 import pytest
-from erlen import Erlen
+from erlen import Erlen, jsonify, request
 from erlen.json import JSONDecodeError
 from erlen.plugins.json import MsgspecJSONProvider
+from werkzeug.datastructures import MultiDict
 
 
 @dataclasses.dataclass
@@ -181,3 +183,59 @@ def test_mimetype_and_default_can_be_customised() -> None:
 def test_no_json_sort_keys_config_key(app: Erlen) -> None:
     # Flask 2.3 / Quart moved JSON options to provider attributes: no config keys.
     assert not [key for key in app.config if key.startswith("JSON")]
+
+
+def test_multidict_is_written_from_its_first_values_as_flask_does(app: Erlen) -> None:
+    # msgspec alone writes a dict subclass from its storage: a MultiDict's lists.
+    args = MultiDict([("q", "1"), ("q", "2"), ("r", "3")])
+    assert app.json.dumps(args) == '{"q":"1","r":"3"}'
+
+
+def test_multidict_inside_a_dict_or_list_is_written_from_its_storage(app: Erlen) -> None:
+    # The documented limit (porting guide, "JSON"): responses are not walked.
+    assert app.json.dumps({"args": MultiDict([("q", "1"), ("q", "2")])}) == (
+        '{"args":{"q":["1","2"]}}'
+    )
+    assert app.json.dumps([MultiDict([("q", "1")])]) == '[{"q":["1"]}]'
+
+
+async def test_jsonify_of_request_args_and_cookies_gives_one_value_each(app: Erlen) -> None:
+    @app.route("/keywords")
+    async def keywords() -> Any:
+        return jsonify(args=request.args, cookies=request.cookies)
+
+    @app.route("/positional")
+    async def positional() -> Any:
+        return jsonify(request.args)
+
+    @app.route("/several")
+    async def several() -> Any:
+        return jsonify(request.args, request.cookies)
+
+    client = app.test_client()
+    headers = {"Cookie": "a=x; b=y"}
+    response = await client.get("/keywords?q=1&q=2", headers=headers)
+    assert await response.get_json() == {"args": {"q": "1"}, "cookies": {"a": "x", "b": "y"}}
+    response = await client.get("/positional?q=1&q=2")
+    assert await response.get_json() == {"q": "1"}
+    response = await client.get("/several?q=1&q=2", headers=headers)
+    assert await response.get_json() == [{"q": "1"}, {"a": "x", "b": "y"}]
+
+
+class Colour(enum.Enum):
+    RED = "red"
+
+
+@pytest.mark.parametrize(
+    ("value", "written"),
+    [
+        (float("nan"), "null"),  # Flask: NaN, which is not JSON
+        (float("-inf"), "null"),  # Flask: -Infinity
+        (b"ab", '"YWI="'),  # Flask: TypeError
+        (Colour.RED, '"red"'),  # Flask: TypeError
+    ],
+)
+def test_values_written_unlike_flask_as_the_porting_guide_says(
+    app: Erlen, value: Any, written: str
+) -> None:
+    assert app.json.dumps({"x": value}) == '{"x":' + written + "}"
