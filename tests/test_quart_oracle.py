@@ -2,7 +2,8 @@
 real Quart and by Erlen, each in a process of its own, asked the same ~220 requests,
 session flows and websocket conversations (``cases.py``) and put through what a test
 suite does with the test client and the contexts (``scenarios.py``). Every answer
-(status, headers, body; messages and how a conversation ended; what a scenario saw)
+(status, headers, body, a JSON body by its value; messages and how a conversation
+ended; what a scenario saw)
 must be Quart's, except the differences listed here, each with its reason
 (``docs/porting.md`` describes them for users). The requests a real client can send are
 asked again of each app served by hypercorn, over a socket, and of Erlen served as
@@ -109,7 +110,10 @@ KNOWN_DIFFERENCES = {
     "POST /json not utf-8": "JSON that is not UTF-8 is a 400; Quart answers 500",
     "session set then read": "Vary: Cookie when a view read the session, as Flask adds it",
     "permanent session, cleared": "Vary: Cookie when a view read the session",
-    "websocket json": "send_json() writes compact JSON (porting.md, JSON)",
+    "websocket json": "send_json() writes compact JSON (porting.md, JSON), and the"
+    " MultiDict websocket.args inside the message with its lists",
+    "scenario websocket_json": "a MultiDict inside a dict (websocket.args in the message)"
+    " is written with its lists (porting.md, JSON)",
     "served websocket json invalid": "a handler ending with an HTTP error after accepting"
     " closes with 1008 and the status as the reason; Quart closes with 1000 (porting.md,"
     " WebSockets)",

@@ -54,7 +54,10 @@ GETS = """
 /order-events?after=aborts /order/nothere /order-events?after=nothere
 /http-handler/404 /http-handler/418 /http-handler/599 /handler-raises
 /before-aborts /g-in-hooks /session-in-after /head-redirect /template-file
-/template-missing /stream-template /lenient?x=1 /strict?x=1&y=%20
+/template-missing /stream-template /return/markup /return/str-subclass
+/return/bytes-subclass /return/ordered-dict /return/default-dict /return/list-subclass
+/return/args?q=1&q=2&r=3 /jsonify/args?q=1&q=2 /jsonify/keywords?q=1&q=2
+/lenient?x=1 /strict?x=1&y=%20
 """.split()
 REQUESTS: dict[str, tuple[str, str, dict[str, Any]]] = {f"GET {p}": ("GET", p, {}) for p in GETS}
 for method, paths in {

@@ -98,7 +98,7 @@ async def scenario_methods(app: Any) -> Any:
 
 async def scenario_response_helpers(app: Any) -> Any:
     client = app.test_client()
-    response = await client.get("/dict")
+    response = await client.get("/json-sorted")
     return [
         response.status,
         response.status_code,

@@ -11,6 +11,7 @@ files, templates, streaming, class-based views, websockets.
 from __future__ import annotations
 
 import asyncio
+import collections
 import dataclasses
 import datetime
 import decimal
@@ -29,8 +30,6 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 app = App("oracle")
 app.secret_key = "oracle secret"
 app.config["MAX_CONTENT_LENGTH"] = 1000
-# Flask's and Quart's JSON default; Erlen's is UTF-8 (docs/porting.md, JSON).
-app.json.ensure_ascii = True
 STATIC = tempfile.mkdtemp(prefix="oracle-static-")
 with open(os.path.join(STATIC, "f.txt"), "wb") as file:
     file.write(b"0123456789")
@@ -1322,3 +1321,65 @@ async def r_body_file_save() -> Any:
     await files["f"].save(target)
     with open(target, "rb") as saved:  # noqa: ASYNC230 (a few bytes, in a test view)
         return {"saved": saved.read().decode(), "name": files["f"].filename}
+
+
+# --- subclasses of the return types ------------------------------------------------------------
+
+
+class Text(str):
+    pass
+
+
+class Blob(bytes):
+    pass
+
+
+class Numbers(list):
+    pass
+
+
+@app.route("/return/markup")
+async def r_return_markup() -> Any:
+    return escape("<b>x</b>")
+
+
+@app.route("/return/str-subclass")
+async def r_return_str_subclass() -> Any:
+    return Text("text")
+
+
+@app.route("/return/bytes-subclass")
+async def r_return_bytes_subclass() -> Any:
+    return Blob(b"blob")
+
+
+@app.route("/return/ordered-dict")
+async def r_return_ordered_dict() -> Any:
+    return collections.OrderedDict([("b", 1), ("a", 2)])
+
+
+@app.route("/return/default-dict")
+async def r_return_default_dict() -> Any:
+    found = collections.defaultdict(list)
+    found["x"].append(1)
+    return found
+
+
+@app.route("/return/list-subclass")
+async def r_return_list_subclass() -> Any:
+    return Numbers([1, 2])
+
+
+@app.route("/return/args")
+async def r_return_args() -> Any:
+    return request.args
+
+
+@app.route("/jsonify/args")
+async def r_jsonify_args_multidict() -> Any:
+    return jsonify(request.args)
+
+
+@app.route("/jsonify/keywords")
+async def r_jsonify_keywords() -> Any:
+    return jsonify(args=request.args, n=1)
