@@ -1,13 +1,13 @@
 """Erlen answers as Quart does: one app (``tests/quart_oracle/views.py``) served by the
-real Quart and by Erlen, each in a process of its own, asked the same ~220 requests,
+real Quart and by Erlen, each in a process of its own, asked the same ~230 requests,
 session flows and websocket conversations (``cases.py``) and put through what a test
-suite does with the test client and the contexts (``scenarios.py``). Every answer
-(status, headers, body, a JSON body by its value; messages and how a conversation
-ended; what a scenario saw)
-must be Quart's, except the differences listed here, each with its reason
-(``docs/porting.md`` describes them for users). The requests a real client can send are
-asked again of each app served by hypercorn, over a socket, and of Erlen served as
-``kernel run`` serves it (the serving plugin's connection classes).
+suite does with the test client, the contexts, the CLI runner and signals
+(``scenarios.py``). Every answer (status, headers, body, a JSON body by its value;
+messages and how a conversation ended; what a scenario saw) must be Quart's, except the
+differences listed here, each with its reason (``docs/porting.md`` describes them for
+users). The requests and conversations a real client can have are held again over a
+socket with each app served by hypercorn, and with Erlen served as ``kernel run`` serves
+it (the serving plugin's connection classes), over HTTP/1.1 and HTTP/2.
 
 A listed difference that disappears fails too, so the list stays true. Needs the real
 ``quart`` (the test extra pins it); CI's dependency-floors stage leaves this module out.
