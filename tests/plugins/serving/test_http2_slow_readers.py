@@ -87,6 +87,10 @@ class Uploader:
         window is closed, then ask for ``/`` on stream 3 and read its answer."""
         while self._send_body(1000):
             pass
+        self.get_on_stream_3()
+
+    def get_on_stream_3(self) -> None:
+        """Ask for ``/`` on stream 3 and read until its answer has ended (or 1,000 reads)."""
         self.h2.send_headers(3, [(":method", "GET"), (":path", "/"), *BASE], end_stream=True)
         self.sock.sendall(self.h2.data_to_send())
         for _ in range(1000):
@@ -227,12 +231,7 @@ class WebsocketUploader(Uploader):
     def send_until_blocked_then_get(self) -> None:
         while self._send_message():
             pass
-        self.h2.send_headers(3, [(":method", "GET"), (":path", "/"), *BASE], end_stream=True)
-        self.sock.sendall(self.h2.data_to_send())
-        for _ in range(1000):
-            if 3 in self.ended:
-                return
-            self._read()
+        self.get_on_stream_3()
 
     def send_the_rest(self) -> None:
         for _ in range(10_000):
