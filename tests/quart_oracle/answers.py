@@ -1,5 +1,7 @@
-"""Serve :mod:`views` with Quart or Erlen and print what its test client answered to
-every case of :mod:`cases`, as JSON: ``python answers.py quart|erlen``.
+"""Serve :mod:`views` with Quart or Erlen and print, as JSON, what it answered to every
+case of :mod:`cases` and what each scenario of :mod:`scenarios` saw: through the test
+client, then over a socket under hypercorn (for Erlen also as ``kernel run`` serves it,
+over HTTP/1.1 and HTTP/2): ``python answers.py quart|erlen``.
 
 Run in a process of its own per framework, so the real ``quart`` never shares a process
 with Erlen. Values that differ from run to run are replaced by a marker: signed cookie
@@ -26,11 +28,6 @@ import hypercorn.asyncio
 import hypercorn.config
 import websockets
 import websockets.exceptions
-
-try:
-    import erlen.plugins.testing as erlen_testing
-except ImportError:  # Quart's process: the real quart only
-    erlen_testing = None
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -170,10 +167,8 @@ def http_options(options: dict[str, Any]) -> dict[str, Any] | None:
     return sent
 
 
-async def served_answers(
-    app: Any, base_url: str, prefix: str, http2: bool = False
-) -> dict[str, Any]:
-    """The answers to :data:`REQUESTS` from ``app`` served at ``base_url``, over one
+async def served_answers(base_url: str, prefix: str, http2: bool = False) -> dict[str, Any]:
+    """The answers to :data:`REQUESTS` from the app served at ``base_url``, over one
     HTTP/1.1 connection (httpx; with ``http2``, one HTTP/2 connection by prior
     knowledge), keyed ``"{prefix} CASE"``: what a real client gets, without a test client
     between."""
@@ -254,7 +249,7 @@ async def served_by_hypercorn(app: Any) -> dict[str, Any]:
     server = asyncio.ensure_future(hypercorn.asyncio.serve(app, config, shutdown_trigger=stop.wait))
     try:
         base_url = f"http://127.0.0.1:{port}"
-        found = await served_answers(app, base_url, "served")
+        found = await served_answers(base_url, "served")
         found.update(await served_conversations(base_url, "served"))
         return found
     finally:
@@ -281,11 +276,13 @@ async def main(framework: str) -> dict[str, Any]:
     results.update(await scenario_answers(framework, app))
     results.update(await served_by_hypercorn(app))
     if framework == "erlen":
-        # Under the serving plugin's hypercorn (``kernel run``'s connection classes).
-        async with erlen_testing.serve_app(app) as base_url:
-            results.update(await served_answers(app, base_url, "kernel-served"))
+        # Under the serving plugin's hypercorn (``kernel run``'s connection classes),
+        # read like the framework, by name: Quart's process never imports Erlen.
+        serve_app = importlib.import_module("erlen.plugins.testing").serve_app
+        async with serve_app(app) as base_url:
+            results.update(await served_answers(base_url, "kernel-served"))
             results.update(await served_conversations(base_url, "kernel-served"))
-            results.update(await served_answers(app, base_url, "kernel-h2-served", http2=True))
+            results.update(await served_answers(base_url, "kernel-h2-served", http2=True))
     for folder in (views["STATIC"], views["TEMPLATES"]):
         shutil.rmtree(folder, ignore_errors=True)
     return results
