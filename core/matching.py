@@ -36,6 +36,10 @@ from .routing import subdomain_of
 if TYPE_CHECKING:
     from werkzeug.routing import Map, Rule
 
+#: Bounds of :meth:`FastMatcher.serves`'s verdicts: hosts a client can make up are many.
+_MAX_HOST_VERDICTS = 256
+_MAX_CACHED_HOST = 256
+
 
 class FastMatcher:
     """Match ``(path, method, websocket)`` against a frozen map; ``None`` = decline."""
@@ -44,6 +48,7 @@ class FastMatcher:
         "_domain",
         "_descents",
         "_fixed_subdomain",
+        "_host_verdicts",
         "hostless_generation",
         "_app",
         "_dynamic",
@@ -69,6 +74,9 @@ class FastMatcher:
         self._fixed_subdomain = fixed_subdomain
         #: The config generation at which :meth:`serves` found that no host is checked.
         self.hostless_generation = -1
+        #: ``(scheme, Host header, SERVER_NAME)`` -> whether such a connection has this
+        #: matcher's subdomain (see :meth:`serves`); at most ``_MAX_HOST_VERDICTS``.
+        self._host_verdicts: dict[tuple[str, str, str], bool] = {}
         self._match = url_map._matcher.match
         # Rules whose match needs no post-processing by MapAdapter.match (no redirect, no
         # defaults to merge or to redirect to), by id: rules compare by value, unhashable.
@@ -119,17 +127,33 @@ class FastMatcher:
 
     def serves(self, connection: Any, config: Any) -> bool:
         """Whether this matcher may match ``connection`` with the app's ``config``: no
-        ``TRUSTED_HOSTS`` to check, and the connection's host has the subdomain this
-        matcher matches (``AppBase._bind_adapter`` gives the rules for binding). When
-        that holds whatever the host is, ``hostless_generation`` records the config's
-        generation, so that the caller can skip this call until the config changes."""
-        if config["TRUSTED_HOSTS"] is not None:
-            return False
+        trusted-host list to check (``TRUSTED_HOSTS``, or the request class's own
+        ``trusted_hosts``), and the connection's host has the subdomain this matcher
+        matches (``AppBase._bind_adapter`` gives the rules for binding). When that holds
+        whatever the host is, ``hostless_generation`` records the config's generation, so
+        that the caller can skip this call until the config changes."""
+        if config["TRUSTED_HOSTS"] is not None or connection.trusted_hosts is not None:
+            return False  # the adapter's binding checks the host (400 when untrusted)
         server_name = config["SERVER_NAME"]
         if server_name is None or self._fixed_subdomain:
             self.hostless_generation = config.generation
             return True
-        return subdomain_of(connection.host, server_name, connection.scheme) == self._domain
+        header = connection._header(b"host")
+        if header is None:  # the host is the server's address
+            return subdomain_of(connection.host, server_name, connection.scheme) == self._domain
+        # With no trusted-host list, ``connection.host`` is a function of the scheme and
+        # the Host header alone (Request.host caches it on the same ground), so the
+        # verdict is one of (scheme, header, SERVER_NAME), remembered per matcher.
+        # tests/core/test_host_routing.py (test_host_verdicts_follow_each_host).
+        key = (connection.scheme, header, server_name)
+        verdict = self._host_verdicts.get(key)
+        if verdict is None:
+            verdict = subdomain_of(connection.host, server_name, key[0]) == self._domain
+            if len(header) <= _MAX_CACHED_HOST:
+                if len(self._host_verdicts) >= _MAX_HOST_VERDICTS:
+                    self._host_verdicts.clear()
+                self._host_verdicts[key] = verdict
+        return verdict
 
     def match_connection(self, connection: Any, websocket: bool = False) -> None:
         """The match step of a connection (a request or websocket) of the app: set its

@@ -130,6 +130,48 @@ async def test_server_name_set_after_the_first_request_applies() -> None:
     assert await body(await client.get("/", headers={"Host": "other.test"})) == "index"
 
 
+async def test_host_verdicts_follow_each_host() -> None:
+    # The matcher remembers per (scheme, Host, SERVER_NAME) whether a host is served:
+    # each host keeps its own answer, asked again in any order, past the memo's bound,
+    # with another SERVER_NAME, and under a request class with a trusted-host list.
+    app = make_app()
+    client = app.test_client()
+    for _ in range(2):
+        assert await body(await client.get("/", headers={"Host": "example.test"})) == "index"
+        with foreign():
+            assert (await client.get("/", headers={"Host": "other.test"})).status_code == 404
+        response = await client.get("/home", headers={"Host": "API.example.test"})
+        assert await body(response) == "api on API.example.test"
+        response = await client.get("/", headers={"Host": "example.test"}, scheme="https")
+        assert await body(response) == "index"
+    for n in range(300):  # more hosts than the memo keeps
+        response = await client.get("/", headers={"Host": f"u{n}.example.test"})
+        assert await body(response) == f"user u{n}"
+    assert await body(await client.get("/", headers={"Host": "example.test"})) == "index"
+    app.config["SERVER_NAME"] = "other.test"
+    assert await body(await client.get("/", headers={"Host": "other.test"})) == "index"
+    with foreign():
+        assert (await client.get("/", headers={"Host": "example.test"})).status_code == 404
+
+
+@pytest.mark.parametrize("server_name", [None, "example.test"])
+async def test_request_class_trusted_hosts_are_checked(server_name: str | None) -> None:
+    # werkzeug's Request.trusted_hosts, set on the app's request class: an untrusted Host
+    # is a 400, as in Quart and Flask (binding the URL adapter reads request.host).
+    app = make_app()
+    app.config["SERVER_NAME"] = server_name
+
+    class TrustingRequest(app.request_class):  # type: ignore[name-defined,misc]
+        trusted_hosts = ["example.test", ".example.test"]
+
+    app.request_class = TrustingRequest
+    client = app.test_client()
+    for _ in range(2):
+        assert await body(await client.get("/", headers={"Host": "example.test"})) == "index"
+        response = await client.get("/", headers={"Host": "evil.test"})
+        assert response.status_code == 400
+
+
 async def test_without_server_name_any_host_is_served_and_has_no_subdomain() -> None:
     app = make_app()
     app.config["SERVER_NAME"] = None
