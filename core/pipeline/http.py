@@ -109,6 +109,8 @@ def make_http_handler(app: Erlen) -> ProtocolHandler:
                 "more_body": False,
             }
         else:
+            if outcome is CLIENT_GONE:
+                return client_gone()
             try:
                 in_memory = outcome._is_data
             except AttributeError:  # a werkzeug Response (make_response keeps it, as Quart)
@@ -139,6 +141,15 @@ def make_http_handler(app: Erlen) -> ProtocolHandler:
     return serve_http
 
 
+def client_gone() -> None:
+    """End a request whose client went away while it was handled: the handler was
+    cancelled for it (:class:`~.disconnect.DisconnectWatch`), so the cancellation is taken
+    back and nothing is sent. A cancellation from elsewhere (the server stopping) stands."""
+    task = asyncio.current_task()
+    if task is not None and task.uncancel() > 0:
+        raise asyncio.CancelledError()
+
+
 def log_unsent_body(app: Erlen, request: Request, error: Exception) -> None:
     """Log ``error``, raised by a streamed body after its status was sent, naming the
     request. The answer is left incomplete (no final chunk), so the server closes the
@@ -161,16 +172,23 @@ def add_missing_host(scope: Scope, server_name: str | None) -> None:
         scope["headers"] = [*kept, (b"host", (server_name or "").encode("latin-1"))]
 
 
-async def handle(app: Erlen, steps: HttpSteps, request: Any, bare: bool = False) -> Any:
+async def handle(
+    app: Erlen, steps: HttpSteps, request: Any, bare: bool = False, plan: Any = None
+) -> Any:
     """``handle_request``: match, enter the contexts, dispatch, leave; unhandled errors
-    become the 500 answer. ``bare``: text nothing can see comes back as ``bytes``."""
+    become the 500 answer. ``bare`` (the ``http`` handler's call): text nothing can see
+    comes back as ``bytes``, and :data:`CLIENT_GONE` when the client went away (the
+    handler was cancelled for it). ``plan``: matched already (:func:`handle_watched`)."""
     over = steps.over
-    match = steps.match  # an attribute read, then a call: see _enter's comment
-    match(request)
-    rule = request.url_rule
-    plan = steps.plans.get(rule.endpoint if rule is not None else None) or steps.pipeline.plan_for(
-        request
-    )
+    if plan is None:
+        match = steps.match  # an attribute read, then a call: see _enter's comment
+        match(request)
+        rule = request.url_rule
+        plan = steps.plans.get(rule.endpoint if rule is not None else None)
+        if plan is None:
+            plan = steps.pipeline.plan_for(request)
+        if bare and (plan.flags or steps.flags_of(plan))[4]:
+            return await handle_watched(app, steps, request, plan)
     if over.request_context is None:
         ctx = _enter(app, request)
     else:
@@ -282,6 +300,30 @@ async def answer_unsendable(
         return await handle_exception(app, ctx, plan, steps, error)
     finally:
         ctx.leave()
+
+
+#: What :func:`handle` returns when the client went away while the request was handled.
+CLIENT_GONE: Any = object()
+
+
+async def handle_watched(app: Erlen, steps: HttpSteps, request: Any, plan: Any) -> Any:
+    """:func:`handle` for a plan that may wait (``flags_of``): the request is registered
+    with the app's :class:`~.disconnect.ClientWatch`, which cancels its task if the
+    client goes away; the cancellation becomes :data:`CLIENT_GONE`."""
+    clients = steps.clients
+    if not clients.register(request):
+        return await handle(app, steps, request, True, plan)
+    gone = False
+    try:
+        try:
+            outcome = await handle(app, steps, request, True, plan)
+        finally:
+            gone = clients.finish(request)
+    except asyncio.CancelledError:
+        if not gone:
+            raise
+        return CLIENT_GONE
+    return CLIENT_GONE if gone else outcome
 
 
 async def send_response(

@@ -92,7 +92,7 @@ class Plan:
         self.view = app.ensure_async(view) if view is not None else None
         self.errors = errors if errors is not None else ErrorHandlers(app, names)
         #: What the HTTP pipeline may leave out for this endpoint (``HttpSteps.flags_of``).
-        self.flags: tuple[bool, bool, bool, bool] | None = None
+        self.flags: tuple[bool, bool, bool, bool, bool] | None = None
         self.http = self.chains_for(app, "http")
         for protocol in REGISTRIES:
             self.chains_for(app, protocol)

@@ -25,6 +25,7 @@ from ..globals import request_context_var
 from ..matching import match_with_adapter
 from ..pluginmanager import first_result
 from ..sessions import can_open_sync
+from .disconnect import ClientWatch, may_wait
 from .errors import handle_user_exception, server_error
 from .plan import Hooks, Pipeline, Plan, overrides
 from .session import cookie_needs_refresh, save_session
@@ -126,14 +127,28 @@ class HttpSteps:
             and over.request_context is None
         )
         self.quiet_leave = self.direct_leave and not self.hooks.teardown
+        #: Whether every request may wait whatever its endpoint: an overridden step
+        #: method, a session opened by awaiting, an async plugin hook or
+        #: ``teardown_appcontext`` function that awaits.
+        self.always_waits = (
+            any(getattr(over, name) is not None for name in STEP_METHODS)
+            or self.open_session_eagerly
+            or any(is_async for stage in self.hooks for _hook, is_async in stage)
+            or any(may_wait(f) for f in app.teardown_appcontext_funcs)
+        )
+        #: The requests being handled and the watches on their clients (a request whose
+        #: plan may wait is cancelled when its client goes away, as in Quart).
+        self.clients = ClientWatch()
         for plan in self.plans.values():
             self.flags_of(plan)
 
-    def flags_of(self, plan: Plan) -> tuple[bool, bool, bool, bool]:
-        """``(runs_before, bare_text, quiet_leave, runs_after)`` of ``plan``: whether
-        anything runs before its view, whether its text may be sent bare, whether leaving
-        its context has nothing to tear down (checked again per request: signals, files),
-        and whether an after function or plugin hook runs on its responses."""
+    def flags_of(self, plan: Plan) -> tuple[bool, bool, bool, bool, bool]:
+        """``(runs_before, bare_text, quiet_leave, runs_after, may_wait)`` of ``plan``:
+        whether anything runs before its view, whether its text may be sent bare, whether
+        leaving its context has nothing to tear down (checked again per request: signals,
+        files), whether an after function or plugin hook runs on its responses, and
+        whether handling it may give the event loop a turn (then its client is watched:
+        erlen.pipeline.disconnect)."""
         flags = plan.flags
         if flags is None:
             http = plan.http
@@ -142,6 +157,9 @@ class HttpSteps:
                 self.bare_text and not http.after,
                 self.quiet_leave and not http.teardown,
                 bool(http.after or self.hooks.after),
+                self.always_waits
+                or (plan.view is not None and may_wait(plan.view))
+                or any(may_wait(f) for f in (*http.before, *http.after, *http.teardown)),
             )
         return flags
 

@@ -169,6 +169,10 @@ class Body:
     fed with :meth:`append` and :meth:`set_complete` (or :meth:`set_result`).
     """
 
+    #: Called (no arguments) when the last message of a body read from ASGI arrives:
+    #: after it, ``receive`` gives only ``http.disconnect`` (erlen.pipeline.disconnect).
+    _on_complete: Callable[[], None] | None = None
+
     def __init__(self, expected_content_length: int | None, max_content_length: int | None) -> None:
         self._expected = expected_content_length
         self._max = max_content_length
@@ -245,6 +249,8 @@ class Body:
                 chunk = message.get("body", b"")
                 if not message.get("more_body", False):
                     self._complete = True
+                    if self._on_complete is not None:
+                        self._on_complete()
                 self._received += len(chunk)
                 if self._max is not None and self._received > self._max:
                     raise RequestEntityTooLarge()
