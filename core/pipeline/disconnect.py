@@ -45,13 +45,14 @@ class DisconnectWatch:
     """Read ``receive`` for ``http.disconnect`` on behalf of ``task``, which handles
     ``request``; cancel the task when it comes (:attr:`fired`)."""
 
-    __slots__ = ("_reader", "_receive", "_request", "_task", "fired")
+    __slots__ = ("_first", "_reader", "_receive", "_request", "_task", "fired")
 
     def __init__(self, request: Any, receive: Any, task: asyncio.Task[Any]) -> None:
         self._request = request
         self._receive = receive
         self._task: asyncio.Task[Any] | None = task
         self._reader: asyncio.Task[None] | None = None
+        self._first: FirstMessage | None = None
         self.fired = False
 
     def start(self) -> None:
@@ -61,30 +62,37 @@ class DisconnectWatch:
         if type(body) is not Body and not isinstance(body, Body):
             return  # another body class: its reading is its own
         if body._complete or body._data is not None:
-            self._reader = asyncio.ensure_future(self._read(None))
+            self._reader = asyncio.ensure_future(self._read())
         elif not body._started and body._receive is self._receive:
             # The first message, body or not, goes to the body when it reads: the
             # body's reads wait for this reading's first message (FirstMessage).
-            first = FirstMessage(self._receive)
-            body._receive = first
-            self._reader = asyncio.ensure_future(self._read(first))
+            self._first = body._receive = FirstMessage(self._receive)
+            self._reader = asyncio.ensure_future(self._read())
         else:
             body._on_complete = self._resume
 
     def close(self) -> None:
-        """Stop watching (the handler ended)."""
+        """Stop watching (the handler ended). A first message not read yet is still read
+        for the body (a streamed response or a task may read the body later)."""
         self._task = None
-        if self._reader is not None:
+        body = self._request._body
+        if body is not None and body._on_complete == self._resume:
+            body._on_complete = None
+        if self._reader is not None and (self._first is None or self._first.given):
             self._reader.cancel()
 
     def _resume(self) -> None:
-        if self._task is not None:
-            self._reader = asyncio.ensure_future(self._read(None))
+        if self._task is not None and (self._reader is None or self._reader.done()):
+            self._first = None
+            self._reader = asyncio.ensure_future(self._read())
 
-    async def _read(self, first: FirstMessage | None) -> None:
+    async def _read(self) -> None:
         message = await self._receive()
-        if first is not None:
+        first = self._first
+        if first is not None and not first.given:
             first.give(message)
+            if self._task is None:
+                return  # closed meanwhile: the body had this message to come
             if message["type"] == "http.request" and message.get("more_body", False):
                 # The body goes on: its reader (the view) reads it; watch from its end.
                 self._request.body._on_complete = self._resume
@@ -104,19 +112,24 @@ class FirstMessage:
 
     def __init__(self, receive: Any) -> None:
         self._receive = receive
-        self._message: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._message: asyncio.Future[Any] | None = asyncio.get_running_loop().create_future()
+
+    @property
+    def given(self) -> bool:
+        """Whether the watch read the first message."""
+        return self._message is None or self._message.done()
 
     def give(self, message: Any) -> None:
         """The first message, read by the watch."""
-        if not self._message.done():
+        if self._message is not None and not self._message.done():
             self._message.set_result(message)
 
     async def __call__(self) -> Any:
-        message = self._message
-        if message is None:
+        if self._message is None:
             return await self._receive()
-        self._message = None  # type: ignore[assignment]
-        return await message
+        message = await self._message  # one reader at a time: the body's
+        self._message = None
+        return message
 
 
 class ClientWatch:

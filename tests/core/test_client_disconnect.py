@@ -14,7 +14,7 @@ import threading
 from typing import Any
 
 import pytest
-from erlen import Blueprint, Erlen, request
+from erlen import Blueprint, Erlen, request, stream_with_context
 
 #: Bound of every wait in these tests.
 TIMEOUT = 5.0
@@ -291,3 +291,25 @@ async def test_a_sync_view_in_its_thread_is_left_and_nothing_sent() -> None:
         assert await client.finished() == []
     finally:
         done.set()
+
+
+async def test_a_body_sent_after_the_view_returned_is_read_by_its_stream() -> None:
+    # The watch was waiting for the first message when the view returned a stream that
+    # reads the body: the message still reaches the body.
+    app = Erlen(__name__)
+
+    @app.route("/", methods=["POST"])
+    async def index() -> Any:
+        await asyncio.sleep(0.6)
+
+        @stream_with_context
+        async def echo() -> Any:
+            yield b"got " + await request.get_data()
+
+        return echo()
+
+    client = Client(app, "POST", [(b"content-length", b"4")])
+    await asyncio.sleep(1.0)  # the view has returned; no body sent yet
+    client.body(b"data")
+    await client.finished()
+    assert client.answer() == (200, b"got data")
