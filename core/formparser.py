@@ -4,10 +4,11 @@
 Multipart bodies are fed chunk by chunk into werkzeug's sans-IO ``MultipartDecoder``;
 file parts go to memory, then to a temporary file, so a large upload is never held in
 memory whole. ``MAX_FORM_MEMORY_SIZE`` bounds each non-file field (and a urlencoded body),
-``MAX_FORM_TOTAL_MEMORY_SIZE`` all of them together and ``MAX_FORM_PARTS`` the number of
-parts (413 when exceeded); a malformed body is a 400. With the default stream factory the
-file parts of a form share :data:`SPOOL_MAX_MEMORY` bytes of memory, the rest of their
-data is in one temporary file per form (one descriptor, however many parts).
+``MAX_FORM_TOTAL_MEMORY_SIZE`` all of them together, ``MAX_FORM_PARTS`` the number of
+parts and ``MAX_FORM_PART_HEADERS`` their header lines (413 when exceeded); a malformed
+body is a 400. With the default stream factory the file parts of a form share
+:data:`SPOOL_MAX_MEMORY` bytes of memory, the rest of their data is in one temporary file
+per form (one descriptor, however many parts).
 """
 
 from __future__ import annotations
@@ -73,9 +74,11 @@ class MultiPartParser:
         max_form_parts: int | None = None,
         stream_factory: StreamFactory = spooled_stream_factory,
         max_form_total_memory_size: int | None = None,
+        max_form_part_headers: int | None = None,
     ) -> None:
         self.buffer_size = buffer_size
         self.max_form_total_memory_size = max_form_total_memory_size
+        self.max_form_part_headers = max_form_part_headers
         self.cls = cls
         self.file_storage_cls = file_storage_cls
         self.max_content_length = max_content_length
@@ -103,7 +106,9 @@ class MultiPartParser:
         """Read ``body`` (a :class:`~erlen.wrappers.request.Body`) to its end; returns
         ``(form, files)``. 413 over the limits, 400 for a malformed body."""
         memory_limit = self.max_form_memory_size
-        decoder = MultipartDecoder(boundary, memory_limit, max_parts=self.max_form_parts)
+        decoder = _CountingDecoder(
+            boundary, memory_limit, self.max_form_parts, self.max_form_part_headers
+        )
         feed_size = max(1, self.buffer_size)
         if memory_limit is not None:
             feed_size = max(1, min(feed_size, memory_limit // 2))
@@ -130,6 +135,36 @@ class MultiPartParser:
             raise
         body.mark_parsed()
         return self.cls(parts.fields), self.cls(parts.files)
+
+
+class _CountingDecoder(MultipartDecoder):
+    """werkzeug's decoder, counting the header lines of the form's parts before it parses
+    them: past ``max_header_lines`` (``MAX_FORM_PART_HEADERS``) together, 413.
+
+    A parsed header costs about 40 times a four-byte line (``a:`` and CRLF), and the
+    other limits let 16 MB of such lines through (a part's header block is bounded by
+    ``MAX_FORM_MEMORY_SIZE`` only, the parts by ``MAX_FORM_PARTS``): such a form grew the
+    server by 270 MB. Every header block passes through ``_parse_headers`` (werkzeug 3.1;
+    ``test_part_header_lines_are_bounded`` in tests/plugins/serving/test_limits_server.py
+    pins it), so the count is taken there, on the raw block, before anything is built."""
+
+    def __init__(
+        self,
+        boundary: bytes,
+        max_form_memory_size: int | None,
+        max_parts: int | None,
+        max_header_lines: int | None,
+    ) -> None:
+        super().__init__(boundary, max_form_memory_size, max_parts=max_parts)
+        self.header_lines_left = max_header_lines
+
+    def _parse_headers(self, data: bytes | bytearray) -> Headers:
+        if self.header_lines_left is not None:
+            # A block's lines end in CRLF but its last: an LF more than it holds.
+            self.header_lines_left -= data.count(b"\n") + 1
+            if self.header_lines_left < 0:
+                raise RequestEntityTooLarge()
+        return super()._parse_headers(data)
 
 
 class _Feeder:
@@ -430,8 +465,10 @@ class FormDataParser:
         silent: bool = True,
         stream_factory: StreamFactory = spooled_stream_factory,
         max_form_total_memory_size: int | None = None,
+        max_form_part_headers: int | None = None,
     ) -> None:
         self.max_form_total_memory_size = max_form_total_memory_size
+        self.max_form_part_headers = max_form_part_headers
         self.cls = cls or ImmutableMultiDict
         self.max_content_length = max_content_length
         self.max_form_memory_size = max_form_memory_size
@@ -475,6 +512,7 @@ class FormDataParser:
             max_form_parts=self.max_form_parts,
             stream_factory=self.stream_factory,
             max_form_total_memory_size=self.max_form_total_memory_size,
+            max_form_part_headers=self.max_form_part_headers,
         )
         return await parser.parse(body, boundary.encode("latin-1"), content_length)
 

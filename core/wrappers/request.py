@@ -45,6 +45,7 @@ class RequestLimits(NamedTuple):
     max_form_memory_size: int | None = 500_000
     max_form_parts: int | None = 1_000
     max_form_total_memory_size: int | None = 2_500_000
+    max_form_part_headers: int | None = 10_000
 
 
 #: The limits of a request built without an app's (Erlen's defaults).
@@ -380,6 +381,7 @@ class Request(BaseRequestWebsocket):
         max_form_memory_size: int | None = 500_000,
         max_form_parts: int | None = 1_000,
         max_form_total_memory_size: int | None = 2_500_000,
+        max_form_part_headers: int | None = 10_000,
     ) -> None:
         """Quart's constructor. The body of a request built this way is fed by hand
         (``request.body.append(chunk)``, ``request.body.set_complete()``); the server
@@ -393,6 +395,7 @@ class Request(BaseRequestWebsocket):
         self.max_form_memory_size = max_form_memory_size
         self.max_form_parts = max_form_parts
         self.max_form_total_memory_size = max_form_total_memory_size
+        self.max_form_part_headers = max_form_part_headers
         if send_push_promise is not None:
             self._send_push_promise = send_push_promise
 
@@ -449,6 +452,7 @@ class Request(BaseRequestWebsocket):
             request.max_form_memory_size,
             request.max_form_parts,
             request.max_form_total_memory_size,
+            request.max_form_part_headers,
         ) = limits
         return request
 
@@ -555,6 +559,7 @@ class Request(BaseRequestWebsocket):
             max_form_memory_size=self.max_form_memory_size,
             max_form_parts=self.max_form_parts,
             max_form_total_memory_size=self.max_form_total_memory_size,
+            max_form_part_headers=self.max_form_part_headers,
         )
 
     async def get_json(self, force: bool = False, silent: bool = False, cache: bool = True) -> Any:

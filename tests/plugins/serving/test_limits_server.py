@@ -195,3 +195,39 @@ def test_file_parts_share_a_bounded_memory(tmp_path: Path, start_kernel: Any) ->
     assert answer.startswith(b"HTTP/1.1 200")
     assert growth < 10 * MIB, f"peak RSS grew by {growth / MIB:.1f} MiB"
     assert kernel.stop() == 0
+
+
+def padded_part(name: str, filename: str | None, lines: int) -> bytes:
+    """One multipart part whose header block has ``lines`` header lines (one a
+    Content-Disposition, the rest four bytes each)."""
+    disposition = f'form-data; name="{name}"' + (f'; filename="{filename}"' if filename else "")
+    head = f"Content-Disposition: {disposition}\r\n" + "a:\r\n" * (lines - 1)
+    return f"--B\r\n{head}\r\n".encode() + b"1\r\n"
+
+
+async def post_form(base_url: str, body: bytes) -> bytes:
+    """POST ``body`` as a multipart form with boundary ``B``; the answer."""
+    headers = {"Content-Type": "multipart/form-data; boundary=B", "Content-Length": str(len(body))}
+    return await exchange(base_url, request_head("/form", headers), body)
+
+
+async def test_part_header_lines_are_bounded() -> None:
+    """MAX_FORM_PART_HEADERS bounds the header lines of a form's parts together, counted
+    before they are parsed: a 64 KB form of 300 parts of 40 four-byte header lines (within
+    MAX_FORM_PARTS and every size limit) is 413 under the default of 10,000. A parsed
+    header costs about 40 times such a line, so a 16 MB form of them grew the server by
+    270 MB. An ordinary form is parsed; a lowered limit counts file and field parts alike."""
+    padded = b"".join(padded_part(f"f{i}", "x" if i % 2 else None, 40) for i in range(300))
+    plain = multipart([(f"f{i}", None, b"v") for i in range(300)])
+    async with serve_app(make_app()) as base:
+        refused = await post_form(base, padded + b"--B--\r\n")
+        taken = await post_form(base, plain)
+    assert refused.startswith(b"HTTP/1.1 413")
+    assert taken.startswith(b"HTTP/1.1 200") and taken.endswith(b"\r\n\r\n300")
+    files = b"".join(padded_part(f"f{i}", "x", 2) for i in range(6))  # 12 lines
+    fields = b"".join(padded_part(f"f{i}", None, 2) for i in range(6))  # 12 lines
+    async with serve_app(make_app(MAX_FORM_PART_HEADERS=12)) as base:
+        within = await post_form(base, files + b"--B--\r\n")
+        over = await post_form(base, fields + padded_part("g", None, 1) + b"--B--\r\n")
+    assert within.startswith(b"HTTP/1.1 200")
+    assert over.startswith(b"HTTP/1.1 413")
