@@ -5,7 +5,7 @@ Multipart bodies are fed chunk by chunk into werkzeug's sans-IO ``MultipartDecod
 file parts go to memory, then to a temporary file, so a large upload is never held in
 memory whole. ``MAX_FORM_MEMORY_SIZE`` bounds each non-file field (and a urlencoded body),
 ``MAX_FORM_TOTAL_MEMORY_SIZE`` all of them together, ``MAX_FORM_PARTS`` the number of
-parts and ``MAX_FORM_PART_HEADERS`` their header lines (413 when exceeded); a malformed
+parts and ``MAX_FORM_PART_HEADERS_SIZE`` their headers (413 when exceeded); a malformed
 body is a 400. With the default stream factory the file parts of a form share
 :data:`SPOOL_MAX_MEMORY` bytes of memory, the rest of their data is in one temporary file
 per form (one descriptor, however many parts).
@@ -74,11 +74,11 @@ class MultiPartParser:
         max_form_parts: int | None = None,
         stream_factory: StreamFactory = spooled_stream_factory,
         max_form_total_memory_size: int | None = None,
-        max_form_part_headers: int | None = None,
+        max_form_part_headers_size: int | None = None,
     ) -> None:
         self.buffer_size = buffer_size
         self.max_form_total_memory_size = max_form_total_memory_size
-        self.max_form_part_headers = max_form_part_headers
+        self.max_form_part_headers_size = max_form_part_headers_size
         self.cls = cls
         self.file_storage_cls = file_storage_cls
         self.max_content_length = max_content_length
@@ -107,7 +107,7 @@ class MultiPartParser:
         ``(form, files)``. 413 over the limits, 400 for a malformed body."""
         memory_limit = self.max_form_memory_size
         decoder = _CountingDecoder(
-            boundary, memory_limit, self.max_form_parts, self.max_form_part_headers
+            boundary, memory_limit, self.max_form_parts, self.max_form_part_headers_size
         )
         feed_size = max(1, self.buffer_size)
         if memory_limit is not None:
@@ -138,31 +138,35 @@ class MultiPartParser:
 
 
 class _CountingDecoder(MultipartDecoder):
-    """werkzeug's decoder, counting the header lines of the form's parts before it parses
-    them: past ``max_header_lines`` (``MAX_FORM_PART_HEADERS``) together, 413.
+    """werkzeug's decoder, counting the bytes of the header blocks of the form's parts
+    before it parses them: past ``max_header_bytes`` (``MAX_FORM_PART_HEADERS_SIZE``)
+    together, 413.
 
-    A parsed header costs about 40 times a four-byte line (``a:`` and CRLF), and the
-    other limits let 16 MB of such lines through (a part's header block is bounded by
-    ``MAX_FORM_MEMORY_SIZE`` only, the parts by ``MAX_FORM_PARTS``): such a form grew the
-    server by 270 MB. Every header block passes through ``_parse_headers`` (werkzeug 3.1;
-    ``test_part_header_lines_are_bounded`` in tests/plugins/serving/test_limits_server.py
-    pins it), so the count is taken there, on the raw block, before anything is built."""
+    Parsing a header block costs far more than its size, in memory (a four-byte line,
+    ``a:`` and CRLF, becomes a parsed header about 17 times that) and in CPU (each
+    parameter of ``Content-Disposition``, each escape in a quoted filename), and the
+    other limits let 16 MB of header blocks through (a block is bounded by
+    ``MAX_FORM_MEMORY_SIZE`` only, the parts by ``MAX_FORM_PARTS``): such a form of
+    four-byte lines grew the server by 270 MB, one of ``; a=1`` parameters held its
+    event loop for many times an ordinary upload's time. Every header block passes
+    through ``_parse_headers`` (werkzeug 3.1; ``test_part_headers_are_bounded`` in
+    tests/plugins/serving/test_limits_server.py pins it), so the count is taken there,
+    on the raw block, before anything is built."""
 
     def __init__(
         self,
         boundary: bytes,
         max_form_memory_size: int | None,
         max_parts: int | None,
-        max_header_lines: int | None,
+        max_header_bytes: int | None,
     ) -> None:
         super().__init__(boundary, max_form_memory_size, max_parts=max_parts)
-        self.header_lines_left = max_header_lines
+        self.header_bytes_left = max_header_bytes
 
     def _parse_headers(self, data: bytes | bytearray) -> Headers:
-        if self.header_lines_left is not None:
-            # A block's lines end in CRLF but its last: an LF more than it holds.
-            self.header_lines_left -= data.count(b"\n") + 1
-            if self.header_lines_left < 0:
+        if self.header_bytes_left is not None:
+            self.header_bytes_left -= len(data)
+            if self.header_bytes_left < 0:
                 raise RequestEntityTooLarge()
         return super()._parse_headers(data)
 
@@ -465,10 +469,10 @@ class FormDataParser:
         silent: bool = True,
         stream_factory: StreamFactory = spooled_stream_factory,
         max_form_total_memory_size: int | None = None,
-        max_form_part_headers: int | None = None,
+        max_form_part_headers_size: int | None = None,
     ) -> None:
         self.max_form_total_memory_size = max_form_total_memory_size
-        self.max_form_part_headers = max_form_part_headers
+        self.max_form_part_headers_size = max_form_part_headers_size
         self.cls = cls or ImmutableMultiDict
         self.max_content_length = max_content_length
         self.max_form_memory_size = max_form_memory_size
@@ -512,7 +516,7 @@ class FormDataParser:
             max_form_parts=self.max_form_parts,
             stream_factory=self.stream_factory,
             max_form_total_memory_size=self.max_form_total_memory_size,
-            max_form_part_headers=self.max_form_part_headers,
+            max_form_part_headers_size=self.max_form_part_headers_size,
         )
         return await parser.parse(body, boundary.encode("latin-1"), content_length)
 

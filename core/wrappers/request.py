@@ -45,7 +45,7 @@ class RequestLimits(NamedTuple):
     max_form_memory_size: int | None = 500_000
     max_form_parts: int | None = 1_000
     max_form_total_memory_size: int | None = 2_500_000
-    max_form_part_headers: int | None = 10_000
+    max_form_part_headers_size: int | None = 250_000
 
 
 #: The limits of a request built without an app's (Erlen's defaults).
@@ -381,7 +381,7 @@ class Request(BaseRequestWebsocket):
         max_form_memory_size: int | None = 500_000,
         max_form_parts: int | None = 1_000,
         max_form_total_memory_size: int | None = 2_500_000,
-        max_form_part_headers: int | None = 10_000,
+        max_form_part_headers_size: int | None = 250_000,
     ) -> None:
         """Quart's constructor. The body of a request built this way is fed by hand
         (``request.body.append(chunk)``, ``request.body.set_complete()``); the server
@@ -395,7 +395,7 @@ class Request(BaseRequestWebsocket):
         self.max_form_memory_size = max_form_memory_size
         self.max_form_parts = max_form_parts
         self.max_form_total_memory_size = max_form_total_memory_size
-        self.max_form_part_headers = max_form_part_headers
+        self.max_form_part_headers_size = max_form_part_headers_size
         if send_push_promise is not None:
             self._send_push_promise = send_push_promise
 
@@ -452,7 +452,7 @@ class Request(BaseRequestWebsocket):
             request.max_form_memory_size,
             request.max_form_parts,
             request.max_form_total_memory_size,
-            request.max_form_part_headers,
+            request.max_form_part_headers_size,
         ) = limits
         return request
 
@@ -559,7 +559,7 @@ class Request(BaseRequestWebsocket):
             max_form_memory_size=self.max_form_memory_size,
             max_form_parts=self.max_form_parts,
             max_form_total_memory_size=self.max_form_total_memory_size,
-            max_form_part_headers=self.max_form_part_headers,
+            max_form_part_headers_size=self.max_form_part_headers_size,
         )
 
     async def get_json(self, force: bool = False, silent: bool = False, cache: bool = True) -> Any:

@@ -197,12 +197,10 @@ def test_file_parts_share_a_bounded_memory(tmp_path: Path, start_kernel: Any) ->
     assert kernel.stop() == 0
 
 
-def padded_part(name: str, filename: str | None, lines: int) -> bytes:
-    """One multipart part whose header block has ``lines`` header lines (one a
-    Content-Disposition, the rest four bytes each)."""
+def padded_part(name: str, filename: str | None, padding: str) -> bytes:
+    """One multipart part whose Content-Disposition line is followed by ``padding``."""
     disposition = f'form-data; name="{name}"' + (f'; filename="{filename}"' if filename else "")
-    head = f"Content-Disposition: {disposition}\r\n" + "a:\r\n" * (lines - 1)
-    return f"--B\r\n{head}\r\n".encode() + b"1\r\n"
+    return f"--B\r\nContent-Disposition: {disposition}{padding}\r\n\r\n".encode() + b"1\r\n"
 
 
 async def post_form(base_url: str, body: bytes) -> bytes:
@@ -211,23 +209,29 @@ async def post_form(base_url: str, body: bytes) -> bytes:
     return await exchange(base_url, request_head("/form", headers), body)
 
 
-async def test_part_header_lines_are_bounded() -> None:
-    """MAX_FORM_PART_HEADERS bounds the header lines of a form's parts together, counted
-    before they are parsed: a 64 KB form of 300 parts of 40 four-byte header lines (within
-    MAX_FORM_PARTS and every size limit) is 413 under the default of 10,000. A parsed
-    header costs about 40 times such a line, so a 16 MB form of them grew the server by
-    270 MB. An ordinary form is parsed; a lowered limit counts file and field parts alike."""
-    padded = b"".join(padded_part(f"f{i}", "x" if i % 2 else None, 40) for i in range(300))
+async def test_part_headers_are_bounded() -> None:
+    """MAX_FORM_PART_HEADERS_SIZE bounds the header blocks of a form's parts together,
+    counted before they are parsed: under the default of 250,000 bytes, 700 parts of 100
+    four-byte header lines (a parsed header costs about 17 times such a line: a 16 MB form
+    of them grew the server by 270 MB) and 10 parts of 30 KB of ``; a=1`` parameters (a
+    15 MB form of them held the event loop for seconds) are 413, though within
+    MAX_FORM_PARTS and every size limit. An ordinary form is parsed; a lowered limit
+    counts file and field parts alike."""
+    lines = b"".join(
+        padded_part(f"f{i}", "x" if i % 2 else None, "\r\na:" * 99) for i in range(700)
+    )
+    params = b"".join(padded_part(f"f{i}", None, "; a=1" * 6000) for i in range(10))
     plain = multipart([(f"f{i}", None, b"v") for i in range(300)])
     async with serve_app(make_app()) as base:
-        refused = await post_form(base, padded + b"--B--\r\n")
+        refused = [await post_form(base, body + b"--B--\r\n") for body in (lines, params)]
         taken = await post_form(base, plain)
-    assert refused.startswith(b"HTTP/1.1 413")
+    assert [answer[:13] for answer in refused] == [b"HTTP/1.1 413 "] * 2
     assert taken.startswith(b"HTTP/1.1 200") and taken.endswith(b"\r\n\r\n300")
-    files = b"".join(padded_part(f"f{i}", "x", 2) for i in range(6))  # 12 lines
-    fields = b"".join(padded_part(f"f{i}", None, 2) for i in range(6))  # 12 lines
-    async with serve_app(make_app(MAX_FORM_PART_HEADERS=12)) as base:
+    # Each block: 'Content-Disposition: form-data; name="fN"' and, for a file, '; filename="x"'.
+    files = b"".join(padded_part(f"f{i}", "x", "") for i in range(4))  # 4 x 55 bytes
+    fields = b"".join(padded_part(f"f{i}", None, "") for i in range(5))  # 5 x 41 bytes
+    async with serve_app(make_app(MAX_FORM_PART_HEADERS_SIZE=220)) as base:
         within = await post_form(base, files + b"--B--\r\n")
-        over = await post_form(base, fields + padded_part("g", None, 1) + b"--B--\r\n")
+        over = await post_form(base, fields + padded_part("g", None, "") + b"--B--\r\n")
     assert within.startswith(b"HTTP/1.1 200")
     assert over.startswith(b"HTTP/1.1 413")
