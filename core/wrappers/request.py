@@ -280,9 +280,11 @@ class Body:
             if self._complete:
                 return
 
-    async def read(self) -> bytes:
+    async def read(self, limit: int | None = None) -> bytes:
         """Read and keep the whole body (the chunks :meth:`_iterate` would give, read
-        without an async generator)."""
+        without an async generator). ``limit``: 413 as soon as more than that many bytes
+        of it arrived (a bound tighter than ``max_content_length``, such as a form's),
+        the rest left unread; a body kept by an earlier read is returned as it is."""
         if self._data is None:
             self.start_deadline()
             self._start()
@@ -299,6 +301,8 @@ class Body:
                     more += chunk
                 else:
                     first = chunk
+                if limit is not None and len(first if more is None else more) > limit:
+                    raise RequestEntityTooLarge()
             # Not a list of chunks joined at the end: a chunked body of one-byte chunks
             # would cost an object per byte (tests/core/test_bad_input.py).
             self._data = first if more is None else bytes(more)

@@ -235,3 +235,19 @@ async def test_part_headers_are_bounded() -> None:
         over = await post_form(base, fields + padded_part("g", None, "") + b"--B--\r\n")
     assert within.startswith(b"HTTP/1.1 200")
     assert over.startswith(b"HTTP/1.1 413")
+
+
+async def test_chunked_urlencoded_form_is_413_once_past_the_form_limit() -> None:
+    """An urlencoded body without a declared length is refused as soon as more than
+    MAX_FORM_MEMORY_SIZE has arrived: the client never sends the rest, and the 413 still
+    comes. It used to be read up to MAX_CONTENT_LENGTH first (20 such 15 MB bodies at
+    once: +266 MB of peak memory, for a form limit of 500 kB); a chunked body within the
+    limit is parsed."""
+    app = make_app(MAX_FORM_MEMORY_SIZE=1000)
+    form_type = {"Content-Type": "application/x-www-form-urlencoded"}
+    head = request_head("/form", {**form_type, "Transfer-Encoding": "chunked"})
+    async with serve_app(app) as base:
+        refused = await exchange(base, head, b"800\r\na=" + b"b" * 0x7FE + b"\r\n")
+        taken = await exchange(base, head, b"7\r\na=1&b=2\r\n0\r\n\r\n")
+    assert refused.startswith(b"HTTP/1.1 413")
+    assert taken.startswith(b"HTTP/1.1 200") and taken.endswith(b"\r\n\r\n2")
