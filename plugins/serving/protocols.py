@@ -757,10 +757,8 @@ class _Switched:
 _SWITCHED: Any = _Switched()
 
 
-#: The end of a request head (h11's own pattern: a bare LF may end a line), and a line
-#: folded onto the previous one.
-_HEAD_END = re.compile(rb"\n\r?\n")
-_FOLD = re.compile(rb"\n[ \t]")
+#: An LF starting a folded line (group 1: the space or tab) or ending a request head.
+_FOLD_OR_HEAD_END = re.compile(rb"\n(?:([ \t])|\r?\n)").search
 
 
 class ClosingConnection(h11.Connection):
@@ -792,24 +790,22 @@ class ClosingConnection(h11.Connection):
         return event
 
     def _folded_head(self) -> bool:
-        """True when the buffer starts with a whole request head holding a line folded
-        onto the next (obs-fold: an LF followed by a space or tab). h11 unfolds it, so
+        """True when the request head in the buffer holds a line folded onto the next
+        (obs-fold: an LF followed by a space or tab) before its end. h11 unfolds it, so
         ``Transfer-Encoding:`` CRLF SP ``chunked`` framed the body as chunked where a
         front end that does not unfold (or takes the line for a header of its own) sees
         no body, and the chunks as the next request. RFC 9112 section 5.2 lets a server
         refuse the message with 400, as nginx does; no client has sent obs-fold since
         RFC 7230 deprecated it.
 
-        The head is looked at once: the search for its end starts where h11's last one
-        stopped (``_multiple_lines_search``, its own guard against rescanning a trickled
-        head), as h11 will find the same end; the fold is then looked for up to it. A
-        buffer starting with an empty line is h11's to refuse."""
+        One search for the first LF that starts a fold or the head's end (h11's: an LF,
+        an optional CR, an LF), from where h11's last search for that end stopped
+        (``_multiple_lines_search``, two bytes short of what the buffer held then): every
+        byte before it was searched by the call that saw it, so a trickled head is read
+        once. A fold in a head not yet whole is refused at once."""
         buffer = self._receive_buffer
-        data = buffer._data
-        if data[:1] == b"\n" or data[:2] == b"\r\n":
-            return False
-        end = _HEAD_END.search(data, buffer._multiple_lines_search)
-        return end is not None and _FOLD.search(data, 0, end.start()) is not None
+        found = _FOLD_OR_HEAD_END(buffer._data, buffer._multiple_lines_search)
+        return found is not None and found.group(1) is not None
 
     def _bare_lf(self) -> bool:
         """True when h11 waits for the end of a chunk-size line and what it has of the
