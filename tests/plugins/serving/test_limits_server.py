@@ -214,7 +214,7 @@ async def test_part_headers_are_bounded() -> None:
     counted before they are parsed: under the default of 250,000 bytes, 700 parts of 100
     four-byte header lines (a parsed header costs about 17 times such a line: a 16 MB form
     of them grew the server by 270 MB) and 10 parts of 30 KB of ``; a=1`` parameters (a
-    15 MB form of them held the event loop for seconds) are 413, though within
+    15 MB form of them took about 70 times the CPU of a 15 MB file) are 413, though within
     MAX_FORM_PARTS and every size limit. An ordinary form is parsed; a lowered limit
     counts file and field parts alike."""
     lines = b"".join(
