@@ -795,14 +795,16 @@ class ClosingConnection(h11.Connection):
         ``Transfer-Encoding:`` CRLF SP ``chunked`` framed the body as chunked where a
         front end that does not unfold (or takes the line for a header of its own) sees
         no body, and the chunks as the next request. RFC 9112 section 5.2 lets a server
-        refuse the message with 400, as nginx does; no client has sent obs-fold since
-        RFC 7230 deprecated it.
+        refuse the message with 400, as nginx does (RFC 7230 deprecated obs-fold).
 
         One search for the first LF that starts a fold or the head's end (h11's: an LF,
         an optional CR, an LF), from where h11's last search for that end stopped
         (``_multiple_lines_search``, two bytes short of what the buffer held then): every
         byte before it was searched by the call that saw it, so a trickled head is read
-        once. A fold in a head not yet whole is refused at once."""
+        once, and the two bytes searched again catch a fold whose LF and space came in
+        two reads (``test_a_fold_trickled_in_pieces_gets_400`` in
+        tests/plugins/serving/test_request_framing.py). A fold in a head not yet whole is
+        refused at once."""
         buffer = self._receive_buffer
         found = _FOLD_OR_HEAD_END(buffer._data, buffer._multiple_lines_search)
         return found is not None and found.group(1) is not None
