@@ -4,10 +4,11 @@
 Multipart bodies are fed chunk by chunk into werkzeug's sans-IO ``MultipartDecoder``;
 file parts go to memory, then to a temporary file, so a large upload is never held in
 memory whole. ``MAX_FORM_MEMORY_SIZE`` bounds each non-file field (and a urlencoded body),
-``MAX_FORM_TOTAL_MEMORY_SIZE`` all of them together and ``MAX_FORM_PARTS`` the number of
-parts (413 when exceeded); a malformed body is a 400. With the default stream factory the
-file parts of a form share :data:`SPOOL_MAX_MEMORY` bytes of memory, the rest of their
-data is in one temporary file per form (one descriptor, however many parts).
+``MAX_FORM_TOTAL_MEMORY_SIZE`` all of them together, ``MAX_FORM_PARTS`` the number of
+parts and ``MAX_FORM_PART_HEADERS_SIZE`` their headers (413 when exceeded); a malformed
+body is a 400. With the default stream factory the file parts of a form share
+:data:`SPOOL_MAX_MEMORY` bytes of memory, the rest of their data is in one temporary file
+per form (one descriptor, however many parts).
 """
 
 from __future__ import annotations
@@ -73,9 +74,11 @@ class MultiPartParser:
         max_form_parts: int | None = None,
         stream_factory: StreamFactory = spooled_stream_factory,
         max_form_total_memory_size: int | None = None,
+        max_form_part_headers_size: int | None = None,
     ) -> None:
         self.buffer_size = buffer_size
         self.max_form_total_memory_size = max_form_total_memory_size
+        self.max_form_part_headers_size = max_form_part_headers_size
         self.cls = cls
         self.file_storage_cls = file_storage_cls
         self.max_content_length = max_content_length
@@ -103,7 +106,9 @@ class MultiPartParser:
         """Read ``body`` (a :class:`~erlen.wrappers.request.Body`) to its end; returns
         ``(form, files)``. 413 over the limits, 400 for a malformed body."""
         memory_limit = self.max_form_memory_size
-        decoder = MultipartDecoder(boundary, memory_limit, max_parts=self.max_form_parts)
+        decoder = _CountingDecoder(
+            boundary, memory_limit, self.max_form_parts, self.max_form_part_headers_size
+        )
         feed_size = max(1, self.buffer_size)
         if memory_limit is not None:
             feed_size = max(1, min(feed_size, memory_limit // 2))
@@ -130,6 +135,40 @@ class MultiPartParser:
             raise
         body.mark_parsed()
         return self.cls(parts.fields), self.cls(parts.files)
+
+
+class _CountingDecoder(MultipartDecoder):
+    """werkzeug's decoder, counting the bytes of the header blocks of the form's parts
+    before it parses them: past ``max_header_bytes`` (``MAX_FORM_PART_HEADERS_SIZE``)
+    together, 413.
+
+    Parsing a header block costs far more than its size, in memory (a four-byte line,
+    ``a:`` and CRLF, becomes a parsed header about 17 times that) and in CPU (each
+    parameter of ``Content-Disposition``, each escape in a quoted filename), and the
+    other limits let 16 MB of header blocks through (a block is bounded by
+    ``MAX_FORM_MEMORY_SIZE`` only, the parts by ``MAX_FORM_PARTS``): such a form of
+    four-byte lines grew the server by 270 MB, one of ``; a=1`` parameters held its
+    event loop for about 70 times the CPU of a file upload of that size. Every header
+    block passes through ``_parse_headers`` (werkzeug 3.1;
+    ``test_part_headers_are_bounded`` in tests/plugins/serving/test_limits_server.py
+    pins it), so the count is taken there, on the raw block, before anything is built."""
+
+    def __init__(
+        self,
+        boundary: bytes,
+        max_form_memory_size: int | None,
+        max_parts: int | None,
+        max_header_bytes: int | None,
+    ) -> None:
+        super().__init__(boundary, max_form_memory_size, max_parts=max_parts)
+        self.header_bytes_left = max_header_bytes
+
+    def _parse_headers(self, data: bytes | bytearray) -> Headers:
+        if self.header_bytes_left is not None:
+            self.header_bytes_left -= len(data)
+            if self.header_bytes_left < 0:
+                raise RequestEntityTooLarge()
+        return super()._parse_headers(data)
 
 
 class _Feeder:
@@ -430,8 +469,10 @@ class FormDataParser:
         silent: bool = True,
         stream_factory: StreamFactory = spooled_stream_factory,
         max_form_total_memory_size: int | None = None,
+        max_form_part_headers_size: int | None = None,
     ) -> None:
         self.max_form_total_memory_size = max_form_total_memory_size
+        self.max_form_part_headers_size = max_form_part_headers_size
         self.cls = cls or ImmutableMultiDict
         self.max_content_length = max_content_length
         self.max_form_memory_size = max_form_memory_size
@@ -475,6 +516,7 @@ class FormDataParser:
             max_form_parts=self.max_form_parts,
             stream_factory=self.stream_factory,
             max_form_total_memory_size=self.max_form_total_memory_size,
+            max_form_part_headers_size=self.max_form_part_headers_size,
         )
         return await parser.parse(body, boundary.encode("latin-1"), content_length)
 
@@ -484,8 +526,11 @@ class FormDataParser:
         limit = self.max_form_memory_size
         if limit is not None and content_length is not None and content_length > limit:
             raise RequestEntityTooLarge()
-        data = await body.read()
-        if limit is not None and len(data) > limit:
+        # Without a declared length (chunked, or HTTP/2 without content-length) the read
+        # stops past the limit: read whole, such a body took MAX_CONTENT_LENGTH of memory
+        # before its 413 (test_chunked_urlencoded_form_is_413_once_past_the_form_limit).
+        data = await body.read(limit)
+        if limit is not None and len(data) > limit:  # kept whole by an earlier read
             raise RequestEntityTooLarge()
         try:
             pairs = parse_qsl(

@@ -60,6 +60,7 @@ def request_limits(config: Any) -> RequestLimits:
         config["MAX_FORM_MEMORY_SIZE"],
         config["MAX_FORM_PARTS"],
         config["MAX_FORM_TOTAL_MEMORY_SIZE"],
+        config["MAX_FORM_PART_HEADERS_SIZE"],
     )
 
 

@@ -45,6 +45,7 @@ class RequestLimits(NamedTuple):
     max_form_memory_size: int | None = 500_000
     max_form_parts: int | None = 1_000
     max_form_total_memory_size: int | None = 2_500_000
+    max_form_part_headers_size: int | None = 250_000
 
 
 #: The limits of a request built without an app's (Erlen's defaults).
@@ -285,9 +286,11 @@ class Body:
             if self._complete:
                 return
 
-    async def read(self) -> bytes:
+    async def read(self, limit: int | None = None) -> bytes:
         """Read and keep the whole body (the chunks :meth:`_iterate` would give, read
-        without an async generator)."""
+        without an async generator). ``limit``: 413 as soon as more than that many bytes
+        of it arrived (a bound tighter than ``max_content_length``, such as a form's),
+        the rest left unread; a body kept by an earlier read is returned as it is."""
         if self._data is None:
             self.start_deadline()
             self._start()
@@ -304,6 +307,8 @@ class Body:
                     more += chunk
                 else:
                     first = chunk
+                if limit is not None and len(first if more is None else more) > limit:
+                    raise RequestEntityTooLarge()
             # Not a list of chunks joined at the end: a chunked body of one-byte chunks
             # would cost an object per byte (tests/core/test_bad_input.py).
             self._data = first if more is None else bytes(more)
@@ -386,6 +391,7 @@ class Request(BaseRequestWebsocket):
         max_form_memory_size: int | None = 500_000,
         max_form_parts: int | None = 1_000,
         max_form_total_memory_size: int | None = 2_500_000,
+        max_form_part_headers_size: int | None = 250_000,
     ) -> None:
         """Quart's constructor. The body of a request built this way is fed by hand
         (``request.body.append(chunk)``, ``request.body.set_complete()``); the server
@@ -399,6 +405,7 @@ class Request(BaseRequestWebsocket):
         self.max_form_memory_size = max_form_memory_size
         self.max_form_parts = max_form_parts
         self.max_form_total_memory_size = max_form_total_memory_size
+        self.max_form_part_headers_size = max_form_part_headers_size
         if send_push_promise is not None:
             self._send_push_promise = send_push_promise
 
@@ -455,6 +462,7 @@ class Request(BaseRequestWebsocket):
             request.max_form_memory_size,
             request.max_form_parts,
             request.max_form_total_memory_size,
+            request.max_form_part_headers_size,
         ) = limits
         return request
 
@@ -561,6 +569,7 @@ class Request(BaseRequestWebsocket):
             max_form_memory_size=self.max_form_memory_size,
             max_form_parts=self.max_form_parts,
             max_form_total_memory_size=self.max_form_total_memory_size,
+            max_form_part_headers_size=self.max_form_part_headers_size,
         )
 
     async def get_json(self, force: bool = False, silent: bool = False, cache: bool = True) -> Any:

@@ -23,6 +23,10 @@ DESCRIPTIONS: dict[str, str] = {
     "MAX_COOKIE_SIZE": "A `Set-Cookie` header longer than this logs a warning.",
     "MAX_FORM_MEMORY_SIZE": "Largest non-file form field in bytes; more is 413.",
     "MAX_FORM_PARTS": "Most parts a multipart form may have; more is 413.",
+    "MAX_FORM_PART_HEADERS_SIZE": (
+        "Largest size in bytes of the header blocks of a multipart form's parts together;"
+        " more is 413."
+    ),
     "MAX_FORM_TOTAL_MEMORY_SIZE": (
         "Largest size in bytes of a form's non-file fields together (never less than"
         " `MAX_FORM_MEMORY_SIZE`); more is 413."

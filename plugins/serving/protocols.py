@@ -106,6 +106,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import collections
+import re
 import ssl
 import zlib
 from collections.abc import Awaitable, Callable, Generator
@@ -685,17 +686,20 @@ class HardenedWSStream(ClosedWhenRefused, WatchedWebsocket, WSStream):
         await self.send(StreamClosed(stream_id=self.stream_id))
 
 
-def _both_framings(headers: Any) -> bool:
-    """True when a request declares both ``Content-Length`` and ``Transfer-Encoding``."""
+def _faulty_framing(request: h11.Request) -> bool:
+    """True when a request declares both ``Content-Length`` and ``Transfer-Encoding``, or
+    is HTTP/1.0 with ``Transfer-Encoding``: RFC 9112 section 6.1 makes such framing faulty
+    (a front end of HTTP/1.0 ignores the header and reads no body; h11 read the chunks as
+    one), and section 6.3 answers it with 400 and a close, as nginx does."""
     length = chunked = False
     # h11's Headers is a Sequence that builds a tuple in a Python call per item; its
     # (raw name, lower-case name, value) list is what h11's own header lookups read.
-    for _raw, name, _value in headers._full_items:
+    for _raw, name, _value in request.headers._full_items:
         if name == b"content-length":
             length = True
         elif name == b"transfer-encoding":
             chunked = True
-    return length and chunked
+    return chunked and (length or request.http_version == b"1.0")
 
 
 #: The default port of each scheme of an absolute-form target (``Host: x`` and the
@@ -753,6 +757,10 @@ class _Switched:
 _SWITCHED: Any = _Switched()
 
 
+#: An LF starting a folded line (group 1: the space or tab) or ending a request head.
+_FOLD_OR_HEAD_END = re.compile(rb"\n(?:([ \t])|\r?\n)").search
+
+
 class ClosingConnection(h11.Connection):
     """h11's connection, deaf to what a client sends after a request that closes the
     connection (``Connection: close``, or HTTP/1.0 without keep-alive).
@@ -772,11 +780,34 @@ class ClosingConnection(h11.Connection):
     def next_event(self) -> Any:
         if self.their_state is h11.MUST_CLOSE:
             return h11.NEED_DATA
+        if self.their_state is h11.IDLE and self._folded_head():
+            self._process_error(self.their_role)  # as h11 does with its own errors
+            raise h11.RemoteProtocolError("a header line folded onto the next (obs-fold)", 400)
         event = super().next_event()
         if event is h11.NEED_DATA and self.their_state is h11.SEND_BODY and self._bare_lf():
             self._process_error(self.their_role)  # as h11 does with its own errors
             raise h11.RemoteProtocolError("chunk-size line ended by a bare LF", 400)
         return event
+
+    def _folded_head(self) -> bool:
+        """True when the request head in the buffer holds a line folded onto the next
+        (obs-fold: an LF followed by a space or tab) before its end. h11 unfolds it, so
+        ``Transfer-Encoding:`` CRLF SP ``chunked`` framed the body as chunked where a
+        front end that does not unfold (or takes the line for a header of its own) sees
+        no body, and the chunks as the next request. RFC 9112 section 5.2 lets a server
+        refuse the message with 400, as nginx does (RFC 7230 deprecated obs-fold).
+
+        One search for the first LF that starts a fold or the head's end (h11's: an LF,
+        an optional CR, an LF), from where h11's last search for that end stopped
+        (``_multiple_lines_search``, two bytes short of what the buffer held then): every
+        byte before it was searched by the call that saw it, so a trickled head is read
+        once, and the two bytes searched again catch a fold whose LF and space came in
+        two reads (``test_a_fold_trickled_in_pieces_gets_400`` in
+        tests/plugins/serving/test_request_framing.py). A fold in a head not yet whole is
+        refused at once."""
+        buffer = self._receive_buffer
+        found = _FOLD_OR_HEAD_END(buffer._data, buffer._multiple_lines_search)
+        return found is not None and found.group(1) is not None
 
     def _bare_lf(self) -> bool:
         """True when h11 waits for the end of a chunk-size line and what it has of the
@@ -821,7 +852,7 @@ class HardenedH11Protocol(H11Protocol):
         # HTTP/2 preface is refused in _create_stream.
 
     async def _create_stream(self, request: h11.Request) -> None:
-        if _both_framings(request.headers) or _authority_conflict(request):
+        if _faulty_framing(request) or _authority_conflict(request):
             await self._send_error_response(400)
             await self.send(Closed())
             return

@@ -118,6 +118,7 @@ def erlen_test_request_context(app: Any, path: str, options: dict[str, Any]) -> 
     request.max_form_memory_size = app.config["MAX_FORM_MEMORY_SIZE"]
     request.max_form_parts = app.config["MAX_FORM_PARTS"]
     request.max_form_total_memory_size = app.config["MAX_FORM_TOTAL_MEMORY_SIZE"]
+    request.max_form_part_headers_size = app.config["MAX_FORM_PART_HEADERS_SIZE"]
     if send_push_promise is not None:
 
         async def _push(push_path: str) -> None:

@@ -263,6 +263,7 @@ def make_test_request_context(
         config["MAX_FORM_MEMORY_SIZE"],
         config["MAX_FORM_PARTS"],
         config["MAX_FORM_TOTAL_MEMORY_SIZE"],
+        config["MAX_FORM_PART_HEADERS_SIZE"],
     )
     request = app.request_class.from_scope(scope, None, None, limits)
     # The headers as the test spelled them, as Quart's test_request_context hands them to

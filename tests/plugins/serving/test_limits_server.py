@@ -195,3 +195,59 @@ def test_file_parts_share_a_bounded_memory(tmp_path: Path, start_kernel: Any) ->
     assert answer.startswith(b"HTTP/1.1 200")
     assert growth < 10 * MIB, f"peak RSS grew by {growth / MIB:.1f} MiB"
     assert kernel.stop() == 0
+
+
+def padded_part(name: str, filename: str | None, padding: str) -> bytes:
+    """One multipart part whose Content-Disposition line is followed by ``padding``."""
+    disposition = f'form-data; name="{name}"' + (f'; filename="{filename}"' if filename else "")
+    return f"--B\r\nContent-Disposition: {disposition}{padding}\r\n\r\n".encode() + b"1\r\n"
+
+
+async def post_form(base_url: str, body: bytes) -> bytes:
+    """POST ``body`` as a multipart form with boundary ``B``; the answer."""
+    headers = {"Content-Type": "multipart/form-data; boundary=B", "Content-Length": str(len(body))}
+    return await exchange(base_url, request_head("/form", headers), body)
+
+
+async def test_part_headers_are_bounded() -> None:
+    """MAX_FORM_PART_HEADERS_SIZE bounds the header blocks of a form's parts together,
+    counted before they are parsed: under the default of 250,000 bytes, 700 parts of 100
+    four-byte header lines (a parsed header costs about 17 times such a line: a 16 MB form
+    of them grew the server by 270 MB) and 10 parts of 30 KB of ``; a=1`` parameters (a
+    15 MB form of them took about 70 times the CPU of a 15 MB file) are 413, though within
+    MAX_FORM_PARTS and every size limit. An ordinary form is parsed; a lowered limit
+    counts file and field parts alike."""
+    lines = b"".join(
+        padded_part(f"f{i}", "x" if i % 2 else None, "\r\na:" * 99) for i in range(700)
+    )
+    params = b"".join(padded_part(f"f{i}", None, "; a=1" * 6000) for i in range(10))
+    plain = multipart([(f"f{i}", None, b"v") for i in range(300)])
+    async with serve_app(make_app()) as base:
+        refused = [await post_form(base, body + b"--B--\r\n") for body in (lines, params)]
+        taken = await post_form(base, plain)
+    assert [answer[:13] for answer in refused] == [b"HTTP/1.1 413 "] * 2
+    assert taken.startswith(b"HTTP/1.1 200") and taken.endswith(b"\r\n\r\n300")
+    # Each block: 'Content-Disposition: form-data; name="fN"' and, for a file, '; filename="x"'.
+    files = b"".join(padded_part(f"f{i}", "x", "") for i in range(4))  # 4 x 55 bytes
+    fields = b"".join(padded_part(f"f{i}", None, "") for i in range(5))  # 5 x 41 bytes
+    async with serve_app(make_app(MAX_FORM_PART_HEADERS_SIZE=220)) as base:
+        within = await post_form(base, files + b"--B--\r\n")
+        over = await post_form(base, fields + padded_part("g", None, "") + b"--B--\r\n")
+    assert within.startswith(b"HTTP/1.1 200")
+    assert over.startswith(b"HTTP/1.1 413")
+
+
+async def test_chunked_urlencoded_form_is_413_once_past_the_form_limit() -> None:
+    """An urlencoded body without a declared length is refused as soon as more than
+    MAX_FORM_MEMORY_SIZE has arrived: the client never sends the rest, and the 413 still
+    comes. It used to be read up to MAX_CONTENT_LENGTH first (20 such 15 MB bodies at
+    once: +266 MB of peak memory, for a form limit of 500 kB); a chunked body within the
+    limit is parsed."""
+    app = make_app(MAX_FORM_MEMORY_SIZE=1000)
+    form_type = {"Content-Type": "application/x-www-form-urlencoded"}
+    head = request_head("/form", {**form_type, "Transfer-Encoding": "chunked"})
+    async with serve_app(app) as base:
+        refused = await exchange(base, head, b"800\r\na=" + b"b" * 0x7FE + b"\r\n")
+        taken = await exchange(base, head, b"7\r\na=1&b=2\r\n0\r\n\r\n")
+    assert refused.startswith(b"HTTP/1.1 413")
+    assert taken.startswith(b"HTTP/1.1 200") and taken.endswith(b"\r\n\r\n2")
