@@ -10,16 +10,12 @@ from typing import Any
 from werkzeug.datastructures import Headers
 
 
-async def serve_once(
-    app: Any, method: str = "GET", path: str = "/", headers: dict[str, str] | None = None
-) -> tuple[int, Headers, bytes]:
-    """The status, headers and body bytes ``app`` sends for one request."""
-    sent: dict[str, Any] = {"status": None, "headers": Headers(), "body": b""}
-    raw_headers = [(b"host", b"localhost")] + [
-        (name.lower().encode("latin-1"), value.encode("latin-1"))
-        for name, value in (headers or {}).items()
-    ]
-    scope = {
+def http_scope(
+    method: str = "GET", path: str = "/", headers: list[tuple[bytes, bytes]] | None = None
+) -> dict[str, Any]:
+    """The scope an HTTP/1.1 server gives a request for ``path`` (``headers``: all of
+    them, ``Host`` included)."""
+    return {
         "type": "http",
         "asgi": {"version": "3.0", "spec_version": "2.3"},
         "http_version": "1.1",
@@ -29,10 +25,22 @@ async def serve_once(
         "raw_path": path.encode("ascii"),
         "query_string": b"",
         "root_path": "",
-        "headers": raw_headers,
+        "headers": headers if headers is not None else [(b"host", b"localhost")],
         "client": ("127.0.0.1", 50000),
         "server": ("localhost", 80),
     }
+
+
+async def serve_once(
+    app: Any, method: str = "GET", path: str = "/", headers: dict[str, str] | None = None
+) -> tuple[int, Headers, bytes]:
+    """The status, headers and body bytes ``app`` sends for one request."""
+    sent: dict[str, Any] = {"status": None, "headers": Headers(), "body": b""}
+    raw_headers = [(b"host", b"localhost")] + [
+        (name.lower().encode("latin-1"), value.encode("latin-1"))
+        for name, value in (headers or {}).items()
+    ]
+    scope = http_scope(method, path, raw_headers)
     requested = False
 
     async def receive() -> dict[str, Any]:

@@ -16,6 +16,8 @@ from typing import Any
 import pytest
 from erlen import Blueprint, Erlen, request, stream_with_context
 
+from tests.asgi_helpers import http_scope
+
 #: Bound of every wait in these tests.
 TIMEOUT = 5.0
 
@@ -26,20 +28,7 @@ class Client:
     def __init__(self, app: Erlen, method: str = "GET", headers: list[Any] | None = None):
         self.to_app: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         self.sent: list[dict[str, Any]] = []
-        scope = {
-            "type": "http",
-            "asgi": {"version": "3.0"},
-            "http_version": "1.1",
-            "method": method,
-            "scheme": "http",
-            "path": "/",
-            "raw_path": b"/",
-            "query_string": b"",
-            "root_path": "",
-            "headers": [(b"host", b"localhost"), *(headers or [])],
-            "client": ("127.0.0.1", 50000),
-            "server": ("localhost", 80),
-        }
+        scope = http_scope(method, "/", [(b"host", b"localhost"), *(headers or [])])
         self.task = asyncio.ensure_future(app(scope, self.to_app.get, self._send))
 
     async def _send(self, message: dict[str, Any]) -> None:
