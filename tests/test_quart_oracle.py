@@ -37,7 +37,8 @@ SCENARIOS = [
     if isinstance(node, ast.AsyncFunctionDef) and node.name.startswith("scenario_")
 ]
 #: The requests a real client can send (not those setting the scheme or root path) and the
-#: websocket conversations, asked again of each app served by hypercorn ("served"), and
+#: websocket conversations and the clients leaving while their view waits, asked again
+#: of each app served by hypercorn ("served"), and
 #: of Erlen served by the serving plugin's hypercorn, ``kernel run``'s ("kernel-served",
 #: compared with Quart's "served"), and over HTTP/2 ("kernel-h2-served"; not the answers
 #: httpx's HTTP/2 client cannot read: ``cases.HTTP2_CLIENT_FAILS``).
@@ -48,6 +49,7 @@ SERVED = [
         if "scheme" not in options and "root_path" not in options
     ),
     *(f"served {case_id}" for case_id in cases.WEBSOCKETS),
+    *(f"served {case_id}" for case_id in cases.DEPARTURES),
 ]
 CASE_IDS = [
     *cases.REQUESTS,
@@ -60,7 +62,7 @@ CASE_IDS = [
     *(
         f"kernel-h2-{case_id}"
         for case_id in SERVED
-        if not case_id.startswith("served websocket")
+        if not case_id.startswith(("served websocket", "served depart"))
         and case_id.removeprefix("served ") not in cases.HTTP2_CLIENT_FAILS
     ),
 ]

@@ -32,7 +32,7 @@ import websockets.exceptions
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from cases import CLOSE, FLOWS, HTTP2_CLIENT_FAILS, REQUESTS, WEBSOCKETS  # noqa: E402
+from cases import CLOSE, DEPARTURES, FLOWS, HTTP2_CLIENT_FAILS, REQUESTS, WEBSOCKETS  # noqa: E402
 
 #: Headers whose value depends on the clock, the file system or the HTTP version.
 VOLATILE = {"date", "expires", "last-modified", "etag", "server"}
@@ -236,6 +236,33 @@ async def served_conversations(base_url: str, prefix: str) -> dict[str, Any]:
     return found
 
 
+async def served_departures(base_url: str, prefix: str) -> dict[str, Any]:
+    """For each of :data:`DEPARTURES`, what the view saw once its client left (read from
+    ``/depart/events``): whether it was cancelled, and what its teardown got."""
+    port = int(base_url.rsplit(":", 1)[1])
+    found: dict[str, Any] = {}
+    async with httpx.AsyncClient(base_url=base_url, timeout=10) as client:
+        for case_id, (method, path, rest) in DEPARTURES.items():
+            await client.get("/depart/events", params={"clear": "1"})
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            writer.write(f"{method} {path} HTTP/1.1\r\nHost: x\r\n".encode() + rest)
+            events: list[str] = []
+            for _ in range(100):  # until the view waits (at most 5 s)
+                events = (await client.get("/depart/events")).json()["events"]
+                if "waiting" in events:
+                    break
+                await asyncio.sleep(0.05)
+            await asyncio.sleep(0.6)
+            writer.close()
+            for _ in range(60):  # until its teardown ran, or 3 s
+                events = (await client.get("/depart/events")).json()["events"]
+                if any(event.startswith("teardown") for event in events):
+                    break
+                await asyncio.sleep(0.05)
+            found[f"{prefix} {case_id}"] = events
+    return found
+
+
 async def served_by_hypercorn(app: Any) -> dict[str, Any]:
     """:func:`served_answers` of ``app`` served by plain hypercorn (``"served CASE"``)."""
     listener = socket.socket()
@@ -251,6 +278,7 @@ async def served_by_hypercorn(app: Any) -> dict[str, Any]:
         base_url = f"http://127.0.0.1:{port}"
         found = await served_answers(base_url, "served")
         found.update(await served_conversations(base_url, "served"))
+        found.update(await served_departures(base_url, "served"))
         return found
     finally:
         stop.set()
@@ -282,6 +310,7 @@ async def main(framework: str) -> dict[str, Any]:
         async with serve_app(app) as base_url:
             results.update(await served_answers(base_url, "kernel-served"))
             results.update(await served_conversations(base_url, "kernel-served"))
+            results.update(await served_departures(base_url, "kernel-served"))
             results.update(await served_answers(base_url, "kernel-h2-served", http2=True))
     for folder in (views["STATIC"], views["TEMPLATES"]):
         shutil.rmtree(folder, ignore_errors=True)

@@ -244,3 +244,11 @@ WEBSOCKETS: dict[str, tuple[str, list[Any]]] = {
     "websocket handler raises": ("/live/raises", ["x", None]),
     "websocket HTTP route": ("/str", [None]),
 }
+
+
+#: Requests whose client leaves while the view waits: ``(method, path, raw extra head
+#: and body)`` sent over a raw socket, closed once the view says it waits.
+DEPARTURES = {
+    "depart GET": ("GET", "/depart/wait", b"\r\n"),
+    "depart POST": ("POST", "/depart/wait", b"Content-Length: 5\r\n\r\nhello"),
+}

@@ -1383,3 +1383,36 @@ async def r_jsonify_args_multidict() -> Any:
 @app.route("/jsonify/keywords")
 async def r_jsonify_keywords() -> Any:
     return jsonify(args=request.args, n=1)
+
+
+# --- a client that leaves while its view waits (asked over a socket only) -------------
+
+departures: list[str] = []
+_never = asyncio.Event()
+
+
+@app.route("/depart/wait", methods=["GET", "POST"])
+async def r_depart_wait() -> Any:
+    if request.method == "POST":
+        departures.append(f"read {len(await request.get_data())}")
+    departures.append("waiting")
+    try:
+        await _never.wait()
+    except asyncio.CancelledError:
+        departures.append("cancelled")
+        raise
+    return "never"
+
+
+@app.teardown_request
+async def r_depart_teardown(exc: BaseException | None) -> None:
+    if request.path == "/depart/wait":
+        departures.append(f"teardown {type(exc).__name__}")
+
+
+@app.route("/depart/events")
+async def r_depart_events() -> Any:
+    found = list(departures)
+    if request.args.get("clear"):
+        departures.clear()
+    return {"events": found}
