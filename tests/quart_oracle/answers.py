@@ -238,11 +238,12 @@ async def served_conversations(base_url: str, prefix: str) -> dict[str, Any]:
 
 async def served_departures(base_url: str, prefix: str) -> dict[str, Any]:
     """For each of :data:`DEPARTURES`, what the view saw once its client left (read from
-    ``/depart/events``): whether it was cancelled, and what its teardown got."""
+    ``/depart/events``): whether it was cancelled, what its teardown got, how a streamed
+    body ended."""
     port = int(base_url.rsplit(":", 1)[1])
     found: dict[str, Any] = {}
     async with httpx.AsyncClient(base_url=base_url, timeout=10) as client:
-        for case_id, (method, path, rest) in DEPARTURES.items():
+        for case_id, (method, path, rest, last) in DEPARTURES.items():
             await client.get("/depart/events", params={"clear": "1"})
             reader, writer = await asyncio.open_connection("127.0.0.1", port)
             writer.write(f"{method} {path} HTTP/1.1\r\nHost: x\r\n".encode() + rest)
@@ -256,7 +257,7 @@ async def served_departures(base_url: str, prefix: str) -> dict[str, Any]:
             writer.close()
             for _ in range(60):  # until its teardown ran, or 3 s
                 events = (await client.get("/depart/events")).json()["events"]
-                if any(event.startswith("teardown") for event in events):
+                if any(event.startswith(last) for event in events):
                     break
                 await asyncio.sleep(0.05)
             found[f"{prefix} {case_id}"] = events

@@ -246,9 +246,11 @@ WEBSOCKETS: dict[str, tuple[str, list[Any]]] = {
 }
 
 
-#: Requests whose client leaves while the view waits: ``(method, path, raw extra head
-#: and body)`` sent over a raw socket, closed once the view says it waits.
+#: Requests whose client leaves while the view waits (or its streamed body is sent):
+#: ``(method, path, raw extra head and body, the event that ends the wait)`` sent over a
+#: raw socket, closed once the view says it waits.
 DEPARTURES = {
-    "depart GET": ("GET", "/depart/wait", b"\r\n"),
-    "depart POST": ("POST", "/depart/wait", b"Content-Length: 5\r\n\r\nhello"),
+    "depart GET": ("GET", "/depart/wait", b"\r\n", "teardown"),
+    "depart POST": ("POST", "/depart/wait", b"Content-Length: 5\r\n\r\nhello", "teardown"),
+    "depart stream": ("GET", "/depart/stream", b"\r\n", "stream ended"),
 }

@@ -1416,3 +1416,18 @@ async def r_depart_events() -> Any:
     if request.args.get("clear"):
         departures.clear()
     return {"events": found}
+
+
+@app.route("/depart/stream")
+async def r_depart_stream() -> Any:
+    async def chunks() -> Any:
+        departures.append("waiting")
+        try:
+            while True:
+                yield b"x"
+                await asyncio.sleep(0.05)
+        except BaseException as exc:  # how the body learns its client left
+            departures.append(f"stream ended by {type(exc).__name__}")
+            raise
+
+    return chunks()
